@@ -1,0 +1,53 @@
+/*
+ * The control socket run/obproxy.sock: one text request line per
+ * connection, answered with lines ending in "ok..." or "failed...".
+ * Opened by main.c, closed at exit and in every worker child; the verbs
+ * are in ctl_verbs.c.
+ */
+#ifndef OBP_MASTER_CTL_H
+#define OBP_MASTER_CTL_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct obp_master;
+struct obp_errs;
+struct obp_ctl_conn;
+
+#define OBP_CTL_MAX_CONNS 8
+
+struct obp_ctl {
+    int                  fd;            /* listening, -1 when closed */
+    ev_io                accept_io;
+    struct obp_ctl_conn *conns[OBP_CTL_MAX_CONNS];
+    dev_t                dev;           /* the socket file we bound */
+    ino_t                ino;
+    bool                 bound;
+};
+
+int obp_ctl_open(struct obp_master *m, struct obp_errs *errs);
+
+/*
+ * Closes the socket and every connection.  At exit (<in_child> false)
+ * the socket file is removed if still ours, and a client waiting for a
+ * stop keeps its connection until the process ends.
+ */
+void obp_ctl_close(struct obp_master *m, bool in_child);
+
+/*
+ * For the verbs (ctl_verbs.c): appends one reply line; <last> for the
+ * final "ok..." or "failed..." line, which always fits.
+ */
+void obp_ctl_reply(struct obp_ctl_conn *c, bool last, const char *fmt, ...)
+    OBP_PRINTF(3, 4);
+
+struct obp_master *obp_ctl_master(const struct obp_ctl_conn *c);
+
+/* The client asked for a stop: never write to it again, never close it. */
+void obp_ctl_keep_open(struct obp_ctl_conn *c);
+
+/* Runs one request line (ctl_verbs.c). */
+void obp_ctl_dispatch(struct obp_ctl_conn *c, const char *line);
+
+#endif

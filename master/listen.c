@@ -1,0 +1,207 @@
+/*
+ * The client listening sockets.  Each worker slot gets its own
+ * SO_REUSEPORT socket per address family (IPv4 on local_bound_ip when
+ * ip_listen_mode is 1 or 3, IPv6-only on local_bound_ipv6_ip when 2 or 3),
+ * so the kernel spreads new connections over the workers.  The master
+ * opens them all before forking; each child keeps only its slot's.
+ */
+#include "master.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct bind_addr {
+    int                     family;
+    struct sockaddr_storage ss;
+    socklen_t               len;
+    char                    text[OBP_ADDR_STRLEN];
+};
+
+static bool
+want_ipv4(const struct obp_conf *conf)
+{
+    return conf->ip_listen_mode == 1 || conf->ip_listen_mode == 3;
+}
+
+static bool
+want_ipv6(const struct obp_conf *conf)
+{
+    return conf->ip_listen_mode == 2 || conf->ip_listen_mode == 3;
+}
+
+/* Fills <a> from an address text; OBP_ERROR when it is not numeric. */
+static int
+make_addr(struct bind_addr *a, int family, const char *ip, int port)
+{
+    memset(a, 0, sizeof(*a));
+    a->family = family;
+    if (family == AF_INET) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
+
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        a->len = sizeof(*sin);
+        snprintf(a->text, sizeof(a->text), "%s:%d", ip, port);
+        return inet_pton(AF_INET, ip, &sin->sin_addr) == 1 ? OBP_OK
+                                                             : OBP_ERROR;
+    }
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
+
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons((uint16_t)port);
+    a->len = sizeof(*sin6);
+    snprintf(a->text, sizeof(a->text), "[%s]:%d", ip, port);
+    return inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1 ? OBP_OK
+                                                            : OBP_ERROR;
+}
+
+/* The addresses <conf> asks for: 0, 1 or 2 of them in <out>. */
+static int
+wanted_addrs(const struct obp_conf *conf, struct bind_addr out[2],
+             struct obp_errs *errs)
+{
+    int port = (int)conf->listen_port;
+    int n = 0;
+
+    if (want_ipv4(conf)) {
+        if (make_addr(&out[n], AF_INET, conf->local_bound_ip, port)
+            != OBP_OK) {
+            obp_errs_add(errs, "local_bound_ip: '%s' is not an IPv4 address",
+                         conf->local_bound_ip);
+            return OBP_ERROR;
+        }
+        n++;
+    }
+    if (want_ipv6(conf)) {
+        if (make_addr(&out[n], AF_INET6, conf->local_bound_ipv6_ip, port)
+            != OBP_OK) {
+            obp_errs_add(errs,
+                         "local_bound_ipv6_ip: '%s' is not an IPv6 address",
+                         conf->local_bound_ipv6_ip);
+            return OBP_ERROR;
+        }
+        n++;
+    }
+    return n;
+}
+
+int
+obp_listen_check(const struct obp_conf *conf, struct obp_errs *errs)
+{
+    struct bind_addr addrs[2];
+
+    return wanted_addrs(conf, addrs, errs) < 0 ? OBP_ERROR : OBP_OK;
+}
+
+static int
+set_flag(int fd, int level, int name)
+{
+    int on = 1;
+
+    return setsockopt(fd, level, name, &on, sizeof(on));
+}
+
+/* One listening socket, or -1 with the reason in <errs>. */
+static int
+open_one(const struct bind_addr *a, struct obp_errs *errs)
+{
+    int fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+    if (fd == -1
+        || set_flag(fd, SOL_SOCKET, SO_REUSEADDR) == -1
+        || set_flag(fd, SOL_SOCKET, SO_REUSEPORT) == -1
+        || (a->family == AF_INET6
+            && set_flag(fd, IPPROTO_IPV6, IPV6_V6ONLY) == -1)
+        || bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1
+        || listen(fd, OBP_LISTEN_BACKLOG) == -1) {
+        int err = errno;
+
+        obp_errs_add(errs, "cannot listen on %s: %s", a->text, strerror(err));
+        if (fd != -1)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void
+describe(struct obp_listeners *ls, const struct bind_addr *addrs, int n)
+{
+    ls->text[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        size_t used = strlen(ls->text);
+
+        snprintf(ls->text + used, sizeof(ls->text) - used, "%s%s",
+                 i > 0 ? ", " : "", addrs[i].text);
+    }
+}
+
+int
+obp_listen_open(struct obp_listeners *ls, const struct obp_conf *conf,
+                int nslots, struct obp_errs *errs)
+{
+    struct bind_addr addrs[2];
+    int              n = wanted_addrs(conf, addrs, errs);
+
+    if (n < 0)
+        return OBP_ERROR;
+    ls->slots = calloc((size_t)nslots, sizeof(*ls->slots));
+    if (ls->slots == NULL) {
+        obp_errs_add(errs, "out of memory");
+        return OBP_ERROR;
+    }
+    ls->nslots = nslots;
+    describe(ls, addrs, n);
+    for (int s = 0; s < nslots; s++) {
+        struct obp_listen_slot *slot = &ls->slots[s];
+
+        for (int i = 0; i < n; i++) {
+            int fd = open_one(&addrs[i], errs);
+
+            if (fd == -1) {
+                obp_listen_close(ls);
+                return OBP_ERROR;
+            }
+            slot->fd[slot->n++] = fd;
+        }
+    }
+    return OBP_OK;
+}
+
+static void
+close_slot(struct obp_listen_slot *slot)
+{
+    for (int i = 0; i < slot->n; i++)
+        close(slot->fd[i]);
+    slot->n = 0;
+}
+
+void
+obp_listen_close(struct obp_listeners *ls)
+{
+    for (int s = 0; s < ls->nslots; s++)
+        close_slot(&ls->slots[s]);
+}
+
+void
+obp_listen_close_except(struct obp_listeners *ls, int slot)
+{
+    for (int s = 0; s < ls->nslots; s++) {
+        if (s != slot)
+            close_slot(&ls->slots[s]);
+    }
+}
+
+void
+obp_listen_free(struct obp_listeners *ls)
+{
+    obp_listen_close(ls);
+    free(ls->slots);
+    ls->slots = NULL;
+    ls->nslots = 0;
+}

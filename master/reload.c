@@ -1,0 +1,123 @@
+/*
+ * Reload (SIGHUP): build a whole new generation from defaults, the file
+ * and the command line.  Any error changes nothing.  Otherwise every
+ * changed parameter is logged; those that need a restart keep their
+ * running value; the master applies its own settings and every worker
+ * gets the new text over its channel.  Called by signal.c.
+ */
+#include "master.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define VALUE_MAX 4200      /* the longest LIST value, formatted */
+
+void
+obp_reload_apply_master(const struct obp_conf *conf)
+{
+    obp_log_set_level(conf->syslog_level);
+    obp_log_set_rotation(conf->max_log_file_size,
+                         conf->max_syslog_file_count);
+}
+
+/* Logs one changed parameter; a restart one gets its old value back. */
+static int
+diff_one(const struct obp_conf *old, struct obp_conf *next,
+         const struct obp_param *p)
+{
+    char was[VALUE_MAX], now[VALUE_MAX], err[256];
+
+    if (obp_param_format(old, p, was, sizeof(was)) < 0
+        || obp_param_format(next, p, now, sizeof(now)) < 0) {
+        obp_log(OBP_LOG_ERROR, 0, 0, "%s: cannot format its value", p->name);
+        return OBP_ERROR;
+    }
+    if (!(p->flags & OBP_P_RESTART)) {
+        obp_log(OBP_LOG_INFO, 0, 0, "%s: %s -> %s", p->name, was, now);
+        return OBP_OK;
+    }
+    obp_log(OBP_LOG_WARN, 0, 0, "%s changed from %s to %s: needs a restart, "
+            "keeping %s", p->name, was, now, was);
+    if (obp_param_set(next, p, was, err, sizeof(err)) != OBP_OK) {
+        obp_log(OBP_LOG_ERROR, 0, 0, "%s: cannot keep '%s': %s", p->name,
+                was, err);
+        return OBP_ERROR;
+    }
+    return OBP_OK;
+}
+
+static int
+diff(const struct obp_conf *old, struct obp_conf *next)
+{
+    for (size_t i = 0; i < obp_nparams; i++) {
+        const struct obp_param *p = &obp_params[i];
+
+        if (obp_param_equal(old, next, p))
+            continue;
+        if (diff_one(old, next, p) != OBP_OK)
+            return OBP_ERROR;
+    }
+    return OBP_OK;
+}
+
+/* Logs every line of <errs> (lines end with '\n' or '\0'). */
+static void
+log_errs(const struct obp_errs *errs)
+{
+    const char *p = errs->text;
+    const char *end = p != NULL ? p + errs->len : NULL;
+
+    while (p != NULL && p < end) {
+        size_t n = strcspn(p, "\n");
+
+        if (n > 0)
+            obp_log(OBP_LOG_ERROR, 0, 0, "%.*s", (int)n, p);
+        p += n + 1;
+    }
+}
+
+static void
+push_to_workers(struct obp_master *m)
+{
+    char *buf = malloc(OBP_CHAN_MAX_PAYLOAD);
+    int   len;
+
+    if (buf == NULL) {
+        obp_log(OBP_LOG_ERROR, 0, errno, "cannot send the configuration to "
+                "the workers");
+        return;
+    }
+    len = obp_conf_serialize(m->conf, buf, OBP_CHAN_MAX_PAYLOAD);
+    if (len < 0)
+        obp_log(OBP_LOG_ERROR, 0, 0, "the configuration does not fit in a "
+                "channel message (%d bytes)", OBP_CHAN_MAX_PAYLOAD);
+    else
+        obp_proc_send_all(m, OBP_CHAN_CONF, buf, (size_t)len, false);
+    free(buf);
+}
+
+int
+obp_reload(struct obp_master *m)
+{
+    struct obp_errs  errs = { 0 };
+    const char      *path = m->conf_path[0] != '\0' ? m->conf_path : NULL;
+    struct obp_conf *next = obp_conf_build(path, &m->cl.overrides, &errs);
+
+    if (next != NULL && errs.count == 0)
+        (void)obp_listen_check(next, &errs);
+    if (next == NULL || errs.count > 0 || diff(m->conf, next) != OBP_OK) {
+        log_errs(&errs);
+        obp_log(OBP_LOG_ERROR, 0, 0, "reload failed, the running "
+                "configuration stays in force");
+        obp_errs_free(&errs);
+        obp_conf_free(next);
+        return OBP_ERROR;
+    }
+    obp_errs_free(&errs);
+    obp_conf_free(m->conf);
+    m->conf = next;
+    obp_reload_apply_master(m->conf);
+    push_to_workers(m);
+    obp_log(OBP_LOG_INFO, 0, 0, "configuration reloaded");
+    return OBP_OK;
+}

@@ -1,0 +1,96 @@
+/*
+ * Stopping.  Fast (TERM, INT, "stop fast"): close the listeners, tell
+ * every worker OBP_CHAN_TERM, SIGKILL whoever is left after
+ * delay_exit_time.  Graceful (QUIT, "stop"): close the listeners, tell
+ * every worker OBP_CHAN_QUIT and let it drain, SIGKILL whoever is left
+ * after hot_upgrade_exit_timeout + 5 s.  The loop ends when no worker is
+ * left; after a SIGKILL it waits a short bounded time for the reaps.
+ */
+#include "master.h"
+
+#include <signal.h>
+
+#define GRACEFUL_EXTRA_S  5.0   /* beyond hot_upgrade_exit_timeout */
+#define REAP_WAIT_S       2.0   /* after SIGKILL */
+
+static void
+timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct obp_master *m = w->data;
+
+    if (!m->stop.killed) {
+        obp_log(OBP_LOG_WARN, 0, 0, "%d worker(s) still running at the "
+                "stop deadline, killing them", obp_proc_live(m));
+        obp_proc_kill_all(m, SIGKILL, OBP_LOG_WARN);
+        m->stop.killed = true;
+        ev_timer_set(w, REAP_WAIT_S, 0.);
+        ev_timer_start(loop, w);
+        return;
+    }
+    obp_log(OBP_LOG_ERROR, 0, 0, "%d worker(s) not reaped %.0f s after "
+            "SIGKILL, exiting anyway", obp_proc_live(m), REAP_WAIT_S);
+    ev_break(loop, EVBREAK_ALL);
+}
+
+static void
+arm(struct obp_master *m, double seconds)
+{
+    ev_timer_stop(m->loop, &m->stop.timer);
+    ev_timer_set(&m->stop.timer, seconds, 0.);
+    ev_timer_start(m->loop, &m->stop.timer);
+}
+
+static void
+mark_draining(struct obp_master *m)
+{
+    for (int i = 0; i < m->nslots; i++) {
+        struct obp_shm_worker *w = obp_shm_worker(&m->shm, (unsigned)i);
+
+        if (m->slots[i].pid != 0)
+            atomic_store(&w->state, (uint32_t)OBP_WORKER_DRAINING);
+    }
+}
+
+void
+obp_stop_init(struct obp_master *m)
+{
+    ev_timer_init(&m->stop.timer, timer_cb, 0., 0.);
+    m->stop.timer.data = m;
+}
+
+void
+obp_stop_begin(struct obp_master *m, enum obp_stop_mode mode)
+{
+    m->stop.mode = mode;
+    obp_proc_cancel_respawns(m);
+    obp_listen_close(&m->listeners);
+    if (m->stop.killed)
+        return;     /* everything is already on its way out */
+    if (mode == OBP_STOP_FAST) {
+        obp_proc_send_all(m, OBP_CHAN_TERM, NULL, 0, true);
+        arm(m, (double)m->conf->delay_exit_time / 1e6);
+    } else {
+        obp_proc_send_all(m, OBP_CHAN_QUIT, NULL, 0, true);
+        mark_draining(m);
+        arm(m, (double)m->conf->hot_upgrade_exit_timeout / 1e6
+               + GRACEFUL_EXTRA_S);
+    }
+    obp_stop_check(m);
+}
+
+void
+obp_stop_check(struct obp_master *m)
+{
+    if (m->stop.mode == OBP_STOP_NONE || obp_proc_live(m) > 0)
+        return;
+    obp_log(OBP_LOG_INFO, 0, 0, "every worker has exited");
+    ev_timer_stop(m->loop, &m->stop.timer);
+    ev_break(m->loop, EVBREAK_ALL);
+}
+
+void
+obp_stop_cancel(struct obp_master *m)
+{
+    if (m->loop != NULL)
+        ev_timer_stop(m->loop, &m->stop.timer);
+}

@@ -1,0 +1,107 @@
+/*
+ * One configuration generation: the values of every parameter, built from
+ * defaults, then the file (YAML or INI), then the command line.  Every
+ * source goes through obp_conf_set_kv(), so every source gets the same
+ * checks and the same FILE:LINE messages.  Errors are collected, not
+ * stopped at, so an operator sees all of them at once.
+ */
+#ifndef OBP_SHARED_CONF_H
+#define OBP_SHARED_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "params.h"
+
+struct obp_conf {
+#define OBP_CONF_FIELD(name, type, ...) OBP_CTYPE_##type name;
+    OBP_PARAMS(OBP_CONF_FIELD)
+#undef OBP_CONF_FIELD
+};
+
+/* Accumulated error messages, one per line; owned by whoever declared it. */
+struct obp_errs {
+    char     *text;     /* NUL-terminated lines, or NULL when empty */
+    size_t    len;
+    size_t    cap;
+    unsigned  count;
+};
+
+void obp_errs_add(struct obp_errs *errs, const char *fmt, ...)
+    OBP_PRINTF(2, 3);
+void obp_errs_free(struct obp_errs *errs);
+
+/* A key=value pair given outside the file (-p, -r, -o ...). */
+struct obp_kv {
+    const char *key;
+    const char *value;
+};
+
+struct obp_kvlist {
+    struct obp_kv *items;   /* owned by the list; strings are not */
+    size_t         n;
+    size_t         cap;
+};
+
+int obp_kvlist_add(struct obp_kvlist *l, const char *key, const char *value);
+void obp_kvlist_free(struct obp_kvlist *l);
+
+/*
+ * Splits an ODP option string "k=v,k=v" into <l>.  A comma splits only
+ * when a name and '=' follow it, so list values keep their commas.  The
+ * strings point into <optstr>, which the caller keeps alive and which is
+ * modified in place.
+ */
+int obp_kvlist_parse_opts(struct obp_kvlist *l, char *optstr,
+                          struct obp_errs *errs);
+
+/* A configuration holding every default; NULL when out of memory. */
+struct obp_conf *obp_conf_new(void);
+
+/* Frees <conf> and the strings it owns; NULL is fine. */
+void obp_conf_free(struct obp_conf *conf);
+
+/* A deep copy of <src>; NULL when out of memory. */
+struct obp_conf *obp_conf_dup(const struct obp_conf *src);
+
+/*
+ * Sets <key> from <value>.  On failure adds "ORIGIN:LINE: key: phrase"
+ * (or "ORIGIN: key: phrase" when line is 0) to <errs>.
+ */
+int obp_conf_set_kv(struct obp_conf *conf, const char *origin,
+                    unsigned line, const char *key, const char *value,
+                    struct obp_errs *errs);
+
+/* Loads a file: YAML for .yaml/.yml, INI for .ini/.conf/.cfg. */
+int obp_conf_load_file(struct obp_conf *conf, const char *path,
+                       struct obp_errs *errs);
+int obp_conf_load_yaml(struct obp_conf *conf, const char *path,
+                       struct obp_errs *errs);
+int obp_conf_load_ini(struct obp_conf *conf, const char *path,
+                      struct obp_errs *errs);
+
+/*
+ * Builds a whole generation: defaults, then <path> (may be NULL), then
+ * <overrides> (may be NULL).  Returns NULL with every error in <errs>.
+ */
+struct obp_conf *obp_conf_build(const char *path,
+                                const struct obp_kvlist *overrides,
+                                struct obp_errs *errs);
+
+/*
+ * "key=value\n" for every parameter, for the master -> worker channel.
+ * Returns the length written, or OBP_ERROR when <len> is too small.
+ */
+int obp_conf_serialize(const struct obp_conf *conf, char *buf, size_t len);
+
+/* Applies the text of obp_conf_serialize() to <conf>. */
+int obp_conf_deserialize(struct obp_conf *conf, const char *text,
+                         size_t len, struct obp_errs *errs);
+
+/*
+ * Number of workers this configuration asks for: the CPU count capped by
+ * work_thread_num when automatic_match_work_thread is on.
+ */
+int obp_conf_worker_count(const struct obp_conf *conf);
+
+#endif

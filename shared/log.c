@@ -1,0 +1,610 @@
+/*
+ * The diagnostic log (log.h).  Each line is formatted on the stack and
+ * appended with one write() to obproxy.log, and to obproxy_error.log for
+ * WARN and above, so lines of concurrent processes never interleave.  Size
+ * rotation is serialized by flock(); renames done by another process (or
+ * by logrotate) are noticed by inode.  Called by every module; it never
+ * allocates while logging and never logs about itself.
+ */
+#include "obp.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_LINE_MAX    4096        /* bytes, the newline included */
+#define LOG_CHECK_US    1000000     /* how often we stat() for renames */
+#define LOG_SUFFIX_MAX  999         /* .1 ... for rotations within 1 s */
+#define LOG_STAMP_LEN   14          /* YYYYMMDDhhmmss */
+
+struct log_file {
+    const char *name;               /* base name in the log directory */
+    char        path[PATH_MAX];
+    int         fd;                 /* -1 when closed */
+    dev_t       dev;                /* the file fd refers to */
+    ino_t       ino;
+};
+
+struct log_line {
+    char   buf[LOG_LINE_MAX];
+    size_t len;
+    int    cut;                     /* the text did not fit */
+};
+
+static struct {
+    struct log_file main;           /* every line */
+    struct log_file err;            /* WARN and above */
+    char            dir[PATH_MAX];
+    int             level;          /* syslog_level */
+    int             to_stderr;
+    int             slot;           /* -1 for the master */
+    int64_t         max_size;       /* rotate at this size, 0 never */
+    int64_t         max_count;      /* rotated files kept, 0 all */
+    int64_t         checked_us;     /* last stat() looking for renames */
+    int             complained;     /* a logger error went to stderr */
+    int             busy;           /* inside obp_log(): no recursion */
+} lg = {
+    .main = { .name = "obproxy.log", .fd = -1 },
+    .err = { .name = "obproxy_error.log", .fd = -1 },
+    .level = OBP_LOG_WDIAG,
+    .slot = -1,
+    .max_size = INT64_C(256) * 1024 * 1024,
+};
+
+static const char *const level_names[] = {
+    "ALERT", "ERROR", "WARN", "INFO", "EDIAG", "WDIAG", "TRACE", "DEBUG"
+};
+
+/* Writes all of <buf>; a regular file takes it in one call. */
+static int
+put(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+
+        if (n == -1) {
+            if (errno == EINTR)
+                continue;
+            return OBP_ERROR;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return OBP_OK;
+}
+
+/* Reports the first failure of the logger itself, on stderr only. */
+static void
+complain(const char *what, const char *path, int err)
+{
+    char msg[PATH_MAX + 256];
+    char ebuf[128];
+    int  n;
+
+    if (lg.complained)
+        return;
+    lg.complained = 1;
+    n = snprintf(msg, sizeof(msg), "obproxy: log: %s \"%s\": %s\n", what,
+                 path, strerror_r(err, ebuf, sizeof(ebuf)));
+    if (n > 0)
+        (void)put(STDERR_FILENO, msg,
+                  (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+}
+
+static void
+line_vadd(struct log_line *l, const char *fmt, va_list ap)
+    OBP_PRINTF(2, 0);
+
+static void
+line_vadd(struct log_line *l, const char *fmt, va_list ap)
+{
+    size_t room = sizeof(l->buf) - l->len;  /* the last byte is for '\n' */
+    int    n;
+
+    if (l->cut)
+        return;
+    n = vsnprintf(l->buf + l->len, room, fmt, ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= room) {
+        l->len = sizeof(l->buf) - 1;
+        l->cut = 1;
+        return;
+    }
+    l->len += (size_t)n;
+}
+
+static void
+line_add(struct log_line *l, const char *fmt, ...) OBP_PRINTF(2, 3);
+
+static void
+line_add(struct log_line *l, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    line_vadd(l, fmt, ap);
+    va_end(ap);
+}
+
+static void
+line_prefix(struct log_line *l, int level, uint64_t sess)
+{
+    int64_t     now = obp_wallclock_us();
+    time_t      sec = (time_t)(now / 1000000);
+    const char *name = "?";
+    struct tm   tm;
+
+    if (localtime_r(&sec, &tm) == NULL)
+        memset(&tm, 0, sizeof(tm));
+    if (level >= 0 && (size_t)level < OBP_NELEMS(level_names))
+        name = level_names[level];
+    line_add(l, "[%04d-%02d-%02d %02d:%02d:%02d.%06ld] %-5s [%ld]",
+             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, (long)(now % 1000000), name,
+             (long)getpid());
+    if (lg.slot < 0)
+        line_add(l, "[M]");
+    else
+        line_add(l, "[W%d]", lg.slot);
+    if (sess != 0)
+        line_add(l, "[S%" PRIu64 "]", sess);
+    line_add(l, " ");
+}
+
+static void
+line_end(struct log_line *l)
+{
+    if (l->cut)
+        memcpy(l->buf + l->len - 3, "...", 3);
+    l->buf[l->len++] = '\n';
+}
+
+/* Opens f->path and makes it f's file; the previous fd is the caller's. */
+static int
+file_open(struct log_file *f)
+{
+    struct stat st;
+    int         fd, err;
+
+    fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd == -1)
+        return OBP_ERROR;
+    if (fstat(fd, &st) == -1) {
+        err = errno;
+        close(fd);
+        errno = err;
+        return OBP_ERROR;
+    }
+    f->fd = fd;
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
+    return OBP_OK;
+}
+
+static int
+file_reopen(struct log_file *f)
+{
+    int old = f->fd;
+
+    if (file_open(f) == OBP_ERROR) {
+        complain("reopen", f->path, errno);
+        return OBP_ERROR;
+    }
+    if (old != -1)
+        close(old);
+    return OBP_OK;
+}
+
+/* True while f->path still names the file we write to. */
+static bool
+still_current(const struct log_file *f)
+{
+    struct stat st;
+
+    return stat(f->path, &st) == 0 && st.st_dev == f->dev
+           && st.st_ino == f->ino;
+}
+
+/*
+ * Takes LOCK_EX on the file f->fd refers to, through a descriptor of our
+ * own: flock() belongs to the open file description, which a forked
+ * worker shares with its master, so locking f->fd would not exclude them.
+ */
+static int
+lock_file(const struct log_file *f)
+{
+    char proc[64];
+    int  fd;
+
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
+    fd = open(proc, O_RDONLY | O_CLOEXEC);
+    if (fd == -1)
+        fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
+    if (fd == -1) {
+        complain("lock", f->path, errno);
+        return -1;
+    }
+    while (flock(fd, LOCK_EX) == -1) {
+        if (errno != EINTR) {
+            complain("lock", f->path, errno);
+            close(fd);
+            return -1;
+        }
+    }
+    return fd;
+}
+
+/* The rotated files of one log found in its directory. */
+struct rotated {
+    int64_t count;
+    char    oldest[NAME_MAX + 1];
+    char    newest[NAME_MAX + 1];
+};
+
+/* <name> is "<base>.<14 digits>" or "<base>.<14 digits>.<digits>". */
+static bool
+is_rotated(const char *base, const char *name)
+{
+    size_t      blen = strlen(base);
+    const char *p;
+
+    if (strncmp(name, base, blen) != 0 || name[blen] != '.')
+        return false;
+    p = name + blen + 1;
+    for (int i = 0; i < LOG_STAMP_LEN; i++, p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    if (*p == '\0')
+        return true;
+    if (*p++ != '.' || *p == '\0')
+        return false;
+    return strspn(p, "0123456789") == strlen(p);
+}
+
+/* The .N of a rotated name, 0 when it has none. */
+static long
+suffix_of(const char *name, size_t blen)
+{
+    const char *p = name + blen + 1 + LOG_STAMP_LEN;
+
+    return *p == '.' ? strtol(p + 1, NULL, 10) : 0;
+}
+
+/* Rotated names of one log in time order: the stamp, then the suffix. */
+static bool
+older(const char *a, const char *b, size_t blen)
+{
+    int c = memcmp(a + blen + 1, b + blen + 1, LOG_STAMP_LEN);
+
+    return c != 0 ? c < 0 : suffix_of(a, blen) < suffix_of(b, blen);
+}
+
+static void
+note_rotated(struct rotated *r, const char *name, size_t blen)
+{
+    if (r->count++ == 0 || older(name, r->oldest, blen))
+        obp_strlcpy(r->oldest, name, sizeof(r->oldest));
+    if (r->count == 1 || older(r->newest, name, blen))
+        obp_strlcpy(r->newest, name, sizeof(r->newest));
+}
+
+/*
+ * Finds the rotated files of <base> in the directory <dfd>, with
+ * getdents64 on a stack buffer since opendir() would allocate.
+ */
+static int
+scan_rotated(int dfd, const char *base, struct rotated *r)
+{
+    _Alignas(struct dirent64) char buf[4096];
+    size_t  blen = strlen(base);
+    ssize_t n;
+
+    r->count = 0;
+    if (lseek(dfd, 0, SEEK_SET) == -1)
+        return OBP_ERROR;
+    while ((n = getdents64(dfd, buf, sizeof(buf))) > 0) {
+        for (ssize_t off = 0; off < n;) {
+            struct dirent64 *d = (struct dirent64 *)(void *)(buf + off);
+
+            off += d->d_reclen;
+            if (is_rotated(base, d->d_name))
+                note_rotated(r, d->d_name, blen);
+        }
+    }
+    return n == -1 ? OBP_ERROR : OBP_OK;
+}
+
+/*
+ * Renames f->path to f->path.YYYYMMDDhhmmss, or .N after it when this
+ * second already has rotated files: N follows the newest one, so a name
+ * freed by pruning is never reused out of order.
+ */
+static int
+move_aside(const struct log_file *f, int dfd)
+{
+    char           to[PATH_MAX + 64], stamp[LOG_STAMP_LEN + 1];
+    size_t         blen = strlen(f->name);
+    time_t         now = time(NULL);
+    struct tm      tm;
+    struct stat    st;
+    struct rotated r;
+    long           i = 0;
+
+    if (localtime_r(&now, &tm) == NULL
+        || strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm) == 0)
+        return OBP_ERROR;
+    if (scan_rotated(dfd, f->name, &r) == OBP_OK && r.count > 0
+        && memcmp(r.newest + blen + 1, stamp, LOG_STAMP_LEN) == 0)
+        i = suffix_of(r.newest, blen) + 1;
+    for (; i <= LOG_SUFFIX_MAX; i++) {
+        if (i == 0)
+            snprintf(to, sizeof(to), "%s.%s", f->path, stamp);
+        else
+            snprintf(to, sizeof(to), "%s.%s.%ld", f->path, stamp, i);
+        if (lstat(to, &st) == 0)
+            continue;
+        if (rename(f->path, to) == -1) {
+            complain("rename", f->path, errno);
+            return OBP_ERROR;
+        }
+        return OBP_OK;
+    }
+    complain("rotate", f->path, EEXIST);
+    return OBP_ERROR;
+}
+
+/* Deletes the oldest rotated files of <f> beyond max_syslog_file_count. */
+static void
+prune(const struct log_file *f, int dfd)
+{
+    struct rotated r;
+
+    while (scan_rotated(dfd, f->name, &r) == OBP_OK
+           && r.count > lg.max_count) {
+        if (unlinkat(dfd, r.oldest, 0) == -1) {
+            complain("unlink", r.oldest, errno);
+            break;
+        }
+    }
+}
+
+/*
+ * Rotates <f> under the lock; when another process rotated it first (the
+ * path names another inode), only reopens.
+ */
+static void
+rotate(struct log_file *f)
+{
+    int  old = f->fd;
+    int  lock = lock_file(f);
+    int  dfd = -1;
+    bool moved = false;
+
+    if (lock == -1)
+        return;
+    if (still_current(f)) {
+        dfd = open(lg.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd == -1)
+            complain("open directory", lg.dir, errno);
+        else
+            moved = move_aside(f, dfd) == OBP_OK;
+    }
+    if (file_open(f) == OBP_OK)
+        close(old);
+    else
+        complain("reopen", f->path, errno);
+    if (moved && lg.max_count > 0)
+        prune(f, dfd);
+    if (dfd != -1)
+        close(dfd);
+    flock(lock, LOCK_UN);
+    close(lock);
+}
+
+static void
+file_write(struct log_file *f, const struct log_line *l)
+{
+    struct stat st;
+
+    if (f->fd == -1)
+        return;
+    if (put(f->fd, l->buf, l->len) == OBP_ERROR) {
+        complain("write", f->path, errno);
+        return;
+    }
+    if (lg.max_size <= 0)
+        return;
+    if (fstat(f->fd, &st) == -1) {
+        complain("fstat", f->path, errno);
+        return;
+    }
+    if (st.st_size >= lg.max_size)
+        rotate(f);
+}
+
+/* Once a second: follow a file renamed by another process or logrotate. */
+static void
+follow_renames(void)
+{
+    int64_t now = obp_now_us();
+
+    if (now - lg.checked_us < LOG_CHECK_US)
+        return;
+    lg.checked_us = now;
+    if (lg.main.fd != -1 && !still_current(&lg.main))
+        (void)file_reopen(&lg.main);
+    if (lg.err.fd != -1 && !still_current(&lg.err))
+        (void)file_reopen(&lg.err);
+}
+
+static void
+emit(const struct log_line *l, int level)
+{
+    if (lg.main.fd == -1 || lg.to_stderr)
+        (void)put(STDERR_FILENO, l->buf, l->len);
+    if (lg.main.fd == -1)
+        return;
+    follow_renames();
+    file_write(&lg.main, l);
+    if (level <= OBP_LOG_WARN)
+        file_write(&lg.err, l);
+}
+
+static void
+log_v(int level, uint64_t sess, int err, const char *fmt, va_list ap)
+    OBP_PRINTF(4, 0);
+
+static void
+log_v(int level, uint64_t sess, int err, const char *fmt, va_list ap)
+{
+    struct log_line l;
+    char            ebuf[128];
+    int             saved = errno;
+
+    if ((level > lg.level && level != OBP_LOG_ALERT) || lg.busy)
+        return;
+    lg.busy = 1;
+    l.len = 0;
+    l.cut = 0;
+    line_prefix(&l, level, sess);
+    line_vadd(&l, fmt, ap);
+    if (err != 0)
+        line_add(&l, ": %s", strerror_r(err, ebuf, sizeof(ebuf)));
+    line_end(&l);
+    emit(&l, level);
+    lg.busy = 0;
+    errno = saved;
+}
+
+void
+obp_log(int level, uint64_t sess, int err, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_v(level, sess, err, fmt, ap);
+    va_end(ap);
+}
+
+void
+obp_fatal(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_v(OBP_LOG_ALERT, 0, 0, fmt, ap);
+    va_end(ap);
+    abort();
+}
+
+static int
+set_path(struct log_file *f, const char *dir)
+{
+    int n = snprintf(f->path, sizeof(f->path), "%s/%s", dir, f->name);
+
+    if (n < 0 || (size_t)n >= sizeof(f->path)) {
+        errno = ENAMETOOLONG;
+        return OBP_ERROR;
+    }
+    return OBP_OK;
+}
+
+int
+obp_log_open(const char *dir)
+{
+    int err;
+
+    obp_log_close();
+    if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+        return OBP_ERROR;
+    if (obp_strlcpy(lg.dir, dir, sizeof(lg.dir)) >= sizeof(lg.dir)
+        || set_path(&lg.main, dir) == OBP_ERROR
+        || set_path(&lg.err, dir) == OBP_ERROR) {
+        errno = ENAMETOOLONG;
+        return OBP_ERROR;
+    }
+    tzset();    /* read the zone now, not inside the first line */
+    if (file_open(&lg.main) == OBP_ERROR || file_open(&lg.err) == OBP_ERROR) {
+        err = errno;
+        obp_log_close();
+        errno = err;
+        return OBP_ERROR;
+    }
+    lg.complained = 0;
+    lg.checked_us = obp_now_us();
+    return OBP_OK;
+}
+
+int
+obp_log_reopen(void)
+{
+    int rc = OBP_OK, err = 0;
+
+    if (lg.main.fd == -1)
+        return OBP_OK;
+    lg.complained = 0;
+    if (file_reopen(&lg.main) == OBP_ERROR) {
+        rc = OBP_ERROR;
+        err = errno;
+    }
+    if (file_reopen(&lg.err) == OBP_ERROR) {
+        rc = OBP_ERROR;
+        err = errno;
+    }
+    lg.checked_us = obp_now_us();
+    if (rc == OBP_ERROR)
+        errno = err;
+    return rc;
+}
+
+void
+obp_log_close(void)
+{
+    if (lg.main.fd != -1)
+        close(lg.main.fd);
+    if (lg.err.fd != -1)
+        close(lg.err.fd);
+    lg.main.fd = -1;
+    lg.err.fd = -1;
+}
+
+void
+obp_log_set_stderr(int on)
+{
+    lg.to_stderr = on;
+}
+
+void
+obp_log_set_level(int level)
+{
+    lg.level = level;
+}
+
+int
+obp_log_get_level(void)
+{
+    return lg.level;
+}
+
+void
+obp_log_set_rotation(int64_t max_size, int64_t max_count)
+{
+    lg.max_size = max_size;
+    lg.max_count = max_count;
+}
+
+void
+obp_log_set_role(int worker_slot)
+{
+    lg.slot = worker_slot;
+}

@@ -1,0 +1,67 @@
+/*
+ * The diagnostic log: log/obproxy.log, with WARN and above also written to
+ * log/obproxy_error.log.  Every line carries the time, the level, the pid,
+ * the process role (M for the master, W<n> for worker slot n) and the
+ * session id when there is one:
+ *
+ *   [2026-11-21 06:05:03.123456] WARN  [4242][W0][S17] message: strerror
+ *
+ * Several processes append to the same files (O_APPEND).  Rotation by size
+ * is serialized with flock() on the file being rotated; a process whose
+ * file was renamed by another notices the new inode and reopens.  Before
+ * obp_log_open() lines go to stderr.
+ */
+#ifndef OBP_SHARED_LOG_H
+#define OBP_SHARED_LOG_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+/* Most severe first; values are the syslog_level enum values. */
+enum obp_log_level {
+    OBP_LOG_ALERT = 0,  /* a bug: an impossible state */
+    OBP_LOG_ERROR,
+    OBP_LOG_WARN,
+    OBP_LOG_INFO,
+    OBP_LOG_EDIAG,
+    OBP_LOG_WDIAG,
+    OBP_LOG_TRACE,
+    OBP_LOG_DEBUG
+};
+
+/*
+ * Opens <dir>/obproxy.log and <dir>/obproxy_error.log, creating <dir>.
+ * Returns OBP_OK, or OBP_ERROR with errno set (the caller reports it).
+ */
+int obp_log_open(const char *dir);
+
+/* Reopens both files (SIGUSR1, after logrotate moved them). */
+int obp_log_reopen(void);
+
+/* Closes the files; later lines go to stderr. */
+void obp_log_close(void);
+
+/* Also copy every line to stderr (foreground start, -t). */
+void obp_log_set_stderr(int on);
+
+void obp_log_set_level(int level);
+int obp_log_get_level(void);
+
+/* Rotation limits: 0 for max_count keeps every rotated file. */
+void obp_log_set_rotation(int64_t max_size, int64_t max_count);
+
+/* Role shown in every line: -1 for the master, else the worker slot. */
+void obp_log_set_role(int worker_slot);
+
+/*
+ * Writes one line if <level> passes syslog_level.  <sess> is the session
+ * id (0 for none); <err> an errno value whose strerror is appended (0 for
+ * none).
+ */
+void obp_log(int level, uint64_t sess, int err, const char *fmt, ...)
+    OBP_PRINTF(4, 5);
+
+/* Logs at ALERT and aborts: for states that cannot happen. */
+OBP_NORETURN void obp_fatal(const char *fmt, ...) OBP_PRINTF(1, 2);
+
+#endif

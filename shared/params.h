@@ -1,0 +1,147 @@
+/*
+ * The parameter table: every configuration parameter is declared once, in
+ * OBP_PARAMS below.  The same rows generate the fields of struct obp_conf,
+ * the lookup table used by the YAML and INI loaders, -o, SIGHUP and
+ * --help-params.  Defaults are strings parsed by the same setter as user
+ * input, so a bad default fails the unit tests.  Names, defaults and ranges
+ * follow ODP where ODP has the parameter.
+ */
+#ifndef OBP_SHARED_PARAMS_H
+#define OBP_SHARED_PARAMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum obp_ptype {
+    OBP_PT_BOOL,        /* true/false, on/off, yes/no, 1/0 */
+    OBP_PT_INT,         /* decimal integer */
+    OBP_PT_TIME,        /* us, ms, s, m, h, d; a bare number is us (ODP) */
+    OBP_PT_SIZE,        /* B, KB, MB, GB, TB (powers of 1024) */
+    OBP_PT_STRING,
+    OBP_PT_LIST,        /* items separated by ';' or ',' */
+    OBP_PT_ENUM         /* one name of the row's obp_enum table */
+};
+
+/* Parameter flags. */
+#define OBP_P_RESTART   0x1     /* a change takes effect at the next start */
+#define OBP_P_RELOAD    0x2     /* a change takes effect on SIGHUP */
+#define OBP_P_READONLY  0x4     /* shown, never set by the user */
+
+struct obp_enum {
+    const char *name;
+    int         value;
+};
+
+extern const struct obp_enum obp_enum_log_level[];
+
+#define OBP_INT_UNLIMITED  INT64_C(9223372036854775807)
+
+/*
+ * X(name, type, default, min, max, flags, enum table, help)
+ * min/max bound INT, TIME (in us) and SIZE (in bytes), and the length of
+ * STRING and LIST values.
+ */
+#define OBP_PARAMS(X)                                                        \
+    X(listen_port, INT, "2883", 1025, 65535, OBP_P_RESTART, NULL,            \
+      "TCP port the proxy accepts MySQL clients on")                         \
+    X(prometheus_listen_port, INT, "2884", 1025, 65535, OBP_P_RESTART, NULL, \
+      "TCP port of the Prometheus /metrics endpoint")                        \
+    X(local_bound_ip, STRING, "0.0.0.0", 1, 64, OBP_P_RESTART, NULL,         \
+      "IPv4 address the listening sockets bind to")                          \
+    X(local_bound_ipv6_ip, STRING, "::", 1, 64, OBP_P_RESTART, NULL,         \
+      "IPv6 address the listening sockets bind to")                          \
+    X(ip_listen_mode, INT, "1", 1, 3, OBP_P_RESTART, NULL,                   \
+      "1 listens on IPv4, 2 on IPv6, 3 on both")                             \
+    X(automatic_match_work_thread, BOOL, "true", 0, 1, OBP_P_RESTART, NULL,  \
+      "run one worker per CPU, at most work_thread_num")                     \
+    X(work_thread_num, INT, "128", 1, 128, OBP_P_RESTART, NULL,              \
+      "number of worker processes (upper bound when automatic)")             \
+    X(client_max_connections, INT, "8192", 0, 1000000, OBP_P_RELOAD, NULL,   \
+      "client connections the proxy accepts at once, 0 for no limit")        \
+    X(connect_server_timeout, TIME, "5s", 1000, 3600000000, OBP_P_RELOAD,    \
+      NULL, "how long a connection attempt to a server may take")            \
+    X(rootservice_list, LIST, "", 0, 4096, OBP_P_RESTART, NULL,              \
+      "the cluster's servers, ip:sql_port;ip:sql_port")                      \
+    X(rootservice_cluster_name, STRING, "undefined", 1, 128, OBP_P_RESTART,  \
+      NULL, "name of the cluster behind the proxy")                          \
+    X(app_name, STRING, "undefined", 1, 128, OBP_P_RESTART, NULL,            \
+      "application name of this proxy")                                      \
+    X(proxy_id, INT, "0", 0, 8191, OBP_P_RESTART, NULL,                      \
+      "id of this proxy, part of every client session id")                   \
+    X(routing_cache_mem_limited, SIZE, "128MB", 1048576, 68719476736,        \
+      OBP_P_RESTART, NULL, "room for the route cache in the shared segment") \
+    X(hot_upgrade_exit_timeout, TIME, "30s", 0, 86400000000, OBP_P_RELOAD,   \
+      NULL, "how long a graceful stop lets sessions finish")                 \
+    X(delay_exit_time, TIME, "100ms", 100000, 500000, OBP_P_RELOAD, NULL,    \
+      "how long a fast stop waits for workers before killing them")          \
+    X(syslog_level, ENUM, "WDIAG", 0, 0, OBP_P_RELOAD, obp_enum_log_level,   \
+      "least severe level written to log/obproxy.log")                       \
+    X(max_log_file_size, SIZE, "256MB", 1048576, 1073741824, OBP_P_RELOAD,   \
+      NULL, "a log file larger than this is rotated")                        \
+    X(max_syslog_file_count, INT, "0", 0, 100000, OBP_P_RELOAD, NULL,        \
+      "rotated log files kept per log, 0 for no limit")
+
+#define OBP_CTYPE_BOOL   bool
+#define OBP_CTYPE_INT    int64_t
+#define OBP_CTYPE_TIME   int64_t
+#define OBP_CTYPE_SIZE   int64_t
+#define OBP_CTYPE_STRING char *
+#define OBP_CTYPE_LIST   char *
+#define OBP_CTYPE_ENUM   int
+
+struct obp_param {
+    const char            *name;
+    enum obp_ptype         type;
+    size_t                 offset;   /* of the field in struct obp_conf */
+    const char            *dflt;     /* parsed by the setter, like input */
+    int64_t                min;      /* value, or length for strings */
+    int64_t                max;
+    unsigned               flags;    /* OBP_P_* */
+    const struct obp_enum *names;    /* OBP_PT_ENUM only, NULL-terminated */
+    const char            *help;
+};
+
+extern const struct obp_param obp_params[];
+extern const size_t obp_nparams;
+
+/* The row named <name> (case-sensitive, as in ODP), or NULL. */
+const struct obp_param *obp_param_find(const char *name);
+
+/*
+ * Parses <value> by the row's type and range and stores it into <conf>,
+ * freeing a string it replaces.  On failure returns OBP_ERROR, leaves
+ * <conf> unchanged and writes a phrase such as `"70000" is out of range
+ * [1025, 65535]` into <err>; the caller adds FILE:LINE and the key.
+ */
+int obp_param_set(struct obp_conf *conf, const struct obp_param *p,
+                  const char *value, char *err, size_t errlen);
+
+/*
+ * Stores the row's default like obp_param_set(), OBP_P_READONLY rows
+ * included: for obp_conf_new().  On failure errno is ENOMEM when memory
+ * ran out, else EINVAL (a bad default, a bug).
+ */
+int obp_param_set_default(struct obp_conf *conf, const struct obp_param *p,
+                          char *err, size_t errlen);
+
+/* Writes the current value of <p> in <conf> as text a setter accepts. */
+int obp_param_format(const struct obp_conf *conf, const struct obp_param *p,
+                     char *buf, size_t len);
+
+/* Writes the allowed range of <p> ("[1025, 65535]", "one of ..."). */
+void obp_param_range(const struct obp_param *p, char *buf, size_t len);
+
+/* True when <p> holds the same value in <a> and <b>. */
+bool obp_param_equal(const struct obp_conf *a, const struct obp_conf *b,
+                     const struct obp_param *p);
+
+/*
+ * Unit parsers shared with the tests: OBP_OK and the value, or OBP_ERROR.
+ * Time in microseconds, size in bytes.
+ */
+int obp_parse_time(const char *s, int64_t *us);
+int obp_parse_size(const char *s, int64_t *bytes);
+int obp_parse_bool(const char *s, bool *b);
+
+#endif

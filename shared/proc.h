@@ -1,0 +1,28 @@
+/*
+ * The boundary between the master and a worker.  The master forks and the
+ * child calls obp_worker_main(), implemented in worker/; this header is the
+ * only thing the two sides share about each other.
+ */
+#ifndef OBP_SHARED_PROC_H
+#define OBP_SHARED_PROC_H
+
+#include <stdint.h>
+
+struct obp_conf;
+struct obp_shm;
+
+#define OBP_MAX_LISTEN_PER_SLOT 2   /* IPv4 and IPv6 */
+
+struct obp_worker_args {
+    int              slot;          /* 0 .. nworkers-1 */
+    int              listen_fd[OBP_MAX_LISTEN_PER_SLOT];
+    int              nlisten;
+    int              chan_fd;       /* worker's end of the channel */
+    struct obp_shm  *shm;           /* mapped by the master, inherited */
+    struct obp_conf *conf;          /* the worker's copy, freed by it */
+};
+
+/* Runs a worker until it is told to stop; returns the exit status. */
+int obp_worker_main(struct obp_worker_args *args);
+
+#endif

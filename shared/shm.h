@@ -1,0 +1,142 @@
+/*
+ * The shared segment: one memfd mapped MAP_SHARED by the master and every
+ * worker (and, across a hot upgrade, by the next generation).  Layout:
+ *
+ *   header | worker stats slots | server table | route cache
+ *
+ * Offsets, never pointers.  Every struct here has a fixed size checked by
+ * _Static_assert and by t/unit/shm_layout (against a checked-in table):
+ * change a struct and bump OBP_SHM_LAYOUT_VERSION.  Writers never take a
+ * lock a SIGKILL could leave held: stats slots have one writer each and
+ * use relaxed atomics; server entries use a seqlock written by one
+ * process at a time.
+ */
+#ifndef OBP_SHARED_SHM_H
+#define OBP_SHARED_SHM_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "stats.h"
+
+#define OBP_SHM_MAGIC           UINT64_C(0x314d48535850424f) /* "OBPXSHM1" */
+#define OBP_SHM_LAYOUT_VERSION  1
+#define OBP_SHM_ALIGN           128     /* slots never share a cache line */
+#define OBP_SHM_MAX_WORKERS     128
+#define OBP_SHM_MAX_SERVERS     1024
+
+struct obp_shm_region {
+    uint64_t off;           /* from the start of the segment */
+    uint64_t size;          /* bytes */
+    uint64_t nitems;
+    uint64_t item_size;
+};
+
+struct obp_shm_hdr {
+    uint64_t              magic;          /* OBP_SHM_MAGIC */
+    uint32_t              layout_version; /* OBP_SHM_LAYOUT_VERSION */
+    uint32_t              hdr_size;       /* sizeof(struct obp_shm_hdr) */
+    uint64_t              total_size;     /* bytes mapped */
+    _Atomic uint64_t      generation;     /* bumped by each master start */
+    uint32_t              nworkers;       /* stats slots in use */
+    uint32_t              reserved;
+    struct obp_shm_region workers;        /* struct obp_shm_worker[] */
+    struct obp_shm_region servers;        /* struct obp_shm_server[] */
+    struct obp_shm_region routes;         /* route cache bytes */
+};
+
+enum obp_worker_state {
+    OBP_WORKER_EMPTY = 0,   /* no process in this slot */
+    OBP_WORKER_RUNNING,
+    OBP_WORKER_DRAINING     /* stopped accepting, finishing sessions */
+};
+
+/* One worker's slot: written by that worker only (pid/state by both). */
+struct obp_shm_worker {
+    _Atomic int32_t  pid;               /* 0 when the slot is empty */
+    _Atomic uint32_t state;             /* enum obp_worker_state */
+    _Atomic uint64_t started_us;        /* wall clock of the last start */
+    _Atomic uint64_t restarts;          /* respawns of this slot */
+    _Atomic uint64_t stat[OBP_STAT_COUNT];
+    uint8_t          pad[OBP_SHM_ALIGN - (24 + 8 * OBP_STAT_COUNT)
+                         % OBP_SHM_ALIGN];
+};
+
+enum obp_server_state {
+    OBP_SRV_UNUSED = 0,
+    OBP_SRV_ALIVE,
+    OBP_SRV_DEAD,
+    OBP_SRV_DETECTING,
+    OBP_SRV_UPGRADING,
+    OBP_SRV_DELETED
+};
+
+/* One server of the cluster: the blocklist routing consults. */
+struct obp_shm_server {
+    _Atomic uint32_t seq;               /* seqlock: odd while written */
+    uint32_t         state;             /* enum obp_server_state */
+    char             addr[OBP_ADDR_STRLEN];  /* "ip:port" */
+    char             zone[32];
+    char             region[32];
+    char             idc[32];
+    uint32_t         fail_count;        /* failures in the current window */
+    uint32_t         reserved;
+    int64_t          fail_window_us;    /* start of the failure window */
+    int64_t          dead_since_us;
+    int64_t          retry_at_us;       /* when a dead server is retried */
+    uint8_t          pad[56];
+};
+
+_Static_assert(sizeof(struct obp_shm_worker) % OBP_SHM_ALIGN == 0,
+               "worker slots must fill whole cache lines");
+_Static_assert(sizeof(struct obp_shm_server) == 256,
+               "bump OBP_SHM_LAYOUT_VERSION when the server entry changes");
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2,
+               "shared counters need lock-free 64-bit atomics");
+
+/* A mapping of the segment, owned by one process. */
+struct obp_shm {
+    int                 fd;     /* the memfd, -1 when not mapped */
+    size_t              size;
+    struct obp_shm_hdr *hdr;
+};
+
+/*
+ * Computes the header of a segment for <nworkers> and <route_bytes>,
+ * without allocating anything.  OBP_ERROR when out of bounds.
+ */
+int obp_shm_layout(struct obp_shm_hdr *hdr, uint32_t nworkers,
+                   uint64_t route_bytes);
+
+/* Creates, sizes and maps a new segment; OBP_ERROR with errno set. */
+int obp_shm_create(struct obp_shm *shm, uint32_t nworkers,
+                   uint64_t route_bytes);
+
+/*
+ * Maps an inherited segment if its magic, layout version and sizes match
+ * this binary; OBP_ERROR with errno EPROTO otherwise.
+ */
+int obp_shm_attach(struct obp_shm *shm, int fd);
+
+/* Unmaps and closes. */
+void obp_shm_detach(struct obp_shm *shm);
+
+struct obp_shm_worker *obp_shm_worker(const struct obp_shm *shm,
+                                      unsigned slot);
+struct obp_shm_server *obp_shm_server(const struct obp_shm *shm,
+                                      unsigned idx);
+
+/* Sums every worker slot's counters into <out>. */
+void obp_shm_stats_sum(const struct obp_shm *shm,
+                       uint64_t out[OBP_STAT_COUNT]);
+
+static inline void
+obp_stat_add(struct obp_shm_worker *w, enum obp_stat_id id, int64_t delta)
+{
+    atomic_fetch_add_explicit(&w->stat[id], (uint64_t)delta,
+                              memory_order_relaxed);
+}
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * Per-worker counters, declared once.  The X-macro generates the slot
+ * struct in the shared segment, the names shown by obproxyctl status (and
+ * later SHOW STAT and /metrics) and the summing loop.  Each worker writes
+ * only its own slot, with relaxed atomics; readers sum the slots.
+ */
+#ifndef OBP_SHARED_STATS_H
+#define OBP_SHARED_STATS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+enum obp_stat_kind {
+    OBP_STAT_COUNTER,   /* only grows */
+    OBP_STAT_GAUGE      /* goes up and down */
+};
+
+#define OBP_STATS_WORKER(X)                                                  \
+    X(client_accepted, COUNTER, "client connections accepted")              \
+    X(client_refused, COUNTER, "clients refused by client_max_connections") \
+    X(client_active, GAUGE, "client connections open now")                  \
+    X(server_connect_ok, COUNTER, "server connections opened")              \
+    X(server_connect_fail, COUNTER, "server connection attempts failed")    \
+    X(server_active, GAUGE, "server connections open now")                  \
+    X(bytes_from_client, COUNTER, "bytes read from clients")                \
+    X(bytes_from_server, COUNTER, "bytes read from servers")
+
+enum obp_stat_id {
+#define OBP_STAT_ENUM(name, kind, help) OBP_STAT_##name,
+    OBP_STATS_WORKER(OBP_STAT_ENUM)
+#undef OBP_STAT_ENUM
+    OBP_STAT_COUNT
+};
+
+struct obp_stat_desc {
+    const char         *name;
+    enum obp_stat_kind  kind;
+    const char         *help;
+};
+
+extern const struct obp_stat_desc obp_stat_descs[OBP_STAT_COUNT];
+
+#endif

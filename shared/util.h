@@ -1,0 +1,26 @@
+/*
+ * Small helpers every module needs: clocks, fd flags, bounded string copy.
+ */
+#ifndef OBP_SHARED_UTIL_H
+#define OBP_SHARED_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Monotonic clock in microseconds: for timeouts and back-off. */
+int64_t obp_now_us(void);
+
+/* Wall clock in microseconds since the epoch: for log lines. */
+int64_t obp_wallclock_us(void);
+
+/* O_NONBLOCK / FD_CLOEXEC on <fd>; OBP_OK or OBP_ERROR with errno set. */
+int obp_fd_nonblock(int fd);
+int obp_fd_cloexec(int fd, int on);
+
+/* Copies at most <size>-1 bytes and always terminates; returns strlen(src). */
+size_t obp_strlcpy(char *dst, const char *src, size_t size);
+
+/* Case-insensitive comparison of NUL-terminated ASCII strings. */
+int obp_strcasecmp(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,150 @@
+#!/usr/bin/perl
+
+# Tests for configuration: -t checks YAML and INI files and reports every
+# error as FILE:LINE: key: with the range; a bad file stops the start;
+# the command line wins over the file, the file over the defaults;
+# ROOT/etc/obproxy.yaml is read without -f; -V, -h and --help-params.
+
+use warnings;
+use strict;
+
+use IO::Socket::INET;
+use Test::More;
+
+BEGIN { use FindBin; chdir($FindBin::Bin); }
+
+use lib 'lib';
+use Test::OBProxy;
+
+my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
+	->plan(24)->run_mariadb(1);
+my $d = $t->testdir();
+
+$t->write_file_expand('good.yaml', <<'EOF');
+# a comment
+listen_port: %%PORT_2883%%
+local_bound_ip: 127.0.0.1
+rootservice_list: "%%SERVERS%%"
+automatic_match_work_thread: false
+work_thread_num: 2
+client_max_connections: 100
+connect_server_timeout: 3s
+syslog_level: INFO
+max_log_file_size: 64MB
+EOF
+$t->write_file_expand('good.ini', <<'EOF');
+; a comment
+[obproxy]
+listen_port = %%PORT_2883%%
+local_bound_ip = 127.0.0.1
+rootservice_list = %%SERVERS%%
+automatic_match_work_thread = false
+work_thread_num = 2
+client_max_connections = 100
+connect_server_timeout = 3s
+syslog_level = INFO
+max_log_file_size = 64MB
+EOF
+
+# -t on good files, ours and the shipped ones.
+
+is(join(' ', $t->obproxy('-t', '-f', "$d/good.yaml")), '0 ', '-t good yaml');
+is(join(' ', $t->obproxy('-t', '-f', "$d/good.ini")), '0 ', '-t good ini');
+is(($t->obproxy('-t', '-f', "$FindBin::Bin/../etc/obproxy.yaml"))[0], 0,
+	'-t etc/obproxy.yaml');
+is(($t->obproxy('-t', '-f', "$FindBin::Bin/../etc/obproxy.ini"))[0], 0,
+	'-t etc/obproxy.ini');
+
+# -t on bad files: exit 1, FILE:LINE: key: and the range.
+
+like(check("listen_port: 3000\nno_such_parameter: 1\n"),
+	qr/^1 .*bad\.yaml:2: no_such_parameter/ms, 'unknown key');
+like(check("\n\nlisten_port: abc\n"), qr/^1 .*bad\.yaml:3: listen_port/ms,
+	'wrong type: integer');
+like(check("automatic_match_work_thread: maybe\n"),
+	qr/^1 .*bad\.yaml:1: automatic_match_work_thread/ms,
+	'wrong type: boolean');
+like(check("work_thread_num: 500\n"),
+	qr/^1 .*bad\.yaml:1: work_thread_num: .*500.*\[1, 128\]/ms,
+	'out of range, with the range');
+like(check("syslog_level: LOUD\n"), qr/^1 .*bad\.yaml:1: syslog_level: .*LOUD/ms,
+	'unknown enum value');
+like(check("listen_port: 70000\nwork_thread_num: 0\nfoo: 1\n", 'bad.ini'),
+	qr/^1 .*bad\.ini:1: listen_port: .*\[1025, 65535\]/ms,
+	'ini: out of range');
+
+my $all = check("listen_port: 70000\nwork_thread_num: 0\nfoo: 1\n");
+is(() = $all =~ /bad\.yaml:\d+: /g, 3, 'every error reported, not the first');
+my ($rc, $out) = $t->obproxy('-t', '-f', "$d/good.yaml", '-o',
+	'client_max_connections=-5');
+like("$rc $out", qr/^1 .*client_max_connections/s, '-o: bad value refused');
+
+# A bad file stops the start: exit 1 and nothing listening.
+
+$t->write_file_expand('bad-start.yaml', "listen_port: %%PORT_2886%%\n"
+	. "local_bound_ip: 127.0.0.1\nno_such_parameter: 1\n");
+($rc, $out) = $t->obproxy('-N', '-f', "$d/bad-start.yaml");
+like("$rc $out", qr/^1 .*bad-start\.yaml:3: no_such_parameter/s,
+	'bad file: start refused');
+ok(!listening($t->port(2886)), 'bad file: nothing listening');
+ok(!-e "$d/run/obproxy.pid", 'bad file: no pid file');
+
+# Command line over file: -p wins over listen_port of the file.
+
+$t->run('-f', "$d/good.yaml", '-p', $t->port(2884));
+ok(!listening($t->port(2883)), '-p: the file\'s port unused');
+is($t->mariadb('SELECT 1', port => $t->port(2884)), "1\n", '-p: port used');
+$t->stop();
+
+# -o and -r win over rootservice_list of the file.
+
+$t->write_file_expand('dead.yaml', <<'EOF');
+listen_port: %%PORT_2883%%
+local_bound_ip: 127.0.0.1
+rootservice_list: "127.0.0.1:%%PORT_9001%%"
+EOF
+$t->run('-f', "$d/dead.yaml");
+like($t->mariadb('SELECT 1'), qr/ERROR 2003/, 'file: dead server used');
+$t->stop();
+$t->run('-f', "$d/dead.yaml", '-o', 'rootservice_list=' . $t->servers());
+is($t->mariadb('SELECT 1'), "1\n", '-o: rootservice_list replaced');
+$t->stop();
+$t->run('-f', "$d/dead.yaml", '-r', $t->servers());
+is($t->mariadb('SELECT 1'), "1\n", '-r: rootservice_list replaced');
+$t->stop();
+
+# ROOT/etc/obproxy.yaml without -f.
+
+$t->write_file('etc/obproxy.yaml', $t->read_file('good.yaml'));
+$t->run();
+is($t->mariadb('SELECT 1'), "1\n", 'etc/obproxy.yaml read without -f');
+$t->stop();
+
+# -V, -h, --help-params.
+
+($rc, $out) = $t->obproxy('-V');
+like("$rc $out", qr/^0 .*\d+\.\d+\.\d+/s, '-V');
+($rc, $out) = $t->obproxy('-h');
+like("$rc $out", qr/^0 .*-f/s, '-h');
+($rc, $out) = $t->obproxy('--help-params');
+like("$rc $out", qr/^0 .*listen_port.*2883/s, '--help-params');
+
+###############################################################################
+
+# obproxy -t on <text> written as <name> (bad.yaml): "exit-code output".
+sub check {
+	my ($text, $name) = @_;
+	$name //= 'bad.yaml';
+	if ($name =~ /\.ini$/) {
+		$text =~ s/: /=/g;
+	}
+	$t->write_file($name, $text);
+	return join ' ', $t->obproxy('-t', '-f', "$d/$name");
+}
+
+sub listening {
+	my ($port) = @_;
+	my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+		PeerPort => $port, Proto => 'tcp', Timeout => 2);
+	return defined $s;
+}

@@ -1,0 +1,714 @@
+package Test::OBProxy;
+
+# The harness of the integration tests, in the shape of nginx-tests'
+# Test::Nginx.  Each test gets a temporary root directory, starts MariaDB
+# servers and obproxy inside it, talks to the proxy through the mariadb
+# client or DBI, and stops every process it started by pid with bounded
+# waits.  Two closing checks, "no alerts" and "no sanitizer errors", are
+# counted in the plan.
+
+use warnings;
+use strict;
+
+use Cwd qw/abs_path/;
+use File::Basename qw/dirname/;
+use File::Path qw/make_path remove_tree/;
+use File::Temp qw/tempdir/;
+use IO::Socket::INET;
+use POSIX qw/WNOHANG _exit/;
+use Scalar::Util qw/weaken/;
+use Socket qw/AF_UNIX SOCK_STREAM pack_sockaddr_un/;
+use Test::More ();
+use Time::HiRes qw/sleep time/;
+
+our $USER = 'obtest';
+our $PASSWORD = 'obtest-pw';
+
+# t/, found from this file, so the tests work from any directory.
+my $TDIR = dirname(dirname(dirname(abs_path(__FILE__))));
+
+# Harness objects still to be finished by the END block (weak references).
+my %live;
+
+sub new {
+	my ($class) = @_;
+	my $self = bless {}, $class;
+
+	$self->{_owner} = $$;
+	$self->{_testdir} = tempdir('obproxy-test-XXXXXXXX', TMPDIR => 1);
+	$self->{_ports} = {};
+	$self->{_mariadb} = {};
+	$self->{_templates} = {};
+	$self->{_binary} = _abs($ENV{TEST_OBPROXY_BINARY}
+		// "$TDIR/../master/obproxy");
+	$self->{_ctl_binary} = _abs($ENV{TEST_OBPROXYCTL_BINARY}
+		// "$TDIR/../master/obproxyctl");
+	$self->{_seq} = 0;
+
+	$live{"$self"} = $self;
+	weaken($live{"$self"});
+	return $self;
+}
+
+sub _abs {
+	my ($path) = @_;
+	return $path if $path =~ m{^/};
+	return abs_path(dirname($path)) . '/' . (split m{/}, $path)[-1];
+}
+
+sub testdir { $_[0]->{_testdir} }
+sub binary { $_[0]->{_binary} }
+sub ctl_binary { $_[0]->{_ctl_binary} }
+sub user { $USER }
+sub password { $PASSWORD }
+
+###############################################################################
+# Plan and prerequisites.
+
+# Skips the whole test, with the reason, when a program or a Perl module
+# it needs is missing.
+sub has {
+	my ($self, @features) = @_;
+
+	for my $f (@features) {
+		my $ok = $f =~ /::/ ? eval "require $f; 1" : _find_program($f);
+		Test::More::plan(skip_all => "no $f") unless $ok;
+	}
+	return $self;
+}
+
+sub _find_program {
+	my ($name) = @_;
+	for my $dir (split(/:/, $ENV{PATH} // ''), qw{/usr/sbin /usr/local/sbin
+		/usr/bin /usr/local/bin})
+	{
+		return "$dir/$name" if $dir ne '' && -f "$dir/$name"
+			&& -x "$dir/$name";
+	}
+	return undef;
+}
+
+sub _program {
+	my ($name) = @_;
+	return _find_program($name) // die "$name not found\n";
+}
+
+# The two closing checks are part of every plan.
+sub plan {
+	my ($self, $n) = @_;
+	Test::More::plan(tests => $n + 2);
+	$self->{_planned} = 1;
+	return $self;
+}
+
+###############################################################################
+# Files and ports.
+
+sub write_file {
+	my ($self, $name, $content) = @_;
+	my $path = "$self->{_testdir}/$name";
+	make_path(dirname($path));
+	open my $fh, '>', $path or die "cannot write $path: $!\n";
+	binmode $fh;
+	print $fh $content;
+	close $fh or die "cannot write $path: $!\n";
+	return $self;
+}
+
+sub write_file_expand {
+	my ($self, $name, $content) = @_;
+	$self->{_templates}{$name} = $content;
+	return $self->write_file($name, $self->expand($content));
+}
+
+sub expand {
+	my ($self, $text) = @_;
+	$text =~ s/%%TESTDIR%%/$self->{_testdir}/g;
+	$text =~ s/%%PORT_(\d+)%%/$self->port($1)/ge;
+	$text =~ s/%%SERVERS%%/$self->servers()/ge;
+	$text =~ s/%%SERVER_(\d+)%%/$self->server($1)/ge;
+	return $text;
+}
+
+sub read_file {
+	my ($self, $name) = @_;
+	my $path = $name =~ m{^/} ? $name : "$self->{_testdir}/$name";
+	open my $fh, '<', $path or return undef;
+	binmode $fh;
+	local $/;
+	my $content = <$fh>;
+	close $fh;
+	return $content // '';
+}
+
+sub log { $_[0]->read_file('log/obproxy.log') // '' }
+sub error_log { $_[0]->read_file('log/obproxy_error.log') // '' }
+
+# A free TCP port on 127.0.0.1 per name, kept for the whole test.
+sub port {
+	my ($self, $name) = @_;
+	return $self->{_ports}{$name} //= $self->_free_port();
+}
+
+# Ports come from below the kernel's ephemeral range, so no outgoing
+# connection takes one before its server binds it.  A port is reserved
+# against concurrent tests by an abstract unix socket named after it,
+# which the kernel releases when this process exits.
+sub _free_port {
+	my ($self) = @_;
+	my $low = 32768;
+	if (open my $fh, '<', '/proc/sys/net/ipv4/ip_local_port_range') {
+		($low) = split ' ', <$fh>;
+		close $fh;
+	}
+	$low = 32768 if $low < 12000;
+
+	for (1 .. 500) {
+		my $port = 10000 + int(rand($low - 10000));
+		socket(my $lock, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!\n";
+		next unless bind($lock,
+			pack_sockaddr_un("\0obproxy-test-port-$port"));
+		my $probe = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+			LocalPort => $port, Proto => 'tcp') or next;
+		close $probe;
+		push @{$self->{_port_locks}}, $lock;
+		return $port;
+	}
+	die "no free port found\n";
+}
+
+###############################################################################
+# MariaDB servers.
+
+sub servers {
+	my ($self) = @_;
+	my @n = sort { $a <=> $b } keys %{$self->{_mariadb}};
+	die "no MariaDB server started\n" unless @n;
+	return join ';', map { $self->server($_) } @n;
+}
+
+sub server {
+	my ($self, $n) = @_;
+	my $m = $self->{_mariadb}{$n} or die "no MariaDB server $n\n";
+	return "127.0.0.1:$m->{port}";
+}
+
+sub server_port { $_[0]->{_mariadb}{$_[1]}{port} }
+
+# Starts <n> servers, numbered from 1, each with the test account and the
+# database "test".
+sub run_mariadb {
+	my ($self, $n) = @_;
+	$self->start_mariadb($_) for 1 .. $n;
+	return $self;
+}
+
+sub start_mariadb {
+	my ($self, $n) = @_;
+	my $dir = "$self->{_testdir}/mdb$n";
+	my $m = $self->{_mariadb}{$n} //= { dir => $dir };
+
+	$self->_install_mariadb($n) unless -d $dir;
+	for my $try (1 .. 5) {
+		$m->{port} //= $self->_free_port();
+		$m->{pid} = $self->_spawn($self->_mariadbd_cmd($n),
+			out => "$dir.out");
+		return $self->_setup_mariadb($n)
+			if $self->_wait_listen($m->{port}, 30, $m->{pid});
+		my $err = $self->read_file("$dir.err") // '';
+		$self->stop_mariadb($n);
+		die "mariadbd $n did not start:\n" . _tail($err, 20)
+			unless $err =~ /Address already in use/ && !$m->{ready};
+		delete $m->{port};
+	}
+	die "mariadbd $n: no free port after 5 tries\n";
+}
+
+sub _install_mariadb {
+	my ($self, $n) = @_;
+	my $dir = $self->{_mariadb}{$n}{dir};
+	my @cmd = (_program('mariadb-install-db'), '--no-defaults',
+		($> == 0 ? '--user=root' : ()), "--datadir=$dir",
+		'--auth-root-authentication-method=normal', '--skip-test-db',
+		'--skip-name-resolve', '--innodb-log-file-size=4M',
+		'--innodb-buffer-pool-size=16M');
+	my ($rc, $out) = $self->run_cmd(\@cmd, timeout => 120);
+	die "mariadb-install-db failed ($rc):\n" . _tail($out, 20) if $rc;
+}
+
+# Small and fast: little memory, no binary log, no durability.
+sub _mariadbd_cmd {
+	my ($self, $n) = @_;
+	my $m = $self->{_mariadb}{$n};
+	my $dir = $m->{dir};
+	return [ _program('mariadbd'), '--no-defaults',
+		($> == 0 ? '--user=root' : ()), "--datadir=$dir",
+		"--port=$m->{port}", '--bind-address=127.0.0.1',
+		"--socket=$dir.sock", "--pid-file=$dir.pid",
+		"--log-error=$dir.err", "--tmpdir=$self->{_testdir}",
+		'--skip-log-bin', '--skip-name-resolve',
+		'--innodb-buffer-pool-size=16M', '--innodb-log-file-size=4M',
+		'--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0',
+		'--performance-schema=OFF', '--max-connections=500',
+		'--max-allowed-packet=64M', '--key-buffer-size=1M',
+		'--loose-feedback=OFF' ];
+}
+
+sub _setup_mariadb {
+	my ($self, $n) = @_;
+	my $m = $self->{_mariadb}{$n};
+	return $self if $m->{ready}++;
+
+	my $sql = "DELETE FROM mysql.global_priv WHERE User = '';"
+		. " FLUSH PRIVILEGES;"
+		. " CREATE USER '$USER'\@'%' IDENTIFIED BY '$PASSWORD';"
+		. " GRANT ALL PRIVILEGES ON *.* TO '$USER'\@'%' WITH GRANT OPTION;"
+		. " CREATE DATABASE test;";
+	my ($rc, $out) = $self->run_cmd([ _program('mariadb'), '--no-defaults',
+		"--socket=$m->{dir}.sock", '-uroot', '-e', $sql ], timeout => 30);
+	die "mariadb $n: account setup failed ($rc):\n$out" if $rc;
+	return $self;
+}
+
+# Stops server <n> (TERM, then KILL after 30 s); it can be started again
+# on the same port with start_mariadb(<n>).
+sub stop_mariadb {
+	my ($self, $n) = @_;
+	my $m = $self->{_mariadb}{$n} or return $self;
+	my $pid = delete $m->{pid} or return $self;
+	$self->_stop_pid($pid, 'TERM', 30);
+	return $self;
+}
+
+###############################################################################
+# obproxy.
+
+# Starts obproxy in the foreground (-N) with OBPROXY_ROOT set to the test
+# directory and -f obproxy.yaml when the test wrote that file, and waits
+# until its listening port (the -p argument, else port 2883) accepts.
+sub run {
+	my ($self, @extra) = @_;
+	die "obproxy is already running\n" if $self->{_obproxy_pid};
+	die "no obproxy binary at $self->{_binary}: run make first\n"
+		unless -x $self->{_binary};
+
+	my $listen = _option(\@extra, '-p');
+	for my $try (1 .. 3) {
+		my @cmd = ($self->{_binary}, '-N');
+		push @cmd, '-f', "$self->{_testdir}/obproxy.yaml"
+			if -e "$self->{_testdir}/obproxy.yaml"
+			&& !defined _option(\@extra, '-f')
+			&& !defined _option(\@extra, '--config');
+		push @cmd, @extra;
+
+		my $port = $listen // $self->port(2883);
+		my $mark = -s "$self->{_testdir}/obproxy.stderr" // 0;
+		my $pid = $self->_spawn(\@cmd, out => 'obproxy.stderr',
+			env => $self->_obproxy_env());
+		if ($self->_wait_listen($port, 20, $pid)) {
+			$self->{_obproxy_pid} = $pid;
+			return $self;
+		}
+		$self->_stop_pid($pid, 'KILL', 5);
+		my $err = substr($self->read_file('obproxy.stderr') // '',
+			$mark);
+		die "obproxy did not start:\n" . _tail($err, 20)
+			unless $err =~ /Address already in use/ && !defined $listen
+			&& %{$self->{_templates}};
+		$self->_new_ports();
+	}
+	die "obproxy: no free port after 3 tries\n";
+}
+
+# A port taken by something else meanwhile: new ports for every name and
+# the templated files written again.
+sub _new_ports {
+	my ($self) = @_;
+	$self->{_ports}{$_} = $self->_free_port() for keys %{$self->{_ports}};
+	$self->write_file($_, $self->expand($self->{_templates}{$_}))
+		for keys %{$self->{_templates}};
+}
+
+sub _option {
+	my ($args, $name) = @_;
+	for my $i (0 .. $#$args - 1) {
+		return $args->[$i + 1] if $args->[$i] eq $name;
+	}
+	return undef;
+}
+
+sub _obproxy_env {
+	my ($self) = @_;
+	my $s = "$self->{_testdir}/sanitizer";
+	return {
+		OBPROXY_ROOT => $self->{_testdir},
+		ASAN_OPTIONS => "log_path=$s:detect_leaks=1",
+		UBSAN_OPTIONS => "log_path=$s:print_stacktrace=1:halt_on_error=1",
+	};
+}
+
+# Sends <sig> (TERM) to the master and waits <timeout> seconds (10) for it
+# to exit, then kills it and its workers.  Returns the wait status.
+sub stop {
+	my ($self, $sig, $timeout) = @_;
+	my $pid = delete $self->{_obproxy_pid};
+	return undef unless $pid;
+	my @workers = grep { defined $_->[1] }
+		map { [ $_, _start_time($_) ] } _children($pid);
+	my $status = $self->_stop_pid($pid, $sig // 'TERM', $timeout // 10);
+
+	# Workers outlive a killed master; end them, if still the same ones.
+	for my $w (@workers) {
+		next if $self->waitfor(sub {
+			(_start_time($w->[0]) // '') ne $w->[1] }, 5);
+		Test::More::diag("worker $w->[0] outlived the master; killing it");
+		kill 'KILL', $w->[0];
+	}
+	return $status;
+}
+
+sub pid { $_[0]->{_obproxy_pid} }
+
+# The worker processes: the master's children.
+sub workers {
+	my ($self) = @_;
+	return () unless $self->{_obproxy_pid};
+	return _children($self->{_obproxy_pid});
+}
+
+# True while the master runs; once it has exited, reaps it and keeps the
+# wait status for exit_status().
+sub running {
+	my ($self) = @_;
+	my $pid = $self->{_obproxy_pid} or return 0;
+	return 1 if waitpid($pid, WNOHANG) == 0;
+	$self->{_exit_status} = $?;
+	delete $self->{_obproxy_pid};
+	return 0;
+}
+
+sub exit_status { $_[0]->{_exit_status} }
+
+# Runs obproxy to completion (-t, -V, a refused start, daemon mode) with the
+# test environment.  Returns (exit code, stdout and stderr).
+sub obproxy {
+	my ($self, @args) = @_;
+	return $self->run_cmd([ $self->{_binary}, @args ], timeout => 30,
+		env => $self->_obproxy_env());
+}
+
+sub ctl {
+	my ($self, @args) = @_;
+	return $self->run_cmd([ $self->{_ctl_binary}, '-d', $self->{_testdir},
+		@args ], timeout => 30, env => $self->_obproxy_env());
+}
+
+# obproxyctl status as a hash: "key: value" lines, worker lines under
+# {worker}{slot} = {pid, state, restarts}, and {ok} when it ended "ok".
+sub status {
+	my ($self) = @_;
+	my ($rc, $out) = $self->ctl('status');
+	my %s = (rc => $rc, text => $out);
+	for (split /\n/, $out) {
+		if (/^worker (\d+): pid (\d+), state (\w+), restarts (\d+)/) {
+			$s{worker}{$1} = { pid => $2, state => $3, restarts => $4 };
+		} elsif (/^([\w ]+):\s*(.*)$/) {
+			$s{$1} = $2;
+		} elsif (/^ok$/) {
+			$s{ok} = 1;
+		}
+	}
+	return \%s;
+}
+
+###############################################################################
+# Clients.
+
+sub mariadb_cmd {
+	my ($self, $sql, %o) = @_;
+	return [ _program('mariadb'), '--no-defaults', '-h127.0.0.1',
+		'-P' . ($o{port} // $self->port(2883)),
+		'-u' . ($o{user} // $USER), '-p' . ($o{password} // $PASSWORD),
+		'--batch', '--skip-column-names', '--connect-timeout=10',
+		(exists $o{database} ? (defined $o{database}
+			? ("-D$o{database}") : ()) : ('-Dtest')),
+		(defined $sql ? ('-e', $sql) : ()) ];
+}
+
+# Runs <sql> with the mariadb client through the proxy.  Returns the
+# output (stdout and stderr), and in list context also the exit code.
+# Options: port, user, password, database (undef for none), stdin (SQL
+# text too long for an argument), timeout (30 s).
+sub mariadb {
+	my ($self, $sql, %o) = @_;
+	my ($rc, $out) = $self->run_cmd($self->mariadb_cmd($sql, %o),
+		timeout => $o{timeout} // 30, stdin => $o{stdin});
+	return wantarray ? ($out, $rc) : $out;
+}
+
+# The same in the background: returns a handle for mariadb_wait().
+sub mariadb_bg {
+	my ($self, $sql, %o) = @_;
+	my $out = $self->_scratch('bg');
+	my $pid = $self->_spawn($self->mariadb_cmd($sql, %o), out => $out);
+	return { pid => $pid, out => $out };
+}
+
+sub mariadb_wait {
+	my ($self, $h, $timeout) = @_;
+	my $rc = $self->_reap($h->{pid}, $timeout // 30);
+	my $out = $self->read_file($h->{out}) // '';
+	unlink "$self->{_testdir}/$h->{out}";
+	return wantarray ? ($out, $rc) : $out;
+}
+
+# A DBI handle through the proxy, or undef ($DBI::errstr tells why).
+sub dbh {
+	my ($self, %o) = @_;
+	require DBI;
+	my $dsn = 'DBI:MariaDB:host=127.0.0.1;port='
+		. ($o{port} // $self->port(2883))
+		. ';database=' . ($o{database} // 'test')
+		. ';mariadb_connect_timeout=10;mariadb_read_timeout=60'
+		. ';mariadb_write_timeout=60';
+	my $dbh = DBI->connect($dsn, $o{user} // $USER,
+		$o{password} // $PASSWORD,
+		{ RaiseError => 0, PrintError => 0, AutoCommit => 1 });
+	Test::More::diag("dbh: $DBI::err $DBI::errstr")
+		if !$dbh && $ENV{TEST_OBPROXY_VERBOSE};
+	return $dbh;
+}
+
+###############################################################################
+# Processes.
+
+# Polls <sub> every 0.1 s for at most <seconds>; returns its last value.
+sub waitfor {
+	my ($self, $sub, $seconds) = @_;
+	my $deadline = time() + ($seconds // 10);
+	my $r;
+	for (1 .. 100000) {
+		$r = $sub->();
+		return $r if $r || time() >= $deadline;
+		sleep 0.1;
+	}
+	return $r;
+}
+
+# Runs <cmd> (array ref) to completion, killing it after <timeout>
+# seconds.  Returns (exit code, or 128 + signal, or -1 on timeout; output).
+sub run_cmd {
+	my ($self, $cmd, %o) = @_;
+	my $out = $self->_scratch('cmd');
+	my $in;
+	if (defined $o{stdin}) {
+		$in = $self->_scratch('in');
+		$self->write_file($in, $o{stdin});
+	}
+	my $pid = $self->_spawn($cmd, out => $out, env => $o{env},
+		stdin => $in);
+	my $rc = $self->_reap($pid, $o{timeout} // 30);
+	my $text = $self->read_file($out) // '';
+	unlink "$self->{_testdir}/$out";
+	unlink "$self->{_testdir}/$in" if defined $in;
+	return ($rc, $text);
+}
+
+sub _scratch {
+	my ($self, $what) = @_;
+	return sprintf 'tmp.%s.%d.%d', $what, $$, ++$self->{_seq};
+}
+
+# Forks and execs <cmd> in the test directory with stdout and stderr
+# appended to <out>, stdin from <stdin> or /dev/null.
+sub _spawn {
+	my ($self, $cmd, %o) = @_;
+	my $dir = $self->{_testdir};
+	my $out = $o{out} =~ m{^/} ? $o{out} : "$dir/$o{out}";
+	my $in = defined $o{stdin} ? "$dir/$o{stdin}" : '/dev/null';
+
+	my $pid = fork() // die "fork: $!\n";
+	return $pid if $pid;
+
+	# The child: nothing of the parent's END blocks may run here.
+	eval {
+		chdir $dir or die "chdir $dir: $!\n";
+		open STDIN, '<', $in or die "$in: $!\n";
+		open STDOUT, '>>', $out or die "$out: $!\n";
+		open STDERR, '>&', \*STDOUT or die "dup: $!\n";
+		$ENV{$_} = $o{env}{$_} for keys %{$o{env} // {}};
+		exec { $cmd->[0] } @$cmd or die "exec $cmd->[0]: $!\n";
+	};
+	print STDERR $@;
+	_exit(127);
+}
+
+# Waits for <pid> at most <timeout> seconds, then kills it.  Returns the
+# exit code, 128 + signal, or -1 when it had to be killed.
+sub _reap {
+	my ($self, $pid, $timeout) = @_;
+	my $deadline = time() + $timeout;
+	while (time() < $deadline) {
+		my $r = waitpid($pid, WNOHANG);
+		return _code($?) if $r == $pid;
+		return -1 if $r == -1;
+		sleep 0.02;
+	}
+	kill 'KILL', $pid;
+	waitpid($pid, 0);
+	return -1;
+}
+
+sub _code {
+	my ($status) = @_;
+	return $status & 127 ? 128 + ($status & 127) : $status >> 8;
+}
+
+# Signals a child of ours, waits <timeout> seconds for it, then KILLs it.
+# Returns the wait status.
+sub _stop_pid {
+	my ($self, $pid, $sig, $timeout) = @_;
+	kill $sig, $pid;
+	my $deadline = time() + $timeout;
+	while (time() < $deadline) {
+		my $r = waitpid($pid, WNOHANG);
+		return $? if $r == $pid;
+		return undef if $r == -1;
+		sleep 0.05;
+	}
+	Test::More::diag("pid $pid ignored SIG$sig for ${timeout}s; killing it");
+	kill 'KILL', $pid;
+	waitpid($pid, 0);
+	return $?;
+}
+
+# True once <port> on 127.0.0.1 accepts a connection; false when <pid>
+# exits first or after <timeout> seconds.
+sub _wait_listen {
+	my ($self, $port, $timeout, $pid) = @_;
+	my $deadline = time() + $timeout;
+	while (time() < $deadline) {
+		return 0 if waitpid($pid, WNOHANG) != 0;
+		my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+			PeerPort => $port, Proto => 'tcp', Timeout => 1);
+		if ($s) {
+			close $s;
+			return 1;
+		}
+		sleep 0.05;
+	}
+	return 0;
+}
+
+sub _children {
+	my ($ppid) = @_;
+	my @kids;
+	for my $stat (glob '/proc/[0-9]*/stat') {
+		open my $fh, '<', $stat or next;
+		my $line = <$fh> // '';
+		close $fh;
+		push @kids, $1 if $line =~ /^(\d+) \(.*\) \S (\d+) /s
+			&& $2 == $ppid;
+	}
+	return sort { $a <=> $b } @kids;
+}
+
+# The start time of <pid>, which tells a process from a later one that
+# reuses its pid; undef when there is no such process (or a zombie).
+sub _start_time {
+	my ($pid) = @_;
+	open my $fh, '<', "/proc/$pid/stat" or return undef;
+	my $line = <$fh> // '';
+	close $fh;
+	my ($state, $rest) = $line =~ /^.*\) (\S) (.*)$/s or return undef;
+	return undef if $state eq 'Z';
+	return (split ' ', $rest)[18];
+}
+
+# True while <pid> names a process that has not exited (a function).
+sub alive {
+	my ($pid) = @_;
+	return defined _start_time($pid);
+}
+
+sub _tail {
+	my ($text, $n) = @_;
+	my @lines = split /\n/, $text // '';
+	splice @lines, 0, @lines - $n if @lines > $n;
+	return join '', map { "$_\n" } @lines;
+}
+
+###############################################################################
+# The end of a test.
+
+# A daemonized obproxy of this test directory (pidfile.t), found through
+# its pid file and recognised by its OBPROXY_ROOT.
+sub _stop_daemon {
+	my ($self) = @_;
+	my $pid = ($self->read_file('run/obproxy.pid') // '') =~ /(\d+)/
+		? $1 : return;
+	open my $fh, '<', "/proc/$pid/environ" or return;
+	local $/;
+	my $env = <$fh> // '';
+	close $fh;
+	return unless grep { $_ eq "OBPROXY_ROOT=$self->{_testdir}" }
+		split /\0/, $env;
+	kill 'TERM', $pid;
+	return if $self->waitfor(sub { !defined _start_time($pid) }, 10);
+	kill 'KILL', $pid;
+}
+
+sub _finish {
+	my ($self) = @_;
+	return if $self->{_finished} || $self->{_owner} != $$;
+	$self->{_finished} = 1;
+	local $?;
+
+	$self->stop();
+	$self->_stop_daemon();
+	$self->stop_mariadb($_) for keys %{$self->{_mariadb}};
+
+	if ($self->{_planned}) {
+		my $logs = join '', map { $self->read_file($_) // '' }
+			glob "$self->{_testdir}/log/obproxy.log*";
+		my @alerts = $logs =~ /^\[[^\]]*\] ALERT\b.*$/mg;
+		Test::More::is(join("\n", @alerts), '', 'no alerts');
+
+		my $san = join '', map { $self->read_file($_) // '' }
+			glob "$self->{_testdir}/sanitizer.*";
+		my $err = $self->read_file('obproxy.stderr') // '';
+		$san .= join "\n", $err =~ /^.*(?:runtime error:|AddressSanitizer|LeakSanitizer).*$/mg;
+		Test::More::is($san, '', 'no sanitizer errors');
+	}
+
+	my $tb = Test::More->builder;
+	$self->_dump() if $ENV{TEST_OBPROXY_VERBOSE} && !$tb->is_passing;
+	Test::More::diag($self->log()) if $ENV{TEST_OBPROXY_CATLOG};
+
+	if ($ENV{TEST_OBPROXY_LEAVE}) {
+		Test::More::diag("test directory left: $self->{_testdir}");
+	} else {
+		remove_tree($self->{_testdir});
+	}
+	delete $live{"$self"};
+}
+
+sub _dump {
+	my ($self) = @_;
+	for my $f ('log/obproxy.log', 'obproxy.stderr',
+		map { "mdb$_.err" } sort keys %{$self->{_mariadb}})
+	{
+		my $text = $self->read_file($f) // next;
+		Test::More::diag("--- $f\n" . _tail($text, 200));
+	}
+}
+
+sub DESTROY { $_[0]->_finish() }
+
+# Runs before Test::More's own END block (which is compiled earlier), so
+# the closing checks count and processes never outlive the test.
+END {
+	$_->_finish() for grep { defined } values %live;
+}
+
+1;

@@ -1,0 +1,112 @@
+#!/usr/bin/perl
+
+# Tests for log/obproxy.log and log/obproxy_error.log: every line carries
+# time, level, pid and role; WARN and above are copied to the error log;
+# syslog_level filters; files are rotated at max_log_file_size and at most
+# max_syslog_file_count rotated files are kept.
+
+use warnings;
+use strict;
+
+use File::Path qw/remove_tree/;
+use IO::Select;
+use IO::Socket::INET;
+use Test::More;
+use Time::HiRes qw/time/;
+
+BEGIN { use FindBin; chdir($FindBin::Bin); }
+
+use lib 'lib';
+use Test::OBProxy;
+
+my $t = Test::OBProxy->new()->has(qw/mariadb/)->plan(13);
+my $d = $t->testdir();
+
+# Twenty servers where nothing listens: every client gets error 2003 and
+# the worker logs a WARN line naming all of them.
+my $dead = join ';', map { '127.0.0.1:' . $t->port(9000 + $_) } 1 .. 20;
+$t->write_file_expand('obproxy.yaml', <<"EOF")->run();
+listen_port: %%PORT_2883%%
+local_bound_ip: 127.0.0.1
+rootservice_list: "$dead"
+automatic_match_work_thread: false
+work_thread_num: 2
+EOF
+
+my @workers = $t->waitfor(sub { my @w = $t->workers(); @w == 2 && @w }, 10);
+$t->mariadb('SELECT 1') for 1 .. 4;
+my $master = $t->pid();
+$t->stop();
+
+my $log = $t->log();
+my @lines = split /\n/, $log;
+my $re = qr/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\] (ALERT|ERROR|WARN|INFO|EDIAG|WDIAG|TRACE|DEBUG) +\[(\d+)\]\[(M|W\d+)\](?:\[S\d+\])? \S/;
+my @bad = grep { !/$re/ } @lines;
+ok(@lines > 0, 'obproxy.log written');
+is(join("\n", @bad), '', 'every line: time, level, pid, role');
+
+my %pid_of = (M => { $master => 1 }, W => { map { $_ => 1 } @workers });
+@bad = grep { /$re/ && !$pid_of{substr($3, 0, 1)}{$2} } @lines;
+is(join("\n", @bad), '', 'pid matches the role');
+ok((grep { /\]\[W\d+\]/ } @lines), 'workers log');
+ok((grep { /^\S+ \S+ INFO / } @lines), 'INFO lines at the default level');
+
+my @warn = grep { / WARN .*\Q127.0.0.1:${\ $t->port(9001)}\E/ } @lines;
+ok(@warn >= 4, 'a client without server logs a WARN naming the servers');
+my $errlog = $t->error_log();
+ok(!grep({ index($errlog, $_) < 0 } @warn), 'WARN lines also in the error log');
+is(join("\n", grep { !/^\S+ \S+ (?:ALERT|ERROR|WARN) / } split /\n/, $errlog),
+	'', 'error log: nothing below WARN');
+
+# syslog_level=ERROR: the same start, clients and stop write nothing
+# below ERROR.
+
+remove_tree("$d/log");
+$t->run('-o', 'syslog_level=ERROR');
+$t->mariadb('SELECT 1') for 1 .. 4;
+$t->stop();
+is(join("\n", grep { !/^\S+ \S+ (?:ALERT|ERROR) / } split /\n/, $t->log()),
+	'', 'syslog_level=ERROR: no INFO or WARN lines');
+
+# Rotation at 1 MB, two rotated files kept.
+
+remove_tree("$d/log");
+$t->run('-o', 'max_log_file_size=1MB,max_syslog_file_count=2,'
+	. 'syslog_level=DEBUG');
+my $start = time();
+my ($inode, $rotations) = (0, 0);
+while ($rotations < 4 && time() - $start < 60) {
+	clients(50);
+	my $now = (stat "$d/log/obproxy.log")[1] // 0;
+	$rotations++ if $inode && $now != $inode;
+	$inode = $now;
+}
+diag(sprintf('%d rotations in %.1f s', $rotations, time() - $start))
+	if $ENV{TEST_OBPROXY_VERBOSE};
+$t->stop();
+
+my @rotated = grep { !/\.log$/ } glob "$d/log/obproxy.log.*";
+my @erotated = grep { !/\.log$/ } glob "$d/log/obproxy_error.log.*";
+is($rotations, 4, 'obproxy.log rotated 4 times');
+cmp_ok(scalar @rotated, '<=', 2, 'at most 2 rotated obproxy.log files kept');
+cmp_ok(scalar @erotated, '<=', 2, 'at most 2 rotated error log files kept');
+my @big = grep { -s $_ > 1024 * 1024 + 65536 } glob "$d/log/*";
+is(join(' ', @big), '', 'no file much over max_log_file_size');
+
+###############################################################################
+
+# <n> clients at once, each reading the proxy's answer (error 2003) until
+# the proxy closes.
+sub clients {
+	my ($n) = @_;
+	my @s = grep { defined } map { IO::Socket::INET->new(
+		PeerAddr => '127.0.0.1', PeerPort => $t->port(2883),
+		Proto => 'tcp', Timeout => 5) } 1 .. $n;
+	for my $s (@s) {
+		my $sel = IO::Select->new($s);
+		for (1 .. 10) {
+			last unless $sel->can_read(5) && $s->sysread(my $buf, 4096);
+		}
+		close $s;
+	}
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/perl
+
+# Tests for obproxyctl over run/obproxy.sock: status shows the master,
+# its workers and the summed counters; stop returns once the master has
+# exited; both fail with exit 1 when nothing runs.
+
+use warnings;
+use strict;
+
+use Test::More;
+
+BEGIN { use FindBin; chdir($FindBin::Bin); }
+
+use lib 'lib';
+use Test::OBProxy;
+
+my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
+	DBD::MariaDB/)
+	->plan(17)->run_mariadb(1);
+
+$t->write_file_expand('obproxy.yaml', <<'EOF')->run();
+listen_port: %%PORT_2883%%
+local_bound_ip: 127.0.0.1
+rootservice_list: "%%SERVERS%%"
+automatic_match_work_thread: false
+work_thread_num: 2
+EOF
+
+my @workers;
+$t->waitfor(sub { (@workers = $t->workers()) == 2 }, 10);
+
+# status
+
+my $st = $t->status();
+is($st->{rc}, 0, 'status: exit 0') or diag($st->{text});
+like($st->{text}, qr/\nok\n\z/, 'status: ends with ok');
+is($st->{pid}, $t->pid(), 'status: pid is the master');
+is($st->{pid}, ($t->read_file('run/obproxy.pid') // '') =~ /(\d+)/ && $1,
+	'status: pid matches the pid file');
+is($st->{workers}, 2, 'status: two workers');
+is(join(',', map { $st->{worker}{$_}{pid} // '-' } 0, 1),
+	join(',', @workers), 'status: worker lines give slots 0 and 1');
+is(join(',', map { $st->{worker}{$_}{state} // '-' } 0, 1),
+	'running,running', 'status: workers running');
+like($st->{text}, qr/^client_accepted: \d+$/m, 'status: counters present');
+
+# Counters move with traffic: three clients, two of them still open.
+
+my $before = $st->{client_accepted} // 0;
+$t->mariadb('SELECT 1');
+my @open = map { $t->dbh() } 1 .. 2;
+$st = $t->status();
+cmp_ok($st->{client_accepted} // 0, '>=', $before + 3,
+	'status: client_accepted counts clients');
+ok($t->waitfor(sub { ($t->status()->{client_active} // -1) == 2 }, 5),
+	'status: client_active counts open clients');
+undef @open;
+
+# stop
+
+my ($rc, $out) = $t->ctl('stop');
+is($rc, 0, 'stop: exit 0') or diag($out);
+ok($t->waitfor(sub { !$t->running() }, 1), 'stop: master gone on return');
+ok(!grep({ Test::OBProxy::alive($_) } @workers), 'stop: workers gone');
+
+# stop --fast
+
+$t->run();
+($rc, $out) = $t->ctl('stop', '--fast');
+is($rc, 0, 'stop --fast: exit 0') or diag($out);
+ok($t->waitfor(sub { !$t->running() }, 1), 'stop --fast: master gone');
+
+# Nothing running.
+
+($rc, $out) = $t->ctl('status');
+is($rc, 1, 'status when not running: exit 1') or diag($out);
+($rc, $out) = $t->ctl('stop');
+is($rc, 1, 'stop when not running: exit 1') or diag($out);

@@ -1,0 +1,117 @@
+#!/usr/bin/perl
+
+# Tests for the relay: queries pass through the proxy to the first
+# reachable server of rootservice_list, with the mariadb client and with
+# DBI; large values and large results; a client gets error 2003 naming the
+# servers when none can be reached, and error 1040 over
+# client_max_connections.
+
+use warnings;
+use strict;
+
+use Test::More;
+
+BEGIN { use FindBin; chdir($FindBin::Bin); }
+
+use lib 'lib';
+use Test::OBProxy;
+
+my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
+	DBD::MariaDB/)->plan(21)->run_mariadb(2);
+
+$t->write_file_expand('obproxy.yaml', <<'EOF')->run();
+listen_port: %%PORT_2883%%
+local_bound_ip: 127.0.0.1
+rootservice_list: "%%SERVERS%%"
+automatic_match_work_thread: false
+work_thread_num: 2
+EOF
+
+my ($p1, $p2) = ($t->server_port(1), $t->server_port(2));
+
+# The mariadb client.
+
+my ($out, $rc) = $t->mariadb('SELECT 1 + 1');
+is("$rc $out", "0 2\n", 'cli: select');
+is($t->mariadb('SELECT @@port'), "$p1\n", 'cli: served by the first server');
+
+$t->mariadb('CREATE TABLE kv (k INT PRIMARY KEY, v VARCHAR(64))');
+$t->mariadb("INSERT INTO kv VALUES (1, 'one'), (2, 'two')");
+is($t->mariadb('SELECT k, v FROM kv ORDER BY k'), "1\tone\n2\ttwo\n",
+	'cli: table created, filled and read back');
+
+($out, $rc) = $t->mariadb('SELECT seq FROM seq_1_to_100000');
+is($rc . ' ' . ($out =~ tr/\n//), '0 100000', 'cli: 100000 rows');
+
+# DBI.
+
+my $dbh = $t->dbh();
+ok($dbh, 'dbi: connected') or diag($DBI::errstr);
+is($dbh && $dbh->selectrow_array('SELECT v FROM kv WHERE k = 2'), 'two',
+	'dbi: select');
+
+my $value = join '', map { chr(int(rand(256))) } 1 .. 1024 * 1024;
+SKIP: {
+	skip 'no connection', 3 unless $dbh;
+
+	$dbh->do('CREATE TABLE blobs (id INT PRIMARY KEY, v LONGBLOB)');
+	my $sth = $dbh->prepare('INSERT INTO blobs VALUES (1, ?)');
+	$sth->bind_param(1, $value, DBI::SQL_BLOB());
+	ok($sth->execute(), 'dbi: 1 MB value inserted') or diag($dbh->errstr);
+	my ($back) = $dbh->selectrow_array('SELECT v FROM blobs WHERE id = 1');
+	ok(defined $back && $back eq $value, 'dbi: 1 MB value read back');
+
+	my $rows = $dbh->selectall_arrayref('SELECT seq FROM seq_1_to_100000');
+	is($rows && scalar @$rows, 100000, 'dbi: 100000 rows');
+}
+
+# A value larger than one MySQL packet (16 MB) both ways.
+my $big = 'x' x (17 * 1024 * 1024);
+is($dbh && $dbh->selectrow_array('SELECT LENGTH(?)', undef, $big),
+	length $big, 'dbi: 17 MB statement');
+is($dbh && length(($dbh->selectrow_array("SELECT REPEAT('y', 17825792)"))[0]
+	// ''), 17825792, 'dbi: 17 MB result');
+$dbh->disconnect() if $dbh;
+
+# The first server down: the second serves.
+
+$t->stop_mariadb(1);
+($out, $rc) = $t->mariadb('SELECT @@port');
+is("$rc $out", "0 $p2\n", 'first server down: the second serves');
+$dbh = $t->dbh();
+is($dbh && $dbh->selectrow_array('SELECT COUNT(*) FROM seq_1_to_10'), 10,
+	'first server down: dbi served');
+undef $dbh;
+
+# Every server down: error 2003 naming each server tried.
+
+$t->stop_mariadb(2);
+($out, $rc) = $t->mariadb('SELECT 1');
+like($out, qr/^ERROR 2003 \(HY000\).*\Q127.0.0.1:$p1\E.*\Q127.0.0.1:$p2\E/m,
+	'no server: error 2003 names the servers tried');
+isnt($rc, 0, 'no server: client fails');
+$dbh = $t->dbh();
+is($DBI::err, 2003, 'no server: dbi gets 2003');
+
+# client_max_connections=1: the second client gets error 1040.
+
+$t->start_mariadb(1);
+$t->stop();
+$t->run('-o', 'client_max_connections=1');
+
+# The harness's start probe may still count for a moment.
+my $first = $t->waitfor(sub { $t->dbh() }, 5);
+ok($first, 'limit 1: first client served') or diag($DBI::errstr);
+
+($out, $rc) = $t->mariadb('SELECT 1');
+like($out, qr/^ERROR 1040 .*Too many connections/m,
+	'limit 1: second client refused with 1040');
+my $second = $t->dbh();
+is(($second ? 0 : $DBI::err) . ' ' . ($DBI::errstr // ''),
+	'1040 Too many connections', 'limit 1: dbi gets 1040');
+is($first && $first->selectrow_array('SELECT 7'), 7,
+	'limit 1: first client still served');
+
+$first->disconnect() if $first;
+ok($t->waitfor(sub { ($t->mariadb('SELECT 1'))[1] == 0 }, 5),
+	'limit 1: a new client served once the first left');

@@ -1,0 +1,102 @@
+#!/usr/bin/perl
+
+# Tests for worker processes: work_thread_num workers serve clients; a
+# worker killed with SIGKILL is respawned in its slot, the log names the
+# signal, and clients of the other worker never notice.
+
+use warnings;
+use strict;
+
+use Socket qw/sockaddr_in/;
+use Test::More;
+
+BEGIN { use FindBin; chdir($FindBin::Bin); }
+
+use lib 'lib';
+use Test::OBProxy;
+
+my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
+	DBD::MariaDB/)->plan(10)->run_mariadb(1);
+
+$t->write_file_expand('obproxy.yaml', <<'EOF')->run();
+listen_port: %%PORT_2883%%
+local_bound_ip: 127.0.0.1
+rootservice_list: "%%SERVERS%%"
+automatic_match_work_thread: false
+work_thread_num: 2
+EOF
+
+my $master = $t->pid();
+my @workers;
+$t->waitfor(sub { (@workers = $t->workers()) == 2 }, 10);
+is(scalar @workers, 2, 'two workers');
+
+my $st = $t->status();
+is(join(',', sort map { $_->{pid} } values %{$st->{worker} // {}}),
+	join(',', sort @workers), 'obproxyctl status lists the worker pids');
+
+# Clients until both workers hold at least one (the kernel spreads
+# connections over the slots' sockets); at most 40.
+my (%held, @conns);
+for (1 .. 40) {
+	my $dbh = $t->dbh() or next;
+	my $w = worker_of($dbh, $t->port(2883), @workers) // next;
+	push @conns, [ $dbh, $w ];
+	$held{$w}++;
+	last if keys %held == 2 && @conns >= 4;
+}
+is(scalar keys %held, 2, 'clients served by both workers');
+
+my ($victim, $survivor) = @workers;
+kill 'KILL', $victim;
+
+my @after;
+ok($t->waitfor(sub {
+	@after = $t->workers();
+	@after == 2 && !grep { $_ == $victim } @after }, 10),
+	'killed worker replaced by a new process');
+ok((grep { $_ == $survivor } @after), 'the other worker kept running');
+
+like($t->log(), qr/worker \d+ \(pid $victim\) was killed by signal 9/,
+	'log names the signal');
+
+my @kept = grep { $_->[1] == $survivor } @conns;
+my $ok = grep {
+	($_->[0]->selectrow_array('SELECT 42') // 0) == 42 } @kept;
+is($ok . '/' . scalar @kept, scalar(@kept) . '/' . scalar @kept,
+	'clients of the other worker still served');
+
+my $new = grep { my $d = $t->dbh(); $d && $d->selectrow_array('SELECT 1') }
+	1 .. 8;
+is($new, 8, 'new clients served after the respawn');
+
+# The new worker starts with its slot's gauges at zero: only the clients
+# still open on the survivor count.
+undef @conns;
+ok($t->waitfor(sub { ($t->status()->{client_active} // -1) == @kept }, 5),
+	'client_active counts only live clients') or diag($t->status()->{text});
+is($t->pid(), $master, 'master unchanged');
+
+###############################################################################
+
+# The worker process holding the proxy side of <dbh>'s connection: the
+# client's local port leads to the socket's inode in /proc/net/tcp, and
+# the inode to the worker's descriptor.
+sub worker_of {
+	my ($dbh, $proxy_port, @pids) = @_;
+	open(my $s, '+<&', $dbh->{mariadb_sockfd}) or return undef;
+	my ($port) = sockaddr_in(getsockname($s));
+	my $want = sprintf '0100007F:%04X 0100007F:%04X', $proxy_port, $port;
+	open my $fh, '<', '/proc/net/tcp' or return undef;
+	my ($inode) = map { (split ' ')[9] } grep { /^\s*\d+: \Q$want\E / }
+		<$fh>;
+	close $fh;
+	return undef unless $inode;
+	for my $pid (@pids) {
+		for my $fd (glob "/proc/$pid/fd/*") {
+			my $l = readlink($fd) // next;
+			return $pid if $l eq "socket:[$inode]";
+		}
+	}
+	return undef;
+}

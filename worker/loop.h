@@ -1,0 +1,50 @@
+/*
+ * The worker process: its event loop, signals, the master's channel and
+ * the two ways of stopping.  obp_worker_main() (shared/proc.h) is the
+ * entry point; accept.c and relay.c report back through the functions
+ * below.
+ */
+#ifndef OBP_WORKER_LOOP_H
+#define OBP_WORKER_LOOP_H
+
+#include <ev.h>
+#include <stdint.h>
+
+#include "accept.h"
+
+#define OBP_WORKER_NSIGNALS 4   /* TERM, INT, QUIT, USR1 */
+
+struct obp_worker {
+    struct ev_loop        *loop;        /* EV_DEFAULT */
+    int                    slot;        /* worker slot, as in log lines */
+    struct obp_conf       *conf;        /* current generation, owned */
+    struct obp_shm        *shm;         /* the master's mapping */
+    struct obp_shm_worker *stats;       /* this slot: written only by us */
+    struct obp_servers    *servers;     /* rootservice_list, parsed */
+    struct obp_accept      acc;         /* listening sockets */
+    int                    chan_fd;     /* worker's end of the channel */
+    ev_io                  chan;        /* master -> worker messages */
+    char                  *chan_buf;    /* one message's payload and NUL */
+    unsigned               chan_errors; /* bad receives in a row */
+    ev_signal              sigs[OBP_WORKER_NSIGNALS];
+    ev_timer               drain;       /* bounds a graceful stop */
+    struct obp_session    *sessions;    /* open sessions, newest first */
+    unsigned               nsessions;
+    uint64_t               next_session;    /* per-worker counter */
+    unsigned               draining:1;  /* graceful stop under way */
+    unsigned               stopped:1;   /* the loop was told to break */
+};
+
+/* Closes every session and listener and breaks the loop. */
+void obp_worker_fast_stop(struct obp_worker *w, const char *why);
+
+/*
+ * Stops accepting, marks the slot DRAINING and breaks the loop once the
+ * last session ends or hot_upgrade_exit_timeout expires.
+ */
+void obp_worker_graceful_stop(struct obp_worker *w, const char *why);
+
+/* relay.c calls this after unlinking a session. */
+void obp_worker_session_gone(struct obp_worker *w);
+
+#endif
