@@ -1,10 +1,9 @@
 /*
- * The control socket (run/obproxy.sock, mode 0600) that obproxyctl talks
- * to.  A client sends one line of at most 256 bytes, gets reply lines of
- * which the last starts with "ok" or "failed", and the master closes the
- * connection -- except after "stop": that client keeps its connection, is
- * never written to again, and sees end-of-file when the master exits.
- * Few clients at once, each with an idle timeout; nothing here blocks.
+ * The control socket run/obproxy.sock (mode 0600) for obproxyctl: a few
+ * clients at once, each sends one line (256 bytes at most, 5 s idle limit)
+ * and gets lines ending with "ok..." or "failed...", then the close.  A
+ * client that asked for a stop keeps its connection, never written to
+ * again: it sees end-of-file when the master exits.  Opened by main.c.
  */
 #include "master.h"
 
@@ -78,6 +77,16 @@ obp_ctl_keep_open(struct obp_ctl_conn *c)
     c->stopping = true;
 }
 
+/* Unread input would turn our close into a reset that eats the reply. */
+static void
+discard_input(int fd)
+{
+    char buf[512];
+
+    for (int i = 0; i < 8 && read(fd, buf, sizeof(buf)) > 0; i++)
+        continue;
+}
+
 static void
 conn_close(struct obp_ctl_conn *c, bool close_fd)
 {
@@ -111,6 +120,7 @@ write_cb(struct ev_loop *loop, ev_io *w, int revents)
         c->outoff += (size_t)n;
     }
     if (!c->stopping) {
+        discard_input(c->fd);
         conn_close(c, true);
         return;
     }

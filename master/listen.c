@@ -38,26 +38,26 @@ want_ipv6(const struct obp_conf *conf)
 static int
 make_addr(struct bind_addr *a, int family, const char *ip, int port)
 {
+    struct sockaddr_in  *sin = (struct sockaddr_in *)&a->ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
+    void                *dst;
+
     memset(a, 0, sizeof(*a));
     a->family = family;
     if (family == AF_INET) {
-        struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
-
         sin->sin_family = AF_INET;
         sin->sin_port = htons((uint16_t)port);
         a->len = sizeof(*sin);
+        dst = &sin->sin_addr;
         snprintf(a->text, sizeof(a->text), "%s:%d", ip, port);
-        return inet_pton(AF_INET, ip, &sin->sin_addr) == 1 ? OBP_OK
-                                                             : OBP_ERROR;
+    } else {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+        a->len = sizeof(*sin6);
+        dst = &sin6->sin6_addr;
+        snprintf(a->text, sizeof(a->text), "[%s]:%d", ip, port);
     }
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
-
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons((uint16_t)port);
-    a->len = sizeof(*sin6);
-    snprintf(a->text, sizeof(a->text), "[%s]:%d", ip, port);
-    return inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1 ? OBP_OK
-                                                            : OBP_ERROR;
+    return inet_pton(family, ip, dst) == 1 ? OBP_OK : OBP_ERROR;
 }
 
 /* The addresses <conf> asks for: 0, 1 or 2 of them in <out>. */

@@ -1,10 +1,9 @@
 /*
- * obproxyctl: talks to a running master over ROOT/run/obproxy.sock.  It
- * sends one request line, prints the reply lines and exits 0 when the
- * last one starts with "ok", 1 when it starts with "failed" or obproxy
- * cannot be reached, 2 on a usage error.  After "stop" it waits (-w) for
- * the master to close the connection, which happens when it exits.  A
- * program of its own: it uses the shared library only, never libev.
+ * obproxyctl: sends one request line to ROOT/run/obproxy.sock, prints the
+ * reply and exits 0 on "ok...", 1 on "failed..." or when obproxy cannot
+ * be reached, 2 on a usage error.  After "stop" it waits (-w) for the
+ * connection to end, which happens when the master exits.  A program of
+ * its own, so it includes obp.h only and never uses libev.
  */
 #include "obp.h"
 

@@ -1,10 +1,8 @@
 /*
- * Stopping.  Fast (TERM, INT, "stop fast"): close the listeners, tell
- * every worker OBP_CHAN_TERM, SIGKILL whoever is left after
- * delay_exit_time.  Graceful (QUIT, "stop"): close the listeners, tell
- * every worker OBP_CHAN_QUIT and let it drain, SIGKILL whoever is left
- * after hot_upgrade_exit_timeout + 5 s.  The loop ends when no worker is
- * left; after a SIGKILL it waits a short bounded time for the reaps.
+ * Stopping, called by signal.c and process.c.  Fast: listeners closed,
+ * OBP_CHAN_TERM to every worker, SIGKILL after delay_exit_time.  Graceful:
+ * listeners closed, OBP_CHAN_QUIT, SIGKILL after hot_upgrade_exit_timeout
+ * + 5 s.  The loop ends when no worker is left, or 2 s after the SIGKILL.
  */
 #include "master.h"
 

@@ -14,7 +14,9 @@
 
 /* MySQL error codes the proxy sends itself. */
 #define OBP_ER_CON_COUNT_ERROR   1040    /* Too many connections */
-#define OBP_ER_CONN_HOST_ERROR   2003    /* Can't connect to server */
+/* ER_CONNECT_TO_FOREIGN_DATA_SOURCE: client libraries turn a server-sent
+ * code in the client range (2000-2999) into "malformed packet". */
+#define OBP_ER_CONNECT_TO_SERVER 1429
 
 static inline uint32_t
 obp_pkt_payload_len(const uint8_t *hdr)

@@ -12,8 +12,9 @@ use Test::More;
 
 BEGIN { use FindBin; chdir($FindBin::Bin); }
 
-my $top = "$FindBin::Bin/..";
-my %files = map { $_ => [ sort glob "$top/$_/*.[ch]" ] } qw/shared master worker/;
+my $top = "..";
+my %files = map { $_ => [ sort glob "$top/$_/*.[ch]" ] }
+	qw/shared master worker/;
 my %names = map { my $dir = $_;
 	$dir => { map { (m{([^/]+)$})[0] => 1 } @{$files{$dir}} } } keys %files;
 
@@ -29,8 +30,8 @@ is(join("\n", foreign_includes('master', 'worker')), '',
 
 my %banned = (
 	'fork' => qr/\b(?:fork|vfork|clone)\s*\(/,
-	'signal handling' =>
-		qr/\b(?:sigaction|signal|signalfd|sigprocmask|pthread_sigmask|sigwait\w*)\s*\(/,
+	'signal handling' => qr/\b(?:sigaction|signal|signalfd|sigprocmask
+		|pthread_sigmask|sigwait\w*)\s*\(/x,
 	'libev' => qr/\bev_\w+|\bEV_[A-Z]+|<ev\.h>/,
 );
 for my $what (sort keys %banned) {
@@ -46,10 +47,12 @@ my %umbrella = (shared => 'obp.h', master => 'master.h', worker => 'worker.h');
 my @wrong;
 for my $dir (sort keys %files) {
 	for my $f (grep { /\.c$/ } @{$files{$dir}}) {
-		my ($first) = code_of($f) =~ /^\s*#\s*include\s*([<"][^>"]+[>"])/m;
+		my ($first) = code_of($f)
+			=~ /^\s*#\s*include\s*([<"][^>"]+[>"])/m;
 		my $ok = $f =~ m{/obproxyctl\.c$} ? qr/^"(?:obp|master)\.h"$/
 			: qr/^"\Q$umbrella{$dir}\E"$/;
-		push @wrong, "$f: " . ($first // 'no include') if ($first // '') !~ $ok;
+		push @wrong, "$f: " . ($first // 'no include')
+			if ($first // '') !~ $ok;
 	}
 }
 is(join("\n", @wrong), '', 'every .c includes its umbrella header first');
@@ -68,9 +71,10 @@ sub foreign_includes {
 	for my $f (@{$files{$dir}}) {
 		for my $inc (code_of($f) =~ /^\s*#\s*include\s*"([^"]+)"/mg) {
 			my ($base) = $inc =~ m{([^/]+)$};
-			push @hits, "$f: $inc" if $inc =~ m{(?:^|/)\Q$other\E/}
-				|| ($names{$other}{$base} && !$names{$dir}{$base}
-				&& !$names{shared}{$base});
+			my $theirs = $names{$other}{$base}
+				&& !$names{$dir}{$base} && !$names{shared}{$base};
+			push @hits, "$f: $inc"
+				if $theirs || $inc =~ m{(?:^|/)\Q$other\E/};
 		}
 	}
 	return @hits;
@@ -84,7 +88,8 @@ sub code_of {
 	local $/;
 	my $text = <$fh>;
 	close $fh;
-	$text =~ s{(/\*.*?\*/|//[^\n]*)|("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')}
+	my $literal = qr/"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/;
+	$text =~ s{(/\*.*?\*/|//[^\n]*)|($literal)}
 		{ defined $1 ? $1 =~ tr/\n//cdr : $strings ? '""' : $2 }gse;
 	return $text;
 }

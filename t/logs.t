@@ -22,7 +22,7 @@ use Test::OBProxy;
 my $t = Test::OBProxy->new()->has(qw/mariadb/)->plan(13);
 my $d = $t->testdir();
 
-# Twenty servers where nothing listens: every client gets error 2003 and
+# Twenty servers where nothing listens: every client gets error 1429 and
 # the worker logs a WARN line naming all of them.
 my $dead = join ';', map { '127.0.0.1:' . $t->port(9000 + $_) } 1 .. 20;
 $t->write_file_expand('obproxy.yaml', <<"EOF")->run();
@@ -33,20 +33,23 @@ automatic_match_work_thread: false
 work_thread_num: 2
 EOF
 
-my @workers = $t->waitfor(sub { my @w = $t->workers(); @w == 2 && @w }, 10);
+my @workers;
+$t->waitfor(sub { (@workers = $t->workers()) == 2 }, 10);
 $t->mariadb('SELECT 1') for 1 .. 4;
 my $master = $t->pid();
 $t->stop();
 
 my $log = $t->log();
 my @lines = split /\n/, $log;
-my $re = qr/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\] (ALERT|ERROR|WARN|INFO|EDIAG|WDIAG|TRACE|DEBUG) +\[(\d+)\]\[(M|W\d+)\](?:\[S\d+\])? \S/;
+my $re = qr/^\[\d{4}-\d\d-\d\d\ \d\d:\d\d:\d\d\.\d{6}\]
+	\ (?:ALERT|ERROR|WARN|INFO|EDIAG|WDIAG|TRACE|DEBUG)\ +
+	\[(\d+)\]\[(M|W\d+)\](?:\[S\d+\])?\ \S/x;
 my @bad = grep { !/$re/ } @lines;
 ok(@lines > 0, 'obproxy.log written');
 is(join("\n", @bad), '', 'every line: time, level, pid, role');
 
 my %pid_of = (M => { $master => 1 }, W => { map { $_ => 1 } @workers });
-@bad = grep { /$re/ && !$pid_of{substr($3, 0, 1)}{$2} } @lines;
+@bad = grep { /$re/ && !$pid_of{substr($2, 0, 1)}{$1} } @lines;
 is(join("\n", @bad), '', 'pid matches the role');
 ok((grep { /\]\[W\d+\]/ } @lines), 'workers log');
 ok((grep { /^\S+ \S+ INFO / } @lines), 'INFO lines at the default level');
@@ -95,7 +98,7 @@ is(join(' ', @big), '', 'no file much over max_log_file_size');
 
 ###############################################################################
 
-# <n> clients at once, each reading the proxy's answer (error 2003) until
+# <n> clients at once, each reading the proxy's answer (error 1429) until
 # the proxy closes.
 sub clients {
 	my ($n) = @_;
@@ -105,7 +108,8 @@ sub clients {
 	for my $s (@s) {
 		my $sel = IO::Select->new($s);
 		for (1 .. 10) {
-			last unless $sel->can_read(5) && $s->sysread(my $buf, 4096);
+			last unless $sel->can_read(5)
+				&& $s->sysread(my $buf, 4096);
 		}
 		close $s;
 	}

@@ -2,13 +2,15 @@
 
 # Tests for the relay: queries pass through the proxy to the first
 # reachable server of rootservice_list, with the mariadb client and with
-# DBI; large values and large results; a client gets error 2003 naming the
+# DBI; large values and large results; a client gets error 1429 naming the
 # servers when none can be reached, and error 1040 over
 # client_max_connections.
 
 use warnings;
 use strict;
 
+use IO::Select;
+use IO::Socket::INET;
 use Test::More;
 
 BEGIN { use FindBin; chdir($FindBin::Bin); }
@@ -17,7 +19,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
-	DBD::MariaDB/)->plan(21)->run_mariadb(2);
+	DBD::MariaDB/)->plan(22)->run_mariadb(2);
 
 $t->write_file_expand('obproxy.yaml', <<'EOF')->run();
 listen_port: %%PORT_2883%%
@@ -83,15 +85,18 @@ is($dbh && $dbh->selectrow_array('SELECT COUNT(*) FROM seq_1_to_10'), 10,
 	'first server down: dbi served');
 undef $dbh;
 
-# Every server down: error 2003 naming each server tried.
+# Every server down: the client gets an error naming each server tried,
+# sent by the proxy as an ERR packet (sequence 0, code 1429, HY000).
 
 $t->stop_mariadb(2);
+my $servers = qr/\Q127.0.0.1:$p1\E.*\Q127.0.0.1:$p2\E/;
+like(err_packet(), qr/^0 1429 HY000 .*$servers/, 'no server: ERR packet 1429');
 ($out, $rc) = $t->mariadb('SELECT 1');
-like($out, qr/^ERROR 2003 \(HY000\).*\Q127.0.0.1:$p1\E.*\Q127.0.0.1:$p2\E/m,
-	'no server: error 2003 names the servers tried');
+like($out, qr/^ERROR .*\b1429\b.*$servers/m, 'no server: cli shows 1429 and the servers');
 isnt($rc, 0, 'no server: client fails');
 $dbh = $t->dbh();
-is($DBI::err, 2003, 'no server: dbi gets 2003');
+like(($DBI::err // 0) . " $DBI::errstr", qr/^1429 .*$servers/,
+	'no server: dbi shows the servers');
 
 # client_max_connections=1: the second client gets error 1040.
 
@@ -104,7 +109,8 @@ my $first = $t->waitfor(sub { $t->dbh() }, 5);
 ok($first, 'limit 1: first client served') or diag($DBI::errstr);
 
 ($out, $rc) = $t->mariadb('SELECT 1');
-like($out, qr/^ERROR 1040 .*Too many connections/m,
+# The client may wrap it: "... cannot be verified: 1040 - Too many ...".
+like($out, qr/^ERROR .*\b1040\b.*Too many connections/m,
 	'limit 1: second client refused with 1040');
 my $second = $t->dbh();
 is(($second ? 0 : $DBI::err) . ' ' . ($DBI::errstr // ''),
@@ -115,3 +121,25 @@ is($first && $first->selectrow_array('SELECT 7'), 7,
 $first->disconnect() if $first;
 ok($t->waitfor(sub { ($t->mariadb('SELECT 1'))[1] == 0 }, 5),
 	'limit 1: a new client served once the first left');
+
+###############################################################################
+
+# The proxy's first packet when it has no server for the client:
+# "sequence code sqlstate message".
+sub err_packet {
+	my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+		PeerPort => $t->port(2883), Proto => 'tcp', Timeout => 5)
+		or return "connect: $!";
+	my $buf = '';
+	my $sel = IO::Select->new($s);
+	while ($sel->can_read(5)) {
+		$s->sysread($buf, 65536, length $buf) or last;
+	}
+	return 'short packet' if length $buf < 13;
+	my ($len, $seq) = (unpack('V', substr($buf, 0, 3) . "\0"),
+		ord substr($buf, 3, 1));
+	my ($ff, $code, $hash, $state) = unpack 'C v a a5', substr($buf, 4);
+	return 'not an ERR packet' if $ff != 0xff || $hash ne '#'
+		|| $len != length($buf) - 4;
+	return "$seq $code $state " . substr($buf, 13);
+}

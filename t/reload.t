@@ -29,7 +29,8 @@ EOF
 $t->write_file_expand('obproxy.yaml', $conf
 	. "client_max_connections: 1\n")->run();
 my $pid = $t->pid();
-my @workers = $t->waitfor(sub { my @w = $t->workers(); @w == 2 && @w }, 10);
+my @workers;
+$t->waitfor(sub { (@workers = $t->workers()) == 2 }, 10);
 
 my $first = $t->waitfor(sub { $t->dbh() }, 5);
 ok($first, 'first client served') or diag($DBI::errstr);
@@ -54,7 +55,7 @@ connect_server_timeout: 2h
 EOF
 ok(reload(qr/reload failed/), 'bad file: reload failed');
 my $log = $t->log();
-like($log, qr/^\[[^\]]+\] ERROR .*obproxy\.yaml:7: no_such_parameter/m,
+like($log, qr/^\[[^\]]+\] ERROR .*obproxy\.yaml:7: .*no_such_parameter/m,
 	'bad file: unknown key with FILE:LINE at ERROR');
 like($log, qr/obproxy\.yaml:8: connect_server_timeout: .*range/,
 	'bad file: out of range value with FILE:LINE and the range');

@@ -88,7 +88,7 @@ rename $log, "$log.moved" or die "rename: $!\n";
 kill 'USR1', $t->pid();
 ok($t->waitfor(sub { -e $log }, 5), 'usr1: new obproxy.log created');
 
-# A worker writes to the new file too: error 2003 for a client once the
+# A worker writes to the new file too: error 1429 for a client once the
 # only server is down logs a WARN from the worker.
 $t->stop_mariadb(1);
 $t->mariadb('SELECT 1');

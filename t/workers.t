@@ -16,7 +16,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB/)->plan(10)->run_mariadb(1);
+	DBD::MariaDB/)->plan(11)->run_mariadb(1);
 
 $t->write_file_expand('obproxy.yaml', <<'EOF')->run();
 listen_port: %%PORT_2883%%
@@ -59,6 +59,12 @@ ok((grep { $_ == $survivor } @after), 'the other worker kept running');
 
 like($t->log(), qr/worker \d+ \(pid $victim\) was killed by signal 9/,
 	'log names the signal');
+
+my ($slot) = grep { $st->{worker}{$_}{pid} == $victim }
+	keys %{$st->{worker} // {}};
+my $w = defined $slot ? $t->status()->{worker}{$slot} : undef;
+is($w && "$w->{state} $w->{restarts} " . ($w->{pid} != $victim),
+	'running 1 1', 'the same slot runs a new pid, restarts 1');
 
 my @kept = grep { $_->[1] == $survivor } @conns;
 my $ok = grep {

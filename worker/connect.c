@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Room for the 2003 message: clients show at most 512 bytes of it. */
+/* Room for the 1429 message: clients show at most 512 bytes of it. */
 #define MSG_MAX 480
 
 struct obp_servers *
@@ -102,7 +102,7 @@ all_failed(struct obp_session *s)
         snprintf(msg, sizeof(msg), "obproxy: cannot connect to any "
                  "server: %s", s->tried);
     obp_log(OBP_LOG_WARN, s->id, 0, "%s", msg);
-    obp_relay_fail(s, OBP_ER_CONN_HOST_ERROR, "HY000", msg);
+    obp_relay_fail(s, OBP_ER_CONNECT_TO_SERVER, "HY000", msg);
 }
 
 static void

@@ -1,7 +1,7 @@
 /*
  * Opening the server leg of a session: the servers of rootservice_list
  * are tried in order, each with a non-blocking connect bounded by
- * connect_server_timeout.  When none answers, the client gets error 2003
+ * connect_server_timeout.  When none answers, the client gets error 1429
  * naming every server tried and the reason.  The list is parsed once per
  * configuration generation and shared, by reference, by the sessions
  * still connecting when a new generation arrives.

@@ -28,10 +28,10 @@ test_err_exact(void)
     tap_is_int((int64_t)n, sizeof(want), "ERR 1040: 33 bytes");
     tap_ok(n == sizeof(want) && memcmp(buf, want, n) == 0,
            "  exact bytes of the ERR packet");
-    n = obp_pkt_err(buf, sizeof(buf), 3, OBP_ER_CONN_HOST_ERROR, NULL,
+    n = obp_pkt_err(buf, sizeof(buf), 3, OBP_ER_CONNECT_TO_SERVER, NULL,
                     NULL);
-    tap_ok(n == 13 && buf[0] == 9 && buf[3] == 3 && buf[5] == 0xd3
-           && buf[6] == 0x07 && memcmp(buf + 7, "#HY000", 6) == 0,
+    tap_ok(n == 13 && buf[0] == 9 && buf[3] == 3 && buf[5] == 0x95
+           && buf[6] == 0x05 && memcmp(buf + 7, "#HY000", 6) == 0,
            "NULL state is HY000, NULL message is empty, sequence kept");
     n = obp_pkt_err(buf, sizeof(buf), 0, 2003, "08", "x");
     tap_ok(n == 14 && memcmp(buf + 7, "#HY000x", 7) == 0,

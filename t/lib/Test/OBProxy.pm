@@ -47,6 +47,12 @@ sub new {
 
 	$live{"$self"} = $self;
 	weaken($live{"$self"});
+
+	# Interrupted, a test still stops what it started (END runs on exit).
+	for my $sig (qw/INT TERM HUP/) {
+		$SIG{$sig} = sub { Test::More::diag("got SIG$sig"); exit 1 }
+			unless $SIG{$sig};
+	}
 	return $self;
 }
 
@@ -227,13 +233,17 @@ sub start_mariadb {
 sub _install_mariadb {
 	my ($self, $n) = @_;
 	my $dir = $self->{_mariadb}{$n}{dir};
+
+	# Bootstraps sharing a temporary directory crash each other.
+	make_path("$dir.tmp");
 	my @cmd = (_program('mariadb-install-db'), '--no-defaults',
 		($> == 0 ? '--user=root' : ()), "--datadir=$dir",
+		"--tmpdir=$dir.tmp",
 		'--auth-root-authentication-method=normal', '--skip-test-db',
 		'--skip-name-resolve', '--innodb-log-file-size=4M',
 		'--innodb-buffer-pool-size=16M');
 	my ($rc, $out) = $self->run_cmd(\@cmd, timeout => 120);
-	die "mariadb-install-db failed ($rc):\n" . _tail($out, 20) if $rc;
+	die "mariadb-install-db failed ($rc):\n" . _tail($out, 60) if $rc;
 }
 
 # Small and fast: little memory, no binary log, no durability.
@@ -245,7 +255,7 @@ sub _mariadbd_cmd {
 		($> == 0 ? '--user=root' : ()), "--datadir=$dir",
 		"--port=$m->{port}", '--bind-address=127.0.0.1',
 		"--socket=$dir.sock", "--pid-file=$dir.pid",
-		"--log-error=$dir.err", "--tmpdir=$self->{_testdir}",
+		"--log-error=$dir.err", "--tmpdir=$dir.tmp",
 		'--skip-log-bin', '--skip-name-resolve',
 		'--innodb-buffer-pool-size=16M', '--innodb-log-file-size=4M',
 		'--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0',
@@ -262,10 +272,12 @@ sub _setup_mariadb {
 	my $sql = "DELETE FROM mysql.global_priv WHERE User = '';"
 		. " FLUSH PRIVILEGES;"
 		. " CREATE USER '$USER'\@'%' IDENTIFIED BY '$PASSWORD';"
-		. " GRANT ALL PRIVILEGES ON *.* TO '$USER'\@'%' WITH GRANT OPTION;"
+		. " GRANT ALL PRIVILEGES ON *.* TO '$USER'\@'%'"
+		. " WITH GRANT OPTION;"
 		. " CREATE DATABASE test;";
 	my ($rc, $out) = $self->run_cmd([ _program('mariadb'), '--no-defaults',
-		"--socket=$m->{dir}.sock", '-uroot', '-e', $sql ], timeout => 30);
+		"--socket=$m->{dir}.sock", '-uroot', '-e', $sql ],
+		timeout => 30);
 	die "mariadb $n: account setup failed ($rc):\n$out" if $rc;
 	return $self;
 }
@@ -285,39 +297,51 @@ sub stop_mariadb {
 
 # Starts obproxy in the foreground (-N) with OBPROXY_ROOT set to the test
 # directory and -f obproxy.yaml when the test wrote that file, and waits
-# until its listening port (the -p argument, else port 2883) accepts.
+# until its listening port (the -p argument, else port 2883) accepts and
+# the pid file and the control socket exist.
 sub run {
 	my ($self, @extra) = @_;
 	die "obproxy is already running\n" if $self->{_obproxy_pid};
 	die "no obproxy binary at $self->{_binary}: run make first\n"
 		unless -x $self->{_binary};
 
+	my $dir = $self->{_testdir};
 	my $listen = _option(\@extra, '-p');
 	for my $try (1 .. 3) {
 		my @cmd = ($self->{_binary}, '-N');
-		push @cmd, '-f', "$self->{_testdir}/obproxy.yaml"
-			if -e "$self->{_testdir}/obproxy.yaml"
+		push @cmd, '-f', "$dir/obproxy.yaml"
+			if -e "$dir/obproxy.yaml"
 			&& !defined _option(\@extra, '-f')
 			&& !defined _option(\@extra, '--config');
 		push @cmd, @extra;
 
 		my $port = $listen // $self->port(2883);
-		my $mark = -s "$self->{_testdir}/obproxy.stderr" // 0;
+		my $mark = -s "$dir/obproxy.stderr" // 0;
 		my $pid = $self->_spawn(\@cmd, out => 'obproxy.stderr',
 			env => $self->_obproxy_env());
-		if ($self->_wait_listen($port, 20, $pid)) {
+		if ($self->_wait_listen($port, 20, $pid)
+			&& $self->waitfor(sub { $self->_ready($pid) }, 10))
+		{
 			$self->{_obproxy_pid} = $pid;
 			return $self;
 		}
-		$self->_stop_pid($pid, 'KILL', 5);
+		$self->_stop_pid($pid, 'TERM', 5);
 		my $err = substr($self->read_file('obproxy.stderr') // '',
 			$mark);
 		die "obproxy did not start:\n" . _tail($err, 20)
-			unless $err =~ /Address already in use/ && !defined $listen
-			&& %{$self->{_templates}};
+			unless $err =~ /Address already in use/
+			&& !defined $listen && %{$self->{_templates}};
 		$self->_new_ports();
 	}
 	die "obproxy: no free port after 3 tries\n";
+}
+
+# Besides its port: the pid file names <pid> and the control socket
+# listens.
+sub _ready {
+	my ($self, $pid) = @_;
+	return ($self->read_file('run/obproxy.pid') // '') eq "$pid\n"
+		&& _unix_listening("$self->{_testdir}/run/obproxy.sock");
 }
 
 # A port taken by something else meanwhile: new ports for every name and
@@ -343,7 +367,8 @@ sub _obproxy_env {
 	return {
 		OBPROXY_ROOT => $self->{_testdir},
 		ASAN_OPTIONS => "log_path=$s:detect_leaks=1",
-		UBSAN_OPTIONS => "log_path=$s:print_stacktrace=1:halt_on_error=1",
+		UBSAN_OPTIONS =>
+			"log_path=$s:print_stacktrace=1:halt_on_error=1",
 	};
 }
 
@@ -361,7 +386,8 @@ sub stop {
 	for my $w (@workers) {
 		next if $self->waitfor(sub {
 			(_start_time($w->[0]) // '') ne $w->[1] }, 5);
-		Test::More::diag("worker $w->[0] outlived the master; killing it");
+		Test::More::diag("worker $w->[0] outlived the master; "
+			. 'killing it');
 		kill 'KILL', $w->[0];
 	}
 	return $status;
@@ -411,7 +437,8 @@ sub status {
 	my %s = (rc => $rc, text => $out);
 	for (split /\n/, $out) {
 		if (/^worker (\d+): pid (\d+), state (\w+), restarts (\d+)/) {
-			$s{worker}{$1} = { pid => $2, state => $3, restarts => $4 };
+			$s{worker}{$1} = { pid => $2, state => $3,
+				restarts => $4 };
 		} elsif (/^([\w ]+):\s*(.*)$/) {
 			$s{$1} = $2;
 		} elsif (/^ok$/) {
@@ -462,7 +489,11 @@ sub mariadb_wait {
 	return wantarray ? ($out, $rc) : $out;
 }
 
+# "code message" of the last dbh() that failed, '' after a success.
+sub dbi_error { $_[0]->{_dbi_error} }
+
 # A DBI handle through the proxy, or undef ($DBI::errstr tells why).
+# Options: port, user, password, database.
 sub dbh {
 	my ($self, %o) = @_;
 	require DBI;
@@ -474,8 +505,7 @@ sub dbh {
 	my $dbh = DBI->connect($dsn, $o{user} // $USER,
 		$o{password} // $PASSWORD,
 		{ RaiseError => 0, PrintError => 0, AutoCommit => 1 });
-	Test::More::diag("dbh: $DBI::err $DBI::errstr")
-		if !$dbh && $ENV{TEST_OBPROXY_VERBOSE};
+	$self->{_dbi_error} = $dbh ? '' : "$DBI::err $DBI::errstr";
 	return $dbh;
 }
 
@@ -576,7 +606,8 @@ sub _stop_pid {
 		return undef if $r == -1;
 		sleep 0.05;
 	}
-	Test::More::diag("pid $pid ignored SIG$sig for ${timeout}s; killing it");
+	Test::More::diag("pid $pid ignored SIG$sig for ${timeout}s; "
+		. 'killing it');
 	kill 'KILL', $pid;
 	waitpid($pid, 0);
 	return $?;
@@ -598,6 +629,17 @@ sub _wait_listen {
 		sleep 0.05;
 	}
 	return 0;
+}
+
+# True when a unix socket bound to <path> listens (/proc/net/unix flag
+# __SO_ACCEPTCON), found without connecting to it.
+sub _unix_listening {
+	my ($path) = @_;
+	open my $fh, '<', '/proc/net/unix' or return -S $path;
+	my $found = grep { my @f = split ' '; @f >= 8 && $f[7] eq $path
+		&& hex($f[3]) & 0x10000 } <$fh>;
+	close $fh;
+	return $found;
 }
 
 sub _children {
@@ -677,7 +719,8 @@ sub _finish {
 		my $san = join '', map { $self->read_file($_) // '' }
 			glob "$self->{_testdir}/sanitizer.*";
 		my $err = $self->read_file('obproxy.stderr') // '';
-		$san .= join "\n", $err =~ /^.*(?:runtime error:|AddressSanitizer|LeakSanitizer).*$/mg;
+		$san .= join "\n", $err =~ /^.*(?:runtime\ error:
+			|AddressSanitizer|LeakSanitizer).*$/mgx;
 		Test::More::is($san, '', 'no sanitizer errors');
 	}
 
@@ -699,7 +742,8 @@ sub _dump {
 		map { "mdb$_.err" } sort keys %{$self->{_mariadb}})
 	{
 		my $text = $self->read_file($f) // next;
-		Test::More::diag("--- $f\n" . _tail($text, 200));
+		my $n = $f =~ /^mdb/ ? 20 : 200;
+		Test::More::diag("--- $f\n" . _tail($text, $n));
 	}
 }
 

@@ -1,0 +1,216 @@
+#!/bin/sh
+# The quick start: installs the Debian packages that are missing, builds
+# obproxy, starts three MariaDB servers on free loopback ports and obproxy
+# in front of them on 127.0.0.1:2883, then waits.  Ctrl-C (or TERM) stops
+# every process it started and removes every file it made.
+#
+# Usage: sh contrib/demo.sh
+set -eu
+
+PACKAGES="gcc make autoconf automake pkg-config libev-dev libssl-dev
+zlib1g-dev libinih-dev libyaml-dev mariadb-server mariadb-client perl"
+PORT=2883
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+dir=""
+proxy_pid=""
+db_pids=""
+
+installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q ' installed$'
+}
+
+# apt-get for what is missing; no system service is started (policy-rc.d).
+install_missing() {
+    missing=""
+    for p in $PACKAGES; do
+        installed "$p" || missing="$missing $p"
+    done
+    [ -n "$missing" ] || return 0
+    echo "installing:$missing"
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || {
+            echo "not root and no sudo: install$missing" >&2
+            exit 1
+        }
+        sudo=sudo
+    fi
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d \
+            >/dev/null
+        $sudo chmod 755 /usr/sbin/policy-rc.d
+        policy=yes
+    fi
+    rc=0
+    $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y --no-install-recommends $missing </dev/null \
+        || rc=1
+    [ -z "$policy" ] || $sudo rm -f /usr/sbin/policy-rc.d
+    for p in $missing; do
+        installed "$p" || { echo "package $p is not installed" >&2; rc=1; }
+    done
+    [ "$rc" -eq 0 ] || exit 1
+}
+
+build() {
+    cd "$top"
+    [ -f configure ] || autoreconf -fi
+    [ -f Makefile ] || ./configure
+    make -j2
+}
+
+listening() {
+    perl -MIO::Socket::INET -e 'exit !IO::Socket::INET->new(
+        PeerAddr => "127.0.0.1", PeerPort => $ARGV[0], Timeout => 1)' "$1"
+}
+
+free_port() {
+    perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(
+        LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)->sockport'
+}
+
+# Waits at most <seconds> for <port> to accept while <pid> lives.
+wait_listen() {
+    n=0
+    while [ "$n" -lt $(($3 * 10)) ]; do
+        listening "$1" && return 0
+        alive "$2" || return 1
+        sleep 0.1
+        n=$((n + 1))
+    done
+    return 1
+}
+
+# True while <pid> runs (a zombie does not count).
+alive() {
+    state=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+    [ -n "$state" ] && [ "$state" != Z ]
+}
+
+# TERM, at most <seconds> of waiting, then KILL; reaps our child.
+stop_pid() {
+    kill -TERM "$1" 2>/dev/null || :
+    n=0
+    while alive "$1" && [ "$n" -lt $(($2 * 10)) ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    alive "$1" && kill -KILL "$1" 2>/dev/null
+    wait "$1" 2>/dev/null || :
+}
+
+children() {
+    awk -v p="$1" '$4 == p { print $1 }' /proc/[0-9]*/stat 2>/dev/null || :
+}
+
+cleanup() {
+    trap - EXIT INT TERM
+    set +e
+    if [ -n "$proxy_pid" ]; then
+        workers=$(children "$proxy_pid")
+        stop_pid "$proxy_pid" 10
+        for w in $workers; do
+            alive "$w" && kill -KILL "$w" 2>/dev/null
+        done
+    fi
+    for p in $db_pids; do
+        stop_pid "$p" 30
+    done
+    [ -z "$dir" ] || rm -rf "$dir"
+    echo "demo stopped; nothing left behind"
+}
+
+start_mariadb() {
+    i=$1
+    d=$dir/mdb$i
+    root=""
+    [ "$(id -u)" -ne 0 ] || root=--user=root
+    mkdir "$d.tmp"
+    mariadb-install-db --no-defaults $root --datadir="$d" --tmpdir="$d.tmp" \
+        --auth-root-authentication-method=normal --skip-test-db \
+        --skip-name-resolve --innodb-log-file-size=4M \
+        --innodb-buffer-pool-size=16M >"$d.install.log" 2>&1 || {
+        cat "$d.install.log" >&2
+        return 1
+    }
+    port=$(free_port)
+    mariadbd --no-defaults $root --datadir="$d" --port="$port" \
+        --bind-address=127.0.0.1 --socket="$d.sock" --pid-file="$d.pid" \
+        --tmpdir="$d.tmp" \
+        --log-error="$d.err" --skip-log-bin --skip-name-resolve \
+        --innodb-buffer-pool-size=16M --innodb-log-file-size=4M \
+        --performance-schema=OFF --loose-feedback=OFF >/dev/null 2>&1 &
+    db_pids="$db_pids $!"
+    wait_listen "$port" $! 30 || {
+        echo "mariadbd $i did not start:" >&2
+        tail -20 "$d.err" >&2
+        return 1
+    }
+    mariadb --no-defaults --socket="$d.sock" -uroot <<EOF
+CREATE USER 'demo'@'%' IDENTIFIED BY 'demo';
+GRANT ALL PRIVILEGES ON *.* TO 'demo'@'%';
+CREATE DATABASE demo;
+CREATE TABLE demo.greeting (id INT PRIMARY KEY, server VARCHAR(40));
+INSERT INTO demo.greeting VALUES (1, 'server $i on port $port');
+EOF
+    servers="$servers${servers:+;}127.0.0.1:$port"
+}
+
+install_missing
+build
+
+if listening "$PORT"; then
+    echo "port $PORT is in use: stop what listens there first" >&2
+    exit 1
+fi
+
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/obproxy-demo.XXXXXX")
+servers=""
+for i in 1 2 3; do
+    start_mariadb "$i"
+done
+
+mkdir -p "$dir/etc"
+cat >"$dir/etc/obproxy.yaml" <<EOF
+listen_port: $PORT
+local_bound_ip: 127.0.0.1
+rootservice_list: "$servers"
+automatic_match_work_thread: true
+syslog_level: INFO
+EOF
+
+OBPROXY_ROOT=$dir "$top/master/obproxy" -N -f "$dir/etc/obproxy.yaml" \
+    >"$dir/obproxy.out" 2>&1 &
+proxy_pid=$!
+if ! wait_listen "$PORT" "$proxy_pid" 20; then
+    echo "obproxy did not start:" >&2
+    tail -20 "$dir/obproxy.out" >&2
+    exit 1
+fi
+
+cat <<EOF
+
+obproxy (pid $proxy_pid) listens on 127.0.0.1:$PORT in front of three
+MariaDB servers: $servers
+
+  connect:  mariadb -h127.0.0.1 -P$PORT -udemo -pdemo demo
+  then:     SELECT * FROM greeting;   -- which server answered
+  status:   $top/master/obproxyctl -d $dir status
+  logs:     $dir/log/obproxy.log
+            $dir/log/obproxy_error.log
+
+Clients go to the first server that accepts.  Ctrl-C stops obproxy and
+the three servers and removes $dir.
+EOF
+
+rc=0
+wait "$proxy_pid" || rc=$?
+proxy_pid=""
+echo "obproxy exited with status $rc"
+exit "$rc"

@@ -1,0 +1,155 @@
+#!/bin/sh
+# Builds obproxy and runs every test, as CI does: installs the Debian
+# packages that are missing, builds with -Werror, runs the unit and
+# integration tests with prove, runs them again against a build with
+# AddressSanitizer and UBSan (out of tree, in _build/asan), and ends with
+# make distcheck.  Prints a summary; exits non-zero if any step failed.
+#
+# Usage: sh contrib/run-tests.sh        (from anywhere in the repository)
+set -eu
+
+PACKAGES="gcc make autoconf automake pkg-config libev-dev libssl-dev
+zlib1g-dev libinih-dev libyaml-dev mariadb-server mariadb-client
+libdbi-perl libdbd-mariadb-perl perl"
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+summary=""
+failed=0
+began=$(date +%s)
+
+say() {
+    printf '\n=== %s\n' "$*"
+}
+
+# Runs a step, timing it and recording the outcome; never stops the script.
+step() {
+    name=$1
+    shift
+    say "$name"
+    t0=$(date +%s)
+    if "$@"; then
+        result=ok
+    else
+        result=FAILED
+        failed=1
+    fi
+    summary="$summary$(printf '%-36s %-7s %4ss' "$name" "$result" \
+        $(($(date +%s) - t0)))
+"
+    [ "$result" = ok ]
+}
+
+skip() {
+    summary="$summary$(printf '%-36s %-7s' "$1" skipped)
+"
+}
+
+installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q ' installed$'
+}
+
+# apt-get for the packages not installed yet; an install never starts a
+# system service (policy-rc.d), and every package is checked afterwards.
+install_missing() {
+    missing=""
+    for p in $PACKAGES; do
+        installed "$p" || missing="$missing $p"
+    done
+    if [ -z "$missing" ]; then
+        echo "every package is installed"
+        return 0
+    fi
+    echo "missing:$missing"
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || {
+            echo "not root and no sudo: install$missing" >&2
+            return 1
+        }
+        sudo=sudo
+    fi
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d \
+            >/dev/null
+        $sudo chmod 755 /usr/sbin/policy-rc.d
+        policy=yes
+    fi
+    rc=0
+    $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y --no-install-recommends $missing </dev/null \
+        || rc=1
+    [ -z "$policy" ] || $sudo rm -f /usr/sbin/policy-rc.d
+    for p in $missing; do
+        installed "$p" || { echo "package $p is not installed" >&2; rc=1; }
+    done
+    return $rc
+}
+
+# automake refuses an out-of-tree build while the source directory is
+# configured, and stale objects there would satisfy the out-of-tree make:
+# clean the source tree first; the in-tree build comes after.
+clean_source_tree() {
+    if [ -f config.status ]; then
+        make distclean >/dev/null
+    fi
+}
+
+build_asan() {
+    mkdir -p _build/asan
+    (
+        cd _build/asan
+        ../../configure --enable-sanitizers --enable-werror &&
+        make -j2 &&
+        make -j2 check TESTS=
+    )
+}
+
+build() {
+    ./configure --enable-werror && make -j2 && make -j2 check TESTS=
+}
+
+prove_asan() {
+    TEST_OBPROXY_BINARY=$top/_build/asan/master/obproxy \
+    TEST_OBPROXYCTL_BINARY=$top/_build/asan/master/obproxyctl \
+        prove _build/asan/t/unit/*.t t/*.t
+}
+
+# In CI, a failing integration test prints the proxy's logs.
+if [ -n "${CI:-}" ]; then
+    TEST_OBPROXY_VERBOSE=1
+    export TEST_OBPROXY_VERBOSE
+fi
+
+cd "$top"
+if step "install missing packages" install_missing &&
+    step "autoreconf" autoreconf -fi &&
+    step "clean the source tree" clean_source_tree
+then
+    if step "build with sanitizers (_build/asan)" build_asan; then
+        asan=yes
+    else
+        asan=no
+    fi
+    if step "build (-Werror)" build; then
+        step "prove -r t/" prove -r t/ || :
+        step "make distcheck" make -j2 distcheck || :
+    else
+        skip "prove -r t/"
+        skip "make distcheck"
+    fi
+    if [ "$asan" = yes ]; then
+        step "prove (sanitizers)" prove_asan || :
+    else
+        skip "prove (sanitizers)"
+    fi
+fi
+
+say "summary"
+printf '%s' "$summary"
+echo "total: $(($(date +%s) - began))s"
+if [ "$failed" -ne 0 ]; then
+    echo "FAILED"
+    exit 1
+fi
+echo "all passed"
