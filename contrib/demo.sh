@@ -16,43 +16,7 @@ dir=""
 proxy_pid=""
 db_pids=""
 
-installed() {
-    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q ' installed$'
-}
-
-# apt-get for what is missing; no system service is started (policy-rc.d).
-install_missing() {
-    missing=""
-    for p in $PACKAGES; do
-        installed "$p" || missing="$missing $p"
-    done
-    [ -n "$missing" ] || return 0
-    echo "installing:$missing"
-    sudo=""
-    if [ "$(id -u)" -ne 0 ]; then
-        command -v sudo >/dev/null || {
-            echo "not root and no sudo: install$missing" >&2
-            exit 1
-        }
-        sudo=sudo
-    fi
-    policy=""
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d \
-            >/dev/null
-        $sudo chmod 755 /usr/sbin/policy-rc.d
-        policy=yes
-    fi
-    rc=0
-    $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y --no-install-recommends $missing </dev/null \
-        || rc=1
-    [ -z "$policy" ] || $sudo rm -f /usr/sbin/policy-rc.d
-    for p in $missing; do
-        installed "$p" || { echo "package $p is not installed" >&2; rc=1; }
-    done
-    [ "$rc" -eq 0 ] || exit 1
-}
+. "$top/contrib/deps.sh"
 
 build() {
     cd "$top"

@@ -53,23 +53,6 @@ obp_pidfile_check(const char *path, const char *shown, struct obp_errs *errs)
     return OBP_OK;
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-
-        if (n == -1) {
-            if (errno == EINTR)
-                continue;
-            return OBP_ERROR;
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-    return OBP_OK;
-}
-
 int
 obp_pidfile_write(const char *path, pid_t pid, struct obp_errs *errs)
 {
@@ -88,7 +71,7 @@ obp_pidfile_write(const char *path, pid_t pid, struct obp_errs *errs)
         obp_errs_add(errs, "cannot write %s: %s", tmp, strerror(errno));
         return OBP_ERROR;
     }
-    rc = write_all(fd, line, (size_t)len);
+    rc = obp_write_all(fd, line, (size_t)len);
     err = errno;
     if (close(fd) == -1 && rc == OBP_OK) {
         rc = OBP_ERROR;

@@ -64,24 +64,6 @@ static const char *const level_names[] = {
     "ALERT", "ERROR", "WARN", "INFO", "EDIAG", "WDIAG", "TRACE", "DEBUG"
 };
 
-/* Writes all of <buf>; a regular file takes it in one call. */
-static int
-put(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-
-        if (n == -1) {
-            if (errno == EINTR)
-                continue;
-            return OBP_ERROR;
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-    return OBP_OK;
-}
-
 /* Reports the first failure of the logger itself, on stderr only. */
 static void
 complain(const char *what, const char *path, int err)
@@ -96,7 +78,7 @@ complain(const char *what, const char *path, int err)
     n = snprintf(msg, sizeof(msg), "obproxy: log: %s \"%s\": %s\n", what,
                  path, strerror_r(err, ebuf, sizeof(ebuf)));
     if (n > 0)
-        (void)put(STDERR_FILENO, msg,
+        (void)obp_write_all(STDERR_FILENO, msg,
                   (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
 }
 
@@ -418,7 +400,7 @@ file_write(struct log_file *f, const struct log_line *l)
 
     if (f->fd == -1)
         return;
-    if (put(f->fd, l->buf, l->len) == OBP_ERROR) {
+    if (obp_write_all(f->fd, l->buf, l->len) == OBP_ERROR) {
         complain("write", f->path, errno);
         return;
     }
@@ -451,7 +433,7 @@ static void
 emit(const struct log_line *l, int level)
 {
     if (lg.main.fd == -1 || lg.to_stderr)
-        (void)put(STDERR_FILENO, l->buf, l->len);
+        (void)obp_write_all(STDERR_FILENO, l->buf, l->len);
     if (lg.main.fd == -1)
         return;
     follow_renames();

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static int64_t
 clock_us(clockid_t id)
@@ -89,4 +90,23 @@ obp_strcasecmp(const char *a, const char *b)
         q++;
     }
     return ascii_lower(*p) - ascii_lower(*q);
+}
+
+int
+obp_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+
+        if (n == -1) {
+            if (errno == EINTR)
+                continue;
+            return OBP_ERROR;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return OBP_OK;
 }

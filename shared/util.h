@@ -17,6 +17,12 @@ int64_t obp_wallclock_us(void);
 int obp_fd_nonblock(int fd);
 int obp_fd_cloexec(int fd, int on);
 
+/*
+ * Writes all of <buf> to a blocking fd (a file, a terminal), retrying
+ * short writes and EINTR.  OBP_OK, or OBP_ERROR with errno set.
+ */
+int obp_write_all(int fd, const void *buf, size_t len);
+
 /* Copies at most <size>-1 bytes and always terminates; returns strlen(src). */
 size_t obp_strlcpy(char *dst, const char *src, size_t size);
 
