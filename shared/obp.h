@@ -46,7 +46,11 @@ struct obp_addr;
 #include "stats.h"
 #include "shm.h"
 #include "channel.h"
+#include "mysql.h"
 #include "pkt.h"
+#include "auth.h"
+#include "login.h"
+#include "sessid.h"
 #include "proc.h"
 
 #endif

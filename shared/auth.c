@@ -1,0 +1,170 @@
+/*
+ * mysql_native_password arithmetic (auth.h): SHA1 through OpenSSL's EVP
+ * interface, parsing of stored hashes, scrambles, tokens and the check
+ * that recovers stage1 from a client's token.  No state; called by the
+ * login code of the worker.  Every temporary secret is wiped.
+ */
+#include "obp.h"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#define HEX_LEN         (2 * OBP_SHA1_LEN)
+#define SCRAMBLE_FIRST  33      /* '!': printable, no space, no NUL */
+#define SCRAMBLE_SPAN   94      /* '!'..'~' */
+
+/* SHA1(a || b) into <out>; OBP_ERROR when OpenSSL fails (no memory). */
+static int
+sha1_two(const void *a, size_t alen, const void *b, size_t blen,
+         uint8_t out[OBP_SHA1_LEN])
+{
+    EVP_MD_CTX   *ctx;
+    unsigned int  outlen = 0;
+    int           ok;
+
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL)
+        return OBP_ERROR;
+    ok = EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1
+         && EVP_DigestUpdate(ctx, a, alen) == 1
+         && (blen == 0 || EVP_DigestUpdate(ctx, b, blen) == 1)
+         && EVP_DigestFinal_ex(ctx, out, &outlen) == 1
+         && outlen == OBP_SHA1_LEN;
+    EVP_MD_CTX_free(ctx);
+    return ok ? OBP_OK : OBP_ERROR;
+}
+
+void
+obp_sha1(const void *a, size_t alen, const void *b, size_t blen,
+         uint8_t out[OBP_SHA1_LEN])
+{
+    /* Only an allocation inside OpenSSL can fail; the API has no error. */
+    if (sha1_two(a, alen, b, blen, out) != OBP_OK)
+        obp_fatal("SHA1 digest failed in OpenSSL");
+}
+
+static int
+hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* 40 hex digits into 20 bytes; <out> is untouched on failure. */
+static int
+parse_hex20(const char *text, size_t len, uint8_t out[OBP_SHA1_LEN])
+{
+    uint8_t bytes[OBP_SHA1_LEN];
+    size_t  i;
+    int     hi, lo;
+
+    if (text == NULL || len != HEX_LEN)
+        return OBP_ERROR;
+    for (i = 0; i < OBP_SHA1_LEN; i++) {
+        hi = hex_digit(text[2 * i]);
+        lo = hex_digit(text[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            OPENSSL_cleanse(bytes, sizeof(bytes));
+            return OBP_ERROR;
+        }
+        bytes[i] = (uint8_t)(hi << 4 | lo);
+    }
+    memcpy(out, bytes, sizeof(bytes));
+    OPENSSL_cleanse(bytes, sizeof(bytes));
+    return OBP_OK;
+}
+
+int
+obp_auth_parse_stage2(const char *text, size_t len,
+                      uint8_t stage2[OBP_SHA1_LEN])
+{
+    if (len == 0)
+        return OBP_DONE;
+    if (text == NULL || len != HEX_LEN + 1 || text[0] != '*')
+        return OBP_ERROR;
+    return parse_hex20(text + 1, HEX_LEN, stage2);
+}
+
+int
+obp_auth_parse_stage1(const char *text, size_t len,
+                      uint8_t stage1[OBP_SHA1_LEN])
+{
+    return parse_hex20(text, len, stage1);
+}
+
+int
+obp_auth_scramble(uint8_t scramble[OBP_SCRAMBLE_LEN])
+{
+    uint8_t raw[32];
+    size_t  n = 0, i;
+
+    while (n < OBP_SCRAMBLE_LEN) {
+        if (RAND_bytes(raw, (int)sizeof(raw)) != 1) {
+            OPENSSL_cleanse(raw, sizeof(raw));
+            return OBP_ERROR;
+        }
+        /* Bytes >= 2 * 94 are dropped so that every character is
+         * equally likely. */
+        for (i = 0; i < sizeof(raw) && n < OBP_SCRAMBLE_LEN; i++) {
+            if (raw[i] < 2 * SCRAMBLE_SPAN)
+                scramble[n++] = (uint8_t)(SCRAMBLE_FIRST
+                                          + raw[i] % SCRAMBLE_SPAN);
+        }
+    }
+    OPENSSL_cleanse(raw, sizeof(raw));
+    return OBP_OK;
+}
+
+void
+obp_auth_token(const uint8_t stage1[OBP_SHA1_LEN],
+               const uint8_t scramble[OBP_SCRAMBLE_LEN],
+               uint8_t token[OBP_SHA1_LEN])
+{
+    uint8_t stage2[OBP_SHA1_LEN], mask[OBP_SHA1_LEN];
+    size_t  i;
+
+    obp_sha1(stage1, OBP_SHA1_LEN, NULL, 0, stage2);
+    obp_sha1(scramble, OBP_SCRAMBLE_LEN, stage2, OBP_SHA1_LEN, mask);
+    for (i = 0; i < OBP_SHA1_LEN; i++)
+        token[i] = stage1[i] ^ mask[i];
+    OPENSSL_cleanse(stage2, sizeof(stage2));
+    OPENSSL_cleanse(mask, sizeof(mask));
+}
+
+int
+obp_auth_check(const uint8_t *token, size_t token_len,
+               const uint8_t scramble[OBP_SCRAMBLE_LEN],
+               const uint8_t stage2[OBP_SHA1_LEN],
+               uint8_t stage1[OBP_SHA1_LEN])
+{
+    uint8_t mask[OBP_SHA1_LEN], cand[OBP_SHA1_LEN], check[OBP_SHA1_LEN];
+    size_t  i;
+    int     rc = OBP_ERROR;
+
+    if (token == NULL || token_len != OBP_SHA1_LEN)
+        return OBP_ERROR;
+    if (sha1_two(scramble, OBP_SCRAMBLE_LEN, stage2, OBP_SHA1_LEN, mask)
+        != OBP_OK)
+        goto out;
+    for (i = 0; i < OBP_SHA1_LEN; i++)
+        cand[i] = token[i] ^ mask[i];
+    if (sha1_two(cand, OBP_SHA1_LEN, NULL, 0, check) != OBP_OK)
+        goto out;
+    if (CRYPTO_memcmp(check, stage2, OBP_SHA1_LEN) == 0) {
+        memcpy(stage1, cand, OBP_SHA1_LEN);
+        rc = OBP_OK;
+    }
+out:
+    OPENSSL_cleanse(mask, sizeof(mask));
+    OPENSSL_cleanse(cand, sizeof(cand));
+    OPENSSL_cleanse(check, sizeof(check));
+    return rc;
+}
