@@ -10,6 +10,9 @@ set -eu
 PACKAGES="gcc make autoconf automake pkg-config libev-dev libssl-dev
 zlib1g-dev libinih-dev libyaml-dev mariadb-server mariadb-client perl"
 PORT=2883
+# The proxy's service account on each server; the proxy is given the SHA1
+# of its password (observer_sys_password).
+SERVICE_PW=demo-proxyro-pw
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=""
@@ -115,6 +118,8 @@ start_mariadb() {
     mariadb --no-defaults --socket="$d.sock" -uroot <<EOF
 CREATE USER 'demo'@'%' IDENTIFIED BY 'demo';
 GRANT ALL PRIVILEGES ON *.* TO 'demo'@'%';
+CREATE USER 'proxyro'@'%' IDENTIFIED BY '$SERVICE_PW';
+GRANT SELECT ON mysql.* TO 'proxyro'@'%';
 CREATE DATABASE demo;
 CREATE TABLE demo.greeting (id INT PRIMARY KEY, server VARCHAR(40));
 INSERT INTO demo.greeting VALUES (1, 'server $i on port $port');
@@ -140,11 +145,13 @@ for i in 1 2 3; do
     start_mariadb "$i"
 done
 
+sha1=$(printf '%s' "$SERVICE_PW" | sha1sum | cut -d' ' -f1)
 mkdir -p "$dir/etc"
 cat >"$dir/etc/obproxy.yaml" <<EOF
 listen_port: $PORT
 local_bound_ip: 127.0.0.1
 rootservice_list: "$servers"
+observer_sys_password: "$sha1"
 automatic_match_work_thread: true
 syslog_level: INFO
 EOF

@@ -10,7 +10,8 @@ set -eu
 
 PACKAGES="gcc make autoconf automake pkg-config libev-dev libssl-dev
 zlib1g-dev libinih-dev libyaml-dev mariadb-server mariadb-client
-libdbi-perl libdbd-mariadb-perl perl"
+libdbi-perl libdbd-mariadb-perl perl python3 python3-pymysql
+python3-mysqldb sysbench"
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 summary=""

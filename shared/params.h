@@ -69,6 +69,22 @@ extern const struct obp_enum obp_enum_log_level[];
       "application name of this proxy")                                      \
     X(proxy_id, INT, "0", 0, 8191, OBP_P_RESTART, NULL,                      \
       "id of this proxy, part of every client session id")                   \
+    X(proxy_tenant_name, STRING, "", 0, 127, OBP_P_RELOAD, NULL,             \
+      "tenant of a login name that names none")                              \
+    X(username_separator, LIST, ":;-;.", 0, 16, OBP_P_RELOAD, NULL,          \
+      "separators of cluster:tenant:user login names")                      \
+    X(observer_sys_password, STRING, "", 0, 40, OBP_P_RELOAD, NULL,          \
+      "SHA1 (40 hex digits) of the proxyro service account's password")      \
+    X(mysql_version, STRING, "5.6.25", 1, 63, OBP_P_RELOAD, NULL,            \
+      "server version the proxy announces to clients")                      \
+    X(client_session_id_version, INT, "2", 1, 2, OBP_P_RESTART, NULL,        \
+      "layout of client session ids (2: 13-bit proxy_id)")                   \
+    X(client_login_timeout, TIME, "10s", 100000, 3600000000, OBP_P_RELOAD,  \
+      NULL, "how long a client may take to answer the proxy's handshake")    \
+    X(auth_cache_expire_time, TIME, "60s", 0, 86400000000, OBP_P_RELOAD,     \
+      NULL, "how long a worker reuses an account's fetched password hash")   \
+    X(short_async_task_timeout, TIME, "5s", 100000, 3600000000,              \
+      OBP_P_RELOAD, NULL, "how long an account lookup query may take")      \
     X(routing_cache_mem_limited, SIZE, "128MB", 1048576, 68719476736,        \
       OBP_P_RESTART, NULL, "room for the route cache in the shared segment") \
     X(hot_upgrade_exit_timeout, TIME, "30s", 0, 86400000000, OBP_P_RELOAD,   \

@@ -2,7 +2,7 @@
  * Accepting clients on this slot's listening sockets (inherited from the
  * master).  Batches are bounded so one busy socket cannot starve the
  * sessions; running out of descriptors pauses accepting instead of
- * spinning.  loop.c starts and stops this; clients go to relay.c.
+ * spinning.  loop.c starts and stops this; clients go to session.c.
  */
 #include "worker.h"
 
@@ -72,7 +72,7 @@ take_client(struct obp_accept *a, int fd, const struct sockaddr *sa,
         obp_log(OBP_LOG_INFO, 0, errno, "TCP_NODELAY on client %s",
                 peer.text);
     obp_stat_add(w->stats, OBP_STAT_client_accepted, 1);
-    obp_relay_start(w, fd, &peer);
+    obp_session_start(w, fd, &peer);
 }
 
 static void

@@ -2,7 +2,7 @@
  * Accepting clients on the slot's listening sockets: bounded batches,
  * a pause when the process runs out of descriptors, and the
  * client_max_connections check against every worker's client_active.
- * loop.c starts and stops it; accepted clients go to relay.c.
+ * loop.c starts and stops it; accepted clients go to session.c.
  */
 #ifndef OBP_WORKER_ACCEPT_H
 #define OBP_WORKER_ACCEPT_H

@@ -1,8 +1,8 @@
 /*
- * The server leg of a session: rootservice_list parsed once per
- * configuration generation, then tried in order for each new client with
- * non-blocking connects bounded by connect_server_timeout.  relay.c calls
- * obp_connect_start() for every accepted client; loop.c parses the list.
+ * The TCP leg of a server connection (connect.h): rootservice_list
+ * parsed once per configuration generation, then tried in order with
+ * non-blocking connects bounded by connect_server_timeout.  srvlogin.c
+ * starts it and takes over once a socket is connected.
  */
 #include "worker.h"
 
@@ -58,38 +58,27 @@ obp_servers_release(struct obp_servers *l)
 
 /* Adds "ADDR (reason)" to the list of servers tried, cut when full. */
 static void
-note_failure(struct obp_session *s, const char *reason)
+note_failure(struct obp_srv *srv, const char *reason)
 {
-    size_t room = sizeof(s->tried) - s->tried_len;
+    size_t room = sizeof(srv->tried) - srv->tried_len;
     int    n;
 
-    obp_stat_add(s->w->stats, OBP_STAT_server_connect_fail, 1);
-    obp_log(OBP_LOG_INFO, s->id, 0, "connect to server %s failed: %s",
-            s->saddr.text, reason);
+    obp_stat_add(srv->w->stats, OBP_STAT_server_connect_fail, 1);
+    obp_log(OBP_LOG_INFO, srv->sid, 0, "connect to server %s failed: %s",
+            srv->addr.text, reason);
     if (room <= 1)
         return;
-    n = snprintf(s->tried + s->tried_len, room, "%s%s (%s)",
-                 s->tried_len > 0 ? ", " : "", s->saddr.text, reason);
+    n = snprintf(srv->tried + srv->tried_len, room, "%s%s (%s)",
+                 srv->tried_len > 0 ? ", " : "", srv->addr.text, reason);
     if (n > 0)
-        s->tried_len += (size_t)n < room ? (size_t)n : room - 1;
+        srv->tried_len += (size_t)n < room ? (size_t)n : room - 1;
 }
 
+/* Every server failed: the owner learns which and why. */
 static void
-drop_server_fd(struct obp_session *s)
+all_failed(struct obp_srv *srv)
 {
-    int fd = s->sfd;
-
-    obp_relay_set_server(s, -1);
-    if (close(fd) == -1)
-        obp_log(OBP_LOG_WARN, s->id, errno, "close server %s",
-                s->saddr.text);
-}
-
-/* Every server failed: the client learns which and why, then goes. */
-static void
-all_failed(struct obp_session *s)
-{
-    struct obp_servers *l = s->servers;
+    struct obp_servers *l = srv->servers;
     char                msg[MSG_MAX];
 
     if (l->n == 0 && l->err[0] != '\0')
@@ -100,77 +89,76 @@ all_failed(struct obp_session *s)
                  "(rootservice_list is empty)");
     else
         snprintf(msg, sizeof(msg), "obproxy: cannot connect to any "
-                 "server: %s", s->tried);
-    obp_log(OBP_LOG_WARN, s->id, 0, "%s", msg);
-    obp_relay_fail(s, OBP_ER_CONNECT_TO_SERVER, "HY000", msg);
+                 "server: %s", srv->tried);
+    obp_srv_fail(srv, OBP_ER_CONNECT_TO_SERVER, "HY000", "%s", msg);
 }
 
 static void
-connected(struct obp_session *s)
+connected(struct obp_srv *srv)
 {
     int on = 1;
+    int fd = srv->fd;
 
-    if (setsockopt(s->sfd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
-        obp_log(OBP_LOG_INFO, s->id, errno, "TCP_NODELAY on server %s",
-                s->saddr.text);
-    s->server_up = 1;
-    obp_stat_add(s->w->stats, OBP_STAT_server_connect_ok, 1);
-    obp_stat_add(s->w->stats, OBP_STAT_server_active, 1);
-    obp_log(OBP_LOG_DEBUG, s->id, 0, "connected to server %s for client %s",
-            s->saddr.text, s->caddr.text);
-    obp_servers_release(s->servers);
-    s->servers = NULL;
-    obp_relay_run(s);
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
+        obp_log(OBP_LOG_INFO, srv->sid, errno, "TCP_NODELAY on server %s",
+                srv->addr.text);
+    srv->fd = -1;
+    srv->counted = 1;
+    obp_stat_add(srv->w->stats, OBP_STAT_server_connect_ok, 1);
+    obp_stat_add(srv->w->stats, OBP_STAT_server_active, 1);
+    /* the list stays held: a server may still fail before its handshake */
+    obp_srv_connected(srv, fd);
 }
 
 static void connect_ready_cb(struct ev_loop *loop, ev_io *io, int revents);
-static void connect_timeout_cb(struct ev_loop *loop, ev_timer *t,
-                               int revents);
 
 /*
  * Starts one non-blocking connect.  OBP_OK when it completed at once,
  * OBP_AGAIN while it is under way, OBP_ERROR when it failed (noted).
  */
 static int
-try_server(struct obp_session *s, const struct obp_addr *a)
+try_server(struct obp_srv *srv, const struct obp_addr *a)
 {
-    struct obp_worker *w = s->w;
-    int fd;
+    struct obp_worker *w = srv->w;
+    int                fd;
 
-    s->saddr = *a;
+    srv->addr = *a;
     fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                 0);
     if (fd == -1) {
-        note_failure(s, strerror(errno));
+        note_failure(srv, strerror(errno));
         return OBP_ERROR;
     }
-    obp_relay_set_server(s, fd);
+    srv->fd = fd;
     if (connect(fd, (const struct sockaddr *)&a->sa, a->salen) == 0)
         return OBP_OK;
     if (errno != EINPROGRESS && errno != EINTR) {
-        note_failure(s, strerror(errno));
-        drop_server_fd(s);
+        note_failure(srv, strerror(errno));
+        srv->fd = -1;
+        if (close(fd) == -1)
+            obp_log(OBP_LOG_WARN, srv->sid, errno, "close server %s",
+                    a->text);
         return OBP_ERROR;
     }
-    ev_set_cb(&s->up.wr, connect_ready_cb);
-    ev_io_start(w->loop, &s->up.wr);
-    ev_set_cb(&s->timer, connect_timeout_cb);
-    ev_timer_set(&s->timer, (ev_tstamp)w->conf->connect_server_timeout / 1e6,
-                 0.);
-    ev_timer_start(w->loop, &s->timer);
+    ev_io_init(&srv->cw, connect_ready_cb, fd, EV_WRITE);
+    srv->cw.data = srv;
+    ev_io_start(w->loop, &srv->cw);
+    ev_timer_set(&srv->timer, (ev_tstamp)w->conf->connect_server_timeout
+                              / 1e6, 0.);
+    ev_timer_start(w->loop, &srv->timer);
     return OBP_AGAIN;
 }
 
 /* Tries the remaining servers in order; at most one wait at a time. */
 static void
-try_next(struct obp_session *s)
+try_next(struct obp_srv *srv)
 {
-    struct obp_servers *l = s->servers;
+    struct obp_servers *l = srv->servers;
 
-    while (s->next_server < l->n) {
-        switch (try_server(s, &l->addr[s->next_server++])) {
+    while (srv->next < l->n) {
+        switch (try_server(srv, &l->addr[srv->next++])) {
         case OBP_OK:
-            connected(s);
+            connected(srv);
             return;
         case OBP_AGAIN:
             return;
@@ -178,47 +166,58 @@ try_next(struct obp_session *s)
             break;
         }
     }
-    all_failed(s);
+    all_failed(srv);
 }
 
 static void
 connect_ready_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
-    struct obp_session *s = ((struct obp_relay_dir *)io->data)->s;
-    int                 err = 0;
-    socklen_t           len = sizeof(err);
+    struct obp_srv *srv = io->data;
+    int             err = 0;
+    socklen_t       len = sizeof(err);
 
     ev_io_stop(loop, io);
-    ev_timer_stop(loop, &s->timer);
-    if (getsockopt(s->sfd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+    ev_timer_stop(loop, &srv->timer);
+    if (getsockopt(srv->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
         err = errno;
     if (err == 0) {
-        connected(s);
+        connected(srv);
         return;
     }
-    note_failure(s, strerror(err));
-    drop_server_fd(s);
-    try_next(s);
-}
-
-static void
-connect_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
-{
-    struct obp_session *s = t->data;
-
-    ev_io_stop(loop, &s->up.wr);
-    note_failure(s, "connect timed out");
-    drop_server_fd(s);
-    try_next(s);
+    obp_connect_retry(srv, strerror(err));
 }
 
 void
-obp_connect_start(struct obp_session *s)
+obp_connect_retry(struct obp_srv *srv, const char *reason)
 {
-    s->servers = s->w->servers;
-    s->servers->refs++;
-    s->next_server = 0;
-    s->tried_len = 0;
-    s->tried[0] = '\0';
-    try_next(s);
+    struct ev_loop *loop = srv->w->loop;
+
+    ev_io_stop(loop, &srv->cw);
+    ev_timer_stop(loop, &srv->timer);
+    note_failure(srv, reason);
+    if (srv->fd != -1 && close(srv->fd) == -1)
+        obp_log(OBP_LOG_WARN, srv->sid, errno, "close server %s",
+                srv->addr.text);
+    srv->fd = -1;
+    if (srv->c.w != NULL) {
+        /* the socket got as far as the login: it is counted */
+        obp_conn_close(&srv->c);
+        srv->c.w = NULL;
+        srv->counted = 0;
+        obp_stat_add(srv->w->stats, OBP_STAT_server_active, -1);
+    }
+    srv->state = OBP_SRV_CONNECTING;
+    try_next(srv);
+}
+
+void
+obp_connect_first(struct obp_srv *srv)
+{
+    srv->servers = srv->w->servers;
+    srv->servers->refs++;
+    srv->next = 0;
+    srv->tried_len = 0;
+    srv->tried[0] = '\0';
+    srv->state = OBP_SRV_CONNECTING;
+    try_next(srv);
 }

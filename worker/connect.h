@@ -1,18 +1,21 @@
 /*
- * Opening the server leg of a session: the servers of rootservice_list
- * are tried in order, each with a non-blocking connect bounded by
- * connect_server_timeout.  When none answers, the client gets error 1429
- * naming every server tried and the reason.  The list is parsed once per
- * configuration generation and shared, by reference, by the sessions
- * still connecting when a new generation arrives.
+ * Opening the TCP leg of a server connection (struct obp_srv,
+ * srvlogin.h): the servers of rootservice_list are tried in order, each
+ * with a non-blocking connect bounded by connect_server_timeout.  When
+ * none answers, the srv fails with error 1429 naming every server tried
+ * and the reason.  The list is parsed once per configuration generation
+ * and shared, by reference, by the connections still trying it when a
+ * new generation arrives.
  */
 #ifndef OBP_WORKER_CONNECT_H
 #define OBP_WORKER_CONNECT_H
 
 #include "addr.h"
 
+struct obp_srv;
+
 struct obp_servers {
-    unsigned        refs;       /* the worker's and connecting sessions' */
+    unsigned        refs;       /* the worker's and connecting srvs' */
     char           *text;       /* the rootservice_list it came from */
     char            err[160];   /* why the list is unusable, or "" */
     int             n;          /* addresses in addr[] */
@@ -25,7 +28,13 @@ struct obp_servers *obp_servers_parse(const char *list);
 /* Drops one reference; frees the list with the last one. NULL is fine. */
 void obp_servers_release(struct obp_servers *l);
 
-/* Begins trying the servers for <s>; may end or fail the session. */
-void obp_connect_start(struct obp_session *s);
+/* Begins trying the worker's servers for <srv>. */
+void obp_connect_first(struct obp_srv *srv);
+
+/*
+ * The server just tried failed before its handshake (refused, timed out,
+ * closed): note <reason>, close the socket and try the next one.
+ */
+void obp_connect_retry(struct obp_srv *srv, const char *reason);
 
 #endif

@@ -51,7 +51,7 @@ obp_worker_fast_stop(struct obp_worker *w, const char *why)
     /* set first, so closing the sessions does not count as drained */
     w->stopped = 1;
     obp_accept_close(&w->acc);
-    n = obp_relay_close_all(w, "fast stop");
+    n = obp_session_close_all(w, "fast stop");
     obp_log(OBP_LOG_INFO, 0, 0, "worker %d exiting: fast stop (%s), "
             "%u sessions closed", w->slot, why, n);
     finish(w);
@@ -96,7 +96,7 @@ drain_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
     unsigned           n;
 
     w->stopped = 1;
-    n = obp_relay_close_all(w, "graceful stop timed out");
+    n = obp_session_close_all(w, "graceful stop timed out");
     obp_log(OBP_LOG_WARN, 0, 0, "worker %d exiting: graceful stop timed out "
             "after %.3f s, %u sessions cut", w->slot,
             (ev_tstamp)w->conf->hot_upgrade_exit_timeout / 1e6, n);
@@ -293,6 +293,8 @@ reset_gauges(struct obp_worker *w)
 static int
 worker_init(struct obp_worker *w, struct obp_worker_args *args)
 {
+    int nslots;
+
     w->loop = EV_DEFAULT;
     w->slot = args->slot;
     w->conf = args->conf;
@@ -323,6 +325,16 @@ worker_init(struct obp_worker *w, struct obp_worker_args *args)
         w->chan.data = w;
         ev_io_start(w->loop, &w->chan);
     }
+    /* a slot past the count (CPUs changed since the fork) still fits */
+    nslots = obp_conf_worker_count(w->conf);
+    if (nslots <= w->slot)
+        nslots = w->slot + 1;
+    if (obp_sessid_init(&w->sessid, (unsigned)w->conf->proxy_id, 0,
+                        (unsigned)w->slot, (unsigned)nslots) != OBP_OK) {
+        obp_log(OBP_LOG_ERROR, 0, EINVAL, "worker %d: client session ids "
+                "for proxy_id %lld", w->slot, (long long)w->conf->proxy_id);
+        return OBP_ERROR;
+    }
     obp_accept_init(&w->acc, w, args->listen_fd, args->nlisten);
     set_state(w, OBP_WORKER_RUNNING);
     return OBP_OK;
@@ -333,7 +345,9 @@ worker_cleanup(struct obp_worker *w)
 {
     w->stopped = 1;
     obp_accept_close(&w->acc);
-    obp_relay_close_all(w, "worker exit");
+    obp_session_close_all(w, "worker exit");
+    obp_acct_cache_free(w);
+    obp_iobuf_pool_free(&w->pool);
     ev_timer_stop(w->loop, &w->drain);
     ev_io_stop(w->loop, &w->chan);
     for (int i = 0; i < OBP_WORKER_NSIGNALS; i++)

@@ -1,7 +1,7 @@
 /*
  * The worker process: its event loop, signals, the master's channel and
  * the two ways of stopping.  obp_worker_main() (shared/proc.h) is the
- * entry point; accept.c and relay.c report back through the functions
+ * entry point; accept.c and session.c report back through the functions
  * below.
  */
 #ifndef OBP_WORKER_LOOP_H
@@ -11,6 +11,9 @@
 #include <stdint.h>
 
 #include "accept.h"
+#include "acct.h"
+#include "iobuf.h"
+#include "sessid.h"
 
 #define OBP_WORKER_NSIGNALS 4   /* TERM, INT, QUIT, USR1 */
 
@@ -30,7 +33,9 @@ struct obp_worker {
     ev_timer               drain;       /* bounds a graceful stop */
     struct obp_session    *sessions;    /* open sessions, newest first */
     unsigned               nsessions;
-    uint64_t               next_session;    /* per-worker counter */
+    struct obp_sessid_gen  sessid;      /* client session ids */
+    struct obp_iobuf_pool  pool;        /* packet buffers */
+    struct obp_acct_cache  acct;        /* account rows by user */
     unsigned               draining:1;  /* graceful stop under way */
     unsigned               stopped:1;   /* the loop was told to break */
 };
@@ -44,7 +49,7 @@ void obp_worker_fast_stop(struct obp_worker *w, const char *why);
  */
 void obp_worker_graceful_stop(struct obp_worker *w, const char *why);
 
-/* relay.c calls this after unlinking a session. */
+/* session.c calls this after unlinking a session. */
 void obp_worker_session_gone(struct obp_worker *w);
 
 #endif

@@ -14,9 +14,18 @@
 struct obp_worker;
 struct obp_session;
 
+#include "iobuf.h"
+#include "conn.h"
 #include "accept.h"
 #include "connect.h"
-#include "relay.h"
+#include "srvlogin.h"
+#include "mquery.h"
+#include "acct.h"
+#include "lookup.h"
+#include "request.h"
+#include "response.h"
+#include "session.h"
+#include "clogin.h"
 #include "loop.h"
 
 #endif

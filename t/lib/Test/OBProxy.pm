@@ -6,11 +6,16 @@ package Test::OBProxy;
 # client or DBI, and stops every process it started by pid with bounded
 # waits.  Two closing checks, "no alerts" and "no sanitizer errors", are
 # counted in the plan.
+#
+# TEST_OBPROXY_DIRECT=1 points the client helpers at the first MariaDB
+# server instead of the proxy, in the tests that declare can_direct();
+# the others are skipped.  A test checks its own expectations that way.
 
 use warnings;
 use strict;
 
 use Cwd qw/abs_path/;
+use Digest::SHA qw/sha1_hex/;
 use File::Basename qw/dirname/;
 use File::Path qw/make_path remove_tree/;
 use File::Temp qw/tempdir/;
@@ -23,6 +28,15 @@ use Time::HiRes qw/sleep time/;
 
 our $USER = 'obtest';
 our $PASSWORD = 'obtest-pw';
+
+# The proxy's service account on every server (ODP's proxyro); the proxy
+# is given the SHA1 of its password as observer_sys_password.
+our $SERVICE_USER = 'proxyro';
+our $SERVICE_PASSWORD = 'proxyro-test-pw';
+
+# Debian's interpreter, which sees the python3-pymysql and python3-mysqldb
+# packages (another python3 may come first in PATH).
+our $PYTHON = '/usr/bin/python3';
 
 # t/, found from this file, so the tests work from any directory.
 my $TDIR = dirname(dirname(dirname(abs_path(__FILE__))));
@@ -48,8 +62,9 @@ sub new {
 	$live{"$self"} = $self;
 	weaken($live{"$self"});
 
-	# Interrupted, a test still stops what it started (END runs on exit).
-	for my $sig (qw/INT TERM HUP/) {
+	# Interrupted, or its output cut, a test still stops what it started
+	# (END runs on exit).
+	for my $sig (qw/INT TERM HUP PIPE/) {
 		$SIG{$sig} = sub { Test::More::diag("got SIG$sig"); exit 1 }
 			unless $SIG{$sig};
 	}
@@ -67,6 +82,7 @@ sub binary { $_[0]->{_binary} }
 sub ctl_binary { $_[0]->{_ctl_binary} }
 sub user { $USER }
 sub password { $PASSWORD }
+sub service_password_sha1 { sha1_hex($SERVICE_PASSWORD) }
 
 ###############################################################################
 # Plan and prerequisites.
@@ -99,9 +115,33 @@ sub _program {
 	return _find_program($name) // die "$name not found\n";
 }
 
+# True when /usr/bin/python3 can import <module>.
+sub python_module {
+	my ($self, $m) = @_;
+	return 0 unless -x $PYTHON;
+	my ($rc) = $self->run_cmd([ $PYTHON, '-c', "import $m" ],
+		timeout => 30);
+	return $rc == 0;
+}
+
+# Declares that the test's client-side checks hold against a server as
+# well, so TEST_OBPROXY_DIRECT=1 runs it (before plan()).
+sub can_direct {
+	my ($self) = @_;
+	$self->{_can_direct} = 1;
+	return $self;
+}
+
+# True when the clients talk to the first server instead of the proxy:
+# checks of the proxy itself are then skipped.
+sub direct { $ENV{TEST_OBPROXY_DIRECT} && $_[0]->{_can_direct} ? 1 : 0 }
+
 # The two closing checks are part of every plan.
 sub plan {
 	my ($self, $n) = @_;
+	Test::More::plan(skip_all => 'TEST_OBPROXY_DIRECT: this test checks '
+		. 'the proxy itself') if $ENV{TEST_OBPROXY_DIRECT}
+		&& !$self->{_can_direct};
 	Test::More::plan(tests => $n + 2);
 	$self->{_planned} = 1;
 	return $self;
@@ -201,8 +241,8 @@ sub server {
 
 sub server_port { $_[0]->{_mariadb}{$_[1]}{port} }
 
-# Starts <n> servers, numbered from 1, each with the test account and the
-# database "test".
+# Starts <n> servers, numbered from 1, each with the test account, the
+# service account and the database "test".
 sub run_mariadb {
 	my ($self, $n) = @_;
 	$self->start_mariadb($_) for 1 .. $n;
@@ -260,8 +300,8 @@ sub _mariadbd_cmd {
 		'--innodb-buffer-pool-size=16M', '--innodb-log-file-size=4M',
 		'--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0',
 		'--performance-schema=OFF', '--max-connections=500',
-		'--max-allowed-packet=64M', '--key-buffer-size=1M',
-		'--loose-feedback=OFF' ];
+		'--max-allowed-packet=64M', '--local-infile=1',
+		'--key-buffer-size=1M', '--loose-feedback=OFF' ];
 }
 
 sub _setup_mariadb {
@@ -274,6 +314,9 @@ sub _setup_mariadb {
 		. " CREATE USER '$USER'\@'%' IDENTIFIED BY '$PASSWORD';"
 		. " GRANT ALL PRIVILEGES ON *.* TO '$USER'\@'%'"
 		. " WITH GRANT OPTION;"
+		. " CREATE USER '$SERVICE_USER'\@'%'"
+		. " IDENTIFIED BY '$SERVICE_PASSWORD';"
+		. " GRANT SELECT ON mysql.* TO '$SERVICE_USER'\@'%';"
 		. " CREATE DATABASE test;";
 	my ($rc, $out) = $self->run_cmd([ _program('mariadb'), '--no-defaults',
 		"--socket=$m->{dir}.sock", '-uroot', '-e', $sql ],
@@ -282,13 +325,13 @@ sub _setup_mariadb {
 	return $self;
 }
 
-# Stops server <n> (TERM, then KILL after 30 s); it can be started again
-# on the same port with start_mariadb(<n>).
+# Stops server <n> with <sig> (TERM; KILL after 30 s); it can be started
+# again on the same port with start_mariadb(<n>).
 sub stop_mariadb {
-	my ($self, $n) = @_;
+	my ($self, $n, $sig) = @_;
 	my $m = $self->{_mariadb}{$n} or return $self;
 	my $pid = delete $m->{pid} or return $self;
-	$self->_stop_pid($pid, 'TERM', 30);
+	$self->_stop_pid($pid, $sig // 'TERM', 30);
 	return $self;
 }
 
@@ -298,7 +341,9 @@ sub stop_mariadb {
 # Starts obproxy in the foreground (-N) with OBPROXY_ROOT set to the test
 # directory and -f obproxy.yaml when the test wrote that file, and waits
 # until its listening port (the -p argument, else port 2883) accepts and
-# the pid file and the control socket exist.
+# the pid file and the control socket exist.  The service account's
+# observer_sys_password comes first, so a test's own -o overrides it (it
+# is left out for a binary that does not know the parameter).
 sub run {
 	my ($self, @extra) = @_;
 	die "obproxy is already running\n" if $self->{_obproxy_pid};
@@ -313,7 +358,7 @@ sub run {
 			if -e "$dir/obproxy.yaml"
 			&& !defined _option(\@extra, '-f')
 			&& !defined _option(\@extra, '--config');
-		push @cmd, @extra;
+		push @cmd, $self->_service_opts(), @extra;
 
 		my $port = $listen // $self->port(2883);
 		my $mark = -s "$dir/obproxy.stderr" // 0;
@@ -351,6 +396,27 @@ sub _new_ports {
 	$self->{_ports}{$_} = $self->_free_port() for keys %{$self->{_ports}};
 	$self->write_file($_, $self->expand($self->{_templates}{$_}))
 		for keys %{$self->{_templates}};
+}
+
+# True when the obproxy binary lists parameter <name> (--help-params).
+my %params_of;
+sub knows_param {
+	my ($self, $name) = @_;
+	my $list = $params_of{$self->{_binary}} //= do {
+		my ($rc, $out) = $self->run_cmd([ $self->{_binary},
+			'--help-params' ], timeout => 30,
+			env => $self->_obproxy_env());
+		+{ map { $_ => 1 } $out =~ /^(\w+)$/mg };
+	};
+	return $list->{$name} ? 1 : 0;
+}
+
+# The service account's password for a binary that knows the parameter.
+sub _service_opts {
+	my ($self) = @_;
+	return () unless $self->knows_param('observer_sys_password');
+	return ('-o', 'observer_sys_password='
+		. $self->service_password_sha1());
 }
 
 sub _option {
@@ -402,6 +468,40 @@ sub workers {
 	return _children($self->{_obproxy_pid});
 }
 
+# The workers' resident memory, VmRSS summed, in bytes.
+sub workers_rss {
+	my ($self) = @_;
+	my $kb = 0;
+	for my $pid ($self->workers()) {
+		my $st = $self->read_file("/proc/$pid/status") // next;
+		$kb += $1 if $st =~ /^VmRSS:\s+(\d+) kB/m;
+	}
+	return $kb * 1024;
+}
+
+# Established TCP connections from the workers to the servers' ports,
+# counted from the kernel's tables: what server_active should say.
+sub server_sockets {
+	my ($self) = @_;
+	my %ports = map { sprintf('%04X', $_->{port}) => 1 }
+		grep { $_->{port} } values %{$self->{_mariadb}};
+	my %inodes;
+	for my $pid ($self->workers()) {
+		for my $fd (glob "/proc/$pid/fd/*") {
+			my $l = readlink($fd) // next;
+			$inodes{$1} = 1 if $l =~ /^socket:\[(\d+)\]$/;
+		}
+	}
+	my $n = 0;
+	for my $line (split /\n/, $self->read_file('/proc/net/tcp') // '') {
+		my @f = split ' ', $line;
+		next unless @f > 9 && $f[3] eq '01';
+		my ($port) = $f[2] =~ /:([0-9A-F]{4})$/;
+		$n++ if $port && $ports{$port} && $inodes{$f[9]};
+	}
+	return $n;
+}
+
 # True while the master runs; once it has exited, reaps it and keeps the
 # wait status for exit_status().
 sub running {
@@ -416,11 +516,12 @@ sub running {
 sub exit_status { $_[0]->{_exit_status} }
 
 # Runs obproxy to completion (-t, -V, a refused start, daemon mode) with the
-# test environment.  Returns (exit code, stdout and stderr).
+# test environment, the service account's password first, as run() does.
+# Returns (exit code, stdout and stderr).
 sub obproxy {
 	my ($self, @args) = @_;
-	return $self->run_cmd([ $self->{_binary}, @args ], timeout => 30,
-		env => $self->_obproxy_env());
+	return $self->run_cmd([ $self->{_binary}, $self->_service_opts(),
+		@args ], timeout => 30, env => $self->_obproxy_env());
 }
 
 sub ctl {
@@ -451,21 +552,29 @@ sub status {
 ###############################################################################
 # Clients.
 
+# Where clients connect: the proxy, or the first server in direct mode.
+sub client_port {
+	my ($self) = @_;
+	return $self->direct() ? $self->server_port(1) : $self->port(2883);
+}
+
 sub mariadb_cmd {
 	my ($self, $sql, %o) = @_;
 	return [ _program('mariadb'), '--no-defaults', '-h127.0.0.1',
-		'-P' . ($o{port} // $self->port(2883)),
+		'-P' . ($o{port} // $self->client_port()),
 		'-u' . ($o{user} // $USER), '-p' . ($o{password} // $PASSWORD),
 		'--batch', '--skip-column-names', '--connect-timeout=10',
 		(exists $o{database} ? (defined $o{database}
 			? ("-D$o{database}") : ()) : ('-Dtest')),
+		@{$o{args} // []},
 		(defined $sql ? ('-e', $sql) : ()) ];
 }
 
 # Runs <sql> with the mariadb client through the proxy.  Returns the
 # output (stdout and stderr), and in list context also the exit code.
-# Options: port, user, password, database (undef for none), stdin (SQL
-# text too long for an argument), timeout (30 s).
+# Options: port, user, password, database (undef for none), args (more
+# client options), stdin (SQL text too long for an argument), timeout
+# (30 s).
 sub mariadb {
 	my ($self, $sql, %o) = @_;
 	my ($rc, $out) = $self->run_cmd($self->mariadb_cmd($sql, %o),
@@ -493,20 +602,73 @@ sub mariadb_wait {
 sub dbi_error { $_[0]->{_dbi_error} }
 
 # A DBI handle through the proxy, or undef ($DBI::errstr tells why).
-# Options: port, user, password, database.
+# Options: port, user, password, database (undef for none), dsn (more
+# "key=value;..." attributes).
 sub dbh {
 	my ($self, %o) = @_;
 	require DBI;
 	my $dsn = 'DBI:MariaDB:host=127.0.0.1;port='
-		. ($o{port} // $self->port(2883))
-		. ';database=' . ($o{database} // 'test')
+		. ($o{port} // $self->client_port())
+		. (exists $o{database} ? (defined $o{database}
+			? ";database=$o{database}" : '') : ';database=test')
 		. ';mariadb_connect_timeout=10;mariadb_read_timeout=60'
-		. ';mariadb_write_timeout=60';
+		. ';mariadb_write_timeout=60'
+		. (defined $o{dsn} ? ";$o{dsn}" : '');
 	my $dbh = DBI->connect($dsn, $o{user} // $USER,
 		$o{password} // $PASSWORD,
 		{ RaiseError => 0, PrintError => 0, AutoCommit => 1 });
 	$self->{_dbi_error} = $dbh ? '' : "$DBI::err $DBI::errstr";
 	return $dbh;
+}
+
+# A DBI handle straight to server <n> (1), for comparisons.
+sub direct_dbh {
+	my ($self, %o) = @_;
+	return $self->dbh(%o, port => $self->server_port($o{server} // 1));
+}
+
+# A raw protocol client (Test::OBProxy::Raw) connected to the proxy, or
+# undef.  Options: port, timeout (per read).
+sub raw {
+	my ($self, %o) = @_;
+	require Test::OBProxy::Raw;
+	return Test::OBProxy::Raw->new(%o,
+		port => $o{port} // $self->client_port());
+}
+
+# A raw client logged in as the test account into "test": the client,
+# or undef with the reason in $@.
+sub raw_login {
+	my ($self, %o) = @_;
+	my $r = $self->raw(%o) or return undef;
+	my $res = $r->login(user => $USER, password => $PASSWORD,
+		db => 'test', %o);
+	return $r if $res && $res->{ok};
+	$@ = $res ? "login failed: " . ($res->{message} // 'no OK')
+		: "login failed: $r->{error}";
+	return undef;
+}
+
+# mariadb-admin with <args> through the proxy: (exit code, output).
+sub mariadb_admin {
+	my ($self, @args) = @_;
+	return $self->run_cmd([ _program('mariadb-admin'), '--no-defaults',
+		'-h127.0.0.1', '-P' . $self->client_port(), "-u$USER",
+		"-p$PASSWORD", '--connect-timeout=10', @args ], timeout => 30);
+}
+
+# Runs python code <code> with /usr/bin/python3 and arguments <args>;
+# OBP_HOST, OBP_PORT, OBP_USER, OBP_PASSWORD and OBP_DB in its
+# environment say where to connect.  Returns (exit code, output).
+sub python {
+	my ($self, $code, %o) = @_;
+	return $self->run_cmd([ $PYTHON, '-c', $code, @{$o{args} // []} ],
+		timeout => $o{timeout} // 60, env => { OBP_HOST => '127.0.0.1',
+		OBP_PORT => $o{port} // $self->client_port(),
+		OBP_USER => $o{user} // $USER,
+		OBP_PASSWORD => $o{password} // $PASSWORD,
+		OBP_DB => $o{database} // 'test',
+		PYTHONDONTWRITEBYTECODE => 1 });
 }
 
 ###############################################################################

@@ -1,0 +1,668 @@
+#!/bin/sh
+# The side-by-side benchmark of the performance notes, in one command: one
+# MariaDB server, HAProxy (TCP mode, 2 threads) and obproxy (2 workers) in
+# front of it, all on loopback ports of this machine.  It measures sysbench
+# oltp_point_select and oltp_read_only, a connection-churn test (churn.lua)
+# and the memory of idle client connections (idle.pl), and prints one
+# table of medians, ratios and the targets.
+#
+# Usage: sh contrib/bench/run.sh
+#   BENCH_TIME           seconds per run (20)
+#   BENCH_THREADS        sysbench thread counts ("1 8 32 128")
+#   BENCH_ROUNDS         rounds; a round runs every test A B C then C B A (1)
+#   BENCH_CHURN_THREADS  concurrent connect loops in the churn test (8)
+#   BENCH_IDLE           idle client connections in the memory test (2000)
+#   BENCH_SYSBENCH_OPTS  extra sysbench options, e.g. --db-ps-mode=disable
+#   BENCH_KEEP           1 keeps the temporary directory and its logs
+set -eu
+
+BENCH_TIME=${BENCH_TIME:-20}
+BENCH_THREADS=${BENCH_THREADS:-1 8 32 128}
+BENCH_ROUNDS=${BENCH_ROUNDS:-1}
+BENCH_CHURN_THREADS=${BENCH_CHURN_THREADS:-8}
+BENCH_IDLE=${BENCH_IDLE:-2000}
+BENCH_SYSBENCH_OPTS=${BENCH_SYSBENCH_OPTS:-}
+BENCH_KEEP=${BENCH_KEEP:-0}
+
+TABLES=4
+TABLE_SIZE=10000
+USER=bench
+PASSWORD=bench-pw
+DB=sbtest
+# The proxy's own account on the server (ODP's proxyro), for a proxy that
+# checks client logins itself; it is given the SHA1 of the password.
+SERVICE_USER=proxyro
+SERVICE_PASSWORD=proxyro-bench-pw
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+dir=""
+db_pid=""
+hap_pid=""
+obp_pid=""
+job=""
+ports=""
+
+die() {
+    echo "bench: $*" >&2
+    exit 1
+}
+
+for v in BENCH_TIME BENCH_ROUNDS BENCH_CHURN_THREADS BENCH_IDLE; do
+    eval "val=\$$v"
+    case $val in
+    '' | *[!0-9]* | 0) die "$v must be a positive integer, not '$val'" ;;
+    esac
+done
+for t in $BENCH_THREADS; do
+    case $t in
+    *[!0-9]* | 0) die "BENCH_THREADS: '$t' is not a positive integer" ;;
+    esac
+done
+[ -n "$BENCH_THREADS" ] || die "BENCH_THREADS is empty"
+
+###########################################################################
+# Processes.
+
+# True while <pid> runs (a zombie does not count).
+alive() {
+    state=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+    [ -n "$state" ] && [ "$state" != Z ]
+}
+
+# TERM, at most <seconds> of waiting, then KILL; reaps our child.
+stop_pid() {
+    kill -TERM "$1" 2>/dev/null || :
+    n=0
+    while alive "$1" && [ "$n" -lt $(($2 * 10)) ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    if alive "$1"; then
+        echo "bench: pid $1 ignored TERM for $2 s; killing it" >&2
+        kill -KILL "$1" 2>/dev/null || :
+    fi
+    wait "$1" 2>/dev/null || :
+}
+
+# The children of <pid>: obproxy's workers.  The command name may hold
+# spaces, so the fields are counted after its closing parenthesis.
+children() {
+    cat /proc/[0-9]*/stat 2>/dev/null | awk -v p="$1" '
+        { pid = $1; sub(/^.*\) /, ""); if ($2 == p) print pid }'
+}
+
+# The processes of a proxy: HAProxy is one process (threads); obproxy is
+# its master and the workers.
+proxy_pids() {
+    case $1 in
+    haproxy) echo "$hap_pid" ;;
+    obproxy) echo "$obp_pid"; children "$obp_pid" ;;
+    esac
+}
+
+# CPU clock ticks used so far by the processes of a proxy (0 for direct).
+# The children's fields count workers that died and were reaped.
+proxy_ticks() {
+    s=0
+    for p in $(proxy_pids "$1"); do
+        t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null |
+            awk '{ print $12 + $13 + $14 + $15 }') || t=0
+        s=$((s + ${t:-0}))
+    done
+    echo "$s"
+}
+
+# Resident memory in KiB summed over the processes of a proxy.
+proxy_rss() {
+    s=0
+    for p in $(proxy_pids "$1"); do
+        r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null) ||
+            r=0
+        s=$((s + ${r:-0}))
+    done
+    echo "$s"
+}
+
+cleanup() {
+    rc=$?
+    trap - EXIT INT TERM
+    set +e
+    [ -z "$job" ] || stop_pid "$job" 10
+    if [ -n "$obp_pid" ]; then
+        workers=$(children "$obp_pid")
+        stop_pid "$obp_pid" 10
+        # Workers outlive a killed master; end those still there.
+        for w in $workers; do
+            alive "$w" && kill -KILL "$w" 2>/dev/null
+        done
+    fi
+    [ -z "$hap_pid" ] || stop_pid "$hap_pid" 10
+    [ -z "$db_pid" ] || stop_pid "$db_pid" 60
+    if [ -n "$dir" ] && [ "$BENCH_KEEP" = 1 ]; then
+        echo "bench: logs left in $dir"
+    elif [ -n "$dir" ]; then
+        rm -rf "$dir"
+    fi
+    exit "$rc"
+}
+
+# Runs a command in the background and waits for it, so that a TERM or
+# Ctrl-C reaches the trap at once; every command is bounded by timeout.
+bounded() {
+    secs=$1
+    shift
+    timeout -k 5 "$secs" "$@" &
+    job=$!
+    brc=0
+    wait "$job" || brc=$?
+    job=""
+    return "$brc"
+}
+
+###########################################################################
+# Setup.
+
+# A free port below the kernel's ephemeral range, so that no outgoing
+# connection (the churn test makes many) takes it before it is bound.
+free_port() {
+    p=$(perl -MIO::Socket::INET -e '
+        my $low = 32768;
+        if (open my $f, "<", "/proc/sys/net/ipv4/ip_local_port_range") {
+            ($low) = split " ", <$f>;
+        }
+        $low = 32768 if $low < 12000;
+        my %taken = map { $_ => 1 } @ARGV;
+        for (1 .. 500) {
+            my $p = 10000 + int rand($low - 10000);
+            next if $taken{$p};
+            next unless IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+                LocalPort => $p, Proto => "tcp", Listen => 1);
+            print $p;
+            exit 0;
+        }
+        exit 1' $ports) || die "no free port found"
+    ports="$ports $p"
+    echo "$p"
+}
+
+listening() {
+    perl -MIO::Socket::INET -e 'exit !IO::Socket::INET->new(
+        PeerAddr => "127.0.0.1", PeerPort => $ARGV[0], Timeout => 1)' "$1"
+}
+
+# Waits at most <seconds> for <port> to accept while <pid> lives.
+wait_listen() {
+    n=0
+    while [ "$n" -lt $(($3 * 10)) ]; do
+        listening "$1" && return 0
+        alive "$2" || return 1
+        sleep 0.1
+        n=$((n + 1))
+    done
+    return 1
+}
+
+install_and_build() {
+    PACKAGES="sysbench haproxy mariadb-server mariadb-client perl coreutils"
+    [ -x "$top/master/obproxy" ] || PACKAGES="$PACKAGES gcc make autoconf
+        automake pkg-config libev-dev libssl-dev zlib1g-dev libinih-dev
+        libyaml-dev"
+    . "$top/contrib/deps.sh"
+    install_missing
+    [ ! -x "$top/master/obproxy" ] || return 0
+    echo "building obproxy"
+    (
+        cd "$top"
+        [ -f configure ] || autoreconf -fi
+        [ -f Makefile ] || ./configure
+        make -j2
+    )
+    [ -x "$top/master/obproxy" ] || die "the build made no master/obproxy"
+}
+
+# Idle connections need one descriptor each in the client and two in a
+# relaying proxy; root may raise the limit up to the hard one.  (ulimit -n
+# is not in POSIX, but dash, bash and busybox sh have it.)
+raise_fd_limit() {
+    need=$((BENCH_IDLE * 2 + 1000))
+    cur=$(ulimit -n)
+    [ "$cur" = unlimited ] || [ "$cur" -ge "$need" ] && return 0
+    ulimit -n "$need" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null ||
+        :
+    cur=$(ulimit -n)
+    [ "$cur" = unlimited ] || [ "$cur" -ge $((BENCH_IDLE + 100)) ] ||
+        die "open files limit $cur is too low for BENCH_IDLE=$BENCH_IDLE"
+}
+
+# The server is made for speed, not safety: no binary log, no flush at
+# commit, a buffer pool that holds every sysbench table, connections for
+# two idle tests at once, and no host blocking for the many connections
+# the proxies' probes and the churn test open and drop.
+start_mariadb() {
+    d=$dir/db
+    root=""
+    [ "$(id -u)" -ne 0 ] || root=--user=root
+    mkdir -p "$d.tmp"
+    bounded 300 mariadb-install-db --no-defaults $root --datadir="$d" \
+        --tmpdir="$d.tmp" --auth-root-authentication-method=normal \
+        --skip-test-db --skip-name-resolve >"$d.install.log" 2>&1 || {
+        tail -30 "$d.install.log" >&2
+        die "mariadb-install-db failed"
+    }
+    db_port=$(free_port)
+    mariadbd --no-defaults $root --datadir="$d" --port="$db_port" \
+        --bind-address=127.0.0.1 --socket="$d.sock" --pid-file="$d.pid" \
+        --tmpdir="$d.tmp" --log-error="$d.err" --skip-log-bin \
+        --skip-name-resolve --innodb-buffer-pool-size=256M \
+        --innodb-log-file-size=64M --innodb-flush-log-at-trx-commit=0 \
+        --innodb-doublewrite=0 --performance-schema=OFF \
+        --max-connections=$((BENCH_IDLE * 2 + 200)) \
+        --max-connect-errors=1000000000 --key-buffer-size=1M \
+        --loose-feedback=OFF >/dev/null 2>&1 &
+    db_pid=$!
+    wait_listen "$db_port" "$db_pid" 60 || {
+        tail -20 "$d.err" >&2
+        die "mariadbd did not start"
+    }
+    bounded 30 mariadb --no-defaults --socket="$d.sock" -uroot -e "
+        DELETE FROM mysql.global_priv WHERE User = '';
+        FLUSH PRIVILEGES;
+        CREATE USER '$USER'@'%' IDENTIFIED BY '$PASSWORD';
+        GRANT ALL PRIVILEGES ON $DB.* TO '$USER'@'%';
+        CREATE USER '$SERVICE_USER'@'%' IDENTIFIED BY '$SERVICE_PASSWORD';
+        GRANT SELECT ON mysql.* TO '$SERVICE_USER'@'%';
+        CREATE DATABASE $DB;" || die "MariaDB account setup failed"
+}
+
+start_haproxy() {
+    hap_port=$(free_port)
+    cat >"$dir/haproxy.cfg" <<EOF
+global
+    nbthread 2
+    maxconn $((BENCH_IDLE * 2 + 1000))
+
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 1h
+    timeout server 1h
+
+listen mysql
+    bind 127.0.0.1:$hap_port
+    server db 127.0.0.1:$db_port
+EOF
+    haproxy -db -f "$dir/haproxy.cfg" >"$dir/haproxy.out" 2>&1 &
+    hap_pid=$!
+    wait_listen "$hap_port" "$hap_pid" 20 || {
+        tail -20 "$dir/haproxy.out" >&2
+        die "haproxy did not start"
+    }
+}
+
+start_obproxy() {
+    obp_port=$(free_port)
+    metrics_port=$(free_port)
+    mkdir -p "$dir/obproxy/etc"
+    cat >"$dir/obproxy/etc/obproxy.yaml" <<EOF
+listen_port: $obp_port
+prometheus_listen_port: $metrics_port
+local_bound_ip: 127.0.0.1
+rootservice_list: "127.0.0.1:$db_port"
+automatic_match_work_thread: false
+work_thread_num: 2
+EOF
+    # Only a binary that checks logins itself knows the parameter.
+    if "$top/master/obproxy" --help-params |
+        grep -qx observer_sys_password; then
+        echo "observer_sys_password: $(printf %s "$SERVICE_PASSWORD" |
+            sha1sum | cut -d' ' -f1)" >>"$dir/obproxy/etc/obproxy.yaml"
+    fi
+    OBPROXY_ROOT=$dir/obproxy "$top/master/obproxy" -N \
+        -f "$dir/obproxy/etc/obproxy.yaml" >"$dir/obproxy/stderr" 2>&1 &
+    obp_pid=$!
+    wait_listen "$obp_port" "$obp_pid" 20 || {
+        tail -20 "$dir/obproxy/stderr" >&2
+        die "obproxy did not start"
+    }
+    # The workers open their listening sockets after the master's.
+    n=0
+    while [ "$(children "$obp_pid" | wc -l)" -lt 2 ] && [ "$n" -lt 100 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    obp_workers=$(children "$obp_pid" | tr '\n' ' ')
+}
+
+port_of() {
+    case $1 in
+    direct) echo "$db_port" ;;
+    haproxy) echo "$hap_port" ;;
+    obproxy) echo "$obp_port" ;;
+    esac
+}
+
+# One query through every target before anything is measured.
+check_targets() {
+    for t in direct haproxy obproxy; do
+        out=$(bounded 30 mariadb --no-defaults -h127.0.0.1 \
+            -P"$(port_of "$t")" -u"$USER" -p"$PASSWORD" -D"$DB" \
+            --batch --skip-column-names -e 'SELECT 1' 2>&1) || :
+        [ "$out" = 1 ] || die "SELECT 1 through $t failed: $out"
+    done
+}
+
+###########################################################################
+# Measurements.
+
+sysbench_args() {
+    echo --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$1" \
+        --mysql-user="$USER" --mysql-password="$PASSWORD" --mysql-db="$DB" \
+        --tables="$TABLES" --table-size="$TABLE_SIZE" $BENCH_SYSBENCH_OPTS
+}
+
+prepare_tables() {
+    echo "preparing $TABLES sysbench tables of $TABLE_SIZE rows"
+    bounded 600 sysbench oltp_read_only $(sysbench_args "$db_port") \
+        --threads="$TABLES" prepare >"$dir/prepare.log" 2>&1 || {
+        tail -20 "$dir/prepare.log" >&2
+        die "sysbench prepare failed"
+    }
+}
+
+# A few seconds through each target first, so no measured run pays for
+# cold caches or a proxy's first allocations.
+warm_up() {
+    for t in direct haproxy obproxy; do
+        bounded 60 sysbench oltp_point_select $(sysbench_args \
+            "$(port_of "$t")") --threads=8 --time=3 run \
+            >"$dir/warmup.$t.log" 2>&1 || {
+            tail -20 "$dir/warmup.$t.log" >&2
+            die "warm-up run through $t failed"
+        }
+    done
+}
+
+# MariaDB's count of client connections that ended without COM_QUIT: a
+# proxy that drops its server connections so fills the server's log.
+aborted_clients() {
+    timeout 30 mariadb --no-defaults --socket="$dir/db.sock" -uroot -N -B \
+        -e "SHOW GLOBAL STATUS LIKE 'Aborted_clients'" 2>/dev/null |
+        awk '{ print $2 + 0 }'
+}
+
+# One run of <test> with <threads> against <target>.  Appends to results:
+#   test threads target rate p95 per-cpu-second errors ok|fail aborted
+# rate is queries per second, or good connections per second for churn.
+bench_run() {
+    test=$1 threads=$2 target=$3
+    run=$((run + 1))
+    log=$dir/run.$run.$test.$threads.$target.log
+    script=oltp_$test
+    [ "$test" != churn ] || script=$here/churn.lua
+    a0=$(aborted_clients)
+    t0=$(proxy_ticks "$target")
+    rc=0
+    bounded $((BENCH_TIME + 60)) sysbench "$script" \
+        $(sysbench_args "$(port_of "$target")") --threads="$threads" \
+        --time="$BENCH_TIME" --percentile=95 --report-interval=0 run \
+        >"$log" 2>&1 || rc=$?
+    t1=$(proxy_ticks "$target")
+    a1=$(aborted_clients)
+    line=$(awk -v test="$test" -v thr="$threads" -v target="$target" \
+        -v rc="$rc" -v cpu=$((t1 - t0)) -v hz="$hz" \
+        -v aborted=$((${a1:-0} - ${a0:-0})) '
+        /^ *queries:/ { q = $2 }
+        /^ *ignored errors:/ { errs = $3 }
+        /^ *total time:/ { secs = $3 + 0 }
+        /^ *total number of events:/ { events = $5 }
+        /95th percentile:/ { p95 = $3 }
+        /^churn failures:/ { fails += $3 }
+        END {
+            n = test == "churn" ? events - fails : q
+            if (test == "churn") errs = fails
+            ok = rc == 0 && secs > 0 && n != "" && p95 != ""
+            rate = ok ? n / secs : 0
+            per = target == "direct" || cpu <= 0 || !ok ? "-" : \
+                sprintf("%.0f", n / (cpu / hz))
+            printf "%s %s %s %.1f %s %s %d %s %d\n", test, thr, target,
+                rate, p95 == "" ? "-" : p95, per, errs, ok ? "ok" : "fail",
+                aborted
+        }' "$log")
+    echo "$line" >>"$dir/results"
+    echo "$line" | awk -v n="$run" -v total="$runs" -v cpu=$((t1 - t0)) \
+        -v hz="$hz" '{
+        printf "[%3d/%d] %-12s %4s threads %-8s %9.0f/s  p95 %7s ms  " \
+            "proxy cpu %5.1f s%s%s%s\n", n, total, $1, $2, $3, $4, $5,
+            cpu / hz, ($9 > 0 ? "  aborted " $9 : ""),
+            ($7 > 0 ? "  errors " $7 : ""),
+            ($8 == "ok" ? "" : "  FAILED") }'
+    case $line in
+    *" fail "*) tail -5 "$log" | sed 's/^/    /' ;;
+    esac
+}
+
+# A B C then C B A, back to back, so drift over the run hits all three.
+interleaved() {
+    for t in direct haproxy obproxy obproxy haproxy direct; do
+        bench_run "$1" "$2" "$t"
+    done
+}
+
+# Opens BENCH_IDLE logged-in, idle clients through a proxy and appends
+#   idle count target rss-before rss-after kib-per-client - ok|fail
+idle_memory() {
+    target=$1
+    before=$(proxy_rss "$target")
+    out=$dir/idle.$target.out
+    : >"$out"
+    perl "$here/idle.pl" 127.0.0.1 "$(port_of "$target")" "$USER" \
+        "$PASSWORD" "$DB" "$BENCH_IDLE" 600 >"$out" 2>&1 &
+    job=$!
+    n=0
+    while ! grep -q '^open' "$out" && alive "$job" && [ "$n" -lt 1200 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    status=fail
+    if grep -q '^open' "$out"; then
+        # Let lazily freed memory and the last logins settle.
+        sleep 2
+        status=ok
+    fi
+    after=$(proxy_rss "$target")
+    stop_pid "$job" 10
+    job=""
+    echo "idle $BENCH_IDLE $target $before $after" | awk -v s="$status" '
+        { printf "%s %.1f - %s\n", $0, ($5 - $4) / $2, s }' \
+        >>"$dir/results"
+    if [ "$status" = ok ]; then
+        echo "idle $target: $BENCH_IDLE clients, RSS $before KiB ->" \
+            "$after KiB"
+    else
+        echo "idle $target: FAILED: $(cat "$out")"
+    fi
+}
+
+###########################################################################
+# The report: medians over the runs of each cell, ratios of medians.
+
+report() {
+    echo
+    echo "obproxy benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs;" \
+        "$BENCH_TIME s per run, $BENCH_ROUNDS round(s) of A B C C B A"
+    echo "$versions"
+    echo "load average at the start: $load"
+    echo "medians over the runs; churn = connect, SELECT 1, quit with" \
+        "$BENCH_CHURN_THREADS loops (connections/s)"
+    echo
+    awk '
+    function median(name, k, n,    i, j, v, a) {
+        if (n == 0) return ""
+        for (i = 1; i <= n; i++) a[i] = vals[name, k, i]
+        for (i = 2; i <= n; i++) {
+            v = a[i]
+            for (j = i - 1; j >= 1 && a[j] > v; j--) a[j + 1] = a[j]
+            a[j + 1] = v
+        }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    function cell(name, k) { return median(name, k, cnt[name, k]) }
+    function ratio(a, b) { return a == "" || b == "" || b == 0 ? "-" :
+        sprintf("%.2f", a / b) }
+    function num(v, f) { return v == "" ? "-" : sprintf(f, v) }
+    function kilo(v) { return v == "" ? "-" : sprintf("%.1fK", v / 1000) }
+    $1 == "idle" {
+        if ($8 == "ok") idle[$3] = $4 " KiB before, " $5 " KiB after: " \
+            $6 " KiB per idle client"
+        else idle[$3] = "FAILED"
+        if ($3 == "obproxy" && $8 == "ok") idle_kib = $6
+        idle_n = $2
+        next
+    }
+    {
+        row = $1 " " $2
+        if (!(row in seen)) { seen[row] = 1; rows[++nrows] = row }
+        k = row SUBSEP $3
+        runs[k]++
+        aborted[$3] += $9
+        if ($8 != "ok") { failed[k]++; next }
+        cnt["rate", k]++
+        vals["rate", k, cnt["rate", k]] = $4
+        if ($5 != "-") vals["p95", k, ++cnt["p95", k]] = $5
+        if ($6 != "-") vals["cpu", k, ++cnt["cpu", k]] = $6
+        errors[k] += $7
+    }
+    END {
+        printf "%-21s %-31s%-23s%-26s%s\n", "", "  throughput (QPS; churn" \
+            " conn/s)", "       ratios", "    p95 latency (ms)",
+            "  per proxy CPU-second"
+        printf "%-12s %8s %9s %9s %9s  %6s %7s %6s  %7s %7s %7s  %9s %9s\n",
+            "test", "threads", "direct", "HAProxy", "obproxy", "ob/dir",
+            "hap/dir", "ob/hap", "direct", "HAProxy", "obproxy",
+            "HAProxy", "obproxy"
+        for (r = 1; r <= nrows; r++) {
+            split(rows[r], f, " ")
+            d = cell("rate", rows[r] SUBSEP "direct")
+            h = cell("rate", rows[r] SUBSEP "haproxy")
+            o = cell("rate", rows[r] SUBSEP "obproxy")
+            printf "%-12s %8s %9s %9s %9s  %6s %7s %6s  %7s %7s %7s  " \
+                "%9s %9s\n", f[1], f[2], num(d, "%.0f"), num(h, "%.0f"),
+                num(o, "%.0f"), ratio(o, d), ratio(h, d), ratio(o, h),
+                num(cell("p95", rows[r] SUBSEP "direct"), "%.2f"),
+                num(cell("p95", rows[r] SUBSEP "haproxy"), "%.2f"),
+                num(cell("p95", rows[r] SUBSEP "obproxy"), "%.2f"),
+                kilo(cell("cpu", rows[r] SUBSEP "haproxy")),
+                kilo(cell("cpu", rows[r] SUBSEP "obproxy"))
+            for (t = 1; t <= 3; t++) {
+                tg = t == 1 ? "direct" : t == 2 ? "haproxy" : "obproxy"
+                k = rows[r] SUBSEP tg
+                if (failed[k] || errors[k])
+                    notes = notes sprintf("  %s %s threads, %s: %d of %d" \
+                        " runs failed, %d errors in the others\n", f[1],
+                        f[2], tg, failed[k], runs[k], errors[k])
+            }
+            if (f[1] == "point_select" && f[2] == 32) ps32 = ratio(o, h)
+            if (f[1] == "read_only" && f[2] == 32) ro32 = ratio(o, h)
+            if (f[1] == "churn") {
+                churn_od = ratio(o, d)
+                churn_hd = ratio(h, d)
+            }
+        }
+        if (notes != "") printf "\nfailures and errors:\n%s", notes
+        printf "\nserver connections that ended without COM_QUIT (MariaDB" \
+            " Aborted_clients)\nduring the runs: direct %d, HAProxy %d," \
+            " obproxy %d\n", aborted["direct"], aborted["haproxy"],
+            aborted["obproxy"]
+        printf "\nidle client connections (%s through each proxy, RSS summed" \
+            " over its processes):\n", idle_n
+        printf "  obproxy: %s\n  HAProxy: %s\n", idle["obproxy"],
+            idle["haproxy"]
+        printf "\ntargets:\n"
+        target("point_select, 32 threads: obproxy/HAProxy", ps32, ">=", 0.85)
+        target("read_only, 32 threads:    obproxy/HAProxy", ro32, ">=", 0.85)
+        target("churn: obproxy/direct", churn_od, ">=", 1.5)
+        printf "  %-42s %6s  (for reference)\n", "churn: HAProxy/direct",
+            churn_hd == "" ? "-" : churn_hd
+        target("idle memory: KiB per client through obproxy", idle_kib, "<=",
+            16)
+    }
+    function target(what, v, op, want,   verdict) {
+        if (v == "" || v == "-") verdict = "not measured"
+        else if (op == ">=") verdict = v + 0 >= want ? "met" : "NOT MET"
+        else verdict = v + 0 <= want ? "met" : "NOT MET"
+        printf "  %-42s %6s  target %s %s  %s\n", what, v == "" ? "-" : v,
+            op, want, verdict
+    }' "$dir/results"
+}
+
+# What the proxies said while they were measured.
+proxy_logs() {
+    echo
+    now=$(children "$obp_pid" | tr '\n' ' ')
+    [ "$now" = "$obp_workers" ] ||
+        echo "obproxy workers changed during the run: $obp_workers-> $now"
+    err=$dir/obproxy/log/obproxy_error.log
+    n=$(cat "$err" 2>/dev/null | wc -l)
+    echo "obproxy log/obproxy_error.log: $n lines"
+    [ "$n" -eq 0 ] || { tail -10 "$err"; }
+    n=$(wc -l <"$dir/haproxy.out")
+    echo "haproxy output: $n lines"
+    [ "$n" -eq 0 ] || tail -5 "$dir/haproxy.out"
+}
+
+###########################################################################
+
+install_and_build
+raise_fd_limit
+hz=$(getconf CLK_TCK)
+
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+dir=$(mktemp -d "${TMPDIR:-/tmp}/obproxy-bench.XXXXXX")
+: >"$dir/results"
+
+start=$(date +%s)
+mdb=$(mariadbd --version | sed 's/.*Ver \([0-9.]*\).*/\1/')
+hap=$(haproxy -v | sed -n '1s/^HAProxy version \([^ ]*\).*/\1/p')
+obp=$("$top/master/obproxy" -V 2>&1 | sed -n '1s/.*(\(.*\)).*/\1/p')
+built=$(date -u -r "$top/master/obproxy" '+%Y-%m-%d %H:%M UTC')
+versions="$(sysbench --version), MariaDB $mdb, HAProxy $hap, $obp"
+versions="$versions (binary of $built)"
+# Other work on the box skews every number; the report says how busy it was.
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+start_mariadb
+start_haproxy
+start_obproxy
+echo "MariaDB 127.0.0.1:$db_port, HAProxy :$hap_port (pid $hap_pid)," \
+    "obproxy :$obp_port (pid $obp_pid, workers $obp_workers)"
+check_targets
+
+# Memory first, while the proxies are fresh: afterwards the heap keeps
+# what the load runs freed and would hide what idle clients cost.
+idle_memory obproxy
+idle_memory haproxy
+
+prepare_tables
+warm_up
+
+set -- $BENCH_THREADS
+run=0
+runs=$((BENCH_ROUNDS * (2 * $# + 1) * 6))
+echo "$runs runs of $BENCH_TIME s"
+r=0
+while [ "$r" -lt "$BENCH_ROUNDS" ]; do
+    r=$((r + 1))
+    for test in point_select read_only; do
+        for threads in $BENCH_THREADS; do
+            interleaved "$test" "$threads"
+        done
+    done
+    interleaved churn "$BENCH_CHURN_THREADS"
+done
+
+report
+proxy_logs
+echo
+echo "the benchmark took $(($(date +%s) - start)) s"

@@ -1,0 +1,319 @@
+/*
+ * Client logins (clogin.h): handshake, handshake response, auth switch,
+ * token check against the cached account rows, then the server login.
+ * Every refusal is the server's own text: 1045 (28000) "Access denied
+ * for user 'u'@'ip' (using password: YES|NO)", sequenced right after the
+ * client's last packet.
+ */
+#include "worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ER_ACCESS_DENIED   1045
+#define ER_HANDSHAKE_ERROR 1043
+#define ER_WRONG_DB_NAME   1102
+
+static void verify(struct obp_session *s, bool refetch);
+
+int
+obp_clogin_start(struct obp_session *s)
+{
+    struct obp_handshake hs;
+    struct obp_wr        wr;
+
+    if (obp_auth_scramble(s->scramble) != OBP_OK)
+        return OBP_ERROR;
+    memset(&hs, 0, sizeof(hs));
+    hs.protocol = 10;
+    obp_strlcpy(hs.version, s->w->conf->mysql_version, sizeof(hs.version));
+    hs.conn_id = s->id;
+    memcpy(hs.scramble, s->scramble, OBP_SCRAMBLE_LEN);
+    hs.scramble_len = OBP_SCRAMBLE_LEN;
+    hs.caps = OBP_PROXY_CAPS;
+    hs.charset = OBP_DEFAULT_CHARSET;
+    hs.status = OBP_SERVER_STATUS_AUTOCOMMIT;
+    obp_strlcpy(hs.plugin, OBP_NATIVE_PLUGIN, sizeof(hs.plugin));
+    if (obp_conn_writer(&s->cl, &wr) != OBP_OK
+        || obp_handshake_write(&wr, 0, &hs) != OBP_OK
+        || obp_conn_commit(&s->cl, &wr) != OBP_OK)
+        return OBP_ERROR;
+    return OBP_OK;
+}
+
+static void
+deny(struct obp_session *s)
+{
+    char msg[2 * OBP_NAME_MAX + 96];
+
+    snprintf(msg, sizeof(msg), "Access denied for user '%s'@'%s' (using "
+             "password: %s)", s->name.user, s->cip,
+             s->token_len > 0 ? "YES" : "NO");
+    obp_log(OBP_LOG_INFO, s->id, 0, "%s", msg);
+    obp_session_fail(s, (uint8_t)(s->seq + 1), ER_ACCESS_DENIED, "28000",
+                     msg);
+}
+
+/* The row's check: OBP_OK with stage1 (or no password) recovered. */
+static int
+check_row(struct obp_session *s, const struct obp_acct_row *row)
+{
+    switch (row->kind) {
+    case OBP_ACCT_NATIVE:
+        if (obp_auth_check(s->token, s->token_len, s->scramble,
+                           row->stage2, s->stage1) != OBP_OK)
+            return OBP_ERROR;
+        s->has_pw = 1;
+        return OBP_OK;
+    case OBP_ACCT_EMPTY:
+        s->has_pw = 0;
+        return s->token_len == 0 ? OBP_OK : OBP_ERROR;
+    default:
+        obp_log(OBP_LOG_INFO, s->id, 0, "user '%s'@'%s' has a password "
+                "hash the proxy cannot verify (not mysql_native_password)",
+                s->name.user, row->host);
+        return OBP_ERROR;
+    }
+}
+
+static void
+checked(struct obp_session *s, const struct obp_acct *a, bool cached)
+{
+    const struct obp_acct_row *row = obp_acct_match(a, s->cip);
+
+    if (row != NULL && check_row(s, row) == OBP_OK) {
+        explicit_bzero(s->token, sizeof(s->token));
+        s->state = OBP_SESS_SRVLOGIN;
+        if (obp_session_open_server(s) != OBP_OK)
+            obp_session_close(s, "out of memory");
+        return;
+    }
+    /* the password may have changed since the rows were cached */
+    if (cached && !s->refetched) {
+        s->refetched = 1;
+        verify(s, true);
+        return;
+    }
+    deny(s);
+}
+
+static void
+acct_cb(struct obp_acct_wait *wt, int rc)
+{
+    struct obp_session *s = (struct obp_session *)
+        ((char *)wt - offsetof(struct obp_session, wait));
+
+    if (rc == OBP_OK) {
+        checked(s, wt->acct, false);
+        return;
+    }
+    if (wt->code == ER_ACCESS_DENIED || wt->msg == NULL) {
+        deny(s);
+        return;
+    }
+    obp_session_fail(s, (uint8_t)(s->seq + 1), wt->code, "HY000", wt->msg);
+}
+
+static void
+verify(struct obp_session *s, bool refetch)
+{
+    int rc;
+
+    s->state = OBP_SESS_VERIFY;
+    s->wait.cb = acct_cb;
+    rc = obp_acct_get(s->w, s->name.user, refetch, &s->wait);
+    if (rc == OBP_OK)
+        checked(s, s->wait.acct, true);
+    else if (rc == OBP_ERROR)
+        deny(s);
+}
+
+/* Names, schema and attributes of the handshake response. */
+static int
+take_names(struct obp_session *s, const struct obp_hs_response *r)
+{
+    const struct obp_conf *conf = s->w->conf;
+    char                   err[128];
+
+    if (obp_login_name_parse(&s->name, r->user != NULL ? r->user : "",
+                             r->user_len, conf->username_separator, err,
+                             sizeof(err)) != OBP_OK) {
+        obp_log(OBP_LOG_INFO, s->id, 0, "client %s: login name: %s",
+                s->caddr.text, err);
+        snprintf(s->name.user, sizeof(s->name.user), "%.*s",
+                 (int)(r->user_len < 64 ? r->user_len : 64),
+                 r->user != NULL ? r->user : "");
+        return ER_ACCESS_DENIED;
+    }
+    if (s->name.tenant[0] == '\0' && conf->proxy_tenant_name != NULL)
+        obp_strlcpy(s->name.tenant, conf->proxy_tenant_name,
+                    sizeof(s->name.tenant));
+    if (s->name.cluster[0] == '\0')
+        obp_strlcpy(s->name.cluster, conf->rootservice_cluster_name,
+                    sizeof(s->name.cluster));
+    if (r->db_len >= sizeof(s->db))
+        return ER_WRONG_DB_NAME;
+    memcpy(s->db, r->db != NULL ? r->db : "", r->db_len);
+    s->db[r->db_len] = '\0';
+    if (r->attrs_len > 0) {
+        s->attrs = malloc(r->attrs_len);
+        if (s->attrs == NULL)
+            return OBP_ERROR;
+        memcpy(s->attrs, r->attrs, r->attrs_len);
+        s->attrs_len = r->attrs_len;
+    }
+    return OBP_OK;
+}
+
+static void
+switch_plugin(struct obp_session *s)
+{
+    static const uint8_t nul = 0;
+    struct obp_wr        wr;
+    uint8_t              data[OBP_SCRAMBLE_LEN + 1];
+
+    /* the same scramble, NUL-terminated as servers send it */
+    memcpy(data, s->scramble, OBP_SCRAMBLE_LEN);
+    data[OBP_SCRAMBLE_LEN] = nul;
+    if (obp_conn_writer(&s->cl, &wr) != OBP_OK
+        || obp_auth_switch_write(&wr, (uint8_t)(s->seq + 1),
+                                 OBP_NATIVE_PLUGIN, data, sizeof(data))
+           != OBP_OK
+        || obp_conn_commit(&s->cl, &wr) != OBP_OK) {
+        obp_session_close(s, "out of memory");
+        return;
+    }
+    s->state = OBP_SESS_SWITCH;
+    ev_timer_start(s->w->loop, &s->timer);  /* the client answers again */
+    if (obp_conn_flush(&s->cl) == OBP_ERROR) {
+        obp_log(OBP_LOG_INFO, s->id, errno, "client %s", s->caddr.text);
+        obp_session_close(s, "client error");
+    }
+}
+
+static void
+bad_handshake(struct obp_session *s, const char *why)
+{
+    obp_log(OBP_LOG_WARN, s->id, 0, "client %s: %s", s->caddr.text, why);
+    obp_session_fail(s, (uint8_t)(s->seq + 1), ER_HANDSHAKE_ERROR, "08S01",
+                     "Bad handshake");
+}
+
+static void
+on_response(struct obp_session *s, const uint8_t *p, size_t len)
+{
+    struct obp_hs_response r;
+    bool                   native;
+    int                    rc;
+
+    if (obp_hs_response_parse(&r, p, len) != OBP_OK) {
+        bad_handshake(s, "malformed handshake response");
+        return;
+    }
+    if (r.ssl_request) {
+        bad_handshake(s, "TLS requested, not available yet");
+        return;
+    }
+    s->caps = r.caps & OBP_PROXY_CAPS;
+    s->max_packet = r.max_packet;
+    s->charset = r.charset;
+    rc = take_names(s, &r);
+    if (rc == ER_ACCESS_DENIED) {
+        deny(s);
+        return;
+    }
+    if (rc == ER_WRONG_DB_NAME) {
+        obp_session_fail(s, (uint8_t)(s->seq + 1), ER_WRONG_DB_NAME,
+                         "42000", "Incorrect database name");
+        return;
+    }
+    if (rc != OBP_OK) {
+        obp_session_close(s, "out of memory");
+        return;
+    }
+    native = r.plugin == NULL || (r.plugin_len == strlen(OBP_NATIVE_PLUGIN)
+             && memcmp(r.plugin, OBP_NATIVE_PLUGIN, r.plugin_len) == 0);
+    if (native && (r.auth_len == 0 || r.auth_len == OBP_SHA1_LEN)) {
+        memcpy(s->token, r.auth, r.auth_len);
+        s->token_len = (uint8_t)r.auth_len;
+        verify(s, false);
+    } else if (s->caps & OBP_CLIENT_PLUGIN_AUTH) {
+        switch_plugin(s);
+    } else {
+        s->token_len = r.auth_len > 0;
+        deny(s);
+    }
+}
+
+static void
+on_switch_reply(struct obp_session *s, const uint8_t *p, size_t len)
+{
+    if (len != 0 && len != OBP_SHA1_LEN) {
+        s->token_len = 1;
+        deny(s);
+        return;
+    }
+    memcpy(s->token, p, len);
+    s->token_len = (uint8_t)len;
+    verify(s, false);
+}
+
+void
+obp_clogin_read(struct obp_session *s)
+{
+    struct obp_iobuf *b = s->cl.in;
+    const uint8_t    *h = b->data + b->parse;
+    uint32_t          len;
+
+    if (b->recv - b->parse < OBP_PKT_HDR_LEN)
+        return;
+    len = obp_pkt_payload_len(h);
+    if (len > OBP_IOBUF_SIZE - OBP_PKT_HDR_LEN) {
+        obp_log(OBP_LOG_WARN, s->id, 0, "client %s: login packet of %u "
+                "bytes", s->caddr.text, len);
+        obp_session_close(s, "oversized login packet");
+        return;
+    }
+    if (b->recv - b->parse < OBP_PKT_HDR_LEN + len)
+        return;
+    s->seq = h[3];
+    ev_timer_stop(s->w->loop, &s->timer);
+    obp_conn_skip(&s->cl, OBP_PKT_HDR_LEN + len);
+    if (s->state == OBP_SESS_HANDSHAKE)
+        on_response(s, h + OBP_PKT_HDR_LEN, len);
+    else
+        on_switch_reply(s, h + OBP_PKT_HDR_LEN, len);
+}
+
+void
+obp_clogin_server_done(struct obp_session *s, int rc)
+{
+    struct obp_srv *srv = s->srv;
+    struct obp_wr   wr;
+
+    if (rc != OBP_OK) {
+        if (srv->from_server)
+            obp_log(OBP_LOG_INFO, s->id, 0, "login of '%s'@'%s' refused by "
+                    "server %s: %u %s", s->name.user, s->cip,
+                    srv->addr.text, srv->err_code, srv->err_msg);
+        else
+            obp_log(OBP_LOG_WARN, s->id, 0, "login of '%s'@'%s': %s",
+                    s->name.user, s->cip, srv->err_msg);
+        obp_session_fail(s, (uint8_t)(s->seq + 1), srv->err_code,
+                         srv->err_state, srv->err_msg);
+        return;
+    }
+    s->status = srv->status;
+    if (obp_conn_writer(&s->cl, &wr) != OBP_OK
+        || obp_ok_write(&wr, (uint8_t)(s->seq + 1), &srv->ok, s->caps)
+           != OBP_OK
+        || obp_conn_commit(&s->cl, &wr) != OBP_OK) {
+        obp_session_close(s, "login OK does not fit");
+        return;
+    }
+    obp_log(OBP_LOG_DEBUG, s->id, 0, "'%s'@'%s' logged in (tenant '%s', "
+            "cluster '%s') through server %s", s->name.user, s->cip,
+            s->name.tenant, s->name.cluster, srv->addr.text);
+    obp_session_ready(s);
+}

@@ -1,0 +1,207 @@
+/*
+ * Account lookups (lookup.h): log in as the service account, run
+ * SELECT Host, plugin, authentication_string FROM mysql.user WHERE
+ * User = '...', turn each row into what the cache needs (the stage2
+ * hash, no password, or a hash the proxy cannot check) and hand the rows
+ * to acct.c.  Every failure is logged here, once, with its reason.
+ */
+#include "worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QUERY_MAX (128 + 2 * OBP_NAME_MAX)
+
+static void
+finish(struct obp_lookup *l, int rc, uint16_t code, const char *msg)
+{
+    struct obp_acct_row *rows = l->rows;
+
+    l->rows = NULL;
+    obp_acct_fetched(l->w, l->acct, rows, l->nrows, rc, code, msg);
+    obp_lookup_free(l);
+}
+
+static int
+row_kind(const uint8_t *plugin, size_t plen, const uint8_t *auth,
+         size_t alen, uint8_t stage2[OBP_SHA1_LEN])
+{
+    bool native = plugin == NULL || plen == 0
+                  || (plen == strlen(OBP_NATIVE_PLUGIN)
+                      && memcmp(plugin, OBP_NATIVE_PLUGIN, plen) == 0);
+
+    if (auth == NULL || alen == 0)
+        return OBP_ACCT_EMPTY;
+    if (!native)
+        return OBP_ACCT_OTHER;
+    switch (obp_auth_parse_stage2((const char *)auth, alen, stage2)) {
+    case OBP_OK:
+        return OBP_ACCT_NATIVE;
+    case OBP_DONE:
+        return OBP_ACCT_EMPTY;
+    default:
+        return OBP_ACCT_OTHER;
+    }
+}
+
+static int
+row_cb(struct obp_mquery *q, const uint8_t *const *val, const size_t *len,
+       unsigned ncols)
+{
+    struct obp_lookup   *l = q->owner;
+    struct obp_acct_row *r;
+
+    if (ncols != 3)
+        return OBP_ERROR;
+    if (l->nrows >= OBP_ACCT_MAX_ROWS || val[0] == NULL
+        || len[0] >= OBP_ACCT_HOST_MAX)
+        return OBP_OK;      /* kept out: too many, or no usable host */
+    if (l->nrows == l->cap) {
+        unsigned cap = l->cap == 0 ? 4 : 2 * l->cap;
+
+        r = realloc(l->rows, cap * sizeof(*r));
+        if (r == NULL)
+            return OBP_ERROR;
+        l->rows = r;
+        l->cap = cap;
+    }
+    r = &l->rows[l->nrows++];
+    memcpy(r->host, val[0], len[0]);
+    r->host[len[0]] = '\0';
+    r->kind = row_kind(val[1], len[1], val[2], len[2], r->stage2);
+    return OBP_OK;
+}
+
+static void
+query_done(struct obp_mquery *q, int rc)
+{
+    struct obp_lookup *l = q->owner;
+    char               msg[OBP_ADDR_STRLEN + 480];
+
+    if (rc == OBP_OK) {
+        obp_log(OBP_LOG_DEBUG, 0, 0, "account lookup for user '%s': %u "
+                "rows from %s", l->acct->user, l->nrows, l->srv->addr.text);
+        finish(l, OBP_OK, 0, NULL);
+        return;
+    }
+    obp_log(OBP_LOG_WARN, 0, 0, "account lookup for user '%s' on %s "
+            "failed: %s%s", l->acct->user, l->srv->addr.text, q->err,
+            q->server_err ? " (proxyro needs SELECT on mysql.*)" : "");
+    snprintf(msg, sizeof(msg), "obproxy: account lookup on %s failed: %s",
+             l->srv->addr.text, q->err);
+    finish(l, OBP_ERROR, OBP_ER_CONNECT_TO_SERVER, msg);
+}
+
+/* Escapes ' and \ so the user name stays one string literal. */
+static int
+build_query(char *out, size_t cap, const char *user)
+{
+    static const char head[] = "SELECT Host, plugin, authentication_string "
+                               "FROM mysql.user WHERE User = '";
+    size_t n = sizeof(head) - 1;
+
+    memcpy(out, head, n);
+    for (const char *p = user; *p != '\0'; p++) {
+        if (n + 4 >= cap)
+            return OBP_ERROR;
+        if (*p == '\'' || *p == '\\')
+            out[n++] = '\\';
+        out[n++] = *p;
+    }
+    out[n++] = '\'';
+    out[n] = '\0';
+    return OBP_OK;
+}
+
+static void
+srv_done(struct obp_srv *srv, int rc)
+{
+    struct obp_lookup *l = srv->owner;
+    char               sql[QUERY_MAX];
+    char               msg[OBP_ADDR_STRLEN + 480];
+
+    if (rc != OBP_OK && srv->from_server) {
+        obp_log(OBP_LOG_WARN, 0, 0, "proxyro login failed on %s: %u %s: "
+                "set observer_sys_password", srv->addr.text, srv->err_code,
+                srv->err_msg);
+        /* the proxy's configuration, not the client's password */
+        snprintf(msg, sizeof(msg), "obproxy: account lookup failed: the "
+                 "service account proxyro was refused by %s: %s",
+                 srv->addr.text, srv->err_msg);
+        finish(l, OBP_ERROR, OBP_ER_CONNECT_TO_SERVER, msg);
+        return;
+    }
+    if (rc != OBP_OK) {
+        obp_log(OBP_LOG_WARN, 0, 0, "account lookup for user '%s': %s",
+                l->acct->user, srv->err_msg);
+        finish(l, OBP_ERROR, srv->err_code, srv->err_msg);
+        return;
+    }
+    if (build_query(sql, sizeof(sql), l->acct->user) != OBP_OK
+        || obp_mquery_start(&l->q, srv, sql,
+                            (double)l->w->conf->short_async_task_timeout
+                            / 1e6, row_cb, query_done, l) != OBP_OK) {
+        obp_log(OBP_LOG_WARN, 0, errno, "account lookup for user '%s': "
+                "query not sent to %s", l->acct->user, srv->addr.text);
+        finish(l, OBP_ERROR, OBP_ER_CONNECT_TO_SERVER,
+               "obproxy: account lookup query not sent");
+    }
+}
+
+static int
+service_login(struct obp_worker *w, struct obp_srv_login *lg)
+{
+    const char *pw = w->conf->observer_sys_password;
+    size_t      len = pw != NULL ? strlen(pw) : 0;
+
+    memset(lg, 0, sizeof(*lg));
+    obp_strlcpy(lg->user, OBP_SERVICE_USER, sizeof(lg->user));
+    lg->caps = OBP_CLIENT_PROTOCOL_41 | OBP_CLIENT_SECURE_CONNECTION
+               | OBP_CLIENT_PLUGIN_AUTH | OBP_CLIENT_LONG_PASSWORD
+               | OBP_CLIENT_LONG_FLAG | OBP_CLIENT_TRANSACTIONS;
+    lg->max_packet = OBP_PKT_MAX_PAYLOAD;
+    lg->charset = OBP_DEFAULT_CHARSET;
+    if (len == 0)
+        return OBP_OK;      /* the account has no password */
+    if (obp_auth_parse_stage1(pw, len, lg->stage1) != OBP_OK) {
+        obp_log(OBP_LOG_ERROR, 0, 0, "observer_sys_password is not 40 hex "
+                "digits (SHA1 of proxyro's password): logins refused");
+        return OBP_ERROR;
+    }
+    lg->has_pw = 1;
+    return OBP_OK;
+}
+
+int
+obp_lookup_start(struct obp_worker *w, struct obp_acct *a)
+{
+    struct obp_srv_login lg;
+    struct obp_lookup   *l;
+
+    if (service_login(w, &lg) != OBP_OK)
+        return OBP_ERROR;
+    l = calloc(1, sizeof(*l));
+    if (l != NULL)
+        l->srv = obp_srv_open(w, 0, &lg, srv_done, l);
+    explicit_bzero(&lg, sizeof(lg));
+    if (l == NULL || l->srv == NULL) {
+        obp_log(OBP_LOG_ERROR, 0, ENOMEM, "account lookup for user '%s'",
+                a->user);
+        free(l);
+        return OBP_ERROR;
+    }
+    l->w = w;
+    l->acct = a;
+    a->lookup = l;
+    return OBP_OK;
+}
+
+void
+obp_lookup_free(struct obp_lookup *l)
+{
+    obp_mquery_stop(&l->q);
+    obp_srv_free(l->srv);
+    free(l->rows);
+    free(l);
+}

@@ -1,0 +1,34 @@
+/*
+ * Fetching one user's rows of mysql.user through the service account:
+ * a server connection logged in as proxyro with observer_sys_password
+ * (the SHA1 of its password: the proxy never holds a plaintext), one
+ * SELECT, rows converted for the cache.  acct.c starts a lookup and is
+ * told the outcome through obp_acct_fetched().
+ */
+#ifndef OBP_WORKER_LOOKUP_H
+#define OBP_WORKER_LOOKUP_H
+
+#include "mquery.h"
+
+#define OBP_SERVICE_USER "proxyro"
+
+struct obp_acct;
+struct obp_acct_row;
+
+struct obp_lookup {
+    struct obp_worker   *w;
+    struct obp_acct     *acct;      /* the entry being filled */
+    struct obp_srv      *srv;       /* the service account's connection */
+    struct obp_mquery    q;
+    struct obp_acct_row *rows;      /* malloc'd, handed to the cache */
+    unsigned             nrows;
+    unsigned             cap;
+};
+
+/* Starts the fetch of <a>; OBP_ERROR (logged) when it cannot start. */
+int obp_lookup_start(struct obp_worker *w, struct obp_acct *a);
+
+/* Stops a fetch and frees it without telling the cache. */
+void obp_lookup_free(struct obp_lookup *l);
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * The client -> server framer (request.h).  session.c's pump calls
+ * obp_req_run() whenever the client's buffer or the session's state
+ * changed; it moves the parse mark over bytes to relay, or drops them,
+ * and starts each command's response framer.
+ */
+#include "worker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ER_NOT_SUPPORTED_YET 1235
+
+int
+obp_req_packets_over(const struct obp_session *s)
+{
+    return s->req.remain == 0 && !s->req.cont && !s->req.infile;
+}
+
+void
+obp_req_free(struct obp_req *q)
+{
+    free(q->err_msg);
+    free(q->init_db);
+    q->err_msg = NULL;
+    q->init_db = NULL;
+}
+
+/* The command's last client packet went by: answer it if it was ours. */
+static int
+packets_over(struct obp_session *s)
+{
+    struct obp_req *q = &s->req;
+    int             rc = OBP_OK;
+
+    if (!q->drop)
+        return OBP_OK;
+    q->drop = 0;
+    q->busy = 0;
+    if (q->err_msg != NULL)
+        rc = obp_session_send_err(s, (uint8_t)(s->resp.seq + 1),
+                                  q->err_code, q->err_state, q->err_msg);
+    free(q->err_msg);
+    q->err_msg = NULL;
+    return rc;
+}
+
+/* Passes (or drops) what is buffered of the current packet. */
+static int
+take(struct obp_session *s, struct obp_iobuf *b)
+{
+    struct obp_req *q = &s->req;
+    size_t          n = b->recv - b->parse;
+
+    if (n > q->remain)
+        n = q->remain;
+    if (q->drop)
+        obp_conn_skip(&s->cl, n);
+    else
+        b->parse += n;
+    q->remain -= (uint32_t)n;
+    if (obp_req_packets_over(s))
+        return packets_over(s);
+    return OBP_OK;
+}
+
+/* The header of a continuation or of a LOCAL INFILE data packet. */
+static int
+next_part(struct obp_session *s, struct obp_iobuf *b)
+{
+    struct obp_req *q = &s->req;
+    const uint8_t  *h = b->data + b->parse;
+    uint32_t        len;
+
+    if (b->recv - b->parse < OBP_PKT_HDR_LEN)
+        return OBP_AGAIN;
+    len = obp_pkt_payload_len(h);
+    s->resp.seq = h[3];
+    /* an empty packet ends the file, unless it continues a full one */
+    if (!q->cont && q->infile && len == 0)
+        q->infile = 0;
+    q->cont = len == OBP_PKT_MAX_PAYLOAD;
+    q->remain = OBP_PKT_HDR_LEN + len;
+    return OBP_OK;
+}
+
+int
+obp_req_refuse(struct obp_session *s, int head, uint16_t code,
+               const char *sqlstate, const char *msg)
+{
+    struct obp_req *q = &s->req;
+    struct obp_iobuf *b = s->cl.in;
+    uint32_t        len;
+
+    free(q->err_msg);
+    q->err_msg = strdup(msg);
+    if (q->err_msg == NULL)
+        return OBP_ERROR;
+    q->err_code = code;
+    obp_strlcpy(q->err_state, sqlstate, sizeof(q->err_state));
+    q->drop = 1;
+    if (head) {
+        len = obp_pkt_payload_len(b->data + b->parse);
+        s->resp.seq = b->data[b->parse + 3];
+        q->remain = OBP_PKT_HDR_LEN + len;
+        q->cont = len == OBP_PKT_MAX_PAYLOAD;
+    }
+    return OBP_OK;
+}
+
+/* COM_INIT_DB: its schema becomes current when the server says OK. */
+static void
+note_init_db(struct obp_session *s, const uint8_t *h, uint32_t len,
+             size_t avail)
+{
+    free(s->req.init_db);
+    s->req.init_db = NULL;
+    if (avail >= OBP_PKT_HDR_LEN + len && len - 1 < OBP_NAME_MAX)
+        s->req.init_db = strndup((const char *)h + OBP_PKT_HDR_LEN + 1,
+                                 len - 1);
+}
+
+/* Needs the server session; OBP_AGAIN while it is being opened. */
+static int
+server_ready(struct obp_session *s)
+{
+    if (s->srv != NULL)
+        return s->srv->state == OBP_SRV_READY ? OBP_OK : OBP_AGAIN;
+    if (obp_session_open_server(s) != OBP_OK)
+        return obp_req_refuse(s, 1, OBP_ER_CONNECT_TO_SERVER, "HY000",
+                              "obproxy: out of memory") == OBP_OK
+               ? OBP_OK : OBP_ERROR;
+    return OBP_AGAIN;
+}
+
+static int
+new_command(struct obp_session *s, struct obp_iobuf *b)
+{
+    struct obp_req *q = &s->req;
+    const uint8_t  *h = b->data + b->parse;
+    size_t          avail = b->recv - b->parse;
+    uint32_t        len;
+    int             rc;
+
+    if (avail < OBP_PKT_HDR_LEN)
+        return OBP_AGAIN;
+    len = obp_pkt_payload_len(h);
+    if (len == 0) {
+        obp_log(OBP_LOG_WARN, s->id, 0, "client %s sent an empty command "
+                "packet", s->caddr.text);
+        obp_session_close(s, "malformed packet from the client");
+        return OBP_DONE;
+    }
+    if (avail < OBP_PKT_HDR_LEN + 1)
+        return OBP_AGAIN;
+    /* an ERR of ours goes out before the next response is relayed */
+    if (s->cl.out != NULL && s->cl.out->recv > s->cl.out->done) {
+        q->wait_out = 1;
+        return OBP_AGAIN;
+    }
+    q->cmd = h[OBP_PKT_HDR_LEN];
+    if (q->cmd == OBP_COM_CHANGE_USER)
+        return obp_req_refuse(s, 1, ER_NOT_SUPPORTED_YET, "42000", "This "
+                              "version of obproxy doesn't yet support "
+                              "'COM_CHANGE_USER'");
+    if (q->cmd == OBP_COM_QUIT && (s->srv == NULL
+                                   || s->srv->state != OBP_SRV_READY)) {
+        obp_session_close(s, "client quit");
+        return OBP_DONE;
+    }
+    rc = server_ready(s);
+    if (rc != OBP_OK)
+        return rc;
+    if (q->cmd == OBP_COM_INIT_DB)
+        note_init_db(s, h, len, avail);
+    q->quit = q->cmd == OBP_COM_QUIT;
+    s->resp.seq = h[3];
+    q->busy = obp_resp_begin(s, q->cmd);
+    q->remain = OBP_PKT_HDR_LEN + len;
+    q->cont = len == OBP_PKT_MAX_PAYLOAD;
+    return OBP_OK;
+}
+
+int
+obp_req_run(struct obp_session *s)
+{
+    struct obp_req   *q = &s->req;
+    struct obp_iobuf *b;
+    int               rc = OBP_OK;
+
+    /* each turn consumes a header or some bytes: bounded by the buffer */
+    while (rc == OBP_OK && !q->quit) {
+        b = s->cl.in;
+        if (b == NULL || b->parse == b->recv)
+            return OBP_OK;
+        if (q->remain > 0)
+            rc = take(s, b);
+        else if (q->cont || q->infile)
+            rc = next_part(s, b);
+        else if (q->busy)
+            return OBP_OK;      /* a pipelined command waits its turn */
+        else
+            rc = new_command(s, b);
+    }
+    if (rc == OBP_ERROR) {
+        obp_log(OBP_LOG_ERROR, s->id, ENOMEM, "client %s", s->caddr.text);
+        obp_session_close(s, "out of memory");
+        return OBP_DONE;
+    }
+    return rc == OBP_DONE ? OBP_DONE : OBP_OK;
+}

@@ -1,0 +1,479 @@
+/*
+ * Client sessions (session.h): creation for accept.c, the conn ops of
+ * both legs, the pump that runs the framers and flushes, the server
+ * session's loss and reopening, the last ERR, and teardown.  A session
+ * lives on its worker's list until obp_session_close() frees it.
+ */
+#include "worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ER_LOST_CONNECTION 1158     /* 08S01: clients turn 2013 into junk */
+#define ER_BAD_DB          1049
+
+static void client_read(struct obp_conn *c);
+static void client_error(struct obp_conn *c, int err);
+static void client_drained(struct obp_conn *c);
+static void server_read(struct obp_conn *c);
+static void server_error(struct obp_conn *c, int err);
+static void server_drained(struct obp_conn *c);
+
+static const struct obp_conn_ops client_ops = {
+    client_read, client_error, client_drained
+};
+static const struct obp_conn_ops server_ops = {
+    server_read, server_error, server_drained
+};
+
+static void
+drop_server(struct obp_session *s)
+{
+    s->cl.feed = NULL;
+    obp_srv_free(s->srv);
+    s->srv = NULL;
+}
+
+void
+obp_session_close(struct obp_session *s, const char *why)
+{
+    struct obp_worker *w = s->w;
+
+    /* one last try for what is already decided, without waiting */
+    if (s->cl.fd != -1 && obp_conn_pending(&s->cl) > 0)
+        (void)obp_conn_flush(&s->cl);
+    obp_acct_cancel(&s->wait);
+    ev_timer_stop(w->loop, &s->timer);
+    obp_log(OBP_LOG_DEBUG, s->id, 0, "session closed (%s): client %s, "
+            "%llu bytes from client", why, s->caddr.text,
+            (unsigned long long)s->cl.bytes);
+    drop_server(s);
+    obp_conn_close(&s->cl);
+    obp_req_free(&s->req);
+    obp_stat_add(w->stats, OBP_STAT_client_active, -1);
+    if (s->prev != NULL)
+        s->prev->next = s->next;
+    else
+        w->sessions = s->next;
+    if (s->next != NULL)
+        s->next->prev = s->prev;
+    w->nsessions--;
+    free(s->attrs);
+    explicit_bzero(s, sizeof(*s));
+    free(s);
+    obp_worker_session_gone(w);
+}
+
+unsigned
+obp_session_close_all(struct obp_worker *w, const char *why)
+{
+    unsigned n = 0;
+
+    while (w->sessions != NULL) {
+        obp_session_close(w->sessions, why);
+        n++;
+    }
+    return n;
+}
+
+int
+obp_session_send_err(struct obp_session *s, uint8_t seq, uint16_t code,
+                     const char *sqlstate, const char *msg)
+{
+    struct obp_wr wr;
+
+    if (obp_conn_writer(&s->cl, &wr) != OBP_OK)
+        return OBP_ERROR;
+    wr.len = obp_pkt_err(wr.buf, wr.cap, seq, code, sqlstate, msg);
+    wr.err = wr.len == 0;
+    return obp_conn_commit(&s->cl, &wr);
+}
+
+static void
+timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    struct obp_session *s = t->data;
+
+    if (s->state == OBP_SESS_CLOSING) {
+        obp_log(OBP_LOG_INFO, s->id, 0, "client %s did not read its error "
+                "packet in time", s->caddr.text);
+        obp_session_close(s, "error not read");
+        return;
+    }
+    obp_log(OBP_LOG_INFO, s->id, 0, "client %s did not log in within "
+            "client_login_timeout", s->caddr.text);
+    obp_session_close(s, "login timed out");
+}
+
+void
+obp_session_fail(struct obp_session *s, uint8_t seq, uint16_t code,
+                 const char *sqlstate, const char *msg)
+{
+    int rc = obp_session_send_err(s, seq, code, sqlstate, msg);
+
+    drop_server(s);     /* after the ERR: <msg> may live in it */
+    obp_acct_cancel(&s->wait);
+    s->state = OBP_SESS_CLOSING;
+    s->cl.hold = 1;
+    if (rc != OBP_OK || obp_conn_flush(&s->cl) != OBP_AGAIN) {
+        obp_session_close(s, "error sent");
+        return;
+    }
+    ev_timer_stop(s->w->loop, &s->timer);
+    ev_timer_set(&s->timer, OBP_SESS_ERR_WAIT, 0.);
+    ev_timer_start(s->w->loop, &s->timer);
+}
+
+static void
+attach(struct obp_session *s)
+{
+    obp_srv_adopt(s->srv, &server_ops, s);
+    s->cl.feed = &s->srv->c;
+    s->srv->c.feed = &s->cl;
+    s->status = s->srv->status;
+}
+
+void
+obp_session_ready(struct obp_session *s)
+{
+    s->state = OBP_SESS_READY;
+    attach(s);
+    obp_session_pump(s);
+}
+
+/* A reopened server session: the waiting command goes on, or fails. */
+static void
+reopened(struct obp_session *s, int rc)
+{
+    struct obp_srv *srv = s->srv;
+
+    if (rc == OBP_OK) {
+        obp_log(OBP_LOG_DEBUG, s->id, 0, "server session reopened on %s",
+                srv->addr.text);
+        attach(s);
+    } else {
+        obp_log(OBP_LOG_WARN, s->id, 0, "reopening the server session "
+                "failed: %u %s", srv->err_code, srv->err_msg);
+        /* a schema dropped meanwhile must not fail every command */
+        if (srv->from_server && srv->err_code == ER_BAD_DB)
+            s->db[0] = '\0';
+        if (obp_req_refuse(s, 1, srv->err_code, srv->err_state,
+                           srv->err_msg) != OBP_OK) {
+            obp_session_close(s, "out of memory");
+            return;
+        }
+        drop_server(s);
+    }
+    obp_session_pump(s);
+}
+
+static void
+srv_done(struct obp_srv *srv, int rc)
+{
+    struct obp_session *s = srv->owner;
+
+    if (s->state == OBP_SESS_SRVLOGIN)
+        obp_clogin_server_done(s, rc);
+    else
+        reopened(s, rc);
+}
+
+int
+obp_session_open_server(struct obp_session *s)
+{
+    struct obp_srv_login lg;
+
+    memset(&lg, 0, sizeof(lg));
+    obp_strlcpy(lg.user, s->name.user, sizeof(lg.user));
+    obp_strlcpy(lg.db, s->db, sizeof(lg.db));
+    memcpy(lg.stage1, s->stage1, sizeof(lg.stage1));
+    lg.has_pw = s->has_pw;
+    lg.caps = s->caps;
+    lg.max_packet = s->max_packet;
+    lg.charset = s->charset;
+    lg.attrs = s->attrs;
+    lg.attrs_len = s->attrs_len;
+    s->srv = obp_srv_open(s->w, s->id, &lg, srv_done, s);
+    explicit_bzero(&lg, sizeof(lg));
+    return s->srv != NULL ? OBP_OK : OBP_ERROR;
+}
+
+/* The server's decided bytes go to the client ahead of any ERR. */
+static int
+keep_relayed(struct obp_session *s)
+{
+    struct obp_iobuf *b = s->srv->c.in;
+
+    if (b == NULL || b->parse == b->done)
+        return OBP_OK;
+    if (s->cl.out != NULL && s->cl.out->recv > s->cl.out->done)
+        return OBP_ERROR;       /* two queues: their order is lost */
+    obp_iobuf_put(&s->w->pool, s->cl.out);
+    b->recv = b->parse;         /* half a packet is worth nothing */
+    s->cl.out = b;
+    s->srv->c.in = NULL;
+    return OBP_OK;
+}
+
+/*
+ * Whether a new server session can stand in for a lost one.  Not when a
+ * transaction was open or autocommit was off: a later COMMIT on the new
+ * session would silently commit nothing, so the client is closed as a
+ * lost server would close it.
+ */
+static bool
+state_replaceable(const struct obp_session *s)
+{
+    return (s->status & OBP_SERVER_STATUS_IN_TRANS) == 0
+           && (s->status & OBP_SERVER_STATUS_AUTOCOMMIT) != 0;
+}
+
+/* OBP_DONE when the session had to be closed too. */
+static int
+server_lost(struct obp_session *s, const char *why)
+{
+    bool    in_cmd = s->req.busy || !obp_req_packets_over(s);
+    char    msg[OBP_ADDR_STRLEN + 160];
+    uint8_t seq;
+    int     rc;
+
+    snprintf(msg, sizeof(msg), "Lost connection to MySQL server during "
+             "query (server %s: %s)", s->srv->addr.text, why);
+    obp_log(in_cmd ? OBP_LOG_WARN : OBP_LOG_INFO, s->id, 0, "%s%s", msg,
+            in_cmd ? "" : " (idle)");
+    /* inside a packet the client cannot be told anything any more */
+    if ((in_cmd && (s->resp.remain > 0 || s->resp.cont))
+        || keep_relayed(s) != OBP_OK) {
+        obp_session_close(s, "server lost inside a packet");
+        return OBP_DONE;
+    }
+    if (!state_replaceable(s)) {
+        if (in_cmd && obp_req_packets_over(s) && !s->req.busy) {
+            obp_session_fail(s, (uint8_t)(s->resp.seq + 1),
+                             ER_LOST_CONNECTION, "08S01", msg);
+            return OBP_DONE;
+        }
+        obp_session_close(s, "server lost inside a transaction");
+        return OBP_DONE;
+    }
+    drop_server(s);
+    if (s->cl.in != NULL)
+        s->cl.in->done = s->cl.in->parse;   /* meant for the lost server */
+    seq = s->resp.seq;
+    memset(&s->resp, 0, sizeof(s->resp));
+    s->resp.seq = seq;
+    if (!in_cmd)
+        return OBP_OK;
+    /*
+     * The client is still sending: drop the rest, and answer once it has
+     * sent it all unless the server already did (an early ERR).
+     */
+    if (!obp_req_packets_over(s) && !s->req.busy) {
+        s->req.drop = 1;
+        rc = OBP_OK;
+    } else if (!obp_req_packets_over(s)) {
+        rc = obp_req_refuse(s, 0, ER_LOST_CONNECTION, "08S01", msg);
+    } else {
+        rc = obp_session_send_err(s, (uint8_t)(seq + 1), ER_LOST_CONNECTION,
+                                  "08S01", msg);
+    }
+    s->req.busy = 0;
+    if (rc != OBP_OK) {
+        obp_session_close(s, "error packet does not fit");
+        return OBP_DONE;
+    }
+    return OBP_OK;
+}
+
+void
+obp_session_server_lost(struct obp_session *s, const char *why)
+{
+    if (server_lost(s, why) != OBP_DONE)
+        obp_session_pump(s);
+}
+
+/* Writes both ways; OBP_DONE when the session was closed. */
+static int
+flush_all(struct obp_session *s)
+{
+    struct obp_srv *srv = s->srv;
+
+    if (srv != NULL && srv->state == OBP_SRV_READY
+        && obp_conn_flush(&srv->c) == OBP_ERROR
+        && server_lost(s, strerror(errno)) == OBP_DONE)
+        return OBP_DONE;
+    if (obp_conn_flush(&s->cl) == OBP_ERROR) {
+        client_error(&s->cl, errno);
+        return OBP_DONE;
+    }
+    srv = s->srv;
+    if (s->req.quit && (srv == NULL || obp_conn_pending(&srv->c) == 0)) {
+        obp_session_close(s, "client quit");
+        return OBP_DONE;
+    }
+    obp_conn_trim(&s->cl);
+    obp_conn_update(&s->cl);
+    if (srv != NULL && srv->state == OBP_SRV_READY) {
+        obp_conn_trim(&srv->c);
+        obp_conn_update(&srv->c);
+    }
+    return OBP_OK;
+}
+
+/* Runs the framers; OBP_DONE when the session was closed. */
+static int
+run(struct obp_session *s)
+{
+    const char *why = NULL;
+    bool        busy;
+
+    /* another turn only when a response ended: bounded by the bytes */
+    for (;;) {
+        if (obp_req_run(s) == OBP_DONE)
+            return OBP_DONE;
+        if (s->srv == NULL || s->srv->state != OBP_SRV_READY)
+            return OBP_OK;
+        busy = s->req.busy;
+        if (obp_resp_run(s, &why) != OBP_OK) {
+            if (server_lost(s, why) == OBP_DONE)
+                return OBP_DONE;
+            continue;
+        }
+        if (!busy || s->req.busy)
+            return OBP_OK;
+    }
+}
+
+void
+obp_session_pump(struct obp_session *s)
+{
+    /* a second turn when a command waited for an ERR that went out */
+    for (int turn = 0; turn < 2; turn++) {
+        s->req.wait_out = 0;
+        if (run(s) == OBP_DONE || flush_all(s) == OBP_DONE)
+            return;
+        if (!s->req.wait_out || s->cl.out != NULL)
+            return;
+    }
+}
+
+static void
+client_read(struct obp_conn *c)
+{
+    struct obp_session *s = c->owner;
+
+    switch (s->state) {
+    case OBP_SESS_HANDSHAKE:
+    case OBP_SESS_SWITCH:
+        obp_clogin_read(s);
+        break;
+    case OBP_SESS_READY:
+        obp_session_pump(s);
+        break;
+    default:
+        break;      /* bytes wait until the login ends */
+    }
+}
+
+static void
+client_error(struct obp_conn *c, int err)
+{
+    struct obp_session *s = c->owner;
+    int level = err == 0 || err == ECONNRESET || err == EPIPE
+                ? OBP_LOG_DEBUG : OBP_LOG_WARN;
+
+    if (s->req.busy && s->srv != NULL)
+        level = level == OBP_LOG_DEBUG ? OBP_LOG_INFO : level;
+    obp_log(level, s->id, err, "client %s %s%s", s->caddr.text,
+            err == 0 ? "closed the connection" : "failed",
+            s->req.busy ? " during a command" : "");
+    obp_session_close(s, err == 0 ? "client closed" : "client error");
+}
+
+static void
+client_drained(struct obp_conn *c)
+{
+    struct obp_session *s = c->owner;
+
+    if (s->state == OBP_SESS_CLOSING)
+        obp_session_close(s, "error sent");
+    else if (s->state == OBP_SESS_READY)
+        obp_session_pump(s);
+}
+
+static void
+server_read(struct obp_conn *c)
+{
+    obp_session_pump(c->owner);
+}
+
+static void
+server_error(struct obp_conn *c, int err)
+{
+    obp_session_server_lost(c->owner, err == 0 ? "closed the connection"
+                                               : strerror(err));
+}
+
+static void
+server_drained(struct obp_conn *c)
+{
+    obp_session_pump(c->owner);
+}
+
+/* "ip:port" or "[ip]:port" -> "ip". */
+static void
+client_ip(char *out, size_t cap, const char *text)
+{
+    const char *end;
+
+    if (text[0] == '[') {
+        text++;
+        end = strchr(text, ']');
+    } else {
+        end = strrchr(text, ':');
+    }
+    snprintf(out, cap, "%.*s", (int)(end != NULL ? end - text
+                                                 : (ptrdiff_t)strlen(text)),
+             text);
+}
+
+int
+obp_session_start(struct obp_worker *w, int fd, const struct obp_addr *peer)
+{
+    struct obp_session *s = calloc(1, sizeof(*s));
+
+    if (s == NULL) {
+        obp_log(OBP_LOG_ERROR, 0, ENOMEM, "no session for client %s",
+                peer->text);
+        if (close(fd) == -1)
+            obp_log(OBP_LOG_WARN, 0, errno, "close client %s", peer->text);
+        return OBP_ERROR;
+    }
+    s->w = w;
+    s->id = obp_sessid_next(&w->sessid);
+    s->caddr = *peer;
+    client_ip(s->cip, sizeof(s->cip), peer->text);
+    obp_conn_init(&s->cl, w, fd, OBP_STAT_bytes_from_client, &client_ops,
+                  s);
+    ev_timer_init(&s->timer, timer_cb,
+                  (ev_tstamp)w->conf->client_login_timeout / 1e6, 0.);
+    s->timer.data = s;
+    s->next = w->sessions;
+    if (w->sessions != NULL)
+        w->sessions->prev = s;
+    w->sessions = s;
+    w->nsessions++;
+    obp_stat_add(w->stats, OBP_STAT_client_active, 1);
+    if (obp_clogin_start(s) != OBP_OK
+        || obp_conn_flush(&s->cl) == OBP_ERROR) {
+        obp_log(OBP_LOG_INFO, s->id, errno, "handshake to client %s",
+                peer->text);
+        obp_session_close(s, "handshake not sent");
+        return OBP_ERROR;
+    }
+    obp_conn_update(&s->cl);
+    ev_timer_start(w->loop, &s->timer);
+    return OBP_OK;
+}

@@ -1,0 +1,91 @@
+/*
+ * A client session: the client's conn, its login state (names, the
+ * recovered stage1, capabilities), the server session it relays to and
+ * the framers of both directions.  accept.c starts sessions, clogin.c
+ * logs the client in, request.c and response.c relay the command phase,
+ * and session.c ties them together and tears them down.
+ */
+#ifndef OBP_WORKER_SESSION_H
+#define OBP_WORKER_SESSION_H
+
+#include <ev.h>
+#include <stdint.h>
+
+#include "acct.h"
+#include "conn.h"
+#include "request.h"
+#include "response.h"
+
+#define OBP_SESS_ERR_WAIT 1.0       /* seconds to deliver a last ERR */
+
+enum obp_sess_state {
+    OBP_SESS_HANDSHAKE,     /* our handshake sent, waiting for the answer */
+    OBP_SESS_SWITCH,        /* auth switch sent, waiting for the token */
+    OBP_SESS_VERIFY,        /* waiting for the account's rows */
+    OBP_SESS_SRVLOGIN,      /* the server session is logging in */
+    OBP_SESS_READY,         /* command phase */
+    OBP_SESS_CLOSING        /* a last packet is being written */
+};
+
+struct obp_session {
+    struct obp_session    *prev;        /* the worker's open sessions */
+    struct obp_session    *next;
+    struct obp_worker     *w;
+    uint32_t               id;          /* client session id (handshake) */
+    enum obp_sess_state    state;
+    struct obp_conn        cl;          /* the client */
+    struct obp_srv        *srv;         /* server session, or NULL */
+    struct obp_addr        caddr;
+    char                   cip[48];     /* client IP without the port */
+    ev_timer               timer;       /* login bound, last ERR bound */
+    struct obp_acct_wait   wait;        /* while verifying */
+    struct obp_login_name  name;        /* user, tenant, cluster */
+    char                   db[OBP_NAME_MAX];    /* current schema */
+    uint8_t                scramble[OBP_SCRAMBLE_LEN];
+    uint8_t                token[OBP_SHA1_LEN]; /* until verified */
+    uint8_t                token_len;
+    uint8_t                stage1[OBP_SHA1_LEN];
+    uint8_t                seq;         /* client's last login sequence */
+    uint8_t                charset;
+    uint32_t               caps;        /* agreed with the client */
+    uint32_t               max_packet;
+    uint16_t               status;      /* server status of the last OK */
+    uint8_t               *attrs;       /* client's connect attributes */
+    size_t                 attrs_len;
+    struct obp_req         req;         /* client -> server framer */
+    struct obp_resp        resp;        /* server -> client framer */
+    unsigned               has_pw:1;    /* stage1 is set */
+    unsigned               refetched:1; /* account rows fetched again */
+};
+
+/* Starts a session for an accepted client <fd>, owned from now on. */
+int obp_session_start(struct obp_worker *w, int fd,
+                      const struct obp_addr *peer);
+
+/* Sends an ERR (sequence <seq>) and closes once it is written. */
+void obp_session_fail(struct obp_session *s, uint8_t seq, uint16_t code,
+                      const char *sqlstate, const char *msg);
+
+/* Closes both sides and frees <s>. */
+void obp_session_close(struct obp_session *s, const char *why);
+
+/* Closes every session of <w>; returns how many there were. */
+unsigned obp_session_close_all(struct obp_worker *w, const char *why);
+
+/* clogin.c: the client is logged in (server session <srv> ready). */
+void obp_session_ready(struct obp_session *s);
+
+/* Opens a server session for <s>; clogin.c and request.c call it. */
+int obp_session_open_server(struct obp_session *s);
+
+/* Parses, relays and flushes what both directions hold. */
+void obp_session_pump(struct obp_session *s);
+
+/* The server session broke; <why> names the reason. */
+void obp_session_server_lost(struct obp_session *s, const char *why);
+
+/* Queues an ERR packet of the proxy's own for the client. */
+int obp_session_send_err(struct obp_session *s, uint8_t seq, uint16_t code,
+                         const char *sqlstate, const char *msg);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * A server connection and its login: connect (connect.c), read the
+ * server's handshake, answer it as the client would with the token
+ * computed from the account's stage1 (never a plaintext), follow an auth
+ * switch, and report the OK or the ERR to the owner.  Client sessions
+ * (session.c) and account lookups (acct.c) open servers this one way.
+ */
+#ifndef OBP_WORKER_SRVLOGIN_H
+#define OBP_WORKER_SRVLOGIN_H
+
+#include <ev.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "auth.h"
+#include "conn.h"
+#include "login.h"
+#include "pkt.h"
+
+/*
+ * What the proxy supports on both legs (ODP-REFERENCE 10.3): no SSL and
+ * no COMPRESS yet.  Clients see these in the handshake; a server leg
+ * uses the client's capabilities within them.
+ */
+#define OBP_PROXY_CAPS                                                      \
+    (OBP_CLIENT_LONG_PASSWORD | OBP_CLIENT_FOUND_ROWS                      \
+     | OBP_CLIENT_LONG_FLAG | OBP_CLIENT_CONNECT_WITH_DB                   \
+     | OBP_CLIENT_NO_SCHEMA | OBP_CLIENT_ODBC | OBP_CLIENT_LOCAL_FILES     \
+     | OBP_CLIENT_IGNORE_SPACE | OBP_CLIENT_PROTOCOL_41                    \
+     | OBP_CLIENT_INTERACTIVE | OBP_CLIENT_IGNORE_SIGPIPE                  \
+     | OBP_CLIENT_TRANSACTIONS | OBP_CLIENT_RESERVED                       \
+     | OBP_CLIENT_SECURE_CONNECTION | OBP_CLIENT_MULTI_STATEMENTS          \
+     | OBP_CLIENT_MULTI_RESULTS | OBP_CLIENT_PS_MULTI_RESULTS              \
+     | OBP_CLIENT_PLUGIN_AUTH | OBP_CLIENT_CONNECT_ATTRS                   \
+     | OBP_CLIENT_PLUGIN_AUTH_LENENC_DATA | OBP_CLIENT_SESSION_TRACK       \
+     | OBP_CLIENT_DEPRECATE_EOF)
+
+/* What the proxy presents to the server on the client's behalf. */
+struct obp_srv_login {
+    char           user[OBP_NAME_MAX];
+    char           db[OBP_NAME_MAX];    /* "" for none */
+    uint8_t        stage1[OBP_SHA1_LEN];
+    unsigned       has_pw:1;            /* 0: an empty password */
+    uint32_t       caps;                /* the client's capabilities */
+    uint32_t       max_packet;
+    uint8_t        charset;
+    const uint8_t *attrs;               /* borrowed until done, or NULL */
+    size_t         attrs_len;
+};
+
+enum obp_srv_state {
+    OBP_SRV_NEW,            /* waiting for the loop to start it */
+    OBP_SRV_CONNECTING,     /* connect.c at work */
+    OBP_SRV_GREETING,       /* connected, waiting for the handshake */
+    OBP_SRV_AUTH,           /* response sent, waiting for OK/ERR */
+    OBP_SRV_READY,          /* logged in: the owner has the conn */
+    OBP_SRV_FAILED
+};
+
+struct obp_srv;
+
+/* rc OBP_OK: logged in (srv->ok is valid during the call); else failed. */
+typedef void (*obp_srv_done_cb)(struct obp_srv *srv, int rc);
+
+struct obp_srv {
+    struct obp_conn      c;             /* once connected */
+    struct obp_worker   *w;
+    uint64_t             sid;           /* session id in log lines */
+    enum obp_srv_state   state;
+    struct obp_addr      addr;          /* server tried or connected */
+    struct obp_servers  *servers;       /* held until logged in */
+    int                  next;          /* index into servers->addr */
+    int                  fd;            /* socket being connected, or -1 */
+    ev_io                cw;            /* connect completion */
+    ev_timer             timer;         /* start, connect, login bound */
+    size_t               tried_len;
+    char                 tried[400];    /* "ADDR (reason), ..." */
+    struct obp_srv_login lg;            /* stage1 zeroed once logged in */
+    uint32_t             caps;          /* agreed with the server */
+    uint16_t             status;        /* from the server's last OK */
+    uint8_t              seq;           /* last sequence number seen */
+    struct obp_ok        ok;            /* the login OK, during done() */
+    obp_srv_done_cb      done;
+    void                *owner;
+    uint16_t             err_code;      /* why it failed */
+    char                 err_state[6];
+    char                 err_msg[400];
+    unsigned             from_server:1; /* err_* is the server's ERR */
+    unsigned             counted:1;     /* in server_active */
+};
+
+/*
+ * Opens a connection logged in as <lg> (copied); <done> is called once,
+ * never before this returns.  NULL when out of memory.
+ */
+struct obp_srv *obp_srv_open(struct obp_worker *w, uint64_t sid,
+                             const struct obp_srv_login *lg,
+                             obp_srv_done_cb done, void *owner);
+
+/* Closes and frees <srv> (NULL is fine); never calls done. */
+void obp_srv_free(struct obp_srv *srv);
+
+/* Hands the logged-in conn to a new owner. */
+void obp_srv_adopt(struct obp_srv *srv, const struct obp_conn_ops *ops,
+                   void *owner);
+
+/* connect.c: <fd> is connected; the login starts. */
+void obp_srv_connected(struct obp_srv *srv, int fd);
+
+/* Records why the connection failed, closes it and calls done. */
+void obp_srv_fail(struct obp_srv *srv, uint16_t code, const char *state,
+                  const char *fmt, ...) OBP_PRINTF(4, 5);
+
+#endif
