@@ -20,6 +20,7 @@ proxy_pid=""
 db_pids=""
 
 . "$top/contrib/deps.sh"
+. "$top/contrib/proc.sh"
 
 build() {
     cd "$top"
@@ -28,48 +29,9 @@ build() {
     make -j2
 }
 
-listening() {
-    perl -MIO::Socket::INET -e 'exit !IO::Socket::INET->new(
-        PeerAddr => "127.0.0.1", PeerPort => $ARGV[0], Timeout => 1)' "$1"
-}
-
 free_port() {
     perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(
         LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)->sockport'
-}
-
-# Waits at most <seconds> for <port> to accept while <pid> lives.
-wait_listen() {
-    n=0
-    while [ "$n" -lt $(($3 * 10)) ]; do
-        listening "$1" && return 0
-        alive "$2" || return 1
-        sleep 0.1
-        n=$((n + 1))
-    done
-    return 1
-}
-
-# True while <pid> runs (a zombie does not count).
-alive() {
-    state=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
-    [ -n "$state" ] && [ "$state" != Z ]
-}
-
-# TERM, at most <seconds> of waiting, then KILL; reaps our child.
-stop_pid() {
-    kill -TERM "$1" 2>/dev/null || :
-    n=0
-    while alive "$1" && [ "$n" -lt $(($2 * 10)) ]; do
-        sleep 0.1
-        n=$((n + 1))
-    done
-    alive "$1" && kill -KILL "$1" 2>/dev/null
-    wait "$1" 2>/dev/null || :
-}
-
-children() {
-    awk -v p="$1" '$4 == p { print $1 }' /proc/[0-9]*/stat 2>/dev/null || :
 }
 
 cleanup() {
