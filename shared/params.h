@@ -85,6 +85,11 @@ extern const struct obp_enum obp_enum_log_level[];
       NULL, "how long a worker reuses an account's fetched password hash")   \
     X(short_async_task_timeout, TIME, "5s", 100000, 3600000000,              \
       OBP_P_RELOAD, NULL, "how long an account lookup query may take")      \
+    X(server_session_pool_size, INT, "64", 0, 100000, OBP_P_RELOAD, NULL,  \
+      "obproxy's own: idle server sessions a worker keeps for reuse, 0 off") \
+    X(server_session_idle_timeout, TIME, "60s", 100000, 86400000000,         \
+      OBP_P_RELOAD, NULL, "obproxy's own: how long a server session may "    \
+      "stay parked in a worker's pool")                                      \
     X(routing_cache_mem_limited, SIZE, "128MB", 1048576, 68719476736,        \
       OBP_P_RESTART, NULL, "room for the route cache in the shared segment") \
     X(hot_upgrade_exit_timeout, TIME, "30s", 0, 86400000000, OBP_P_RELOAD,   \

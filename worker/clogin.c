@@ -77,6 +77,35 @@ check_row(struct obp_session *s, const struct obp_acct_row *row)
     }
 }
 
+/*
+ * The client's OK: the server's login OK, or for a pooled server session
+ * (<ok> NULL) one of the proxy's own with that session's status.
+ */
+static void
+logged_in(struct obp_session *s, const struct obp_ok *ok)
+{
+    struct obp_srv *srv = s->srv;
+    struct obp_ok   own;
+    struct obp_wr   wr;
+
+    if (ok == NULL) {
+        memset(&own, 0, sizeof(own));
+        own.status = srv->status;
+        ok = &own;
+    }
+    s->status = srv->status;
+    if (obp_conn_writer(&s->cl, &wr) != OBP_OK
+        || obp_ok_write(&wr, (uint8_t)(s->seq + 1), ok, s->caps) != OBP_OK
+        || obp_conn_commit(&s->cl, &wr) != OBP_OK) {
+        obp_session_close(s, "login OK does not fit");
+        return;
+    }
+    obp_log(OBP_LOG_DEBUG, s->id, 0, "'%s'@'%s' logged in (tenant '%s', "
+            "cluster '%s') through server %s", s->name.user, s->cip,
+            s->name.tenant, s->name.cluster, srv->addr.text);
+    obp_session_ready(s);
+}
+
 static void
 checked(struct obp_session *s, const struct obp_acct *a, bool cached)
 {
@@ -85,7 +114,9 @@ checked(struct obp_session *s, const struct obp_acct *a, bool cached)
     if (row != NULL && check_row(s, row) == OBP_OK) {
         explicit_bzero(s->token, sizeof(s->token));
         s->state = OBP_SESS_SRVLOGIN;
-        if (obp_session_open_server(s) != OBP_OK)
+        if (obp_pool_take(s) == OBP_OK)
+            logged_in(s, NULL);
+        else if (obp_session_open_server(s) != OBP_OK)
             obp_session_close(s, "out of memory");
         return;
     }
@@ -154,6 +185,9 @@ take_names(struct obp_session *s, const struct obp_hs_response *r)
                     sizeof(s->name.cluster));
     if (r->db_len >= sizeof(s->db))
         return ER_WRONG_DB_NAME;
+    free(s->attrs);             /* a change of user brings its own */
+    s->attrs = NULL;
+    s->attrs_len = 0;
     memcpy(s->db, r->db != NULL ? r->db : "", r->db_len);
     s->db[r->db_len] = '\0';
     if (r->attrs_len > 0) {
@@ -204,8 +238,6 @@ static void
 on_response(struct obp_session *s, const uint8_t *p, size_t len)
 {
     struct obp_hs_response r;
-    bool                   native;
-    int                    rc;
 
     if (obp_hs_response_parse(&r, p, len) != OBP_OK) {
         bad_handshake(s, "malformed handshake response");
@@ -215,10 +247,19 @@ on_response(struct obp_session *s, const uint8_t *p, size_t len)
         bad_handshake(s, "TLS requested, not available yet");
         return;
     }
-    s->caps = r.caps & OBP_PROXY_CAPS;
-    s->max_packet = r.max_packet;
-    s->charset = r.charset;
-    rc = take_names(s, &r);
+    obp_clogin_answer(s, &r);
+}
+
+void
+obp_clogin_answer(struct obp_session *s, const struct obp_hs_response *r)
+{
+    bool native;
+    int  rc;
+
+    s->caps = r->caps & OBP_PROXY_CAPS;
+    s->max_packet = r->max_packet;
+    s->charset = r->charset;
+    rc = take_names(s, r);
     if (rc == ER_ACCESS_DENIED) {
         deny(s);
         return;
@@ -232,16 +273,18 @@ on_response(struct obp_session *s, const uint8_t *p, size_t len)
         obp_session_close(s, "out of memory");
         return;
     }
-    native = r.plugin == NULL || (r.plugin_len == strlen(OBP_NATIVE_PLUGIN)
-             && memcmp(r.plugin, OBP_NATIVE_PLUGIN, r.plugin_len) == 0);
-    if (native && (r.auth_len == 0 || r.auth_len == OBP_SHA1_LEN)) {
-        memcpy(s->token, r.auth, r.auth_len);
-        s->token_len = (uint8_t)r.auth_len;
+    native = r->plugin == NULL
+             || (r->plugin_len == strlen(OBP_NATIVE_PLUGIN)
+                 && memcmp(r->plugin, OBP_NATIVE_PLUGIN, r->plugin_len) == 0);
+    if (native && (r->auth_len == 0 || r->auth_len == OBP_SHA1_LEN)) {
+        if (r->auth_len > 0)
+            memcpy(s->token, r->auth, r->auth_len);
+        s->token_len = (uint8_t)r->auth_len;
         verify(s, false);
     } else if (s->caps & OBP_CLIENT_PLUGIN_AUTH) {
         switch_plugin(s);
     } else {
-        s->token_len = r.auth_len > 0;
+        s->token_len = r->auth_len > 0;
         deny(s);
     }
 }
@@ -290,7 +333,6 @@ void
 obp_clogin_server_done(struct obp_session *s, int rc)
 {
     struct obp_srv *srv = s->srv;
-    struct obp_wr   wr;
 
     if (rc != OBP_OK) {
         if (srv->from_server)
@@ -304,16 +346,5 @@ obp_clogin_server_done(struct obp_session *s, int rc)
                          srv->err_state, srv->err_msg);
         return;
     }
-    s->status = srv->status;
-    if (obp_conn_writer(&s->cl, &wr) != OBP_OK
-        || obp_ok_write(&wr, (uint8_t)(s->seq + 1), &srv->ok, s->caps)
-           != OBP_OK
-        || obp_conn_commit(&s->cl, &wr) != OBP_OK) {
-        obp_session_close(s, "login OK does not fit");
-        return;
-    }
-    obp_log(OBP_LOG_DEBUG, s->id, 0, "'%s'@'%s' logged in (tenant '%s', "
-            "cluster '%s') through server %s", s->name.user, s->cip,
-            s->name.tenant, s->name.cluster, srv->addr.text);
-    obp_session_ready(s);
+    logged_in(s, &srv->ok);
 }

@@ -17,6 +17,14 @@ int obp_clogin_start(struct obp_session *s);
 /* The client sent bytes while logging in. */
 void obp_clogin_read(struct obp_session *s);
 
+/*
+ * A handshake response, or a COM_CHANGE_USER read as one (chuser.c):
+ * names, schema, attributes, then the token check or an auth switch.
+ */
+struct obp_hs_response;
+void obp_clogin_answer(struct obp_session *s,
+                       const struct obp_hs_response *r);
+
 /* The login's server session ended its login (rc OBP_OK: accepted). */
 void obp_clogin_server_done(struct obp_session *s, int rc);
 

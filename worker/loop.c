@@ -52,6 +52,7 @@ obp_worker_fast_stop(struct obp_worker *w, const char *why)
     w->stopped = 1;
     obp_accept_close(&w->acc);
     n = obp_session_close_all(w, "fast stop");
+    obp_pool_close_all(w, "fast stop");
     obp_log(OBP_LOG_INFO, 0, 0, "worker %d exiting: fast stop (%s), "
             "%u sessions closed", w->slot, why, n);
     finish(w);
@@ -67,6 +68,7 @@ obp_worker_graceful_stop(struct obp_worker *w, const char *why)
     w->draining = 1;
     obp_accept_close(&w->acc);
     set_state(w, OBP_WORKER_DRAINING);
+    obp_pool_close_all(w, "graceful stop");
     if (w->nsessions == 0) {
         obp_log(OBP_LOG_INFO, 0, 0, "worker %d exiting: graceful stop (%s), "
                 "no session open", w->slot, why);
@@ -346,6 +348,7 @@ worker_cleanup(struct obp_worker *w)
     w->stopped = 1;
     obp_accept_close(&w->acc);
     obp_session_close_all(w, "worker exit");
+    obp_pool_close_all(w, "worker exit");
     obp_acct_cache_free(w);
     obp_iobuf_pool_free(&w->pool);
     ev_timer_stop(w->loop, &w->drain);

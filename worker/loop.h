@@ -13,6 +13,7 @@
 #include "accept.h"
 #include "acct.h"
 #include "iobuf.h"
+#include "pool.h"
 #include "sessid.h"
 
 #define OBP_WORKER_NSIGNALS 4   /* TERM, INT, QUIT, USR1 */
@@ -36,6 +37,7 @@ struct obp_worker {
     struct obp_sessid_gen  sessid;      /* client session ids */
     struct obp_iobuf_pool  pool;        /* packet buffers */
     struct obp_acct_cache  acct;        /* account rows by user */
+    struct obp_srv_pool    spool;       /* parked server sessions */
     unsigned               draining:1;  /* graceful stop under way */
     unsigned               stopped:1;   /* the loop was told to break */
 };

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ER_NOT_SUPPORTED_YET 1235
-
 int
 obp_req_packets_over(const struct obp_session *s)
 {
@@ -160,11 +158,10 @@ new_command(struct obp_session *s, struct obp_iobuf *b)
     }
     q->cmd = h[OBP_PKT_HDR_LEN];
     if (q->cmd == OBP_COM_CHANGE_USER)
-        return obp_req_refuse(s, 1, ER_NOT_SUPPORTED_YET, "42000", "This "
-                              "version of obproxy doesn't yet support "
-                              "'COM_CHANGE_USER'");
-    if (q->cmd == OBP_COM_QUIT && (s->srv == NULL
-                                   || s->srv->state != OBP_SRV_READY)) {
+        return obp_chuser_start(s, b);
+    if (q->cmd == OBP_COM_QUIT) {
+        /* never relayed: the server session may outlive the client */
+        (void)obp_pool_offer(s);
         obp_session_close(s, "client quit");
         return OBP_DONE;
     }
@@ -173,7 +170,6 @@ new_command(struct obp_session *s, struct obp_iobuf *b)
         return rc;
     if (q->cmd == OBP_COM_INIT_DB)
         note_init_db(s, h, len, avail);
-    q->quit = q->cmd == OBP_COM_QUIT;
     s->resp.seq = h[3];
     q->busy = obp_resp_begin(s, q->cmd);
     q->remain = OBP_PKT_HDR_LEN + len;
@@ -189,7 +185,7 @@ obp_req_run(struct obp_session *s)
     int               rc = OBP_OK;
 
     /* each turn consumes a header or some bytes: bounded by the buffer */
-    while (rc == OBP_OK && !q->quit) {
+    while (rc == OBP_OK) {
         b = s->cl.in;
         if (b == NULL || b->parse == b->recv)
             return OBP_OK;

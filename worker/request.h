@@ -3,9 +3,10 @@
  * is relayed as it arrives (a 16 MiB+ statement passes through the
  * 16 KiB buffer in pieces), LOCAL INFILE data is relayed until its empty
  * packet, and the next command waits until the response of this one has
- * ended.  A command the proxy answers itself (COM_CHANGE_USER for now,
- * or any command when no server can be reached) is dropped and answered
- * with an ERR once the client has sent all of it.
+ * ended.  COM_CHANGE_USER goes to chuser.c, COM_QUIT ends the session
+ * (its server session may be pooled).  A command that cannot reach a
+ * server is dropped and answered with an ERR once the client has sent
+ * all of it.
  */
 #ifndef OBP_WORKER_REQUEST_H
 #define OBP_WORKER_REQUEST_H
@@ -21,7 +22,6 @@ struct obp_req {
     unsigned drop:1;        /* this command's packets are dropped */
     unsigned infile:1;      /* relaying LOCAL INFILE data */
     unsigned busy:1;        /* its response has not ended yet */
-    unsigned quit:1;        /* COM_QUIT seen: close once flushed */
     unsigned wait_out:1;    /* a command waits for our ERR to go out */
     uint16_t err_code;      /* the ERR for a dropped command */
     char     err_state[6];

@@ -28,8 +28,8 @@ static const struct obp_conn_ops server_ops = {
     server_read, server_error, server_drained
 };
 
-static void
-drop_server(struct obp_session *s)
+void
+obp_session_drop_server(struct obp_session *s)
 {
     s->cl.feed = NULL;
     obp_srv_free(s->srv);
@@ -49,7 +49,7 @@ obp_session_close(struct obp_session *s, const char *why)
     obp_log(OBP_LOG_DEBUG, s->id, 0, "session closed (%s): client %s, "
             "%llu bytes from client", why, s->caddr.text,
             (unsigned long long)s->cl.bytes);
-    drop_server(s);
+    obp_session_drop_server(s);
     obp_conn_close(&s->cl);
     obp_req_free(&s->req);
     obp_stat_add(w->stats, OBP_STAT_client_active, -1);
@@ -113,7 +113,7 @@ obp_session_fail(struct obp_session *s, uint8_t seq, uint16_t code,
 {
     int rc = obp_session_send_err(s, seq, code, sqlstate, msg);
 
-    drop_server(s);     /* after the ERR: <msg> may live in it */
+    obp_session_drop_server(s);     /* after the ERR: <msg> may live in it */
     obp_acct_cancel(&s->wait);
     s->state = OBP_SESS_CLOSING;
     s->cl.hold = 1;
@@ -164,7 +164,7 @@ reopened(struct obp_session *s, int rc)
             obp_session_close(s, "out of memory");
             return;
         }
-        drop_server(s);
+        obp_session_drop_server(s);
     }
     obp_session_pump(s);
 }
@@ -258,7 +258,7 @@ server_lost(struct obp_session *s, const char *why)
         obp_session_close(s, "server lost inside a transaction");
         return OBP_DONE;
     }
-    drop_server(s);
+    obp_session_drop_server(s);
     if (s->cl.in != NULL)
         s->cl.in->done = s->cl.in->parse;   /* meant for the lost server */
     seq = s->resp.seq;
@@ -309,10 +309,6 @@ flush_all(struct obp_session *s)
         return OBP_DONE;
     }
     srv = s->srv;
-    if (s->req.quit && (srv == NULL || obp_conn_pending(&srv->c) == 0)) {
-        obp_session_close(s, "client quit");
-        return OBP_DONE;
-    }
     obp_conn_trim(&s->cl);
     obp_conn_update(&s->cl);
     if (srv != NULL && srv->state == OBP_SRV_READY) {
@@ -389,6 +385,7 @@ client_error(struct obp_conn *c, int err)
     obp_log(level, s->id, err, "client %s %s%s", s->caddr.text,
             err == 0 ? "closed the connection" : "failed",
             s->req.busy ? " during a command" : "");
+    (void)obp_pool_offer(s);
     obp_session_close(s, err == 0 ? "client closed" : "client error");
 }
 

@@ -66,6 +66,9 @@ int obp_session_start(struct obp_worker *w, int fd,
 void obp_session_fail(struct obp_session *s, uint8_t seq, uint16_t code,
                       const char *sqlstate, const char *msg);
 
+/* Closes the server session (COM_QUIT), if any: it is never pooled. */
+void obp_session_drop_server(struct obp_session *s);
+
 /* Closes both sides and frees <s>. */
 void obp_session_close(struct obp_session *s, const char *why);
 

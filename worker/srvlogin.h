@@ -87,6 +87,12 @@ struct obp_srv {
     char                 err_msg[400];
     unsigned             from_server:1; /* err_* is the server's ERR */
     unsigned             counted:1;     /* in server_active */
+    unsigned             resetting:1;   /* pool.c: COM_RESET_CONNECTION */
+    struct obp_srv      *pprev;         /* the worker's pool (pool.c) */
+    struct obp_srv      *pnext;
+    char                 pool_db[OBP_NAME_MAX]; /* key: current schema */
+    uint32_t             pool_caps;     /* key: the client's format caps */
+    uint8_t              pool_charset;  /* key: the client's charset */
 };
 
 /*

@@ -25,6 +25,8 @@ struct obp_session;
 #include "request.h"
 #include "response.h"
 #include "session.h"
+#include "pool.h"
+#include "chuser.h"
 #include "clogin.h"
 #include "loop.h"
 

@@ -240,6 +240,29 @@ sub login {
 	$self->{handshake} // $self->handshake() // return undef;
 	return $self->{handshake} if $self->{handshake}{err};
 	$self->send_packet($self->response_packet(%o), 1) or return undef;
+	return $self->_auth_rounds(%o);
+}
+
+# COM_CHANGE_USER to user, password, db (none by default), with the
+# handshake's scramble (or <token>), charset (45) and plugin
+# (mysql_native_password); auth switches are followed as at login.
+# Returns the final packet parsed, as login() does.
+sub change_user {
+	my ($self, %o) = @_;
+	my $plugin = $o{plugin} // 'mysql_native_password';
+	my $token = $o{token} // native_token($o{password} // '',
+		$self->{handshake}{scramble} // '');
+	my $p = "\x11" . ($o{user} // '') . "\0" . chr(length $token) . $token
+		. ($o{db} // '') . "\0" . pack('v', $o{charset} // 45)
+		. "$plugin\0";
+	$self->send_packet($p, 0) or return undef;
+	return $self->_auth_rounds(%o);
+}
+
+# The answers after a login or change user packet: auth switches, then
+# OK or ERR.
+sub _auth_rounds {
+	my ($self, %o) = @_;
 	my @switched;
 	for (1 .. 4) {
 		my $p = $self->read_packet() // return undef;

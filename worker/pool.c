@@ -1,0 +1,238 @@
+/*
+ * Server session pool (pool.h).  An offered session gets
+ * COM_RESET_CONNECTION and joins the list at once (so a stop frees it),
+ * marked resetting until the server's OK; only then can a login take
+ * it.  A parked session stays watched: any byte, an end of file or its
+ * idle timer closes it.
+ */
+#include "worker.h"
+
+#include <string.h>
+
+/* Client capabilities that change how the server answers. */
+#define KEY_CAPS                                                            \
+    (OBP_CLIENT_FOUND_ROWS | OBP_CLIENT_LONG_FLAG                          \
+     | OBP_CLIENT_CONNECT_WITH_DB | OBP_CLIENT_NO_SCHEMA                   \
+     | OBP_CLIENT_ODBC | OBP_CLIENT_LOCAL_FILES | OBP_CLIENT_IGNORE_SPACE  \
+     | OBP_CLIENT_INTERACTIVE | OBP_CLIENT_TRANSACTIONS                    \
+     | OBP_CLIENT_MULTI_STATEMENTS | OBP_CLIENT_MULTI_RESULTS              \
+     | OBP_CLIENT_PS_MULTI_RESULTS | OBP_CLIENT_SESSION_TRACK              \
+     | OBP_CLIENT_DEPRECATE_EOF)
+
+static void pool_read(struct obp_conn *c);
+static void pool_error(struct obp_conn *c, int err);
+
+static const struct obp_conn_ops pool_ops = {
+    pool_read, pool_error, NULL
+};
+
+static void
+unlink_srv(struct obp_srv_pool *p, struct obp_srv *srv)
+{
+    if (srv->pprev != NULL)
+        srv->pprev->pnext = srv->pnext;
+    else
+        p->head = srv->pnext;
+    if (srv->pnext != NULL)
+        srv->pnext->pprev = srv->pprev;
+    else
+        p->tail = srv->pprev;
+    srv->pprev = srv->pnext = NULL;
+    p->n--;
+}
+
+static void
+drop(struct obp_srv *srv, const char *why)
+{
+    obp_log(OBP_LOG_DEBUG, srv->sid, 0, "pooled server session on %s "
+            "dropped (%s)", srv->addr.text, why);
+    unlink_srv(&srv->w->spool, srv);
+    obp_srv_free(srv);
+}
+
+/* No command, no partial packet either way, no transaction. */
+static bool
+idle(const struct obp_session *s)
+{
+    const struct obp_srv   *srv = s->srv;
+    const struct obp_iobuf *b = srv->c.in;
+
+    return s->state == OBP_SESS_READY && srv->state == OBP_SRV_READY
+           && !s->req.busy && !s->req.drop && obp_req_packets_over(s)
+           && s->resp.phase == OBP_R_NONE && s->resp.remain == 0
+           && !s->resp.cont && (b == NULL || b->recv == b->done)
+           && obp_conn_pending(&srv->c) == 0
+           && (s->status & OBP_SERVER_STATUS_IN_TRANS) == 0
+           && (s->status & OBP_SERVER_STATUS_AUTOCOMMIT) != 0;
+}
+
+static void
+timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    struct obp_srv *srv = t->data;
+
+    drop(srv, srv->resetting ? "no answer to COM_RESET_CONNECTION"
+                             : "server_session_idle_timeout");
+}
+
+static void
+arm(struct obp_srv *srv, int64_t us)
+{
+    ev_timer_stop(srv->w->loop, &srv->timer);
+    ev_set_cb(&srv->timer, timer_cb);
+    ev_timer_set(&srv->timer, (ev_tstamp)us / 1e6, 0.);
+    ev_timer_start(srv->w->loop, &srv->timer);
+}
+
+static int
+send_reset(struct obp_srv *srv)
+{
+    static const uint8_t reset[] = { 1, 0, 0, 0, OBP_COM_RESET_CONNECTION };
+    struct obp_wr        wr;
+
+    if (obp_conn_writer(&srv->c, &wr) != OBP_OK)
+        return OBP_ERROR;
+    obp_wr_bytes(&wr, reset, sizeof(reset));
+    if (obp_conn_commit(&srv->c, &wr) != OBP_OK
+        || obp_conn_flush(&srv->c) == OBP_ERROR)
+        return OBP_ERROR;
+    return OBP_OK;
+}
+
+static void
+push(struct obp_srv_pool *p, struct obp_srv *srv)
+{
+    srv->pprev = NULL;
+    srv->pnext = p->head;
+    if (p->head != NULL)
+        p->head->pprev = srv;
+    else
+        p->tail = srv;
+    p->head = srv;
+    p->n++;
+}
+
+int
+obp_pool_offer(struct obp_session *s)
+{
+    struct obp_worker *w = s->w;
+    struct obp_srv    *srv = s->srv;
+    unsigned           max = (unsigned)w->conf->server_session_pool_size;
+
+    if (srv == NULL || max == 0 || w->stopped || w->draining || !idle(s))
+        return OBP_ERROR;
+    while (w->spool.n >= max)
+        drop(w->spool.tail, "pool full");
+    s->cl.feed = NULL;
+    srv->c.feed = NULL;
+    s->srv = NULL;
+    obp_strlcpy(srv->pool_db, s->db, sizeof(srv->pool_db));
+    srv->pool_caps = s->caps & KEY_CAPS;
+    srv->pool_charset = s->charset;
+    srv->sid = s->id;
+    srv->owner = srv;
+    srv->resetting = 1;
+    obp_srv_adopt(srv, &pool_ops, srv);
+    push(&w->spool, srv);
+    if (send_reset(srv) != OBP_OK) {
+        drop(srv, "COM_RESET_CONNECTION not sent");
+        return OBP_OK;
+    }
+    arm(srv, w->conf->connect_server_timeout);
+    obp_conn_trim(&srv->c);
+    obp_conn_update(&srv->c);
+    return OBP_OK;
+}
+
+/* The answer to COM_RESET_CONNECTION; OBP_ERROR for anything else. */
+static int
+reset_answer(struct obp_srv *srv, const uint8_t *p, size_t len)
+{
+    struct obp_ok ok;
+
+    if (!srv->resetting || len == 0 || p[0] != OBP_PKT_OK
+        || obp_ok_parse(&ok, p, len, srv->caps) != OBP_OK
+        || (ok.status & OBP_SERVER_STATUS_IN_TRANS) != 0
+        || (ok.status & OBP_SERVER_STATUS_AUTOCOMMIT) == 0)
+        return OBP_ERROR;
+    srv->status = ok.status;
+    srv->resetting = 0;
+    obp_log(OBP_LOG_DEBUG, srv->sid, 0, "server session on %s parked "
+            "('%s', schema '%s')", srv->addr.text, srv->lg.user,
+            srv->pool_db);
+    arm(srv, srv->w->conf->server_session_idle_timeout);
+    return OBP_OK;
+}
+
+static void
+pool_read(struct obp_conn *c)
+{
+    struct obp_srv   *srv = c->owner;
+    struct obp_iobuf *b = c->in;
+    const uint8_t    *h = b->data + b->parse;
+    uint32_t          len;
+
+    if (b->recv - b->parse < OBP_PKT_HDR_LEN)
+        return;
+    len = obp_pkt_payload_len(h);
+    if (!srv->resetting || len > OBP_IOBUF_SIZE - OBP_PKT_HDR_LEN) {
+        drop(srv, "unexpected bytes from the server");
+        return;
+    }
+    if (b->recv - b->parse < OBP_PKT_HDR_LEN + len)
+        return;
+    if (b->recv - b->parse > OBP_PKT_HDR_LEN + len
+        || reset_answer(srv, h + OBP_PKT_HDR_LEN, len) != OBP_OK) {
+        drop(srv, "COM_RESET_CONNECTION failed");
+        return;
+    }
+    obp_conn_skip(c, OBP_PKT_HDR_LEN + len);
+    obp_conn_trim(c);
+    obp_conn_update(c);
+}
+
+static void
+pool_error(struct obp_conn *c, int err)
+{
+    drop(c->owner, err == 0 ? "server closed the connection"
+                            : strerror(err));
+}
+
+static bool
+matches(const struct obp_srv *srv, const struct obp_session *s)
+{
+    return !srv->resetting && srv->pool_charset == s->charset
+           && srv->pool_caps == (s->caps & KEY_CAPS)
+           && strcmp(srv->lg.user, s->name.user) == 0
+           && strcmp(srv->pool_db, s->db) == 0;
+}
+
+int
+obp_pool_take(struct obp_session *s)
+{
+    struct obp_srv_pool *p = &s->w->spool;
+    struct obp_srv      *srv;
+
+    for (srv = p->head; srv != NULL; srv = srv->pnext) {
+        if (matches(srv, s))
+            break;
+    }
+    if (srv == NULL)
+        return OBP_ERROR;
+    unlink_srv(p, srv);
+    ev_timer_stop(s->w->loop, &srv->timer);
+    obp_log(OBP_LOG_DEBUG, s->id, 0, "server session on %s reused (parked "
+            "by session %llu)", srv->addr.text,
+            (unsigned long long)srv->sid);
+    srv->sid = s->id;
+    srv->owner = s;
+    s->srv = srv;
+    return OBP_OK;
+}
+
+void
+obp_pool_close_all(struct obp_worker *w, const char *why)
+{
+    while (w->spool.head != NULL)
+        drop(w->spool.head, why);
+}

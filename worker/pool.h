@@ -1,0 +1,38 @@
+/*
+ * The worker's pool of idle server sessions.  A client that ends while
+ * its server session is idle (no command, no partial packet, no open
+ * transaction, autocommit on) hands it over: COM_RESET_CONNECTION, and on
+ * its OK the session is parked under (server, user, schema, charset,
+ * format capabilities) until a client of the same kind logs in, it idles
+ * out, the pool is full, or the server closes it.  session.c offers,
+ * clogin.c and chuser.c take, loop.c empties the pool on stop.
+ */
+#ifndef OBP_WORKER_POOL_H
+#define OBP_WORKER_POOL_H
+
+#include <stdint.h>
+
+struct obp_srv;
+struct obp_session;
+struct obp_worker;
+
+struct obp_srv_pool {
+    struct obp_srv *head;       /* newest first */
+    struct obp_srv *tail;       /* the oldest: closed first when full */
+    unsigned        n;          /* parked and being reset */
+};
+
+/*
+ * The session ends: its server session is reset and parked when it is
+ * idle and pooling is on.  OBP_OK when the pool took it (s->srv is then
+ * NULL), OBP_ERROR when the caller closes it as before.
+ */
+int obp_pool_offer(struct obp_session *s);
+
+/* A parked session matching <s>'s login, now s->srv; OBP_ERROR: none. */
+int obp_pool_take(struct obp_session *s);
+
+/* Closes every pooled session with COM_QUIT (worker stop). */
+void obp_pool_close_all(struct obp_worker *w, const char *why);
+
+#endif
