@@ -61,6 +61,9 @@ obp_shm_layout(struct obp_shm_hdr *hdr, uint32_t nworkers,
     end = place(&hdr->servers, end, OBP_SHM_MAX_SERVERS,
                 sizeof(struct obp_shm_server));
     end = place(&hdr->routes, end, round_up(route_bytes, SHM_ROUTE_UNIT), 1);
+    end = place(&hdr->sessions, end,
+                (uint64_t)nworkers * OBP_SHM_SESS_PER_WORKER,
+                sizeof(struct obp_shm_sess));
     hdr->total_size = round_up(end, page_size());
     return OBP_OK;
 }
@@ -131,7 +134,10 @@ check_hdr(const struct obp_shm_hdr *h, uint64_t size)
         return "a bad worker count";
     if (!region_ok(&h->workers, sizeof(struct obp_shm_worker), size)
         || !region_ok(&h->servers, sizeof(struct obp_shm_server), size)
-        || !region_ok(&h->routes, 1, size))
+        || !region_ok(&h->routes, 1, size)
+        || !region_ok(&h->sessions, sizeof(struct obp_shm_sess), size)
+        || h->sessions.nitems
+           != (uint64_t)h->nworkers * OBP_SHM_SESS_PER_WORKER)
         return "a bad region";
     return NULL;
 }
@@ -205,6 +211,19 @@ obp_shm_server(const struct obp_shm *shm, unsigned idx)
         return NULL;
     return (struct obp_shm_server *)((char *)h + h->servers.off
                                      + idx * h->servers.item_size);
+}
+
+struct obp_shm_sess *
+obp_shm_sess(const struct obp_shm *shm, unsigned slot, unsigned idx)
+{
+    struct obp_shm_hdr *h = shm != NULL ? shm->hdr : NULL;
+    uint64_t            i = (uint64_t)slot * OBP_SHM_SESS_PER_WORKER + idx;
+
+    if (h == NULL || idx >= OBP_SHM_SESS_PER_WORKER
+        || i >= h->sessions.nitems)
+        return NULL;
+    return (struct obp_shm_sess *)((char *)h + h->sessions.off
+                                   + i * h->sessions.item_size);
 }
 
 void

@@ -2,14 +2,15 @@
  * The shared segment: one memfd mapped MAP_SHARED by the master and every
  * worker (and, across a hot upgrade, by the next generation).  Layout:
  *
- *   header | worker stats slots | server table | route cache
+ *   header | worker stats slots | server table | route cache | sessions
  *
  * Offsets, never pointers.  Every struct here has a fixed size checked by
  * _Static_assert and by t/unit/shm_layout (against a checked-in table):
  * change a struct and bump OBP_SHM_LAYOUT_VERSION.  Writers never take a
  * lock a SIGKILL could leave held: stats slots have one writer each and
  * use relaxed atomics; server entries use a seqlock written by one
- * process at a time.
+ * process at a time; session entries (OBP_SHM_SESS_PER_WORKER per worker
+ * slot, what KILL looks up) a seqlock written by their worker only.
  */
 #ifndef OBP_SHARED_SHM_H
 #define OBP_SHARED_SHM_H
@@ -22,10 +23,11 @@
 #include "stats.h"
 
 #define OBP_SHM_MAGIC           UINT64_C(0x314d48535850424f) /* "OBPXSHM1" */
-#define OBP_SHM_LAYOUT_VERSION  1
+#define OBP_SHM_LAYOUT_VERSION  2
 #define OBP_SHM_ALIGN           128     /* slots never share a cache line */
 #define OBP_SHM_MAX_WORKERS     128
 #define OBP_SHM_MAX_SERVERS     1024
+#define OBP_SHM_SESS_PER_WORKER 4096    /* KILL-able client sessions */
 
 struct obp_shm_region {
     uint64_t off;           /* from the start of the segment */
@@ -45,6 +47,7 @@ struct obp_shm_hdr {
     struct obp_shm_region workers;        /* struct obp_shm_worker[] */
     struct obp_shm_region servers;        /* struct obp_shm_server[] */
     struct obp_shm_region routes;         /* route cache bytes */
+    struct obp_shm_region sessions;       /* struct obp_shm_sess[] */
 };
 
 enum obp_worker_state {
@@ -62,6 +65,23 @@ struct obp_shm_worker {
     _Atomic uint64_t stat[OBP_STAT_COUNT];
     uint8_t          pad[OBP_SHM_ALIGN - (24 + 8 * OBP_STAT_COUNT)
                          % OBP_SHM_ALIGN];
+};
+
+/*
+ * One client session of a worker, for KILL from any worker: written by
+ * the owning worker only, under the seqlock; <kill> is set by others
+ * (to the id of the session to close) and read by the owner.
+ */
+struct obp_shm_sess {
+    _Atomic uint32_t seq;               /* seqlock: odd while written */
+    _Atomic uint32_t kill;              /* client session id to close */
+    uint32_t         id;                /* client session id, 0: free */
+    int32_t          pid;               /* the owning worker */
+    uint32_t         srv_thread;        /* server's connection id, or 0 */
+    uint32_t         reserved;
+    char             srv_addr[OBP_ADDR_STRLEN]; /* "" without a server */
+    char             user[128];         /* the login user name */
+    uint8_t          pad[40];
 };
 
 enum obp_server_state {
@@ -93,6 +113,8 @@ _Static_assert(sizeof(struct obp_shm_worker) % OBP_SHM_ALIGN == 0,
                "worker slots must fill whole cache lines");
 _Static_assert(sizeof(struct obp_shm_server) == 256,
                "bump OBP_SHM_LAYOUT_VERSION when the server entry changes");
+_Static_assert(sizeof(struct obp_shm_sess) == 256,
+               "bump OBP_SHM_LAYOUT_VERSION when the session entry changes");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2,
                "shared counters need lock-free 64-bit atomics");
 
@@ -127,6 +149,10 @@ struct obp_shm_worker *obp_shm_worker(const struct obp_shm *shm,
                                       unsigned slot);
 struct obp_shm_server *obp_shm_server(const struct obp_shm *shm,
                                       unsigned idx);
+
+/* Entry <idx> of worker slot <slot>'s sessions, or NULL. */
+struct obp_shm_sess *obp_shm_sess(const struct obp_shm *shm, unsigned slot,
+                                  unsigned idx);
 
 /* Sums every worker slot's counters into <out>. */
 void obp_shm_stats_sum(const struct obp_shm *shm,

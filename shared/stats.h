@@ -23,7 +23,20 @@ enum obp_stat_kind {
     X(server_connect_fail, COUNTER, "server connection attempts failed")    \
     X(server_active, GAUGE, "server connections open now")                  \
     X(bytes_from_client, COUNTER, "bytes read from clients")                \
-    X(bytes_from_server, COUNTER, "bytes read from servers")
+    X(bytes_from_server, COUNTER, "bytes read from servers")                \
+    X(login_ok, COUNTER, "client logins and changes of user accepted")     \
+    X(login_denied, COUNTER, "logins refused with 1045 access denied")     \
+    X(auth_cache_hit, COUNTER, "account rows found fresh in the cache")    \
+    X(auth_cache_miss, COUNTER, "account rows fetched from a server")      \
+    X(auth_lookup_fail, COUNTER, "account fetches that failed")            \
+    X(server_lost, COUNTER, "server sessions lost under a client")         \
+    X(pool_parked, COUNTER, "server sessions reset and parked")            \
+    X(pool_reused, COUNTER, "parked server sessions taken by a client")    \
+    X(pool_dropped, COUNTER, "pooled server sessions closed")              \
+    X(pool_idle, GAUGE, "server sessions parked now")                      \
+    X(change_user, COUNTER, "COM_CHANGE_USER commands")                    \
+    X(kill_ok, COUNTER, "KILL commands carried out")                       \
+    X(kill_refused, COUNTER, "KILLs refused: another user's session")
 
 enum obp_stat_id {
 #define OBP_STAT_ENUM(name, kind, help) OBP_STAT_##name,

@@ -3,7 +3,7 @@
 # Tests for the commands a client sends after login: COM_QUERY with
 # several statements and results, COM_INIT_DB, COM_PING, COM_STATISTICS,
 # COM_FIELD_LIST, COM_RESET_CONNECTION, COM_SET_OPTION, KILL QUERY and
-# COM_PROCESS_KILL (of the server's thread ids), an unknown command, and
+# COM_PROCESS_KILL (of the proxy's connection ids), an unknown command, and
 # COM_QUIT.  Where the point is fidelity, the answer is compared with the
 # server's own.
 
@@ -100,17 +100,19 @@ for my $opt (1, 0) {
 is(join(' ', @steps), 'eof err 1064 eof 1,2',
 	'COM_SET_OPTION: multi-statements off then on');
 
-# KILL QUERY of the server's thread id ends a running SLEEP early.
+# KILL QUERY with the connection id the proxy gave the client ends its
+# running SLEEP early (the server thread is watched by its own id).
 
 my $victim = $t->dbh();
 my $id = $victim && $victim->selectrow_array('SELECT CONNECTION_ID()');
+my $pid = $victim && $victim->{mariadb_thread_id};
 my $bg = $victim && $victim->prepare('SELECT SLEEP(20)',
 	{ mariadb_async => 1 });
 my $t0 = time();
 $bg->execute() if $bg;
 $t->waitfor(sub { threads($id, "AND info LIKE 'SELECT SLEEP%'") == 1 }, 10)
 	or diag('no SLEEP on the server');
-($out, $rc) = $t->mariadb('KILL QUERY ' . ($id // 0));
+($out, $rc) = $t->mariadb('KILL QUERY ' . ($pid // 0));
 $t->waitfor(sub { $bg && $bg->mariadb_async_ready() }, 15);
 my $res = $bg && $bg->mariadb_async_result();
 is(sprintf('%s %s', defined $res ? 'result' : $victim->err,
@@ -119,11 +121,13 @@ is(sprintf('%s %s', defined $res ? 'result' : $victim->err,
 is($victim && $victim->selectrow_array('SELECT 6'), 6,
 	'KILL QUERY: the connection still serves');
 
-# COM_PROCESS_KILL of another connection's server thread.
+# COM_PROCESS_KILL with another connection's proxy id: its server
+# thread goes.
 
 my $other = $t->raw_login();
 my $oid = value($other, 'SELECT CONNECTION_ID()');
-ok($r && ($r->command(0x0c, pack('V', $oid // 0)) // {})->{ok},
+my $opid = $other && $other->{handshake}{id};
+ok($r && ($r->command(0x0c, pack('V', $opid // 0)) // {})->{ok},
 	'COM_PROCESS_KILL: OK');
 ok($t->waitfor(sub { threads($oid) == 0 }, 5),
 	'COM_PROCESS_KILL: that server thread is gone');

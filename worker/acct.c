@@ -100,8 +100,10 @@ obp_acct_get(struct obp_worker *w, const char *user, bool refetch,
     if (a != NULL && a->fetched && !refetch
         && obp_now_us() < a->expires_us) {
         wt->acct = a;
+        obp_stat_add(w->stats, OBP_STAT_auth_cache_hit, 1);
         return OBP_OK;
     }
+    obp_stat_add(w->stats, OBP_STAT_auth_cache_miss, 1);
     if (a == NULL && (a = create(&w->acct, user)) == NULL) {
         obp_log(OBP_LOG_ERROR, 0, ENOMEM, "account cache: no entry for "
                 "user '%s'", user);
@@ -153,6 +155,7 @@ obp_acct_fetched(struct obp_worker *w, struct obp_acct *a,
         a->expires_us = obp_now_us() + w->conf->auth_cache_expire_time;
     } else {
         free(rows);
+        obp_stat_add(w->stats, OBP_STAT_auth_lookup_fail, 1);
     }
     /* a callback may start another fetch or make room: keep <a> */
     a->pins++;

@@ -77,6 +77,7 @@ obp_chuser_start(struct obp_session *s, struct obp_iobuf *b)
     s->seq = h[3];
     /* consumed first: the bytes stay readable until the next read */
     obp_conn_skip(&s->cl, OBP_PKT_HDR_LEN + len);
+    obp_stat_add(s->w->stats, OBP_STAT_change_user, 1);
     obp_log(OBP_LOG_DEBUG, s->id, 0, "client %s changes user (was '%s')",
             s->caddr.text, s->name.user);
     forget_user(s);

@@ -51,6 +51,7 @@ deny(struct obp_session *s)
              "password: %s)", s->name.user, s->cip,
              s->token_len > 0 ? "YES" : "NO");
     obp_log(OBP_LOG_INFO, s->id, 0, "%s", msg);
+    obp_stat_add(s->w->stats, OBP_STAT_login_denied, 1);
     obp_session_fail(s, (uint8_t)(s->seq + 1), ER_ACCESS_DENIED, "28000",
                      msg);
 }
@@ -100,6 +101,7 @@ logged_in(struct obp_session *s, const struct obp_ok *ok)
         obp_session_close(s, "login OK does not fit");
         return;
     }
+    obp_stat_add(s->w->stats, OBP_STAT_login_ok, 1);
     obp_log(OBP_LOG_DEBUG, s->id, 0, "'%s'@'%s' logged in (tenant '%s', "
             "cluster '%s') through server %s", s->name.user, s->cip,
             s->name.tenant, s->name.cluster, srv->addr.text);
@@ -342,6 +344,8 @@ obp_clogin_server_done(struct obp_session *s, int rc)
         else
             obp_log(OBP_LOG_WARN, s->id, 0, "login of '%s'@'%s': %s",
                     s->name.user, s->cip, srv->err_msg);
+        if (srv->from_server && srv->err_code == ER_ACCESS_DENIED)
+            obp_stat_add(s->w->stats, OBP_STAT_login_denied, 1);
         obp_session_fail(s, (uint8_t)(s->seq + 1), srv->err_code,
                          srv->err_state, srv->err_msg);
         return;

@@ -213,8 +213,11 @@ obp_connect_retry(struct obp_srv *srv, const char *reason)
 void
 obp_connect_first(struct obp_srv *srv)
 {
-    srv->servers = srv->w->servers;
-    srv->servers->refs++;
+    /* a caller may have named its own servers (kill.c) */
+    if (srv->servers == NULL) {
+        srv->servers = srv->w->servers;
+        srv->servers->refs++;
+    }
     srv->next = 0;
     srv->tried_len = 0;
     srv->tried[0] = '\0';

@@ -337,6 +337,8 @@ worker_init(struct obp_worker *w, struct obp_worker_args *args)
                 "for proxy_id %lld", w->slot, (long long)w->conf->proxy_id);
         return OBP_ERROR;
     }
+    w->nslots = (unsigned)nslots;
+    obp_reg_start(w);
     obp_accept_init(&w->acc, w, args->listen_fd, args->nlisten);
     set_state(w, OBP_WORKER_RUNNING);
     return OBP_OK;
@@ -352,6 +354,7 @@ worker_cleanup(struct obp_worker *w)
     obp_acct_cache_free(w);
     obp_iobuf_pool_free(&w->pool);
     ev_timer_stop(w->loop, &w->drain);
+    obp_reg_stop(w);
     ev_io_stop(w->loop, &w->chan);
     for (int i = 0; i < OBP_WORKER_NSIGNALS; i++)
         ev_signal_stop(w->loop, &w->sigs[i]);

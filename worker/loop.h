@@ -32,6 +32,8 @@ struct obp_worker {
     unsigned               chan_errors; /* bad receives in a row */
     ev_signal              sigs[OBP_WORKER_NSIGNALS];
     ev_timer               drain;       /* bounds a graceful stop */
+    ev_timer               reg_timer;   /* looks at the kill words */
+    unsigned               nslots;      /* slots the session ids name */
     struct obp_session    *sessions;    /* open sessions, newest first */
     unsigned               nsessions;
     struct obp_sessid_gen  sessid;      /* client session ids */

@@ -37,6 +37,8 @@ mq_server_err(struct obp_mquery *q, const uint8_t *p, size_t len)
     if (obp_err_parse(&e, p, len) != OBP_OK)
         return mq_fail(q, "malformed error packet");
     q->server_err = 1;
+    q->err_code = e.code;
+    obp_strlcpy(q->err_state, e.sqlstate, sizeof(q->err_state));
     return mq_fail(q, "%u (%s): %.*s", e.code, e.sqlstate, (int)e.msg_len,
                    e.msg);
 }

@@ -33,6 +33,8 @@ struct obp_mquery {
     uint64_t            ncols;
     uint64_t            left;       /* column definitions to skip */
     unsigned            server_err:1;   /* the server answered ERR */
+    uint16_t            err_code;       /* its code and SQLSTATE */
+    char                err_state[6];
     char                err[400];
 };
 

@@ -46,6 +46,9 @@ drop(struct obp_srv *srv, const char *why)
 {
     obp_log(OBP_LOG_DEBUG, srv->sid, 0, "pooled server session on %s "
             "dropped (%s)", srv->addr.text, why);
+    obp_stat_add(srv->w->stats, OBP_STAT_pool_dropped, 1);
+    if (!srv->resetting)
+        obp_stat_add(srv->w->stats, OBP_STAT_pool_idle, -1);
     unlink_srv(&srv->w->spool, srv);
     obp_srv_free(srv);
 }
@@ -157,6 +160,8 @@ reset_answer(struct obp_srv *srv, const uint8_t *p, size_t len)
         return OBP_ERROR;
     srv->status = ok.status;
     srv->resetting = 0;
+    obp_stat_add(srv->w->stats, OBP_STAT_pool_parked, 1);
+    obp_stat_add(srv->w->stats, OBP_STAT_pool_idle, 1);
     obp_log(OBP_LOG_DEBUG, srv->sid, 0, "server session on %s parked "
             "('%s', schema '%s')", srv->addr.text, srv->lg.user,
             srv->pool_db);
@@ -220,6 +225,8 @@ obp_pool_take(struct obp_session *s)
     if (srv == NULL)
         return OBP_ERROR;
     unlink_srv(p, srv);
+    obp_stat_add(s->w->stats, OBP_STAT_pool_reused, 1);
+    obp_stat_add(s->w->stats, OBP_STAT_pool_idle, -1);
     ev_timer_stop(s->w->loop, &srv->timer);
     obp_log(OBP_LOG_DEBUG, s->id, 0, "server session on %s reused (parked "
             "by session %llu)", srv->addr.text,

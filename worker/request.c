@@ -159,6 +159,11 @@ new_command(struct obp_session *s, struct obp_iobuf *b)
     q->cmd = h[OBP_PKT_HDR_LEN];
     if (q->cmd == OBP_COM_CHANGE_USER)
         return obp_chuser_start(s, b);
+    if (q->cmd == OBP_COM_QUERY || q->cmd == OBP_COM_PROCESS_KILL) {
+        rc = obp_kill_try(s, b);
+        if (rc != OBP_KILL_PASS)
+            return rc;
+    }
     if (q->cmd == OBP_COM_QUIT) {
         /* never relayed: the server session may outlive the client */
         (void)obp_pool_offer(s);
@@ -185,7 +190,7 @@ obp_req_run(struct obp_session *s)
     int               rc = OBP_OK;
 
     /* each turn consumes a header or some bytes: bounded by the buffer */
-    while (rc == OBP_OK) {
+    while (rc == OBP_OK && s->kill == NULL) {
         b = s->cl.in;
         if (b == NULL || b->parse == b->recv)
             return OBP_OK;

@@ -31,9 +31,13 @@ static const struct obp_conn_ops server_ops = {
 void
 obp_session_drop_server(struct obp_session *s)
 {
+    bool had = s->srv != NULL;
+
     s->cl.feed = NULL;
     obp_srv_free(s->srv);
     s->srv = NULL;
+    if (had && s->reg != 0)
+        obp_reg_update(s);      /* no server connection id any more */
 }
 
 void
@@ -45,6 +49,8 @@ obp_session_close(struct obp_session *s, const char *why)
     if (s->cl.fd != -1 && obp_conn_pending(&s->cl) > 0)
         (void)obp_conn_flush(&s->cl);
     obp_acct_cancel(&s->wait);
+    obp_kill_cancel(s);
+    obp_reg_clear(s);
     ev_timer_stop(w->loop, &s->timer);
     obp_log(OBP_LOG_DEBUG, s->id, 0, "session closed (%s): client %s, "
             "%llu bytes from client", why, s->caddr.text,
@@ -133,6 +139,7 @@ attach(struct obp_session *s)
     s->cl.feed = &s->srv->c;
     s->srv->c.feed = &s->cl;
     s->status = s->srv->status;
+    obp_reg_update(s);
 }
 
 void
@@ -243,6 +250,7 @@ server_lost(struct obp_session *s, const char *why)
              "query (server %s: %s)", s->srv->addr.text, why);
     obp_log(in_cmd ? OBP_LOG_WARN : OBP_LOG_INFO, s->id, 0, "%s%s", msg,
             in_cmd ? "" : " (idle)");
+    obp_stat_add(s->w->stats, OBP_STAT_server_lost, 1);
     /* inside a packet the client cannot be told anything any more */
     if ((in_cmd && (s->resp.remain > 0 || s->resp.cont))
         || keep_relayed(s) != OBP_OK) {

@@ -54,6 +54,8 @@ struct obp_session {
     size_t                 attrs_len;
     struct obp_req         req;         /* client -> server framer */
     struct obp_resp        resp;        /* server -> client framer */
+    struct obp_kill       *kill;        /* a KILL of ours under way */
+    int                    reg;         /* shared entry index + 1, or 0 */
     unsigned               has_pw:1;    /* stage1 is set */
     unsigned               refetched:1; /* account rows fetched again */
 };

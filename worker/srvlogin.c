@@ -162,6 +162,7 @@ on_greeting(struct obp_srv *srv, const uint8_t *p, size_t len)
                      "malformed handshake from server %s", srv->addr.text);
         return OBP_DONE;
     }
+    srv->thread_id = hs.conn_id;
     if (send_response(srv, &hs) != OBP_OK) {
         obp_srv_fail(srv, OBP_ER_CONNECT_TO_SERVER, "HY000", "obproxy: "
                      "login to server %s does not fit a packet",

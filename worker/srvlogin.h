@@ -78,6 +78,7 @@ struct obp_srv {
     struct obp_srv_login lg;            /* stage1 zeroed once logged in */
     uint32_t             caps;          /* agreed with the server */
     uint16_t             status;        /* from the server's last OK */
+    uint32_t             thread_id;     /* the server's connection id */
     uint8_t              seq;           /* last sequence number seen */
     struct obp_ok        ok;            /* the login OK, during done() */
     obp_srv_done_cb      done;

@@ -27,6 +27,8 @@ struct obp_session;
 #include "session.h"
 #include "pool.h"
 #include "chuser.h"
+#include "registry.h"
+#include "kill.h"
 #include "clogin.h"
 #include "loop.h"
 

@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 1.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 1
+/* Layout version 2.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 2
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -39,14 +39,15 @@ static const struct row expected[] = {
     { "obp_shm_hdr.workers", 40, 32 },
     { "obp_shm_hdr.servers", 72, 32 },
     { "obp_shm_hdr.routes", 104, 32 },
-    { "sizeof obp_shm_hdr", 0, 136 },
+    { "obp_shm_hdr.sessions", 136, 32 },
+    { "sizeof obp_shm_hdr", 0, 168 },
     { "obp_shm_worker.pid", 0, 4 },
     { "obp_shm_worker.state", 4, 4 },
     { "obp_shm_worker.started_us", 8, 8 },
     { "obp_shm_worker.restarts", 16, 8 },
-    { "obp_shm_worker.stat", 24, 64 },
-    { "obp_shm_worker.pad", 88, 40 },
-    { "sizeof obp_shm_worker", 0, 128 },
+    { "obp_shm_worker.stat", 24, 168 },
+    { "obp_shm_worker.pad", 192, 64 },
+    { "sizeof obp_shm_worker", 0, 256 },
     { "obp_shm_server.seq", 0, 4 },
     { "obp_shm_server.state", 4, 4 },
     { "obp_shm_server.addr", 8, 64 },
@@ -60,6 +61,16 @@ static const struct row expected[] = {
     { "obp_shm_server.retry_at_us", 192, 8 },
     { "obp_shm_server.pad", 200, 56 },
     { "sizeof obp_shm_server", 0, 256 },
+    { "obp_shm_sess.seq", 0, 4 },
+    { "obp_shm_sess.kill", 4, 4 },
+    { "obp_shm_sess.id", 8, 4 },
+    { "obp_shm_sess.pid", 12, 4 },
+    { "obp_shm_sess.srv_thread", 16, 4 },
+    { "obp_shm_sess.reserved", 20, 4 },
+    { "obp_shm_sess.srv_addr", 24, 64 },
+    { "obp_shm_sess.user", 88, 128 },
+    { "obp_shm_sess.pad", 216, 40 },
+    { "sizeof obp_shm_sess", 0, 256 },
 };
 
 #define FIELD(s, f) \
@@ -82,6 +93,7 @@ static const struct row compiled[] = {
     FIELD(obp_shm_hdr, workers),
     FIELD(obp_shm_hdr, servers),
     FIELD(obp_shm_hdr, routes),
+    FIELD(obp_shm_hdr, sessions),
     SIZE(obp_shm_hdr),
     FIELD(obp_shm_worker, pid),
     FIELD(obp_shm_worker, state),
@@ -103,6 +115,16 @@ static const struct row compiled[] = {
     FIELD(obp_shm_server, retry_at_us),
     FIELD(obp_shm_server, pad),
     SIZE(obp_shm_server),
+    FIELD(obp_shm_sess, seq),
+    FIELD(obp_shm_sess, kill),
+    FIELD(obp_shm_sess, id),
+    FIELD(obp_shm_sess, pid),
+    FIELD(obp_shm_sess, srv_thread),
+    FIELD(obp_shm_sess, reserved),
+    FIELD(obp_shm_sess, srv_addr),
+    FIELD(obp_shm_sess, user),
+    FIELD(obp_shm_sess, pad),
+    SIZE(obp_shm_sess),
 };
 
 static void
@@ -155,17 +177,20 @@ test_layout_one(uint32_t nworkers, uint64_t route_bytes)
              nworkers, (unsigned long long)route_bytes);
     if (!tap_ok(obp_shm_layout(&h, nworkers, route_bytes) == OBP_OK, name))
         return;
-    ok = h.magic == OBP_SHM_MAGIC && h.layout_version == 1
+    ok = h.magic == OBP_SHM_MAGIC && h.layout_version == 2
          && h.hdr_size == sizeof(h) && h.nworkers == nworkers
          && region_fits(&h.workers, sizeof(struct obp_shm_worker), nworkers)
          && region_fits(&h.servers, sizeof(struct obp_shm_server),
                         OBP_SHM_MAX_SERVERS)
-         && region_fits(&h.routes, 1, routes);
+         && region_fits(&h.routes, 1, routes)
+         && region_fits(&h.sessions, sizeof(struct obp_shm_sess),
+                        (uint64_t)nworkers * OBP_SHM_SESS_PER_WORKER);
     tap_ok(ok, "  header fields, aligned regions, item sizes");
     ok = h.workers.off >= sizeof(h)
          && h.workers.off + h.workers.size <= h.servers.off
          && h.servers.off + h.servers.size <= h.routes.off
-         && h.routes.off + h.routes.size <= h.total_size
+         && h.routes.off + h.routes.size <= h.sessions.off
+         && h.sessions.off + h.sessions.size <= h.total_size
          && h.total_size % (uint64_t)page == 0;
     tap_ok(ok, "  regions in order, no overlap, inside a page-rounded total");
 }
