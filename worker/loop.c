@@ -33,12 +33,33 @@ set_state(struct obp_worker *w, enum obp_worker_state state)
                           memory_order_release);
 }
 
+/* Server connections that said COM_QUIT get a moment to end cleanly. */
 static void
 finish(struct obp_worker *w)
 {
     w->stopped = 1;
     ev_timer_stop(w->loop, &w->drain);
+    if (w->quitting != NULL) {
+        ev_timer_set(&w->quit_wait, OBP_SRV_QUIT_WAIT, 0.);
+        ev_timer_start(w->loop, &w->quit_wait);
+        return;
+    }
     ev_break(w->loop, EVBREAK_ALL);
+}
+
+void
+obp_worker_srv_gone(struct obp_worker *w)
+{
+    if (w->quitting != NULL || !ev_is_active(&w->quit_wait))
+        return;
+    ev_timer_stop(w->loop, &w->quit_wait);
+    ev_break(w->loop, EVBREAK_ALL);
+}
+
+static void
+quit_wait_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    ev_break(loop, EVBREAK_ALL);
 }
 
 void
@@ -304,6 +325,7 @@ worker_init(struct obp_worker *w, struct obp_worker_args *args)
     w->chan_fd = args->chan_fd;
     ev_timer_init(&w->drain, drain_timeout_cb, 0., 0.);
     w->drain.data = w;
+    ev_timer_init(&w->quit_wait, quit_wait_cb, 0., 0.);
     w->stats = obp_shm_worker(args->shm, (unsigned)args->slot);
     w->servers = obp_servers_parse(w->conf->rootservice_list);
     w->chan_buf = malloc(OBP_CHAN_MAX_PAYLOAD + 1);
@@ -348,9 +370,12 @@ static void
 worker_cleanup(struct obp_worker *w)
 {
     w->stopped = 1;
+    w->exiting = 1;
     obp_accept_close(&w->acc);
     obp_session_close_all(w, "worker exit");
     obp_pool_close_all(w, "worker exit");
+    obp_srv_quit_all(w);
+    ev_timer_stop(w->loop, &w->quit_wait);
     obp_acct_cache_free(w);
     obp_iobuf_pool_free(&w->pool);
     ev_timer_stop(w->loop, &w->drain);

@@ -40,11 +40,17 @@ struct obp_worker {
     struct obp_iobuf_pool  pool;        /* packet buffers */
     struct obp_acct_cache  acct;        /* account rows by user */
     struct obp_srv_pool    spool;       /* parked server sessions */
+    struct obp_srv        *quitting;    /* closing after COM_QUIT */
+    ev_timer               quit_wait;   /* bounds them once stopped */
     unsigned               draining:1;  /* graceful stop under way */
     unsigned               stopped:1;   /* the loop was told to break */
+    unsigned               exiting:1;   /* the loop is over */
 };
 
-/* Closes every session and listener and breaks the loop. */
+/*
+ * Closes every session and listener and breaks the loop, once the server
+ * connections told COM_QUIT have ended (OBP_SRV_QUIT_WAIT at most).
+ */
 void obp_worker_fast_stop(struct obp_worker *w, const char *why);
 
 /*
@@ -55,5 +61,8 @@ void obp_worker_graceful_stop(struct obp_worker *w, const char *why);
 
 /* session.c calls this after unlinking a session. */
 void obp_worker_session_gone(struct obp_worker *w);
+
+/* srvquit.c calls this when a server connection ended after COM_QUIT. */
+void obp_worker_srv_gone(struct obp_worker *w);
 
 #endif

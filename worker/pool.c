@@ -122,7 +122,12 @@ obp_pool_offer(struct obp_session *s)
     struct obp_srv    *srv = s->srv;
     unsigned           max = (unsigned)w->conf->server_session_pool_size;
 
-    if (srv == NULL || max == 0 || w->stopped || w->draining || !idle(s))
+    if (srv == NULL || max == 0 || w->stopped || w->draining)
+        return OBP_ERROR;
+    /* a command without a response (COM_STMT_CLOSE) may still be queued */
+    if (srv->state == OBP_SRV_READY && obp_conn_pending(&srv->c) > 0)
+        (void)obp_conn_flush(&srv->c);
+    if (!idle(s))
         return OBP_ERROR;
     while (w->spool.n >= max)
         drop(w->spool.tail, "pool full");

@@ -34,7 +34,11 @@ obp_session_drop_server(struct obp_session *s)
     bool had = s->srv != NULL;
 
     s->cl.feed = NULL;
-    obp_srv_free(s->srv);
+    /* COM_QUIT cannot follow half a relayed packet */
+    if (had && !obp_req_packets_over(s))
+        obp_srv_abort(s->srv);
+    else
+        obp_srv_free(s->srv);
     s->srv = NULL;
     if (had && s->reg != 0)
         obp_reg_update(s);      /* no server connection id any more */

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 static void login_read(struct obp_conn *c);
@@ -360,31 +359,11 @@ obp_srv_adopt(struct obp_srv *srv, const struct obp_conn_ops *ops,
     srv->c.owner = owner;
 }
 
-/*
- * A logged-in server connection says goodbye with COM_QUIT, so the server
- * does not count and log it as an aborted connection.  Only when nothing
- * else is queued on it: a half-written packet would make COM_QUIT garbage.
- */
-static void
-send_quit(struct obp_srv *srv)
-{
-    static const uint8_t quit[] = { 1, 0, 0, 0, OBP_COM_QUIT };
-
-    if (srv->state != OBP_SRV_READY || srv->c.w == NULL || srv->c.fd == -1
-        || obp_conn_pending(&srv->c) > 0)
-        return;
-    if (send(srv->c.fd, quit, sizeof(quit), MSG_DONTWAIT | MSG_NOSIGNAL)
-        == -1)
-        obp_log(OBP_LOG_DEBUG, srv->sid, errno, "COM_QUIT to server %s",
-                srv->addr.text);
-}
-
 void
-obp_srv_free(struct obp_srv *srv)
+obp_srv_abort(struct obp_srv *srv)
 {
     if (srv == NULL)
         return;
-    send_quit(srv);
     ev_timer_stop(srv->w->loop, &srv->timer);
     ev_io_stop(srv->w->loop, &srv->cw);
     if (srv->fd != -1 && close(srv->fd) == -1)

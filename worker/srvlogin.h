@@ -89,7 +89,7 @@ struct obp_srv {
     unsigned             from_server:1; /* err_* is the server's ERR */
     unsigned             counted:1;     /* in server_active */
     unsigned             resetting:1;   /* pool.c: COM_RESET_CONNECTION */
-    struct obp_srv      *pprev;         /* the worker's pool (pool.c) */
+    struct obp_srv      *pprev;         /* pool.c's or srvquit.c's list */
     struct obp_srv      *pnext;
     char                 pool_db[OBP_NAME_MAX]; /* key: current schema */
     uint32_t             pool_caps;     /* key: the client's format caps */
@@ -104,8 +104,24 @@ struct obp_srv *obp_srv_open(struct obp_worker *w, uint64_t sid,
                              const struct obp_srv_login *lg,
                              obp_srv_done_cb done, void *owner);
 
-/* Closes and frees <srv> (NULL is fine); never calls done. */
+/* Seconds a server gets to close its end after the proxy's COM_QUIT. */
+#define OBP_SRV_QUIT_WAIT 1.0
+
+/*
+ * Closes and frees <srv> (NULL is fine); never calls done.  A logged-in
+ * connection ends with COM_QUIT, so the server does not count it as an
+ * aborted client: COM_QUIT is queued after what is pending (bytes
+ * relayed from srv->c.feed must end on a packet boundary) and the
+ * connection lingers on the worker's list, its input discarded, until
+ * the server closes it or OBP_SRV_QUIT_WAIT passes (srvquit.c).
+ */
 void obp_srv_free(struct obp_srv *srv);
+
+/* Closes and frees <srv> at once, without COM_QUIT (half a packet sent). */
+void obp_srv_abort(struct obp_srv *srv);
+
+/* Frees every lingering connection at once (worker exit). */
+void obp_srv_quit_all(struct obp_worker *w);
 
 /* Hands the logged-in conn to a new owner. */
 void obp_srv_adopt(struct obp_srv *srv, const struct obp_conn_ops *ops,
