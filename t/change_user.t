@@ -20,10 +20,7 @@ use Test::OBProxy::Raw;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
 	DBD::MariaDB/)->plan(11)->run_mariadb(1);
-$t->write_file_expand('obproxy.yaml', <<'EOF')->run();
-listen_port: %%PORT_2883%%
-local_bound_ip: 127.0.0.1
-rootservice_list: "%%SERVERS%%"
+$t->write_conf(<<'EOF')->run();
 automatic_match_work_thread: false
 work_thread_num: 1
 EOF

@@ -167,6 +167,17 @@ sub write_file_expand {
 	return $self->write_file($name, $self->expand($content));
 }
 
+# obproxy.yaml for the usual test: the proxy on %%PORT_2883%% of 127.0.0.1
+# in front of every server started, then <more> (YAML lines, may be '').
+sub write_conf {
+	my ($self, $more) = @_;
+	return $self->write_file_expand('obproxy.yaml', <<'EOF' . ($more // ''));
+listen_port: %%PORT_2883%%
+local_bound_ip: 127.0.0.1
+rootservice_list: "%%SERVERS%%"
+EOF
+}
+
 sub expand {
 	my ($self, $text) = @_;
 	$text =~ s/%%TESTDIR%%/$self->{_testdir}/g;
