@@ -37,13 +37,7 @@ free_port() {
 cleanup() {
     trap - EXIT INT TERM
     set +e
-    if [ -n "$proxy_pid" ]; then
-        workers=$(children "$proxy_pid")
-        stop_pid "$proxy_pid" 10
-        for w in $workers; do
-            alive "$w" && kill -KILL "$w" 2>/dev/null
-        done
-    fi
+    [ -z "$proxy_pid" ] || stop_obproxy "$proxy_pid"
     for p in $db_pids; do
         stop_pid "$p" 30
     done

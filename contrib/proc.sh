@@ -29,6 +29,16 @@ children() {
         { pid = $1; sub(/^.*\) /, ""); if ($2 == p) print pid }'
 }
 
+# Stops obproxy's master <pid>, then KILLs any worker that outlived it.
+stop_obproxy() {
+    workers=$(children "$1")
+    stop_pid "$1" 10
+    for w in $workers; do
+        alive "$w" && kill -KILL "$w" 2>/dev/null
+    done
+    return 0
+}
+
 # True when something accepts connections on 127.0.0.1:<port>.
 listening() {
     perl -MIO::Socket::INET -e 'exit !IO::Socket::INET->new(

@@ -103,14 +103,7 @@ cleanup() {
     trap - EXIT INT TERM
     set +e
     [ -z "$job" ] || stop_pid "$job" 10
-    if [ -n "$obp_pid" ]; then
-        workers=$(children "$obp_pid")
-        stop_pid "$obp_pid" 10
-        # Workers outlive a killed master; end those still there.
-        for w in $workers; do
-            alive "$w" && kill -KILL "$w" 2>/dev/null
-        done
-    fi
+    [ -z "$obp_pid" ] || stop_obproxy "$obp_pid"
     [ -z "$hap_pid" ] || stop_pid "$hap_pid" 10
     [ -z "$db_pid" ] || stop_pid "$db_pid" 60
     if [ -n "$dir" ] && [ "$BENCH_KEEP" = 1 ]; then
