@@ -81,8 +81,10 @@ configure(struct obp_master *m, int argc, char **argv)
         m->conf = obp_conf_build(m->conf_path[0] != '\0' ? m->conf_path
                                                          : NULL,
                                  &m->cl.overrides, &errs);
-        if (m->conf != NULL)
+        if (m->conf != NULL) {
             (void)obp_listen_check(m->conf, &errs);
+            obp_transport_check(m->conf, m->root, &errs);
+        }
     }
     status = errs.count == 0 && m->conf != NULL ? -1 : 1;
     print_errs(&errs);

@@ -103,8 +103,10 @@ obp_reload(struct obp_master *m)
     const char      *path = m->conf_path[0] != '\0' ? m->conf_path : NULL;
     struct obp_conf *next = obp_conf_build(path, &m->cl.overrides, &errs);
 
-    if (next != NULL && errs.count == 0)
+    if (next != NULL && errs.count == 0) {
         (void)obp_listen_check(next, &errs);
+        obp_transport_check(next, NULL, &errs);    /* in the root now */
+    }
     if (next == NULL || errs.count > 0 || diff(m->conf, next) != OBP_OK) {
         log_errs(&errs);
         obp_log(OBP_LOG_ERROR, 0, 0, "reload failed, the running "

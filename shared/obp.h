@@ -51,6 +51,7 @@ struct obp_addr;
 #include "auth.h"
 #include "login.h"
 #include "sessid.h"
+#include "transport.h"
 #include "proc.h"
 
 #endif

@@ -90,6 +90,24 @@ extern const struct obp_enum obp_enum_log_level[];
     X(server_session_idle_timeout, TIME, "60s", 100000, 86400000000,         \
       OBP_P_RELOAD, NULL, "obproxy's own: how long a server session may "    \
       "stay parked in a worker's pool")                                      \
+    X(enable_client_ssl, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,            \
+      "offer TLS to clients (needs ssl_public_key and ssl_private_key)")    \
+    X(enable_server_ssl, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,            \
+      "speak TLS to the servers that offer it")                             \
+    X(ssl_public_key, STRING, "", 0, 4096, OBP_P_RELOAD, NULL,               \
+      "PEM certificate (chain) shown to clients, ODP's key_info publicKey") \
+    X(ssl_private_key, STRING, "", 0, 4096, OBP_P_RELOAD, NULL,              \
+      "PEM private key of ssl_public_key, ODP's key_info privateKey")       \
+    X(ssl_ca, STRING, "", 0, 4096, OBP_P_RELOAD, NULL,                       \
+      "PEM CA certificates; when set, servers' certificates are verified")  \
+    X(ssl_attributes, STRING, "", 0, 256, OBP_P_RELOAD, NULL,                \
+      "JSON: using_ssl ENABLE_FORCE|DISABLE_FORCE, min_tls_version")        \
+    X(enable_compression_protocol, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,  \
+      "use the compressed protocol with servers that offer it")             \
+    X(enable_client_compression, BOOL, "true", 0, 1, OBP_P_RELOAD, NULL,     \
+      "obproxy's own: offer the compressed protocol to clients")            \
+    X(compression_algorithm, STRING, "", 0, 16, OBP_P_RELOAD, NULL,          \
+      "\"\" (zlib level 6) or zlib:0 .. zlib:9 (0: framed, not packed)")   \
     X(routing_cache_mem_limited, SIZE, "128MB", 1048576, 68719476736,        \
       OBP_P_RESTART, NULL, "room for the route cache in the shared segment") \
     X(hot_upgrade_exit_timeout, TIME, "30s", 0, 86400000000, OBP_P_RELOAD,   \

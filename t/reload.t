@@ -78,15 +78,7 @@ is(second_client('refused 1040'), 'refused 1040',
 
 ###############################################################################
 
-# Sends SIGHUP and waits for the outcome line, "configuration reloaded"
-# unless <want> says otherwise; true when it came.
-sub reload {
-	my ($want) = @_;
-	$want //= qr/configuration reloaded/;
-	my $before = () = $t->log() =~ /$want/g;
-	kill 'HUP', $t->pid();
-	return $t->waitfor(sub { (() = $t->log() =~ /$want/g) > $before }, 10);
-}
+sub reload { $t->reload(@_) }
 
 # What happens to a second client while the first is open: "served" or
 # "refused <error>".  Workers apply a reload just after the master logs

@@ -15,7 +15,23 @@
 #define ER_HANDSHAKE_ERROR 1043
 #define ER_WRONG_DB_NAME   1102
 
+#define ER_SECURE_TRANSPORT_REQUIRED 3159
+
 static void verify(struct obp_session *s, bool refetch);
+
+/* CLIENT_SSL and CLIENT_COMPRESS as the configuration offers them. */
+static uint32_t
+offered(const struct obp_session *s)
+{
+    const struct obp_xport_ctx *x = &s->w->xctx;
+    uint32_t                    caps = 0;
+
+    if (x->tls_srv != NULL && x->attrs.use != OBP_TLS_USE_NEVER)
+        caps |= OBP_CLIENT_SSL;
+    if (s->w->conf->enable_client_compression)
+        caps |= OBP_CLIENT_COMPRESS;
+    return caps;
+}
 
 int
 obp_clogin_start(struct obp_session *s)
@@ -31,7 +47,7 @@ obp_clogin_start(struct obp_session *s)
     hs.conn_id = s->id;
     memcpy(hs.scramble, s->scramble, OBP_SCRAMBLE_LEN);
     hs.scramble_len = OBP_SCRAMBLE_LEN;
-    hs.caps = OBP_PROXY_CAPS;
+    hs.caps = OBP_PROXY_CAPS | offered(s);
     hs.charset = OBP_DEFAULT_CHARSET;
     hs.status = OBP_SERVER_STATUS_AUTOCOMMIT;
     obp_strlcpy(hs.plugin, OBP_NATIVE_PLUGIN, sizeof(hs.plugin));
@@ -101,10 +117,20 @@ logged_in(struct obp_session *s, const struct obp_ok *ok)
         obp_session_close(s, "login OK does not fit");
         return;
     }
+    /* the OK goes out as it is; packing starts behind it */
+    if (s->zip && (s->cl.x == NULL || !s->cl.x->zip)
+        && obp_xport_zip(&s->cl) != OBP_OK) {
+        obp_session_close(s, "out of memory");
+        return;
+    }
     obp_stat_add(s->w->stats, OBP_STAT_login_ok, 1);
     obp_log(OBP_LOG_DEBUG, s->id, 0, "'%s'@'%s' logged in (tenant '%s', "
-            "cluster '%s') through server %s", s->name.user, s->cip,
-            s->name.tenant, s->name.cluster, srv->addr.text);
+            "cluster '%s') through server %s%s%s%s", s->name.user, s->cip,
+            s->name.tenant, s->name.cluster, srv->addr.text,
+            s->cl.x != NULL && s->cl.x->ssl != NULL ? ", " : "",
+            s->cl.x != NULL && s->cl.x->ssl != NULL
+            ? obp_xport_tls_version(s->cl.x) : "",
+            s->zip ? ", compressed" : "");
     obp_session_ready(s);
 }
 
@@ -236,6 +262,23 @@ bad_handshake(struct obp_session *s, const char *why)
                      "Bad handshake");
 }
 
+/* The client's SSL request: TLS starts; the real response follows. */
+static void
+start_tls(struct obp_session *s)
+{
+    if (!(offered(s) & OBP_CLIENT_SSL) || s->cl.x != NULL) {
+        bad_handshake(s, s->cl.x != NULL ? "a second SSL request"
+                                         : "TLS requested, not offered");
+        return;
+    }
+    if (obp_xport_tls(&s->cl, s->w->xctx.tls_srv, true) != OBP_OK) {
+        obp_session_close(s, "out of memory");
+        return;
+    }
+    ev_timer_start(s->w->loop, &s->timer);  /* the client answers again */
+    obp_conn_update(&s->cl);
+}
+
 static void
 on_response(struct obp_session *s, const uint8_t *p, size_t len)
 {
@@ -246,9 +289,22 @@ on_response(struct obp_session *s, const uint8_t *p, size_t len)
         return;
     }
     if (r.ssl_request) {
-        bad_handshake(s, "TLS requested, not available yet");
+        start_tls(s);
         return;
     }
+    if ((offered(s) & OBP_CLIENT_SSL)
+        && s->w->xctx.attrs.use == OBP_TLS_USE_FORCE
+        && (s->cl.x == NULL || s->cl.x->ssl == NULL)) {
+        obp_log(OBP_LOG_INFO, s->id, 0, "client %s: a login without TLS "
+                "refused (ssl_attributes using_ssl ENABLE_FORCE)",
+                s->caddr.text);
+        obp_session_fail(s, (uint8_t)(s->seq + 1),
+                         ER_SECURE_TRANSPORT_REQUIRED, "HY000",
+                         "Connections using insecure transport are "
+                         "prohibited while --require_secure_transport=ON.");
+        return;
+    }
+    s->zip = (r.caps & offered(s) & OBP_CLIENT_COMPRESS) != 0;
     obp_clogin_answer(s, &r);
 }
 

@@ -25,19 +25,35 @@ relayed(const struct obp_conn *c)
     return b != NULL ? b->parse - b->done : 0;
 }
 
+/* Plain bytes the conn's buffers hold for the socket. */
+static size_t
+plain_pending(const struct obp_conn *c)
+{
+    return relayed(c) + (c->out != NULL ? c->out->recv - c->out->done : 0);
+}
+
 size_t
 obp_conn_pending(const struct obp_conn *c)
 {
-    return relayed(c) + (c->out != NULL ? c->out->recv - c->out->done : 0);
+    return plain_pending(c) + (c->x != NULL ? obp_xport_pending(c->x) : 0);
 }
 
 void
 obp_conn_update(struct obp_conn *c)
 {
-    struct ev_loop *loop = c->w->loop;
-    bool            rd = c->fd != -1 && !c->hold && has_room(c);
-    bool            wr = c->fd != -1 && obp_conn_pending(c) > 0;
+    struct ev_loop   *loop = c->w->loop;
+    struct obp_xport *x = c->x;
+    bool              want = c->fd != -1 && !c->hold && has_room(c);
+    bool              rd = want || (x != NULL && x->wr_wants_rd);
+    bool              wr = c->fd != -1 && obp_conn_pending(c) > 0;
 
+    if (x != NULL) {
+        /* TLS waiting for the peer's handshake: the socket says when */
+        wr = (wr && !x->wr_wants_rd) || x->rd_wants_wr;
+        rd = rd && c->fd != -1;
+        if (want && obp_xport_buffered(x))
+            ev_feed_event(loop, &c->rd, EV_READ);
+    }
     /* compare first: a watcher left as it is costs no epoll_ctl */
     if (rd && !ev_is_active(&c->rd))
         ev_io_start(loop, &c->rd);
@@ -93,9 +109,9 @@ obp_conn_flush(struct obp_conn *c)
         iov[n].iov_base = c->out->data + c->out->done;
         iov[n++].iov_len = c->out->recv - c->out->done;
     }
-    if (n == 0 || c->fd == -1)
+    if (c->fd == -1 || (n == 0 && obp_conn_pending(c) == 0))
         return OBP_OK;
-    w = writev(c->fd, iov, n);
+    w = c->x != NULL ? obp_xport_write(c, iov, n) : writev(c->fd, iov, n);
     if (w == -1 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
         return OBP_ERROR;
     if (w > 0)
@@ -160,6 +176,7 @@ obp_conn_close(struct obp_conn *c)
     if (c->fd != -1 && close(c->fd) == -1)
         obp_log(OBP_LOG_WARN, 0, errno, "close fd %d", c->fd);
     c->fd = -1;
+    obp_xport_free(c);
     obp_iobuf_put(&c->w->pool, c->in);
     obp_iobuf_put(&c->w->pool, c->out);
     c->in = NULL;
@@ -173,6 +190,19 @@ would_block(int err)
     return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
 }
 
+/* A TLS write waited for this socket to be readable: it goes first. */
+static int
+resume_write(struct obp_conn *c)
+{
+    if (c->x == NULL || !c->x->wr_wants_rd)
+        return OBP_OK;
+    c->x->wr_wants_rd = 0;
+    if (obp_conn_flush(c) != OBP_ERROR)
+        return OBP_OK;
+    c->ops->error(c, errno);
+    return OBP_ERROR;
+}
+
 /* One read, as large as the buffer allows, then the owner parses. */
 static void
 read_cb(struct ev_loop *loop, ev_io *io, int revents)
@@ -180,6 +210,8 @@ read_cb(struct ev_loop *loop, ev_io *io, int revents)
     struct obp_conn *c = io->data;
     ssize_t          n;
 
+    if (resume_write(c) != OBP_OK)
+        return;
     if (c->in == NULL && (c->in = obp_iobuf_get(&c->w->pool)) == NULL) {
         c->ops->error(c, ENOMEM);
         return;
@@ -190,10 +222,15 @@ read_cb(struct ev_loop *loop, ev_io *io, int revents)
     }
     if (c->in->recv == OBP_IOBUF_SIZE)
         obp_iobuf_compact(c->in);
-    n = read(c->fd, c->in->data + c->in->recv,
-             OBP_IOBUF_SIZE - c->in->recv);
+    n = c->x != NULL
+        ? obp_xport_read(c, c->in->data + c->in->recv,
+                         OBP_IOBUF_SIZE - c->in->recv)
+        : read(c->fd, c->in->data + c->in->recv,
+               OBP_IOBUF_SIZE - c->in->recv);
     if (n == -1 && would_block(errno)) {
         obp_conn_trim(c);
+        if (c->x != NULL)
+            obp_conn_update(c);     /* TLS may want the other event */
         return;
     }
     if (n <= 0) {
@@ -210,7 +247,14 @@ static void
 write_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
     struct obp_conn *c = io->data;
-    int              rc = obp_conn_flush(c);
+    int              rc;
+
+    if (c->x != NULL && c->x->rd_wants_wr) {
+        c->x->rd_wants_wr = 0;
+        read_cb(loop, &c->rd, EV_READ);     /* the owner writes after */
+        return;
+    }
+    rc = obp_conn_flush(c);
 
     if (rc == OBP_ERROR)
         c->ops->error(c, errno);
@@ -219,12 +263,14 @@ write_cb(struct ev_loop *loop, ev_io *io, int revents)
 }
 
 void
-obp_conn_init(struct obp_conn *c, struct obp_worker *w, int fd, int stat,
-              const struct obp_conn_ops *ops, void *owner)
+obp_conn_init(struct obp_conn *c, struct obp_worker *w, int fd,
+              uint64_t sid, int stat, const struct obp_conn_ops *ops,
+              void *owner)
 {
     memset(c, 0, sizeof(*c));
     c->w = w;
     c->fd = fd;
+    c->sid = sid;
     c->stat = stat;
     c->ops = ops;
     c->owner = owner;

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "iobuf.h"
+#include "xport.h"
 
 struct obp_conn;
 struct obp_wr;
@@ -36,16 +37,22 @@ struct obp_conn {
     struct obp_iobuf          *in;      /* read from fd, or NULL */
     struct obp_iobuf          *out;     /* the proxy's packets, or NULL */
     struct obp_conn           *feed;    /* relays feed->in to fd, or NULL */
+    struct obp_xport          *x;       /* TLS, compression, or NULL */
     const struct obp_conn_ops *ops;
     void                      *owner;
     uint64_t                   bytes;   /* read from fd so far */
+    uint64_t                   sid;     /* session id in log lines */
     int                        stat;    /* OBP_STAT_bytes_from_* */
     unsigned                   hold:1;  /* the owner wants no input now */
 };
 
-/* Takes <fd> (non-blocking); nothing is watched until obp_conn_update. */
+/*
+ * Takes <fd> (non-blocking); nothing is watched until obp_conn_update.
+ * <sid> names the session in log lines.
+ */
 void obp_conn_init(struct obp_conn *c, struct obp_worker *w, int fd,
-                   int stat, const struct obp_conn_ops *ops, void *owner);
+                   uint64_t sid, int stat, const struct obp_conn_ops *ops,
+                   void *owner);
 
 /* Starts or stops the watchers as input room and pending output say. */
 void obp_conn_update(struct obp_conn *c);

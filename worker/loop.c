@@ -189,9 +189,13 @@ apply_conf(struct obp_worker *w, const char *text, size_t len)
         obp_servers_release(w->servers);
         w->servers = l;
     }
+    /* parked server sessions must not outlive their transport */
+    if (obp_xport_ctx_server_changed(w->conf, c))
+        obp_pool_close_all(w, "server transport settings changed");
     obp_conf_free(w->conf);
     w->conf = c;
     apply_log_settings(c);
+    obp_xport_ctx_apply(&w->xctx, c, w->slot);
     obp_errs_free(&errs);
     obp_log(OBP_LOG_INFO, 0, 0, "worker %d applied a new configuration",
             w->slot);
@@ -338,6 +342,7 @@ worker_init(struct obp_worker *w, struct obp_worker_args *args)
         obp_log(OBP_LOG_WARN, 0, errno, "worker %d: ignoring SIGHUP and "
                 "SIGPIPE", w->slot);
     apply_log_settings(w->conf);
+    obp_xport_ctx_apply(&w->xctx, w->conf, w->slot);
     reset_gauges(w);
     for (int i = 0; i < OBP_WORKER_NSIGNALS; i++) {
         ev_signal_init(&w->sigs[i], signal_cb, worker_signals[i].signo);
@@ -378,6 +383,7 @@ worker_cleanup(struct obp_worker *w)
     ev_timer_stop(w->loop, &w->quit_wait);
     obp_acct_cache_free(w);
     obp_iobuf_pool_free(&w->pool);
+    obp_xport_ctx_free(&w->xctx);
     ev_timer_stop(w->loop, &w->drain);
     obp_reg_stop(w);
     ev_io_stop(w->loop, &w->chan);

@@ -15,6 +15,7 @@
 #include "iobuf.h"
 #include "pool.h"
 #include "sessid.h"
+#include "xport.h"
 
 #define OBP_WORKER_NSIGNALS 4   /* TERM, INT, QUIT, USR1 */
 
@@ -40,6 +41,7 @@ struct obp_worker {
     struct obp_iobuf_pool  pool;        /* packet buffers */
     struct obp_acct_cache  acct;        /* account rows by user */
     struct obp_srv_pool    spool;       /* parked server sessions */
+    struct obp_xport_ctx   xctx;        /* TLS contexts, deflate stream */
     struct obp_srv        *quitting;    /* closing after COM_QUIT */
     ev_timer               quit_wait;   /* bounds them once stopped */
     unsigned               draining:1;  /* graceful stop under way */

@@ -464,8 +464,8 @@ obp_session_start(struct obp_worker *w, int fd, const struct obp_addr *peer)
     s->id = obp_sessid_next(&w->sessid);
     s->caddr = *peer;
     client_ip(s->cip, sizeof(s->cip), peer->text);
-    obp_conn_init(&s->cl, w, fd, OBP_STAT_bytes_from_client, &client_ops,
-                  s);
+    obp_conn_init(&s->cl, w, fd, s->id, OBP_STAT_bytes_from_client,
+                  &client_ops, s);
     ev_timer_init(&s->timer, timer_cb,
                   (ev_tstamp)w->conf->client_login_timeout / 1e6, 0.);
     s->timer.data = s;

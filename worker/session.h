@@ -58,6 +58,7 @@ struct obp_session {
     int                    reg;         /* shared entry index + 1, or 0 */
     unsigned               has_pw:1;    /* stage1 is set */
     unsigned               refetched:1; /* account rows fetched again */
+    unsigned               zip:1;       /* the client asked to compress */
 };
 
 /* Starts a session for an accepted client <fd>, owned from now on. */

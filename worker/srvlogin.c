@@ -88,6 +88,10 @@ agree_caps(struct obp_srv *srv, uint32_t server)
     caps = (want & server) | OBP_CLIENT_PROTOCOL_41
            | OBP_CLIENT_SECURE_CONNECTION | OBP_CLIENT_LONG_PASSWORD;
     caps |= server & OBP_CLIENT_PLUGIN_AUTH;
+    if (srv->w->xctx.tls_cli != NULL)
+        caps |= server & OBP_CLIENT_SSL;
+    if (srv->w->conf->enable_compression_protocol)
+        caps |= server & OBP_CLIENT_COMPRESS;
     caps &= ~OBP_CLIENT_CONNECT_WITH_DB;
     if (srv->lg.db[0] != '\0' && (server & OBP_CLIENT_CONNECT_WITH_DB))
         caps |= OBP_CLIENT_CONNECT_WITH_DB;
@@ -111,6 +115,21 @@ send_raw(struct obp_srv *srv, const uint8_t *data, size_t len)
     return obp_conn_commit(&srv->c, &wr);
 }
 
+/* The SSL request, in clear, then TLS for everything after it. */
+static int
+start_tls(struct obp_srv *srv, const struct obp_hs_response *r)
+{
+    struct obp_hs_response req = *r;
+    struct obp_wr          wr;
+
+    req.ssl_request = true;
+    if (obp_conn_writer(&srv->c, &wr) != OBP_OK
+        || obp_hs_response_write(&wr, ++srv->seq, &req) != OBP_OK
+        || obp_conn_commit(&srv->c, &wr) != OBP_OK)
+        return OBP_ERROR;
+    return obp_xport_tls(&srv->c, srv->w->xctx.tls_cli, false);
+}
+
 static int
 send_response(struct obp_srv *srv, const struct obp_handshake *hs)
 {
@@ -122,6 +141,8 @@ send_response(struct obp_srv *srv, const struct obp_handshake *hs)
     r.caps = srv->caps = agree_caps(srv, hs->caps);
     r.max_packet = srv->lg.max_packet;
     r.charset = srv->lg.charset;
+    if ((r.caps & OBP_CLIENT_SSL) && start_tls(srv, &r) != OBP_OK)
+        return OBP_ERROR;
     r.user = srv->lg.user;
     r.user_len = strlen(srv->lg.user);
     if (srv->lg.has_pw) {
@@ -209,6 +230,9 @@ on_auth(struct obp_srv *srv, const uint8_t *p, size_t len)
             return OBP_DONE;
         }
         srv->status = srv->ok.status;
+        if ((srv->caps & OBP_CLIENT_COMPRESS)
+            && obp_xport_zip(&srv->c) != OBP_OK)
+            return OBP_ERROR;
         srv->state = OBP_SRV_READY;
         finish(srv, OBP_OK);
         return OBP_DONE;
@@ -296,8 +320,8 @@ obp_srv_connected(struct obp_srv *srv, int fd)
 {
     struct obp_worker *w = srv->w;
 
-    obp_conn_init(&srv->c, w, fd, OBP_STAT_bytes_from_server, &login_ops,
-                  srv);
+    obp_conn_init(&srv->c, w, fd, srv->sid, OBP_STAT_bytes_from_server,
+                  &login_ops, srv);
     srv->state = OBP_SRV_GREETING;
     obp_conn_update(&srv->c);
     ev_timer_set(&srv->timer, (ev_tstamp)w->conf->connect_server_timeout

@@ -18,9 +18,11 @@
 #include "pkt.h"
 
 /*
- * What the proxy supports on both legs (ODP-REFERENCE 10.3): no SSL and
- * no COMPRESS yet.  Clients see these in the handshake; a server leg
- * uses the client's capabilities within them.
+ * What the proxy relays on both legs (ODP-REFERENCE 10.3).  SSL and
+ * COMPRESS are not in it: each leg negotiates its own transport
+ * (clogin.c, agree_caps() here) and xport.c carries it.  Clients see
+ * these in the handshake; a server leg uses the client's capabilities
+ * within them.
  */
 #define OBP_PROXY_CAPS                                                      \
     (OBP_CLIENT_LONG_PASSWORD | OBP_CLIENT_FOUND_ROWS                      \

@@ -110,7 +110,8 @@ queue_quit(struct obp_srv *srv)
 static void
 quit_now(struct obp_srv *srv)
 {
-    if (srv->c.fd == -1 || obp_conn_pending(&srv->c) > 0)
+    /* a TLS or compressed connection cannot take the bare packet */
+    if (srv->c.fd == -1 || obp_conn_pending(&srv->c) > 0 || srv->c.x != NULL)
         return;
     if (send(srv->c.fd, quit_pkt, sizeof(quit_pkt),
              MSG_DONTWAIT | MSG_NOSIGNAL) == -1)

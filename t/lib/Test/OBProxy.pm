@@ -252,6 +252,27 @@ sub server {
 
 sub server_port { $_[0]->{_mariadb}{$_[1]}{port} }
 
+# More mariadbd options for the servers started from now on.
+sub mariadbd_options {
+	my ($self, @opts) = @_;
+	push @{$self->{_mariadbd_opts}}, @opts;
+	return $self;
+}
+
+# A self-signed certificate for 127.0.0.1 and its key, made once per
+# test with the openssl program: (certificate, key), absolute paths.
+sub tls_files {
+	my ($self) = @_;
+	my ($cert, $key) = map { "$self->{_testdir}/$_" } qw/cert.pem key.pem/;
+	return ($cert, $key) if -f $cert;
+	my ($rc, $out) = $self->run_cmd([ _program('openssl'), 'req', '-x509',
+		'-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+		'-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
+		'-keyout', $key, '-out', $cert ], timeout => 30);
+	die "openssl req failed ($rc):\n$out" if $rc;
+	return ($cert, $key);
+}
+
 # Starts <n> servers, numbered from 1, each with the test account, the
 # service account and the database "test".
 sub run_mariadb {
@@ -312,7 +333,8 @@ sub _mariadbd_cmd {
 		'--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0',
 		'--performance-schema=OFF', '--max-connections=500',
 		'--max-allowed-packet=64M', '--local-infile=1',
-		'--key-buffer-size=1M', '--loose-feedback=OFF' ];
+		'--key-buffer-size=1M', '--loose-feedback=OFF',
+		@{$self->{_mariadbd_opts} // []} ];
 }
 
 sub _setup_mariadb {
@@ -525,6 +547,23 @@ sub running {
 }
 
 sub exit_status { $_[0]->{_exit_status} }
+
+# Sends SIGHUP to the master and waits (10 s) for the outcome line,
+# "configuration reloaded" unless <want> says otherwise, and then for
+# <workers> more "applied a new configuration" lines; true when they came.
+sub reload {
+	my ($self, $want, $workers) = @_;
+	my $applied = qr/worker \d+ applied a new configuration/;
+	$want //= qr/configuration reloaded/;
+	my $before = () = $self->log() =~ /$want/g;
+	my $wbefore = () = $self->log() =~ /$applied/g;
+	kill 'HUP', $self->pid();
+	return $self->waitfor(sub {
+		my $log = $self->log();
+		(() = $log =~ /$want/g) > $before
+			&& (() = $log =~ /$applied/g) >= $wbefore + ($workers // 0);
+	}, 10);
+}
 
 # Runs obproxy to completion (-t, -V, a refused start, daemon mode) with the
 # test environment, the service account's password first, as run() does.
