@@ -62,17 +62,18 @@ forget_user(struct obp_session *s)
 int
 obp_chuser_start(struct obp_session *s, struct obp_iobuf *b)
 {
-    const uint8_t         *h = b->data + b->parse;
-    uint32_t               len = obp_pkt_payload_len(h);
+    const uint8_t         *h;
+    uint32_t               len;
     struct obp_hs_response r;
+    int                    rc = obp_iobuf_packet(b, &h, &len);
 
-    if (len > OBP_IOBUF_SIZE - OBP_PKT_HDR_LEN) {
+    if (rc == OBP_ERROR) {
         obp_log(OBP_LOG_WARN, s->id, 0, "client %s: COM_CHANGE_USER of %u "
                 "bytes", s->caddr.text, len);
         obp_session_close(s, "oversized COM_CHANGE_USER");
         return OBP_DONE;
     }
-    if (b->recv - b->parse < OBP_PKT_HDR_LEN + len)
+    if (rc == OBP_AGAIN)
         return OBP_AGAIN;
     s->seq = h[3];
     /* consumed first: the bytes stay readable until the next read */

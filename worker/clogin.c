@@ -363,20 +363,17 @@ on_switch_reply(struct obp_session *s, const uint8_t *p, size_t len)
 void
 obp_clogin_read(struct obp_session *s)
 {
-    struct obp_iobuf *b = s->cl.in;
-    const uint8_t    *h = b->data + b->parse;
-    uint32_t          len;
+    const uint8_t *h;
+    uint32_t       len;
+    int            rc = obp_iobuf_packet(s->cl.in, &h, &len);
 
-    if (b->recv - b->parse < OBP_PKT_HDR_LEN)
-        return;
-    len = obp_pkt_payload_len(h);
-    if (len > OBP_IOBUF_SIZE - OBP_PKT_HDR_LEN) {
+    if (rc == OBP_ERROR) {
         obp_log(OBP_LOG_WARN, s->id, 0, "client %s: login packet of %u "
                 "bytes", s->caddr.text, len);
         obp_session_close(s, "oversized login packet");
         return;
     }
-    if (b->recv - b->parse < OBP_PKT_HDR_LEN + len)
+    if (rc == OBP_AGAIN)
         return;
     s->seq = h[3];
     ev_timer_stop(s->w->loop, &s->timer);

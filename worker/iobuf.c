@@ -57,6 +57,22 @@ obp_iobuf_pool_free(struct obp_iobuf_pool *p)
     p->nfree = 0;
 }
 
+int
+obp_iobuf_packet(const struct obp_iobuf *b, const uint8_t **h,
+                 uint32_t *len)
+{
+    size_t avail = b->recv - b->parse;
+
+    *h = b->data + b->parse;
+    *len = 0;
+    if (avail < OBP_PKT_HDR_LEN)
+        return OBP_AGAIN;
+    *len = obp_pkt_payload_len(*h);
+    if (*len > OBP_IOBUF_SIZE - OBP_PKT_HDR_LEN)
+        return OBP_ERROR;
+    return avail < OBP_PKT_HDR_LEN + *len ? OBP_AGAIN : OBP_OK;
+}
+
 void
 obp_iobuf_compact(struct obp_iobuf *b)
 {

@@ -46,4 +46,13 @@ void obp_iobuf_pool_free(struct obp_iobuf_pool *p);
 /* Moves done..recv to the front of <b>. */
 void obp_iobuf_compact(struct obp_iobuf *b);
 
+/*
+ * The whole packet at b->parse, for a packet the proxy parses itself (a
+ * login, a status answer): OBP_OK with its header at *h and its payload
+ * length in *len, OBP_AGAIN while part of it has yet to come, OBP_ERROR
+ * when it could never fit the buffer (*len says how long it claims).
+ */
+int obp_iobuf_packet(const struct obp_iobuf *b, const uint8_t **h,
+                     uint32_t *len);
+
 #endif

@@ -120,22 +120,18 @@ static void
 mq_read(struct obp_conn *c)
 {
     struct obp_mquery *q = c->owner;
-    struct obp_iobuf  *b = c->in;
     const uint8_t     *h;
     uint32_t           len;
+    int                rc;
 
-    while (b->recv - b->parse >= OBP_PKT_HDR_LEN) {
-        h = b->data + b->parse;
-        len = obp_pkt_payload_len(h);
-        if (len > OBP_IOBUF_SIZE - OBP_PKT_HDR_LEN) {
-            mq_fail(q, "oversized packet in the answer");
-            return;
-        }
-        if (b->recv - b->parse < OBP_PKT_HDR_LEN + len)
-            break;
+    while ((rc = obp_iobuf_packet(c->in, &h, &len)) == OBP_OK) {
         obp_conn_skip(c, OBP_PKT_HDR_LEN + len);
         if (mq_packet(q, h + OBP_PKT_HDR_LEN, len) == OBP_DONE)
             return;
+    }
+    if (rc == OBP_ERROR) {
+        mq_fail(q, "oversized packet in the answer");
+        return;
     }
     obp_conn_trim(c);
     obp_conn_update(c);

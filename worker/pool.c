@@ -179,17 +179,16 @@ pool_read(struct obp_conn *c)
 {
     struct obp_srv   *srv = c->owner;
     struct obp_iobuf *b = c->in;
-    const uint8_t    *h = b->data + b->parse;
+    const uint8_t    *h;
     uint32_t          len;
+    int               rc = obp_iobuf_packet(b, &h, &len);
 
-    if (b->recv - b->parse < OBP_PKT_HDR_LEN)
-        return;
-    len = obp_pkt_payload_len(h);
-    if (!srv->resetting || len > OBP_IOBUF_SIZE - OBP_PKT_HDR_LEN) {
+    /* a parked session's server has nothing to say */
+    if (!srv->resetting || rc == OBP_ERROR) {
         drop(srv, "unexpected bytes from the server");
         return;
     }
-    if (b->recv - b->parse < OBP_PKT_HDR_LEN + len)
+    if (rc == OBP_AGAIN)
         return;
     if (b->recv - b->parse > OBP_PKT_HDR_LEN + len
         || reset_answer(srv, h + OBP_PKT_HDR_LEN, len) != OBP_OK) {

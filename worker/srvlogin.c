@@ -256,22 +256,18 @@ on_auth(struct obp_srv *srv, const uint8_t *p, size_t len)
 static int
 login_packets(struct obp_srv *srv)
 {
-    struct obp_iobuf *b = srv->c.in;
-    const uint8_t    *h;
-    uint32_t          len;
-    int               rc = OBP_OK;
+    const uint8_t *h;
+    uint32_t       len;
+    int            rc = OBP_OK, got;
 
-    while (rc == OBP_OK && b->recv - b->parse >= OBP_PKT_HDR_LEN) {
-        h = b->data + b->parse;
-        len = obp_pkt_payload_len(h);
-        if (len > OBP_IOBUF_SIZE - OBP_PKT_HDR_LEN) {
+    while (rc == OBP_OK
+           && (got = obp_iobuf_packet(srv->c.in, &h, &len)) != OBP_AGAIN) {
+        if (got == OBP_ERROR) {
             obp_srv_fail(srv, OBP_ER_CONNECT_TO_SERVER, "HY000", "obproxy: "
                          "oversized login packet from server %s",
                          srv->addr.text);
             return OBP_DONE;
         }
-        if (b->recv - b->parse < OBP_PKT_HDR_LEN + len)
-            break;
         srv->seq = h[3];
         /* consumed first: the bytes stay readable until the next read */
         obp_conn_skip(&srv->c, OBP_PKT_HDR_LEN + len);
