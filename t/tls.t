@@ -19,7 +19,7 @@ use Test::OBProxy;
 use Test::OBProxy::Raw;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
-	openssl DBD::MariaDB/)->plan(26);
+	openssl DBD::MariaDB/)->plan(31);
 my ($cert, $key) = $t->tls_files();
 $t->mariadbd_options("--ssl-cert=$cert", "--ssl-key=$key")->run_mariadb(1);
 
@@ -123,6 +123,23 @@ ssl_attributes: '{"using_ssl": "DISABLE_FORCE"}'
 EOF
 ok($t->reload(undef, 2), 'reloaded with using_ssl DISABLE_FORCE');
 ok(!$t->dbh(dsn => $ssl_dsn), 'TLS is not offered');
+
+# ssl_ca: the servers' certificate is verified against it.
+$t->write_conf($conf . "ssl_ca: $cert\n");
+ok($t->reload(undef, 2), 'reloaded with ssl_ca, the servers\' issuer');
+like(scalar $t->mariadb("SHOW SESSION STATUS LIKE 'Ssl_version'"),
+	qr/^Ssl_version\s+TLSv1\.[23]$/m, 'the server\'s certificate passes');
+my $other = $t->testdir() . '/other.pem';
+$t->run_cmd([ 'openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+	'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj',
+	'/CN=someone else', '-keyout', $t->testdir() . '/other.key',
+	'-out', $other ], timeout => 30);
+$t->write_conf($conf . "ssl_ca: $other\n");
+ok($t->reload(undef, 2), 'reloaded with ssl_ca of another issuer');
+like(scalar $t->mariadb('SELECT 1'), qr/ERROR 1429 .*Protocol error/,
+	'the server\'s certificate fails: no login');
+like($t->log(), qr/TLS write: .*certificate verify failed/,
+	'the reason is logged');
 
 # A certificate the proxy cannot read refuses the configuration.
 my ($trc, $terr) = $t->obproxy('-t', '-o', 'enable_client_ssl=true,'
