@@ -29,6 +29,7 @@ struct obp_session;
 #include "chuser.h"
 #include "registry.h"
 #include "kill.h"
+#include "sqlset.h"
 #include "clogin.h"
 #include "loop.h"
 
