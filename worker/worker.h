@@ -30,6 +30,10 @@ struct obp_session;
 #include "registry.h"
 #include "kill.h"
 #include "sqlset.h"
+#include "sstate.h"
+#include "owncmd.h"
+#include "ssync.h"
+#include "stmtid.h"
 #include "clogin.h"
 #include "loop.h"
 
