@@ -110,17 +110,8 @@ take_row(struct obp_owncmd *oc, const uint8_t *p, size_t len)
 {
     const uint8_t *val[OBP_OWNCMD_MAX_COLS];
     size_t         vlen[OBP_OWNCMD_MAX_COLS];
-    struct obp_rd  rd;
-    bool           null;
 
-    obp_rd_init(&rd, p, len);
-    for (unsigned i = 0; i < oc->ncols; i++) {
-        vlen[i] = obp_rd_lenenc(&rd, &null);
-        val[i] = null ? NULL : obp_rd_bytes(&rd, vlen[i]);
-        if (null)
-            vlen[i] = 0;
-    }
-    if (rd.err || obp_rd_left(&rd) != 0)
+    if (obp_text_row_parse(p, len, oc->ncols, val, vlen) != OBP_OK)
         return oc_fail(oc, 1, "malformed row");
     if (oc->row == NULL || oc->row(oc, val, vlen) != OBP_OK)
         return oc_fail(oc, 0, "row refused");

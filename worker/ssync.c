@@ -115,6 +115,17 @@ add_hex(struct sql *q, const uint8_t *p, size_t n)
     adds(q, "'");
 }
 
+/* CAST(number AS <type>) */
+static void
+add_cast(struct sql *q, const struct obp_svar *v, const char *type)
+{
+    adds(q, "CAST(");
+    add(q, v->data, v->len);
+    adds(q, " AS ");
+    adds(q, type);
+    adds(q, ")");
+}
+
 /* A literal of the value's own type. */
 static void
 add_value(struct sql *q, const struct obp_svar *v)
@@ -127,19 +138,14 @@ add_value(struct sql *q, const struct obp_svar *v)
         add(q, v->data, v->len);
         break;
     case OBP_SVAL_UINT:
-        adds(q, "CAST(");
-        add(q, v->data, v->len);
-        adds(q, " AS UNSIGNED)");
+        add_cast(q, v, "UNSIGNED");
         break;
     case OBP_SVAL_DECIMAL:
         /* without a point the literal would be an integer */
-        if (memchr(v->data, '.', v->len) != NULL) {
+        if (memchr(v->data, '.', v->len) != NULL)
             add(q, v->data, v->len);
-            break;
-        }
-        adds(q, "CAST(");
-        add(q, v->data, v->len);
-        adds(q, " AS DECIMAL(65,0))");
+        else
+            add_cast(q, v, "DECIMAL(65,0)");
         break;
     case OBP_SVAL_DOUBLE:
         /* an exponent makes it a double literal, not a decimal one */

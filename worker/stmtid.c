@@ -15,20 +15,23 @@
 #define EXEC_HEAD                 10    /* command to iteration count */
 #define LAST_PREPARED             UINT32_MAX    /* MariaDB's "the last" */
 
+/* The statement id after the command byte of a request at <h>. */
 static uint32_t
-le32(const uint8_t *p)
+get_id(const uint8_t *h)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16
-           | (uint32_t)p[3] << 24;
+    struct obp_rd rd;
+
+    obp_rd_init(&rd, h + OBP_PKT_HDR_LEN + 1, 4);
+    return obp_rd_u32(&rd);
 }
 
 static void
-put_le32(uint8_t *p, uint32_t v)
+put_id(uint8_t *p, uint32_t id)
 {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
+    struct obp_wr wr;
+
+    obp_wr_init(&wr, p, 4);
+    obp_wr_u32(&wr, id);
 }
 
 /* The server's answer to an unknown id, or a silent drop. */
@@ -151,7 +154,7 @@ obp_stmtid_request(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
         return OBP_OK;          /* malformed: the server answers it */
     if (b->recv - b->parse < OBP_PKT_HDR_LEN + 5)
         return OBP_AGAIN;
-    id = le32(h + OBP_PKT_HDR_LEN + 1);
+    id = get_id(h);
     stmt = id == LAST_PREPARED && executes(cmd)
            ? obp_sstate_stmt(&s->st, s->st.last_id)
            : obp_sstate_stmt(&s->st, id);
@@ -167,7 +170,7 @@ obp_stmtid_request(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
     }
     /* "the last prepared" means the same on the server */
     if (id != LAST_PREPARED)
-        put_le32(h + OBP_PKT_HDR_LEN + 1, stmt->srv_id);
+        put_id(h + OBP_PKT_HDR_LEN + 1, stmt->srv_id);
     if (cmd == OBP_COM_STMT_CLOSE)
         obp_sstate_stmt_remove(&s->st, id);
     return OBP_OK;
@@ -187,6 +190,6 @@ obp_stmtid_prepared(struct obp_session *s, uint8_t *p, size_t len)
     params = obp_rd_u16(&rd);
     if (rd.err || obp_sstate_stmt_add(&s->st, srv_id, params, &id) != OBP_OK)
         return OBP_ERROR;
-    put_le32(p + 1, id);
+    put_id(p + 1, id);
     return OBP_OK;
 }

@@ -57,114 +57,143 @@ is_scan(const char *text, unsigned flags, const char *want)
     tap_is_str(got, want, label);
 }
 
+struct scan_case {
+    const char *text;
+    unsigned    flags;
+    const char *want;
+};
+
+static void
+run_cases(const struct scan_case *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        is_scan(c[i].text, c[i].flags, c[i].want);
+}
+
 static void
 test_set_forms(void)
 {
-    is_scan("SET sql_mode = 'ANSI'", ALL, "s:sql_mode@0 .");
-    is_scan("set SESSION Time_Zone='+02:00'", ALL, "s:time_zone@0 .");
-    is_scan("SET LOCAL a=1", ALL, "s:a@0 .");
-    is_scan("SET GLOBAL max_connections = 10", ALL, ".");
-    is_scan("SET PERSIST x = 1", ALL, ".");
-    is_scan("SET @@global.a = 1, @@session.b = 2, @@local.c = 3, @@d = 4",
-            ALL, "s:b@0 s:c@0 s:d@0 .");
-    is_scan("SET GLOBAL a = 1, b = 2, SESSION c = 3, d = 4", ALL,
-            "s:c@0 s:d@0 .");
-    is_scan("SET @a = 1, @`b c` := 2, @'d''e' = 3, @\"F\" = 4", ALL,
-            "u:a@0 u:b c@0 u:d'e@0 u:f@0 .");
-    is_scan("SET `group_concat_max_len` = 1 << 20", ALL,
-            "s:group_concat_max_len@0 .");
-    is_scan("SET @a = (SELECT 1, 2), @b = CONCAT('x,y', \"z;\")", ALL,
-            "u:a@0 u:b@0 .");
-    is_scan("SET @a = @b := 5", ALL, "u:b@0 u:a@0 .");
-    is_scan("SET sql_mode = DEFAULT, @x = 1", ALL, "s:sql_mode=@0 u:x@0 .");
-    is_scan("SET sql_mode = DEFAULT + 1", ALL, "s:sql_mode@0 .");
-    is_scan("SET NAMES latin1", ALL, "N:@0 .");
-    is_scan("SET NAMES 'utf8mb4' COLLATE 'utf8mb4_bin', @a = 1", ALL,
-            "N:@0 u:a@0 .");
-    is_scan("SET CHARACTER SET cp1251", ALL, "N:@0 .");
-    is_scan("SET CHARSET DEFAULT", ALL, "N:@0 .");
-    is_scan("SET character_set_results = NULL", ALL,
-            "s:character_set_results@0 .");
-    is_scan("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED, "
-            "READ ONLY", ALL, "T:@0 .");
-    is_scan("SET TRANSACTION READ ONLY", ALL, ".");
-    is_scan("SET GLOBAL TRANSACTION READ ONLY", ALL, ".");
-    is_scan("SET PASSWORD = PASSWORD('x')", ALL, ".");
-    is_scan("SET DEFAULT ROLE r FOR u", ALL, ".");
-    is_scan("SET STATEMENT max_statement_time = 1 FOR SET @a = 1", ALL,
-            "u:a@0 .");
-    is_scan("SET STATEMENT sort_buffer_size = 1 FOR SELECT 1", ALL, ".");
+    static const struct scan_case cases[] = {
+        { "SET sql_mode = 'ANSI'", ALL, "s:sql_mode@0 ." },
+        { "set SESSION Time_Zone='+02:00'", ALL, "s:time_zone@0 ." },
+        { "SET LOCAL a=1", ALL, "s:a@0 ." },
+        { "SET GLOBAL max_connections = 10", ALL, "." },
+        { "SET PERSIST x = 1", ALL, "." },
+        { "SET @@global.a = 1, @@session.b = 2, @@local.c = 3, @@d = 4",
+          ALL, "s:b@0 s:c@0 s:d@0 ." },
+        { "SET GLOBAL a = 1, b = 2, SESSION c = 3, d = 4", ALL,
+          "s:c@0 s:d@0 ." },
+        { "SET @a = 1, @`b c` := 2, @'d''e' = 3, @\"F\" = 4", ALL,
+          "u:a@0 u:b c@0 u:d'e@0 u:f@0 ." },
+        { "SET `group_concat_max_len` = 1 << 20", ALL,
+          "s:group_concat_max_len@0 ." },
+        { "SET @a = (SELECT 1, 2), @b = CONCAT('x,y', \"z;\")", ALL,
+          "u:a@0 u:b@0 ." },
+        { "SET @a = @b := 5", ALL, "u:b@0 u:a@0 ." },
+        { "SET sql_mode = DEFAULT, @x = 1", ALL, "s:sql_mode=@0 u:x@0 ." },
+        { "SET sql_mode = DEFAULT + 1", ALL, "s:sql_mode@0 ." },
+        { "SET NAMES latin1", ALL, "N:@0 ." },
+        { "SET NAMES 'utf8mb4' COLLATE 'utf8mb4_bin', @a = 1", ALL,
+          "N:@0 u:a@0 ." },
+        { "SET CHARACTER SET cp1251", ALL, "N:@0 ." },
+        { "SET CHARSET DEFAULT", ALL, "N:@0 ." },
+        { "SET character_set_results = NULL", ALL,
+          "s:character_set_results@0 ." },
+        { "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED, "
+          "READ ONLY", ALL, "T:@0 ." },
+        { "SET TRANSACTION READ ONLY", ALL, "." },
+        { "SET GLOBAL TRANSACTION READ ONLY", ALL, "." },
+        { "SET PASSWORD = PASSWORD('x')", ALL, "." },
+        { "SET DEFAULT ROLE r FOR u", ALL, "." },
+        { "SET STATEMENT max_statement_time = 1 FOR SET @a = 1", ALL,
+          "u:a@0 ." },
+        { "SET STATEMENT sort_buffer_size = 1 FOR SELECT 1", ALL, "." },
+    };
+
+    run_cases(cases, OBP_NELEMS(cases));
 }
 
 static void
 test_other_statements(void)
 {
-    is_scan("SELECT 1", ALL, ".");
-    is_scan("SELECT @a, @b = 1, @c >= 2, @d <=> 3", ALL, ".");
-    is_scan("SELECT @a := 1, (@b:=2)", ALL, "u:a@0 u:b@0 .");
-    is_scan("SELECT 1, 2 INTO @x, @`y`", ALL, "u:x@0 u:y@0 .");
-    is_scan("SELECT a INTO @x FROM t WHERE b = @z", ALL, "u:x@0 .");
-    is_scan("INSERT INTO t VALUES (@n := @n + 1)", ALL, "u:n@0 .");
-    is_scan("UPDATE t SET a = 1, b = @c", ALL, ".");
-    is_scan("CALL p(@out, 1, @inout)", ALL, "u:out@0 u:inout@0 .");
-    is_scan("DO @a := 1", ALL, "u:a@0 .");
-    is_scan("CREATE PROCEDURE p() BEGIN SET x = 1; SET @y = 2; END", ALL,
-            ".");
-    is_scan("CREATE DEFINER=`u`@`%` TRIGGER t BEFORE INSERT ON t FOR EACH "
-            "ROW SET @c := 1", ALL, ".");
-    is_scan("CREATE TABLE t AS SELECT @a := 1", ALL, "u:a@0 .");
-    is_scan("BEGIN", ALL, ".");
-    is_scan("BEGIN NOT ATOMIC SET @a = 1; END", ALL, "ERR");
-    is_scan("IF 1 THEN SET @a = 1; END IF", ALL, "ERR");
-    is_scan("PREPARE s FROM 'SET @a = 1'", ALL, "ERR");
-    is_scan("EXECUTE IMMEDIATE 'SET @a = 1'", ALL, "ERR");
-    is_scan("SET ROLE admin", ALL, "ERR");
-    is_scan("SET hot_cache.key_buffer_size = 1", ALL, "ERR");
-    is_scan("SET GLOBAL hot_cache.key_buffer_size = 1", ALL, ".");
-    is_scan("SET @@x.y = 1", ALL, "ERR");
+    static const struct scan_case cases[] = {
+        { "SELECT 1", ALL, "." },
+        { "SELECT @a, @b = 1, @c >= 2, @d <=> 3", ALL, "." },
+        { "SELECT @a := 1, (@b:=2)", ALL, "u:a@0 u:b@0 ." },
+        { "SELECT 1, 2 INTO @x, @`y`", ALL, "u:x@0 u:y@0 ." },
+        { "SELECT a INTO @x FROM t WHERE b = @z", ALL, "u:x@0 ." },
+        { "INSERT INTO t VALUES (@n := @n + 1)", ALL, "u:n@0 ." },
+        { "UPDATE t SET a = 1, b = @c", ALL, "." },
+        { "CALL p(@out, 1, @inout)", ALL, "u:out@0 u:inout@0 ." },
+        { "DO @a := 1", ALL, "u:a@0 ." },
+        { "CREATE PROCEDURE p() BEGIN SET x = 1; SET @y = 2; END", ALL,
+          "." },
+        { "CREATE DEFINER=`u`@`%` TRIGGER t BEFORE INSERT ON t FOR EACH "
+          "ROW SET @c := 1", ALL, "." },
+        { "CREATE TABLE t AS SELECT @a := 1", ALL, "u:a@0 ." },
+        { "BEGIN", ALL, "." },
+        { "BEGIN NOT ATOMIC SET @a = 1; END", ALL, "ERR" },
+        { "IF 1 THEN SET @a = 1; END IF", ALL, "ERR" },
+        { "PREPARE s FROM 'SET @a = 1'", ALL, "ERR" },
+        { "EXECUTE IMMEDIATE 'SET @a = 1'", ALL, "ERR" },
+        { "SET ROLE admin", ALL, "ERR" },
+        { "SET hot_cache.key_buffer_size = 1", ALL, "ERR" },
+        { "SET GLOBAL hot_cache.key_buffer_size = 1", ALL, "." },
+        { "SET @@x.y = 1", ALL, "ERR" },
+    };
+
+    run_cases(cases, OBP_NELEMS(cases));
 }
 
 static void
 test_lexing(void)
 {
-    is_scan("/* SET @a = 1 */ SELECT 1 -- SET @b = 2\n# SET @c = 3", ALL,
-            ".");
-    is_scan("/*!40101 SET NAMES utf8 */", ALL, "N:@0 .");
-    is_scan("/*M!100100 SET @a = 1 */; /*!SET @b = 2*/", ALL,
-            "u:a@0 u:b@1 .");
-    is_scan("SELECT 1--1", ALL, ".");
-    is_scan("SELECT '; SET @a = 1', \"@b := 2\", `@c := 3`", ALL, ".");
-    is_scan("SELECT 'it''s', 'a\\'b; SET @x = 1'", ALL, ".");
-    is_scan("SELECT 'a\\'; SET @x = 1", OBP_SQLSET_MULTI, "u:x@1 .");
-    is_scan("SET @`a``b` = 1", ALL, "u:a`b@0 .");
-    is_scan("SET @'a\\nb' = 1", ALL, "ERR");
-    is_scan("SET @"
-            "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcde"
-            " = 1", ALL, "ERR");
-    is_scan("SET @"
-            "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd"
-            " = 1", ALL,
-            "u:abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
-            "abcd@0 .");
-    is_scan("SET @a.b$c = 1", ALL, "u:a.b$c@0 .");
+    static const struct scan_case cases[] = {
+        { "/* SET @a = 1 */ SELECT 1 -- SET @b = 2\n# SET @c = 3", ALL,
+          "." },
+        { "/*!40101 SET NAMES utf8 */", ALL, "N:@0 ." },
+        { "/*M!100100 SET @a = 1 */; /*!SET @b = 2*/", ALL,
+          "u:a@0 u:b@1 ." },
+        { "SELECT 1--1", ALL, "." },
+        { "SELECT '; SET @a = 1', \"@b := 2\", `@c := 3`", ALL, "." },
+        { "SELECT 'it''s', 'a\\'b; SET @x = 1'", ALL, "." },
+        { "SELECT 'a\\'; SET @x = 1", OBP_SQLSET_MULTI, "u:x@1 ." },
+        { "SET @`a``b` = 1", ALL, "u:a`b@0 ." },
+        { "SET @'a\\nb' = 1", ALL, "ERR" },
+        { "SET @"
+          "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcde"
+          " = 1", ALL, "ERR" },
+        { "SET @"
+          "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd"
+          " = 1", ALL,
+          "u:abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
+          "abcd@0 ." },
+        { "SET @a.b$c = 1", ALL, "u:a.b$c@0 ." },
+    };
+
+    run_cases(cases, OBP_NELEMS(cases));
 }
 
 static void
 test_statements(void)
 {
-    is_scan("SET @a = 1; SELECT @b := 2; SET NAMES latin1;", ALL,
-            "u:a@0 u:b@1 N:@2 .");
-    is_scan("SELECT 1; SET @a = 1", OBP_SQLSET_BACKSLASH, ".");
-    is_scan("SET @a = 1; SET @b = 2", OBP_SQLSET_BACKSLASH, "u:a@0 .");
-    is_scan("SET GLOBAL a = 1; SET b = 2", ALL, "s:b@1 .");
-    is_scan("SELECT 1; SET ROLE r; SET @a = 1", ALL, "ERR");
-    is_scan("SET @a = 1; SET @b", ALL, "u:a@0 ERR");
-    is_scan("SET @a = 1, @b = 2", ALL | OBP_SQLSET_CUT, "u:a@0 ERR");
-    is_scan("SELECT @a := 1", OBP_SQLSET_BACKSLASH | OBP_SQLSET_CUT,
-            "u:a@0 .");
-    is_scan("SELECT 1", ALL | OBP_SQLSET_CUT, "ERR");
-    is_scan("", ALL, ".");
-    is_scan(";;;", ALL, ".");
+    static const struct scan_case cases[] = {
+        { "SET @a = 1; SELECT @b := 2; SET NAMES latin1;", ALL,
+          "u:a@0 u:b@1 N:@2 ." },
+        { "SELECT 1; SET @a = 1", OBP_SQLSET_BACKSLASH, "." },
+        { "SET @a = 1; SET @b = 2", OBP_SQLSET_BACKSLASH, "u:a@0 ." },
+        { "SET GLOBAL a = 1; SET b = 2", ALL, "s:b@1 ." },
+        { "SELECT 1; SET ROLE r; SET @a = 1", ALL, "ERR" },
+        { "SET @a = 1; SET @b", ALL, "u:a@0 ERR" },
+        { "SET @a = 1, @b = 2", ALL | OBP_SQLSET_CUT, "u:a@0 ERR" },
+        { "SELECT @a := 1", OBP_SQLSET_BACKSLASH | OBP_SQLSET_CUT,
+          "u:a@0 ." },
+        { "SELECT 1", ALL | OBP_SQLSET_CUT, "ERR" },
+        { "", ALL, "." },
+        { ";;;", ALL, "." },
+    };
+
+    run_cases(cases, OBP_NELEMS(cases));
 }
 
 static void
