@@ -25,7 +25,6 @@ my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
 $t->write_conf(<<'EOF')->run();
 automatic_match_work_thread: false
 work_thread_num: 1
-syslog_level: DEBUG
 EOF
 for my $n (1, 2) {
 	my $d = $t->direct_dbh(server => $n) or BAIL_OUT($t->dbi_error());

@@ -425,6 +425,8 @@ static int
 create(struct obp_sqlset *it, const struct obp_sqlset_tok *t,
        struct obp_sqlset_item *item)
 {
+    if (kw(t, "TEMPORARY"))
+        return fail(it);        /* a table only this session sees */
     if (kw(t, "PROCEDURE") || kw(t, "FUNCTION") || kw(t, "TRIGGER")
         || kw(t, "EVENT") || kw(t, "PACKAGE")) {
         it->mode = M_END;

@@ -12,8 +12,8 @@
  * comments (slash-star-bang, slash-star-M-bang) are read as SQL.  CREATE
  * or ALTER of a stored routine, trigger or event ends the scan (the rest
  * is its body); a compound statement (BEGIN NOT ATOMIC, IF, WHILE, ...),
- * SET ROLE, SET of a structured variable, PREPARE and EXECUTE cannot be
- * followed.  session.c and the unit test t/unit/sqlset.c are the callers.
+ * CREATE TEMPORARY TABLE, SET ROLE, SET of a structured variable,
+ * PREPARE and EXECUTE cannot be followed.  session.c and the unit test t/unit/sqlset.c are the callers.
  */
 #ifndef OBP_WORKER_SQLSET_H
 #define OBP_WORKER_SQLSET_H

@@ -131,6 +131,7 @@ test_other_statements(void)
         { "CREATE DEFINER=`u`@`%` TRIGGER t BEFORE INSERT ON t FOR EACH "
           "ROW SET @c := 1", ALL, "." },
         { "CREATE TABLE t AS SELECT @a := 1", ALL, "u:a@0 ." },
+        { "CREATE TEMPORARY TABLE t (a INT)", ALL, "ERR" },
         { "BEGIN", ALL, "." },
         { "BEGIN NOT ATOMIC SET @a = 1; END", ALL, "ERR" },
         { "IF 1 THEN SET @a = 1; END IF", ALL, "ERR" },
