@@ -93,6 +93,18 @@ enum obp_com {
     OBP_COM_RESET_CONNECTION = 0x1f
 };
 
+/* Column types and flags of a column definition (the few the proxy reads). */
+#define OBP_TYPE_DECIMAL    0
+#define OBP_TYPE_FLOAT      4
+#define OBP_TYPE_DOUBLE     5
+#define OBP_TYPE_NULL       6
+#define OBP_TYPE_LONGLONG   8
+#define OBP_TYPE_NEWDECIMAL 246
+#define OBP_FLAG_UNSIGNED   0x0020u
+
+/* MariaDB's COM_STMT_BULK_EXECUTE: the statement id follows, as usual. */
+#define OBP_COM_STMT_BULK_EXECUTE 0xfa
+
 /* The first payload byte of generic server responses. */
 #define OBP_PKT_OK          0x00
 #define OBP_PKT_LOCAL_INFILE 0xfb

@@ -181,6 +181,13 @@ int obp_eof_parse(const uint8_t *payload, size_t len, uint16_t *warnings,
 int obp_eof_write(struct obp_wr *wr, uint8_t seq, uint16_t warnings,
                   uint16_t status);
 
+/*
+ * A text result set row of <ncols> values: val[i] points into <payload>
+ * (NULL for SQL NULL, with vlen[i] 0).  OBP_ERROR when malformed.
+ */
+int obp_text_row_parse(const uint8_t *payload, size_t len, unsigned ncols,
+                       const uint8_t **val, size_t *vlen);
+
 /* Auth switch request: 0xfe, plugin name NUL, plugin data. */
 int obp_auth_switch_write(struct obp_wr *wr, uint8_t seq, const char *plugin,
                           const uint8_t *data, size_t len);

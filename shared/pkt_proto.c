@@ -422,3 +422,20 @@ obp_track_schema(const struct obp_track_item *it, const uint8_t **db,
     *db = obp_rd_lenenc_str(&rd, db_len);
     return rd.err ? OBP_ERROR : OBP_OK;
 }
+
+int
+obp_text_row_parse(const uint8_t *payload, size_t len, unsigned ncols,
+                   const uint8_t **val, size_t *vlen)
+{
+    struct obp_rd rd;
+    bool          null;
+
+    obp_rd_init(&rd, payload, len);
+    for (unsigned i = 0; i < ncols; i++) {
+        vlen[i] = obp_rd_lenenc(&rd, &null);
+        val[i] = null ? NULL : obp_rd_bytes(&rd, vlen[i]);
+        if (null)
+            vlen[i] = 0;
+    }
+    return rd.err || obp_rd_left(&rd) != 0 ? OBP_ERROR : OBP_OK;
+}

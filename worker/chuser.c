@@ -57,6 +57,7 @@ forget_user(struct obp_session *s)
     s->has_pw = 0;
     s->refetched = 0;
     s->status = 0;
+    obp_sstate_clear(&s->st);   /* the server forgets it for a new user */
 }
 
 int

@@ -48,17 +48,8 @@ mq_row(struct obp_mquery *q, const uint8_t *p, size_t len)
 {
     const uint8_t *val[OBP_MQUERY_MAX_COLS];
     size_t         vlen[OBP_MQUERY_MAX_COLS];
-    struct obp_rd  rd;
-    bool           null;
 
-    obp_rd_init(&rd, p, len);
-    for (unsigned i = 0; i < q->ncols; i++) {
-        vlen[i] = obp_rd_lenenc(&rd, &null);
-        val[i] = null ? NULL : obp_rd_bytes(&rd, vlen[i]);
-        if (null)
-            vlen[i] = 0;
-    }
-    if (rd.err || obp_rd_left(&rd) != 0)
+    if (obp_text_row_parse(p, len, (unsigned)q->ncols, val, vlen) != OBP_OK)
         return mq_fail(q, "malformed row");
     if (q->row(q, val, vlen, (unsigned)q->ncols) != OBP_OK)
         return mq_fail(q, "row refused");

@@ -91,8 +91,8 @@ obp_req_refuse(struct obp_session *s, int head, uint16_t code,
     uint32_t        len;
 
     free(q->err_msg);
-    q->err_msg = strdup(msg);
-    if (q->err_msg == NULL)
+    q->err_msg = NULL;
+    if (msg != NULL && (q->err_msg = strdup(msg)) == NULL)
         return OBP_ERROR;
     q->err_code = code;
     obp_strlcpy(q->err_state, sqlstate, sizeof(q->err_state));
@@ -116,6 +116,53 @@ note_init_db(struct obp_session *s, const uint8_t *h, uint32_t len,
     if (avail >= OBP_PKT_HDR_LEN + len && len - 1 < OBP_NAME_MAX)
         s->req.init_db = strndup((const char *)h + OBP_PKT_HDR_LEN + 1,
                                  len - 1);
+}
+
+/*
+ * COM_QUERY: its text is scanned for the session state it changes, once
+ * it is whole or fills the buffer (then only its start is scanned).
+ */
+static int
+query_text(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
+{
+    size_t avail = b->recv - b->parse;
+    size_t whole = OBP_PKT_HDR_LEN + (size_t)len;
+    bool   cut = avail < whole;
+
+    if (cut && b->recv - b->done < OBP_IOBUF_SIZE)
+        return OBP_AGAIN;
+    obp_ssync_scan(s, (const char *)b->data + b->parse + OBP_PKT_HDR_LEN + 1,
+                   (cut ? avail : whole) - OBP_PKT_HDR_LEN - 1, cut,
+                   (s->caps & OBP_CLIENT_MULTI_STATEMENTS) || s->multi_on);
+    return OBP_OK;
+}
+
+/* What the proxy keeps of a command before it is relayed. */
+static int
+inspect(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
+{
+    const uint8_t *h = b->data + b->parse;
+
+    obp_sstate_pend_drop(&s->st);   /* a dropped command's changes */
+    if (s->req.drop)
+        return OBP_OK;
+    switch (s->req.cmd) {
+    case OBP_COM_QUERY:
+        return query_text(s, b, len);
+    case OBP_COM_SET_OPTION:
+        /* MYSQL_OPTION_MULTI_STATEMENTS_ON: assumed to stay on */
+        if (len >= 3 && b->recv - b->parse >= OBP_PKT_HDR_LEN + 3
+            && h[OBP_PKT_HDR_LEN + 1] == 0 && h[OBP_PKT_HDR_LEN + 2] == 0)
+            s->multi_on = 1;
+        return OBP_OK;
+    case OBP_COM_STMT_PREPARE: case OBP_COM_STMT_EXECUTE:
+    case OBP_COM_STMT_BULK_EXECUTE: case OBP_COM_STMT_SEND_LONG_DATA:
+    case OBP_COM_STMT_CLOSE: case OBP_COM_STMT_RESET:
+    case OBP_COM_STMT_FETCH:
+        return obp_stmtid_request(s, b, len);
+    default:
+        return OBP_OK;
+    }
 }
 
 /* Needs the server session; OBP_AGAIN while it is being opened. */
@@ -149,8 +196,8 @@ new_command(struct obp_session *s, struct obp_iobuf *b)
         obp_session_close(s, "malformed packet from the client");
         return OBP_DONE;
     }
-    if (avail < OBP_PKT_HDR_LEN + 1)
-        return OBP_AGAIN;
+    if (avail < OBP_PKT_HDR_LEN + 1 || s->sync != NULL)
+        return OBP_AGAIN;       /* the proxy's own commands go first */
     /* an ERR of ours goes out before the next response is relayed */
     if (s->cl.out != NULL && s->cl.out->recv > s->cl.out->done) {
         q->wait_out = 1;
@@ -171,8 +218,13 @@ new_command(struct obp_session *s, struct obp_iobuf *b)
         return OBP_DONE;
     }
     rc = server_ready(s);
+    if (rc == OBP_OK)
+        rc = inspect(s, b, len);
     if (rc != OBP_OK)
         return rc;
+    h = b->data + b->parse;     /* inspect() may have moved or grown it */
+    len = obp_pkt_payload_len(h);
+    avail = b->recv - b->parse;
     if (q->cmd == OBP_COM_INIT_DB)
         note_init_db(s, h, len, avail);
     s->resp.seq = h[3];

@@ -38,7 +38,8 @@ int obp_req_run(struct obp_session *s);
 /*
  * Drops the rest of the client's current command (<head>: a new command
  * at the head of the buffer) and answers it with this ERR, sequenced
- * after the client's last packet.  OBP_ERROR when out of memory.
+ * after the client's last packet; <msg> NULL: no answer (a command that
+ * has none).  OBP_ERROR when out of memory.
  */
 int obp_req_refuse(struct obp_session *s, int head, uint16_t code,
                    const char *sqlstate, const char *msg);

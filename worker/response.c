@@ -192,15 +192,17 @@ after_eof(struct obp_session *s)
 }
 
 static int
-prepare_ok(struct obp_session *s, const uint8_t *p, size_t len)
+prepare_ok(struct obp_session *s, uint8_t *p, size_t len)
 {
     struct obp_resp *r = &s->resp;
     struct obp_rd    rd;
     uint16_t         params;
 
+    if (obp_stmtid_prepared(s, p, len) != OBP_OK)
+        return OBP_ERROR;
     obp_rd_init(&rd, p, len);
     obp_rd_u8(&rd);
-    obp_rd_u32(&rd);            /* statement id: the client's business */
+    obp_rd_u32(&rd);            /* the client's id now */
     r->cols = obp_rd_u16(&rd);
     params = obp_rd_u16(&rd);
     if (rd.err)
@@ -230,7 +232,7 @@ column_count(struct obp_session *s, const uint8_t *p, size_t len)
 
 /* A packet parsed whole; it is then relayed as it is. */
 static int
-whole(struct obp_session *s, enum kind k, const uint8_t *p, size_t len)
+whole(struct obp_session *s, enum kind k, uint8_t *p, size_t len)
 {
     switch (k) {
     case K_OK:
@@ -244,6 +246,7 @@ whole(struct obp_session *s, enum kind k, const uint8_t *p, size_t len)
         after_eof(s);
         return OBP_OK;
     case K_ERR:
+        s->resp.failed = 1;
         finish(s);
         return OBP_OK;
     case K_INFILE:
@@ -258,6 +261,7 @@ whole(struct obp_session *s, enum kind k, const uint8_t *p, size_t len)
             return OBP_ERROR;
         if (len > 0 && len < EOF_MAX_LEN && p[0] == OBP_PKT_EOF)
             obp_eof_parse(p, len, NULL, &s->status);
+        s->resp.failed = len > 0 && p[0] == OBP_PKT_ERR;
         finish(s);
         return OBP_OK;
     default:
@@ -296,7 +300,7 @@ static int
 packet(struct obp_session *s, struct obp_iobuf *b, const char **why)
 {
     struct obp_resp *r = &s->resp;
-    const uint8_t   *h = b->data + b->parse;
+    uint8_t         *h = b->data + b->parse;
     size_t           avail = b->recv - b->parse;
     uint32_t         len = obp_pkt_payload_len(h);
     enum kind        k;

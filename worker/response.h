@@ -37,6 +37,7 @@ struct obp_resp {
     unsigned cont:1;        /* the packet goes on in the next one */
     unsigned query:1;       /* COM_QUERY: LOCAL INFILE may come */
     unsigned execute:1;     /* COM_STMT_EXECUTE: the same, or a cursor */
+    unsigned failed:1;      /* it ended with an ERR */
 };
 
 /* A command <cmd> was sent: true when a response will follow. */

@@ -33,6 +33,7 @@ obp_session_drop_server(struct obp_session *s)
 {
     bool had = s->srv != NULL;
 
+    obp_ssync_cancel(s);        /* its commands ran on this connection */
     s->cl.feed = NULL;
     /* COM_QUIT cannot follow half a relayed packet */
     if (had && !obp_req_packets_over(s))
@@ -62,6 +63,7 @@ obp_session_close(struct obp_session *s, const char *why)
     obp_session_drop_server(s);
     obp_conn_close(&s->cl);
     obp_req_free(&s->req);
+    obp_sstate_free(&s->st);
     obp_stat_add(w->stats, OBP_STAT_client_active, -1);
     if (s->prev != NULL)
         s->prev->next = s->next;
@@ -154,7 +156,10 @@ obp_session_ready(struct obp_session *s)
     obp_session_pump(s);
 }
 
-/* A reopened server session: the waiting command goes on, or fails. */
+/*
+ * A reopened server session: brought to the session's state first, then
+ * the waiting command goes on; or the command fails.
+ */
 static void
 reopened(struct obp_session *s, int rc)
 {
@@ -163,6 +168,13 @@ reopened(struct obp_session *s, int rc)
     if (rc == OBP_OK) {
         obp_log(OBP_LOG_DEBUG, s->id, 0, "server session reopened on %s",
                 srv->addr.text);
+        rc = obp_ssync_restore(s);
+        if (rc == OBP_AGAIN)
+            return;             /* obp_session_synced() goes on */
+        if (rc != OBP_OK) {
+            obp_session_close(s, "session state not restored");
+            return;
+        }
         attach(s);
     } else {
         obp_log(OBP_LOG_WARN, s->id, 0, "reopening the server session "
@@ -211,6 +223,34 @@ obp_session_open_server(struct obp_session *s)
     return s->srv != NULL ? OBP_OK : OBP_ERROR;
 }
 
+void
+obp_session_synced(struct obp_session *s, int rc, bool restore,
+                   const char *why)
+{
+    if (s->gone) {
+        if (rc == OBP_OK)
+            (void)obp_pool_offer(s);
+        obp_session_close(s, "client closed");
+        return;
+    }
+    if (rc == OBP_OK && restore) {
+        obp_log(OBP_LOG_INFO, s->id, 0, "session state restored on %s",
+                s->srv->addr.text);
+        attach(s);
+    } else if (rc == OBP_OK) {
+        obp_srv_adopt(s->srv, &server_ops, s);
+    } else if (restore) {
+        obp_log(OBP_LOG_WARN, s->id, 0, "session state not restored on "
+                "%s: %s", s->srv->addr.text, why);
+        obp_session_close(s, "session state not restored");
+        return;
+    } else {
+        obp_session_server_lost(s, why);
+        return;
+    }
+    obp_session_pump(s);
+}
+
 /* The server's decided bytes go to the client ahead of any ERR. */
 static int
 keep_relayed(struct obp_session *s)
@@ -232,13 +272,15 @@ keep_relayed(struct obp_session *s)
  * Whether a new server session can stand in for a lost one.  Not when a
  * transaction was open or autocommit was off: a later COMMIT on the new
  * session would silently commit nothing, so the client is closed as a
- * lost server would close it.
+ * lost server would close it.  Nor when the session's state could not
+ * be kept (sstate.h): the new session would silently differ.
  */
 static bool
 state_replaceable(const struct obp_session *s)
 {
     return (s->status & OBP_SERVER_STATUS_IN_TRANS) == 0
-           && (s->status & OBP_SERVER_STATUS_AUTOCOMMIT) != 0;
+           && (s->status & OBP_SERVER_STATUS_AUTOCOMMIT) != 0
+           && obp_sstate_restorable(&s->st);
 }
 
 /* OBP_DONE when the session had to be closed too. */
@@ -267,9 +309,12 @@ server_lost(struct obp_session *s, const char *why)
                              ER_LOST_CONNECTION, "08S01", msg);
             return OBP_DONE;
         }
-        obp_session_close(s, "server lost inside a transaction");
+        obp_session_close(s, obp_sstate_restorable(&s->st)
+                             ? "server lost inside a transaction"
+                             : "server lost, session state not kept");
         return OBP_DONE;
     }
+    obp_sstate_pend_drop(&s->st);   /* the command's outcome is unknown */
     obp_session_drop_server(s);
     if (s->cl.in != NULL)
         s->cl.in->done = s->cl.in->parse;   /* meant for the lost server */
@@ -330,18 +375,34 @@ flush_all(struct obp_session *s)
     return OBP_OK;
 }
 
+/*
+ * A response ended: the state it changed is read back before the next
+ * command (OBP_AGAIN then), unless the client is still sending this one.
+ */
+static int
+response_ended(struct obp_session *s)
+{
+    if (!obp_req_packets_over(s)) {
+        obp_sstate_pend_drop(&s->st);
+        return OBP_OK;
+    }
+    return obp_ssync_after(s, !s->resp.failed);
+}
+
 /* Runs the framers; OBP_DONE when the session was closed. */
 static int
 run(struct obp_session *s)
 {
     const char *why = NULL;
     bool        busy;
+    int         rc;
 
     /* another turn only when a response ended: bounded by the bytes */
     for (;;) {
         if (obp_req_run(s) == OBP_DONE)
             return OBP_DONE;
-        if (s->srv == NULL || s->srv->state != OBP_SRV_READY)
+        if (s->srv == NULL || s->srv->state != OBP_SRV_READY
+            || s->sync != NULL)
             return OBP_OK;
         busy = s->req.busy;
         if (obp_resp_run(s, &why) != OBP_OK) {
@@ -350,6 +411,15 @@ run(struct obp_session *s)
             continue;
         }
         if (!busy || s->req.busy)
+            return OBP_OK;
+        rc = response_ended(s);
+        if (rc == OBP_ERROR) {
+            obp_log(OBP_LOG_ERROR, s->id, ENOMEM, "client %s",
+                    s->caddr.text);
+            obp_session_close(s, "out of memory");
+            return OBP_DONE;
+        }
+        if (rc == OBP_AGAIN)
             return OBP_OK;
     }
 }
@@ -397,7 +467,15 @@ client_error(struct obp_conn *c, int err)
     obp_log(level, s->id, err, "client %s %s%s", s->caddr.text,
             err == 0 ? "closed the connection" : "failed",
             s->req.busy ? " during a command" : "");
-    (void)obp_pool_offer(s);
+    if (s->sync != NULL && !s->gone) {
+        /* the proxy's commands end first: the session may be parked */
+        s->gone = 1;
+        s->cl.hold = 1;
+        obp_conn_update(&s->cl);
+        return;
+    }
+    if (s->sync == NULL)        /* else its connection is the proxy's */
+        (void)obp_pool_offer(s);
     obp_session_close(s, err == 0 ? "client closed" : "client error");
 }
 
@@ -469,6 +547,7 @@ obp_session_start(struct obp_worker *w, int fd, const struct obp_addr *peer)
     ev_timer_init(&s->timer, timer_cb,
                   (ev_tstamp)w->conf->client_login_timeout / 1e6, 0.);
     s->timer.data = s;
+    obp_sstate_init(&s->st, s->id);
     s->next = w->sessions;
     if (w->sessions != NULL)
         w->sessions->prev = s;

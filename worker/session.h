@@ -15,8 +15,11 @@
 #include "conn.h"
 #include "request.h"
 #include "response.h"
+#include "sstate.h"
 
 #define OBP_SESS_ERR_WAIT 1.0       /* seconds to deliver a last ERR */
+
+struct obp_ssync;
 
 enum obp_sess_state {
     OBP_SESS_HANDSHAKE,     /* our handshake sent, waiting for the answer */
@@ -55,10 +58,14 @@ struct obp_session {
     struct obp_req         req;         /* client -> server framer */
     struct obp_resp        resp;        /* server -> client framer */
     struct obp_kill       *kill;        /* a KILL of ours under way */
+    struct obp_sstate      st;          /* what a server session needs */
+    struct obp_ssync      *sync;        /* the proxy's commands under way */
     int                    reg;         /* shared entry index + 1, or 0 */
     unsigned               has_pw:1;    /* stage1 is set */
     unsigned               refetched:1; /* account rows fetched again */
     unsigned               zip:1;       /* the client asked to compress */
+    unsigned               multi_on:1;  /* COM_SET_OPTION: multi-statements */
+    unsigned               gone:1;      /* the client left during a sync */
 };
 
 /* Starts a session for an accepted client <fd>, owned from now on. */
@@ -86,6 +93,13 @@ int obp_session_open_server(struct obp_session *s);
 
 /* Parses, relays and flushes what both directions hold. */
 void obp_session_pump(struct obp_session *s);
+
+/*
+ * ssync.c: the proxy's commands on the server session ended (<rc>), a
+ * restore (<restore>) or a read back; <why> says why one failed.
+ */
+void obp_session_synced(struct obp_session *s, int rc, bool restore,
+                        const char *why);
 
 /* The server session broke; <why> names the reason. */
 void obp_session_server_lost(struct obp_session *s, const char *why);

@@ -29,6 +29,11 @@ struct obp_session;
 #include "chuser.h"
 #include "registry.h"
 #include "kill.h"
+#include "sqlset.h"
+#include "sstate.h"
+#include "owncmd.h"
+#include "ssync.h"
+#include "stmtid.h"
 #include "clogin.h"
 #include "loop.h"
 

@@ -1,0 +1,584 @@
+/*
+ * Session sync (ssync.h).  Variables are read back eight at a time, with
+ * five columns each:
+ *
+ *   IF(FALSE, x, NULL), LENGTH(x) > max,
+ *   IF(LENGTH(x) > max, NULL, CAST(x AS BINARY)),
+ *   CAST(CHARSET(x) AS BINARY), CAST(COLLATION(x) AS BINARY)
+ *
+ * the first column's definition giving its type (BIGINT [UNSIGNED],
+ * DECIMAL, DOUBLE, a string, or NULL), the binary casts its exact text
+ * or bytes untouched by character_set_results (a double's text in full,
+ * where the text protocol rounds it to 15 digits).  It is set again with
+ * a literal of the same type: 5, CAST(5 AS UNSIGNED), 3.140, 0.1e0,
+ * _latin1 X'e9' COLLATE `latin1_bin`, NULL.  A batch that names a system
+ * variable the server does not know is read again one by one.
+ */
+#include "worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ER_UNKNOWN_SYSTEM_VARIABLE 1193
+#define BATCH   8       /* variables read back by one query */
+#define COLS    5       /* columns a variable */
+
+static const char *const type_names[] = {
+    "NULL", "BIGINT", "BIGINT UNSIGNED", "DECIMAL", "DOUBLE", "string"
+};
+
+struct obp_ssync {
+    struct obp_session *s;
+    struct obp_owncmd   oc;
+    struct obp_svar    *var;        /* being set again */
+    struct obp_svar    *batch[BATCH];   /* being read back */
+    unsigned            nbatch;
+    struct obp_stmt    *stmt;       /* being prepared again */
+    uint32_t            pos;        /* the next statement slot */
+    int                 pass;       /* restore: which variables */
+    unsigned            restore:1;
+    unsigned            got:1;      /* the read back's row came */
+    unsigned            single:1;   /* one variable a query */
+};
+
+enum { PASS_SYSVARS, PASS_COLLATIONS, PASS_USERVARS, PASS_STMTS };
+
+static void capture_next(struct obp_ssync *y);
+static void restore_next(struct obp_ssync *y);
+
+/* A growing SQL text; <err> once memory ran out. */
+struct sql {
+    char   *p;
+    size_t  len;
+    size_t  cap;
+    bool    err;
+};
+
+static void
+add(struct sql *q, const void *s, size_t n)
+{
+    char *p;
+
+    if (q->err)
+        return;
+    if (q->len + n + 1 > q->cap) {
+        p = realloc(q->p, (q->len + n + 1) * 2);
+        if (p == NULL) {
+            q->err = true;
+            return;
+        }
+        q->p = p;
+        q->cap = (q->len + n + 1) * 2;
+    }
+    memcpy(q->p + q->len, s, n);
+    q->len += n;
+    q->p[q->len] = '\0';
+}
+
+static void
+adds(struct sql *q, const char *s)
+{
+    add(q, s, strlen(s));
+}
+
+/* `name`, its backquotes doubled. */
+static void
+add_quoted(struct sql *q, const char *name)
+{
+    add(q, "`", 1);
+    for (const char *c = name; *c != '\0'; c++)
+        add(q, c, *c == '`' ? 2 : 1);   /* "``" for a backquote */
+    add(q, "`", 1);
+}
+
+/* The variable as an expression: @@session.`x` or @`x`. */
+static void
+add_var(struct sql *q, const struct obp_svar *v)
+{
+    adds(q, v->user ? "@" : "@@session.");
+    add_quoted(q, v->name);
+}
+
+static void
+add_hex(struct sql *q, const uint8_t *p, size_t n)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    char              two[2];
+
+    adds(q, "X'");
+    for (size_t i = 0; i < n; i++) {
+        two[0] = digits[p[i] >> 4];
+        two[1] = digits[p[i] & 15];
+        add(q, two, 2);
+    }
+    adds(q, "'");
+}
+
+/* CAST(number AS <type>) */
+static void
+add_cast(struct sql *q, const struct obp_svar *v, const char *type)
+{
+    adds(q, "CAST(");
+    add(q, v->data, v->len);
+    adds(q, " AS ");
+    adds(q, type);
+    adds(q, ")");
+}
+
+/* A literal of the value's own type. */
+static void
+add_value(struct sql *q, const struct obp_svar *v)
+{
+    switch (v->type) {
+    case OBP_SVAL_NULL:
+        adds(q, "NULL");
+        break;
+    case OBP_SVAL_INT:
+        add(q, v->data, v->len);
+        break;
+    case OBP_SVAL_UINT:
+        add_cast(q, v, "UNSIGNED");
+        break;
+    case OBP_SVAL_DECIMAL:
+        /* without a point the literal would be an integer */
+        if (memchr(v->data, '.', v->len) != NULL)
+            add(q, v->data, v->len);
+        else
+            add_cast(q, v, "DECIMAL(65,0)");
+        break;
+    case OBP_SVAL_DOUBLE:
+        /* an exponent makes it a double literal, not a decimal one */
+        add(q, v->data, v->len);
+        if (memchr(v->data, 'e', v->len) == NULL
+            && memchr(v->data, 'E', v->len) == NULL)
+            adds(q, "e0");
+        break;
+    default:
+        adds(q, "_");
+        adds(q, v->charset);
+        adds(q, " ");
+        add_hex(q, v->data, v->len);
+        /* binary is a keyword there, and the charset's only collation */
+        if (strcmp(v->collation, "binary") != 0) {
+            adds(q, " COLLATE ");
+            add_quoted(q, v->collation);
+        }
+        break;
+    }
+}
+
+static double
+timeout(const struct obp_session *s)
+{
+    return (double)s->w->conf->short_async_task_timeout / 1e6;
+}
+
+/* The sync ended: the session takes its server connection back. */
+static void
+end(struct obp_ssync *y, int rc)
+{
+    struct obp_session *s = y->s;
+    bool                restore = y->restore;
+    char                why[sizeof(y->oc.err)];
+
+    obp_strlcpy(why, y->oc.err, sizeof(why));
+    obp_owncmd_stop(&y->oc);
+    free(y);
+    s->sync = NULL;
+    obp_session_synced(s, rc, restore, why);
+}
+
+/* Runs <q> as the sync's next command; false when it could not start. */
+static bool
+run(struct obp_ssync *y, struct sql *q, obp_owncmd_row_cb row,
+    obp_owncmd_done_cb done)
+{
+    int rc = OBP_ERROR;
+
+    if (!q->err)
+        rc = obp_owncmd_query(&y->oc, y->s->srv, q->p, q->len, timeout(y->s),
+                              row, done, y);
+    free(q->p);
+    if (rc != OBP_OK && q->err)
+        obp_strlcpy(y->oc.err, "out of memory", sizeof(y->oc.err));
+    return rc == OBP_OK;
+}
+
+/* A character set or collation name, safe to write back unquoted. */
+static bool
+name_ok(const uint8_t *p, size_t n)
+{
+    if (p == NULL || n == 0 || n > OBP_SQLSET_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z')
+              || (p[i] >= '0' && p[i] <= '9') || p[i] == '_'))
+            return false;
+    }
+    return true;
+}
+
+/* A number's text as the server writes it. */
+static bool
+number_ok(const uint8_t *p, size_t n)
+{
+    if (p == NULL || n == 0 || n > OBP_SQLSET_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!((p[i] >= '0' && p[i] <= '9') || p[i] == '.' || p[i] == '-'
+              || p[i] == '+' || p[i] == 'e' || p[i] == 'E'))
+            return false;
+    }
+    return true;
+}
+
+static enum obp_sval_type
+type_of(const struct obp_owncmd_col *col, bool null)
+{
+    if (null)
+        return OBP_SVAL_NULL;
+    switch (col->type) {
+    case OBP_TYPE_LONGLONG:
+        return (col->flags & OBP_FLAG_UNSIGNED) ? OBP_SVAL_UINT
+                                                : OBP_SVAL_INT;
+    case OBP_TYPE_DECIMAL: case OBP_TYPE_NEWDECIMAL:
+        return OBP_SVAL_DECIMAL;
+    case OBP_TYPE_DOUBLE: case OBP_TYPE_FLOAT:
+        return OBP_SVAL_DOUBLE;
+    default:
+        return OBP_SVAL_STRING;
+    }
+}
+
+static void
+copy_name(char *dst, size_t cap, const uint8_t *p, size_t n)
+{
+    snprintf(dst, cap, "%.*s", (int)n, (const char *)p);
+}
+
+/*
+ * One variable's five columns of a read back's row.  A system variable's
+ * number that is no number (a boolean's ON) is kept as its string.
+ */
+static void
+take_value(struct obp_ssync *y, struct obp_svar *v,
+           const struct obp_owncmd_col *col, const uint8_t *const *val,
+           const size_t *len)
+{
+    struct obp_sstate  *st = &y->s->st;
+    enum obp_sval_type  type = type_of(col, val[2] == NULL);
+    char                cs[OBP_SQLSET_NAME_MAX + 1] = "";
+    char                coll[OBP_SQLSET_NAME_MAX + 1] = "";
+
+    if (val[1] != NULL && len[1] == 1 && val[1][0] == '1') {
+        obp_sstate_give_up(st, "a variable's value over 8 KiB");
+        return;
+    }
+    if (type != OBP_SVAL_STRING && type != OBP_SVAL_NULL && !v->user
+        && !number_ok(val[2], len[2]))
+        type = OBP_SVAL_STRING;
+    if (type == OBP_SVAL_STRING ? !name_ok(val[3], len[3])
+                                  || !name_ok(val[4], len[4])
+        : type != OBP_SVAL_NULL && !number_ok(val[2], len[2])) {
+        obp_log(OBP_LOG_DEBUG, y->s->id, 0, "%s %s: type %u, %zu bytes",
+                v->user ? "user variable" : "variable", v->name, col->type,
+                len[2]);
+        obp_sstate_give_up(st, "a value the proxy cannot write back");
+        return;
+    }
+    if (type == OBP_SVAL_STRING) {
+        copy_name(cs, sizeof(cs), val[3], len[3]);
+        copy_name(coll, sizeof(coll), val[4], len[4]);
+    }
+    obp_log(OBP_LOG_DEBUG, y->s->id, 0, "%s %s read back: %s, %zu bytes",
+            v->user ? "user variable" : "variable", v->name,
+            type == OBP_SVAL_STRING ? coll : type_names[type], len[2]);
+    (void)obp_sstate_set_value(st, v, type,
+                               val[2] != NULL ? val[2] : (const uint8_t *)"",
+                               len[2], cs, coll);
+}
+
+/* The row of a read back: five columns a variable of the batch. */
+static int
+capture_row(struct obp_owncmd *oc, const uint8_t *const *val,
+            const size_t *len)
+{
+    struct obp_ssync *y = oc->owner;
+
+    if (y->got || oc->ncols != COLS * y->nbatch)
+        return OBP_ERROR;
+    y->got = 1;
+    /* a variable given up frees them all */
+    for (unsigned i = 0; i < y->nbatch && !y->s->st.given_up; i++)
+        take_value(y, y->batch[i], &oc->col[COLS * i], val + COLS * i,
+                   len + COLS * i);
+    return OBP_OK;
+}
+
+static void capture_done(struct obp_owncmd *oc, int rc);
+
+/* The five columns of <v> (the file's comment). */
+static void
+add_read_back(struct sql *q, const struct obp_svar *v)
+{
+    char max[48];
+
+    snprintf(max, sizeof(max), ") > %d", OBP_SSYNC_VALUE_MAX);
+    adds(q, "IF(FALSE, ");
+    add_var(q, v);
+    adds(q, ", NULL), LENGTH(");
+    add_var(q, v);
+    adds(q, max);
+    adds(q, ", IF(LENGTH(");
+    add_var(q, v);
+    adds(q, max);
+    adds(q, ", NULL, CAST(");
+    add_var(q, v);
+    adds(q, " AS BINARY)), CAST(CHARSET(");
+    add_var(q, v);
+    adds(q, ") AS BINARY), CAST(COLLATION(");
+    add_var(q, v);
+    adds(q, ") AS BINARY)");
+}
+
+/* Reads back the next changed variables: OBP_OK started, OBP_DONE none. */
+static int
+capture_start(struct obp_ssync *y)
+{
+    struct sql q = { NULL, 0, 0, false };
+    unsigned   max = y->single ? 1 : BATCH;
+
+    y->nbatch = 0;
+    y->got = 0;
+    for (struct obp_svar *v = y->s->st.vars; v != NULL && y->nbatch < max;
+         v = v->next) {
+        if (v->dirty)
+            y->batch[y->nbatch++] = v;
+    }
+    if (y->nbatch == 0)
+        return OBP_DONE;
+    adds(&q, "SELECT ");
+    for (unsigned i = 0; i < y->nbatch; i++) {
+        if (i > 0)
+            adds(&q, ", ");
+        add_read_back(&q, y->batch[i]);
+    }
+    return run(y, &q, capture_row, capture_done) ? OBP_OK : OBP_ERROR;
+}
+
+static void
+capture_next(struct obp_ssync *y)
+{
+    int rc = capture_start(y);
+
+    if (rc == OBP_DONE) {
+        end(y, OBP_OK);
+    } else if (rc == OBP_ERROR) {
+        obp_sstate_give_up(&y->s->st, "a value could not be read back");
+        end(y, y->oc.lost ? OBP_ERROR : OBP_OK);
+    }
+}
+
+static void
+capture_done(struct obp_owncmd *oc, int rc)
+{
+    struct obp_ssync  *y = oc->owner;
+    struct obp_sstate *st = &y->s->st;
+
+    if (rc == OBP_OK && !y->got)
+        obp_sstate_give_up(st, "no value read back");
+    if (rc != OBP_OK && oc->lost) {
+        obp_sstate_give_up(st, "the server session broke while a value "
+                           "was read back");
+        end(y, OBP_ERROR);
+        return;
+    }
+    /* the ERR of a SET naming a variable the server does not know */
+    if (rc != OBP_OK && !st->given_up
+        && oc->err_code == ER_UNKNOWN_SYSTEM_VARIABLE && y->nbatch > 1) {
+        y->single = 1;          /* which one: read them one by one */
+    } else if (rc != OBP_OK && !st->given_up && !y->batch[0]->user
+               && oc->err_code == ER_UNKNOWN_SYSTEM_VARIABLE) {
+        obp_sstate_drop_var(st, y->batch[0]);
+    } else if (rc != OBP_OK) {
+        obp_log(OBP_LOG_INFO, y->s->id, 0, "reading a session variable "
+                "back failed: %s", oc->err);
+        obp_sstate_give_up(st, "a value could not be read back");
+    }
+    capture_next(y);
+}
+
+int
+obp_ssync_after(struct obp_session *s, bool ok)
+{
+    struct obp_sstate *st = &s->st;
+    struct obp_ssync  *y;
+    int                rc;
+
+    if (s->req.cmd == OBP_COM_RESET_CONNECTION && ok) {
+        obp_sstate_clear(st);   /* the server forgot it all too */
+        return OBP_OK;
+    }
+    if (s->req.cmd == OBP_COM_STMT_PREPARE)
+        obp_sstate_prep_text(st, NULL, 0);  /* what an ERR left */
+    if (!obp_sstate_apply(st, ok))
+        return OBP_OK;
+    y = calloc(1, sizeof(*y));
+    if (y == NULL)
+        return OBP_ERROR;
+    y->s = s;
+    rc = capture_start(y);
+    if (rc == OBP_OK) {
+        s->sync = y;
+        return OBP_AGAIN;
+    }
+    if (rc == OBP_ERROR)
+        obp_sstate_give_up(st, "a value could not be read back");
+    free(y);
+    return OBP_OK;
+}
+
+void
+obp_ssync_scan(struct obp_session *s, const char *text, size_t len,
+               bool cut, bool multi)
+{
+    struct obp_sqlset      it;
+    struct obp_sqlset_item item;
+    unsigned               flags = 0;
+    int                    rc;
+
+    if (s->st.given_up)
+        return;
+    if ((s->status & OBP_SERVER_STATUS_NO_BACKSLASH_ESCAPES) == 0)
+        flags |= OBP_SQLSET_BACKSLASH;
+    flags |= (multi ? OBP_SQLSET_MULTI : 0) | (cut ? OBP_SQLSET_CUT : 0);
+    obp_sqlset_init(&it, text, len, flags);
+    /* each item takes a token of the text: bounded */
+    while ((rc = obp_sqlset_next(&it, &item)) == OBP_OK) {
+        if (obp_sstate_pend(&s->st, &item) != OBP_OK) {
+            obp_sstate_give_up(&s->st, "out of memory");
+            return;
+        }
+    }
+    obp_sstate_pend_end(&s->st, it.stmt + 1, rc == OBP_ERROR);
+}
+
+static bool
+in_pass(const struct obp_svar *v, int pass)
+{
+    bool coll = strncmp(v->name, "collation_", 10) == 0;
+
+    switch (pass) {
+    case PASS_SYSVARS:
+        return !v->user && !coll;
+    case PASS_COLLATIONS:
+        return !v->user && coll;    /* after their character sets */
+    default:
+        return v->user;
+    }
+}
+
+static void restore_done(struct obp_owncmd *oc, int rc);
+
+/* The next step of a restore: OBP_OK started, OBP_DONE all done. */
+static int
+restore_start(struct obp_ssync *y)
+{
+    struct obp_sstate *st = &y->s->st;
+    struct obp_svar   *v = y->var != NULL ? y->var->next : st->vars;
+    struct sql         q = { NULL, 0, 0, false };
+
+    /* three passes over the variables: bounded by their number */
+    while (y->pass < PASS_STMTS) {
+        while (v != NULL && !in_pass(v, y->pass))
+            v = v->next;
+        if (v != NULL)
+            break;
+        y->pass++;
+        v = st->vars;
+    }
+    if (y->pass < PASS_STMTS) {
+        y->var = v;
+        adds(&q, "SET ");
+        add_var(&q, v);
+        adds(&q, " = ");
+        add_value(&q, v);
+        return run(y, &q, NULL, restore_done) ? OBP_OK : OBP_ERROR;
+    }
+    y->stmt = obp_sstate_stmt_next(st, &y->pos);
+    if (y->stmt == NULL)
+        return OBP_DONE;
+    y->stmt->types_sent = 0;
+    return obp_owncmd_prepare(&y->oc, y->s->srv, y->stmt->text,
+                              y->stmt->text_len, timeout(y->s),
+                              restore_done, y);
+}
+
+static void
+restore_next(struct obp_ssync *y)
+{
+    int rc = restore_start(y);
+
+    if (rc == OBP_DONE)
+        end(y, OBP_OK);
+    else if (rc == OBP_ERROR)
+        end(y, OBP_ERROR);
+}
+
+static void
+restore_done(struct obp_owncmd *oc, int rc)
+{
+    struct obp_ssync *y = oc->owner;
+
+    if (rc != OBP_OK) {
+        end(y, OBP_ERROR);
+        return;
+    }
+    if (y->pass == PASS_STMTS) {
+        if (oc->stmt_params != y->stmt->params) {
+            snprintf(oc->err, sizeof(oc->err), "statement %u prepared "
+                     "again has %u parameters, not %u", y->stmt->id,
+                     oc->stmt_params, y->stmt->params);
+            end(y, OBP_ERROR);
+            return;
+        }
+        y->stmt->srv_id = oc->stmt_id;
+    }
+    restore_next(y);
+}
+
+int
+obp_ssync_restore(struct obp_session *s)
+{
+    struct obp_ssync *y;
+    int               rc;
+
+    if (s->st.vars == NULL && s->st.nstmts == 0)
+        return OBP_OK;
+    y = calloc(1, sizeof(*y));
+    if (y == NULL)
+        return OBP_ERROR;
+    y->s = s;
+    y->restore = 1;
+    rc = restore_start(y);
+    if (rc == OBP_OK) {
+        s->sync = y;
+        return OBP_AGAIN;
+    }
+    if (rc == OBP_ERROR)
+        obp_log(OBP_LOG_WARN, s->id, 0, "session state not restored on "
+                "%s: %s", s->srv->addr.text, y->oc.err);
+    free(y);
+    return rc == OBP_DONE ? OBP_OK : OBP_ERROR;
+}
+
+void
+obp_ssync_cancel(struct obp_session *s)
+{
+    if (s->sync == NULL)
+        return;
+    obp_owncmd_stop(&s->sync->oc);
+    free(s->sync);
+    s->sync = NULL;
+}

@@ -1,0 +1,55 @@
+/*
+ * Session sync: keeps a session's state store (sstate.h) true to what
+ * its server session holds, and brings a new server session to it.
+ *
+ *   obp_ssync_scan()    request.c and stmtid.c: the SQL of a command
+ *                       about to be relayed is scanned (sqlset.h) for
+ *                       the changes it makes;
+ *   obp_ssync_after()   session.c, when its response ended: the changes
+ *                       are applied, and the variables changed are read
+ *                       back with the proxy's own query (owncmd.h), with
+ *                       their exact type and bytes, before the client's
+ *                       next command is relayed;
+ *   obp_ssync_restore() session.c, on a server session opened after a
+ *                       loss: system variables (character sets first,
+ *                       collations after them), user variables, then
+ *                       each prepared statement prepared again (its new
+ *                       server id recorded), before the client's next
+ *                       command.
+ *
+ * While a sync runs, s->sync is set: the request framer waits and the
+ * server connection belongs to the proxy's command.  At its end
+ * obp_session_synced() is called (never from inside the start calls);
+ * obp_ssync_cancel() abandons it when the session closes.
+ */
+#ifndef OBP_WORKER_SSYNC_H
+#define OBP_WORKER_SSYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A value read back larger than this is not kept (the state is given up). */
+#define OBP_SSYNC_VALUE_MAX 8192
+
+struct obp_session;
+
+/*
+ * Notes the changes <text> will make once it ran.  <cut>: only its
+ * start is given.  <multi>: it may hold several statements.
+ */
+void obp_ssync_scan(struct obp_session *s, const char *text, size_t len,
+                    bool cut, bool multi);
+
+/*
+ * The current command's response ended (<ok>: without ERR).  OBP_OK:
+ * nothing to do; OBP_AGAIN: a sync runs; OBP_ERROR: out of memory.
+ */
+int obp_ssync_after(struct obp_session *s, bool ok);
+
+/* The same after a loss, on s->srv not yet attached. */
+int obp_ssync_restore(struct obp_session *s);
+
+/* Abandons a running sync (session teardown). */
+void obp_ssync_cancel(struct obp_session *s);
+
+#endif
