@@ -21,6 +21,7 @@
 struct obp_worker {
     struct ev_loop        *loop;        /* EV_DEFAULT */
     int                    slot;        /* worker slot, as in log lines */
+    int32_t                pid;         /* getpid(), once */
     struct obp_conf       *conf;        /* current generation, owned */
     struct obp_shm        *shm;         /* the master's mapping */
     struct obp_shm_worker *stats;       /* this slot: written only by us */
