@@ -41,6 +41,8 @@ struct obp_worker {
     struct obp_iobuf_pool  pool;        /* packet buffers */
     struct obp_acct_cache  acct;        /* account rows by user */
     struct obp_srv_pool    spool;       /* parked server sessions */
+    uint32_t               max_packet;  /* the servers' max_allowed_packet
+                                           (lookup.c), 0 until known */
     struct obp_srv        *quitting;    /* closing after COM_QUIT */
     ev_timer               quit_wait;   /* bounds them once stopped */
     unsigned               draining:1;  /* graceful stop under way */
