@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,7 +107,11 @@ set_flag(int fd, int level, int name)
     return setsockopt(fd, level, name, &on, sizeof(on));
 }
 
-/* One listening socket, or -1 with the reason in <errs>. */
+/*
+ * One listening socket, or -1 with the reason in <errs>.  Accepted
+ * sockets inherit TCP_NODELAY from it (Linux), which saves a system call
+ * per client.
+ */
 static int
 open_one(const struct bind_addr *a, struct obp_errs *errs)
 {
@@ -115,6 +120,7 @@ open_one(const struct bind_addr *a, struct obp_errs *errs)
     if (fd == -1
         || set_flag(fd, SOL_SOCKET, SO_REUSEADDR) == -1
         || set_flag(fd, SOL_SOCKET, SO_REUSEPORT) == -1
+        || set_flag(fd, IPPROTO_TCP, TCP_NODELAY) == -1
         || (a->family == AF_INET6
             && set_flag(fd, IPPROTO_IPV6, IPV6_V6ONLY) == -1)
         || bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1

@@ -1,11 +1,18 @@
 /*
  * mysql_native_password arithmetic (auth.h): SHA1 through OpenSSL's EVP
  * interface, parsing of stored hashes, scrambles, tokens and the check
- * that recovers stage1 from a client's token.  No state; called by the
- * login code of the worker.  Every temporary secret is wiped.
+ * that recovers stage1 from a client's token.  Called by the login code
+ * of the worker.  Every temporary secret is wiped.
+ *
+ * The only state, kept for the life of the process (each process is
+ * single-threaded): the SHA1 algorithm and one digest context, and a
+ * pool of random bytes for scrambles.  Fetching the algorithm, making a
+ * context and asking the DRBG for each login cost more than the login's
+ * arithmetic itself.  A forked child forgets the pool it inherited.
  */
 #include "obp.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -15,25 +22,37 @@
 #define HEX_LEN         (2 * OBP_SHA1_LEN)
 #define SCRAMBLE_FIRST  33      /* '!': printable, no space, no NUL */
 #define SCRAMBLE_SPAN   94      /* '!'..'~' */
+#define RAND_POOL       1024    /* bytes drawn from the DRBG at once */
+
+static EVP_MD     *sha1_md;
+static EVP_MD_CTX *sha1_ctx;
+static uint8_t     rand_pool[RAND_POOL];
+static size_t      rand_left;       /* unused bytes at the pool's start */
+static bool        rand_fork_hook;
 
 /* SHA1(a || b) into <out>; OBP_ERROR when OpenSSL fails (no memory). */
 static int
 sha1_two(const void *a, size_t alen, const void *b, size_t blen,
          uint8_t out[OBP_SHA1_LEN])
 {
-    EVP_MD_CTX   *ctx;
-    unsigned int  outlen = 0;
-    int           ok;
+    unsigned int outlen = 0;
+    int          ok;
 
-    ctx = EVP_MD_CTX_new();
-    if (ctx == NULL)
+    if (sha1_md == NULL && (sha1_md = EVP_MD_fetch(NULL, "SHA1", NULL))
+                           == NULL)
         return OBP_ERROR;
-    ok = EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1
-         && EVP_DigestUpdate(ctx, a, alen) == 1
-         && (blen == 0 || EVP_DigestUpdate(ctx, b, blen) == 1)
-         && EVP_DigestFinal_ex(ctx, out, &outlen) == 1
+    if (sha1_ctx == NULL && (sha1_ctx = EVP_MD_CTX_new()) == NULL)
+        return OBP_ERROR;
+    ok = EVP_DigestInit_ex(sha1_ctx, sha1_md, NULL) == 1
+         && EVP_DigestUpdate(sha1_ctx, a, alen) == 1
+         && (blen == 0 || EVP_DigestUpdate(sha1_ctx, b, blen) == 1)
+         && EVP_DigestFinal_ex(sha1_ctx, out, &outlen) == 1
          && outlen == OBP_SHA1_LEN;
-    EVP_MD_CTX_free(ctx);
+    /* the context kept its last state: start over, so none is left */
+    if (EVP_DigestInit_ex(sha1_ctx, sha1_md, NULL) != 1) {
+        EVP_MD_CTX_free(sha1_ctx);
+        sha1_ctx = NULL;
+    }
     return ok ? OBP_OK : OBP_ERROR;
 }
 
@@ -100,26 +119,46 @@ obp_auth_parse_stage1(const char *text, size_t len,
     return parse_hex20(text, len, stage1);
 }
 
+/* Parent and child must never hand out the same bytes. */
+static void
+rand_forget(void)
+{
+    OPENSSL_cleanse(rand_pool, sizeof(rand_pool));
+    rand_left = 0;
+}
+
+/* One random byte; each byte of the pool is handed out once. */
+static int
+rand_byte(uint8_t *out)
+{
+    if (rand_left == 0) {
+        if (!rand_fork_hook) {
+            if (pthread_atfork(NULL, NULL, rand_forget) != 0)
+                return OBP_ERROR;
+            rand_fork_hook = true;
+        }
+        if (RAND_bytes(rand_pool, (int)sizeof(rand_pool)) != 1)
+            return OBP_ERROR;
+        rand_left = sizeof(rand_pool);
+    }
+    *out = rand_pool[--rand_left];
+    return OBP_OK;
+}
+
 int
 obp_auth_scramble(uint8_t scramble[OBP_SCRAMBLE_LEN])
 {
-    uint8_t raw[32];
-    size_t  n = 0, i;
+    uint8_t raw;
+    size_t  n = 0;
 
     while (n < OBP_SCRAMBLE_LEN) {
-        if (RAND_bytes(raw, (int)sizeof(raw)) != 1) {
-            OPENSSL_cleanse(raw, sizeof(raw));
+        if (rand_byte(&raw) != OBP_OK)
             return OBP_ERROR;
-        }
         /* Bytes >= 2 * 94 are dropped so that every character is
          * equally likely. */
-        for (i = 0; i < sizeof(raw) && n < OBP_SCRAMBLE_LEN; i++) {
-            if (raw[i] < 2 * SCRAMBLE_SPAN)
-                scramble[n++] = (uint8_t)(SCRAMBLE_FIRST
-                                          + raw[i] % SCRAMBLE_SPAN);
-        }
+        if (raw < 2 * SCRAMBLE_SPAN)
+            scramble[n++] = (uint8_t)(SCRAMBLE_FIRST + raw % SCRAMBLE_SPAN);
     }
-    OPENSSL_cleanse(raw, sizeof(raw));
     return OBP_OK;
 }
 

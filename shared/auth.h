@@ -32,7 +32,10 @@ int obp_auth_parse_stage2(const char *text, size_t len,
 int obp_auth_parse_stage1(const char *text, size_t len,
                           uint8_t stage1[OBP_SHA1_LEN]);
 
-/* 20 random printable bytes (no NUL), from OpenSSL's RAND_bytes. */
+/*
+ * 20 random printable bytes (no NUL), from OpenSSL's RAND_bytes, drawn
+ * a pool at a time; a forked child draws its own.
+ */
 int obp_auth_scramble(uint8_t scramble[OBP_SCRAMBLE_LEN]);
 
 /* The token a client with <stage1> sends for <scramble>. */

@@ -4,7 +4,9 @@
  * the lookup table used by the YAML and INI loaders, -o, SIGHUP and
  * --help-params.  Defaults are strings parsed by the same setter as user
  * input, so a bad default fails the unit tests.  Names, defaults and ranges
- * follow ODP where ODP has the parameter.
+ * follow ODP where ODP has the parameter.  The size bound on client
+ * packets is none of them: it is the servers' max_allowed_packet, read by
+ * the account lookups (README, Configuration).
  */
 #ifndef OBP_SHARED_PARAMS_H
 #define OBP_SHARED_PARAMS_H

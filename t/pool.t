@@ -44,11 +44,7 @@ sub client {
 }
 
 # Server threads of the test accounts, the direct connection aside.
-sub threads {
-	return $direct->selectrow_array('SELECT COUNT(*) FROM '
-		. "information_schema.PROCESSLIST WHERE USER LIKE 'obtest%' "
-		. 'AND ID <> CONNECTION_ID()');
-}
+sub threads { $t->server_threads($direct, 'obtest%') }
 
 sub alive {
 	my ($id) = @_;

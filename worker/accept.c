@@ -6,8 +6,6 @@
  */
 #include "worker.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -61,16 +59,13 @@ take_client(struct obp_accept *a, int fd, const struct sockaddr *sa,
     struct obp_worker *w = a->w;
     int64_t            limit = w->conf->client_max_connections;
     struct obp_addr    peer;
-    int                on = 1;
 
     obp_addr_from_sa(&peer, sa, salen);
     if (limit > 0 && clients_now(w) >= limit) {
         refuse(a, fd, &peer, limit);
         return;
     }
-    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
-        obp_log(OBP_LOG_INFO, 0, errno, "TCP_NODELAY on client %s",
-                peer.text);
+    /* TCP_NODELAY comes from the listening socket (master/listen.c) */
     obp_stat_add(w->stats, OBP_STAT_client_accepted, 1);
     obp_session_start(w, fd, &peer);
 }

@@ -1,9 +1,10 @@
 /*
  * Account lookups (lookup.h): log in as the service account, run
- * SELECT Host, plugin, authentication_string FROM mysql.user WHERE
- * User = '...', turn each row into what the cache needs (the stage2
- * hash, no password, or a hash the proxy cannot check) and hand the rows
- * to acct.c.  Every failure is logged here, once, with its reason.
+ * SELECT Host, plugin, authentication_string, <packet limit> FROM
+ * mysql.user WHERE User = '...', turn each row into what the cache needs
+ * (the stage2 hash, no password, or a hash the proxy cannot check) and
+ * hand the rows to acct.c.  Every failure is logged here, once, with its
+ * reason.
  */
 #include "worker.h"
 
@@ -11,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QUERY_MAX (128 + 2 * OBP_NAME_MAX)
+#define QUERY_MAX (256 + 2 * OBP_NAME_MAX)
 
 static void
 finish(struct obp_lookup *l, int rc, uint16_t code, const char *msg)
@@ -45,6 +46,22 @@ row_kind(const uint8_t *plugin, size_t plen, const uint8_t *auth,
     }
 }
 
+/* A column of decimal digits that fits 32 bits; 0 when it is not one. */
+static uint32_t
+column_u32(const uint8_t *val, size_t len)
+{
+    uint64_t v = 0;
+
+    if (val == NULL || len == 0 || len > 10)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (val[i] < '0' || val[i] > '9')
+            return 0;
+        v = v * 10 + (uint64_t)(val[i] - '0');
+    }
+    return v <= UINT32_MAX ? (uint32_t)v : 0;
+}
+
 static int
 row_cb(struct obp_mquery *q, const uint8_t *const *val, const size_t *len,
        unsigned ncols)
@@ -52,8 +69,9 @@ row_cb(struct obp_mquery *q, const uint8_t *const *val, const size_t *len,
     struct obp_lookup   *l = q->owner;
     struct obp_acct_row *r;
 
-    if (ncols != 3)
+    if (ncols != 4)
         return OBP_ERROR;
+    l->max_packet = column_u32(val[3], len[3]);
     if (l->nrows >= OBP_ACCT_MAX_ROWS || val[0] == NULL
         || len[0] >= OBP_ACCT_HOST_MAX)
         return OBP_OK;      /* kept out: too many, or no usable host */
@@ -73,6 +91,19 @@ row_cb(struct obp_mquery *q, const uint8_t *const *val, const size_t *len,
     return OBP_OK;
 }
 
+/* The server's packet limit becomes the worker's (rows carry it). */
+static void
+learn_max_packet(const struct obp_lookup *l)
+{
+    struct obp_worker *w = l->w;
+
+    if (l->max_packet == 0 || l->max_packet == w->max_packet)
+        return;
+    obp_log(OBP_LOG_INFO, 0, 0, "client packets limited to %u bytes: "
+            "max_allowed_packet of %s", l->max_packet, l->srv->addr.text);
+    w->max_packet = l->max_packet;
+}
+
 static void
 query_done(struct obp_mquery *q, int rc)
 {
@@ -82,6 +113,7 @@ query_done(struct obp_mquery *q, int rc)
     if (rc == OBP_OK) {
         obp_log(OBP_LOG_DEBUG, 0, 0, "account lookup for user '%s': %u "
                 "rows from %s", l->acct->user, l->nrows, l->srv->addr.text);
+        learn_max_packet(l);
         finish(l, OBP_OK, 0, NULL);
         return;
     }
@@ -93,11 +125,17 @@ query_done(struct obp_mquery *q, int rc)
     finish(l, OBP_ERROR, OBP_ER_CONNECT_TO_SERVER, msg);
 }
 
-/* Escapes ' and \ so the user name stays one string literal. */
+/*
+ * Escapes ' and \ so the user name stays one string literal.  The last
+ * column is the size from which the server refuses a client packet
+ * (net_buffer_length when that is the larger, as the server does).
+ */
 static int
 build_query(char *out, size_t cap, const char *user)
 {
-    static const char head[] = "SELECT Host, plugin, authentication_string "
+    static const char head[] = "SELECT Host, plugin, authentication_string, "
+                               "GREATEST(@@global.max_allowed_packet, "
+                               "@@global.net_buffer_length) "
                                "FROM mysql.user WHERE User = '";
     size_t n = sizeof(head) - 1;
 

@@ -3,7 +3,9 @@
  * a server connection logged in as proxyro with observer_sys_password
  * (the SHA1 of its password: the proxy never holds a plaintext), one
  * SELECT, rows converted for the cache.  acct.c starts a lookup and is
- * told the outcome through obp_acct_fetched().
+ * told the outcome through obp_acct_fetched().  The same SELECT reads
+ * the server's max_allowed_packet into w->max_packet, the bound
+ * request.c puts on client packets.
  */
 #ifndef OBP_WORKER_LOOKUP_H
 #define OBP_WORKER_LOOKUP_H
@@ -23,6 +25,7 @@ struct obp_lookup {
     struct obp_acct_row *rows;      /* malloc'd, handed to the cache */
     unsigned             nrows;
     unsigned             cap;
+    uint32_t             max_packet;    /* the server's, 0 until a row */
 };
 
 /* Starts the fetch of <a>; OBP_ERROR (logged) when it cannot start. */

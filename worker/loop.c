@@ -324,6 +324,7 @@ worker_init(struct obp_worker *w, struct obp_worker_args *args)
 
     w->loop = EV_DEFAULT;
     w->slot = args->slot;
+    w->pid = (int32_t)getpid();
     w->conf = args->conf;
     w->shm = args->shm;
     w->chan_fd = args->chan_fd;

@@ -22,6 +22,7 @@
 struct obp_worker {
     struct ev_loop        *loop;        /* EV_DEFAULT */
     int                    slot;        /* worker slot, as in log lines */
+    int32_t                pid;         /* getpid(), once */
     struct obp_conf       *conf;        /* current generation, owned */
     struct obp_shm        *shm;         /* the master's mapping */
     struct obp_shm_worker *stats;       /* this slot: written only by us */
@@ -42,6 +43,8 @@ struct obp_worker {
     struct obp_acct_cache  acct;        /* account rows by user */
     struct obp_srv_pool    spool;       /* parked server sessions */
     struct obp_xport_ctx   xctx;        /* TLS contexts, deflate stream */
+    uint32_t               max_packet;  /* the servers' max_allowed_packet
+                                           (lookup.c), 0 until known */
     struct obp_srv        *quitting;    /* closing after COM_QUIT */
     ev_timer               quit_wait;   /* bounds them once stopped */
     unsigned               draining:1;  /* graceful stop under way */

@@ -7,7 +7,6 @@
 #include "worker.h"
 
 #include <string.h>
-#include <unistd.h>
 
 #define READ_TRIES 64           /* a writer holds the seqlock briefly */
 
@@ -107,7 +106,7 @@ obp_reg_update(struct obp_session *s)
     e = entry(s->w, (unsigned)idx);
     write_begin(e);
     e->id = s->id;
-    e->pid = (int32_t)getpid();
+    e->pid = s->w->pid;
     e->srv_thread = s->srv != NULL && s->srv->state == OBP_SRV_READY
                     ? s->srv->thread_id : 0;
     obp_strlcpy(e->srv_addr, e->srv_thread != 0 ? s->srv->addr.text : "",

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ER_NET_PACKET_TOO_LARGE 1153
+
 int
 obp_req_packets_over(const struct obp_session *s)
 {
@@ -24,6 +26,22 @@ obp_req_free(struct obp_req *q)
     q->init_db = NULL;
 }
 
+/* The dropped command's ERR is the session's last word. */
+static int
+end_with_err(struct obp_session *s)
+{
+    struct obp_req *q = &s->req;
+    char           *msg = q->err_msg;
+    char            state[sizeof(q->err_state)];
+
+    q->err_msg = NULL;      /* the session is freed, <msg> is ours */
+    memcpy(state, q->err_state, sizeof(state));
+    obp_session_fail(s, (uint8_t)(s->resp.seq + 1), q->err_code, state,
+                     msg);
+    free(msg);
+    return OBP_DONE;
+}
+
 /* The command's last client packet went by: answer it if it was ours. */
 static int
 packets_over(struct obp_session *s)
@@ -35,6 +53,8 @@ packets_over(struct obp_session *s)
         return OBP_OK;
     q->drop = 0;
     q->busy = 0;
+    if (q->fatal && q->err_msg != NULL)
+        return end_with_err(s);
     if (q->err_msg != NULL)
         rc = obp_session_send_err(s, (uint8_t)(s->resp.seq + 1),
                                   q->err_code, q->err_state, q->err_msg);
@@ -62,6 +82,34 @@ take(struct obp_session *s, struct obp_iobuf *b)
     return OBP_OK;
 }
 
+static bool
+too_big(const struct obp_session *s, uint64_t total)
+{
+    return s->w->max_packet > 0 && total >= s->w->max_packet;
+}
+
+/*
+ * The packet at the head of the buffer makes a client packet of <total>
+ * bytes, which the server would refuse: the proxy refuses it as the
+ * server does, but drops the rest before the ERR so the client, which
+ * writes it whole before reading, gets the error and not a reset.  A
+ * server session that got none of it (<clean>) is pooled as after a
+ * quit; one holding half a command is cut.
+ */
+static int
+refuse_big(struct obp_session *s, uint64_t total, bool clean)
+{
+    obp_log(OBP_LOG_WARN, s->id, 0, "client %s sent a packet of %llu bytes "
+            "or more, max_allowed_packet is %u: refused, closing",
+            s->caddr.text, (unsigned long long)total, s->w->max_packet);
+    if (!clean || obp_pool_offer(s) != OBP_OK)
+        obp_session_drop_server(s);
+    s->req.fatal = 1;
+    return obp_req_refuse(s, 1, ER_NET_PACKET_TOO_LARGE, "08S01",
+                          "Got a packet bigger than 'max_allowed_packet' "
+                          "bytes");
+}
+
 /* The header of a continuation or of a LOCAL INFILE data packet. */
 static int
 next_part(struct obp_session *s, struct obp_iobuf *b)
@@ -69,10 +117,15 @@ next_part(struct obp_session *s, struct obp_iobuf *b)
     struct obp_req *q = &s->req;
     const uint8_t  *h = b->data + b->parse;
     uint32_t        len;
+    uint64_t        total;
 
     if (b->recv - b->parse < OBP_PKT_HDR_LEN)
         return OBP_AGAIN;
     len = obp_pkt_payload_len(h);
+    total = q->cont ? q->total + len : len;
+    if (!q->fatal && too_big(s, total))
+        return refuse_big(s, total, false);
+    q->total = total;
     s->resp.seq = h[3];
     /* an empty packet ends the file, unless it continues a full one */
     if (!q->cont && q->infile && len == 0)
@@ -203,6 +256,15 @@ new_command(struct obp_session *s, struct obp_iobuf *b)
         q->wait_out = 1;
         return OBP_AGAIN;
     }
+    if (too_big(s, len)) {
+        /* the last response goes out whole before the session ends */
+        if (obp_conn_pending(&s->cl) > 0) {
+            q->wait_out = 1;
+            return OBP_AGAIN;
+        }
+        return refuse_big(s, len, true);
+    }
+    q->total = len;
     q->cmd = h[OBP_PKT_HDR_LEN];
     if (q->cmd == OBP_COM_CHANGE_USER)
         return obp_chuser_start(s, b);

@@ -6,7 +6,9 @@
  * ended.  COM_CHANGE_USER goes to chuser.c, COM_QUIT ends the session
  * (its server session may be pooled).  A command that cannot reach a
  * server is dropped and answered with an ERR once the client has sent
- * all of it.
+ * all of it.  So is a packet as large as the servers' max_allowed_packet
+ * (w->max_packet): none of its bytes past the limit reach the server,
+ * the ERR is 1153 and the session ends after it.
  */
 #ifndef OBP_WORKER_REQUEST_H
 #define OBP_WORKER_REQUEST_H
@@ -17,12 +19,14 @@ struct obp_session;
 
 struct obp_req {
     uint32_t remain;        /* bytes of the current packet still to pass */
+    uint64_t total;         /* its payload with the packets it continues */
     uint8_t  cmd;           /* the command in progress */
     unsigned cont:1;        /* the packet goes on in the next one */
     unsigned drop:1;        /* this command's packets are dropped */
     unsigned infile:1;      /* relaying LOCAL INFILE data */
     unsigned busy:1;        /* its response has not ended yet */
     unsigned wait_out:1;    /* a command waits for our ERR to go out */
+    unsigned fatal:1;       /* the session ends with the dropped's ERR */
     uint16_t err_code;      /* the ERR for a dropped command */
     char     err_state[6];
     char    *err_msg;       /* malloc'd, or NULL: no ERR pending */
@@ -36,10 +40,11 @@ struct obp_req {
 int obp_req_run(struct obp_session *s);
 
 /*
- * Drops the rest of the client's current command (<head>: a new command
- * at the head of the buffer) and answers it with this ERR, sequenced
- * after the client's last packet; <msg> NULL: no answer (a command that
- * has none).  OBP_ERROR when out of memory.
+ * Drops the rest of the client's current command (<head>: it goes on
+ * with the packet whose header is at the head of the buffer) and
+ * answers it with this ERR, sequenced after the client's last packet;
+ * <msg> NULL: no answer (a command that has none).  OBP_ERROR when out
+ * of memory.
  */
 int obp_req_refuse(struct obp_session *s, int head, uint16_t code,
                    const char *sqlstate, const char *msg);

@@ -14,6 +14,7 @@
 #   BENCH_IDLE           idle client connections in the memory test (2000)
 #   BENCH_SYSBENCH_OPTS  extra sysbench options, e.g. --db-ps-mode=disable
 #   BENCH_KEEP           1 keeps the temporary directory and its logs
+#   BENCH_TESTS          tests to run ("idle point_select read_only churn")
 set -eu
 
 BENCH_TIME=${BENCH_TIME:-20}
@@ -23,6 +24,7 @@ BENCH_CHURN_THREADS=${BENCH_CHURN_THREADS:-8}
 BENCH_IDLE=${BENCH_IDLE:-2000}
 BENCH_SYSBENCH_OPTS=${BENCH_SYSBENCH_OPTS:-}
 BENCH_KEEP=${BENCH_KEEP:-0}
+BENCH_TESTS=${BENCH_TESTS:-idle point_select read_only churn}
 
 TABLES=4
 TABLE_SIZE=10000
@@ -60,6 +62,21 @@ for t in $BENCH_THREADS; do
     esac
 done
 [ -n "$BENCH_THREADS" ] || die "BENCH_THREADS is empty"
+for t in $BENCH_TESTS; do
+    case $t in
+    idle | point_select | read_only | churn) ;;
+    *) die "BENCH_TESTS: unknown test '$t'" ;;
+    esac
+done
+[ -n "$BENCH_TESTS" ] || die "BENCH_TESTS is empty"
+
+# True when BENCH_TESTS names <test>.
+wanted() {
+    case " $BENCH_TESTS " in
+    *" $1 "*) return 0 ;;
+    *) return 1 ;;
+    esac
+}
 
 ###########################################################################
 # Processes.
@@ -85,6 +102,18 @@ proxy_ticks() {
         s=$((s + ${t:-0}))
     done
     echo "$s"
+}
+
+# CPU clock ticks mariadbd (all its threads) has used so far.
+server_ticks() {
+    sed 's/^.*) //' "/proc/$db_pid/stat" 2>/dev/null |
+        awk '{ print $12 + $13 }'
+}
+
+# CPU clock ticks the whole machine has been busy (not idle, not waiting
+# for a disk) so far: every process and the kernel's interrupt work.
+machine_ticks() {
+    awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
 }
 
 # Resident memory in KiB summed over the processes of a proxy.
@@ -343,7 +372,10 @@ aborted_clients() {
 
 # One run of <test> with <threads> against <target>.  Appends to results:
 #   test threads target rate p95 per-cpu-second errors ok|fail aborted
-# rate is queries per second, or good connections per second for churn.
+#   server-us proxy-us machine-us
+# rate is queries per second, or good connections per second for churn;
+# the last three are CPU microseconds per query (churn: per connection)
+# of mariadbd, of the proxy and of the whole machine.
 bench_run() {
     test=$1 threads=$2 target=$3
     run=$((run + 1))
@@ -352,16 +384,21 @@ bench_run() {
     [ "$test" != churn ] || script=$here/churn.lua
     a0=$(aborted_clients)
     t0=$(proxy_ticks "$target")
+    s0=$(server_ticks)
+    m0=$(machine_ticks)
     rc=0
     bounded $((BENCH_TIME + 60)) sysbench "$script" \
         $(sysbench_args "$(port_of "$target")") --threads="$threads" \
         --time="$BENCH_TIME" --percentile=95 --report-interval=0 run \
         >"$log" 2>&1 || rc=$?
     t1=$(proxy_ticks "$target")
+    s1=$(server_ticks)
+    m1=$(machine_ticks)
     a1=$(aborted_clients)
     line=$(awk -v test="$test" -v thr="$threads" -v target="$target" \
         -v rc="$rc" -v cpu=$((t1 - t0)) -v hz="$hz" \
-        -v aborted=$((${a1:-0} - ${a0:-0})) '
+        -v aborted=$((${a1:-0} - ${a0:-0})) \
+        -v scpu=$((${s1:-0} - ${s0:-0})) -v mcpu=$((${m1:-0} - ${m0:-0})) '
         /^ *queries:/ { q = $2 }
         /^ *ignored errors:/ { errs = $3 }
         /^ *total time:/ { secs = $3 + 0 }
@@ -375,9 +412,14 @@ bench_run() {
             rate = ok ? n / secs : 0
             per = target == "direct" || cpu <= 0 || !ok ? "-" : \
                 sprintf("%.0f", n / (cpu / hz))
-            printf "%s %s %s %.1f %s %s %d %s %d\n", test, thr, target,
-                rate, p95 == "" ? "-" : p95, per, errs, ok ? "ok" : "fail",
-                aborted
+            us = ok && n > 0 ? 1e6 / hz / n : 0
+            printf "%s %s %s %.1f %s %s %d %s %d %s %s %s\n", test, thr,
+                target, rate, p95 == "" ? "-" : p95, per, errs,
+                ok ? "ok" : "fail", aborted, micros(scpu, us),
+                target == "direct" ? "-" : micros(cpu, us), micros(mcpu, us)
+        }
+        function micros(ticks, us) {
+            return us > 0 && ticks > 0 ? sprintf("%.1f", ticks * us) : "-"
         }' "$log")
     echo "$line" >>"$dir/results"
     echo "$line" | awk -v n="$run" -v total="$runs" -v cpu=$((t1 - t0)) \
@@ -481,6 +523,9 @@ report() {
         vals["rate", k, cnt["rate", k]] = $4
         if ($5 != "-") vals["p95", k, ++cnt["p95", k]] = $5
         if ($6 != "-") vals["cpu", k, ++cnt["cpu", k]] = $6
+        if ($10 != "-") vals["srv", k, ++cnt["srv", k]] = $10
+        if ($11 != "-") vals["prx", k, ++cnt["prx", k]] = $11
+        if ($12 != "-") vals["mach", k, ++cnt["mach", k]] = $12
         errors[k] += $7
     }
     END {
@@ -520,22 +565,58 @@ report() {
             }
         }
         if (notes != "") printf "\nfailures and errors:\n%s", notes
+        cpu_table()
         printf "\nserver connections that ended without COM_QUIT (MariaDB" \
             " Aborted_clients)\nduring the runs: direct %d, HAProxy %d," \
             " obproxy %d\n", aborted["direct"], aborted["haproxy"],
             aborted["obproxy"]
-        printf "\nidle client connections (%s through each proxy, RSS summed" \
-            " over its processes):\n", idle_n
-        printf "  obproxy: %s\n  HAProxy: %s\n", idle["obproxy"],
-            idle["haproxy"]
+        if (idle_n == "")
+            printf "\nidle client connections: not measured\n"
+        else {
+            printf "\nidle client connections (%s through each proxy, RSS" \
+                " summed over its processes):\n", idle_n
+            printf "  obproxy: %s\n  HAProxy: %s\n", idle["obproxy"],
+                idle["haproxy"]
+        }
         printf "\ntargets:\n"
         target("point_select, 32 threads: obproxy/HAProxy", ps32, ">=", 0.85)
         target("read_only, 32 threads:    obproxy/HAProxy", ro32, ">=", 0.85)
         target("churn: obproxy/direct", churn_od, ">=", 1.5)
         printf "  %-42s %6s  (for reference)\n", "churn: HAProxy/direct",
             churn_hd == "" ? "-" : churn_hd
+        printf "  %-42s %6s  (for reference)\n", "churn: obproxy/direct" \
+            " if obproxy cost no CPU", churn_free == "" ? "-" : churn_free
         target("idle memory: KiB per client through obproxy", idle_kib, "<=",
             16)
+    }
+    # Where the CPU goes: microseconds per query (churn: per connection)
+    # of mariadbd, of the proxy and of the whole machine; what the machine
+    # spends besides is the load generator and the network in the kernel.
+    function cpu_table(   r, f, t, c, m, p, ncols, cols) {
+        printf "\nCPU per query, churn: per connection (us, medians)\n"
+        printf "%-12s %8s  %-26s%-18s%s\n", "", "", "  server (mariadbd)",
+            "   proxy", "   whole machine"
+        printf "%-12s %8s  %7s %7s %7s  %7s %7s  %7s %7s %7s\n", "test",
+            "threads", "direct", "HAProxy", "obproxy", "HAProxy", "obproxy",
+            "direct", "HAProxy", "obproxy"
+        ncols = split("srv:direct srv:haproxy srv:obproxy prx:haproxy" \
+            " prx:obproxy mach:direct mach:haproxy mach:obproxy", cols, " ")
+        for (r = 1; r <= nrows; r++) {
+            split(rows[r], f, " ")
+            printf "%-12s %8s ", f[1], f[2]
+            for (t = 1; t <= ncols; t++) {
+                split(cols[t], c, ":")
+                printf "%s%7s", t == 1 || t == 4 || t == 6 ? "  " : " ",
+                    num(cell(c[1], rows[r] SUBSEP c[2]), "%.0f")
+            }
+            printf "\n"
+            if (f[1] == "churn") {
+                m = cell("mach", rows[r] SUBSEP "direct")
+                p = cell("mach", rows[r] SUBSEP "obproxy") - \
+                    cell("prx", rows[r] SUBSEP "obproxy")
+                churn_free = m == "" || p <= 0 ? "-" : sprintf("%.2f", m / p)
+            }
+        }
     }
     function target(what, v, op, want,   verdict) {
         if (v == "" || v == "-") verdict = "not measured"
@@ -591,25 +672,35 @@ check_targets
 
 # Memory first, while the proxies are fresh: afterwards the heap keeps
 # what the load runs freed and would hide what idle clients cost.
-idle_memory obproxy
-idle_memory haproxy
+if wanted idle; then
+    idle_memory obproxy
+    idle_memory haproxy
+fi
 
 prepare_tables
 warm_up
 
 set -- $BENCH_THREADS
+cells=0
+for test in point_select read_only; do
+    wanted "$test" && cells=$((cells + $#))
+done
+wanted churn && cells=$((cells + 1))
 run=0
-runs=$((BENCH_ROUNDS * (2 * $# + 1) * 6))
+runs=$((BENCH_ROUNDS * cells * 6))
 echo "$runs runs of $BENCH_TIME s"
 r=0
 while [ "$r" -lt "$BENCH_ROUNDS" ]; do
     r=$((r + 1))
     for test in point_select read_only; do
+        wanted "$test" || continue
         for threads in $BENCH_THREADS; do
             interleaved "$test" "$threads"
         done
     done
-    interleaved churn "$BENCH_CHURN_THREADS"
+    if wanted churn; then
+        interleaved churn "$BENCH_CHURN_THREADS"
+    fi
 done
 
 report

@@ -5,6 +5,9 @@
  */
 #include "obp.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "tap.h"
 
 /* ODP's fixed scramble, used when proxy scrambles are off. */
@@ -161,6 +164,36 @@ test_scramble(void)
     tap_ok(distinct >= 90, "  and they cover the printable range");
 }
 
+/* Scrambles come from a pool: a forked worker must not reuse its bytes. */
+static void
+test_scramble_fork(void)
+{
+    uint8_t s[OBP_SCRAMBLE_LEN], child[OBP_SCRAMBLE_LEN];
+    int     fds[2], status = -1;
+    ssize_t n = -1;
+    pid_t   pid;
+
+    tap_is_int(obp_auth_scramble(s), OBP_OK, "scramble before a fork");
+    if (pipe(fds) == -1 || (pid = fork()) == -1) {
+        tap_ok(0, "pipe and fork");
+        return;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        _exit(obp_auth_scramble(child) == OBP_OK
+              && write(fds[1], child, sizeof(child)) == sizeof(child)
+              ? 0 : 1);
+    }
+    close(fds[1]);
+    n = read(fds[0], child, sizeof(child));
+    close(fds[0]);
+    waitpid(pid, &status, 0);
+    tap_is_int(obp_auth_scramble(s), OBP_OK, "the parent's next scramble");
+    tap_ok(n == (ssize_t)sizeof(child) && status == 0
+           && memcmp(s, child, sizeof(s)) != 0,
+           "a forked child's scramble is not the parent's next one");
+}
+
 static void
 test_token_vector(void)
 {
@@ -234,6 +267,7 @@ main(void)
     test_parse_stage1();
     test_server_vectors();
     test_scramble();
+    test_scramble_fork();
     test_token_vector();
     test_check_failures();
     return tap_done();

@@ -677,6 +677,15 @@ sub direct_dbh {
 	return $self->dbh(%o, port => $self->server_port($o{server} // 1));
 }
 
+# How many server threads belong to users LIKE <pattern>, as <dbh> (a
+# direct handle, its own thread aside) sees them.
+sub server_threads {
+	my ($self, $dbh, $pattern) = @_;
+	return $dbh->selectrow_array('SELECT COUNT(*) FROM '
+		. 'information_schema.PROCESSLIST WHERE USER LIKE ? '
+		. 'AND ID <> CONNECTION_ID()', undef, $pattern);
+}
+
 # A raw protocol client (Test::OBProxy::Raw) connected to the proxy, or
 # undef.  Options: port, timeout (per read).
 sub raw {
