@@ -203,8 +203,9 @@ scan_tuple(struct scan *s, struct obp_part_lits *out)
             s->p++;
             return OBP_OK;
         }
-        if (*s->p++ != ',')
+        if (*s->p != ',')
             return scan_fail(s, "',' or ')' expected");
+        s->p++;
     }
 }
 
@@ -268,8 +269,9 @@ obp_part_lits_parse(const char *text, struct obp_part_lits *out,
         }
         if (*s.p == '\0')
             return OBP_OK;
-        if (*s.p++ != ',')
+        if (*s.p != ',')
             return scan_fail(&s, "',' expected");
+        s.p++;
     }
 }
 
