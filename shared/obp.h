@@ -52,6 +52,7 @@ struct obp_addr;
 #include "login.h"
 #include "sessid.h"
 #include "transport.h"
+#include "sqllex.h"
 #include "proc.h"
 
 #endif
