@@ -53,6 +53,7 @@ struct obp_addr;
 #include "sessid.h"
 #include "transport.h"
 #include "sqllex.h"
+#include "sqlclass.h"
 #include "proc.h"
 
 #endif

@@ -335,13 +335,11 @@ obp_sqllex_next(struct obp_sqllex *lx, struct obp_sqllex_tok *t)
 }
 
 bool
-obp_sqllex_kw(const struct obp_sqllex_tok *t, const char *word)
+obp_sqllex_kw_rest(const struct obp_sqllex_tok *t, const char *word)
 {
     size_t i;
 
-    if (t->type != OBP_SQLLEX_WORD)
-        return false;
-    for (i = 0; i < t->n; i++) {
+    for (i = 1; i < t->n; i++) {
         if (word[i] == '\0' || upper(t->s[i]) != word[i])
             return false;
     }

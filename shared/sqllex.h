@@ -70,8 +70,20 @@ void obp_sqllex_init(struct obp_sqllex *lx, const char *text, size_t len,
 /* The next token into <t>; OBP_SQLLEX_END at the end, again and again. */
 void obp_sqllex_next(struct obp_sqllex *lx, struct obp_sqllex_tok *t);
 
-/* True when <t> is the word <upper> (upper case ASCII), in any case. */
-bool obp_sqllex_kw(const struct obp_sqllex_tok *t, const char *upper);
+/* obp_sqllex_kw() past its first byte. */
+bool obp_sqllex_kw_rest(const struct obp_sqllex_tok *t, const char *upper);
+
+/*
+ * True when <t> is the word <upper> (upper case ASCII letters, digits,
+ * '_'; starting with a letter), in any case.  Inline: the scanners ask
+ * it of most words many times, and most differ at their first byte.
+ */
+static inline bool
+obp_sqllex_kw(const struct obp_sqllex_tok *t, const char *upper)
+{
+    return t->type == OBP_SQLLEX_WORD && (t->s[0] & ~0x20) == upper[0]
+           && obp_sqllex_kw_rest(t, upper);
+}
 
 /* True when <t> is the operator (OTHER) spelled <op>. */
 bool obp_sqllex_op(const struct obp_sqllex_tok *t, const char *op);
