@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "sqlclass_slices.h"
 #include "tap.h"
 
 #define OUT_MAX 2048
@@ -130,37 +131,6 @@ describe(const struct obp_sql_class *c, struct out *o)
     return o->buf;
 }
 
-static bool
-inside(const struct obp_sql_name *nm, const char *s, size_t len)
-{
-    return nm->s == NULL
-           || (nm->s >= s && nm->n <= len && nm->s - s <= (ptrdiff_t)(len
-                                                                 - nm->n));
-}
-
-/* Every slice of <c> lies in [s, s + len). */
-static bool
-slices_inside(const struct obp_sql_class *c, const char *s, size_t len)
-{
-    bool ok = inside(&c->table, s, len) && inside(&c->db, s, len)
-              && inside(&c->alias, s, len) && inside(&c->hint, s, len)
-              && inside(&c->target_db_server, s, len)
-              && inside(&c->route_table, s, len)
-              && inside(&c->route_part_key, s, len) && c->next <= len
-              && c->ncolumns <= OBP_SQL_KEYS_MAX;
-
-    for (unsigned i = 0; ok && i < c->ncolumns; i++) {
-        const struct obp_sql_column *col = &c->columns[i];
-
-        ok = col->nvalues <= OBP_SQL_VALUES_MAX;
-        for (unsigned k = 0; ok && k < col->nvalues; k++) {
-            ok = inside(&col->values[k].text, s, len)
-                 && inside(&col->values[k].charset, s, len);
-        }
-    }
-    return ok;
-}
-
 /* Classifies a copy of exactly <len> bytes; false if a slice strays. */
 static bool
 classify(const char *text, size_t len, unsigned flags,
@@ -172,7 +142,7 @@ classify(const char *text, size_t len, unsigned flags,
 
     memcpy(copy, text, len);
     obp_sql_classify(&c, copy, len, flags, keys, nkeys);
-    ok = slices_inside(&c, copy, len);
+    ok = sqlclass_slices_inside(&c, copy, len, nkeys > 0);
     if (o != NULL)
         describe(&c, o);
     free(copy);
