@@ -753,7 +753,6 @@ obp_sql_classify(struct obp_sql_class *c, const char *sql, size_t len,
                     | ((flags & OBP_SQL_BACKSLASH) ? OBP_SQLLEX_BACKSLASH
                                                    : 0));
     x.c = c;
-    x.keys = keys;
     x.nkeys = nkeys;
     x.text = sql;
     x.leading = true;

@@ -112,8 +112,8 @@ struct obp_sql_name {
 struct obp_sql_value {
     enum obp_sql_vtype  type;
     struct obp_sql_name text;   /* see the types; quote is a string's */
-    struct obp_sql_name charset; /* a string's introducer (_utf8mb4 ->
-                                 * utf8mb4; N -> utf8), or absent */
+    struct obp_sql_name charset; /* a string's introducer (_utf8mb4'..':
+                                 * utf8mb4; N'..': N), or absent */
     uint32_t            param;  /* PARAM: 0-based among the statement's
                                  * placeholders */
     bool                negative; /* INT, DECIMAL: a minus sign */
@@ -164,9 +164,10 @@ struct obp_sql_class {
 
 /*
  * Classifies the first statement of <sql> (<len> bytes) into <c>, which
- * then points into <sql>.  <keys> (<nkeys> <= OBP_SQL_KEYS_MAX plain
- * names, matched without regard to case) are the partition-key columns
- * to follow: c->columns[i] is keys[i]'s.  Without keys (nkeys 0) the
+ * then points into <sql>.  <keys> (<nkeys> <= OBP_SQL_KEYS_MAX names as
+ * written, matched without regard to ASCII case) are the partition-key
+ * columns to follow: c->columns[i] is keys[i]'s, and its name points to
+ * the caller's keys[i].  Without keys (nkeys 0) the
  * first OBP_SQL_KEYS_MAX columns met are followed, named in
  * c->columns[].name.  <flags>: OBP_SQL_*.
  */
@@ -179,7 +180,7 @@ void obp_sql_classify(struct obp_sql_class *c, const char *sql, size_t len,
  * hints, session) and sqlclass_cond.c (values, WHERE, INSERT rows).
  */
 struct obp_sql_parse {
-    struct obp_sqllex          lx;
+    struct obp_sqllex          lx;      /* the text's tokens */
     struct obp_sqllex_tok      t;       /* the current token */
     uint32_t                   param;   /* t's index if a ? */
     uint32_t                   group;   /* t's number if a '(' */
@@ -188,16 +189,24 @@ struct obp_sql_parse {
     unsigned                   state;   /* what next() is watching */
     bool                       hint_here; /* a hint now is the statement's */
     bool                       leading; /* no token read yet */
-    struct obp_sql_class      *c;
-    const struct obp_sql_name *keys;
-    unsigned                   nkeys;
-    const char                *text;
+    struct obp_sql_class      *c;      /* the result being filled */
+    unsigned                   nkeys;   /* key columns given */
+    const char                *text;    /* the start of the text */
 };
 
+/* The next token, past comments (ODP's and hints are read on the way). */
 void obp_sql_next(struct obp_sql_parse *x);
+
+/* The current token is a name: a word or a `quoted` one. */
 bool obp_sql_name_tok(const struct obp_sql_parse *x);
+
+/* After WHERE: the key columns' values of the clause. */
 void obp_sql_where(struct obp_sql_parse *x);
+
+/* After INSERT|REPLACE's table: the key columns' values of its rows. */
 void obp_sql_insert_rows(struct obp_sql_parse *x);
+
+/* The current token ends a WHERE clause (ORDER, LIMIT, FOR, UNION...). */
 bool obp_sql_where_end(const struct obp_sql_parse *x);
 
 #endif

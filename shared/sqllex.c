@@ -104,6 +104,7 @@ comment(const char *p, const char *end, struct obp_sqllex_tok *t)
 {
     const char *body;
 
+    memset(t, 0, sizeof(*t));
     if (*p == '#' || *p == '-') {
         body = p + (*p == '#' ? 1 : 2);
         for (p = body; p < end && *p != '\n'; p++)
