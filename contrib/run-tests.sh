@@ -3,7 +3,8 @@
 # packages that are missing, builds with -Werror, runs the unit and
 # integration tests with prove, runs them again against a build with
 # AddressSanitizer and UBSan (out of tree, in _build/asan), and ends with
-# make distcheck.  Prints a summary; exits non-zero if any step failed.
+# make distcheck, then fuzzes the SQL classifier for 60 s (libFuzzer).
+# Prints a summary; exits non-zero if any step failed.
 #
 # Usage: sh contrib/run-tests.sh        (from anywhere in the repository)
 set -eu
@@ -11,7 +12,7 @@ set -eu
 PACKAGES="gcc make autoconf automake pkg-config libev-dev libssl-dev
 zlib1g-dev libinih-dev libyaml-dev mariadb-server mariadb-client
 libdbi-perl libdbd-mariadb-perl perl python3 python3-pymysql
-python3-mysqldb sysbench openssl"
+python3-mysqldb sysbench openssl clang"
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 summary=""
@@ -70,6 +71,21 @@ build() {
     ./configure --enable-werror && make -j2 && make -j2 check TESTS=
 }
 
+# The SQL classifier's libFuzzer target (t/fuzz), built against the
+# configured tree's config.h: 60 s from the seed corpus (new inputs kept in
+# _build/fuzz/corpus); a crash, a sanitizer report or a slice outside its
+# input leaves a crash- file in _build/fuzz and fails the step.
+fuzz_sqlclass() {
+    mkdir -p _build/fuzz/corpus &&
+    clang -g -O1 -fsanitize=fuzzer,address,undefined \
+        -fno-sanitize-recover=all -I. -Ishared -It/unit \
+        -o _build/fuzz/sqlclass_fuzz t/fuzz/sqlclass_fuzz.c \
+        shared/sqlclass.c shared/sqlclass_cond.c shared/sqllex.c &&
+    _build/fuzz/sqlclass_fuzz -max_total_time=60 -timeout=10 \
+        -print_final_stats=1 -artifact_prefix=_build/fuzz/ \
+        _build/fuzz/corpus t/fuzz/corpus
+}
+
 prove_asan() {
     TEST_OBPROXY_BINARY=$top/_build/asan/master/obproxy \
     TEST_OBPROXYCTL_BINARY=$top/_build/asan/master/obproxyctl \
@@ -95,9 +111,11 @@ then
     if step "build (-Werror)" build; then
         step "prove -r t/" prove -r t/ || :
         step "make distcheck" make -j2 distcheck || :
+        step "fuzz the SQL classifier (60 s)" fuzz_sqlclass || :
     else
         skip "prove -r t/"
         skip "make distcheck"
+        skip "fuzz the SQL classifier (60 s)"
     fi
     if [ "$asan" = yes ]; then
         step "prove (sanitizers)" prove_asan || :

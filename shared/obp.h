@@ -52,6 +52,8 @@ struct obp_addr;
 #include "login.h"
 #include "sessid.h"
 #include "transport.h"
+#include "sqllex.h"
+#include "sqlclass.h"
 #include "proc.h"
 
 #endif

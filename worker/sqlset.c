@@ -1,18 +1,13 @@
 /*
- * The SET scanner (sqlset.h): a lexer over the text (blanks, comments,
- * strings, quoted names, variables, a few operators) and a small state
- * machine per statement.  Every read is checked against <end>; a token
- * cut by the end of the text ends the scan like the end itself.
+ * The SET scanner (sqlset.h): a small state machine per statement over
+ * the tokens of the shared lexer (sqllex.h), which never reads outside
+ * the text; a token cut by the end of the text ends the scan like the
+ * end itself.
  */
 #include "worker.h"
 
 #include <string.h>
 #include <strings.h>
-
-enum tok {
-    T_END, T_WORD, T_QID, T_STRING, T_USERVAR, T_SYSVAR, T_ASSIGN, T_EQ,
-    T_COMMA, T_SEMI, T_LPAREN, T_RPAREN, T_DOT, T_OTHER
-};
 
 enum mode {
     M_START,        /* at the start of a statement */
@@ -29,239 +24,37 @@ enum mode {
 
 enum scope { SC_NONE, SC_SESSION, SC_GLOBAL };
 
-static bool
-word_char(char ch)
-{
-    unsigned char c = (unsigned char)ch;
-
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-           || (c >= '0' && c <= '9') || c == '_' || c == '$' || c >= 0x80;
-}
-
-static bool
-blank(char ch)
-{
-    unsigned char c = (unsigned char)ch;
-
-    return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
 static char
 lower(char c)
 {
     return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
-/* One past the quote closing a run opened by <q> at p[-1], or NULL. */
-static const char *
-close_quote(const struct obp_sqlset *it, const char *p, char q)
-{
-    while (p < it->end) {
-        if (*p == '\\' && q != '`' && (it->flags & OBP_SQLSET_BACKSLASH)) {
-            if (it->end - p < 2)
-                return NULL;
-            p += 2;
-        } else if (*p != q) {
-            p++;
-        } else if (it->end - p >= 2 && p[1] == q) {
-            p += 2;     /* a doubled quote */
-        } else {
-            return p + 1;
-        }
-    }
-    return NULL;
-}
-
-/* One past the end of a comment whose body starts at <p>. */
-static const char *
-close_comment(const char *p, const char *end)
-{
-    for (; end - p >= 2; p++) {
-        if (p[0] == '*' && p[1] == '/')
-            return p + 2;
-    }
-    return end;
-}
-
-/* At "--": a comment only when a blank or control character follows. */
-static bool
-dash_comment(const char *p, const char *end)
-{
-    return end - p >= 2 && p[0] == '-' && p[1] == '-'
-           && (end - p == 2 || (unsigned char)p[2] <= ' ');
-}
-
-/* An executable comment's opening at <p>: its length, or 0. */
-static size_t
-exec_open(const char *p, const char *end)
-{
-    const char *q = p + 2;
-
-    if (end - p >= 3 && p[2] == '!')
-        q = p + 3;
-    else if (end - p >= 4 && p[2] == 'M' && p[3] == '!')
-        q = p + 4;
-    else
-        return 0;
-    for (int i = 0; i < 6 && q < end && *q >= '0' && *q <= '9'; i++)
-        q++;                    /* the server version it asks for */
-    return (size_t)(q - p);
-}
-
-/* Skips blanks and comments; executable comments' marks count as blank. */
 static void
-skip_blank(struct obp_sqlset *it)
-{
-    const char *p = it->p, *end = it->end;
-    size_t      n;
-
-    while (p < end) {
-        if (blank(*p)) {
-            p++;
-        } else if (*p == '#' || dash_comment(p, end)) {
-            while (p < end && *p != '\n')
-                p++;
-        } else if (end - p >= 2 && p[0] == '/' && p[1] == '*') {
-            n = exec_open(p, end);
-            if (n > 0)
-                it->exec_comment = 1;
-            p = n > 0 ? p + n : close_comment(p + 2, end);
-        } else if (it->exec_comment && end - p >= 2 && p[0] == '*'
-                   && p[1] == '/') {
-            it->exec_comment = 0;
-            p += 2;
-        } else {
-            break;
-        }
-    }
-    it->p = p;
-}
-
-/* "@name", "@'name'", "@`name`", "@@[scope.]name" at <p>. */
-static const char *
-lex_var(struct obp_sqlset *it, const char *p, struct obp_sqlset_tok *t)
-{
-    const char *end = it->end, *q;
-
-    if (end - p >= 2 && p[1] == '@') {
-        for (q = p + 2; q < end && (word_char(*q) || *q == '.'); q++)
-            ;
-        t->type = q > p + 2 ? T_SYSVAR : T_OTHER;
-        t->s = p + 2;
-        t->n = (size_t)(q - t->s);
-        return q;
-    }
-    if (end - p >= 2 && (p[1] == '\'' || p[1] == '"' || p[1] == '`')) {
-        q = close_quote(it, p + 2, p[1]);
-        if (q == NULL)
-            return NULL;
-        t->type = T_USERVAR;
-        t->quote = p[1];
-        t->s = p + 2;
-        t->n = (size_t)(q - 1 - t->s);
-        return q;
-    }
-    for (q = p + 1; q < end && (word_char(*q) || *q == '.'); q++)
-        ;
-    t->type = q > p + 1 ? T_USERVAR : T_OTHER;
-    t->s = p + 1;
-    t->n = (size_t)(q - t->s);
-    return q;
-}
-
-static int
-punct(char c)
-{
-    switch (c) {
-    case '=': return T_EQ;
-    case ',': return T_COMMA;
-    case ';': return T_SEMI;
-    case '(': return T_LPAREN;
-    case ')': return T_RPAREN;
-    case '.': return T_DOT;
-    default:  return T_OTHER;
-    }
-}
-
-static void
-lex(struct obp_sqlset *it, struct obp_sqlset_tok *t)
-{
-    const char *p, *end = it->end;
-
-    skip_blank(it);
-    p = it->p;
-    memset(t, 0, sizeof(*t));
-    t->s = p;
-    if (p == end) {
-        t->type = T_END;
-        return;
-    }
-    if (word_char(*p)) {
-        while (p < end && word_char(*p))
-            p++;
-        t->type = T_WORD;
-    } else if (*p == '\'' || *p == '"' || *p == '`') {
-        t->type = *p == '`' ? T_QID : T_STRING;
-        t->quote = *p;
-        t->s = p + 1;
-        p = close_quote(it, p + 1, *p);
-        if (p != NULL)
-            t->n = (size_t)(p - 1 - t->s);
-    } else if (*p == '@') {
-        p = lex_var(it, p, t);
-    } else if (*p == ':' && end - p >= 2 && p[1] == '=') {
-        t->type = T_ASSIGN;
-        p += 2;
-    } else if (*p == '<' || *p == '>' || *p == '!') {
-        /* <=, >=, !=, <>, <=>: never an assignment */
-        for (p++; p < end && (*p == '=' || *p == '>'); p++)
-            ;
-        t->type = T_OTHER;
-    } else {
-        t->type = punct(*p++);
-    }
-    if (p == NULL) {            /* an open quote runs to the end */
-        t->type = T_END;
-        p = end;
-    }
-    t->n = t->type == T_WORD || t->type == T_OTHER ? (size_t)(p - t->s)
-                                                    : t->n;
-    it->p = p;
-}
-
-static void
-next_tok(struct obp_sqlset *it, struct obp_sqlset_tok *t)
+next_tok(struct obp_sqlset *it, struct obp_sqllex_tok *t)
 {
     if (it->has_la) {
         *t = it->la;
         it->has_la = 0;
     } else {
-        lex(it, t);
+        obp_sqllex_next(&it->lex, t);
     }
 }
 
-static const struct obp_sqlset_tok *
+static const struct obp_sqllex_tok *
 peek(struct obp_sqlset *it)
 {
     if (!it->has_la) {
-        lex(it, &it->la);
+        obp_sqllex_next(&it->lex, &it->la);
         it->has_la = 1;
     }
     return &it->la;
 }
 
 static bool
-kw(const struct obp_sqlset_tok *t, const char *word)
+kw(const struct obp_sqllex_tok *t, const char *word)
 {
-    size_t n = strlen(word);
-
-    if (t->type != T_WORD || t->n != n)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (lower(t->s[i]) != lower(word[i]))
-            return false;
-    }
-    return true;
+    return obp_sqllex_kw(t, word);
 }
 
 static int
@@ -360,19 +153,19 @@ end_stmt(struct obp_sqlset *it, struct obp_sqlset_item *item)
 
 /* "@u :=" in any statement. */
 static int
-assigned_uservar(struct obp_sqlset *it, const struct obp_sqlset_tok *t,
+assigned_uservar(struct obp_sqlset *it, const struct obp_sqllex_tok *t,
                  struct obp_sqlset_item *item)
 {
-    if (t->type != T_USERVAR || peek(it)->type != T_ASSIGN)
+    if (t->type != OBP_SQLLEX_USERVAR || peek(it)->type != OBP_SQLLEX_ASSIGN)
         return OBP_AGAIN;
     return item_of(it, item, OBP_SQLSET_USERVAR, t->s, t->n, t->quote);
 }
 
 static int
-other(struct obp_sqlset *it, const struct obp_sqlset_tok *t,
+other(struct obp_sqlset *it, const struct obp_sqllex_tok *t,
       struct obp_sqlset_item *item)
 {
-    if (kw(t, "INTO") && peek(it)->type == T_USERVAR) {
+    if (kw(t, "INTO") && peek(it)->type == OBP_SQLLEX_USERVAR) {
         it->mode = M_INTO;
         return OBP_AGAIN;
     }
@@ -380,12 +173,12 @@ other(struct obp_sqlset *it, const struct obp_sqlset_tok *t,
 }
 
 static int
-into(struct obp_sqlset *it, const struct obp_sqlset_tok *t,
+into(struct obp_sqlset *it, const struct obp_sqllex_tok *t,
      struct obp_sqlset_item *item)
 {
-    if (t->type == T_USERVAR)
+    if (t->type == OBP_SQLLEX_USERVAR)
         return item_of(it, item, OBP_SQLSET_USERVAR, t->s, t->n, t->quote);
-    if (t->type == T_COMMA)
+    if (t->type == OBP_SQLLEX_COMMA)
         return OBP_AGAIN;
     it->mode = M_OTHER;
     return other(it, t, item);
@@ -393,7 +186,7 @@ into(struct obp_sqlset *it, const struct obp_sqlset_tok *t,
 
 /* Statements that hold statements: none of them can be followed. */
 static bool
-compound(struct obp_sqlset *it, const struct obp_sqlset_tok *t)
+compound(struct obp_sqlset *it, const struct obp_sqllex_tok *t)
 {
     return kw(t, "IF") || kw(t, "WHILE") || kw(t, "LOOP")
            || kw(t, "REPEAT") || kw(t, "CASE") || kw(t, "FOR")
@@ -401,7 +194,7 @@ compound(struct obp_sqlset *it, const struct obp_sqlset_tok *t)
 }
 
 static int
-start(struct obp_sqlset *it, const struct obp_sqlset_tok *t,
+start(struct obp_sqlset *it, const struct obp_sqllex_tok *t,
       struct obp_sqlset_item *item)
 {
     it->mode = M_OTHER;
@@ -422,7 +215,7 @@ start(struct obp_sqlset *it, const struct obp_sqlset_tok *t,
 
 /* CREATE/ALTER: a routine's body runs later, or never. */
 static int
-create(struct obp_sqlset *it, const struct obp_sqlset_tok *t,
+create(struct obp_sqlset *it, const struct obp_sqllex_tok *t,
        struct obp_sqlset_item *item)
 {
     if (kw(t, "TEMPORARY"))
@@ -432,7 +225,7 @@ create(struct obp_sqlset *it, const struct obp_sqlset_tok *t,
         it->mode = M_END;
         return OBP_AGAIN;
     }
-    if (kw(t, "TABLE") || kw(t, "VIEW") || t->type == T_LPAREN)
+    if (kw(t, "TABLE") || kw(t, "VIEW") || t->type == OBP_SQLLEX_LPAREN)
         it->mode = M_OTHER;
     return OBP_AGAIN;
 }
@@ -440,15 +233,17 @@ create(struct obp_sqlset *it, const struct obp_sqlset_tok *t,
 static int
 expect_assign(struct obp_sqlset *it)
 {
-    struct obp_sqlset_tok t;
+    struct obp_sqllex_tok t;
 
     next_tok(it, &t);
-    return t.type == T_EQ || t.type == T_ASSIGN ? OBP_OK : fail(it);
+    if (t.type == OBP_SQLLEX_EQ || t.type == OBP_SQLLEX_ASSIGN)
+        return OBP_OK;
+    return fail(it);
 }
 
 /* "@@name", "@@session.name", "@@global.name" (<t>: after the @@). */
 static int
-set_sysvar(struct obp_sqlset *it, const struct obp_sqlset_tok *t)
+set_sysvar(struct obp_sqlset *it, const struct obp_sqllex_tok *t)
 {
     const char *s = t->s, *dot = memchr(t->s, '.', t->n);
     size_t      n = t->n, k;
@@ -477,9 +272,9 @@ set_sysvar(struct obp_sqlset *it, const struct obp_sqlset_tok *t)
 
 /* A variable named by a word or a quoted name, in the current scope. */
 static int
-set_named(struct obp_sqlset *it, const struct obp_sqlset_tok *t)
+set_named(struct obp_sqlset *it, const struct obp_sqllex_tok *t)
 {
-    if (peek(it)->type == T_DOT && it->scope != SC_GLOBAL)
+    if (peek(it)->type == OBP_SQLLEX_DOT && it->scope != SC_GLOBAL)
         return fail(it);        /* a structured variable */
     if (it->scope == SC_GLOBAL) {
         it->mode = M_VALUE;     /* its name and value pass as a value */
@@ -493,7 +288,7 @@ set_named(struct obp_sqlset *it, const struct obp_sqlset_tok *t)
 
 /* SET's words that are no variable, or OBP_DONE for a variable. */
 static int
-set_keyword(struct obp_sqlset *it, const struct obp_sqlset_tok *t)
+set_keyword(struct obp_sqlset *it, const struct obp_sqllex_tok *t)
 {
     if (kw(t, "GLOBAL") || kw(t, "PERSIST") || kw(t, "PERSIST_ONLY"))
         it->scope = SC_GLOBAL;
@@ -522,23 +317,23 @@ set_keyword(struct obp_sqlset *it, const struct obp_sqlset_tok *t)
 }
 
 static int
-set_target(struct obp_sqlset *it, const struct obp_sqlset_tok *t)
+set_target(struct obp_sqlset *it, const struct obp_sqllex_tok *t)
 {
     int rc;
 
-    if (t->type == T_WORD) {
+    if (t->type == OBP_SQLLEX_WORD) {
         rc = set_keyword(it, t);
         if (rc != OBP_DONE)
             return rc;
     }
     switch (t->type) {
-    case T_USERVAR:
+    case OBP_SQLLEX_USERVAR:
         if (expect_assign(it) != OBP_OK)
             return OBP_ERROR;
         return pend(it, OBP_SQLSET_USERVAR, t->s, t->n, t->quote);
-    case T_SYSVAR:
+    case OBP_SQLLEX_SYSVAR:
         return set_sysvar(it, t);
-    case T_WORD: case T_QID:
+    case OBP_SQLLEX_WORD: case OBP_SQLLEX_QID:
         return set_named(it, t);
     default:
         return fail(it);
@@ -546,32 +341,33 @@ set_target(struct obp_sqlset *it, const struct obp_sqlset_tok *t)
 }
 
 static int
-value(struct obp_sqlset *it, const struct obp_sqlset_tok *t,
+value(struct obp_sqlset *it, const struct obp_sqllex_tok *t,
       struct obp_sqlset_item *item)
 {
-    bool first = it->first;
-    int  next;
+    bool                 first = it->first;
+    enum obp_sqllex_type next;
 
     it->first = 0;
-    if (t->type == T_LPAREN) {
+    if (t->type == OBP_SQLLEX_LPAREN) {
         it->depth++;
-    } else if (t->type == T_RPAREN && it->depth > 0) {
+    } else if (t->type == OBP_SQLLEX_RPAREN && it->depth > 0) {
         it->depth--;
-    } else if (t->type == T_COMMA && it->depth == 0) {
+    } else if (t->type == OBP_SQLLEX_COMMA && it->depth == 0) {
         it->mode = M_SET;
         return take_pend(it, item);
     } else if (first && kw(t, "DEFAULT") && it->has_pend
                && it->pend.kind == OBP_SQLSET_SYSVAR) {
         next = peek(it)->type;
-        it->pend.is_default = next == T_COMMA || next == T_SEMI
-                              || next == T_END;
+        it->pend.is_default = next == OBP_SQLLEX_COMMA
+                              || next == OBP_SQLLEX_SEMI
+                              || next == OBP_SQLLEX_END;
     }
     return assigned_uservar(it, t, item);
 }
 
 /* One token in the current mode: OBP_OK with an item, or OBP_AGAIN. */
 static int
-step(struct obp_sqlset *it, const struct obp_sqlset_tok *t,
+step(struct obp_sqlset *it, const struct obp_sqllex_tok *t,
      struct obp_sqlset_item *item)
 {
     switch (it->mode) {
@@ -582,7 +378,7 @@ step(struct obp_sqlset *it, const struct obp_sqlset_tok *t,
     case M_INTO:
         return into(it, t, item);
     case M_CALL:
-        if (t->type != T_USERVAR)
+        if (t->type != OBP_SQLLEX_USERVAR)
             return OBP_AGAIN;
         return item_of(it, item, OBP_SQLSET_USERVAR, t->s, t->n, t->quote);
     case M_CREATE:
@@ -605,8 +401,8 @@ obp_sqlset_init(struct obp_sqlset *it, const char *text, size_t len,
                 unsigned flags)
 {
     memset(it, 0, sizeof(*it));
-    it->p = text;
-    it->end = text + len;
+    obp_sqllex_init(&it->lex, text, len,
+                    (flags & OBP_SQLSET_BACKSLASH) ? OBP_SQLLEX_BACKSLASH : 0);
     it->flags = flags;
     it->mode = M_START;
 }
@@ -614,15 +410,15 @@ obp_sqlset_init(struct obp_sqlset *it, const char *text, size_t len,
 int
 obp_sqlset_next(struct obp_sqlset *it, struct obp_sqlset_item *item)
 {
-    struct obp_sqlset_tok t;
+    struct obp_sqllex_tok t;
     int                   rc;
 
     /* every turn takes a token: bounded by the text */
     while (!it->failed) {
         next_tok(it, &t);
-        if (t.type == T_END)
+        if (t.type == OBP_SQLLEX_END)
             return at_end(it, item);
-        if (t.type == T_SEMI)
+        if (t.type == OBP_SQLLEX_SEMI)
             rc = end_stmt(it, item);
         else
             rc = step(it, &t, item);

@@ -21,6 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sqllex.h"
+
 #define OBP_SQLSET_NAME_MAX 64      /* longer names are not followed */
 
 /* obp_sqlset_init() flags */
@@ -44,29 +46,19 @@ struct obp_sqlset_item {
                                         * TRANSACTION */
 };
 
-/* A token of the scanner (internal). */
-struct obp_sqlset_tok {
-    int         type;
-    const char *s;          /* its bytes; a name's inside its quotes */
-    size_t      n;
-    char        quote;      /* the quote of a quoted name, or 0 */
-};
-
 struct obp_sqlset {
-    const char            *p;           /* next byte to scan */
-    const char            *end;         /* one past the text */
+    struct obp_sqllex      lex;         /* the text's tokens */
     unsigned               stmt;        /* current statement */
     int                    mode;        /* what is being scanned */
     int                    scope;       /* a SET's current scope */
     unsigned               depth;       /* parentheses open in a value */
     unsigned               flags;       /* OBP_SQLSET_* */
-    struct obp_sqlset_tok  la;          /* a token looked ahead */
+    struct obp_sqllex_tok  la;          /* a token looked ahead */
     struct obp_sqlset_item pend;        /* an assignment until its value
                                          * ends */
     unsigned               has_la:1;
     unsigned               has_pend:1;
     unsigned               first:1;     /* at a value's first token */
-    unsigned               exec_comment:1;  /* inside an executable one */
     unsigned               failed:1;
 };
 
