@@ -74,16 +74,21 @@ build() {
 # The SQL classifier's libFuzzer target (t/fuzz), built against the
 # configured tree's config.h: 60 s from the seed corpus (new inputs kept in
 # _build/fuzz/corpus); a crash, a sanitizer report or a slice outside its
-# input leaves a crash- file in _build/fuzz and fails the step.
+# input leaves a crash- file in _build/fuzz and fails the step.  The
+# fuzzer's progress goes to _build/fuzz/fuzz.log; its end is printed.
 fuzz_sqlclass() {
     mkdir -p _build/fuzz/corpus &&
     clang -g -O1 -fsanitize=fuzzer,address,undefined \
         -fno-sanitize-recover=all -I. -Ishared -It/unit \
         -o _build/fuzz/sqlclass_fuzz t/fuzz/sqlclass_fuzz.c \
-        shared/sqlclass.c shared/sqlclass_cond.c shared/sqllex.c &&
+        shared/sqlclass.c shared/sqlclass_cond.c shared/sqllex.c || return 1
+    fuzz_rc=0
     _build/fuzz/sqlclass_fuzz -max_total_time=60 -timeout=10 \
         -print_final_stats=1 -artifact_prefix=_build/fuzz/ \
-        _build/fuzz/corpus t/fuzz/corpus
+        _build/fuzz/corpus t/fuzz/corpus >_build/fuzz/fuzz.log 2>&1 ||
+        fuzz_rc=$?
+    tail -n 40 _build/fuzz/fuzz.log
+    return $fuzz_rc
 }
 
 prove_asan() {
