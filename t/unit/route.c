@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "route_int.h"
 #include "tap.h"
 
 #define CLUSTER "c1"
@@ -75,6 +76,373 @@ repl(unsigned server, unsigned role, unsigned type, unsigned priority)
                                    (uint8_t)type, (uint16_t)priority, 0 };
 
     return r;
+}
+
+/* A RANGE partition by c1 with HASH subpartitions by c2: 4 leaves. */
+static struct obp_part_desc *
+two_level_part(void)
+{
+    const char *parts[][2] = { { "p0", "10" }, { "p1", "MAXVALUE" } };
+
+    return build_part("RANGE", "c1", parts, 2, 0, "HASH", 2);
+}
+
+/* The fixed set: db.plain, db.hashed (4 leaves), db.two (4 leaves). */
+static int
+add_fixed(struct obp_route_builder *b, int64_t id_base)
+{
+    static const uint32_t    one[] = { 3 }, four[] = { 2, 2, 2, 2 };
+    struct obp_route_replica r3[3], r8[8];
+    struct obp_part_desc    *h = hash_part(4), *t = two_level_part();
+    struct obp_route_table_in plain = { key("db", "plain"), id_base + 1,
+                                        NULL, 1, one, r3 };
+    struct obp_route_table_in hashed = { key("db", "hashed"), id_base + 2,
+                                         h, 4, four, r8 };
+    struct obp_route_table_in two = { key("db", "two"), id_base + 3,
+                                      t, 4, four, r8 };
+    struct obp_route_replica  srv[] = { repl(5, OBP_ROUTE_LEADER, 0, 1),
+                                        repl(4, OBP_ROUTE_FOLLOWER, 0, 0) };
+    struct obp_route_tenant_in ten = { obp_route_name(CLUSTER),
+                                       obp_route_name(TENANT), 2, srv };
+    int rc;
+
+    r3[0] = repl(0, OBP_ROUTE_LEADER, OBP_ROUTE_FULL, 0);
+    r3[1] = repl(1, OBP_ROUTE_FOLLOWER, OBP_ROUTE_FULL, 0);
+    r3[2] = repl(2, OBP_ROUTE_FOLLOWER, OBP_ROUTE_READONLY, 0);
+    /* Leaf l: leader on server 10 + l, a follower on server 20 + l. */
+    for (unsigned l = 0; l < 4; l++) {
+        r8[2 * l] = repl(10 + l, OBP_ROUTE_LEADER, OBP_ROUTE_FULL, 0);
+        r8[2 * l + 1] = repl(20 + l, OBP_ROUTE_FOLLOWER, OBP_ROUTE_FULL, 0);
+    }
+    rc = obp_route_add_table(b, &plain, err, sizeof(err));
+    if (rc == OBP_OK)
+        rc = obp_route_add_table(b, &hashed, err, sizeof(err));
+    if (rc == OBP_OK)
+        rc = obp_route_add_table(b, &two, err, sizeof(err));
+    if (rc == OBP_OK)
+        rc = obp_route_add_tenant(b, &ten, err, sizeof(err));
+    free(h);
+    free(t);
+    return rc;
+}
+
+static const struct obp_route_entry *
+find(const struct obp_route_view *v, const char *db, const char *table)
+{
+    struct obp_route_key k = key(db, table);
+
+    return obp_route_find(v, OBP_ROUTE_TABLE, &k);
+}
+
+/* The leader of the leaf c1 (and c2) fall into, or -1. */
+static int
+leader_of(const struct obp_route_entry *e, int64_t c1, int64_t c2)
+{
+    const struct obp_part_desc     *d = obp_route_part(e);
+    const struct obp_route_replica *r;
+    struct obp_part_value           k1 = { .kind = OBP_PV_INT, .i = c1 };
+    struct obp_part_value           k2 = { .kind = OBP_PV_INT, .i = c2 };
+    struct obp_part_result          res;
+    uint32_t                        n;
+
+    if (d == NULL || obp_part_calc(d, &k1, 1, &k2, d->levels == 2,
+                                   &res) != OBP_PART_COMPUTED)
+        return -1;
+    r = obp_route_replicas(e, (uint32_t)obp_route_leaf_index(d, &res), &n);
+    return r != NULL && n > 0 && r[0].role == OBP_ROUTE_LEADER
+           ? r[0].server : -1;
+}
+
+static bool
+in_segment(const struct obp_shm *shm, const void *p)
+{
+    return (const char *)p > (const char *)shm->hdr
+           && (const char *)p < (const char *)shm->hdr + shm->size;
+}
+
+static void
+test_publish(struct obp_shm *shm)
+{
+    struct obp_route_builder        b;
+    struct obp_route_view           v;
+    const struct obp_route_entry   *e;
+    const struct obp_route_replica *r;
+    struct obp_route_key            tk = { obp_route_name(CLUSTER),
+                                           obp_route_name(TENANT),
+                                           { NULL, 0 }, { NULL, 0 } };
+    struct obp_route_name           n;
+    uint32_t                        nr;
+
+    tap_ok(obp_route_read_begin(&v, shm, 0) == OBP_OK && v.generation == 0
+           && v.bank == NULL && find(&v, "db", "plain") == NULL,
+           "nothing published: generation 0, lookups miss");
+    obp_route_read_end(&v);
+    tap_ok(obp_route_build_begin(&b, shm, err, sizeof(err)) == OBP_OK
+           && add_fixed(&b, 100) == OBP_OK
+           && obp_route_build_commit(&b, err, sizeof(err)) == OBP_OK,
+           "three tables and a tenant published");
+    tap_ok(obp_route_read_begin(&v, shm, 0) == OBP_OK && v.generation == 1,
+           "a reader enters generation 1");
+    e = find(&v, "db", "plain");
+    tap_ok(e != NULL && e->generation == 1 && e->table_id == 101
+           && e->kind == OBP_ROUTE_TABLE && e->state == OBP_ROUTE_AVAIL
+           && obp_route_part(e) == NULL && e->nleaves == 1
+           && in_segment(shm, e), "plain: found in the segment, one leaf");
+    n = obp_route_entry_name(e, 3);
+    tap_ok(n.len == 5 && memcmp(n.s, "plain", 5) == 0
+           && obp_route_entry_name(e, 1).len == strlen(TENANT),
+           "plain: names read back");
+    r = obp_route_replicas(e, 0, &nr);
+    tap_ok(nr == 3 && r[0].server == 0 && r[0].role == OBP_ROUTE_LEADER
+           && r[2].server == 2 && r[2].type == OBP_ROUTE_READONLY
+           && obp_route_replicas(e, 1, &nr) == NULL && nr == 0,
+           "plain: replicas, leader first; leaf 1 out of range");
+    e = find(&v, "db", "hashed");
+    tap_ok(e != NULL && in_segment(shm, obp_route_part(e))
+           && (uintptr_t)obp_route_part(e) % 8 == 0,
+           "hashed: its blob is in the segment, 8-byte aligned");
+    tap_is_int(leader_of(e, 7, 0), 13, "hashed: c1 = 7 -> p3, leader 13");
+    tap_is_int(leader_of(e, 8, 0), 10, "hashed: c1 = 8 -> p0, leader 10");
+    e = find(&v, "db", "two");
+    tap_is_int(leader_of(e, 5, 1), 11, "two: c1 = 5, c2 = 1 -> p0sp1");
+    tap_is_int(leader_of(e, 15, 2), 12, "two: c1 = 15, c2 = 2 -> p1sp0");
+    tap_is_int(leader_of(e, 15, 3), 13, "two: c1 = 15, c2 = 3 -> p1sp1");
+    e = obp_route_find(&v, OBP_ROUTE_TENANT, &tk);
+    r = e != NULL ? obp_route_replicas(e, 0, &nr) : NULL;
+    tap_ok(r != NULL && nr == 2 && r[0].server == 5 && r[0].priority == 1
+           && r[1].server == 4 && r[1].priority == 0,
+           "tenant entry: its servers and their priorities");
+    tap_ok(find(&v, "db", "Plain") == NULL && find(&v, "DB", "plain") == NULL
+           && find(&v, "db", "plai") == NULL
+           && find(&v, "db2", "plain") == NULL,
+           "names compare as exact bytes");
+    tk.table = obp_route_name("plain");
+    tap_ok(obp_route_find(&v, OBP_ROUTE_TENANT, &tk) == NULL,
+           "kinds do not mix");
+    e = find(&v, "db", "plain");
+    obp_route_mark_dirty(e);
+    tap_ok(e->state == OBP_ROUTE_DIRTY, "a worker marks an entry dirty");
+    obp_route_read_end(&v);
+}
+
+/* Generation 2: plain gone, "fresh" added; hashed's id changes. */
+static int
+publish_second(struct obp_shm *shm)
+{
+    struct obp_route_builder  b;
+    static const uint32_t     one[] = { 1 };
+    struct obp_route_replica  r = repl(7, OBP_ROUTE_LEADER, 0, 0);
+    struct obp_part_desc     *h = hash_part(4);
+    struct obp_route_table_in fresh = { key("db", "fresh"), 5, NULL, 1,
+                                        one, &r };
+    uint32_t                  four[] = { 1, 1, 1, 1 };
+    struct obp_route_replica  r4[4];
+    struct obp_route_table_in hashed = { key("db", "hashed"), 6, h, 4,
+                                         four, r4 };
+    int                       rc;
+
+    for (unsigned l = 0; l < 4; l++)
+        r4[l] = repl(30 + l, OBP_ROUTE_LEADER, 0, 0);
+    rc = obp_route_build_begin(&b, shm, err, sizeof(err));
+    if (rc == OBP_OK)
+        rc = obp_route_add_table(&b, &fresh, err, sizeof(err));
+    if (rc == OBP_OK)
+        rc = obp_route_add_table(&b, &hashed, err, sizeof(err));
+    if (rc == OBP_OK)
+        rc = obp_route_build_commit(&b, err, sizeof(err));
+    free(h);
+    return rc;
+}
+
+static void
+test_republish(struct obp_shm *shm)
+{
+    struct obp_route_builder b;
+    struct obp_route_view    old, v;
+
+    obp_route_read_begin(&old, shm, 1);
+    tap_ok(publish_second(shm) == OBP_OK, "generation 2 published");
+    obp_route_read_begin(&v, shm, 0);
+    tap_ok(v.generation == 2 && find(&v, "db", "plain") == NULL
+           && find(&v, "db", "fresh") != NULL
+           && find(&v, "db", "fresh")->generation == 2
+           && leader_of(find(&v, "db", "hashed"), 7, 0) == 33,
+           "a new reader sees generation 2 only");
+    tap_ok(old.generation == 1 && find(&old, "db", "plain") != NULL
+           && find(&old, "db", "fresh") == NULL
+           && leader_of(find(&old, "db", "hashed"), 7, 0) == 13,
+           "a reader that entered generation 1 still sees all of it");
+    obp_route_read_end(&v);
+    tap_is_int(obp_route_build_begin(&b, shm, err, sizeof(err)), OBP_AGAIN,
+               "generation 3 waits while a reader is in generation 1");
+    tap_like(err, "worker 1 still reads route generation 1", "  message");
+    obp_route_read_end(&old);
+    tap_ok(obp_route_build_begin(&b, shm, err, sizeof(err)) == OBP_OK,
+           "once it left, generation 3 may start");
+    obp_route_build_abort(&b);
+    obp_route_read_begin(&old, shm, 1);
+    publish_second(shm);
+    tap_is_int(obp_route_build_begin(&b, shm, err, sizeof(err)), OBP_AGAIN,
+               "a dead reader holds its bank");
+    obp_route_reader_gone(shm, 1);
+    tap_ok(obp_route_build_begin(&b, shm, err, sizeof(err)) == OBP_OK,
+           "until the master clears its slot");
+    obp_route_build_abort(&b);
+}
+
+static void
+test_full(struct obp_shm *shm)
+{
+    struct obp_route_builder  b;
+    struct obp_route_view     v;
+    static const uint32_t     one[] = { 1 };
+    struct obp_route_replica  r = repl(1, OBP_ROUTE_LEADER, 0, 0);
+    struct obp_route_table_in in = { key("db", ""), 1, NULL, 1, one, &r };
+    uint64_t                  before = atomic_load(&obp_route_ctl(shm)
+                                                   ->root);
+    char                      name[32];
+    int                       rc = obp_route_build_begin(&b, shm, err,
+                                                         sizeof(err));
+
+    for (int i = 0; rc == OBP_OK && i < 100000; i++) {
+        snprintf(name, sizeof(name), "table_%d", i);
+        in.key.table = obp_route_name(name);
+        rc = obp_route_add_table(&b, &in, err, sizeof(err));
+    }
+    tap_ok(rc == OBP_ERROR, "a set larger than a bank is refused");
+    tap_like(err, "route cache full", "  message");
+    tap_ok(obp_route_build_commit(&b, err, sizeof(err)) == OBP_ERROR,
+           "  and cannot be committed");
+    obp_route_build_abort(&b);
+    obp_route_read_begin(&v, shm, 0);
+    tap_ok(v.generation == before && find(&v, "db", "fresh") != NULL,
+           "the running set stays");
+    obp_route_read_end(&v);
+}
+
+/* One bad input: refused with <want>, and the builder is failed after it. */
+static void
+refused(struct obp_shm *shm, const struct obp_route_table_in *in,
+        const char *want, const char *name)
+{
+    struct obp_route_builder b;
+    char                     msg[sizeof(err)];
+    int                      rc;
+
+    obp_route_build_begin(&b, shm, err, sizeof(err));
+    rc = obp_route_add_table(&b, in, err, sizeof(err));
+    memcpy(msg, err, sizeof(msg));
+    tap_ok(rc == OBP_ERROR
+           && obp_route_build_commit(&b, err, sizeof(err)) == OBP_ERROR,
+           name);
+    tap_like(msg, want, "  message");
+    obp_route_build_abort(&b);
+}
+
+static void
+test_refused(struct obp_shm *shm)
+{
+    static const uint32_t     one[] = { 1 }, many[] = { 65 };
+    struct obp_route_replica  r = repl(1, OBP_ROUTE_LEADER, 0, 0);
+    struct obp_route_replica  far = repl(OBP_SHM_MAX_SERVERS, 1, 0, 0);
+    struct obp_route_replica  norole = repl(1, 0, 0, 0);
+    struct obp_part_desc     *h = hash_part(4);
+    struct obp_route_table_in in = { key("db", "x"), 1, NULL, 1, one, &r };
+    struct obp_route_table_in bad;
+    struct obp_route_builder  b;
+    char                      longname[OBP_ROUTE_NAME_MAX + 2];
+
+    bad = in;
+    bad.key.table = obp_route_name("");
+    refused(shm, &bad, "empty table name", "an empty table name");
+    memset(longname, 'a', sizeof(longname) - 1);
+    longname[sizeof(longname) - 1] = '\0';
+    bad = in;
+    bad.key.database = obp_route_name(longname);
+    refused(shm, &bad, "database name of 257 bytes", "a name too long");
+    bad = in;
+    bad.replicas = &far;
+    refused(shm, &bad, "server 1024", "a server outside the table");
+    bad = in;
+    bad.replicas = &norole;
+    refused(shm, &bad, "role 0", "a replica without a role");
+    bad = in;
+    bad.leaf_nrepl = many;
+    refused(shm, &bad, "65 replicas", "too many replicas");
+    bad = in;
+    bad.part = h;
+    refused(shm, &bad, "1 leaves for a description of 4",
+            "leaves that do not match the blob");
+    bad = in;
+    bad.nleaves = 2;
+    refused(shm, &bad, "one leaf, not 2", "a non-partitioned table's leaves");
+    obp_route_build_begin(&b, shm, err, sizeof(err));
+    obp_route_add_table(&b, &in, err, sizeof(err));
+    obp_route_add_table(&b, &in, err, sizeof(err));
+    tap_ok(obp_route_build_commit(&b, err, sizeof(err)) == OBP_ERROR,
+           "a key added twice fails the commit");
+    tap_like(err, "c1:t1:db:x given twice", "  message");
+    obp_route_build_abort(&b);
+    free(h);
+}
+
+/* A source as the static topology will be: it only sees the sink. */
+static int
+fake_source(const struct obp_route_sink *sink)
+{
+    static const uint32_t     one[] = { 1 };
+    struct obp_route_replica  r = repl(9, OBP_ROUTE_LEADER, 0, 0);
+    struct obp_route_table_in in = { key("db", "from_source"), 77, NULL, 1,
+                                     one, &r };
+    int                       rc = sink->ops->begin(sink->ctx, err,
+                                                    sizeof(err));
+
+    if (rc == OBP_OK)
+        rc = sink->ops->add_table(sink->ctx, &in, err, sizeof(err));
+    if (rc == OBP_OK)
+        return sink->ops->commit(sink->ctx, err, sizeof(err));
+    if (rc != OBP_AGAIN)
+        sink->ops->abort(sink->ctx);
+    return rc;
+}
+
+static void
+test_sink(struct obp_shm *shm)
+{
+    struct obp_route_builder  b;
+    struct obp_route_sink_ctx ctx;
+    struct obp_route_sink     sink;
+    struct obp_route_view     v;
+
+    obp_route_sink_init(&sink, &ctx, &b, shm);
+    tap_ok(fake_source(&sink) == OBP_OK, "a source publishes through a "
+           "sink");
+    obp_route_read_begin(&v, shm, 0);
+    tap_ok(find(&v, "db", "from_source") != NULL
+           && find(&v, "db", "from_source")->table_id == 77
+           && find(&v, "db", "fresh") == NULL,
+           "  its set replaced the previous one");
+    obp_route_read_end(&v);
+}
+
+static void
+test_single(void)
+{
+    struct obp_shm        shm;
+    struct obp_route_view v;
+
+    if (obp_shm_create(&shm, 2, 64 * 1024) != OBP_OK) {
+        printf("Bail out! obp_shm_create: %s\n", strerror(errno));
+        exit(1);
+    }
+    tap_ok(obp_route_read_begin(&v, &shm, 2) == OBP_ERROR,
+           "a slot out of range is refused");
+    test_publish(&shm);
+    test_republish(&shm);
+    test_full(&shm);
+    test_refused(&shm);
+    test_sink(&shm);
+    obp_shm_detach(&shm);
 }
 
 /*
@@ -257,6 +625,7 @@ test_concurrent(void)
 int
 main(void)
 {
+    test_single();
     test_concurrent();
     return tap_done();
 }
