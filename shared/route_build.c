@@ -56,6 +56,24 @@ obp_route_build_begin(struct obp_route_builder *b, struct obp_shm *shm,
     return OBP_OK;
 }
 
+/* Takes <size> zeroed bytes of the bank, or fails: the set is too big. */
+static void *
+reserve(struct obp_route_builder *b, uint64_t size, char *err, size_t errlen)
+{
+    char *p = b->bank + b->used;
+
+    if (size > b->bank_size - b->used) {
+        fail(b, err, errlen, "route cache full: generation %llu needs more "
+             "than %llu bytes (half of routing_cache_mem_limited)",
+             (unsigned long long)b->generation,
+             (unsigned long long)b->bank_size);
+        return NULL;
+    }
+    memset(p, 0, size);
+    b->used += size;
+    return p;
+}
+
 /* Checks the names of a key; tenant entries have no database or table. */
 static int
 check_names(struct obp_route_builder *b, const struct obp_route_name n[4],
@@ -177,16 +195,10 @@ put_entry(struct obp_route_builder *b, const struct entry_in *in,
     size += in->nleaves * sizeof(struct obp_route_leaf)
             + in->nreplicas * sizeof(struct obp_route_replica);
     size = ROUND8(size);
-    if (size > b->bank_size - b->used)
-        return fail(b, err, errlen, "route cache full: generation %llu "
-                    "needs more than %llu bytes (half of "
-                    "routing_cache_mem_limited)",
-                    (unsigned long long)b->generation,
-                    (unsigned long long)b->bank_size);
-    memset(e, 0, size);
+    if (reserve(b, size, err, errlen) == NULL)
+        return OBP_ERROR;
     e->size = (uint32_t)size;
     fill_entry(e, in, b->generation);
-    b->used += size;
     b->nentries++;
     return OBP_OK;
 }
@@ -293,28 +305,23 @@ build_index(struct obp_route_builder *b, struct obp_route_set *set,
             char *err, size_t errlen)
 {
     struct obp_route_bucket *bk;
-    uint64_t                 nbuckets = 8, bytes, off;
+    uint64_t                 nbuckets = 8, bytes, off, end;
 
     while (nbuckets < 2 * (uint64_t)b->nentries)
         nbuckets *= 2;
     bytes = nbuckets * sizeof(*bk);
-    if (bytes > b->bank_size - b->used)
-        return fail(b, err, errlen, "route cache full: generation %llu "
-                    "has no room for its index (half of "
-                    "routing_cache_mem_limited: %llu bytes)",
-                    (unsigned long long)b->generation,
-                    (unsigned long long)b->bank_size);
-    bk = (void *)(b->bank + b->used);
-    memset(bk, 0, bytes);
-    for (off = ROUTE_SET_HDR; off < b->used;
+    end = b->used;
+    bk = reserve(b, bytes, err, errlen);
+    if (bk == NULL)
+        return OBP_ERROR;
+    for (off = ROUTE_SET_HDR; off < end;
          off += ((const struct obp_route_entry *)(void *)(b->bank + off))
                 ->size)
         if (index_entry(b, bk, (uint32_t)nbuckets, (uint32_t)off, err,
                         errlen) != OBP_OK)
             return OBP_ERROR;
-    set->buckets_off = b->used;
+    set->buckets_off = end;
     set->nbuckets = (uint32_t)nbuckets;
-    b->used += bytes;
     return OBP_OK;
 }
 
