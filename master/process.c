@@ -217,6 +217,7 @@ clear_slot(struct obp_master *m, struct obp_slot *s)
     s->pid = 0;
     atomic_store(&w->pid, 0);
     atomic_store(&w->state, (uint32_t)OBP_WORKER_EMPTY);
+    obp_route_reader_gone(&m->shm, (unsigned)s->index);
     for (int i = 0; i < OBP_STAT_COUNT; i++) {
         if (obp_stat_descs[i].kind == OBP_STAT_GAUGE)
             atomic_store_explicit(&w->stat[i], 0, memory_order_relaxed);

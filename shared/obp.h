@@ -45,6 +45,7 @@ struct obp_addr;
 #include "addr.h"
 #include "stats.h"
 #include "shm.h"
+#include "route.h"
 #include "channel.h"
 #include "mysql.h"
 #include "pkt.h"

@@ -8,9 +8,11 @@
  * _Static_assert and by t/unit/shm_layout (against a checked-in table):
  * change a struct and bump OBP_SHM_LAYOUT_VERSION.  Writers never take a
  * lock a SIGKILL could leave held: stats slots have one writer each and
- * use relaxed atomics; server entries use a seqlock written by one
- * process at a time; session entries (OBP_SHM_SESS_PER_WORKER per worker
- * slot, what KILL looks up) a seqlock written by their worker only.
+ * use relaxed atomics; the route cache is published whole, one generation
+ * at a time, by the master (route.h); server entries use a seqlock
+ * written by one process at a time; session entries
+ * (OBP_SHM_SESS_PER_WORKER per worker slot, what KILL looks up) a seqlock
+ * written by their worker only.
  */
 #ifndef OBP_SHARED_SHM_H
 #define OBP_SHARED_SHM_H
@@ -23,7 +25,7 @@
 #include "stats.h"
 
 #define OBP_SHM_MAGIC           UINT64_C(0x314d48535850424f) /* "OBPXSHM1" */
-#define OBP_SHM_LAYOUT_VERSION  2
+#define OBP_SHM_LAYOUT_VERSION  3
 #define OBP_SHM_ALIGN           128     /* slots never share a cache line */
 #define OBP_SHM_MAX_WORKERS     128
 #define OBP_SHM_MAX_SERVERS     1024
@@ -56,14 +58,18 @@ enum obp_worker_state {
     OBP_WORKER_DRAINING     /* stopped accepting, finishing sessions */
 };
 
-/* One worker's slot: written by that worker only (pid/state by both). */
+/*
+ * One worker's slot: written by that worker only (pid/state by both,
+ * route_gen cleared by the master when the worker died).
+ */
 struct obp_shm_worker {
     _Atomic int32_t  pid;               /* 0 when the slot is empty */
     _Atomic uint32_t state;             /* enum obp_worker_state */
     _Atomic uint64_t started_us;        /* wall clock of the last start */
     _Atomic uint64_t restarts;          /* respawns of this slot */
     _Atomic uint64_t stat[OBP_STAT_COUNT];
-    uint8_t          pad[OBP_SHM_ALIGN - (24 + 8 * OBP_STAT_COUNT)
+    _Atomic uint64_t route_gen;         /* route set being read (route.h) */
+    uint8_t          pad[OBP_SHM_ALIGN - (32 + 8 * OBP_STAT_COUNT)
                          % OBP_SHM_ALIGN];
 };
 

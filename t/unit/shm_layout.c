@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 2.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 2
+/* Layout version 3.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 3
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -46,7 +46,8 @@ static const struct row expected[] = {
     { "obp_shm_worker.started_us", 8, 8 },
     { "obp_shm_worker.restarts", 16, 8 },
     { "obp_shm_worker.stat", 24, 168 },
-    { "obp_shm_worker.pad", 192, 64 },
+    { "obp_shm_worker.route_gen", 192, 8 },
+    { "obp_shm_worker.pad", 200, 56 },
     { "sizeof obp_shm_worker", 0, 256 },
     { "obp_shm_server.seq", 0, 4 },
     { "obp_shm_server.state", 4, 4 },
@@ -71,6 +72,40 @@ static const struct row expected[] = {
     { "obp_shm_sess.user", 88, 128 },
     { "obp_shm_sess.pad", 216, 40 },
     { "sizeof obp_shm_sess", 0, 256 },
+    { "obp_route_ctl.root", 0, 8 },
+    { "sizeof obp_route_ctl", 0, 128 },
+    { "obp_route_set.magic", 0, 8 },
+    { "obp_route_set.generation", 8, 8 },
+    { "obp_route_set.used", 16, 8 },
+    { "obp_route_set.nentries", 24, 4 },
+    { "obp_route_set.nbuckets", 28, 4 },
+    { "obp_route_set.buckets_off", 32, 8 },
+    { "sizeof obp_route_set", 0, 40 },
+    { "obp_route_bucket.hash", 0, 4 },
+    { "obp_route_bucket.off", 4, 4 },
+    { "sizeof obp_route_bucket", 0, 8 },
+    { "obp_route_replica.server", 0, 2 },
+    { "obp_route_replica.role", 2, 1 },
+    { "obp_route_replica.type", 3, 1 },
+    { "obp_route_replica.priority", 4, 2 },
+    { "sizeof obp_route_replica", 0, 8 },
+    { "obp_route_leaf.first", 0, 4 },
+    { "obp_route_leaf.count", 4, 4 },
+    { "sizeof obp_route_leaf", 0, 8 },
+    { "obp_route_entry.size", 0, 4 },
+    { "obp_route_entry.kind", 4, 4 },
+    { "obp_route_entry.state", 8, 4 },
+    { "obp_route_entry.hash", 12, 4 },
+    { "obp_route_entry.generation", 16, 8 },
+    { "obp_route_entry.table_id", 24, 8 },
+    { "obp_route_entry.name_len", 32, 8 },
+    { "obp_route_entry.names_off", 40, 4 },
+    { "obp_route_entry.part_off", 44, 4 },
+    { "obp_route_entry.nleaves", 48, 4 },
+    { "obp_route_entry.leaves_off", 52, 4 },
+    { "obp_route_entry.nreplicas", 56, 4 },
+    { "obp_route_entry.replicas_off", 60, 4 },
+    { "sizeof obp_route_entry", 0, 64 },
 };
 
 #define FIELD(s, f) \
@@ -100,6 +135,7 @@ static const struct row compiled[] = {
     FIELD(obp_shm_worker, started_us),
     FIELD(obp_shm_worker, restarts),
     FIELD(obp_shm_worker, stat),
+    FIELD(obp_shm_worker, route_gen),
     FIELD(obp_shm_worker, pad),
     SIZE(obp_shm_worker),
     FIELD(obp_shm_server, seq),
@@ -125,6 +161,40 @@ static const struct row compiled[] = {
     FIELD(obp_shm_sess, user),
     FIELD(obp_shm_sess, pad),
     SIZE(obp_shm_sess),
+    FIELD(obp_route_ctl, root),
+    SIZE(obp_route_ctl),
+    FIELD(obp_route_set, magic),
+    FIELD(obp_route_set, generation),
+    FIELD(obp_route_set, used),
+    FIELD(obp_route_set, nentries),
+    FIELD(obp_route_set, nbuckets),
+    FIELD(obp_route_set, buckets_off),
+    SIZE(obp_route_set),
+    FIELD(obp_route_bucket, hash),
+    FIELD(obp_route_bucket, off),
+    SIZE(obp_route_bucket),
+    FIELD(obp_route_replica, server),
+    FIELD(obp_route_replica, role),
+    FIELD(obp_route_replica, type),
+    FIELD(obp_route_replica, priority),
+    SIZE(obp_route_replica),
+    FIELD(obp_route_leaf, first),
+    FIELD(obp_route_leaf, count),
+    SIZE(obp_route_leaf),
+    FIELD(obp_route_entry, size),
+    FIELD(obp_route_entry, kind),
+    FIELD(obp_route_entry, state),
+    FIELD(obp_route_entry, hash),
+    FIELD(obp_route_entry, generation),
+    FIELD(obp_route_entry, table_id),
+    FIELD(obp_route_entry, name_len),
+    FIELD(obp_route_entry, names_off),
+    FIELD(obp_route_entry, part_off),
+    FIELD(obp_route_entry, nleaves),
+    FIELD(obp_route_entry, leaves_off),
+    FIELD(obp_route_entry, nreplicas),
+    FIELD(obp_route_entry, replicas_off),
+    SIZE(obp_route_entry),
 };
 
 static void
@@ -177,7 +247,8 @@ test_layout_one(uint32_t nworkers, uint64_t route_bytes)
              nworkers, (unsigned long long)route_bytes);
     if (!tap_ok(obp_shm_layout(&h, nworkers, route_bytes) == OBP_OK, name))
         return;
-    ok = h.magic == OBP_SHM_MAGIC && h.layout_version == 2
+    ok = h.magic == OBP_SHM_MAGIC
+         && h.layout_version == EXPECTED_LAYOUT_VERSION
          && h.hdr_size == sizeof(h) && h.nworkers == nworkers
          && region_fits(&h.workers, sizeof(struct obp_shm_worker), nworkers)
          && region_fits(&h.servers, sizeof(struct obp_shm_server),
@@ -193,6 +264,10 @@ test_layout_one(uint32_t nworkers, uint64_t route_bytes)
          && h.sessions.off + h.sessions.size <= h.total_size
          && h.total_size % (uint64_t)page == 0;
     tap_ok(ok, "  regions in order, no overlap, inside a page-rounded total");
+    ok = obp_route_bank_size(h.routes.size) >= OBP_SHM_ALIGN
+         && sizeof(struct obp_route_ctl)
+            + 2 * obp_route_bank_size(h.routes.size) <= h.routes.size;
+    tap_ok(ok, "  route region: control word and two banks");
 }
 
 static void
