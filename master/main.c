@@ -241,6 +241,7 @@ launch(struct obp_master *m, struct obp_errs *errs)
                      strerror(errno));
         return OBP_ERROR;
     }
+    obp_reload_servers(m);
     if (obp_proc_init(m) != OBP_OK) {
         obp_errs_add(errs, "out of memory");
         return OBP_ERROR;

@@ -20,6 +20,30 @@ obp_reload_apply_master(const struct obp_conf *conf)
                          conf->max_syslog_file_count);
 }
 
+void
+obp_reload_servers(struct obp_master *m)
+{
+    const char      *list = m->conf->rootservice_list != NULL
+                            ? m->conf->rootservice_list : "";
+    struct obp_addr *addr;
+    char             err[160];
+    int              n = 1, i;
+
+    for (const char *p = list; *p != '\0'; p++)
+        n += *p == ';' || *p == ',';
+    addr = calloc((size_t)n, sizeof(*addr));
+    if (addr == NULL) {
+        obp_log(OBP_LOG_ERROR, 0, ENOMEM, "server table not filled");
+        return;
+    }
+    n = obp_addr_parse_list(list, addr, n, err, sizeof(err));
+    for (i = 0; i < n; i++)
+        if (obp_bl_register(&m->shm, &addr[i]) < 0)
+            obp_log(OBP_LOG_WARN, 0, 0, "server table full: %s is never "
+                    "blocked", addr[i].text);
+    free(addr);
+}
+
 /* Logs one changed parameter; a restart one gets its old value back. */
 static int
 diff_one(const struct obp_conf *old, struct obp_conf *next,
@@ -119,6 +143,7 @@ obp_reload(struct obp_master *m)
     obp_conf_free(m->conf);
     m->conf = next;
     obp_reload_apply_master(m->conf);
+    obp_reload_servers(m);
     push_to_workers(m);
     obp_log(OBP_LOG_INFO, 0, 0, "configuration reloaded");
     return OBP_OK;

@@ -15,4 +15,11 @@ int obp_reload(struct obp_master *m);
 /* Applies the settings the master itself uses (log level, rotation). */
 void obp_reload_apply_master(const struct obp_conf *conf);
 
+/*
+ * Registers the servers of rootservice_list in the segment's server
+ * table (the blocklist), before the workers that use them see the
+ * configuration.
+ */
+void obp_reload_servers(struct obp_master *m);
+
 #endif

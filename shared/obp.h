@@ -53,6 +53,7 @@ struct obp_addr;
 #include "login.h"
 #include "sessid.h"
 #include "transport.h"
+#include "blocklist.h"
 #include "sqllex.h"
 #include "sqlclass.h"
 #include "proc.h"

@@ -110,6 +110,15 @@ extern const struct obp_enum obp_enum_log_level[];
       "obproxy's own: offer the compressed protocol to clients")            \
     X(compression_algorithm, STRING, "", 0, 16, OBP_P_RELOAD, NULL,          \
       "\"\" (zlib level 6) or zlib:0 .. zlib:9 (0: framed, not packed)")   \
+    X(enable_congestion, BOOL, "true", 0, 1, OBP_P_RELOAD, NULL,             \
+      "skip servers that failed, for every worker (the blocklist)")         \
+    X(congestion_failure_threshold, INT, "5", 0, 1000000, OBP_P_RELOAD,     \
+      NULL, "failures within congestion_fail_window that block a server, " \
+      "0 off")                                                               \
+    X(congestion_fail_window, TIME, "120s", 1000000, 3600000000,           \
+      OBP_P_RELOAD, NULL, "window in which a server's failures count")     \
+    X(congestion_retry_interval, TIME, "20s", 1000000, 3600000000,          \
+      OBP_P_RELOAD, NULL, "how long a blocked server waits for one try")   \
     X(routing_cache_mem_limited, SIZE, "128MB", 1048576, 68719476736,        \
       OBP_P_RESTART, NULL, "room for the route cache in the shared segment") \
     X(hot_upgrade_exit_timeout, TIME, "30s", 0, 86400000000, OBP_P_RELOAD,   \

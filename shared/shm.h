@@ -9,8 +9,8 @@
  * change a struct and bump OBP_SHM_LAYOUT_VERSION.  Writers never take a
  * lock a SIGKILL could leave held: stats slots have one writer each and
  * use relaxed atomics; the route cache is published whole, one generation
- * at a time, by the master (route.h); server entries use a seqlock
- * written by one process at a time; session entries
+ * at a time, by the master (route.h); server entries are named once
+ * by the master and their states are atomics (blocklist.h); session entries
  * (OBP_SHM_SESS_PER_WORKER per worker slot, what KILL looks up) a seqlock
  * written by their worker only.
  */
@@ -99,19 +99,23 @@ enum obp_server_state {
     OBP_SRV_DELETED
 };
 
-/* One server of the cluster: the blocklist routing consults. */
+/*
+ * One server of the cluster: the blocklist routing consults
+ * (blocklist.h).  The master writes the names once, before the state
+ * leaves UNUSED; the rest are atomics any worker updates.
+ */
 struct obp_shm_server {
-    _Atomic uint32_t seq;               /* seqlock: odd while written */
-    uint32_t         state;             /* enum obp_server_state */
+    _Atomic uint32_t seq;               /* unused, kept for the layout */
+    _Atomic uint32_t state;             /* enum obp_server_state */
     char             addr[OBP_ADDR_STRLEN];  /* "ip:port" */
     char             zone[32];
     char             region[32];
     char             idc[32];
-    uint32_t         fail_count;        /* failures in the current window */
+    _Atomic uint32_t fail_count;        /* failures in the current window */
     uint32_t         reserved;
-    int64_t          fail_window_us;    /* start of the failure window */
-    int64_t          dead_since_us;
-    int64_t          retry_at_us;       /* when a dead server is retried */
+    _Atomic int64_t  fail_window_us;    /* start of the failure window */
+    _Atomic int64_t  dead_since_us;
+    _Atomic int64_t  retry_at_us;       /* when a dead server is retried */
     uint8_t          pad[56];
 };
 

@@ -18,7 +18,7 @@
 #define MSG_MAX 480
 
 struct obp_servers *
-obp_servers_parse(const char *list)
+obp_servers_parse(const char *list, const struct obp_shm *shm)
 {
     const char         *text = list != NULL ? list : "";
     int                 max = 1;
@@ -28,9 +28,11 @@ obp_servers_parse(const char *list)
     /* every address ends at a separator or at the end of the text */
     for (const char *p = text; *p != '\0'; p++)
         max += *p == ';' || *p == ',';
-    l = calloc(1, sizeof(*l) + (size_t)max * sizeof(l->addr[0]));
+    l = calloc(1, sizeof(*l) + (size_t)max * (sizeof(l->addr[0])
+                                              + sizeof(l->bl[0])));
     if (l == NULL)
         return NULL;
+    l->bl = (int *)(void *)&l->addr[max];
     l->text = strdup(text);
     if (l->text == NULL) {
         free(l);
@@ -44,6 +46,8 @@ obp_servers_parse(const char *list)
         n = 0;
     }
     l->n = n;
+    for (n = 0; n < l->n; n++)
+        l->bl[n] = obp_bl_find(shm, l->addr[n].text);
     return l;
 }
 
@@ -56,16 +60,25 @@ obp_servers_release(struct obp_servers *l)
     free(l);
 }
 
-/* Adds "ADDR (reason)" to the list of servers tried, cut when full. */
+/*
+ * Adds "ADDR (reason)" to the list of servers tried, cut when full, and
+ * counts a failure of the server's own (<err> >= 0) in the blocklist.
+ */
 static void
-note_failure(struct obp_srv *srv, const char *reason)
+note_failure(struct obp_srv *srv, int err, const char *reason)
 {
-    size_t room = sizeof(srv->tried) - srv->tried_len;
-    int    n;
+    const struct obp_conf *conf = srv->w->conf;
+    size_t                 room = sizeof(srv->tried) - srv->tried_len;
+    int                    n;
 
     obp_stat_add(srv->w->stats, OBP_STAT_server_connect_fail, 1);
     obp_log(OBP_LOG_INFO, srv->sid, 0, "connect to server %s failed: %s",
             srv->addr.text, reason);
+    if (err >= 0 && obp_bl_failed(srv->w->shm, srv->bl, err == ECONNREFUSED,
+                                  obp_now_us(), conf))
+        obp_log(OBP_LOG_WARN, srv->sid, 0, "server %s blocked for every "
+                "worker (%s); tried again after %lld ms", srv->addr.text,
+                reason, (long long)(conf->congestion_retry_interval / 1000));
     if (room <= 1)
         return;
     n = snprintf(srv->tried + srv->tried_len, room, "%s%s (%s)",
@@ -126,14 +139,14 @@ try_server(struct obp_srv *srv, const struct obp_addr *a)
     fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                 0);
     if (fd == -1) {
-        note_failure(srv, strerror(errno));
+        note_failure(srv, -1, strerror(errno));     /* ours, not its */
         return OBP_ERROR;
     }
     srv->fd = fd;
     if (connect(fd, (const struct sockaddr *)&a->sa, a->salen) == 0)
         return OBP_OK;
     if (errno != EINPROGRESS && errno != EINTR) {
-        note_failure(srv, strerror(errno));
+        note_failure(srv, errno, strerror(errno));
         srv->fd = -1;
         if (close(fd) == -1)
             obp_log(OBP_LOG_WARN, srv->sid, errno, "close server %s",
@@ -149,14 +162,45 @@ try_server(struct obp_srv *srv, const struct obp_addr *a)
     return OBP_AGAIN;
 }
 
+/*
+ * The next server to try, or -1.  A first pass skips blocked servers;
+ * when it found none that answers, a second one tries the blocked ones
+ * all the same, as ODP does (those that failed in the first pass are
+ * blocked by now and get a second try).
+ */
+static int
+pick(struct obp_srv *srv)
+{
+    struct obp_servers *l = srv->servers;
+    int64_t             now = obp_now_us();
+    bool                ok;
+    int                 i;
+
+    for (;;) {
+        while (srv->next < l->n) {
+            i = srv->next++;
+            ok = obp_bl_may_try(srv->w->shm, l->bl[i], now, srv->w->conf);
+            if (ok != (bool)srv->forced)
+                return i;
+            srv->skipped += !srv->forced;
+        }
+        if (srv->forced || srv->skipped == 0)
+            return -1;
+        srv->forced = 1;
+        srv->next = 0;
+    }
+}
+
 /* Tries the remaining servers in order; at most one wait at a time. */
 static void
 try_next(struct obp_srv *srv)
 {
     struct obp_servers *l = srv->servers;
+    int                 i;
 
-    while (srv->next < l->n) {
-        switch (try_server(srv, &l->addr[srv->next++])) {
+    while ((i = pick(srv)) >= 0) {
+        srv->bl = l->bl[i];
+        switch (try_server(srv, &l->addr[i])) {
         case OBP_OK:
             connected(srv);
             return;
@@ -184,17 +228,17 @@ connect_ready_cb(struct ev_loop *loop, ev_io *io, int revents)
         connected(srv);
         return;
     }
-    obp_connect_retry(srv, strerror(err));
+    obp_connect_retry(srv, err, strerror(err));
 }
 
 void
-obp_connect_retry(struct obp_srv *srv, const char *reason)
+obp_connect_retry(struct obp_srv *srv, int err, const char *reason)
 {
     struct ev_loop *loop = srv->w->loop;
 
     ev_io_stop(loop, &srv->cw);
     ev_timer_stop(loop, &srv->timer);
-    note_failure(srv, reason);
+    note_failure(srv, err, reason);
     if (srv->fd != -1 && close(srv->fd) == -1)
         obp_log(OBP_LOG_WARN, srv->sid, errno, "close server %s",
                 srv->addr.text);
@@ -219,6 +263,9 @@ obp_connect_first(struct obp_srv *srv)
         srv->servers->refs++;
     }
     srv->next = 0;
+    srv->skipped = 0;
+    srv->forced = 0;
+    srv->bl = -1;
     srv->tried_len = 0;
     srv->tried[0] = '\0';
     srv->state = OBP_SRV_CONNECTING;

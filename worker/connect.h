@@ -1,7 +1,8 @@
 /*
  * Opening the TCP leg of a server connection (struct obp_srv,
  * srvlogin.h): the servers of rootservice_list are tried in order, each
- * with a non-blocking connect bounded by connect_server_timeout.  When
+ * with a non-blocking connect bounded by connect_server_timeout, those
+ * the blocklist holds skipped unless every one is blocked.  When
  * none answers, the srv fails with error 1429 naming every server tried
  * and the reason.  The list is parsed once per configuration generation
  * and shared, by reference, by the connections still trying it when a
@@ -19,11 +20,16 @@ struct obp_servers {
     char           *text;       /* the rootservice_list it came from */
     char            err[160];   /* why the list is unusable, or "" */
     int             n;          /* addresses in addr[] */
-    struct obp_addr addr[];
+    int            *bl;         /* their blocklist indexes (-1: none) */
+    struct obp_addr addr[];     /* bl[] follows them */
 };
 
-/* Parses <list> (NULL is empty); NULL only when out of memory. */
-struct obp_servers *obp_servers_parse(const char *list);
+/*
+ * Parses <list> (NULL is empty) and finds each server in <shm>'s
+ * blocklist; NULL only when out of memory.
+ */
+struct obp_servers *obp_servers_parse(const char *list,
+                                      const struct obp_shm *shm);
 
 /* Drops one reference; frees the list with the last one. NULL is fine. */
 void obp_servers_release(struct obp_servers *l);
@@ -33,8 +39,9 @@ void obp_connect_first(struct obp_srv *srv);
 
 /*
  * The server just tried failed before its handshake (refused, timed out,
- * closed): note <reason>, close the socket and try the next one.
+ * closed; <err> the errno, 0 for a close): note <reason> and count it in
+ * the blocklist, close the socket and try the next one.
  */
-void obp_connect_retry(struct obp_srv *srv, const char *reason);
+void obp_connect_retry(struct obp_srv *srv, int err, const char *reason);
 
 #endif

@@ -212,7 +212,7 @@ start_query(struct obp_session *s, int kind, const struct obp_shm_sess *e)
     k->srv = obp_srv_open(s->w, s->id, &lg, srv_done, k);
     explicit_bzero(&lg, sizeof(lg));
     if (k->srv != NULL)
-        k->srv->servers = obp_servers_parse(e->srv_addr);
+        k->srv->servers = obp_servers_parse(e->srv_addr, s->w->shm);
     if (k->srv == NULL || k->srv->servers == NULL) {
         free_kill(k);
         return OBP_ERROR;

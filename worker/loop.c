@@ -180,7 +180,7 @@ apply_conf(struct obp_worker *w, const char *text, size_t len)
     }
     if (strcmp(l->text, c->rootservice_list != NULL ? c->rootservice_list
                                                     : "") != 0) {
-        l = obp_servers_parse(c->rootservice_list);
+        l = obp_servers_parse(c->rootservice_list, w->shm);
         if (l == NULL) {
             obp_log(OBP_LOG_ERROR, 0, ENOMEM, "worker %d: new "
                     "configuration ignored", w->slot);
@@ -332,7 +332,7 @@ worker_init(struct obp_worker *w, struct obp_worker_args *args)
     w->drain.data = w;
     ev_timer_init(&w->quit_wait, quit_wait_cb, 0., 0.);
     w->stats = obp_shm_worker(args->shm, (unsigned)args->slot);
-    w->servers = obp_servers_parse(w->conf->rootservice_list);
+    w->servers = obp_servers_parse(w->conf->rootservice_list, w->shm);
     w->chan_buf = malloc(OBP_CHAN_MAX_PAYLOAD + 1);
     if (w->stats == NULL || w->servers == NULL || w->chan_buf == NULL) {
         obp_log(OBP_LOG_ERROR, 0, w->stats == NULL ? EINVAL : ENOMEM,

@@ -183,6 +183,7 @@ on_greeting(struct obp_srv *srv, const uint8_t *p, size_t len)
         return OBP_DONE;
     }
     srv->thread_id = hs.conn_id;
+    obp_bl_ok(srv->w->shm, srv->bl);    /* it answers: not blocked */
     if (send_response(srv, &hs) != OBP_OK) {
         obp_srv_fail(srv, OBP_ER_CONNECT_TO_SERVER, "HY000", "obproxy: "
                      "login to server %s does not fit a packet",
@@ -304,7 +305,7 @@ login_error(struct obp_conn *c, int err)
 
     /* before its handshake a server is only unreachable: try the next */
     if (srv->state == OBP_SRV_GREETING) {
-        obp_connect_retry(srv, why);
+        obp_connect_retry(srv, err, why);
         return;
     }
     obp_srv_fail(srv, OBP_ER_CONNECT_TO_SERVER, "HY000", "obproxy: server "
@@ -335,10 +336,10 @@ timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
         obp_connect_first(srv);
         break;
     case OBP_SRV_CONNECTING:
-        obp_connect_retry(srv, "connect timed out");
+        obp_connect_retry(srv, ETIMEDOUT, "connect timed out");
         break;
     case OBP_SRV_GREETING:
-        obp_connect_retry(srv, "no handshake in time");
+        obp_connect_retry(srv, ETIMEDOUT, "no handshake in time");
         break;
     default:
         obp_srv_fail(srv, OBP_ER_CONNECT_TO_SERVER, "HY000", "obproxy: "

@@ -72,6 +72,8 @@ struct obp_srv {
     struct obp_addr      addr;          /* server tried or connected */
     struct obp_servers  *servers;       /* held until logged in */
     int                  next;          /* index into servers->addr */
+    int                  bl;            /* addr's blocklist index, or -1 */
+    int                  skipped;       /* blocked servers passed over */
     int                  fd;            /* socket being connected, or -1 */
     ev_io                cw;            /* connect completion */
     ev_timer             timer;         /* start, connect, login bound */
@@ -91,6 +93,7 @@ struct obp_srv {
     unsigned             from_server:1; /* err_* is the server's ERR */
     unsigned             counted:1;     /* in server_active */
     unsigned             resetting:1;   /* pool.c: COM_RESET_CONNECTION */
+    unsigned             forced:1;      /* trying blocked servers too */
     struct obp_srv      *pprev;         /* pool.c's or srvquit.c's list */
     struct obp_srv      *pnext;
     char                 pool_db[OBP_NAME_MAX]; /* key: current schema */

@@ -1,0 +1,55 @@
+/*
+ * The blocklist (ODP's congestion list, ODP-REFERENCE 8): the state of
+ * each server in the shared segment's server table, so that a server
+ * one worker found dead is skipped by every worker.  The master
+ * registers the servers it knows (address written once, before any
+ * worker can look); workers only update the states, with atomics (no
+ * lock a SIGKILL could leave held).
+ *
+ * A refused connection blocks its server at once; other failures
+ * (timeouts, a close before the handshake) block it when
+ * congestion_failure_threshold of them fall within congestion_fail_window.
+ * A blocked server is tried again by one connection once
+ * congestion_retry_interval has passed (the caller that claims the try
+ * moves the retry time on, so the others keep avoiding it); a login
+ * that gets the server's handshake unblocks it.
+ */
+#ifndef OBP_SHARED_BLOCKLIST_H
+#define OBP_SHARED_BLOCKLIST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct obp_addr;
+struct obp_conf;
+struct obp_shm;
+
+/*
+ * Registers <a> unless it is there already: its index in the server
+ * table, or -1 when the table is full (the server is then never
+ * blocked).  Master only.
+ */
+int obp_bl_register(struct obp_shm *shm, const struct obp_addr *a);
+
+/* The index of the server "ip:port" <text>, or -1. */
+int obp_bl_find(const struct obp_shm *shm, const char *text);
+
+/*
+ * Whether a connection to server <idx> may be tried at <now_us>: true
+ * for a server not blocked, or for the one caller that claims the try of
+ * a blocked server whose retry time has come.
+ */
+bool obp_bl_may_try(const struct obp_shm *shm, int idx, int64_t now_us,
+                    const struct obp_conf *conf);
+
+/*
+ * A connection to server <idx> failed (<refused>: the server refused
+ * it).  True when this failure blocked the server (the caller logs it).
+ */
+bool obp_bl_failed(const struct obp_shm *shm, int idx, bool refused,
+                   int64_t now_us, const struct obp_conf *conf);
+
+/* Server <idx> answered: it is not blocked any more. */
+void obp_bl_ok(const struct obp_shm *shm, int idx);
+
+#endif
