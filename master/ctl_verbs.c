@@ -53,6 +53,7 @@ verb_status(struct obp_ctl_conn *c, const char *arg)
 {
     struct obp_master *m = obp_ctl_master(c);
     uint64_t           sums[OBP_STAT_COUNT];
+    char               line[OBP_ADDR_STRLEN + 48];
 
     obp_ctl_reply(c, false, "pid: %ld", (long)m->pid);
     obp_ctl_reply(c, false, "version: %s", OBP_VERSION_STRING);
@@ -68,6 +69,9 @@ verb_status(struct obp_ctl_conn *c, const char *arg)
                       PRIu64, i, (long)m->slots[i].pid, worker_state(m, i),
                       (uint64_t)atomic_load(&w->restarts));
     }
+    for (int i = 0; obp_bl_describe(&m->shm, i, obp_now_us(), line,
+                                    sizeof(line)) == OBP_OK; i++)
+        obp_ctl_reply(c, false, "server %d: %s", i, line);
     obp_shm_stats_sum(&m->shm, sums);
     for (int i = 0; i < OBP_STAT_COUNT; i++)
         obp_ctl_reply(c, false, "%s: %" PRIu64, obp_stat_descs[i].name,

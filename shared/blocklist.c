@@ -3,6 +3,7 @@
  */
 #include "obp.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static struct obp_shm_server *
@@ -119,4 +120,26 @@ obp_bl_ok(const struct obp_shm *shm, int idx)
         == OBP_SRV_DEAD)
         atomic_store_explicit(&e->state, OBP_SRV_ALIVE,
                               memory_order_release);
+}
+
+int
+obp_bl_describe(const struct obp_shm *shm, int idx, int64_t now_us,
+                char *buf, size_t len)
+{
+    struct obp_shm_server *e = entry(shm, idx);
+    int64_t                wait;
+
+    if (e == NULL || atomic_load_explicit(&e->state, memory_order_acquire)
+                     == OBP_SRV_UNUSED)
+        return OBP_ERROR;
+    if (atomic_load_explicit(&e->state, memory_order_relaxed)
+        != OBP_SRV_DEAD) {
+        snprintf(buf, len, "%s alive", e->addr);
+        return OBP_OK;
+    }
+    wait = atomic_load_explicit(&e->retry_at_us, memory_order_relaxed)
+           - now_us;
+    snprintf(buf, len, "%s blocked, retried in %llds", e->addr,
+             (long long)(wait > 0 ? (wait + 999999) / 1000000 : 0));
+    return OBP_OK;
 }

@@ -18,6 +18,7 @@
 #define OBP_SHARED_BLOCKLIST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct obp_addr;
@@ -51,5 +52,12 @@ bool obp_bl_failed(const struct obp_shm *shm, int idx, bool refused,
 
 /* Server <idx> answered: it is not blocked any more. */
 void obp_bl_ok(const struct obp_shm *shm, int idx);
+
+/*
+ * "ip:port alive" or "ip:port blocked, retried in 12s" into <buf> for
+ * obproxyctl: OBP_OK, or OBP_ERROR past the last server.
+ */
+int obp_bl_describe(const struct obp_shm *shm, int idx, int64_t now_us,
+                    char *buf, size_t len);
 
 #endif
