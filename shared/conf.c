@@ -222,6 +222,7 @@ obp_conf_free(struct obp_conf *conf)
         if (is_text(&obp_params[i]))
             free(*text_field(conf, &obp_params[i]));
     }
+    obp_topo_unref(conf->topo);
     free(conf);
 }
 
@@ -236,6 +237,7 @@ obp_conf_dup(const struct obp_conf *src)
     if (conf == NULL)
         return NULL;
     *conf = *src;
+    obp_topo_ref(conf->topo);
     /* Forget the shared pointers first, so a failure frees only copies. */
     for (i = 0; i < obp_nparams; i++) {
         if (is_text(&obp_params[i]))
@@ -298,6 +300,22 @@ extension(const char *path)
     if (dot == NULL || (slash != NULL && dot < slash))
         return "";
     return dot + 1;
+}
+
+int
+obp_conf_set_topo(struct obp_conf *conf, const struct obp_topo_src *src,
+                  const char *path, struct obp_errs *errs)
+{
+    struct obp_topo *topo;
+
+    if (obp_topo_src_empty(src))
+        return OBP_OK;
+    topo = obp_topo_build(src, path, errs);
+    if (topo == NULL)
+        return OBP_ERROR;
+    obp_topo_unref(conf->topo);
+    conf->topo = topo;
+    return OBP_OK;
 }
 
 int

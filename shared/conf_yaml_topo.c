@@ -1,0 +1,270 @@
+/*
+ * The topology keys of a YAML configuration: zones, servers and tenants,
+ * each a mapping of names to mappings of keys; a tenant's databases map
+ * database names to table names to tables.  A key's value is a scalar,
+ * a sequence of scalars, or one more mapping of such values, whose keys
+ * become "key.subkey".  Everything goes to the struct obp_topo_src, which
+ * obp_topo_build() checks: this file only reads the shape.
+ */
+#include "obp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf_yaml.h"
+
+#define NAME_MAX_LEN 256
+
+static const char *const top_keys[] = {
+    [OBP_TOPO_ZONE] = "zones",
+    [OBP_TOPO_SERVER] = "servers",
+    [OBP_TOPO_TENANT] = "tenants"
+};
+
+int
+obp_yaml_topo_kind(const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < OBP_NELEMS(top_keys); i++) {
+        if (strcmp(key, top_keys[i]) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+static void
+oom(struct yload *y)
+{
+    obp_errs_add(y->errs, "%s: out of memory", y->path);
+}
+
+/* Reports <what> expected at <ev> and skips the node. */
+static int
+expected(struct yload *y, const yaml_event_t *ev, const char *where,
+         const char *what)
+{
+    obp_errs_add(y->errs, "%s:%u: %s: expected %s", y->path,
+                 obp_yaml_line(ev), where, what);
+    return obp_yaml_skip(y, ev);
+}
+
+/* The items of a sequence of scalars, as one list key. */
+static int
+sequence(struct yload *y, int obj, const char *key, unsigned line)
+{
+    const char **items = NULL, **grown;
+    yaml_event_t ev[64];
+    size_t n = 0, i;
+    int rc = OBP_OK;
+
+    for (;;) {
+        if (n == OBP_NELEMS(ev)) {
+            obp_errs_add(y->errs, "%s:%u: %s: more than %zu items", y->path,
+                         line, key, OBP_NELEMS(ev));
+            rc = obp_yaml_skip(y, &(yaml_event_t){
+                                   .type = YAML_SEQUENCE_START_EVENT });
+            break;
+        }
+        if (obp_yaml_next(y, &ev[n]) != OBP_OK) {
+            rc = OBP_ERROR;
+            break;
+        }
+        if (ev[n].type == YAML_SEQUENCE_END_EVENT) {
+            yaml_event_delete(&ev[n]);
+            break;
+        }
+        if (ev[n].type != YAML_SCALAR_EVENT) {
+            rc = expected(y, &ev[n], key, "a list of values");
+            yaml_event_delete(&ev[n]);
+            if (rc != OBP_OK)
+                break;
+            continue;
+        }
+        n++;
+    }
+    grown = calloc(n + 1, sizeof(*items));
+    if (grown != NULL) {
+        items = grown;
+        for (i = 0; i < n; i++)
+            items[i] = obp_yaml_text(&ev[i]);
+        if (rc == OBP_OK && obp_topo_src_key(y->topo, obj, key, items, n,
+                                             true, line) != OBP_OK)
+            oom(y);
+    } else {
+        oom(y);
+    }
+    free(items);
+    for (i = 0; i < n; i++)
+        yaml_event_delete(&ev[i]);
+    return rc;
+}
+
+/* A scalar or a sequence of scalars; <nested> allows one mapping more. */
+static int value(struct yload *y, int obj, const char *key,
+                 const yaml_event_t *val, bool nested);
+
+/* A mapping value: each of its keys becomes "key.subkey". */
+static int
+submapping(struct yload *y, int obj, const char *key)
+{
+    yaml_event_t k, v;
+    char full[NAME_MAX_LEN];
+    int rc = OBP_OK;
+
+    while (rc == OBP_OK) {
+        if (obp_yaml_next(y, &k) != OBP_OK)
+            return OBP_ERROR;
+        if (k.type == YAML_MAPPING_END_EVENT) {
+            yaml_event_delete(&k);
+            break;
+        }
+        if (k.type == YAML_SCALAR_EVENT)
+            snprintf(full, sizeof(full), "%s.%s", key,
+                     (const char *)k.data.scalar.value);
+        else
+            rc = expected(y, &k, key, "a name");
+        if (rc == OBP_OK && obp_yaml_next(y, &v) == OBP_OK) {
+            if (k.type == YAML_SCALAR_EVENT)
+                rc = value(y, obj, full, &v, false);
+            else
+                rc = obp_yaml_skip(y, &v);
+            yaml_event_delete(&v);
+        } else {
+            rc = OBP_ERROR;
+        }
+        yaml_event_delete(&k);
+    }
+    return rc;
+}
+
+static int
+value(struct yload *y, int obj, const char *key, const yaml_event_t *val,
+      bool nested)
+{
+    const char *text;
+
+    switch (val->type) {
+    case YAML_SCALAR_EVENT:
+        text = obp_yaml_text(val);
+        if (obp_topo_src_key(y->topo, obj, key, &text, 1, false,
+                             obp_yaml_line(val)) != OBP_OK)
+            oom(y);
+        return OBP_OK;
+    case YAML_SEQUENCE_START_EVENT:
+        return sequence(y, obj, key, obp_yaml_line(val));
+    case YAML_MAPPING_START_EVENT:
+        if (nested)
+            return submapping(y, obj, key);
+        /* fall through */
+    default:
+        return expected(y, val, key, "a value or a list of values");
+    }
+}
+
+/*
+ * A mapping of names to nodes, calling <each> for every pair.  <where>
+ * names the mapping in messages.
+ */
+typedef int (*pair_fn)(struct yload *y, const char *prefix,
+                       const yaml_event_t *name, const yaml_event_t *val,
+                       void *arg);
+
+static int
+named(struct yload *y, const yaml_event_t *val, const char *where,
+      const char *prefix, pair_fn each, void *arg)
+{
+    yaml_event_t k, v;
+    int rc = OBP_OK;
+
+    if (val->type != YAML_MAPPING_START_EVENT)
+        return expected(y, val, where, "a mapping of names");
+    while (rc == OBP_OK) {
+        if (obp_yaml_next(y, &k) != OBP_OK)
+            return OBP_ERROR;
+        if (k.type == YAML_MAPPING_END_EVENT) {
+            yaml_event_delete(&k);
+            break;
+        }
+        if (k.type != YAML_SCALAR_EVENT)
+            rc = expected(y, &k, where, "a name");
+        if (rc == OBP_OK && obp_yaml_next(y, &v) == OBP_OK) {
+            if (k.type == YAML_SCALAR_EVENT)
+                rc = each(y, prefix, &k, &v, arg);
+            else
+                rc = obp_yaml_skip(y, &v);
+            yaml_event_delete(&v);
+        } else {
+            rc = OBP_ERROR;
+        }
+        yaml_event_delete(&k);
+    }
+    return rc;
+}
+
+static int object(struct yload *y, const char *prefix,
+                  const yaml_event_t *name, const yaml_event_t *val,
+                  void *arg);
+
+/* A database of a tenant: table names to tables. */
+static int
+database(struct yload *y, const char *prefix, const yaml_event_t *name,
+         const yaml_event_t *val, void *arg)
+{
+    char full[NAME_MAX_LEN];
+
+    (void)arg;
+    snprintf(full, sizeof(full), "%s%s.", prefix,
+             (const char *)name->data.scalar.value);
+    return named(y, val, full, full, object,
+                 &(enum obp_topo_kind){ OBP_TOPO_TABLE });
+}
+
+/* One key of an object; a tenant's "databases" declares tables. */
+static int
+object_key(struct yload *y, const char *prefix, const yaml_event_t *name,
+           const yaml_event_t *val, void *arg)
+{
+    const char *key = (const char *)name->data.scalar.value;
+    const int *obj = arg;
+    char full[NAME_MAX_LEN];
+
+    if (strcmp(key, "databases") == 0 && *prefix != '\0') {
+        snprintf(full, sizeof(full), "%s.", prefix);
+        return named(y, val, "databases", full, database, NULL);
+    }
+    return value(y, *obj, key, val, true);
+}
+
+/* An object: a mapping of keys, or a server's address alone. */
+static int
+object(struct yload *y, const char *prefix, const yaml_event_t *name,
+       const yaml_event_t *val, void *arg)
+{
+    enum obp_topo_kind kind = *(const enum obp_topo_kind *)arg;
+    const char *text = (const char *)name->data.scalar.value;
+    char full[NAME_MAX_LEN];
+    int obj;
+
+    snprintf(full, sizeof(full), "%s%s", prefix, text);
+    obj = obp_topo_src_object(y->topo, kind, full, obp_yaml_line(name));
+    if (obj < 0) {
+        oom(y);
+        return obp_yaml_skip(y, val);
+    }
+    if (val->type == YAML_SCALAR_EVENT && kind == OBP_TOPO_SERVER
+        && *obp_yaml_text(val) != '\0')
+        return value(y, obj, "address", val, false);
+    if (val->type == YAML_SCALAR_EVENT && *obp_yaml_text(val) == '\0')
+        return OBP_OK;
+    return named(y, val, full, kind == OBP_TOPO_TENANT ? full : "",
+                 object_key, &obj);
+}
+
+int
+obp_yaml_topo(struct yload *y, enum obp_topo_kind kind,
+              const yaml_event_t *val)
+{
+    return named(y, val, top_keys[kind], "", object, &kind);
+}

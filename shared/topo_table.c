@@ -1,0 +1,529 @@
+/*
+ * The tables of obp_topo_build(): partitioning through the part.h
+ * builder, and the replica list of every leaf partition.
+ */
+#include "obp.h"
+#include "topo_src.h"
+#include "topo_build.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ERRLEN 256
+
+static bool
+is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static char *
+trim(char *s)
+{
+    size_t n;
+
+    while (is_blank(*s))
+        s++;
+    n = strlen(s);
+    while (n > 0 && is_blank(s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+int
+obp_topo_words(struct obp_topo_b *tb, const struct obp_topo_key *k,
+               char sep, struct obp_topo_words *w)
+{
+    size_t total = 1, i, pos = 0;
+    char *s, *end;
+
+    for (i = 0; i < k->nvalues; i++)
+        total += strlen(k->values[i]) + 1;
+    w->n = 0;
+    w->buf = malloc(total);
+    w->v = calloc(total, sizeof(*w->v));
+    if (w->buf == NULL || w->v == NULL) {
+        obp_topo_words_free(w);
+        tb->oom = true;
+        return OBP_ERROR;
+    }
+    for (i = 0; i < k->nvalues; i++) {
+        memcpy(w->buf + pos, k->values[i], strlen(k->values[i]) + 1);
+        pos += strlen(k->values[i]) + 1;
+    }
+    for (s = w->buf; s < w->buf + pos; s = end + 1) {
+        end = s + strlen(s);
+        if (!k->list) {
+            end = s + strcspn(s, (char[]){ sep, '\0' });
+            *end = '\0';
+        }
+        if (*trim(s) != '\0')
+            w->v[w->n++] = trim(s);
+    }
+    return OBP_OK;
+}
+
+void
+obp_topo_words_free(struct obp_topo_words *w)
+{
+    free(w->buf);
+    free(w->v);
+    w->buf = NULL;
+    w->v = NULL;
+    w->n = 0;
+}
+
+int
+obp_topo_server_ref(const struct obp_topo *topo, const char *ref)
+{
+    struct obp_addr a;
+    char err[64];
+    uint32_t i;
+    int s = obp_topo_find_server(topo, ref);
+
+    if (s >= 0 || obp_addr_parse(&a, ref, err, sizeof(err)) != OBP_OK)
+        return s;
+    for (i = 0; i < topo->nservers; i++) {
+        if (strcmp(topo->servers[i].addr.text, a.text) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+static bool
+serves(const struct obp_topo_tenant *t, uint32_t server)
+{
+    uint32_t i;
+
+    for (i = 0; i < t->nservers; i++) {
+        if (t->servers[i] == server)
+            return true;
+    }
+    return false;
+}
+
+/* "s1 leader" into <r>; false (reported) when it is no replica. */
+static bool
+one_replica(struct obp_topo_b *tb, const struct obp_topo_obj *o,
+            const struct obp_topo_key *k, const struct obp_topo_tenant *t,
+            char *item, struct obp_topo_replica *r)
+{
+    char *role = item + strcspn(item, " \t");
+    int s;
+
+    if (*role != '\0')
+        *role++ = '\0';
+    role = trim(role);
+    if (strcmp(role, "leader") == 0 || strcmp(role, "follower") == 0) {
+        r->role = *role == 'l' ? OBP_TOPO_LEADER : OBP_TOPO_FOLLOWER;
+        r->type = OBP_TOPO_FULL;
+    } else if (strcmp(role, "readonly") == 0) {
+        r->role = OBP_TOPO_FOLLOWER;
+        r->type = OBP_TOPO_READONLY;
+    } else {
+        obp_topo_bad(tb, o, k, "\"%s %s\" is not \"SERVER leader\", "
+                     "\"SERVER follower\" or \"SERVER readonly\"", item,
+                     role);
+        return false;
+    }
+    s = obp_topo_server_ref(tb->topo, item);
+    if (s < 0 || !serves(t, (uint32_t)s)) {
+        obp_topo_bad(tb, o, k, s < 0 ? "unknown server \"%s\""
+                     : "server %s does not serve tenant %s", item, t->name);
+        return false;
+    }
+    r->server = (uint32_t)s;
+    return true;
+}
+
+/* Adds <r> to <rs> unless its server is there already. */
+static void
+add_replica(struct obp_topo_b *tb, const struct obp_topo_obj *o,
+            const struct obp_topo_key *k, struct obp_topo_replicas *rs,
+            const struct obp_topo_replica *r, uint32_t *leaders)
+{
+    const char *name = tb->topo->servers[r->server].name;
+    uint32_t i;
+
+    for (i = 0; i < rs->n; i++) {
+        if (rs->r[i].server == r->server) {
+            obp_topo_bad(tb, o, k, "server %s named twice", name);
+            return;
+        }
+    }
+    if (r->role == OBP_TOPO_LEADER && (*leaders)++ > 0) {
+        obp_topo_bad(tb, o, k, "two leaders (%s and %s)",
+                     tb->topo->servers[rs->r[rs->leader].server].name, name);
+        return;
+    }
+    if (r->role == OBP_TOPO_LEADER)
+        rs->leader = rs->n;
+    rs->r[rs->n++] = *r;
+}
+
+int
+obp_topo_replicas(struct obp_topo_b *tb, const struct obp_topo_obj *o,
+                  const struct obp_topo_key *k,
+                  const struct obp_topo_tenant *t,
+                  struct obp_topo_replicas *rs)
+{
+    struct obp_topo_replica r;
+    struct obp_topo_words w;
+    uint32_t leaders = 0;
+    unsigned start = tb->errs->count;
+    size_t i;
+
+    if (obp_topo_words(tb, k, ',', &w) != OBP_OK)
+        return OBP_ERROR;
+    rs->r = calloc(w.n + 1, sizeof(*rs->r));
+    if (rs->r == NULL) {
+        tb->oom = true;
+        obp_topo_words_free(&w);
+        return OBP_ERROR;
+    }
+    for (i = 0; i < w.n; i++) {
+        if (one_replica(tb, o, k, t, w.v[i], &r))
+            add_replica(tb, o, k, rs, &r, &leaders);
+    }
+    obp_topo_words_free(&w);
+    if (tb->errs->count == start && leaders == 0)
+        obp_topo_bad(tb, o, k, rs->n == 0 ? "no replicas" : "no leader");
+    return tb->errs->count == start ? OBP_OK : OBP_ERROR;
+}
+
+/* "c1 BIGINT", "name VARCHAR(32) utf8mb4_bin": one key column. */
+static int
+add_column(struct obp_part_builder *b, int level, char *decl, char *err)
+{
+    char *type = decl + strcspn(decl, " \t"), *coll = NULL, *last;
+
+    if (*type != '\0')
+        *type++ = '\0';
+    type = trim(type);
+    last = strrchr(type, ' ');
+    if (last != NULL && (strchr(last, '_') != NULL
+                         || obp_strcasecmp(last + 1, "binary") == 0)) {
+        *last = '\0';
+        coll = last + 1;
+        type = trim(type);
+    }
+    return obp_part_column(b, level, decl, type, coll, err, ERRLEN);
+}
+
+/* A bound: the one value, or a list's items joined with ", ". */
+static char *
+bound_text(struct obp_topo_b *tb, const struct obp_topo_key *k)
+{
+    size_t total = 1, i;
+    char *s;
+
+    for (i = 0; i < k->nvalues; i++)
+        total += strlen(k->values[i]) + 2;
+    s = malloc(total);
+    if (s == NULL) {
+        tb->oom = true;
+        return NULL;
+    }
+    *s = '\0';
+    for (i = 0; i < k->nvalues; i++) {
+        if (i > 0)
+            strcat(s, ", ");
+        strcat(s, k->values[i]);
+    }
+    return s;
+}
+
+/* The partitions (level 1) or template subpartitions (level 2). */
+static int
+add_parts(struct obp_topo_b *tb, const struct obp_topo_obj *o,
+          struct obp_part_builder *b, int level, const char *prefix,
+          char *err)
+{
+    const struct obp_topo_key *k = obp_topo_key(o, prefix);
+    size_t plen = strlen(prefix), i;
+    const char *count = obp_topo_scalar(tb, o, k);
+    char *bound, *end;
+    long n;
+    int rc;
+
+    if (count != NULL) {
+        n = strtol(count, &end, 10);
+        if (*count == '\0' || *end != '\0') {
+            obp_topo_bad(tb, o, k, "\"%s\" is not a count (name "
+                         "partitions with %s.NAME keys)", count, prefix);
+            return OBP_ERROR;
+        }
+        if (obp_part_count(b, level, n, err, ERRLEN) == OBP_OK)
+            return OBP_OK;
+        obp_topo_bad(tb, o, k, "%s", err);
+        return OBP_ERROR;
+    }
+    if (k != NULL)
+        return OBP_ERROR;
+    for (i = 0; i < o->nkeys; i++) {
+        k = &o->keys[i];
+        if (strncmp(k->key, prefix, plen) != 0 || k->key[plen] != '.')
+            continue;
+        bound = bound_text(tb, k);
+        if (bound == NULL)
+            return OBP_ERROR;
+        rc = level == 1
+             ? obp_part_add(b, k->key + plen + 1, -1, bound, err, ERRLEN)
+             : obp_part_add_sub_template(b, k->key + plen + 1, bound, err,
+                                         ERRLEN);
+        free(bound);
+        if (rc != OBP_OK) {
+            obp_topo_bad(tb, o, k, "%s", err);
+            return OBP_ERROR;
+        }
+    }
+    return OBP_OK;
+}
+
+/* One level: its type, its key columns, its partitions. */
+static int
+build_level(struct obp_topo_b *tb, const struct obp_topo_obj *o,
+            struct obp_part_builder *b, int level, char *err)
+{
+    const char *const *keys = level == 1
+        ? (const char *const[]){ "partition", "columns", "partitions" }
+        : (const char *const[]){ "subpartition", "subcolumns",
+                                 "subpartitions" };
+    const struct obp_topo_key *k = obp_topo_key(o, keys[0]);
+    const char *type = obp_topo_scalar(tb, o, k);
+    struct obp_topo_words w = { NULL, NULL, 0 };
+    size_t i;
+
+    if (type == NULL)
+        return OBP_ERROR;
+    if (obp_part_level(b, level, type, err, ERRLEN) != OBP_OK) {
+        obp_topo_bad(tb, o, k, "%s", err);
+        return OBP_ERROR;
+    }
+    k = obp_topo_key(o, keys[1]);
+    if (k != NULL && obp_topo_words(tb, k, ',', &w) != OBP_OK)
+        return OBP_ERROR;
+    for (i = 0; i < w.n; i++) {
+        if (add_column(b, level, w.v[i], err) != OBP_OK) {
+            obp_topo_bad(tb, o, k, "%s", err);
+            break;
+        }
+    }
+    obp_topo_words_free(&w);
+    if (i < w.n)
+        return OBP_ERROR;
+    return add_parts(tb, o, b, level, keys[2], err);
+}
+
+/* The line to blame for what only obp_part_finish() finds. */
+static const struct obp_topo_key *
+parts_key(const struct obp_topo_obj *o)
+{
+    size_t i;
+
+    for (i = 0; i < o->nkeys; i++) {
+        if (strncmp(o->keys[i].key, "partitions", 10) == 0)
+            return &o->keys[i];
+    }
+    return obp_topo_key(o, "partition");
+}
+
+static void
+build_part(struct obp_topo_b *tb, const struct obp_topo_obj *o,
+           struct obp_topo_table *t)
+{
+    struct obp_part_builder *b = obp_part_builder_new();
+    char err[ERRLEN];
+
+    if (b == NULL) {
+        tb->oom = true;
+        return;
+    }
+    if (build_level(tb, o, b, 1, err) == OBP_OK
+        && (obp_topo_key(o, "subpartition") == NULL
+            || build_level(tb, o, b, 2, err) == OBP_OK)
+        && obp_part_finish(b, &t->part, err, ERRLEN) != OBP_OK)
+        obp_topo_bad(tb, o, parts_key(o), "%s", err);
+    obp_part_builder_free(b);
+}
+
+/* Keys that need a "partition" or "subpartition" key. */
+static bool
+orphan_keys(struct obp_topo_b *tb, const struct obp_topo_obj *o)
+{
+    static const char *const needs[][2] = {
+        { "columns", "partition" }, { "partitions", "partition" },
+        { "subpartition", "partition" }, { "subcolumns", "subpartition" },
+        { "subpartitions", "subpartition" }
+    };
+    bool found = false;
+    size_t i, j, n;
+
+    for (i = 0; i < o->nkeys; i++) {
+        for (j = 0; j < OBP_NELEMS(needs); j++) {
+            n = strlen(needs[j][0]);
+            if (strncmp(o->keys[i].key, needs[j][0], n) == 0
+                && (o->keys[i].key[n] == '\0' || o->keys[i].key[n] == '.')
+                && obp_topo_key(o, needs[j][1]) == NULL) {
+                obp_topo_bad(tb, o, &o->keys[i], "no %s key", needs[j][1]);
+                found = true;
+            }
+        }
+    }
+    return found;
+}
+
+/* "tenant.db.table" into the table's fields; false when reported. */
+static bool
+table_name(struct obp_topo_b *tb, const struct obp_topo_obj *o,
+           struct obp_topo_table *t)
+{
+    const char *dot1 = strchr(o->name, '.'), *dot2;
+    char tenant[128];
+    int ti;
+
+    dot2 = dot1 != NULL ? strchr(dot1 + 1, '.') : NULL;
+    if (dot2 == NULL || dot1 == o->name || dot2 == dot1 + 1
+        || dot2[1] == '\0' || strchr(dot2 + 1, '.') != NULL
+        || (size_t)(dot1 - o->name) >= sizeof(tenant)) {
+        obp_topo_bad(tb, o, NULL, "not named tenant.database.table");
+        return false;
+    }
+    memcpy(tenant, o->name, (size_t)(dot1 - o->name));
+    tenant[dot1 - o->name] = '\0';
+    ti = obp_topo_find_tenant(tb->topo, tenant);
+    if (ti < 0) {
+        obp_topo_bad(tb, o, NULL, "unknown tenant \"%s\"", tenant);
+        return false;
+    }
+    t->tenant = (uint32_t)ti;
+    t->db = strndup(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+    t->name = obp_topo_strdup(tb, dot2 + 1);
+    if (t->db == NULL)
+        tb->oom = true;
+    return true;
+}
+
+/* The names of the leaves, and leaf_first of a two-level table. */
+static const char **
+leaf_names(struct obp_topo_b *tb, struct obp_topo_table *t)
+{
+    const struct obp_part_desc *d = t->part;
+    const struct obp_part_entry *parts, *subs;
+    const char **names;
+    uint32_t i, j, n = 0;
+
+    parts = OBP_PART_AT(d, d->parts_off, struct obp_part_entry);
+    for (i = 0; i < d->level[0].count; i++)
+        n += d->levels == 2 ? parts[i].nsub : 1;
+    names = calloc(n + 1, sizeof(*names));
+    if (d->levels == 2)
+        t->leaf_first = calloc(d->level[0].count + 1, sizeof(uint32_t));
+    if (names == NULL || (d->levels == 2 && t->leaf_first == NULL)) {
+        tb->oom = true;
+        free(names);
+        return NULL;
+    }
+    for (i = 0, n = 0; i < d->level[0].count; i++) {
+        if (d->levels == 1) {
+            names[n++] = OBP_PART_AT(d, parts[i].name_off, char);
+            continue;
+        }
+        t->leaf_first[i] = n;
+        subs = OBP_PART_AT(d, parts[i].sub_off, struct obp_part_entry);
+        for (j = 0; j < parts[i].nsub; j++)
+            names[n++] = OBP_PART_AT(d, subs[j].name_off, char);
+    }
+    t->nleaves = n;
+    return names;
+}
+
+static int
+copy_replicas(struct obp_topo_b *tb, struct obp_topo_replicas *to,
+              const struct obp_topo_replicas *from)
+{
+    *to = *from;
+    to->r = calloc(from->n + 1, sizeof(*to->r));
+    if (to->r == NULL) {
+        tb->oom = true;
+        return OBP_ERROR;
+    }
+    memcpy(to->r, from->r, from->n * sizeof(*to->r));
+    return OBP_OK;
+}
+
+/* replicas.NAME keys, then the table's or the tenant's list elsewhere. */
+static void
+leaf_replicas(struct obp_topo_b *tb, const struct obp_topo_obj *o,
+              struct obp_topo_table *t, const char **names,
+              const struct obp_topo_replicas *dflt)
+{
+    const struct obp_topo_tenant *tn = &tb->topo->tenants[t->tenant];
+    const struct obp_topo_key *k;
+    uint32_t i, j;
+
+    for (i = 0; i < o->nkeys; i++) {
+        k = &o->keys[i];
+        if (strncmp(k->key, "replicas.", 9) != 0)
+            continue;
+        for (j = 0; j < t->nleaves && (names == NULL
+                                       || strcmp(names[j], k->key + 9) != 0);
+             j++)
+            continue;
+        if (j == t->nleaves)
+            obp_topo_bad(tb, o, k, "no partition %s", k->key + 9);
+        else if (t->leaves[j].r == NULL)
+            obp_topo_replicas(tb, o, k, tn, &t->leaves[j]);
+    }
+    for (j = 0; j < t->nleaves; j++) {
+        if (t->leaves[j].r != NULL)
+            continue;
+        if (dflt->n > 0)
+            copy_replicas(tb, &t->leaves[j], dflt);
+        else if (names != NULL)
+            obp_topo_bad(tb, o, NULL, "partition %s has no replicas",
+                         names[j]);
+        else
+            obp_topo_bad(tb, o, NULL, "no replicas (declare them here or "
+                         "in tenant %s)", tn->name);
+    }
+}
+
+void
+obp_topo_build_table(struct obp_topo_b *tb, const struct obp_topo_obj *o)
+{
+    struct obp_topo_table *t = &tb->topo->tables[tb->topo->ntables];
+    const struct obp_topo_key *k = obp_topo_key(o, "replicas");
+    struct obp_topo_replicas own = { NULL, 0, 0 };
+    const struct obp_topo_replicas *dflt;
+    const char **names = NULL;
+
+    if (orphan_keys(tb, o) || !table_name(tb, o, t))
+        return;
+    tb->topo->ntables++;
+    dflt = &tb->topo->tenants[t->tenant].replicas;
+    if (k != NULL) {
+        if (obp_topo_replicas(tb, o, k, &tb->topo->tenants[t->tenant], &own)
+            != OBP_OK) {
+            free(own.r);
+            return;
+        }
+        dflt = &own;
+    }
+    if (obp_topo_key(o, "partition") != NULL) {
+        build_part(tb, o, t);
+        if (t->part != NULL)
+            names = leaf_names(tb, t);
+    } else {
+        t->nleaves = 1;
+    }
+    if (!tb->oom && (obp_topo_key(o, "partition") == NULL || names != NULL)) {
+        t->leaves = calloc(t->nleaves + 1, sizeof(*t->leaves));
+        if (t->leaves == NULL)
+            tb->oom = true;
+        else
+            leaf_replicas(tb, o, t, names, dflt);
+    }
+    free(names);
+    free(own.r);
+}
