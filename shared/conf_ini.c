@@ -197,7 +197,7 @@ obp_conf_load_ini(struct obp_conf *conf, const char *path,
         obp_errs_add(errs, "%s: out of memory", path);
     free(ini.line);
     fclose(ini.fp);
-    if (errs->count == start)
+    if (ini.read_errno == 0 && rc == 0)
         obp_conf_set_topo(conf, ini.topo, path, errs);
     obp_topo_src_free(ini.topo);
     return errs->count == start ? OBP_OK : OBP_ERROR;

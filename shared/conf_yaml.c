@@ -247,7 +247,8 @@ parse_root(struct yload *y)
     return rc;
 }
 
-static void
+/* OBP_ERROR when a syntax error stopped the reading. */
+static int
 parse_stream(struct yload *y)
 {
     yaml_event_t ev;
@@ -256,12 +257,13 @@ parse_stream(struct yload *y)
 
     do {
         if (obp_yaml_next(y, &ev) != OBP_OK)
-            return;
+            return OBP_ERROR;
         type = ev.type;
         yaml_event_delete(&ev);
         if (type == YAML_DOCUMENT_START_EVENT)
             rc = parse_root(y);
     } while (rc == OBP_OK && type != YAML_STREAM_END_EVENT);
+    return rc;
 }
 
 int
@@ -285,12 +287,12 @@ obp_conf_load_yaml(struct obp_conf *conf, const char *path,
         fclose(y.fp);
     } else {
         yaml_parser_set_input_file(&y.parser, y.fp);
-        parse_stream(&y);
+        /* A topology cut short by a syntax error would only mislead. */
+        if (parse_stream(&y) == OBP_OK)
+            obp_conf_set_topo(conf, y.topo, path, errs);
         yaml_parser_delete(&y.parser);
         fclose(y.fp);
     }
-    if (errs->count == start)
-        obp_conf_set_topo(conf, y.topo, path, errs);
     obp_topo_src_free(y.topo);
     return errs->count == start ? OBP_OK : OBP_ERROR;
 }
