@@ -494,30 +494,28 @@ obp_topo_build_table(struct obp_topo_b *tb, const struct obp_topo_obj *o)
 {
     struct obp_topo_table *t = &tb->topo->tables[tb->topo->ntables];
     const struct obp_topo_key *k = obp_topo_key(o, "replicas");
+    const bool parted = obp_topo_key(o, "partition") != NULL;
     struct obp_topo_replicas own = { NULL, 0, 0 };
     const struct obp_topo_replicas *dflt;
     const char **names = NULL;
+    bool ok = true;
 
     if (orphan_keys(tb, o) || !table_name(tb, o, t))
         return;
     tb->topo->ntables++;
     dflt = &tb->topo->tenants[t->tenant].replicas;
     if (k != NULL) {
-        if (obp_topo_replicas(tb, o, k, &tb->topo->tenants[t->tenant], &own)
-            != OBP_OK) {
-            free(own.r);
-            return;
-        }
+        ok = obp_topo_replicas(tb, o, k, &tb->topo->tenants[t->tenant],
+                               &own) == OBP_OK;
         dflt = &own;
     }
-    if (obp_topo_key(o, "partition") != NULL) {
+    t->nleaves = 1;
+    if (parted)
         build_part(tb, o, t);
-        if (t->part != NULL)
-            names = leaf_names(tb, t);
-    } else {
-        t->nleaves = 1;
-    }
-    if (!tb->oom && (obp_topo_key(o, "partition") == NULL || names != NULL)) {
+    if (t->part != NULL)
+        names = leaf_names(tb, t);
+    /* Leaves only for a table whose list and partitions were good. */
+    if (ok && !tb->oom && (!parted || names != NULL)) {
         t->leaves = calloc(t->nleaves + 1, sizeof(*t->leaves));
         if (t->leaves == NULL)
             tb->oom = true;
