@@ -118,20 +118,6 @@ starts_item(const char *s)
     return *s == '=';
 }
 
-/* <s> without blanks around it; cuts the string in place. */
-static char *
-trim_in_place(char *s)
-{
-    size_t len;
-
-    while (is_blank(*s))
-        s++;
-    len = strlen(s);
-    while (len > 0 && is_blank(s[len - 1]))
-        s[--len] = '\0';
-    return s;
-}
-
 static int
 add_opt(struct obp_kvlist *l, char *item, struct obp_errs *errs)
 {
@@ -139,9 +125,9 @@ add_opt(struct obp_kvlist *l, char *item, struct obp_errs *errs)
 
     if (eq != NULL) {
         *eq = '\0';
-        key = trim_in_place(item);
+        key = obp_trim(item);
         if (*key != '\0') {
-            if (obp_kvlist_add(l, key, trim_in_place(eq + 1)) == OBP_OK)
+            if (obp_kvlist_add(l, key, obp_trim(eq + 1)) == OBP_OK)
                 return OBP_OK;
             obp_errs_add(errs, "-o: out of memory");
             return OBP_ERROR;
@@ -159,7 +145,7 @@ obp_kvlist_parse_opts(struct obp_kvlist *l, char *optstr,
     char *item = optstr, *comma;
     int rc = OBP_OK;
 
-    if (*trim_in_place(optstr) == '\0')
+    if (*obp_trim(optstr) == '\0')
         return OBP_OK;
     for (;;) {
         comma = item;

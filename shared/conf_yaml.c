@@ -164,7 +164,7 @@ parse_value(struct yload *y, const yaml_event_t *key, const yaml_event_t *val)
     const char *name = (const char *)key->data.scalar.value;
 
     if (obp_yaml_topo_kind(name) >= 0)
-        return obp_yaml_topo(y, obp_yaml_topo_kind(name), val);
+        return obp_yaml_topo(y, name, obp_yaml_topo_kind(name), val);
     if (obp_param_find(name) == NULL) {
         obp_conf_set_kv(y->conf, y->path, obp_yaml_line(key), name, "",
                         y->errs);

@@ -27,11 +27,11 @@ int obp_yaml_skip(struct yload *y, const yaml_event_t *first);
 /* "key:", "key: ~" and "key: null" mean an empty value. */
 const char *obp_yaml_text(const yaml_event_t *ev);
 
-/* The kind a top-level key declares ("servers"), or -1. */
+/* The kind a top-level key declares ("servers": servers), or -1. */
 int obp_yaml_topo_kind(const char *key);
 
-/* The value <val> of a top-level topology key of <kind>. */
-int obp_yaml_topo(struct yload *y, enum obp_topo_kind kind,
+/* The value <val> of the top-level key <key>, which declares <kind>. */
+int obp_yaml_topo(struct yload *y, const char *key, enum obp_topo_kind kind,
                   const yaml_event_t *val);
 
 #endif

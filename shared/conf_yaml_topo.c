@@ -16,22 +16,20 @@
 
 #define NAME_MAX_LEN 256
 
-static const char *const top_keys[] = {
-    [OBP_TOPO_ZONE] = "zones",
-    [OBP_TOPO_SERVER] = "servers",
-    [OBP_TOPO_TENANT] = "tenants"
-};
-
 int
 obp_yaml_topo_kind(const char *key)
 {
-    size_t i;
+    char word[16];
+    size_t n = strlen(key);
+    int kind;
 
-    for (i = 0; i < OBP_NELEMS(top_keys); i++) {
-        if (strcmp(key, top_keys[i]) == 0)
-            return (int)i;
-    }
-    return -1;
+    if (n < 2 || n > sizeof(word) || key[n - 1] != 's')
+        return -1;
+    memcpy(word, key, n - 1);
+    word[n - 1] = '\0';
+    kind = obp_topo_kind(word);
+    /* Tables are declared inside their tenant. */
+    return kind == OBP_TOPO_TABLE ? -1 : kind;
 }
 
 static void
@@ -50,19 +48,24 @@ expected(struct yload *y, const yaml_event_t *ev, const char *where,
     return obp_yaml_skip(y, ev);
 }
 
-/* The items of a sequence of scalars, as one list key. */
+/*
+ * The items of a sequence of scalars, as one list key; not kept when an
+ * item is something else.
+ */
 static int
 sequence(struct yload *y, int obj, const char *key, unsigned line)
 {
-    const char **items = NULL, **grown;
     yaml_event_t ev[64];
+    const char **items;
     size_t n = 0, i;
+    bool bad = false;
     int rc = OBP_OK;
 
     for (;;) {
         if (n == OBP_NELEMS(ev)) {
             obp_errs_add(y->errs, "%s:%u: %s: more than %zu items", y->path,
                          line, key, OBP_NELEMS(ev));
+            bad = true;
             rc = obp_yaml_skip(y, &(yaml_event_t){
                                    .type = YAML_SEQUENCE_START_EVENT });
             break;
@@ -75,25 +78,25 @@ sequence(struct yload *y, int obj, const char *key, unsigned line)
             yaml_event_delete(&ev[n]);
             break;
         }
-        if (ev[n].type != YAML_SCALAR_EVENT) {
-            rc = expected(y, &ev[n], key, "a list of values");
-            yaml_event_delete(&ev[n]);
-            if (rc != OBP_OK)
-                break;
+        if (ev[n].type == YAML_SCALAR_EVENT) {
+            n++;
             continue;
         }
-        n++;
+        bad = true;
+        rc = expected(y, &ev[n], key, "a list of values");
+        yaml_event_delete(&ev[n]);
+        if (rc != OBP_OK)
+            break;
     }
-    grown = calloc(n + 1, sizeof(*items));
-    if (grown != NULL) {
-        items = grown;
+    items = calloc(n + 1, sizeof(*items));
+    if (items == NULL) {
+        oom(y);
+    } else if (rc == OBP_OK && !bad) {
         for (i = 0; i < n; i++)
             items[i] = obp_yaml_text(&ev[i]);
-        if (rc == OBP_OK && obp_topo_src_key(y->topo, obj, key, items, n,
-                                             true, line) != OBP_OK)
+        if (obp_topo_src_key(y->topo, obj, key, items, n, true, line)
+            != OBP_OK)
             oom(y);
-    } else {
-        oom(y);
     }
     free(items);
     for (i = 0; i < n; i++)
@@ -101,44 +104,23 @@ sequence(struct yload *y, int obj, const char *key, unsigned line)
     return rc;
 }
 
-/* A scalar or a sequence of scalars; <nested> allows one mapping more. */
-static int value(struct yload *y, int obj, const char *key,
-                 const yaml_event_t *val, bool nested);
+/* Called by named() for each pair of a mapping. */
+typedef int (*pair_fn)(struct yload *y, const char *prefix,
+                       const yaml_event_t *name, const yaml_event_t *val,
+                       void *arg);
 
-/* A mapping value: each of its keys becomes "key.subkey". */
-static int
-submapping(struct yload *y, int obj, const char *key)
-{
-    yaml_event_t k, v;
-    char full[NAME_MAX_LEN];
-    int rc = OBP_OK;
+static int named(struct yload *y, const yaml_event_t *val,
+                 const char *where, const char *prefix, pair_fn each,
+                 void *arg);
 
-    while (rc == OBP_OK) {
-        if (obp_yaml_next(y, &k) != OBP_OK)
-            return OBP_ERROR;
-        if (k.type == YAML_MAPPING_END_EVENT) {
-            yaml_event_delete(&k);
-            break;
-        }
-        if (k.type == YAML_SCALAR_EVENT)
-            snprintf(full, sizeof(full), "%s.%s", key,
-                     (const char *)k.data.scalar.value);
-        else
-            rc = expected(y, &k, key, "a name");
-        if (rc == OBP_OK && obp_yaml_next(y, &v) == OBP_OK) {
-            if (k.type == YAML_SCALAR_EVENT)
-                rc = value(y, obj, full, &v, false);
-            else
-                rc = obp_yaml_skip(y, &v);
-            yaml_event_delete(&v);
-        } else {
-            rc = OBP_ERROR;
-        }
-        yaml_event_delete(&k);
-    }
-    return rc;
-}
+static int subkey(struct yload *y, const char *prefix,
+                  const yaml_event_t *name, const yaml_event_t *val,
+                  void *arg);
 
+/*
+ * A scalar or a sequence of scalars, as key <key> of object <obj>;
+ * <nested> allows one mapping of those more.
+ */
 static int
 value(struct yload *y, int obj, const char *key, const yaml_event_t *val,
       bool nested)
@@ -156,21 +138,29 @@ value(struct yload *y, int obj, const char *key, const yaml_event_t *val,
         return sequence(y, obj, key, obp_yaml_line(val));
     case YAML_MAPPING_START_EVENT:
         if (nested)
-            return submapping(y, obj, key);
+            return named(y, val, key, key, subkey, &obj);
         /* fall through */
     default:
         return expected(y, val, key, "a value or a list of values");
     }
 }
 
+/* One key of a mapping value: "key.subkey", not nested further. */
+static int
+subkey(struct yload *y, const char *prefix, const yaml_event_t *name,
+       const yaml_event_t *val, void *arg)
+{
+    char full[NAME_MAX_LEN];
+
+    snprintf(full, sizeof(full), "%s.%s", prefix,
+             (const char *)name->data.scalar.value);
+    return value(y, *(const int *)arg, full, val, false);
+}
+
 /*
  * A mapping of names to nodes, calling <each> for every pair.  <where>
  * names the mapping in messages.
  */
-typedef int (*pair_fn)(struct yload *y, const char *prefix,
-                       const yaml_event_t *name, const yaml_event_t *val,
-                       void *arg);
-
 static int
 named(struct yload *y, const yaml_event_t *val, const char *where,
       const char *prefix, pair_fn each, void *arg)
@@ -263,8 +253,8 @@ object(struct yload *y, const char *prefix, const yaml_event_t *name,
 }
 
 int
-obp_yaml_topo(struct yload *y, enum obp_topo_kind kind,
+obp_yaml_topo(struct yload *y, const char *key, enum obp_topo_kind kind,
               const yaml_event_t *val)
 {
-    return named(y, val, top_keys[kind], "", object, &kind);
+    return named(y, val, key, "", object, &kind);
 }

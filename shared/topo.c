@@ -61,40 +61,38 @@ obp_topo_unref(struct obp_topo *topo)
     free(topo);
 }
 
-int
-obp_topo_find_zone(const struct obp_topo *topo, const char *name)
+/* The index of <name> in <n> structs of <size> whose first member is it. */
+static int
+find_name(const void *arr, size_t size, uint32_t n, const char *name)
 {
+    const char *p = arr;
     uint32_t i;
 
-    for (i = 0; i < topo->nzones; i++) {
-        if (strcmp(topo->zones[i].name, name) == 0)
+    for (i = 0; i < n; i++, p += size) {
+        if (strcmp(*(char *const *)(const void *)p, name) == 0)
             return (int)i;
     }
     return -1;
+}
+
+int
+obp_topo_find_zone(const struct obp_topo *topo, const char *name)
+{
+    return find_name(topo->zones, sizeof(*topo->zones), topo->nzones, name);
 }
 
 int
 obp_topo_find_server(const struct obp_topo *topo, const char *name)
 {
-    uint32_t i;
-
-    for (i = 0; i < topo->nservers; i++) {
-        if (strcmp(topo->servers[i].name, name) == 0)
-            return (int)i;
-    }
-    return -1;
+    return find_name(topo->servers, sizeof(*topo->servers), topo->nservers,
+                     name);
 }
 
 int
 obp_topo_find_tenant(const struct obp_topo *topo, const char *name)
 {
-    uint32_t i;
-
-    for (i = 0; i < topo->ntenants; i++) {
-        if (strcmp(topo->tenants[i].name, name) == 0)
-            return (int)i;
-    }
-    return -1;
+    return find_name(topo->tenants, sizeof(*topo->tenants),
+                     topo->ntenants, name);
 }
 
 const struct obp_topo_table *

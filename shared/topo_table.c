@@ -11,25 +11,6 @@
 
 #define ERRLEN 256
 
-static bool
-is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static char *
-trim(char *s)
-{
-    size_t n;
-
-    while (is_blank(*s))
-        s++;
-    n = strlen(s);
-    while (n > 0 && is_blank(s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 int
 obp_topo_words(struct obp_topo_b *tb, const struct obp_topo_key *k,
                char sep, struct obp_topo_words *w)
@@ -57,8 +38,8 @@ obp_topo_words(struct obp_topo_b *tb, const struct obp_topo_key *k,
             end = s + strcspn(s, (char[]){ sep, '\0' });
             *end = '\0';
         }
-        if (*trim(s) != '\0')
-            w->v[w->n++] = trim(s);
+        if (*obp_trim(s) != '\0')
+            w->v[w->n++] = obp_trim(s);
     }
     return OBP_OK;
 }
@@ -113,7 +94,7 @@ one_replica(struct obp_topo_b *tb, const struct obp_topo_obj *o,
 
     if (*role != '\0')
         *role++ = '\0';
-    role = trim(role);
+    role = obp_trim(role);
     if (strcmp(role, "leader") == 0 || strcmp(role, "follower") == 0) {
         r->role = *role == 'l' ? OBP_TOPO_LEADER : OBP_TOPO_FOLLOWER;
         r->type = OBP_TOPO_FULL;
@@ -199,13 +180,13 @@ add_column(struct obp_part_builder *b, int level, char *decl, char *err)
 
     if (*type != '\0')
         *type++ = '\0';
-    type = trim(type);
+    type = obp_trim(type);
     last = strrchr(type, ' ');
     if (last != NULL && (strchr(last, '_') != NULL
                          || obp_strcasecmp(last + 1, "binary") == 0)) {
         *last = '\0';
         coll = last + 1;
-        type = trim(type);
+        type = obp_trim(type);
     }
     return obp_part_column(b, level, decl, type, coll, err, ERRLEN);
 }
