@@ -62,22 +62,23 @@ obp_topo_kind(const char *word)
     return -1;
 }
 
-/* Room for one more element of <size> bytes in *<arr> holding <n>. */
-static int
+/*
+ * <arr>, holding <n> elements of <size> bytes, with room for one more:
+ * maybe moved; NULL when out of memory (then <arr> is unchanged).
+ */
+static void *
 grow(void *arr, size_t n, size_t *cap, size_t size)
 {
-    void **p = arr, *grown;
+    void *grown;
     size_t ncap;
 
     if (n < *cap)
-        return OBP_OK;
+        return arr;
     ncap = *cap ? *cap * 2 : 8;
-    grown = realloc(*p, ncap * size);
-    if (grown == NULL)
-        return OBP_ERROR;
-    *p = grown;
-    *cap = ncap;
-    return OBP_OK;
+    grown = realloc(arr, ncap * size);
+    if (grown != NULL)
+        *cap = ncap;
+    return grown;
 }
 
 int
@@ -86,8 +87,10 @@ obp_topo_src_object(struct obp_topo_src *src, enum obp_topo_kind kind,
 {
     struct obp_topo_obj *o;
 
-    if (grow(&src->objs, src->nobjs, &src->cap, sizeof(*o)) != OBP_OK)
+    o = grow(src->objs, src->nobjs, &src->cap, sizeof(*o));
+    if (o == NULL)
         return OBP_ERROR;
+    src->objs = o;
     o = &src->objs[src->nobjs];
     memset(o, 0, sizeof(*o));
     o->name = strdup(name);
@@ -109,8 +112,10 @@ obp_topo_src_key(struct obp_topo_src *src, int obj, const char *key,
     if (obj < 0 || (size_t)obj >= src->nobjs)
         return OBP_ERROR;
     o = &src->objs[obj];
-    if (grow(&o->keys, o->nkeys, &o->cap, sizeof(*k)) != OBP_OK)
+    k = grow(o->keys, o->nkeys, &o->cap, sizeof(*k));
+    if (k == NULL)
         return OBP_ERROR;
+    o->keys = k;
     k = &o->keys[o->nkeys];
     memset(k, 0, sizeof(*k));
     k->list = list;

@@ -214,6 +214,20 @@ bound_text(struct obp_topo_b *tb, const struct obp_topo_key *k)
     return s;
 }
 
+/* The first "<prefix>.NAME" key of <o>, or NULL. */
+static const struct obp_topo_key *
+first_named(const struct obp_topo_obj *o, const char *prefix)
+{
+    size_t plen = strlen(prefix), i;
+
+    for (i = 0; i < o->nkeys; i++) {
+        if (strncmp(o->keys[i].key, prefix, plen) == 0
+            && o->keys[i].key[plen] == '.')
+            return &o->keys[i];
+    }
+    return NULL;
+}
+
 /* The partitions (level 1) or template subpartitions (level 2). */
 static int
 add_parts(struct obp_topo_b *tb, const struct obp_topo_obj *o,
@@ -227,6 +241,11 @@ add_parts(struct obp_topo_b *tb, const struct obp_topo_obj *o,
     long n;
     int rc;
 
+    if (count != NULL && first_named(o, prefix) != NULL) {
+        obp_topo_bad(tb, o, first_named(o, prefix), "%s gives a count "
+                     "already (line %u)", prefix, k->line);
+        return OBP_ERROR;
+    }
     if (count != NULL) {
         n = strtol(count, &end, 10);
         if (*count == '\0' || *end != '\0') {
@@ -300,13 +319,11 @@ build_level(struct obp_topo_b *tb, const struct obp_topo_obj *o,
 static const struct obp_topo_key *
 parts_key(const struct obp_topo_obj *o)
 {
-    size_t i;
+    const struct obp_topo_key *k = obp_topo_key(o, "partitions");
 
-    for (i = 0; i < o->nkeys; i++) {
-        if (strncmp(o->keys[i].key, "partitions", 10) == 0)
-            return &o->keys[i];
-    }
-    return obp_topo_key(o, "partition");
+    if (k == NULL)
+        k = first_named(o, "partitions");
+    return k != NULL ? k : obp_topo_key(o, "partition");
 }
 
 static void

@@ -306,6 +306,18 @@ test_plain(void)
     tap_ok(t != NULL && t->nservers == 1 && t->tenants[0].replicas.n == 0,
            "one server by address alone, no roles");
     obp_conf_free(conf);
+    conf = build(file("addr.yaml",
+                      "zones: {z1: {readonly: on}}\n"
+                      "servers: {a: {address: 127.0.0.1:1, zone: z1},\n"
+                      "          b: {address: 127.0.0.1:2, zone: z1}}\n"
+                      "tenants: {t: {replicas: ["
+                      "\"127.0.0.1:2 leader\", a readonly]}}\n"), &errs);
+    t = conf != NULL ? conf->topo : NULL;
+    tap_ok(t != NULL && t->zones[0].readonly
+           && strcmp(leader(t, &t->tenants[0].replicas), "b") == 0
+           && t->tenants[0].replicas.r[1].type == OBP_TOPO_READONLY,
+           "a replica named by address; a read-only zone");
+    obp_conf_free(conf);
     conf = build(file("none.yaml", "rootservice_list: [127.0.0.1:3306]\n"),
                  &errs);
     tap_ok(conf != NULL && conf->topo == NULL,
@@ -446,6 +458,11 @@ static const struct refusal refusals[] = {
       "          partition: HASH\n          columns: [id INT]\n"
       "          partitions: many\n          replicas: [s1 leader]\n",
       ":12: table t.d.x: partitions: \"many\" is not a count" },
+    { "both.ini", TOPO_INI
+      "partition = HASH\ncolumns = id INT\npartitions = 2\n"
+      "partitions.p0 =\nreplicas = s1 leader\n",
+      ":13: table t.d.x: partitions.p0: partitions gives a count already "
+      "(line 12)" },
     { "pzone.ini", "[zone z1]\n[server s1]\naddress = 127.0.0.1:1\n"
       "zone = z1\n[tenant t]\nprimary_zone = z1;z1\n",
       ":6: tenant t: primary_zone: zone z1 named twice" },
@@ -512,7 +529,8 @@ static void
 cleanup(void)
 {
     static const char *const extra[] = { "lc.yaml", "lc.ini", "one.yaml",
-                                         "none.yaml", "many.yaml" };
+                                         "none.yaml", "many.yaml",
+                                         "addr.yaml" };
     size_t i;
 
     for (i = 0; i < OBP_NELEMS(refusals); i++) {
