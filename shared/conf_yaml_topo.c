@@ -2,9 +2,10 @@
  * The topology keys of a YAML configuration: zones, servers and tenants,
  * each a mapping of names to mappings of keys; a tenant's databases map
  * database names to table names to tables.  A key's value is a scalar,
- * a sequence of scalars, or one more mapping of such values, whose keys
- * become "key.subkey".  Everything goes to the struct obp_topo_src, which
- * obp_topo_build() checks: this file only reads the shape.
+ * a sequence of scalars, or a mapping of such values (two levels deep at
+ * most), whose keys become "key.subkey" ("subpartitions.p0.sp0").
+ * Everything goes to the struct obp_topo_src, which obp_topo_build()
+ * checks: this file only reads the shape.
  */
 #include "obp.h"
 
@@ -117,13 +118,19 @@ static int subkey(struct yload *y, const char *prefix,
                   const yaml_event_t *name, const yaml_event_t *val,
                   void *arg);
 
+/* Where the keys of a mapping value go, and how deep it may go on. */
+struct nest {
+    int obj;
+    int depth;
+};
+
 /*
- * A scalar or a sequence of scalars, as key <key> of object <obj>;
- * <nested> allows one mapping of those more.
+ * A scalar or a sequence of scalars, as key <key> of object <obj>; or,
+ * <depth> levels deep at most, a mapping of those.
  */
 static int
 value(struct yload *y, int obj, const char *key, const yaml_event_t *val,
-      bool nested)
+      int depth)
 {
     const char *text;
 
@@ -137,24 +144,26 @@ value(struct yload *y, int obj, const char *key, const yaml_event_t *val,
     case YAML_SEQUENCE_START_EVENT:
         return sequence(y, obj, key, obp_yaml_line(val));
     case YAML_MAPPING_START_EVENT:
-        if (nested)
-            return named(y, val, key, key, subkey, &obj);
+        if (depth > 0)
+            return named(y, val, key, key, subkey,
+                         &(struct nest){ obj, depth - 1 });
         /* fall through */
     default:
         return expected(y, val, key, "a value or a list of values");
     }
 }
 
-/* One key of a mapping value: "key.subkey", not nested further. */
+/* One key of a mapping value: "key.subkey". */
 static int
 subkey(struct yload *y, const char *prefix, const yaml_event_t *name,
        const yaml_event_t *val, void *arg)
 {
+    const struct nest *n = arg;
     char full[NAME_MAX_LEN];
 
     snprintf(full, sizeof(full), "%s.%s", prefix,
              (const char *)name->data.scalar.value);
-    return value(y, *(const int *)arg, full, val, false);
+    return value(y, n->obj, full, val, n->depth);
 }
 
 /*
@@ -224,7 +233,7 @@ object_key(struct yload *y, const char *prefix, const yaml_event_t *name,
         snprintf(full, sizeof(full), "%s.", prefix);
         return named(y, val, "databases", full, database, NULL);
     }
-    return value(y, *obj, key, val, true);
+    return value(y, *obj, key, val, 2);
 }
 
 /* An object: a mapping of keys, or a server's address alone. */
@@ -245,7 +254,7 @@ object(struct yload *y, const char *prefix, const yaml_event_t *name,
     }
     if (val->type == YAML_SCALAR_EVENT && kind == OBP_TOPO_SERVER
         && *obp_yaml_text(val) != '\0')
-        return value(y, obj, "address", val, false);
+        return value(y, obj, "address", val, 0);
     if (val->type == YAML_SCALAR_EVENT && *obp_yaml_text(val) == '\0')
         return OBP_OK;
     return named(y, val, full, kind == OBP_TOPO_TENANT ? full : "",

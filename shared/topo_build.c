@@ -20,7 +20,10 @@ static const char *const kind_names[] = {
     [OBP_TOPO_TABLE] = "table"
 };
 
-/* The keys each kind takes; a key ending in '.' is a prefix. */
+/*
+ * The keys each kind takes.  One ending in '.' is a prefix followed by a
+ * NAME, one ending in ".." by NAME.NAME (names have no dot).
+ */
 static const char *const zone_keys[] = { "region", "idc", "readonly",
                                          NULL };
 static const char *const server_keys[] = { "address", "zone", "role", NULL };
@@ -28,8 +31,8 @@ static const char *const tenant_keys[] = { "primary_zone", "servers",
                                            "replicas", NULL };
 static const char *const table_keys[] = {
     "partition", "columns", "partitions", "partitions.", "subpartition",
-    "subcolumns", "subpartitions", "subpartitions.", "replicas",
-    "replicas.", NULL
+    "subcolumns", "subpartitions", "subpartitions.", "subpartitions..",
+    "replicas", "replicas.", NULL
 };
 static const char *const *const kind_keys[] = {
     [OBP_TOPO_ZONE] = zone_keys,
@@ -81,17 +84,33 @@ obp_topo_scalar(struct obp_topo_b *tb, const struct obp_topo_obj *o,
     return k->values[0];
 }
 
+/* True when <key> is NAME (<dots> 0) or NAME.NAME (<dots> 1). */
+static bool
+names(const char *key, int dots)
+{
+    const char *dot = strchr(key, '.');
+
+    if (dots == 0)
+        return *key != '\0' && dot == NULL;
+    return dot != NULL && dot != key && names(dot + 1, 0);
+}
+
 static bool
 known_key(enum obp_topo_kind kind, const char *key)
 {
-    const char *const *names = kind_keys[kind];
+    const char *const *k;
     size_t n;
 
-    for (; *names != NULL; names++) {
-        n = strlen(*names);
-        if ((*names)[n - 1] == '.' ? strncmp(key, *names, n) == 0
-                                     && key[n] != '\0'
-                                   : strcmp(key, *names) == 0)
+    for (k = kind_keys[kind]; *k != NULL; k++) {
+        n = strlen(*k);
+        if ((*k)[n - 1] != '.' && strcmp(key, *k) == 0)
+            return true;
+        if ((*k)[n - 1] != '.')
+            continue;
+        if ((*k)[n - 2] == '.' ? strncmp(key, *k, n - 1) == 0
+                                 && names(key + n - 1, 1)
+                               : strncmp(key, *k, n) == 0
+                                 && names(key + n, 0))
             return true;
     }
     return false;

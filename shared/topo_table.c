@@ -10,6 +10,7 @@
 #include <string.h>
 
 #define ERRLEN 256
+#define NAME_LEN 256   /* "partitions.NAME" */
 
 int
 obp_topo_words(struct obp_topo_b *tb, const struct obp_topo_key *k,
@@ -214,63 +215,66 @@ bound_text(struct obp_topo_b *tb, const struct obp_topo_key *k)
     return s;
 }
 
-/* The first "<prefix>.NAME" key of <o>, or NULL. */
-static const struct obp_topo_key *
-first_named(const struct obp_topo_obj *o, const char *prefix)
+/*
+ * NAME when <k> is "partitions.NAME" (level 1) or "subpartitions.NAME"
+ * (level 2, templated); else NULL.
+ */
+static const char *
+part_name(const struct obp_topo_key *k, int level)
 {
-    size_t plen = strlen(prefix), i;
+    const char *prefix = level == 1 ? "partitions." : "subpartitions.";
+    size_t n = strlen(prefix);
+
+    if (strncmp(k->key, prefix, n) != 0 || strchr(k->key + n, '.') != NULL)
+        return NULL;
+    return k->key + n;
+}
+
+/* SUB when <k> is "subpartitions.PART.SUB"; else NULL. */
+static const char *
+own_sub_name(const struct obp_topo_key *k, const char *part)
+{
+    size_t n = strlen(part);
+
+    if (strncmp(k->key, "subpartitions.", 14) != 0
+        || strncmp(k->key + 14, part, n) != 0 || k->key[14 + n] != '.')
+        return NULL;
+    return k->key + 14 + n + 1;
+}
+
+/* The first "<prefix>.NAME" key of <o> for <level>, or NULL. */
+static const struct obp_topo_key *
+first_named(const struct obp_topo_obj *o, int level)
+{
+    size_t i;
 
     for (i = 0; i < o->nkeys; i++) {
-        if (strncmp(o->keys[i].key, prefix, plen) == 0
-            && o->keys[i].key[plen] == '.')
+        if (part_name(&o->keys[i], level) != NULL)
             return &o->keys[i];
     }
     return NULL;
 }
 
-/* The partitions (level 1) or template subpartitions (level 2). */
+/* The subpartitions partition <part> declares itself. */
 static int
-add_parts(struct obp_topo_b *tb, const struct obp_topo_obj *o,
-          struct obp_part_builder *b, int level, const char *prefix,
-          char *err)
+add_own_subs(struct obp_topo_b *tb, const struct obp_topo_obj *o,
+             struct obp_part_builder *b, const char *part, char *err)
 {
-    const struct obp_topo_key *k = obp_topo_key(o, prefix);
-    size_t plen = strlen(prefix), i;
-    const char *count = obp_topo_scalar(tb, o, k);
-    char *bound, *end;
-    long n;
+    const struct obp_topo_key *k;
+    const char *name;
+    char *bound;
+    size_t i;
     int rc;
 
-    if (count != NULL && first_named(o, prefix) != NULL) {
-        obp_topo_bad(tb, o, first_named(o, prefix), "%s gives a count "
-                     "already (line %u)", prefix, k->line);
-        return OBP_ERROR;
-    }
-    if (count != NULL) {
-        n = strtol(count, &end, 10);
-        if (*count == '\0' || *end != '\0') {
-            obp_topo_bad(tb, o, k, "\"%s\" is not a count (name "
-                         "partitions with %s.NAME keys)", count, prefix);
-            return OBP_ERROR;
-        }
-        if (obp_part_count(b, level, n, err, ERRLEN) == OBP_OK)
-            return OBP_OK;
-        obp_topo_bad(tb, o, k, "%s", err);
-        return OBP_ERROR;
-    }
-    if (k != NULL)
-        return OBP_ERROR;
     for (i = 0; i < o->nkeys; i++) {
         k = &o->keys[i];
-        if (strncmp(k->key, prefix, plen) != 0 || k->key[plen] != '.')
+        name = own_sub_name(k, part);
+        if (name == NULL)
             continue;
         bound = bound_text(tb, k);
         if (bound == NULL)
             return OBP_ERROR;
-        rc = level == 1
-             ? obp_part_add(b, k->key + plen + 1, -1, bound, err, ERRLEN)
-             : obp_part_add_sub_template(b, k->key + plen + 1, bound, err,
-                                         ERRLEN);
+        rc = obp_part_add_sub(b, name, -1, bound, err, ERRLEN);
         free(bound);
         if (rc != OBP_OK) {
             obp_topo_bad(tb, o, k, "%s", err);
@@ -280,15 +284,131 @@ add_parts(struct obp_topo_b *tb, const struct obp_topo_obj *o,
     return OBP_OK;
 }
 
-/* One level: its type, its key columns, its partitions. */
+/* A partition and its own subpartitions, or a templated subpartition. */
 static int
-build_level(struct obp_topo_b *tb, const struct obp_topo_obj *o,
-            struct obp_part_builder *b, int level, char *err)
+add_one(struct obp_topo_b *tb, const struct obp_topo_obj *o,
+        struct obp_part_builder *b, int level,
+        const struct obp_topo_key *k, const char *name, char *err)
+{
+    char *bound = NULL;
+    int rc;
+
+    if (part_name(k, level) != NULL) {
+        bound = bound_text(tb, k);
+        if (bound == NULL)
+            return OBP_ERROR;
+    }
+    rc = level == 1 ? obp_part_add(b, name, -1, bound, err, ERRLEN)
+                    : obp_part_add_sub_template(b, name, bound, err, ERRLEN);
+    free(bound);
+    if (rc != OBP_OK) {
+        obp_topo_bad(tb, o, k, "%s", err);
+        return OBP_ERROR;
+    }
+    return level == 1 ? add_own_subs(tb, o, b, name, err) : OBP_OK;
+}
+
+/* The count of "<prefix>: N", or -1 once reported. */
+static long
+part_count(struct obp_topo_b *tb, const struct obp_topo_obj *o,
+           const struct obp_topo_key *k, const char *count)
+{
+    char *end;
+    long n = strtol(count, &end, 10);
+
+    if (*count != '\0' && *end == '\0' && n > 0)
+        return n;
+    obp_topo_bad(tb, o, k, "\"%s\" is not a count (name partitions with "
+                 "%s.NAME keys)", count, k->key);
+    return -1;
+}
+
+/* A "subpartitions.PART.SUB" key whose PART is not declared. */
+static void
+check_own_subs(struct obp_topo_b *tb, const struct obp_topo_obj *o,
+               long count)
+{
+    const struct obp_topo_key *k;
+    char name[NAME_LEN];
+    const char *part;
+    size_t i, n;
+    long p;
+
+    for (i = 0; i < o->nkeys; i++) {
+        k = &o->keys[i];
+        if (strncmp(k->key, "subpartitions.", 14) != 0
+            || part_name(k, 2) != NULL)
+            continue;
+        part = k->key + 14;
+        n = strcspn(part, ".");
+        snprintf(name, sizeof(name), "partitions.%.*s", (int)n, part);
+        if (count < 0 && obp_topo_key(o, name) != NULL)
+            continue;
+        for (p = 0; p < count; p++) {
+            snprintf(name, sizeof(name), "p%ld", p);
+            if (strlen(name) == n && strncmp(name, part, n) == 0)
+                break;
+        }
+        if (count < 0 || p == count)
+            obp_topo_bad(tb, o, k, "no partition %.*s", (int)n, part);
+    }
+}
+
+/*
+ * The partitions (level 1), each followed by its own subpartitions, or
+ * the templated subpartitions (level 2): a count, or NAME keys.
+ */
+static int
+add_parts(struct obp_topo_b *tb, const struct obp_topo_obj *o,
+          struct obp_part_builder *b, int level, char *err)
+{
+    const char *prefix = level == 1 ? "partitions" : "subpartitions";
+    const struct obp_topo_key *k = obp_topo_key(o, prefix);
+    const struct obp_topo_key *named = first_named(o, level);
+    const char *count = obp_topo_scalar(tb, o, k);
+    char name[32];
+    long n = -1, i;
+    size_t j;
+
+    if (count != NULL && named != NULL) {
+        obp_topo_bad(tb, o, named, "%s gives a count already (line %u)",
+                     prefix, k->line);
+        return OBP_ERROR;
+    }
+    if (k != NULL && count == NULL)
+        return OBP_ERROR;
+    if (count != NULL && (n = part_count(tb, o, k, count)) < 0)
+        return OBP_ERROR;
+    if (level == 1)
+        check_own_subs(tb, o, n);
+    if (level == 2 && n > 0) {
+        if (obp_part_count(b, 2, n, err, ERRLEN) == OBP_OK)
+            return OBP_OK;
+        obp_topo_bad(tb, o, k, "%s", err);
+        return OBP_ERROR;
+    }
+    for (i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "p%ld", i);
+        if (add_one(tb, o, b, 1, k, name, err) != OBP_OK)
+            return OBP_ERROR;
+    }
+    for (j = 0; n < 0 && j < o->nkeys; j++) {
+        if (part_name(&o->keys[j], level) != NULL
+            && add_one(tb, o, b, level, &o->keys[j],
+                       part_name(&o->keys[j], level), err) != OBP_OK)
+            return OBP_ERROR;
+    }
+    return OBP_OK;
+}
+
+/* One level's type and key columns. */
+static int
+build_head(struct obp_topo_b *tb, const struct obp_topo_obj *o,
+           struct obp_part_builder *b, int level, char *err)
 {
     const char *const *keys = level == 1
-        ? (const char *const[]){ "partition", "columns", "partitions" }
-        : (const char *const[]){ "subpartition", "subcolumns",
-                                 "subpartitions" };
+        ? (const char *const[]){ "partition", "columns" }
+        : (const char *const[]){ "subpartition", "subcolumns" };
     const struct obp_topo_key *k = obp_topo_key(o, keys[0]);
     const char *type = obp_topo_scalar(tb, o, k);
     struct obp_topo_words w = { NULL, NULL, 0 };
@@ -310,9 +430,7 @@ build_level(struct obp_topo_b *tb, const struct obp_topo_obj *o,
         }
     }
     obp_topo_words_free(&w);
-    if (i < w.n)
-        return OBP_ERROR;
-    return add_parts(tb, o, b, level, keys[2], err);
+    return i < w.n ? OBP_ERROR : OBP_OK;
 }
 
 /* The line to blame for what only obp_part_finish() finds. */
@@ -322,7 +440,7 @@ parts_key(const struct obp_topo_obj *o)
     const struct obp_topo_key *k = obp_topo_key(o, "partitions");
 
     if (k == NULL)
-        k = first_named(o, "partitions");
+        k = first_named(o, 1);
     return k != NULL ? k : obp_topo_key(o, "partition");
 }
 
@@ -331,15 +449,19 @@ build_part(struct obp_topo_b *tb, const struct obp_topo_obj *o,
            struct obp_topo_table *t)
 {
     struct obp_part_builder *b = obp_part_builder_new();
+    bool two = obp_topo_key(o, "subpartition") != NULL;
     char err[ERRLEN];
 
     if (b == NULL) {
         tb->oom = true;
         return;
     }
-    if (build_level(tb, o, b, 1, err) == OBP_OK
-        && (obp_topo_key(o, "subpartition") == NULL
-            || build_level(tb, o, b, 2, err) == OBP_OK)
+    /* Both levels' columns first: a partition's own subpartitions follow
+       it at once. */
+    if (build_head(tb, o, b, 1, err) == OBP_OK
+        && (!two || build_head(tb, o, b, 2, err) == OBP_OK)
+        && add_parts(tb, o, b, 1, err) == OBP_OK
+        && (!two || add_parts(tb, o, b, 2, err) == OBP_OK)
         && obp_part_finish(b, &t->part, err, ERRLEN) != OBP_OK)
         obp_topo_bad(tb, o, parts_key(o), "%s", err);
     obp_part_builder_free(b);
@@ -458,20 +580,23 @@ leaf_replicas(struct obp_topo_b *tb, const struct obp_topo_obj *o,
 {
     const struct obp_topo_tenant *tn = &tb->topo->tenants[t->tenant];
     const struct obp_topo_key *k;
-    uint32_t i, j;
+    uint32_t i, j, found, n;
 
     for (i = 0; i < o->nkeys; i++) {
         k = &o->keys[i];
         if (strncmp(k->key, "replicas.", 9) != 0)
             continue;
-        for (j = 0; j < t->nleaves && (names == NULL
-                                       || strcmp(names[j], k->key + 9) != 0);
-             j++)
-            continue;
-        if (j == t->nleaves)
+        for (j = 0, n = 0, found = 0; names != NULL && j < t->nleaves; j++) {
+            if (strcmp(names[j], k->key + 9) == 0 && n++ == 0)
+                found = j;
+        }
+        if (n == 0)
             obp_topo_bad(tb, o, k, "no partition %s", k->key + 9);
-        else if (t->leaves[j].r == NULL)
-            obp_topo_replicas(tb, o, k, tn, &t->leaves[j]);
+        else if (n > 1)
+            obp_topo_bad(tb, o, k, "%u subpartitions are named %s", n,
+                         k->key + 9);
+        else if (t->leaves[found].r == NULL)
+            obp_topo_replicas(tb, o, k, tn, &t->leaves[found]);
     }
     for (j = 0; j < t->nleaves; j++) {
         if (t->leaves[j].r != NULL)

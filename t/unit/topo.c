@@ -205,6 +205,26 @@ same_topo(const struct obp_topo *a, const struct obp_topo *b)
     return true;
 }
 
+/* A partition with its own subpartitions, the other templated. */
+static void
+test_own_subs(const char *p)
+{
+    struct obp_errs errs = { 0 };
+    struct obp_conf *conf = build(p, &errs);
+    const struct obp_topo *t = conf != NULL ? conf->topo : NULL;
+    const struct obp_topo_table *tb;
+
+    tb = t != NULL ? obp_topo_find_table(t, "t", "d", "x") : NULL;
+    tap_ok(tb != NULL && tb->nleaves == 5 && tb->leaf_first[1] == 2,
+           "own subpartitions: 2 templated + 3 own leaves");
+    tap_is_str(leader(t, tb ? obp_topo_leaf(tb, 1, 2) : NULL), "b",
+               "own subpartitions: q2 has its own list");
+    tap_is_str(leader(t, tb ? obp_topo_leaf(tb, 1, 0) : NULL), "a",
+               "own subpartitions: q0 the table's");
+    obp_conf_free(conf);
+    obp_errs_free(&errs);
+}
+
 /* <yaml> and <ini> load, and into equal models. */
 static void
 same_models(const char *yaml, const char *ini, const char *name)
@@ -269,6 +289,38 @@ test_equal_formats(void)
         "subpartitions.s1 =\n"
         "replicas.p1s1 = b leader\n"));
     same_models(yaml, ini, "LIST COLUMNS x KEY");
+    /* Subpartitions of a partition's own, the others templated. */
+    snprintf(yaml, sizeof(yaml), "%s", file("own.yaml",
+        "servers: {a: 127.0.0.1:1, b: 127.0.0.1:2}\n"
+        "tenants:\n"
+        "  t:\n"
+        "    databases:\n"
+        "      d:\n"
+        "        x:\n"
+        "          partition: RANGE\n"
+        "          columns: [id BIGINT]\n"
+        "          partitions: {p0: 100, p1: MAXVALUE}\n"
+        "          subpartition: LIST\n"
+        "          subcolumns: [k INT]\n"
+        "          subpartitions: {s0: 1, s1: DEFAULT}\n"
+        "          subpartitions.p1: {q0: \"1, 2\", q1: 3, q2: DEFAULT}\n"
+        "          replicas: [a leader, b follower]\n"
+        "          replicas.q2: [b leader, a follower]\n"));
+    snprintf(ini, sizeof(ini), "%s", file("own.ini",
+        "[server a]\naddress = 127.0.0.1:1\n"
+        "[server b]\naddress = 127.0.0.1:2\n"
+        "[tenant t]\n"
+        "[table t.d.x]\n"
+        "partition = RANGE\ncolumns = id BIGINT\n"
+        "partitions.p0 = 100\npartitions.p1 = MAXVALUE\n"
+        "subpartition = LIST\nsubcolumns = k INT\n"
+        "subpartitions.s0 = 1\nsubpartitions.s1 = DEFAULT\n"
+        "subpartitions.p1.q0 = 1, 2\nsubpartitions.p1.q1 = 3\n"
+        "subpartitions.p1.q2 = DEFAULT\n"
+        "replicas = a leader, b follower\n"
+        "replicas.q2 = b leader, a follower\n"));
+    same_models(yaml, ini, "own subpartitions");
+    test_own_subs(yaml);
 }
 
 static void
@@ -419,8 +471,8 @@ static const struct refusal refusals[] = {
       ":1: server s1: address: expected one value, not a list" },
     { "shape.yaml", "zones: [z1, z2]\n",
       ":1: zones: expected a mapping of names" },
-    { "deep.yaml", "zones: {z1: {region: {a: {b: c}}}}\n",
-      ":1: region.a: expected a value or a list of values" },
+    { "deep.yaml", "zones: {z1: {region: {a: {b: {c: d}}}}}\n",
+      ":1: region.a.b: expected a value or a list of values" },
     { "address.ini", "[server s1]\naddress = 127.0.0.1\n",
       ":2: server s1: address:" },
     { "noaddress.yaml", "servers: {s1: {zone: zone1}}\n",
@@ -463,6 +515,26 @@ static const struct refusal refusals[] = {
       "partitions.p0 =\nreplicas = s1 leader\n",
       ":13: table t.d.x: partitions.p0: partitions gives a count already "
       "(line 12)" },
+    { "ownsub.ini", TOPO_INI
+      "partition = RANGE\ncolumns = id INT\npartitions.p0 = MAXVALUE\n"
+      "subpartition = HASH\nsubcolumns = id INT\nsubpartitions = 2\n"
+      "subpartitions.p9.a =\nreplicas = s1 leader\n",
+      ":16: table t.d.x: subpartitions.p9.a: no partition p9" },
+    { "dots.ini", TOPO_INI
+      "partition = HASH\ncolumns = id INT\npartitions.p0.x =\n"
+      "replicas.p0.x = s1 leader\nreplicas = s1 leader\n",
+      ":12: table t.d.x: partitions.p0.x: unknown key" },
+    { "samename.yaml", TOPO_YAML
+      "          partition: RANGE\n"
+      "          columns: [id INT]\n"
+      "          partitions: {p0: 10, p1: 20}\n"
+      "          subpartition: HASH\n"
+      "          subcolumns: [id INT]\n"
+      "          subpartitions.p0: {a: ~}\n"
+      "          subpartitions.p1: {a: ~}\n"
+      "          replicas: [s1 leader]\n"
+      "          replicas.a: [s2 leader]\n",
+      ":18: table t.d.x: replicas.a: 2 subpartitions are named a" },
     { "pzone.ini", "[zone z1]\n[server s1]\naddress = 127.0.0.1:1\n"
       "zone = z1\n[tenant t]\nprimary_zone = z1;z1\n",
       ":6: tenant t: primary_zone: zone z1 named twice" },
@@ -530,7 +602,8 @@ cleanup(void)
 {
     static const char *const extra[] = { "lc.yaml", "lc.ini", "one.yaml",
                                          "none.yaml", "many.yaml",
-                                         "addr.yaml" };
+                                         "addr.yaml", "own.yaml",
+                                         "own.ini" };
     size_t i;
 
     for (i = 0; i < OBP_NELEMS(refusals); i++) {
