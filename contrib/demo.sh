@@ -81,6 +81,32 @@ CREATE TABLE demo.greeting (id INT PRIMARY KEY, server VARCHAR(40));
 INSERT INTO demo.greeting VALUES (1, 'server $i on port $port');
 EOF
     servers="$servers${servers:+;}127.0.0.1:$port"
+    topo_servers="$topo_servers  s$i: {address: 127.0.0.1:$port, zone: z$i}
+"
+}
+
+# The demo's cluster: one zone per server, and demo.greeting in three HASH
+# partitions, each led by another server (see "Cluster topology" in README).
+topology() {
+    cat <<EOF
+zones: {z1: ~, z2: ~, z3: ~}
+servers:
+$topo_servers
+tenants:
+  sys:
+    primary_zone: "z1;z2;z3"
+    replicas: [s1 leader, s2 follower, s3 follower]
+    databases:
+      demo:
+        greeting:
+          partition: HASH
+          columns: [id INT]
+          partitions: 3
+          replicas:
+            p0: [s1 leader, s2 follower, s3 follower]
+            p1: [s2 leader, s3 follower, s1 follower]
+            p2: [s3 leader, s1 follower, s2 follower]
+EOF
 }
 
 install_missing
@@ -97,6 +123,7 @@ trap 'exit 143' TERM
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/obproxy-demo.XXXXXX")
 servers=""
+topo_servers=""
 for i in 1 2 3; do
     start_mariadb "$i"
 done
@@ -111,6 +138,7 @@ observer_sys_password: "$sha1"
 automatic_match_work_thread: true
 syslog_level: INFO
 EOF
+topology >>"$dir/etc/obproxy.yaml"
 
 OBPROXY_ROOT=$dir "$top/master/obproxy" -N -f "$dir/etc/obproxy.yaml" \
     >"$dir/obproxy.out" 2>&1 &
@@ -132,7 +160,9 @@ MariaDB servers: $servers
   logs:     $dir/log/obproxy.log
             $dir/log/obproxy_error.log
 
-Clients go to the first server that accepts.  Ctrl-C stops obproxy and
+Clients go to the first server that accepts.  $dir/etc/obproxy.yaml
+also declares the three servers as a cluster, demo.greeting partitioned
+over them (routing by it comes next).  Ctrl-C stops obproxy and
 the three servers and removes $dir.
 EOF
 

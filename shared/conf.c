@@ -118,20 +118,6 @@ starts_item(const char *s)
     return *s == '=';
 }
 
-/* <s> without blanks around it; cuts the string in place. */
-static char *
-trim_in_place(char *s)
-{
-    size_t len;
-
-    while (is_blank(*s))
-        s++;
-    len = strlen(s);
-    while (len > 0 && is_blank(s[len - 1]))
-        s[--len] = '\0';
-    return s;
-}
-
 static int
 add_opt(struct obp_kvlist *l, char *item, struct obp_errs *errs)
 {
@@ -139,9 +125,9 @@ add_opt(struct obp_kvlist *l, char *item, struct obp_errs *errs)
 
     if (eq != NULL) {
         *eq = '\0';
-        key = trim_in_place(item);
+        key = obp_trim(item);
         if (*key != '\0') {
-            if (obp_kvlist_add(l, key, trim_in_place(eq + 1)) == OBP_OK)
+            if (obp_kvlist_add(l, key, obp_trim(eq + 1)) == OBP_OK)
                 return OBP_OK;
             obp_errs_add(errs, "-o: out of memory");
             return OBP_ERROR;
@@ -159,7 +145,7 @@ obp_kvlist_parse_opts(struct obp_kvlist *l, char *optstr,
     char *item = optstr, *comma;
     int rc = OBP_OK;
 
-    if (*trim_in_place(optstr) == '\0')
+    if (*obp_trim(optstr) == '\0')
         return OBP_OK;
     for (;;) {
         comma = item;
@@ -222,6 +208,7 @@ obp_conf_free(struct obp_conf *conf)
         if (is_text(&obp_params[i]))
             free(*text_field(conf, &obp_params[i]));
     }
+    obp_topo_unref(conf->topo);
     free(conf);
 }
 
@@ -236,6 +223,7 @@ obp_conf_dup(const struct obp_conf *src)
     if (conf == NULL)
         return NULL;
     *conf = *src;
+    obp_topo_ref(conf->topo);
     /* Forget the shared pointers first, so a failure frees only copies. */
     for (i = 0; i < obp_nparams; i++) {
         if (is_text(&obp_params[i]))
@@ -298,6 +286,22 @@ extension(const char *path)
     if (dot == NULL || (slash != NULL && dot < slash))
         return "";
     return dot + 1;
+}
+
+int
+obp_conf_set_topo(struct obp_conf *conf, const struct obp_topo_src *src,
+                  const char *path, struct obp_errs *errs)
+{
+    struct obp_topo *topo;
+
+    if (obp_topo_src_empty(src))
+        return OBP_OK;
+    topo = obp_topo_build(src, path, errs);
+    if (topo == NULL)
+        return OBP_ERROR;
+    obp_topo_unref(conf->topo);
+    conf->topo = topo;
+    return OBP_OK;
 }
 
 int

@@ -13,10 +13,15 @@
 
 #include "params.h"
 
+struct obp_topo;
+struct obp_topo_src;
+
 struct obp_conf {
 #define OBP_CONF_FIELD(name, type, ...) OBP_CTYPE_##type name;
     OBP_PARAMS(OBP_CONF_FIELD)
 #undef OBP_CONF_FIELD
+    struct obp_topo *topo;  /* the file's topology (topo.h), or NULL; one
+                               reference, shared by obp_conf_dup() */
 };
 
 /* Accumulated error messages, one per line; owned by whoever declared it. */
@@ -79,6 +84,13 @@ int obp_conf_load_yaml(struct obp_conf *conf, const char *path,
                        struct obp_errs *errs);
 int obp_conf_load_ini(struct obp_conf *conf, const char *path,
                       struct obp_errs *errs);
+
+/*
+ * For the loaders: builds the topology read into <src> from <path>, when
+ * the file declared one, and makes it <conf>'s (topo.h).
+ */
+int obp_conf_set_topo(struct obp_conf *conf, const struct obp_topo_src *src,
+                      const char *path, struct obp_errs *errs);
 
 /*
  * Builds a whole generation: defaults, then <path> (may be NULL), then

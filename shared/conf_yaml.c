@@ -4,6 +4,8 @@
  * obp_conf_set_kv().  The document is one flat mapping; a value is a
  * scalar or a sequence of scalars, which becomes a list joined with ';'.
  * Errors are collected until the end, except a syntax error, which stops.
+ * The topology keys (zones, servers, tenants) are read by
+ * conf_yaml_topo.c.
  */
 #include "obp.h"
 
@@ -12,13 +14,7 @@
 #include <string.h>
 #include <yaml.h>
 
-struct yload {
-    yaml_parser_t    parser;
-    FILE            *fp;
-    const char      *path;
-    struct obp_conf *conf;
-    struct obp_errs *errs;
-};
+#include "conf_yaml.h"
 
 /* A growing "a;b;c" for the items of a sequence. */
 struct joined {
@@ -27,8 +23,8 @@ struct joined {
     size_t  cap;
 };
 
-static unsigned
-line_of(const yaml_event_t *ev)
+unsigned
+obp_yaml_line(const yaml_event_t *ev)
 {
     return (unsigned)ev->start_mark.line + 1;
 }
@@ -49,9 +45,8 @@ syntax_error(struct yload *y)
                  context);
 }
 
-/* The next event, or OBP_ERROR once the error is reported. */
-static int
-next_event(struct yload *y, yaml_event_t *ev)
+int
+obp_yaml_next(struct yload *y, yaml_event_t *ev)
 {
     if (yaml_parser_parse(&y->parser, ev))
         return OBP_OK;
@@ -65,9 +60,8 @@ next_event(struct yload *y, yaml_event_t *ev)
     return OBP_ERROR;
 }
 
-/* Consumes the rest of the node <first> opened, if it opened one. */
-static int
-skip_node(struct yload *y, const yaml_event_t *first)
+int
+obp_yaml_skip(struct yload *y, const yaml_event_t *first)
 {
     yaml_event_t ev;
     int depth = 1;
@@ -76,7 +70,7 @@ skip_node(struct yload *y, const yaml_event_t *first)
         && first->type != YAML_SEQUENCE_START_EVENT)
         return OBP_OK;
     while (depth > 0) {
-        if (next_event(y, &ev) != OBP_OK)
+        if (obp_yaml_next(y, &ev) != OBP_OK)
             return OBP_ERROR;
         if (ev.type == YAML_MAPPING_START_EVENT
             || ev.type == YAML_SEQUENCE_START_EVENT)
@@ -89,9 +83,8 @@ skip_node(struct yload *y, const yaml_event_t *first)
     return OBP_OK;
 }
 
-/* "key:", "key: ~" and "key: null" mean an empty value. */
-static const char *
-scalar_text(const yaml_event_t *ev)
+const char *
+obp_yaml_text(const yaml_event_t *ev)
 {
     const char *s = (const char *)ev->data.scalar.value;
 
@@ -134,7 +127,7 @@ parse_list(struct yload *y, const char *key, unsigned line)
     int rc = OBP_OK;
 
     for (;;) {
-        if (next_event(y, &ev) != OBP_OK) {
+        if (obp_yaml_next(y, &ev) != OBP_OK) {
             rc = OBP_ERROR;
             break;
         }
@@ -147,8 +140,8 @@ parse_list(struct yload *y, const char *key, unsigned line)
                 obp_errs_add(y->errs, "%s:%u: %s: expected a value or a "
                              "list of values", y->path, line, key);
             bad = true;
-            rc = skip_node(y, &ev);
-        } else if (!bad && join(&j, scalar_text(&ev)) != OBP_OK) {
+            rc = obp_yaml_skip(y, &ev);
+        } else if (!bad && join(&j, obp_yaml_text(&ev)) != OBP_OK) {
             obp_errs_add(y->errs, "%s:%u: %s: out of memory", y->path, line,
                          key);
             bad = true;
@@ -170,21 +163,24 @@ parse_value(struct yload *y, const yaml_event_t *key, const yaml_event_t *val)
 {
     const char *name = (const char *)key->data.scalar.value;
 
+    if (obp_yaml_topo_kind(name) >= 0)
+        return obp_yaml_topo(y, name, obp_yaml_topo_kind(name), val);
     if (obp_param_find(name) == NULL) {
-        obp_conf_set_kv(y->conf, y->path, line_of(key), name, "", y->errs);
-        return skip_node(y, val);
+        obp_conf_set_kv(y->conf, y->path, obp_yaml_line(key), name, "",
+                        y->errs);
+        return obp_yaml_skip(y, val);
     }
     switch (val->type) {
     case YAML_SCALAR_EVENT:
-        obp_conf_set_kv(y->conf, y->path, line_of(val), name,
-                        scalar_text(val), y->errs);
+        obp_conf_set_kv(y->conf, y->path, obp_yaml_line(val), name,
+                        obp_yaml_text(val), y->errs);
         return OBP_OK;
     case YAML_SEQUENCE_START_EVENT:
-        return parse_list(y, name, line_of(val));
+        return parse_list(y, name, obp_yaml_line(val));
     default:
         obp_errs_add(y->errs, "%s:%u: %s: expected a value or a list of "
-                     "values", y->path, line_of(val), name);
-        return skip_node(y, val);
+                     "values", y->path, obp_yaml_line(val), name);
+        return obp_yaml_skip(y, val);
     }
 }
 
@@ -197,16 +193,16 @@ parse_pair(struct yload *y, const yaml_event_t *key)
 
     if (key->type != YAML_SCALAR_EVENT) {
         obp_errs_add(y->errs, "%s:%u: expected a mapping of parameter names "
-                     "to values", y->path, line_of(key));
-        if (skip_node(y, key) != OBP_OK)
+                     "to values", y->path, obp_yaml_line(key));
+        if (obp_yaml_skip(y, key) != OBP_OK)
             return OBP_ERROR;
     }
-    if (next_event(y, &val) != OBP_OK)
+    if (obp_yaml_next(y, &val) != OBP_OK)
         return OBP_ERROR;
     if (key->type == YAML_SCALAR_EVENT)
         rc = parse_value(y, key, &val);
     else
-        rc = skip_node(y, &val);
+        rc = obp_yaml_skip(y, &val);
     yaml_event_delete(&val);
     return rc;
 }
@@ -218,7 +214,7 @@ parse_mapping(struct yload *y)
     int rc = OBP_OK;
 
     while (rc == OBP_OK) {
-        if (next_event(y, &key) != OBP_OK)
+        if (obp_yaml_next(y, &key) != OBP_OK)
             return OBP_ERROR;
         if (key.type == YAML_MAPPING_END_EVENT) {
             yaml_event_delete(&key);
@@ -237,21 +233,22 @@ parse_root(struct yload *y)
     yaml_event_t ev;
     int rc;
 
-    if (next_event(y, &ev) != OBP_OK)
+    if (obp_yaml_next(y, &ev) != OBP_OK)
         return OBP_ERROR;
     if (ev.type == YAML_MAPPING_START_EVENT) {
         rc = parse_mapping(y);
     } else {
-        if (ev.type != YAML_SCALAR_EVENT || *scalar_text(&ev) != '\0')
+        if (ev.type != YAML_SCALAR_EVENT || *obp_yaml_text(&ev) != '\0')
             obp_errs_add(y->errs, "%s:%u: expected a mapping of parameter "
-                         "names to values", y->path, line_of(&ev));
-        rc = skip_node(y, &ev);
+                         "names to values", y->path, obp_yaml_line(&ev));
+        rc = obp_yaml_skip(y, &ev);
     }
     yaml_event_delete(&ev);
     return rc;
 }
 
-static void
+/* OBP_ERROR when a syntax error stopped the reading. */
+static int
 parse_stream(struct yload *y)
 {
     yaml_event_t ev;
@@ -259,13 +256,14 @@ parse_stream(struct yload *y)
     int rc = OBP_OK;
 
     do {
-        if (next_event(y, &ev) != OBP_OK)
-            return;
+        if (obp_yaml_next(y, &ev) != OBP_OK)
+            return OBP_ERROR;
         type = ev.type;
         yaml_event_delete(&ev);
         if (type == YAML_DOCUMENT_START_EVENT)
             rc = parse_root(y);
     } while (rc == OBP_OK && type != YAML_STREAM_END_EVENT);
+    return rc;
 }
 
 int
@@ -275,19 +273,26 @@ obp_conf_load_yaml(struct obp_conf *conf, const char *path,
     struct yload y = { .fp = NULL, .path = path, .conf = conf, .errs = errs };
     unsigned start = errs->count;
 
+    y.topo = obp_topo_src_new();
+    if (y.topo == NULL) {
+        obp_errs_add(errs, "%s: out of memory", path);
+        return OBP_ERROR;
+    }
+
     y.fp = fopen(path, "r");
     if (y.fp == NULL) {
         obp_errs_add(errs, "%s: cannot open: %s", path, strerror(errno));
-        return OBP_ERROR;
-    }
-    if (!yaml_parser_initialize(&y.parser)) {
+    } else if (!yaml_parser_initialize(&y.parser)) {
         obp_errs_add(errs, "%s: out of memory", path);
         fclose(y.fp);
-        return OBP_ERROR;
+    } else {
+        yaml_parser_set_input_file(&y.parser, y.fp);
+        /* A topology cut short by a syntax error would only mislead. */
+        if (parse_stream(&y) == OBP_OK)
+            obp_conf_set_topo(conf, y.topo, path, errs);
+        yaml_parser_delete(&y.parser);
+        fclose(y.fp);
     }
-    yaml_parser_set_input_file(&y.parser, y.fp);
-    parse_stream(&y);
-    yaml_parser_delete(&y.parser);
-    fclose(y.fp);
+    obp_topo_src_free(y.topo);
     return errs->count == start ? OBP_OK : OBP_ERROR;
 }

@@ -43,6 +43,7 @@ struct obp_addr;
 #include "params.h"
 #include "conf.h"
 #include "addr.h"
+#include "topo.h"
 #include "stats.h"
 #include "shm.h"
 #include "route.h"

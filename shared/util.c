@@ -92,6 +92,19 @@ obp_strcasecmp(const char *a, const char *b)
     return ascii_lower(*p) - ascii_lower(*q);
 }
 
+char *
+obp_trim(char *s)
+{
+    size_t len;
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    len = strlen(s);
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        s[--len] = '\0';
+    return s;
+}
+
 int
 obp_write_all(int fd, const void *buf, size_t len)
 {

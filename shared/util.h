@@ -29,4 +29,7 @@ size_t obp_strlcpy(char *dst, const char *src, size_t size);
 /* Case-insensitive comparison of NUL-terminated ASCII strings. */
 int obp_strcasecmp(const char *a, const char *b);
 
+/* <s> without blanks (spaces, tabs) around it; cuts the string in place. */
+char *obp_trim(char *s);
+
 #endif
