@@ -242,6 +242,8 @@ launch(struct obp_master *m, struct obp_errs *errs)
         return OBP_ERROR;
     }
     obp_reload_servers(m);
+    obp_routes_init(m);
+    obp_routes_publish(m);
     if (obp_proc_init(m) != OBP_OK) {
         obp_errs_add(errs, "out of memory");
         return OBP_ERROR;
@@ -286,6 +288,7 @@ cleanup(struct obp_master *m)
     if (m->loop != NULL) {
         obp_signal_stop(m);
         obp_stop_cancel(m);
+        obp_routes_stop(m);
         obp_ctl_close(m, false);
     }
     if (m->pidfile_written)

@@ -20,6 +20,7 @@
 #include "signal.h"
 #include "reload.h"
 #include "ctl.h"
+#include "routes.h"
 
 struct obp_master {
     struct obp_cmdline   cl;
@@ -37,6 +38,7 @@ struct obp_master {
     struct obp_signals   sig;
     struct obp_stop      stop;
     struct obp_ctl       ctl;
+    struct obp_routes    routes;
     struct ev_loop      *loop;                  /* default loop, or NULL */
     pid_t                pid;
     int64_t              start_us;              /* monotonic */

@@ -144,6 +144,7 @@ obp_reload(struct obp_master *m)
     m->conf = next;
     obp_reload_apply_master(m->conf);
     obp_reload_servers(m);
+    obp_routes_publish(m);
     push_to_workers(m);
     obp_log(OBP_LOG_INFO, 0, 0, "configuration reloaded");
     return OBP_OK;

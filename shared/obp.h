@@ -47,6 +47,7 @@ struct obp_addr;
 #include "stats.h"
 #include "shm.h"
 #include "route.h"
+#include "topo_route.h"
 #include "channel.h"
 #include "mysql.h"
 #include "pkt.h"

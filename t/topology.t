@@ -17,7 +17,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(16)->run_mariadb(1);
+	->plan(18)->run_mariadb(1);
 my $d = $t->testdir();
 
 # The shipped examples.
@@ -87,6 +87,8 @@ $t->write_file_expand('obproxy.yaml', $conf
 	->run();
 my $pid = $t->pid();
 is($t->mariadb('SELECT 1'), "1\n", 'topology: proxy serves');
+like($t->log(), qr/route cache: generation 1 published \(1 tenants, 0 tables\)/,
+	'topology: published into the route cache');
 
 # SIGHUP with a bad topology: refused with FILE:LINE, nothing changes.
 
@@ -109,3 +111,5 @@ is($t->mariadb('SELECT 2'), "2\n", 'bad topology: still served');
 $t->write_file_expand('obproxy.yaml', $conf
 	. "servers: {primary: \"%%SERVERS%%\"}\n");
 ok($t->reload(), 'good topology again: configuration reloaded');
+like($t->log(), qr/route cache: generation 2 published/,
+	'good topology again: the next generation (none for the bad one)');

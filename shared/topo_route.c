@@ -1,0 +1,124 @@
+/*
+ * The static topology into the route cache (topo_route.h).
+ */
+#include "obp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A zone's primary-zone priority group; past the last group if absent. */
+static uint16_t
+zone_priority(const struct obp_topo_tenant *t, uint32_t zone)
+{
+    uint32_t i, last = 0;
+
+    for (i = 0; i < t->npzones; i++) {
+        if (t->pzones[i].zone == zone)
+            return (uint16_t)t->pzones[i].group;
+        if (t->pzones[i].group + 1 > last)
+            last = t->pzones[i].group + 1;
+    }
+    return (uint16_t)last;
+}
+
+static int
+add_tenant(const struct obp_topo *topo, const struct obp_topo_tenant *t,
+           const char *cluster, const uint16_t *server_idx,
+           const struct obp_route_sink *sink, char *err, size_t errlen)
+{
+    struct obp_route_tenant_in  in;
+    struct obp_route_replica   *r = calloc(t->nservers + 1, sizeof(*r));
+    uint32_t                    i, s;
+    int                         rc;
+
+    if (r == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return OBP_ERROR;
+    }
+    for (i = 0; i < t->nservers; i++) {
+        s = t->servers[i];
+        r[i].server = server_idx[s];
+        r[i].role = OBP_ROUTE_FOLLOWER;
+        r[i].type = topo->zones[topo->servers[s].zone].readonly
+                    ? OBP_ROUTE_READONLY : OBP_ROUTE_FULL;
+        r[i].priority = zone_priority(t, topo->servers[s].zone);
+    }
+    memset(&in, 0, sizeof(in));
+    in.cluster = obp_route_name(cluster);
+    in.tenant = obp_route_name(t->name);
+    in.nservers = t->nservers;
+    in.servers = r;
+    rc = sink->ops->add_tenant(sink->ctx, &in, err, errlen);
+    free(r);
+    return rc;
+}
+
+static int
+add_table(const struct obp_topo *topo, const struct obp_topo_table *tb,
+          const char *cluster, const uint16_t *server_idx,
+          const struct obp_route_sink *sink, char *err, size_t errlen)
+{
+    struct obp_route_table_in  in;
+    struct obp_route_replica  *r;
+    uint32_t                  *nrepl;
+    uint32_t                   i, j, n = 0, total = 0;
+    int                        rc = OBP_ERROR;
+
+    for (i = 0; i < tb->nleaves; i++)
+        total += tb->leaves[i].n;
+    r = calloc(total + 1, sizeof(*r));
+    nrepl = calloc(tb->nleaves + 1, sizeof(*nrepl));
+    if (r == NULL || nrepl == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < tb->nleaves; i++) {
+        nrepl[i] = tb->leaves[i].n;
+        for (j = 0; j < tb->leaves[i].n; j++, n++) {
+            r[n].server = server_idx[tb->leaves[i].r[j].server];
+            r[n].role = tb->leaves[i].r[j].role == OBP_TOPO_LEADER
+                        ? OBP_ROUTE_LEADER : OBP_ROUTE_FOLLOWER;
+            r[n].type = tb->leaves[i].r[j].type == OBP_TOPO_READONLY
+                        ? OBP_ROUTE_READONLY : OBP_ROUTE_FULL;
+        }
+    }
+    memset(&in, 0, sizeof(in));
+    in.key.cluster = obp_route_name(cluster);
+    in.key.tenant = obp_route_name(topo->tenants[tb->tenant].name);
+    in.key.database = obp_route_name(tb->db);
+    in.key.table = obp_route_name(tb->name);
+    in.part = tb->part;
+    in.nleaves = tb->nleaves;
+    in.leaf_nrepl = nrepl;
+    in.replicas = r;
+    rc = sink->ops->add_table(sink->ctx, &in, err, errlen);
+done:
+    free(r);
+    free(nrepl);
+    return rc;
+}
+
+int
+obp_topo_route_fill(const struct obp_topo *topo, const char *cluster,
+                    const uint16_t *server_idx,
+                    const struct obp_route_sink *sink, char *err,
+                    size_t errlen)
+{
+    uint32_t i;
+    int      rc = sink->ops->begin(sink->ctx, err, errlen);
+
+    if (rc != OBP_OK)
+        return rc;
+    for (i = 0; topo != NULL && rc == OBP_OK && i < topo->ntenants; i++)
+        rc = add_tenant(topo, &topo->tenants[i], cluster, server_idx, sink,
+                        err, errlen);
+    for (i = 0; topo != NULL && rc == OBP_OK && i < topo->ntables; i++)
+        rc = add_table(topo, &topo->tables[i], cluster, server_idx, sink,
+                       err, errlen);
+    if (rc != OBP_OK) {
+        sink->ops->abort(sink->ctx);
+        return OBP_ERROR;
+    }
+    return sink->ops->commit(sink->ctx, err, errlen);
+}

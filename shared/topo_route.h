@@ -1,0 +1,28 @@
+/*
+ * The static topology as a source of the route cache (route.h): every
+ * tenant's server list, with primary-zone priorities, and every table
+ * with its partition blob and its replicas per leaf partition, given to
+ * a sink as one generation.  The caller registers the topology's servers
+ * in the segment's server table first and passes their indexes.
+ */
+#ifndef OBP_SHARED_TOPO_ROUTE_H
+#define OBP_SHARED_TOPO_ROUTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct obp_route_sink;
+struct obp_topo;
+
+/*
+ * Fills <sink> from <topo> (NULL: an empty generation) for cluster
+ * <cluster>; <server_idx>[i] is topology server i's index in the server
+ * table.  OBP_OK once committed, OBP_AGAIN when the sink cannot begin
+ * yet, OBP_ERROR with <err> set (nothing published).
+ */
+int obp_topo_route_fill(const struct obp_topo *topo, const char *cluster,
+                        const uint16_t *server_idx,
+                        const struct obp_route_sink *sink, char *err,
+                        size_t errlen);
+
+#endif
