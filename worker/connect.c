@@ -17,17 +17,12 @@
 /* Room for the 1429 message: clients show at most 512 bytes of it. */
 #define MSG_MAX 480
 
-struct obp_servers *
-obp_servers_parse(const char *list, const struct obp_shm *shm)
+/* An empty list with room for <max> servers, named <text>. */
+static struct obp_servers *
+servers_new(const char *text, int max)
 {
-    const char         *text = list != NULL ? list : "";
-    int                 max = 1;
     struct obp_servers *l;
-    int                 n;
 
-    /* every address ends at a separator or at the end of the text */
-    for (const char *p = text; *p != '\0'; p++)
-        max += *p == ';' || *p == ',';
     l = calloc(1, sizeof(*l) + (size_t)max * (sizeof(l->addr[0])
                                               + sizeof(l->bl[0])));
     if (l == NULL)
@@ -39,6 +34,23 @@ obp_servers_parse(const char *list, const struct obp_shm *shm)
         return NULL;
     }
     l->refs = 1;
+    return l;
+}
+
+struct obp_servers *
+obp_servers_parse(const char *list, const struct obp_shm *shm)
+{
+    const char         *text = list != NULL ? list : "";
+    int                 max = 1;
+    struct obp_servers *l;
+    int                 n;
+
+    /* every address ends at a separator or at the end of the text */
+    for (const char *p = text; *p != '\0'; p++)
+        max += *p == ';' || *p == ',';
+    l = servers_new(text, max);
+    if (l == NULL)
+        return NULL;
     n = obp_addr_parse_list(text, l->addr, max, l->err, sizeof(l->err));
     if (n == OBP_ERROR) {
         obp_log(OBP_LOG_ERROR, 0, 0, "rootservice_list \"%s\": %s", text,
@@ -254,10 +266,81 @@ obp_connect_retry(struct obp_srv *srv, int err, const char *reason)
     try_next(srv);
 }
 
+/* Appends the servers of priority <prio> from <r>, in random order. */
+static void
+add_group(struct obp_servers *l, const struct obp_shm *shm,
+          const struct obp_route_replica *r, uint32_t n, uint16_t prio)
+{
+    struct obp_addr tmp;
+    int             first = l->n, j;
+    char            err[160];
+    int             bl;
+
+    for (uint32_t i = 0; i < n; i++) {
+        const struct obp_shm_server *e = obp_shm_server(shm, r[i].server);
+
+        if (r[i].priority != prio || e == NULL
+            || obp_addr_parse(&l->addr[l->n], e->addr, err, sizeof(err))
+               != OBP_OK)
+            continue;
+        l->bl[l->n++] = r[i].server;
+    }
+    /* ODP spreads sessions over the servers of one class */
+    for (int i = l->n - 1; i > first; i--) {
+        j = first + rand() % (i - first + 1);
+        tmp = l->addr[i];
+        l->addr[i] = l->addr[j];
+        l->addr[j] = tmp;
+        bl = l->bl[i];
+        l->bl[i] = l->bl[j];
+        l->bl[j] = bl;
+    }
+}
+
+/*
+ * The servers of the login's tenant in the route cache, primary zone
+ * first (ODP-REFERENCE 6.7), or NULL when the topology does not declare
+ * the tenant.
+ */
+static struct obp_servers *
+tenant_servers(struct obp_srv *srv)
+{
+    struct obp_worker              *w = srv->w;
+    struct obp_route_key            key;
+    struct obp_route_view           v;
+    const struct obp_route_entry   *e;
+    const struct obp_route_replica *r = NULL;
+    struct obp_servers             *l = NULL;
+    uint32_t                        n = 0, i;
+    uint16_t                        prio, top = 0;
+
+    if (srv->lg.tenant[0] == '\0'
+        || obp_route_read_begin(&v, w->shm, (unsigned)w->slot) != OBP_OK)
+        return NULL;
+    memset(&key, 0, sizeof(key));
+    key.cluster = obp_route_name(srv->lg.cluster);
+    key.tenant = obp_route_name(srv->lg.tenant);
+    key.database = obp_route_name("");
+    key.table = obp_route_name("");
+    e = obp_route_find(&v, OBP_ROUTE_TENANT, &key);
+    if (e != NULL)
+        r = obp_route_replicas(e, 0, &n);
+    for (i = 0; i < n; i++)
+        top = r[i].priority > top ? r[i].priority : top;
+    if (r != NULL && n > 0 && (l = servers_new(srv->lg.tenant, (int)n))
+                              != NULL)
+        for (prio = 0; prio <= top; prio++)
+            add_group(l, w->shm, r, n, prio);
+    obp_route_read_end(&v);
+    return l;
+}
+
 void
 obp_connect_first(struct obp_srv *srv)
 {
     /* a caller may have named its own servers (kill.c) */
+    if (srv->servers == NULL)
+        srv->servers = tenant_servers(srv);
     if (srv->servers == NULL) {
         srv->servers = srv->w->servers;
         srv->servers->refs++;

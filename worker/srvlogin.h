@@ -41,6 +41,8 @@
 struct obp_srv_login {
     char           user[OBP_NAME_MAX];
     char           db[OBP_NAME_MAX];    /* "" for none */
+    char           tenant[OBP_NAME_MAX]; /* "": rootservice_list's servers */
+    char           cluster[OBP_NAME_MAX];
     uint8_t        stage1[OBP_SHA1_LEN];
     unsigned       has_pw:1;            /* 0: an empty password */
     uint32_t       caps;                /* the client's capabilities */
