@@ -1,12 +1,14 @@
 /*
  * Opening the TCP leg of a server connection (struct obp_srv,
- * srvlogin.h): the servers of rootservice_list are tried in order, each
- * with a non-blocking connect bounded by connect_server_timeout, those
- * the blocklist holds skipped unless every one is blocked.  When
- * none answers, the srv fails with error 1429 naming every server tried
- * and the reason.  The list is parsed once per configuration generation
- * and shared, by reference, by the connections still trying it when a
- * new generation arrives.
+ * srvlogin.h): the servers of the login's tenant from the route cache
+ * (primary zone first), else those of rootservice_list, are tried in
+ * order, each with a non-blocking connect bounded by
+ * connect_server_timeout, those the blocklist holds skipped unless every
+ * one is blocked.  When none answers, the srv fails with error 1429
+ * naming every server tried and the reason.  rootservice_list is parsed
+ * once per configuration generation and shared, by reference, by the
+ * connections still trying it when a new generation arrives; a tenant's
+ * list is built for its connection alone.
  */
 #ifndef OBP_WORKER_CONNECT_H
 #define OBP_WORKER_CONNECT_H
