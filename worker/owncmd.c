@@ -209,22 +209,18 @@ static void
 oc_read(struct obp_conn *c)
 {
     struct obp_owncmd *oc = c->owner;
-    struct obp_iobuf  *b = c->in;
     const uint8_t     *h;
     uint32_t           len;
+    int                rc;
 
-    while (b->recv - b->parse >= OBP_PKT_HDR_LEN) {
-        h = b->data + b->parse;
-        len = obp_pkt_payload_len(h);
-        if (len > OBP_IOBUF_SIZE - OBP_PKT_HDR_LEN) {
-            oc_fail(oc, 1, "oversized packet in the answer");
-            return;
-        }
-        if (b->recv - b->parse < OBP_PKT_HDR_LEN + len)
-            break;
+    while ((rc = obp_iobuf_packet(c->in, &h, &len)) == OBP_OK) {
         obp_conn_skip(c, OBP_PKT_HDR_LEN + len);
         if (packet(oc, h + OBP_PKT_HDR_LEN, len) == OBP_DONE)
             return;
+    }
+    if (rc == OBP_ERROR) {
+        oc_fail(oc, 1, "oversized packet in the answer");
+        return;
     }
     obp_conn_trim(c);
     obp_conn_update(c);
