@@ -61,6 +61,8 @@ struct obp_stmt {
     char     *text;                     /* NULL once given up */
     size_t    text_len;
     unsigned  types_sent:1;             /* the server session has them */
+    unsigned  quiet:1;                  /* its text changes no state... */
+    unsigned  quiet_bs:1;               /* ...read with backslash escapes */
 };
 
 struct obp_sstate {

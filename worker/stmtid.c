@@ -133,6 +133,24 @@ execute(struct obp_session *s, struct obp_iobuf *b, struct obp_stmt *stmt,
     return add_types(s, b, stmt, len, at);
 }
 
+/*
+ * Notes the changes an execute of <stmt> makes.  Its text reads the same
+ * at every execute: once found to change nothing under the session's
+ * escape mode, it is not scanned again.
+ */
+static void
+scan_text(struct obp_session *s, struct obp_stmt *stmt)
+{
+    bool     bs = (s->status & OBP_SERVER_STATUS_NO_BACKSLASH_ESCAPES) == 0;
+    unsigned before = s->st.npend;
+
+    if (stmt->quiet && stmt->quiet_bs == bs)
+        return;
+    obp_ssync_scan(s, stmt->text, stmt->text_len, false, false);
+    stmt->quiet = s->st.npend == before && !s->st.pend_failed;
+    stmt->quiet_bs = bs;
+}
+
 static bool
 executes(uint8_t cmd)
 {
@@ -166,7 +184,7 @@ obp_stmtid_request(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
             return rc;
         h = b->data + b->parse;     /* a compaction may have moved it */
         if (stmt->text != NULL)
-            obp_ssync_scan(s, stmt->text, stmt->text_len, false, false);
+            scan_text(s, stmt);
     }
     /* "the last prepared" means the same on the server */
     if (id != LAST_PREPARED)
