@@ -538,14 +538,7 @@ cleanup(void)
 int
 main(void)
 {
-    const char *tmp = getenv("TMPDIR");
-
-    snprintf(dir, sizeof(dir), "%s/obp-conf-XXXXXX",
-             tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        printf("Bail out! mkdtemp failed\n");
-        return 1;
-    }
+    tap_tmpdir(dir, sizeof(dir), "obp-conf");
     test_same_values();
     test_empty_files();
     test_yaml_errors();

@@ -342,13 +342,7 @@ cleanup(void)
 int
 main(void)
 {
-    const char *tmp = getenv("TMPDIR");
-
-    snprintf(top, sizeof(top), "%s/obp-log.XXXXXX", tmp ? tmp : "/tmp");
-    if (mkdtemp(top) == NULL) {
-        printf("Bail out! mkdtemp: %s\n", strerror(errno));
-        return 1;
-    }
+    tap_tmpdir(top, sizeof(top), "obp-log");
     snprintf(dir, sizeof(dir), "%s/log", top);
     test_open();
     test_levels();

@@ -6,8 +6,10 @@
 #ifndef OBP_T_TAP_H
 #define OBP_T_TAP_H
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int tap_n;
@@ -60,6 +62,23 @@ tap_like(const char *hay, const char *needle, const char *name)
     printf("#   \"%s\"\n#   does not contain \"%s\"\n", hay ? hay : "(null)",
            needle);
     return 0;
+}
+
+/*
+ * Creates a temporary directory $TMPDIR/<name>-XXXXXX (/tmp without
+ * TMPDIR) into <buf>; on failure prints "Bail out!" and exits.
+ */
+static inline void
+tap_tmpdir(char *buf, size_t len, const char *name)
+{
+    const char *tmp = getenv("TMPDIR");
+
+    snprintf(buf, len, "%s/%s-XXXXXX",
+             tmp != NULL && *tmp != '\0' ? tmp : "/tmp", name);
+    if (mkdtemp(buf) == NULL) {
+        printf("Bail out! mkdtemp %s: %s\n", buf, strerror(errno));
+        exit(1);
+    }
 }
 
 /* Prints the plan at the end and returns the exit status. */

@@ -620,14 +620,7 @@ cleanup(void)
 int
 main(void)
 {
-    const char *tmp = getenv("TMPDIR");
-
-    snprintf(dir, sizeof(dir), "%s/obp-topo-XXXXXX",
-             tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        printf("Bail out! mkdtemp failed\n");
-        return 1;
-    }
+    tap_tmpdir(dir, sizeof(dir), "obp-topo");
     test_cluster_model();
     test_equal_formats();
     test_plain();
