@@ -72,6 +72,22 @@ obp_servers_release(struct obp_servers *l)
     free(l);
 }
 
+struct obp_servers *
+obp_servers_of(const uint16_t *idx, unsigned n, const struct obp_shm *shm)
+{
+    struct obp_servers *l = servers_new("", n > 0 ? (int)n : 1);
+    char                err[160];
+
+    for (unsigned i = 0; l != NULL && i < n; i++) {
+        const struct obp_shm_server *e = obp_shm_server(shm, idx[i]);
+
+        if (e != NULL && obp_addr_parse(&l->addr[l->n], e->addr, err,
+                                        sizeof(err)) == OBP_OK)
+            l->bl[l->n++] = idx[i];
+    }
+    return l;
+}
+
 /*
  * Adds "ADDR (reason)" to the list of servers tried, cut when full, and
  * counts a failure of the server's own (<err> >= 0) in the blocklist.

@@ -13,6 +13,8 @@
 #ifndef OBP_WORKER_CONNECT_H
 #define OBP_WORKER_CONNECT_H
 
+#include <stdint.h>
+
 #include "addr.h"
 
 struct obp_srv;
@@ -32,6 +34,13 @@ struct obp_servers {
  */
 struct obp_servers *obp_servers_parse(const char *list,
                                       const struct obp_shm *shm);
+
+/*
+ * A list of the servers at indexes <idx>[0..n) of <shm>'s server table,
+ * in that order, for one connection; NULL only when out of memory.
+ */
+struct obp_servers *obp_servers_of(const uint16_t *idx, unsigned n,
+                                   const struct obp_shm *shm);
 
 /* Drops one reference; frees the list with the last one. NULL is fine. */
 void obp_servers_release(struct obp_servers *l);

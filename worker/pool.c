@@ -115,26 +115,16 @@ push(struct obp_srv_pool *p, struct obp_srv *srv)
     p->n++;
 }
 
-int
-obp_pool_offer(struct obp_session *s)
+/* Parks <srv>, idle, under <s>'s key and the schema it is on. */
+static int
+park(const struct obp_session *s, struct obp_srv *srv)
 {
     struct obp_worker *w = s->w;
-    struct obp_srv    *srv = s->srv;
     unsigned           max = (unsigned)w->conf->server_session_pool_size;
 
-    if (srv == NULL || max == 0 || w->stopped || w->draining)
-        return OBP_ERROR;
-    /* a command without a response (COM_STMT_CLOSE) may still be queued */
-    if (srv->state == OBP_SRV_READY && obp_conn_pending(&srv->c) > 0)
-        (void)obp_conn_flush(&srv->c);
-    if (!idle(s))
-        return OBP_ERROR;
     while (w->spool.n >= max)
         drop(w->spool.tail, "pool full");
-    s->cl.feed = NULL;
     srv->c.feed = NULL;
-    s->srv = NULL;
-    obp_strlcpy(srv->pool_db, s->db, sizeof(srv->pool_db));
     srv->pool_caps = s->caps & KEY_CAPS;
     srv->pool_charset = s->charset;
     srv->sid = s->id;
@@ -152,6 +142,43 @@ obp_pool_offer(struct obp_session *s)
     return OBP_OK;
 }
 
+static bool
+pooling(const struct obp_worker *w)
+{
+    return w->conf->server_session_pool_size > 0 && !w->stopped
+           && !w->draining;
+}
+
+int
+obp_pool_offer(struct obp_session *s)
+{
+    struct obp_srv *srv = s->srv;
+
+    if (srv == NULL || !pooling(s->w))
+        return OBP_ERROR;
+    /* a command without a response (COM_STMT_CLOSE) may still be queued */
+    if (srv->state == OBP_SRV_READY && obp_conn_pending(&srv->c) > 0)
+        (void)obp_conn_flush(&srv->c);
+    if (!idle(s))
+        return OBP_ERROR;
+    s->cl.feed = NULL;
+    s->srv = NULL;
+    obp_strlcpy(srv->pool_db, s->db, sizeof(srv->pool_db));
+    return park(s, srv);
+}
+
+int
+obp_pool_offer_srv(const struct obp_session *s, struct obp_srv *srv)
+{
+    const struct obp_iobuf *b = srv->c.in;
+
+    if (!pooling(s->w) || obp_conn_pending(&srv->c) > 0
+        || (b != NULL && b->recv != b->done)
+        || (srv->status & OBP_SERVER_STATUS_IN_TRANS) != 0)
+        return OBP_ERROR;
+    return park(s, srv);
+}
+
 /* The answer to COM_RESET_CONNECTION; OBP_ERROR for anything else. */
 static int
 reset_answer(struct obp_srv *srv, const uint8_t *p, size_t len)
@@ -165,6 +192,7 @@ reset_answer(struct obp_srv *srv, const uint8_t *p, size_t len)
         return OBP_ERROR;
     srv->status = ok.status;
     srv->resetting = 0;
+    obp_srvstmt_clear(&srv->stmts);     /* the reset closed them all */
     obp_stat_add(srv->w->stats, OBP_STAT_pool_parked, 1);
     obp_stat_add(srv->w->stats, OBP_STAT_pool_idle, 1);
     obp_log(OBP_LOG_DEBUG, srv->sid, 0, "server session on %s parked "

@@ -29,6 +29,12 @@ struct obp_srv_pool {
  */
 int obp_pool_offer(struct obp_session *s);
 
+/*
+ * The same for an idle server session of <s> that is not its current
+ * one (sroute.h), parked under the schema it is on.
+ */
+int obp_pool_offer_srv(const struct obp_session *s, struct obp_srv *srv);
+
 /* A parked session matching <s>'s login, now s->srv; OBP_ERROR: none. */
 int obp_pool_take(struct obp_session *s);
 

@@ -42,6 +42,31 @@ end_with_err(struct obp_session *s)
     return OBP_DONE;
 }
 
+/* An OK of the proxy's own with <status>. */
+static int
+send_ok(struct obp_session *s, uint8_t seq, uint16_t status)
+{
+    struct obp_ok ok;
+    struct obp_wr wr;
+
+    memset(&ok, 0, sizeof(ok));
+    ok.status = status;
+    if (obp_conn_writer(&s->cl, &wr) != OBP_OK
+        || obp_ok_write(&wr, seq, &ok, s->caps) != OBP_OK)
+        return OBP_ERROR;
+    return obp_conn_commit(&s->cl, &wr);
+}
+
+int
+obp_req_answer_ok(struct obp_session *s, uint16_t status)
+{
+    if (obp_req_refuse(s, 1, 0, "", NULL) != OBP_OK)
+        return OBP_ERROR;
+    s->req.ok_answer = 1;
+    s->req.ok_status = status;
+    return OBP_OK;
+}
+
 /* The command's last client packet went by: answer it if it was ours. */
 static int
 packets_over(struct obp_session *s)
@@ -55,6 +80,10 @@ packets_over(struct obp_session *s)
     q->busy = 0;
     if (q->fatal && q->err_msg != NULL)
         return end_with_err(s);
+    if (q->ok_answer) {
+        q->ok_answer = 0;
+        return send_ok(s, (uint8_t)(s->resp.seq + 1), q->ok_status);
+    }
     if (q->err_msg != NULL)
         rc = obp_session_send_err(s, (uint8_t)(s->resp.seq + 1),
                                   q->err_code, q->err_state, q->err_msg);
@@ -150,6 +179,10 @@ obp_req_refuse(struct obp_session *s, int head, uint16_t code,
     q->err_code = code;
     obp_strlcpy(q->err_state, sqlstate, sizeof(q->err_state));
     q->drop = 1;
+    q->ok_answer = 0;
+    free(q->init_db);       /* a refused USE changes nothing */
+    q->init_db = NULL;
+    obp_sroute_next(s);
     if (head) {
         len = obp_pkt_payload_len(b->data + b->parse);
         s->resp.seq = b->data[b->parse + 3];
@@ -279,7 +312,9 @@ new_command(struct obp_session *s, struct obp_iobuf *b)
         obp_session_close(s, "client quit");
         return OBP_DONE;
     }
-    rc = server_ready(s);
+    rc = obp_sroute_command(s, b, len);
+    if (rc == OBP_OK && !q->drop)
+        rc = server_ready(s);
     if (rc == OBP_OK)
         rc = inspect(s, b, len);
     if (rc != OBP_OK)
@@ -293,6 +328,7 @@ new_command(struct obp_session *s, struct obp_iobuf *b)
     q->busy = obp_resp_begin(s, q->cmd);
     q->remain = OBP_PKT_HDR_LEN + len;
     q->cont = len == OBP_PKT_MAX_PAYLOAD;
+    obp_sroute_next(s);
     return OBP_OK;
 }
 

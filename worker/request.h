@@ -27,10 +27,13 @@ struct obp_req {
     unsigned busy:1;        /* its response has not ended yet */
     unsigned wait_out:1;    /* a command waits for our ERR to go out */
     unsigned fatal:1;       /* the session ends with the dropped's ERR */
+    unsigned ok_answer:1;   /* the dropped command is answered with OK */
+    uint16_t ok_status;     /* the status of that OK */
     uint16_t err_code;      /* the ERR for a dropped command */
     char     err_state[6];
     char    *err_msg;       /* malloc'd, or NULL: no ERR pending */
-    char    *init_db;       /* COM_INIT_DB's schema, until its OK */
+    char    *init_db;       /* COM_INIT_DB's or USE's schema, until its
+                               OK */
 };
 
 /*
@@ -48,6 +51,12 @@ int obp_req_run(struct obp_session *s);
  */
 int obp_req_refuse(struct obp_session *s, int head, uint16_t code,
                    const char *sqlstate, const char *msg);
+
+/*
+ * The same, answered with an OK of the proxy's own carrying <status>
+ * (a held BEGIN, sroute.h).
+ */
+int obp_req_answer_ok(struct obp_session *s, uint16_t status);
 
 /* The client's packets of the current command have all been seen. */
 int obp_req_packets_over(const struct obp_session *s);

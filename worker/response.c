@@ -108,6 +108,7 @@ set_db(struct obp_session *s, const void *db, size_t len)
         len = sizeof(s->db) - 1;
     memcpy(s->db, db, len);
     s->db[len] = '\0';
+    obp_strlcpy(s->srv->pool_db, s->db, sizeof(s->srv->pool_db));
 }
 
 /* Status and the current schema from an OK packet. */
@@ -123,7 +124,7 @@ take_ok(struct obp_session *s, const uint8_t *p, size_t len)
     if (obp_ok_parse(&ok, p, len, s->srv->caps) != OBP_OK)
         return OBP_ERROR;
     s->status = ok.status;
-    if (s->req.cmd == OBP_COM_INIT_DB && s->req.init_db != NULL)
+    if (s->req.init_db != NULL)
         set_db(s, s->req.init_db, strlen(s->req.init_db));
     if (ok.track == NULL)
         return OBP_OK;

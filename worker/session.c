@@ -61,6 +61,7 @@ obp_session_close(struct obp_session *s, const char *why)
             "%llu bytes from client", why, s->caddr.text,
             (unsigned long long)s->cl.bytes);
     obp_session_drop_server(s);
+    obp_sroute_drop_idle(s, true);
     obp_conn_close(&s->cl);
     obp_req_free(&s->req);
     obp_sstate_free(&s->st);
@@ -138,8 +139,8 @@ obp_session_fail(struct obp_session *s, uint8_t seq, uint16_t code,
     ev_timer_start(s->w->loop, &s->timer);
 }
 
-static void
-attach(struct obp_session *s)
+void
+obp_session_attach(struct obp_session *s)
 {
     obp_srv_adopt(s->srv, &server_ops, s);
     s->cl.feed = &s->srv->c;
@@ -152,7 +153,7 @@ void
 obp_session_ready(struct obp_session *s)
 {
     s->state = OBP_SESS_READY;
-    attach(s);
+    obp_session_attach(s);
     obp_session_pump(s);
 }
 
@@ -166,16 +167,18 @@ reopened(struct obp_session *s, int rc)
     struct obp_srv *srv = s->srv;
 
     if (rc == OBP_OK) {
-        obp_log(OBP_LOG_DEBUG, s->id, 0, "server session reopened on %s",
+        obp_log(OBP_LOG_DEBUG, s->id, 0, "server session opened on %s",
                 srv->addr.text);
-        rc = obp_ssync_restore(s);
-        if (rc == OBP_AGAIN)
+        rc = obp_ssync_ready(s, true);
+        if (rc == OBP_AGAIN) {
+            s->restoring = 1;
             return;             /* obp_session_synced() goes on */
+        }
         if (rc != OBP_OK) {
             obp_session_close(s, "session state not restored");
             return;
         }
-        attach(s);
+        obp_session_attach(s);
     } else {
         obp_log(OBP_LOG_WARN, s->id, 0, "reopening the server session "
                 "failed: %u %s", srv->err_code, srv->err_msg);
@@ -236,12 +239,15 @@ obp_session_synced(struct obp_session *s, int rc, bool restore,
         return;
     }
     if (rc == OBP_OK && restore) {
-        obp_log(OBP_LOG_INFO, s->id, 0, "session state restored on %s",
-                s->srv->addr.text);
-        attach(s);
+        obp_log(s->restoring ? OBP_LOG_INFO : OBP_LOG_DEBUG, s->id, 0,
+                "session state %s %s", s->restoring ? "restored on"
+                : "brought to", s->srv->addr.text);
+        s->restoring = 0;
+        obp_session_attach(s);
     } else if (rc == OBP_OK) {
         obp_srv_adopt(s->srv, &server_ops, s);
     } else if (restore) {
+        s->restoring = 0;
         obp_log(OBP_LOG_WARN, s->id, 0, "session state not restored on "
                 "%s: %s", s->srv->addr.text, why);
         obp_session_close(s, "session state not restored");

@@ -15,6 +15,7 @@
 #include "conn.h"
 #include "request.h"
 #include "response.h"
+#include "sroute.h"
 #include "sstate.h"
 
 #define OBP_SESS_ERR_WAIT 1.0       /* seconds to deliver a last ERR */
@@ -60,12 +61,14 @@ struct obp_session {
     struct obp_kill       *kill;        /* a KILL of ours under way */
     struct obp_sstate      st;          /* what a server session needs */
     struct obp_ssync      *sync;        /* the proxy's commands under way */
+    struct obp_sroute      rt;          /* routing: idle server sessions */
     int                    reg;         /* shared entry index + 1, or 0 */
     unsigned               has_pw:1;    /* stage1 is set */
     unsigned               refetched:1; /* account rows fetched again */
     unsigned               zip:1;       /* the client asked to compress */
     unsigned               multi_on:1;  /* COM_SET_OPTION: multi-statements */
     unsigned               gone:1;      /* the client left during a sync */
+    unsigned               restoring:1; /* a new server session is synced */
 };
 
 /* Starts a session for an accepted client <fd>, owned from now on. */
@@ -84,6 +87,9 @@ void obp_session_close(struct obp_session *s, const char *why);
 
 /* Closes every session of <w>; returns how many there were. */
 unsigned obp_session_close_all(struct obp_worker *w, const char *why);
+
+/* s->srv, logged in and brought to the state, relays the commands. */
+void obp_session_attach(struct obp_session *s);
 
 /* clogin.c: the client is logged in (server session <srv> ready). */
 void obp_session_ready(struct obp_session *s);

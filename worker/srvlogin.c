@@ -361,6 +361,7 @@ obp_srv_open(struct obp_worker *w, uint64_t sid,
     srv->sid = sid;
     srv->fd = -1;
     srv->lg = *lg;
+    obp_strlcpy(srv->pool_db, lg->db, sizeof(srv->pool_db));
     srv->done = done;
     srv->owner = owner;
     srv->state = OBP_SRV_NEW;
@@ -395,6 +396,7 @@ obp_srv_abort(struct obp_srv *srv)
     if (srv->counted)
         obp_stat_add(srv->w->stats, OBP_STAT_server_active, -1);
     obp_servers_release(srv->servers);
+    obp_srvstmt_clear(&srv->stmts);
     explicit_bzero(&srv->lg, sizeof(srv->lg));
     free(srv);
 }

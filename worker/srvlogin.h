@@ -16,6 +16,7 @@
 #include "conn.h"
 #include "login.h"
 #include "pkt.h"
+#include "srvstmt.h"
 
 /*
  * What the proxy relays on both legs (ODP-REFERENCE 10.3).  SSL and
@@ -98,7 +99,11 @@ struct obp_srv {
     unsigned             forced:1;      /* trying blocked servers too */
     struct obp_srv      *pprev;         /* pool.c's or srvquit.c's list */
     struct obp_srv      *pnext;
-    char                 pool_db[OBP_NAME_MAX]; /* key: current schema */
+    char                 pool_db[OBP_NAME_MAX]; /* its current schema (a
+                                           session's, or the pool key) */
+    struct obp_srvstmt_map stmts;       /* statements prepared on it */
+    uint64_t             st_ver;        /* the session state version its
+                                           variables were set to */
     uint32_t             pool_caps;     /* key: the client's format caps */
     uint8_t              pool_charset;  /* key: the client's charset */
 };

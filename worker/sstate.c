@@ -111,10 +111,12 @@ void
 obp_sstate_clear(struct obp_sstate *st)
 {
     uint32_t next_id = st->next_id;
+    uint64_t version = st->version;
 
     obp_sstate_free(st);
     obp_sstate_init(st, st->sid);
     st->next_id = next_id;      /* no id the client saw comes back soon */
+    st->version = version + 1;
 }
 
 void
@@ -314,6 +316,7 @@ obp_sstate_set_value(struct obp_sstate *st, struct obp_svar *v,
     v->type = type;
     v->has_value = true;
     v->dirty = false;
+    st->version++;
     obp_strlcpy(v->charset, charset, sizeof(v->charset));
     obp_strlcpy(v->collation, collation, sizeof(v->collation));
     if (st->bytes > OBP_SSTATE_MAX_BYTES) {
@@ -326,6 +329,7 @@ obp_sstate_set_value(struct obp_sstate *st, struct obp_svar *v,
 void
 obp_sstate_drop_var(struct obp_sstate *st, struct obp_svar *v)
 {
+    st->version++;
     unlink_var(st, v);
 }
 
@@ -407,8 +411,7 @@ new_id(struct obp_sstate *st)
 }
 
 int
-obp_sstate_stmt_add(struct obp_sstate *st, uint32_t srv_id, uint16_t params,
-                    uint32_t *id)
+obp_sstate_stmt_add(struct obp_sstate *st, uint16_t params, uint32_t *id)
 {
     struct obp_stmt *stmt;
 
@@ -417,7 +420,7 @@ obp_sstate_stmt_add(struct obp_sstate *st, uint32_t srv_id, uint16_t params,
         return OBP_ERROR;
     }
     stmt->id = new_id(st);
-    stmt->srv_id = srv_id;
+    stmt->exec_server = -1;
     stmt->params = params;
     stmt->text = st->prep_text;
     stmt->text_len = st->prep_len;
@@ -460,7 +463,6 @@ obp_sstate_stmt_types(struct obp_sstate *st, struct obp_stmt *stmt,
 {
     size_t n = 2u * stmt->params;
 
-    stmt->types_sent = 1;
     if (st->given_up)
         return;
     if (stmt->types == NULL) {

@@ -2,8 +2,9 @@
  * A client session's state that a server session must have to serve it:
  * the session system variables the client changed, its user variables
  * (each value with its type, read back from the server) and its prepared
- * statements (the proxy's client-facing id, the id on the current server
- * session, the text, the parameter count and types).  The current schema
+ * statements (the proxy's client-facing id, the text, the parameter
+ * count and types; each server session maps the ids to its own,
+ * srvstmt.h).  The current schema
  * and the handshake's character set stay in the session (s->db,
  * s->charset), as every server login uses them; SET NAMES and SET
  * character_set_* land here as system variables.
@@ -55,14 +56,16 @@ struct obp_svar {
 
 struct obp_stmt {
     uint32_t  id;                       /* the client's */
-    uint32_t  srv_id;                   /* on the current server session */
     uint16_t  params;
     uint8_t  *types;                    /* 2 bytes a parameter, or NULL */
     char     *text;                     /* NULL once given up */
     size_t    text_len;
-    unsigned  types_sent:1;             /* the server session has them */
+    int       exec_server;              /* server-table index of its last
+                                           execute or long data, or -1 */
     unsigned  quiet:1;                  /* its text changes no state... */
     unsigned  quiet_bs:1;               /* ...read with backslash escapes */
+    unsigned  long_data:1;              /* long data sent since the last
+                                           execute: it runs where sent */
 };
 
 struct obp_sstate {
@@ -75,6 +78,10 @@ struct obp_sstate {
     uint32_t                nstmts;
     uint32_t                next_id;    /* the next client id to give */
     uint32_t                last_id;    /* the last statement prepared */
+    uint64_t                version;    /* bumped by each change of the
+                                           variables: a server session
+                                           brought to another version
+                                           needs them set again */
     char                   *prep_text;  /* a COM_STMT_PREPARE's, until OK */
     size_t                  prep_len;
     struct obp_sqlset_item *pend;       /* the current command's changes */
@@ -135,12 +142,12 @@ void obp_sstate_drop_var(struct obp_sstate *st, struct obp_svar *v);
 struct obp_stmt *obp_sstate_stmt(const struct obp_sstate *st, uint32_t id);
 
 /*
- * A statement the server prepared as <srv_id> with <params>: it gets a
- * client id (returned in <id>) and keeps the pending text.  OBP_ERROR
- * when out of memory.
+ * A statement the server prepared with <params>: it gets a client id
+ * (returned in <id>) and keeps the pending text.  OBP_ERROR when out of
+ * memory.
  */
-int obp_sstate_stmt_add(struct obp_sstate *st, uint32_t srv_id,
-                        uint16_t params, uint32_t *id);
+int obp_sstate_stmt_add(struct obp_sstate *st, uint16_t params,
+                        uint32_t *id);
 
 /* COM_STMT_CLOSE: the statement is gone. */
 void obp_sstate_stmt_remove(struct obp_sstate *st, uint32_t id);

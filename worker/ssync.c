@@ -34,18 +34,19 @@ struct obp_ssync {
     struct obp_svar    *var;        /* being set again */
     struct obp_svar    *batch[BATCH];   /* being read back */
     unsigned            nbatch;
-    struct obp_stmt    *stmt;       /* being prepared again */
-    uint32_t            pos;        /* the next statement slot */
-    int                 pass;       /* restore: which variables */
-    unsigned            restore:1;
+    struct obp_stmt    *stmt;       /* being prepared */
+    int                 step;       /* ready: what runs now */
+    unsigned            restore:1;  /* a ready sync, not a read back */
     unsigned            got:1;      /* the read back's row came */
     unsigned            single:1;   /* one variable a query */
 };
 
 enum { PASS_SYSVARS, PASS_COLLATIONS, PASS_USERVARS, PASS_STMTS };
 
+/* The steps of a ready sync, in order. */
+enum { STEP_USE, STEP_VARS, STEP_STMT, STEP_BEGIN, STEP_DONE };
+
 static void capture_next(struct obp_ssync *y);
-static void restore_next(struct obp_ssync *y);
 
 /* A growing SQL text; <err> once memory ran out. */
 struct sql {
@@ -418,6 +419,7 @@ obp_ssync_after(struct obp_session *s, bool ok)
 
     if (s->req.cmd == OBP_COM_RESET_CONNECTION && ok) {
         obp_sstate_clear(st);   /* the server forgot it all too */
+        obp_sroute_drop_idle(s, true);  /* the others did not */
         return OBP_OK;
     }
     if (s->req.cmd == OBP_COM_STMT_PREPARE)
@@ -479,46 +481,119 @@ in_pass(const struct obp_svar *v, int pass)
     }
 }
 
-static void restore_done(struct obp_owncmd *oc, int rc);
+static void ready_done(struct obp_owncmd *oc, int rc);
 
-/* The next step of a restore: OBP_OK started, OBP_DONE all done. */
+/* USE `db` when the server session is on another schema. */
 static int
-restore_start(struct obp_ssync *y)
+send_use(struct obp_ssync *y)
+{
+    struct obp_session *s = y->s;
+    struct sql          q = { NULL, 0, 0, false };
+
+    y->step = STEP_VARS;
+    if (strcmp(s->srv->pool_db, s->db) == 0 || s->db[0] == '\0')
+        return OBP_DONE;
+    adds(&q, "USE ");
+    add_quoted(&q, s->db);
+    return run(y, &q, NULL, ready_done) ? OBP_OK : OBP_ERROR;
+}
+
+/*
+ * Every variable in one SET, system variables first, collations after
+ * their character sets, user variables last (a SET assigns left to
+ * right), when the server session has an older version of them.
+ */
+static int
+send_vars(struct obp_ssync *y)
 {
     struct obp_sstate *st = &y->s->st;
-    struct obp_svar   *v = y->var != NULL ? y->var->next : st->vars;
     struct sql         q = { NULL, 0, 0, false };
+    const char        *sep = "SET ";
 
-    /* three passes over the variables: bounded by their number */
-    while (y->pass < PASS_STMTS) {
-        while (v != NULL && !in_pass(v, y->pass))
-            v = v->next;
-        if (v != NULL)
-            break;
-        y->pass++;
-        v = st->vars;
-    }
-    if (y->pass < PASS_STMTS) {
-        y->var = v;
-        adds(&q, "SET ");
-        add_var(&q, v);
-        adds(&q, " = ");
-        add_value(&q, v);
-        return run(y, &q, NULL, restore_done) ? OBP_OK : OBP_ERROR;
-    }
-    y->stmt = obp_sstate_stmt_next(st, &y->pos);
-    if (y->stmt == NULL)
+    y->step = STEP_STMT;
+    if (y->s->srv->st_ver == st->version)
         return OBP_DONE;
-    y->stmt->types_sent = 0;
-    return obp_owncmd_prepare(&y->oc, y->s->srv, y->stmt->text,
-                              y->stmt->text_len, timeout(y->s),
-                              restore_done, y);
+    for (int pass = PASS_SYSVARS; pass < PASS_STMTS; pass++) {
+        for (struct obp_svar *v = st->vars; v != NULL; v = v->next) {
+            if (!in_pass(v, pass))
+                continue;
+            adds(&q, sep);
+            add_var(&q, v);
+            adds(&q, " = ");
+            add_value(&q, v);
+            sep = ", ";
+        }
+    }
+    if (q.len == 0 && !q.err) {
+        y->s->srv->st_ver = st->version;
+        return OBP_DONE;
+    }
+    return run(y, &q, NULL, ready_done) ? OBP_OK : OBP_ERROR;
+}
+
+/* The statement the command executes, prepared where it is missing. */
+static int
+send_prepare(struct obp_ssync *y)
+{
+    struct obp_session *s = y->s;
+
+    y->step = STEP_BEGIN;
+    y->stmt = s->rt.stmt != 0 ? obp_sstate_stmt(&s->st, s->rt.stmt) : NULL;
+    if (y->stmt == NULL || obp_srvstmt_get(&s->srv->stmts, y->stmt->id)
+                           != NULL)
+        return OBP_DONE;
+    if (y->stmt->text == NULL) {
+        snprintf(y->oc.err, sizeof(y->oc.err), "statement %u has no text "
+                 "to prepare on %s", y->stmt->id, s->srv->addr.text);
+        return OBP_ERROR;
+    }
+    return obp_owncmd_prepare(&y->oc, s->srv, y->stmt->text,
+                              y->stmt->text_len, timeout(s), ready_done, y);
+}
+
+/* A held BEGIN goes ahead of the transaction's first statement. */
+static int
+send_begin(struct obp_ssync *y)
+{
+    struct sql q = { NULL, 0, 0, false };
+
+    y->step = STEP_DONE;
+    q.p = obp_sroute_take_begin(y->s, &q.len);
+    if (q.p == NULL)
+        return OBP_DONE;
+    return run(y, &q, NULL, ready_done) ? OBP_OK : OBP_ERROR;
+}
+
+/* The next step: OBP_OK started, OBP_DONE all done, OBP_ERROR failed. */
+static int
+ready_start(struct obp_ssync *y)
+{
+    int rc = OBP_DONE;
+
+    /* each step runs once: bounded */
+    while (rc == OBP_DONE && y->step != STEP_DONE) {
+        switch (y->step) {
+        case STEP_USE:
+            rc = send_use(y);
+            break;
+        case STEP_VARS:
+            rc = send_vars(y);
+            break;
+        case STEP_STMT:
+            rc = send_prepare(y);
+            break;
+        default:
+            rc = send_begin(y);
+            break;
+        }
+    }
+    return rc;
 }
 
 static void
-restore_next(struct obp_ssync *y)
+ready_next(struct obp_ssync *y)
 {
-    int rc = restore_start(y);
+    int rc = ready_start(y);
 
     if (rc == OBP_DONE)
         end(y, OBP_OK);
@@ -526,49 +601,92 @@ restore_next(struct obp_ssync *y)
         end(y, OBP_ERROR);
 }
 
+/*
+ * The server refused the statement or the BEGIN the command needs: the
+ * command gets the server's ERR, the session goes on.
+ */
 static void
-restore_done(struct obp_owncmd *oc, int rc)
+refuse_command(struct obp_ssync *y, const char *msg)
+{
+    struct obp_owncmd *oc = &y->oc;
+    const char        *text = strstr(msg, "): ");
+
+    /* a server's ERR reads "code (state): message": the client gets it */
+    if (oc->err_code != 0 && text != NULL)
+        msg = text + 3;
+    if (obp_req_refuse(y->s, 1, oc->err_code != 0 ? oc->err_code : 1105,
+                       oc->err_code != 0 ? oc->err_state : "HY000", msg)
+        != OBP_OK)
+        end(y, OBP_ERROR);
+    else
+        end(y, OBP_OK);
+}
+
+static void
+ready_done(struct obp_owncmd *oc, int rc)
 {
     struct obp_ssync *y = oc->owner;
+    struct obp_srv   *srv = y->s->srv;
 
+    if (rc != OBP_OK && !oc->lost && (y->step == STEP_BEGIN
+                                      || y->step == STEP_DONE)) {
+        refuse_command(y, oc->err);
+        return;
+    }
     if (rc != OBP_OK) {
         end(y, OBP_ERROR);
         return;
     }
-    if (y->pass == PASS_STMTS) {
+    switch (y->step) {
+    case STEP_VARS:             /* USE ran */
+        obp_strlcpy(srv->pool_db, y->s->db, sizeof(srv->pool_db));
+        break;
+    case STEP_STMT:             /* the variables were set */
+        srv->st_ver = y->s->st.version;
+        break;
+    case STEP_BEGIN:            /* the statement was prepared */
         if (oc->stmt_params != y->stmt->params) {
-            snprintf(oc->err, sizeof(oc->err), "statement %u prepared "
-                     "again has %u parameters, not %u", y->stmt->id,
-                     oc->stmt_params, y->stmt->params);
+            snprintf(oc->err, sizeof(oc->err), "statement %u prepared on "
+                     "%s has %u parameters, not %u", y->stmt->id,
+                     srv->addr.text, oc->stmt_params, y->stmt->params);
+            refuse_command(y, oc->err);
+            return;
+        }
+        if (obp_srvstmt_put(&srv->stmts, y->stmt->id, oc->stmt_id)
+            != OBP_OK) {
+            obp_strlcpy(oc->err, "out of memory", sizeof(oc->err));
             end(y, OBP_ERROR);
             return;
         }
-        y->stmt->srv_id = oc->stmt_id;
+        break;
+    default:
+        break;
     }
-    restore_next(y);
+    ready_next(y);
 }
 
 int
-obp_ssync_restore(struct obp_session *s)
+obp_ssync_ready(struct obp_session *s, bool fresh)
 {
     struct obp_ssync *y;
     int               rc;
 
-    if (s->st.vars == NULL && s->st.nstmts == 0)
+    if (!fresh && s->rt.stmt == 0 && s->rt.begin == NULL)
         return OBP_OK;
     y = calloc(1, sizeof(*y));
     if (y == NULL)
         return OBP_ERROR;
     y->s = s;
     y->restore = 1;
-    rc = restore_start(y);
+    y->step = fresh ? STEP_USE : STEP_STMT;
+    rc = ready_start(y);
     if (rc == OBP_OK) {
         s->sync = y;
         return OBP_AGAIN;
     }
     if (rc == OBP_ERROR)
-        obp_log(OBP_LOG_WARN, s->id, 0, "session state not restored on "
-                "%s: %s", s->srv->addr.text, y->oc.err);
+        obp_log(OBP_LOG_WARN, s->id, 0, "session state not brought to %s: "
+                "%s", s->srv->addr.text, y->oc.err);
     free(y);
     return rc == OBP_DONE ? OBP_OK : OBP_ERROR;
 }

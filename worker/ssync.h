@@ -10,12 +10,15 @@
  *                       back with the proxy's own query (owncmd.h), with
  *                       their exact type and bytes, before the client's
  *                       next command is relayed;
- *   obp_ssync_restore() session.c, on a server session opened after a
- *                       loss: system variables (character sets first,
- *                       collations after them), user variables, then
- *                       each prepared statement prepared again (its new
- *                       server id recorded), before the client's next
- *                       command.
+ *   obp_ssync_ready()   session.c and sroute.c, before a command goes to
+ *                       a server session that was opened, or idle, or
+ *                       lacks what the command needs: the schema (USE),
+ *                       every variable in one SET (system variables,
+ *                       collations after their character sets, user
+ *                       variables) when the server session has an older
+ *                       version of them (sstate.h), the statement the
+ *                       command executes prepared there (srvstmt.h),
+ *                       and a held BEGIN (sroute.h).
  *
  * While a sync runs, s->sync is set: the request framer waits and the
  * server connection belongs to the proxy's command.  At its end
@@ -46,8 +49,14 @@ void obp_ssync_scan(struct obp_session *s, const char *text, size_t len,
  */
 int obp_ssync_after(struct obp_session *s, bool ok);
 
-/* The same after a loss, on s->srv not yet attached. */
-int obp_ssync_restore(struct obp_session *s);
+/*
+ * Brings s->srv to what the command at the head needs (<fresh>: a server
+ * session new to the client's state, else only the statement and the
+ * held BEGIN).  OBP_OK: nothing to do; OBP_AGAIN: a sync runs;
+ * OBP_ERROR: it could not start (logged).  The server's ERR to the
+ * statement or the BEGIN becomes the command's answer.
+ */
+int obp_ssync_ready(struct obp_session *s, bool fresh);
 
 /* Abandons a running sync (session teardown). */
 void obp_ssync_cancel(struct obp_session *s);

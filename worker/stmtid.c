@@ -100,19 +100,22 @@ add_types(struct obp_session *s, struct obp_iobuf *b, struct obp_stmt *stmt,
     h[at] = 1;
     b->recv += n;
     obp_pkt_put_hdr(h, len + (uint32_t)n, h[3]);
-    stmt->types_sent = 1;
     return OBP_OK;
 }
 
-/* COM_STMT_EXECUTE: its types recorded, or added after a restore. */
+/*
+ * COM_STMT_EXECUTE: its types recorded, or added for a server session
+ * that never saw them (<e>: the statement there).
+ */
 static int
 execute(struct obp_session *s, struct obp_iobuf *b, struct obp_stmt *stmt,
-        uint32_t len)
+        struct obp_srvstmt *e, uint32_t len)
 {
     size_t         avail = b->recv - b->parse;
     size_t         at = OBP_PKT_HDR_LEN + EXEC_HEAD + (stmt->params + 7u) / 8;
     size_t         n = 2u * stmt->params;
     const uint8_t *h = b->data + b->parse;
+    int            rc;
 
     if (stmt->params == 0 || OBP_PKT_HDR_LEN + (size_t)len < at + 1)
         return OBP_OK;
@@ -125,12 +128,15 @@ execute(struct obp_session *s, struct obp_iobuf *b, struct obp_stmt *stmt,
             return OBP_AGAIN;
         if (avail >= at + 1 + n)
             obp_sstate_stmt_types(&s->st, stmt, h + at + 1);
-        stmt->types_sent = 1;
+        e->types_sent = true;
         return OBP_OK;
     }
-    if (stmt->types_sent || stmt->types == NULL)
+    if (e->types_sent || stmt->types == NULL)
         return OBP_OK;
-    return add_types(s, b, stmt, len, at);
+    rc = add_types(s, b, stmt, len, at);
+    if (rc == OBP_OK && !s->req.drop)
+        e->types_sent = true;
+    return rc;
 }
 
 /*
@@ -151,20 +157,60 @@ scan_text(struct obp_session *s, struct obp_stmt *stmt)
     stmt->quiet_bs = bs;
 }
 
+/*
+ * The server session's id goes in place of the client's; a close goes
+ * only to a server session that has the statement, and forgets it.
+ */
+static int
+close_or_rewrite(struct obp_session *s, uint8_t *h, uint8_t cmd, uint32_t id,
+                 struct obp_srvstmt *e)
+{
+    struct obp_srvstmt_map *m = &s->srv->stmts;
+    uint32_t                sid;
+
+    /* "the last prepared" means the same on the server */
+    if (id == LAST_PREPARED)
+        return OBP_OK;
+    if (cmd == OBP_COM_STMT_CLOSE) {
+        if ((e = obp_srvstmt_get(m, id)) == NULL)
+            return obp_req_refuse(s, 1, 0, "", NULL);   /* no answer */
+        sid = e->sid;
+        obp_srvstmt_del(m, id);
+        put_id(h + OBP_PKT_HDR_LEN + 1, sid);
+        return OBP_OK;
+    }
+    put_id(h + OBP_PKT_HDR_LEN + 1, e->sid);
+    return OBP_OK;
+}
+
 static bool
 executes(uint8_t cmd)
 {
     return cmd == OBP_COM_STMT_EXECUTE || cmd == OBP_COM_STMT_BULK_EXECUTE;
 }
 
+/*
+ * A known statement the server session does not have (it was prepared
+ * on another one, sroute.h): a close or long data needs nothing there, a
+ * reset is answered as done, the rest as an unknown id.
+ */
+static int
+not_here(struct obp_session *s, uint8_t cmd, uint32_t id)
+{
+    if (cmd == OBP_COM_STMT_RESET)
+        return obp_req_answer_ok(s, s->status);
+    return unknown(s, cmd, id);
+}
+
 int
 obp_stmtid_request(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
 {
-    uint8_t         *h = b->data + b->parse;
-    uint8_t          cmd = h[OBP_PKT_HDR_LEN];
-    uint32_t         id;
-    struct obp_stmt *stmt;
-    int              rc = OBP_OK;
+    uint8_t            *h = b->data + b->parse;
+    uint8_t             cmd = h[OBP_PKT_HDR_LEN];
+    uint32_t            id;
+    struct obp_stmt    *stmt;
+    struct obp_srvstmt *e = NULL;
+    int                 rc = OBP_OK;
 
     if (cmd == OBP_COM_STMT_PREPARE)
         return prepare(s, b, len);
@@ -178,20 +224,27 @@ obp_stmtid_request(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
            : obp_sstate_stmt(&s->st, id);
     if (stmt == NULL && id != LAST_PREPARED)
         return unknown(s, cmd, id);
-    if (stmt != NULL && cmd == OBP_COM_STMT_EXECUTE) {
-        rc = execute(s, b, stmt, len);
+    if (cmd == OBP_COM_STMT_CLOSE && stmt != NULL) {
+        obp_sroute_stmt_closed(s, stmt->id);
+        obp_sstate_stmt_remove(&s->st, stmt->id);
+        stmt = NULL;
+    }
+    if (stmt != NULL && (e = obp_srvstmt_get(&s->srv->stmts, stmt->id))
+                        == NULL)
+        return id == LAST_PREPARED ? OBP_OK : not_here(s, cmd, id);
+    if (e != NULL && cmd == OBP_COM_STMT_EXECUTE) {
+        rc = execute(s, b, stmt, e, len);
         if (rc != OBP_OK || s->req.drop)
             return rc;
         h = b->data + b->parse;     /* a compaction may have moved it */
         if (stmt->text != NULL)
             scan_text(s, stmt);
     }
-    /* "the last prepared" means the same on the server */
-    if (id != LAST_PREPARED)
-        put_id(h + OBP_PKT_HDR_LEN + 1, stmt->srv_id);
-    if (cmd == OBP_COM_STMT_CLOSE)
-        obp_sstate_stmt_remove(&s->st, id);
-    return OBP_OK;
+    if (e != NULL && (executes(cmd) || cmd == OBP_COM_STMT_SEND_LONG_DATA)) {
+        stmt->exec_server = s->srv->bl;
+        stmt->long_data = cmd == OBP_COM_STMT_SEND_LONG_DATA;
+    }
+    return close_or_rewrite(s, h, cmd, id, e);
 }
 
 int
@@ -206,8 +259,12 @@ obp_stmtid_prepared(struct obp_session *s, uint8_t *p, size_t len)
     srv_id = obp_rd_u32(&rd);
     obp_rd_u16(&rd);
     params = obp_rd_u16(&rd);
-    if (rd.err || obp_sstate_stmt_add(&s->st, srv_id, params, &id) != OBP_OK)
+    if (rd.err || obp_sstate_stmt_add(&s->st, params, &id) != OBP_OK)
         return OBP_ERROR;
+    if (obp_srvstmt_put(&s->srv->stmts, id, srv_id) != OBP_OK) {
+        obp_sstate_stmt_remove(&s->st, id);
+        return OBP_ERROR;
+    }
     put_id(p + 1, id);
     return OBP_OK;
 }

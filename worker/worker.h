@@ -18,6 +18,7 @@ struct obp_session;
 #include "conn.h"
 #include "accept.h"
 #include "connect.h"
+#include "srvstmt.h"
 #include "srvlogin.h"
 #include "mquery.h"
 #include "acct.h"
@@ -34,6 +35,7 @@ struct obp_session;
 #include "owncmd.h"
 #include "ssync.h"
 #include "stmtid.h"
+#include "sroute.h"
 #include "clogin.h"
 #include "loop.h"
 

@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 3.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 3
+/* Layout version 4.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 4
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -45,10 +45,10 @@ static const struct row expected[] = {
     { "obp_shm_worker.state", 4, 4 },
     { "obp_shm_worker.started_us", 8, 8 },
     { "obp_shm_worker.restarts", 16, 8 },
-    { "obp_shm_worker.stat", 24, 168 },
-    { "obp_shm_worker.route_gen", 192, 8 },
-    { "obp_shm_worker.pad", 200, 56 },
-    { "sizeof obp_shm_worker", 0, 256 },
+    { "obp_shm_worker.stat", 24, 224 },
+    { "obp_shm_worker.route_gen", 248, 8 },
+    { "obp_shm_worker.pad", 256, 128 },
+    { "sizeof obp_shm_worker", 0, 384 },
     { "obp_shm_server.seq", 0, 4 },
     { "obp_shm_server.state", 4, 4 },
     { "obp_shm_server.addr", 8, 64 },

@@ -1,0 +1,472 @@
+/*
+ * Routing a session's commands (sroute.h): the decision for the command
+ * at the head of the client's buffer, the held BEGIN, and the idle
+ * server sessions a client session keeps.
+ */
+#include "worker.h"
+#include "router.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LAST_PREPARED UINT32_MAX    /* MariaDB's "the last prepared" */
+
+static void idle_read(struct obp_conn *c);
+static void idle_error(struct obp_conn *c, int err);
+
+static const struct obp_conn_ops idle_ops = { idle_read, idle_error, NULL };
+
+/* The place of <srv> among the idle ones, or -1. */
+static int
+idle_index(const struct obp_session *s, const struct obp_srv *srv)
+{
+    for (int i = 0; i < OBP_SROUTE_IDLE; i++)
+        if (s->rt.idle[i] == srv)
+            return i;
+    return -1;
+}
+
+/* Takes idle place <i> out, keeping the others oldest first. */
+static struct obp_srv *
+idle_take(struct obp_session *s, int i)
+{
+    struct obp_srv *srv = s->rt.idle[i];
+
+    memmove(&s->rt.idle[i], &s->rt.idle[i + 1],
+            (OBP_SROUTE_IDLE - 1 - (size_t)i) * sizeof(s->rt.idle[0]));
+    s->rt.idle[OBP_SROUTE_IDLE - 1] = NULL;
+    return srv;
+}
+
+/* An idle server session leaves: pooled, or closed with COM_QUIT. */
+static void
+idle_drop(struct obp_session *s, int i, bool pool, const char *why)
+{
+    struct obp_srv *srv = idle_take(s, i);
+
+    obp_log(OBP_LOG_DEBUG, s->id, 0, "idle server session on %s %s (%s)",
+            srv->addr.text, pool ? "leaves" : "closed", why);
+    if (!pool || obp_pool_offer_srv(s, srv) != OBP_OK)
+        obp_srv_free(srv);
+}
+
+/*
+ * An idle server has nothing to say: a byte means it is closing.  The
+ * conn's owner is the srv, whose owner is the session.
+ */
+static void
+idle_read(struct obp_conn *c)
+{
+    struct obp_srv *srv = c->owner;
+    int             i = idle_index(srv->owner, srv);
+
+    if (i >= 0)
+        idle_drop(srv->owner, i, false, "unexpected bytes from the server");
+}
+
+static void
+idle_error(struct obp_conn *c, int err)
+{
+    struct obp_srv     *srv = c->owner;
+    struct obp_session *s = srv->owner;
+    int                 i = idle_index(s, srv);
+
+    if (i < 0)
+        return;
+    idle_take(s, i);
+    obp_log(OBP_LOG_INFO, s->id, err, "idle server session on %s lost",
+            srv->addr.text);
+    obp_stat_add(s->w->stats, OBP_STAT_server_lost, 1);
+    obp_srv_abort(srv);
+}
+
+/* The current server session becomes idle, the oldest idle one leaving
+ * when there is no room. */
+static void
+park(struct obp_session *s)
+{
+    struct obp_srv *srv = s->srv;
+    int             i = idle_index(s, NULL);
+
+    if (i < 0) {
+        idle_drop(s, 0, true, "the session holds too many");
+        i = OBP_SROUTE_IDLE - 1;
+    }
+    s->cl.feed = NULL;
+    srv->c.feed = NULL;
+    srv->st_ver = s->st.version;    /* it has every change so far */
+    srv->status = s->status;
+    obp_srv_adopt(srv, &idle_ops, srv);
+    s->rt.idle[i] = srv;
+    s->srv = NULL;
+    obp_conn_update(&srv->c);
+}
+
+void
+obp_sroute_drop_idle(struct obp_session *s, bool pool)
+{
+    free(s->rt.begin);
+    s->rt.begin = NULL;
+    while (s->rt.idle[0] != NULL)
+        idle_drop(s, 0, pool, "the session's state changed or ended");
+}
+
+char *
+obp_sroute_take_begin(struct obp_session *s, size_t *len)
+{
+    char *text = s->rt.begin;
+
+    *len = s->rt.begin_len;
+    s->rt.begin = NULL;
+    return text;
+}
+
+void
+obp_sroute_next(struct obp_session *s)
+{
+    s->rt.routed = 0;
+    s->rt.stmt = 0;
+}
+
+void
+obp_sroute_stmt_closed(struct obp_session *s, uint32_t cid)
+{
+    static const uint8_t head[] = { 5, 0, 0, 0, OBP_COM_STMT_CLOSE };
+    struct obp_srvstmt  *e;
+    struct obp_srv      *srv;
+    struct obp_wr        wr;
+
+    for (int i = 0; i < OBP_SROUTE_IDLE && s->rt.idle[i] != NULL; i++) {
+        srv = s->rt.idle[i];
+        if ((e = obp_srvstmt_get(&srv->stmts, cid)) == NULL)
+            continue;
+        /* COM_STMT_CLOSE has no answer: it is simply sent */
+        if (obp_conn_writer(&srv->c, &wr) == OBP_OK) {
+            obp_wr_bytes(&wr, head, sizeof(head));
+            obp_wr_u32(&wr, e->sid);
+            if (obp_conn_commit(&srv->c, &wr) == OBP_OK)
+                (void)obp_conn_flush(&srv->c);
+            obp_conn_update(&srv->c);
+        }
+        obp_srvstmt_del(&srv->stmts, cid);
+    }
+}
+
+/* The held transaction ends, or a new one is held: answered here. */
+static int
+answer_ok(struct obp_session *s, bool in_trans)
+{
+    uint16_t status = s->status & ~OBP_SERVER_STATUS_IN_TRANS;
+
+    return obp_req_answer_ok(s, in_trans ? status | OBP_SERVER_STATUS_IN_TRANS
+                                         : status);
+}
+
+/*
+ * BEGIN outside a transaction is held; COMMIT or ROLLBACK of a held one
+ * ends it.  True when the command was answered here (<rc> says how).
+ */
+static bool
+hold_begin(struct obp_session *s, const struct obp_router_out *out,
+           const char *sql, size_t len, int *rc)
+{
+    unsigned plain = OBP_SQL_F_MORE | OBP_SQL_F_XA | OBP_SQL_F_CHAIN
+                     | OBP_SQL_F_RELEASE | OBP_SQL_F_SAVEPOINT;
+
+    if ((out->sql_flags & plain) != 0)
+        return false;
+    if (out->sql_kind == OBP_SQL_BEGIN) {
+        free(s->rt.begin);
+        s->rt.begin = malloc(len);
+        if (s->rt.begin == NULL) {
+            *rc = OBP_ERROR;
+            return true;
+        }
+        memcpy(s->rt.begin, sql, len);
+        s->rt.begin_len = len;
+        *rc = answer_ok(s, true);
+        return true;
+    }
+    if (s->rt.begin != NULL && (out->sql_kind == OBP_SQL_COMMIT
+                                || out->sql_kind == OBP_SQL_ROLLBACK)) {
+        free(s->rt.begin);
+        s->rt.begin = NULL;
+        *rc = answer_ok(s, false);
+        return true;
+    }
+    return false;
+}
+
+/* The current server session keeps the command (a transaction, ...). */
+static bool
+sticky(const struct obp_session *s)
+{
+    return s->srv != NULL && s->rt.begin == NULL
+           && ((s->status & OBP_SERVER_STATUS_IN_TRANS) != 0
+               || !obp_sstate_restorable(&s->st));
+}
+
+static void
+router_in(const struct obp_session *s, struct obp_router_in *in,
+          const char *sql, size_t len)
+{
+    memset(in, 0, sizeof(*in));
+    in->shm = s->w->shm;
+    in->slot = (unsigned)s->w->slot;
+    in->conf = s->w->conf;
+    in->cluster = obp_route_name(s->name.cluster);
+    in->tenant = obp_route_name(s->name.tenant);
+    in->db = obp_route_name(s->db);
+    in->sql = sql;
+    in->sql_len = len;
+    if ((s->status & OBP_SERVER_STATUS_NO_BACKSLASH_ESCAPES) == 0)
+        in->sql_flags = OBP_SQL_BACKSLASH;
+    in->in_trans = s->rt.begin != NULL
+                   || (s->status & OBP_SERVER_STATUS_AUTOCOMMIT) == 0;
+    in->now_us = obp_now_us();
+}
+
+/* The server session on server-table index <bl>: 0 current, 1 idle. */
+static int
+held_on(const struct obp_session *s, int bl, int *idle)
+{
+    if (s->srv != NULL && s->srv->bl == bl)
+        return 0;
+    for (int i = 0; i < OBP_SROUTE_IDLE && s->rt.idle[i] != NULL; i++) {
+        if (s->rt.idle[i]->bl == bl) {
+            *idle = i;
+            return 1;
+        }
+    }
+    return -1;
+}
+
+/* Opens a server session on the first of <server>[0..n) that answers. */
+static int
+open_on(struct obp_session *s, const uint16_t *server, unsigned n)
+{
+    struct obp_servers *l = obp_servers_of(server, n, s->w->shm);
+
+    if (l == NULL)
+        return OBP_ERROR;
+    if (obp_session_open_server(s) != OBP_OK) {
+        obp_servers_release(l);
+        return OBP_ERROR;
+    }
+    s->srv->servers = l;
+    return OBP_AGAIN;       /* session.c's reopened() syncs it */
+}
+
+/*
+ * Moves the session onto one of the router's servers, best first: the
+ * current server session or an idle one when it is on the first choice
+ * (on any choice for a tenant's servers, which are alike), else a new
+ * one.  OBP_OK with s->srv set (not yet brought to the state: *fresh),
+ * OBP_AGAIN while one opens, OBP_ERROR when out of memory.
+ */
+static int
+move_to(struct obp_session *s, const struct obp_router_out *out,
+        bool *fresh)
+{
+    unsigned span = out->kind == OBP_RT_TENANT ? out->n : 1;
+    int      where = -1, idle = -1;
+
+    for (unsigned i = 0; i < span && where < 0; i++)
+        where = held_on(s, out->server[i], &idle);
+    if (where == 0)
+        return OBP_OK;
+    if (s->srv != NULL)
+        park(s);
+    obp_stat_add(s->w->stats, OBP_STAT_route_switch, 1);
+    if (where < 0)
+        return open_on(s, out->server, out->n);
+    s->srv = idle_take(s, idle);
+    *fresh = true;
+    return OBP_OK;
+}
+
+/*
+ * USE's schema becomes the session's with its OK (response.c): clients
+ * without session tracking hear nothing else of it, and the other
+ * server sessions must follow.
+ */
+static int
+note_use(struct obp_session *s, const char *sql, size_t len)
+{
+    struct obp_sql_class c;
+    char                *db;
+    size_t               n = 0;
+
+    obp_sql_classify(&c, sql, len, 0, NULL, 0);
+    if (c.kind != OBP_SQL_USE || c.db.s == NULL || c.db.n >= OBP_NAME_MAX)
+        return OBP_OK;
+    if ((db = malloc(c.db.n + 1)) == NULL)
+        return OBP_ERROR;
+    for (size_t i = 0; i < c.db.n; i++) {
+        db[n++] = c.db.s[i];
+        /* a doubled quote stands for one */
+        if (c.db.escaped && c.db.s[i] == c.db.quote && i + 1 < c.db.n)
+            i++;
+    }
+    db[n] = '\0';
+    free(s->req.init_db);
+    s->req.init_db = db;
+    return OBP_OK;
+}
+
+/* COM_QUERY: its text, whole or the buffer's worth. */
+static int
+route_query(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
+            struct obp_router_out *out)
+{
+    struct obp_router_in in;
+    size_t               avail = b->recv - b->parse;
+    const char          *sql = (const char *)b->data + b->parse
+                               + OBP_PKT_HDR_LEN + 1;
+    int                  rc;
+
+    if (avail < OBP_PKT_HDR_LEN + (size_t)len
+        && b->recv - b->done < OBP_IOBUF_SIZE)
+        return OBP_AGAIN;
+    if (avail > OBP_PKT_HDR_LEN + (size_t)len)
+        avail = OBP_PKT_HDR_LEN + (size_t)len;
+    router_in(s, &in, sql, avail - OBP_PKT_HDR_LEN - 1);
+    obp_router_route(&in, out);
+    if (hold_begin(s, out, sql, in.sql_len, &rc))
+        return rc == OBP_OK ? OBP_DONE : rc;
+    if (out->sql_flags & OBP_SQL_F_DEP_FUNC)
+        out->kind = OBP_RT_NONE;
+    if (out->sql_kind == OBP_SQL_USE)
+        return note_use(s, sql, in.sql_len);
+    return OBP_OK;
+}
+
+/* The statement a COM_STMT_* names, or NULL. */
+static struct obp_stmt *
+stmt_of(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
+{
+    struct obp_rd rd;
+    uint32_t      id;
+
+    if (len < 5 || b->recv - b->parse < OBP_PKT_HDR_LEN + 5)
+        return NULL;
+    obp_rd_init(&rd, b->data + b->parse + OBP_PKT_HDR_LEN + 1, 4);
+    id = obp_rd_u32(&rd);
+    return id == LAST_PREPARED ? NULL : obp_sstate_stmt(&s->st, id);
+}
+
+/* The statement commands: where the statement runs, and its prepare. */
+static int
+route_stmt(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
+           struct obp_router_out *out)
+{
+    struct obp_stmt     *stmt = stmt_of(s, b, len);
+    struct obp_router_in in;
+    uint8_t              cmd = s->req.cmd;
+
+    if (len >= 5 && b->recv - b->parse < OBP_PKT_HDR_LEN + 5)
+        return OBP_AGAIN;
+    if (stmt == NULL)
+        return OBP_OK;      /* stmtid.c answers for unknown ids */
+    if (cmd == OBP_COM_STMT_EXECUTE || cmd == OBP_COM_STMT_BULK_EXECUTE
+        || cmd == OBP_COM_STMT_SEND_LONG_DATA)
+        s->rt.stmt = stmt->id;
+    if (s->w->conf->topo == NULL || sticky(s))
+        return OBP_OK;
+    if (cmd != OBP_COM_STMT_EXECUTE || stmt->long_data
+        || stmt->text == NULL) {
+        /* long data, a cursor, a reset: where it last ran */
+        if (stmt->exec_server >= 0 && cmd != OBP_COM_STMT_BULK_EXECUTE) {
+            out->kind = OBP_RT_FORCED;
+            out->server[0] = (uint16_t)stmt->exec_server;
+            out->n = 1;
+        }
+        return OBP_OK;
+    }
+    router_in(s, &in, stmt->text, stmt->text_len);
+    obp_router_route(&in, out);
+    return OBP_OK;
+}
+
+/* The route of the command, in <out> (kind NONE: where it is). */
+static int
+decide(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
+       struct obp_router_out *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->kind = OBP_RT_NONE;
+    switch (s->req.cmd) {
+    case OBP_COM_QUERY:
+        if (s->w->conf->topo == NULL || sticky(s))
+            return OBP_OK;
+        return route_query(s, b, len, out);
+    case OBP_COM_STMT_EXECUTE: case OBP_COM_STMT_BULK_EXECUTE:
+    case OBP_COM_STMT_SEND_LONG_DATA: case OBP_COM_STMT_FETCH:
+    case OBP_COM_STMT_RESET:
+        return route_stmt(s, b, len, out);
+    default:
+        return OBP_OK;
+    }
+}
+
+static void
+count(struct obp_session *s, enum obp_router_kind kind)
+{
+    static const enum obp_stat_id ids[] = {
+        [OBP_RT_NONE] = OBP_STAT_route_none,
+        [OBP_RT_FORCED] = OBP_STAT_route_forced,
+        [OBP_RT_LEADER] = OBP_STAT_route_leader,
+        [OBP_RT_WEAK] = OBP_STAT_route_weak,
+        [OBP_RT_TENANT] = OBP_STAT_route_tenant,
+        [OBP_RT_ERROR] = OBP_STAT_route_error,
+    };
+
+    obp_stat_add(s->w->stats, ids[kind], 1);
+}
+
+/* The command goes where <out> says; OBP_OK once s->srv is ready. */
+static int
+go(struct obp_session *s, const struct obp_router_out *out)
+{
+    bool fresh = false;
+    int  rc = OBP_OK;
+
+    if (s->w->conf->topo != NULL)
+        count(s, out->kind);
+    if (out->kind == OBP_RT_ERROR)
+        return obp_req_refuse(s, 1, OBP_ER_CONNECT_TO_SERVER, "HY000",
+                              out->err);
+    if (out->kind != OBP_RT_NONE && out->n > 0)
+        rc = move_to(s, out, &fresh);
+    if (rc != OBP_OK || s->srv == NULL)
+        return rc;          /* request.c opens one when there is none */
+    rc = obp_ssync_ready(s, fresh);
+    if (rc == OBP_OK)
+        obp_session_attach(s);
+    else if (rc == OBP_ERROR)
+        obp_session_close(s, "session state not brought to the server");
+    return rc == OBP_ERROR ? OBP_DONE : rc;
+}
+
+int
+obp_sroute_command(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
+{
+    struct obp_router_out out;
+    int                   rc;
+
+    if (s->rt.routed) {
+        if (s->srv == NULL || s->req.drop)
+            return OBP_OK;
+        return s->srv->state == OBP_SRV_READY && s->sync == NULL
+               ? OBP_OK : OBP_AGAIN;
+    }
+    if (s->srv != NULL && s->srv->state != OBP_SRV_READY)
+        return OBP_AGAIN;
+    rc = decide(s, b, len, &out);
+    if (rc == OBP_DONE)
+        return OBP_OK;      /* answered: s->req.drop */
+    if (rc != OBP_OK)
+        return rc;
+    s->rt.routed = 1;
+    return go(s, &out);
+}

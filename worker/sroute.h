@@ -1,0 +1,73 @@
+/*
+ * Routing a client session's commands over several server sessions
+ * (ODP-REFERENCE 7.1, 9.4).  Before a command is relayed, the router
+ * (shared/router.h) names the servers it should run on; the session then
+ * keeps its current server session, takes an idle one it holds on that
+ * server, or opens one, and brings it to the client's state (ssync.h:
+ * schema, variables, the statement an execute needs, a held BEGIN)
+ * before the command goes.  The server sessions not in use stay idle in
+ * the session, up to OBP_SROUTE_IDLE of them, and are pooled or closed
+ * with it.
+ *
+ * What keeps a command on the current server session: an open
+ * transaction, a statement depending on the last one (LAST_INSERT_ID()
+ * and the like), a session state the proxy could not keep, and every
+ * command but COM_QUERY and the statement commands.  BEGIN and START
+ * TRANSACTION outside a transaction are answered by the proxy and held
+ * until the transaction's first statement, which sends them ahead of
+ * itself to the server it routes to; COMMIT or ROLLBACK of a held
+ * transaction is answered without a server.
+ *
+ * request.c calls obp_sroute_command() for each new command; session.c
+ * drops the idle server sessions with the session (and on a reset or a
+ * change of user), ssync.c takes the held BEGIN, stmtid.c closes a
+ * statement on the idle server sessions too.
+ */
+#ifndef OBP_WORKER_SROUTE_H
+#define OBP_WORKER_SROUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define OBP_SROUTE_IDLE 4       /* idle server sessions a session keeps */
+
+struct obp_iobuf;
+struct obp_session;
+struct obp_srv;
+
+struct obp_sroute {
+    struct obp_srv *idle[OBP_SROUTE_IDLE];  /* NULL: a free place */
+    char           *begin;      /* the held BEGIN's text, malloc'd */
+    size_t          begin_len;
+    uint32_t        stmt;       /* the command's statement (client id) to
+                                   prepare on its server, or 0 */
+    unsigned        routed:1;   /* the command at the head has its server */
+};
+
+/*
+ * The command at b->parse (payload <len>) gets its server session.
+ * OBP_OK: s->srv is it (or NULL: request.c opens one as before), or the
+ * command was answered (s->req.drop); OBP_AGAIN: more bytes, or a
+ * server session being opened or synced (the pump comes back);
+ * OBP_ERROR: out of memory.
+ */
+int obp_sroute_command(struct obp_session *s, struct obp_iobuf *b,
+                       uint32_t len);
+
+/* The command at the head was taken or dropped: the next one routes. */
+void obp_sroute_next(struct obp_session *s);
+
+/* Takes the held BEGIN (its text in *len), or NULL; the caller frees it. */
+char *obp_sroute_take_begin(struct obp_session *s, size_t *len);
+
+/*
+ * Offers every idle server session to the worker's pool (<pool>), or
+ * closes them, and forgets a held BEGIN.
+ */
+void obp_sroute_drop_idle(struct obp_session *s, bool pool);
+
+/* Closes statement <cid> on the idle server sessions that have it. */
+void obp_sroute_stmt_closed(struct obp_session *s, uint32_t cid);
+
+#endif
