@@ -192,7 +192,8 @@ reset_answer(struct obp_srv *srv, const uint8_t *p, size_t len)
         return OBP_ERROR;
     srv->status = ok.status;
     srv->resetting = 0;
-    obp_srvstmt_clear(&srv->stmts);     /* the reset closed them all */
+    srv->st_ver = 0;                    /* the reset undid every SET... */
+    obp_srvstmt_clear(&srv->stmts);     /* ...and closed the statements */
     obp_stat_add(srv->w->stats, OBP_STAT_pool_parked, 1);
     obp_stat_add(srv->w->stats, OBP_STAT_pool_idle, 1);
     obp_log(OBP_LOG_DEBUG, srv->sid, 0, "server session on %s parked "
@@ -245,19 +246,11 @@ matches(const struct obp_srv *srv, const struct obp_session *s)
            && strcmp(srv->pool_db, s->db) == 0;
 }
 
-int
-obp_pool_take(struct obp_session *s)
+/* Takes <srv> out of the pool for <s>. */
+static void
+take(struct obp_session *s, struct obp_srv *srv)
 {
-    struct obp_srv_pool *p = &s->w->spool;
-    struct obp_srv      *srv;
-
-    for (srv = p->head; srv != NULL; srv = srv->pnext) {
-        if (matches(srv, s))
-            break;
-    }
-    if (srv == NULL)
-        return OBP_ERROR;
-    unlink_srv(p, srv);
+    unlink_srv(&s->w->spool, srv);
     obp_stat_add(s->w->stats, OBP_STAT_pool_reused, 1);
     obp_stat_add(s->w->stats, OBP_STAT_pool_idle, -1);
     ev_timer_stop(s->w->loop, &srv->timer);
@@ -267,7 +260,34 @@ obp_pool_take(struct obp_session *s)
     srv->sid = s->id;
     srv->owner = s;
     s->srv = srv;
-    return OBP_OK;
+}
+
+int
+obp_pool_take(struct obp_session *s)
+{
+    struct obp_srv *srv;
+
+    for (srv = s->w->spool.head; srv != NULL; srv = srv->pnext) {
+        if (matches(srv, s)) {
+            take(s, srv);
+            return OBP_OK;
+        }
+    }
+    return OBP_ERROR;
+}
+
+int
+obp_pool_take_on(struct obp_session *s, int server)
+{
+    struct obp_srv *srv;
+
+    for (srv = s->w->spool.head; srv != NULL; srv = srv->pnext) {
+        if (srv->bl == server && matches(srv, s)) {
+            take(s, srv);
+            return OBP_OK;
+        }
+    }
+    return OBP_ERROR;
 }
 
 void

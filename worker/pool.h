@@ -38,6 +38,9 @@ int obp_pool_offer_srv(const struct obp_session *s, struct obp_srv *srv);
 /* A parked session matching <s>'s login, now s->srv; OBP_ERROR: none. */
 int obp_pool_take(struct obp_session *s);
 
+/* The same on server-table index <server> only (sroute.h). */
+int obp_pool_take_on(struct obp_session *s, int server);
+
 /* Closes every pooled session with COM_QUIT (worker stop). */
 void obp_pool_close_all(struct obp_worker *w, const char *why);
 

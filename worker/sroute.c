@@ -241,13 +241,22 @@ held_on(const struct obp_session *s, int bl, int *idle)
     return -1;
 }
 
-/* Opens a server session on the first of <server>[0..n) that answers. */
+/*
+ * A pooled server session on the first choice, else a new one on the
+ * first of <server>[0..n) that answers.  OBP_OK with s->srv set (*fresh),
+ * OBP_AGAIN while one opens.
+ */
 static int
-open_on(struct obp_session *s, const uint16_t *server, unsigned n)
+open_on(struct obp_session *s, const uint16_t *server, unsigned n,
+        bool *fresh)
 {
-    struct obp_servers *l = obp_servers_of(server, n, s->w->shm);
+    struct obp_servers *l;
 
-    if (l == NULL)
+    if (obp_pool_take_on(s, server[0]) == OBP_OK) {
+        *fresh = true;
+        return OBP_OK;
+    }
+    if ((l = obp_servers_of(server, n, s->w->shm)) == NULL)
         return OBP_ERROR;
     if (obp_session_open_server(s) != OBP_OK) {
         obp_servers_release(l);
@@ -279,7 +288,7 @@ move_to(struct obp_session *s, const struct obp_router_out *out,
         park(s);
     obp_stat_add(s->w->stats, OBP_STAT_route_switch, 1);
     if (where < 0)
-        return open_on(s, out->server, out->n);
+        return open_on(s, out->server, out->n, fresh);
     s->srv = idle_take(s, idle);
     *fresh = true;
     return OBP_OK;

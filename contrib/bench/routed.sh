@@ -1,0 +1,311 @@
+#!/bin/sh
+# The routed workload: sysbench point selects on a table HASH-partitioned
+# over three MariaDB servers (partition p<k>, rows with id % 3 = k, led
+# by server s<k+1>), through obproxy routing by the declared topology and
+# through HAProxy balancing round robin (it cannot route), with one
+# server directly as the baseline.  Each server holds only the rows of
+# the partition it leads, so a statement that reaches another server
+# finds no row: the run checks every row through obproxy, and prints the
+# share of statements obproxy sent to their partition's leader (its
+# route counters), the throughput of each target and the ratios.
+#
+# Usage: sh contrib/bench/routed.sh
+#   BENCH_TIME           seconds per run (20)
+#   BENCH_THREADS        sysbench thread counts ("8 32")
+#   BENCH_PS_MODES       sysbench --db-ps-mode values ("auto disable":
+#                        prepared statements, then text queries)
+#   BENCH_KEEP           1 keeps the temporary directory and its logs
+set -eu
+
+BENCH_TIME=${BENCH_TIME:-20}
+BENCH_THREADS=${BENCH_THREADS:-8 32}
+BENCH_PS_MODES=${BENCH_PS_MODES:-auto disable}
+BENCH_KEEP=${BENCH_KEEP:-0}
+
+TABLE_SIZE=30000
+USER=bench
+PASSWORD=bench-pw
+DB=sbtest
+TENANT=sb
+SERVICE_USER=proxyro
+SERVICE_PASSWORD=proxyro-bench-pw
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+dir=""
+db_pids=""
+hap_pid=""
+obp_pid=""
+job=""
+ports=""
+
+die() {
+    echo "bench: $*" >&2
+    exit 1
+}
+
+case $BENCH_TIME in
+'' | *[!0-9]* | 0) die "BENCH_TIME must be a positive integer" ;;
+esac
+for t in $BENCH_THREADS; do
+    case $t in
+    *[!0-9]* | 0) die "BENCH_THREADS: '$t' is not a positive integer" ;;
+    esac
+done
+for m in $BENCH_PS_MODES; do
+    case $m in
+    auto | disable) ;;
+    *) die "BENCH_PS_MODES: '$m' is not auto or disable" ;;
+    esac
+done
+
+. "$top/contrib/proc.sh"
+
+cleanup() {
+    rc=$?
+    trap - EXIT INT TERM
+    set +e
+    [ -z "$job" ] || stop_pid "$job" 10
+    [ -z "$obp_pid" ] || stop_obproxy "$obp_pid"
+    [ -z "$hap_pid" ] || stop_pid "$hap_pid" 10
+    for p in $db_pids; do
+        stop_pid "$p" 60
+    done
+    if [ -n "$dir" ] && [ "$BENCH_KEEP" = 1 ]; then
+        echo "bench: logs left in $dir"
+    elif [ -n "$dir" ]; then
+        rm -rf "$dir"
+    fi
+    exit "$rc"
+}
+
+# Runs a command in the background and waits for it (a TERM reaches the
+# trap at once); every command is bounded by timeout.
+bounded() {
+    secs=$1
+    shift
+    timeout -k 5 "$secs" "$@" &
+    job=$!
+    brc=0
+    wait "$job" || brc=$?
+    job=""
+    return "$brc"
+}
+
+free_port() {
+    p=$(perl -MIO::Socket::INET -e '
+        my %taken = map { $_ => 1 } @ARGV;
+        for (1 .. 500) {
+            my $p = 10000 + int rand(20000);
+            next if $taken{$p};
+            next unless IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+                LocalPort => $p, Proto => "tcp", Listen => 1);
+            print $p;
+            exit 0;
+        }
+        exit 1' $ports) || die "no free port found"
+    ports="$ports $p"
+    echo "$p"
+}
+
+install_and_build() {
+    PACKAGES="sysbench haproxy mariadb-server mariadb-client perl coreutils"
+    [ -x "$top/master/obproxy" ] || PACKAGES="$PACKAGES gcc make autoconf
+        automake pkg-config libev-dev libssl-dev zlib1g-dev libinih-dev
+        libyaml-dev"
+    . "$top/contrib/deps.sh"
+    install_missing
+    [ ! -x "$top/master/obproxy" ] || return 0
+    (
+        cd "$top"
+        [ -f configure ] || autoreconf -fi
+        [ -f Makefile ] || ./configure
+        make -j2
+    )
+    [ -x "$top/master/obproxy" ] || die "the build made no master/obproxy"
+}
+
+sql() {
+    bounded 60 mariadb --no-defaults --socket="$dir/db$1.sock" -uroot -N -B \
+        -e "$2"
+}
+
+# Server <k> (1..3), its accounts, and the rows of partition p<k-1>.
+start_server() {
+    k=$1
+    d=$dir/db$k
+    root=""
+    [ "$(id -u)" -ne 0 ] || root=--user=root
+    mkdir -p "$d.tmp"
+    bounded 300 mariadb-install-db --no-defaults $root --datadir="$d" \
+        --tmpdir="$d.tmp" --auth-root-authentication-method=normal \
+        --skip-test-db --skip-name-resolve >"$d.install.log" 2>&1 ||
+        die "mariadb-install-db failed (see $d.install.log)"
+    port=$(free_port)
+    eval "db_port$k=$port"
+    mariadbd --no-defaults $root --datadir="$d" --port="$port" \
+        --bind-address=127.0.0.1 --socket="$d.sock" --pid-file="$d.pid" \
+        --tmpdir="$d.tmp" --log-error="$d.err" --skip-log-bin \
+        --skip-name-resolve --innodb-buffer-pool-size=64M \
+        --innodb-flush-log-at-trx-commit=0 --performance-schema=OFF \
+        --max-connections=1000 --max-connect-errors=1000000000 \
+        --loose-feedback=OFF >/dev/null 2>&1 &
+    db_pids="$db_pids $!"
+    wait_listen "$port" "$!" 60 || die "mariadbd $k did not start"
+    sql "$k" "DELETE FROM mysql.global_priv WHERE User = '';
+        FLUSH PRIVILEGES;
+        CREATE USER '$USER'@'%' IDENTIFIED BY '$PASSWORD';
+        GRANT ALL PRIVILEGES ON $DB.* TO '$USER'@'%';
+        CREATE USER '$SERVICE_USER'@'%' IDENTIFIED BY '$SERVICE_PASSWORD';
+        GRANT SELECT ON mysql.* TO '$SERVICE_USER'@'%';
+        CREATE DATABASE $DB;" || die "account setup on server $k failed"
+    bounded 300 sysbench oltp_point_select --db-driver=mysql \
+        --mysql-host=127.0.0.1 --mysql-port="$port" --mysql-user="$USER" \
+        --mysql-password="$PASSWORD" --mysql-db="$DB" --tables=1 \
+        --table-size="$TABLE_SIZE" prepare >"$d.prepare.log" 2>&1 ||
+        die "sysbench prepare on server $k failed (see $d.prepare.log)"
+    sql "$k" "DELETE FROM $DB.sbtest1 WHERE id % 3 <> $((k - 1))" ||
+        die "trimming server $k failed"
+}
+
+start_haproxy() {
+    hap_port=$(free_port)
+    cat >"$dir/haproxy.cfg" <<EOF
+global
+    nbthread 2
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 1h
+    timeout server 1h
+listen mysql
+    bind 127.0.0.1:$hap_port
+    balance roundrobin
+    server s1 127.0.0.1:$db_port1
+    server s2 127.0.0.1:$db_port2
+    server s3 127.0.0.1:$db_port3
+EOF
+    haproxy -db -f "$dir/haproxy.cfg" >"$dir/haproxy.out" 2>&1 &
+    hap_pid=$!
+    wait_listen "$hap_port" "$hap_pid" 20 || die "haproxy did not start"
+}
+
+start_obproxy() {
+    obp_port=$(free_port)
+    metrics_port=$(free_port)
+    mkdir -p "$dir/obproxy/etc"
+    cat >"$dir/obproxy/etc/obproxy.yaml" <<EOF
+listen_port: $obp_port
+prometheus_listen_port: $metrics_port
+local_bound_ip: 127.0.0.1
+rootservice_list: "127.0.0.1:$db_port1;127.0.0.1:$db_port2;127.0.0.1:$db_port3"
+automatic_match_work_thread: false
+work_thread_num: 2
+observer_sys_password: $(printf %s "$SERVICE_PASSWORD" | sha1sum | cut -d' ' -f1)
+zones: {z1: ~, z2: ~, z3: ~}
+servers:
+  s1: {address: "127.0.0.1:$db_port1", zone: z1}
+  s2: {address: "127.0.0.1:$db_port2", zone: z2}
+  s3: {address: "127.0.0.1:$db_port3", zone: z3}
+tenants:
+  $TENANT:
+    primary_zone: "z1,z2,z3"
+    databases:
+      $DB:
+        sbtest1:
+          partition: HASH
+          columns: [id INT]
+          partitions: 3
+          replicas:
+            p0: [s1 leader, s2 follower, s3 follower]
+            p1: [s2 leader, s3 follower, s1 follower]
+            p2: [s3 leader, s1 follower, s2 follower]
+EOF
+    OBPROXY_ROOT=$dir/obproxy "$top/master/obproxy" -N \
+        -f "$dir/obproxy/etc/obproxy.yaml" >"$dir/obproxy/stderr" 2>&1 &
+    obp_pid=$!
+    wait_listen "$obp_port" "$obp_pid" 20 || {
+        tail -20 "$dir/obproxy/stderr" >&2
+        die "obproxy did not start"
+    }
+    sleep 1     # the workers open their sockets after the master's
+}
+
+# One route counter of obproxy's, summed over its workers.
+counter() {
+    OBPROXY_ROOT=$dir/obproxy "$top/master/obproxyctl" -d "$dir/obproxy" \
+        status 2>/dev/null | awk -v k="$1:" '$1 == k { print $2 + 0 }'
+}
+
+# Every row, read back through obproxy by its id: each must be found.
+check_rows() {
+    found=$(bounded 300 perl -e '
+        use DBI;
+        my ($port, $user, $pw, $db, $n) = @ARGV;
+        my $dbh = DBI->connect("DBI:MariaDB:host=127.0.0.1;port=$port;"
+            . "database=$db", $user, $pw, { RaiseError => 1 });
+        my $sth = $dbh->prepare("SELECT id FROM sbtest1 WHERE id = ?");
+        my $found = 0;
+        for my $id (1 .. $n) {
+            $sth->execute($id);
+            $found++ if $sth->fetchrow_array;
+        }
+        print $found;' "$obp_port" "$USER@$TENANT" "$PASSWORD" "$DB" \
+        "$TABLE_SIZE") || die "reading the rows through obproxy failed"
+    echo "rows found through obproxy: $found of $TABLE_SIZE"
+    [ "$found" = "$TABLE_SIZE" ] || die "obproxy routed some rows wrong"
+}
+
+# One sysbench run; prints queries per second.
+run_one() {
+    port=$1 user=$2 threads=$3 mode=$4
+    log=$dir/run.$port.$threads.$mode.log
+    bounded $((BENCH_TIME + 60)) sysbench oltp_point_select \
+        --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$port" \
+        --mysql-user="$user" --mysql-password="$PASSWORD" \
+        --mysql-db="$DB" --tables=1 --table-size="$TABLE_SIZE" \
+        --db-ps-mode="$mode" --threads="$threads" --time="$BENCH_TIME" \
+        --report-interval=0 run >"$log" 2>&1 || die "sysbench failed: $log"
+    awk '/^ *queries:/ { q = $2 } /^ *total time:/ { t = $3 + 0 }
+        END { printf "%.0f\n", t > 0 ? q / t : 0 }' "$log"
+}
+
+main() {
+    install_and_build
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/obproxy-routed.XXXXXX")
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    for k in 1 2 3; do
+        start_server "$k"
+    done
+    start_haproxy
+    start_obproxy
+    check_rows
+    printf '\n%-8s %7s %10s %10s %10s %7s %7s %9s\n' ps-mode threads \
+        direct HAProxy obproxy ob/dir ob/hap leader%
+    for mode in $BENCH_PS_MODES; do
+        for threads in $BENCH_THREADS; do
+            d=$(run_one "$db_port1" "$USER" "$threads" "$mode")
+            h=$(run_one "$hap_port" "$USER" "$threads" "$mode")
+            l0=$(counter route_leader)
+            a0=$(counter route_none)
+            o=$(run_one "$obp_port" "$USER@$TENANT" "$threads" "$mode")
+            l1=$(counter route_leader)
+            a1=$(counter route_none)
+            q=$(awk '/^ *queries:/ { print $2 }' \
+                "$dir/run.$obp_port.$threads.$mode.log")
+            awk -v m="$mode" -v t="$threads" -v d="$d" -v h="$h" -v o="$o" \
+                -v l=$((l1 - l0)) -v q="$q" 'BEGIN {
+                printf "%-8s %7s %10d %10d %10d %7.2f %7.2f %8.1f%%\n",
+                    m, t, d, h, o, d > 0 ? o / d : 0, h > 0 ? o / h : 0,
+                    q > 0 ? 100 * l / q : 0 }'
+        done
+    done
+    echo
+    echo "direct: one server (a third of the rows); HAProxy: round robin"
+    echo "over the three (two statements in three find no row); leader%:"
+    echo "statements obproxy routed to their partition's leader (target 100)"
+}
+
+main "$@"
