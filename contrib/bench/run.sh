@@ -4,7 +4,8 @@
 # front of it, all on loopback ports of this machine.  It measures sysbench
 # oltp_point_select and oltp_read_only, a connection-churn test (churn.lua)
 # and the memory of idle client connections (idle.pl), and prints one
-# table of medians, ratios and the targets.
+# table of medians, ratios and the targets.  The micro test (micro.c) times
+# the routing decision's CPU cost per statement, with no server at all.
 #
 # Usage: sh contrib/bench/run.sh
 #   BENCH_TIME           seconds per run (20)
@@ -14,7 +15,8 @@
 #   BENCH_IDLE           idle client connections in the memory test (2000)
 #   BENCH_SYSBENCH_OPTS  extra sysbench options, e.g. --db-ps-mode=disable
 #   BENCH_KEEP           1 keeps the temporary directory and its logs
-#   BENCH_TESTS          tests to run ("idle point_select read_only churn")
+#   BENCH_TESTS          tests to run ("idle point_select read_only churn";
+#                        also "micro")
 set -eu
 
 BENCH_TIME=${BENCH_TIME:-20}
@@ -64,7 +66,7 @@ done
 [ -n "$BENCH_THREADS" ] || die "BENCH_THREADS is empty"
 for t in $BENCH_TESTS; do
     case $t in
-    idle | point_select | read_only | churn) ;;
+    idle | point_select | read_only | churn | micro) ;;
     *) die "BENCH_TESTS: unknown test '$t'" ;;
     esac
 done
@@ -184,6 +186,7 @@ free_port() {
 
 install_and_build() {
     PACKAGES="sysbench haproxy mariadb-server mariadb-client perl coreutils"
+    [ "$BENCH_TESTS" != micro ] || PACKAGES="gcc coreutils"
     [ -x "$top/master/obproxy" ] || PACKAGES="$PACKAGES gcc make autoconf
         automake pkg-config libev-dev libssl-dev zlib1g-dev libinih-dev
         libyaml-dev"
@@ -441,6 +444,28 @@ interleaved() {
     done
 }
 
+# The micro-benchmark, built against the tree's shared library (a build
+# with sanitizers needs them at link time too, and its numbers say so).
+micro_bench() {
+    out=$dir/micro.out
+    cflags="-O2 -std=c11 -I$top -I$top/shared"
+    set -- "$here/micro.c" "$top/shared/libobpshared.a" -o "$dir/micro"
+    note=""
+    cc $cflags "$@" >"$dir/micro.cc.log" 2>&1 ||
+        { note="(library built with sanitizers: slower than a release build)"
+          cc $cflags -fsanitize=address,undefined "$@" \
+              >>"$dir/micro.cc.log" 2>&1; } || {
+        cat "$dir/micro.cc.log" >&2
+        die "the micro-benchmark did not build"
+    }
+    bounded 300 "$dir/micro" >"$out" 2>&1 || {
+        cat "$out" >&2
+        die "the micro-benchmark failed"
+    }
+    [ -z "$note" ] || echo "  $note" >>"$out"
+    cat "$out"
+}
+
 # Opens BENCH_IDLE logged-in, idle clients through a proxy and appends
 #   idle count target rss-before rss-after kib-per-client - ok|fail
 idle_memory() {
@@ -654,6 +679,12 @@ trap 'exit 143' TERM
 dir=$(mktemp -d "${TMPDIR:-/tmp}/obproxy-bench.XXXXXX")
 : >"$dir/results"
 
+# First, on a machine with no server nor proxy running yet.
+if wanted micro; then
+    micro_bench
+    [ "$BENCH_TESTS" != micro ] || exit 0
+fi
+
 start=$(date +%s)
 mdb=$(mariadbd --version | sed 's/.*Ver \([0-9.]*\).*/\1/')
 hap=$(haproxy -v | sed -n '1s/^HAProxy version \([^ ]*\).*/\1/p')
@@ -704,6 +735,7 @@ while [ "$r" -lt "$BENCH_ROUNDS" ]; do
 done
 
 report
+[ ! -f "$dir/micro.out" ] || { echo; cat "$dir/micro.out"; }
 proxy_logs
 echo
 echo "the benchmark took $(($(date +%s) - start)) s"

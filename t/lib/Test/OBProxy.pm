@@ -351,10 +351,17 @@ sub _setup_mariadb {
 		. " IDENTIFIED BY '$SERVICE_PASSWORD';"
 		. " GRANT SELECT ON mysql.* TO '$SERVICE_USER'\@'%';"
 		. " CREATE DATABASE test;";
+	return $self->_root_sql($n, $sql, 'account setup');
+}
+
+# Runs <sql> on server <n> as root through its socket; dies with <what>
+# when it fails.
+sub _root_sql {
+	my ($self, $n, $sql, $what) = @_;
 	my ($rc, $out) = $self->run_cmd([ _program('mariadb'), '--no-defaults',
-		"--socket=$m->{dir}.sock", '-uroot', '-e', $sql ],
-		timeout => 30);
-	die "mariadb $n: account setup failed ($rc):\n$out" if $rc;
+		"--socket=$self->{_mariadb}{$n}{dir}.sock", '-uroot', '-e',
+		$sql ], timeout => 30);
+	die "mariadb $n: $what failed ($rc):\n$out" if $rc;
 	return $self;
 }
 
@@ -366,6 +373,107 @@ sub stop_mariadb {
 	my $pid = delete $m->{pid} or return $self;
 	$self->_stop_pid($pid, $sig // 'TERM', 30);
 	return $self;
+}
+
+###############################################################################
+# A routing cluster: three servers holding one schema, and its topology.
+
+# The tables of database "rt" on every server (plain MariaDB tables: which
+# server holds which partition is the topology's business), each row
+# marked with its server's name in column srv ('s1', 's2', 's3'), the same
+# keys on every server, so a result shows which server answered:
+#   t_hash   id BIGINT: ids 1 to 6       HASH(id), 3 partitions
+#   t_key    name VARCHAR(32): ROUTING_NAMES   KEY(name), 3 partitions
+#   t_range  id INT: 50, 150, 250        RANGE COLUMNS(id): p0 < 100,
+#                                        p1 < 200, p2 MAXVALUE
+#   t_plain  id INT: 1, 2, 3             not partitioned
+our @ROUTING_NAMES = qw/alice bob carol dave erin frank/;
+
+# Starts servers 1 to 3 (those not running yet), creates database "rt" on
+# each as above, and returns the topology (YAML lines for write_conf).
+# Options: tenant (app).
+sub run_routing_cluster {
+	my ($self, %o) = @_;
+	for my $n (1 .. 3) {
+		$self->start_mariadb($n)
+			unless $self->{_mariadb}{$n} && $self->{_mariadb}{$n}{pid};
+		$self->_routing_schema($n);
+	}
+	return $self->routing_topology(%o);
+}
+
+sub _routing_schema {
+	my ($self, $n) = @_;
+	my $cs = 'DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci';
+	my $rows = sub {
+		my ($keys) = @_;
+		return join ', ', map { "($_, 's$n')" } @$keys;
+	};
+	my $sql = "DROP DATABASE IF EXISTS rt; CREATE DATABASE rt $cs; USE rt;"
+		. " CREATE TABLE t_hash (id BIGINT PRIMARY KEY,"
+		. " srv VARCHAR(8) NOT NULL) $cs;"
+		. " CREATE TABLE t_key (name VARCHAR(32) PRIMARY KEY,"
+		. " srv VARCHAR(8) NOT NULL) $cs;"
+		. " CREATE TABLE t_range (id INT PRIMARY KEY,"
+		. " srv VARCHAR(8) NOT NULL) $cs;"
+		. " CREATE TABLE t_plain (id INT PRIMARY KEY,"
+		. " srv VARCHAR(8) NOT NULL) $cs;"
+		. ' INSERT INTO t_hash VALUES ' . $rows->([ 1 .. 6 ]) . ';'
+		. ' INSERT INTO t_key VALUES '
+		. $rows->([ map { "'$_'" } @ROUTING_NAMES ]) . ';'
+		. ' INSERT INTO t_range VALUES ' . $rows->([ 50, 150, 250 ])
+		. ';'
+		. ' INSERT INTO t_plain VALUES ' . $rows->([ 1, 2, 3 ]) . ';';
+	return $self->_root_sql($n, $sql, 'routing schema');
+}
+
+# The topology of the routing cluster: zones z1 (region r1, idc idc1), z2
+# (r1, idc2), z3 (r2, idc3); server sN (server N) in zone zN; one tenant
+# on the three, primary zone "z1;z2;z3"; partition pI of each table led
+# by server I+1 (p0 by s1, p1 by s2, p2 by s3), the two others following
+# (the next ones first); t_plain led by s1.
+sub routing_topology {
+	my ($self, %o) = @_;
+	my $tenant = $o{tenant} // 'app';
+	my @s = map { $self->server($_) } 1 .. 3;
+	my $parts = join '', map {
+		my @f = map { 's' . (($_ % 3) + 1) } $_ + 1, $_ + 2;
+		"            p$_: [s" . ($_ + 1) . " leader, $f[0] follower,"
+		. " $f[1] follower]\n"
+	} 0 .. 2;
+	return <<"EOF";
+zones:
+  z1: {region: r1, idc: idc1}
+  z2: {region: r1, idc: idc2}
+  z3: {region: r2, idc: idc3}
+servers:
+  s1: {address: "$s[0]", zone: z1}
+  s2: {address: "$s[1]", zone: z2}
+  s3: {address: "$s[2]", zone: z3}
+tenants:
+  $tenant:
+    primary_zone: "z1;z2;z3"
+    servers: [s1, s2, s3]
+    replicas: [s1 leader, s2 follower, s3 follower]
+    databases:
+      rt:
+        t_hash:
+          partition: HASH
+          columns: [id BIGINT]
+          partitions: 3
+          replicas:
+$parts        t_key:
+          partition: KEY
+          columns: [name VARCHAR(32) utf8mb4_general_ci]
+          partitions: 3
+          replicas:
+$parts        t_range:
+          partition: RANGE COLUMNS
+          columns: [id INT]
+          partitions: {p0: 100, p1: 200, p2: MAXVALUE}
+          replicas:
+$parts        t_plain: ~
+EOF
 }
 
 ###############################################################################
