@@ -4,12 +4,14 @@
  * server sessions a client session keeps.
  */
 #include "worker.h"
+#include "psparam.h"
 #include "router.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define LAST_PREPARED UINT32_MAX    /* MariaDB's "the last prepared" */
+#define PARAMS_MAX    256           /* placeholders an execute is routed by */
 
 static void idle_read(struct obp_conn *c);
 static void idle_error(struct obp_conn *c, int err);
@@ -364,14 +366,40 @@ stmt_of(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
     return id == LAST_PREPARED ? NULL : obp_sstate_stmt(&s->st, id);
 }
 
+/*
+ * An execute routes by its statement's text and, when the packet is in
+ * the buffer whole, its parameters' values.
+ */
+static int
+route_execute(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
+              const struct obp_stmt *stmt, struct obp_router_out *out)
+{
+    struct obp_part_value val[PARAMS_MAX];
+    char                  scratch[OBP_PSPARAM_SCRATCH(PARAMS_MAX)];
+    struct obp_router_in  in;
+    size_t                whole = OBP_PKT_HDR_LEN + (size_t)len;
+
+    if (b->recv - b->parse < whole && whole <= OBP_IOBUF_SIZE)
+        return OBP_AGAIN;
+    router_in(s, &in, stmt->text, stmt->text_len);
+    if (b->recv - b->parse >= whole && stmt->params <= PARAMS_MAX
+        && obp_psparam_decode(b->data + b->parse + OBP_PKT_HDR_LEN, len,
+                              stmt->params, stmt->types, NULL, scratch,
+                              sizeof(scratch), val) == OBP_OK) {
+        in.params = val;
+        in.nparams = stmt->params;
+    }
+    obp_router_route(&in, out);
+    return OBP_OK;
+}
+
 /* The statement commands: where the statement runs, and its prepare. */
 static int
 route_stmt(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
            struct obp_router_out *out)
 {
-    struct obp_stmt     *stmt = stmt_of(s, b, len);
-    struct obp_router_in in;
-    uint8_t              cmd = s->req.cmd;
+    struct obp_stmt *stmt = stmt_of(s, b, len);
+    uint8_t          cmd = s->req.cmd;
 
     if (len >= 5 && b->recv - b->parse < OBP_PKT_HDR_LEN + 5)
         return OBP_AGAIN;
@@ -392,9 +420,7 @@ route_stmt(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
         }
         return OBP_OK;
     }
-    router_in(s, &in, stmt->text, stmt->text_len);
-    obp_router_route(&in, out);
-    return OBP_OK;
+    return route_execute(s, b, len, stmt, out);
 }
 
 /* The route of the command, in <out> (kind NONE: where it is). */
