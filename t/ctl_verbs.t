@@ -11,7 +11,6 @@
 use warnings;
 use strict;
 
-use POSIX ();
 use Test::More;
 
 BEGIN { use FindBin; chdir($FindBin::Bin); }
@@ -37,10 +36,6 @@ sub json {
 	return ($rc, $j // {});
 }
 
-sub pid_in_file {
-	return ($t->read_file('run/obproxy.pid') // '') =~ /^(\d+)$/m ? $1 : 0;
-}
-
 # Stopped: status 3; a stale pid file: 1.
 
 my ($rc, $out) = $t->ctl('status');
@@ -51,10 +46,7 @@ my $j;
 is("$rc $j->{exit} " . ($j->{running} ? 1 : 0), '3 3 0',
 	'status --json, stopped: running false, exit 3');
 
-my $dead = fork() // die "fork: $!\n";
-POSIX::_exit(0) if $dead == 0;
-waitpid($dead, 0);
-$t->write_file('run/obproxy.pid', "$dead\n");
+$t->write_file('run/obproxy.pid', Test::OBProxy::dead_pid() . "\n");
 ($rc, $out) = $t->ctl('status');
 is($rc, 1, 'status, stale pid file: exit 1') or diag($out);
 unlink "$d/run/obproxy.pid";
@@ -65,7 +57,7 @@ my @start = ('start', '--binary', $t->binary(), '-f', "$d/obproxy.yaml",
 	'-o', 'syslog_level=INFO');
 ($rc, $out) = $t->ctl(@start);
 is($rc, 0, 'start: exit 0') or diag($out);
-my $daemon = pid_in_file();
+my $daemon = $t->pidfile_pid();
 ok($daemon && Test::OBProxy::alive($daemon), 'start: the daemon runs');
 like($out, qr/started \(pid $daemon\)/, 'start: names its pid');
 ($rc, $out) = $t->ctl(@start);
@@ -162,7 +154,7 @@ like("$rc $out", qr/^1 failed: unknown command 'frobnicate'/,
 
 # The control socket cannot answer: a hung master, then no socket.
 
-my $pid = pid_in_file();
+my $pid = $t->pidfile_pid();
 kill 'STOP', $pid;
 ($rc, $out) = $t->ctl('-t', '1', 'status');
 is($rc, 4, 'hung master: status exit 4') or diag($out);

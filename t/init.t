@@ -9,7 +9,6 @@
 use warnings;
 use strict;
 
-use POSIX ();
 use Test::More;
 
 BEGIN { use FindBin; chdir($FindBin::Bin); }
@@ -43,16 +42,12 @@ sub init {
 		timeout => 40, env => \%env);
 }
 
-sub pid_in_file {
-	return ($t->read_file('run/obproxy.pid') // '') =~ /^(\d+)$/m ? $1 : 0;
-}
-
 my ($rc, $out) = init('status');
 is($rc, 3, 'status, stopped: 3') or diag($out);
 
 ($rc, $out) = init('start');
 is($rc, 0, 'start: 0') or diag($out);
-my $pid = pid_in_file();
+my $pid = $t->pidfile_pid();
 ok($pid && Test::OBProxy::alive($pid), 'start: obproxy runs');
 ($rc, $out) = init('start');
 like("$rc $out", qr/^0 .*already running/s, 'second start: 0, says so');
@@ -70,7 +65,7 @@ ok($rc == 0 && -e "$d/log/obproxy.log", 'reopen-logs: 0, new log file');
 
 ($rc, $out) = init('restart');
 is($rc, 0, 'restart: 0') or diag($out);
-my $new = pid_in_file();
+my $new = $t->pidfile_pid();
 ok($new && $new != $pid && !Test::OBProxy::alive($pid)
 	&& Test::OBProxy::alive($new), 'restart: a new master');
 
@@ -87,7 +82,7 @@ is($rc, 3, 'status after stop: 3') or diag($out);
 # force-stop of a master that neither answers nor exits.
 
 ($rc, $out) = init('start');
-$pid = pid_in_file();
+$pid = $t->pidfile_pid();
 my @workers = Test::OBProxy::_children($pid);
 kill 'STOP', $pid;
 ($rc, $out) = init('force-stop');
@@ -97,10 +92,7 @@ ok($t->waitfor(sub { !Test::OBProxy::alive($pid) }, 5),
 ok($t->waitfor(sub { !grep { Test::OBProxy::alive($_) } @workers }, 5),
 	'force-stop: its workers are gone');
 
-my $dead = fork() // die "fork: $!\n";
-POSIX::_exit(0) if $dead == 0;
-waitpid($dead, 0);
-$t->write_file('run/obproxy.pid', "$dead\n");
+$t->write_file('run/obproxy.pid', Test::OBProxy::dead_pid() . "\n");
 ($rc, $out) = init('status');
 is($rc, 1, 'status, stale pid file: 1') or diag($out);
 unlink "$d/run/obproxy.pid";
