@@ -1,6 +1,6 @@
 /*
  * The control socket run/obproxy.sock (mode 0600) for obproxyctl: a few
- * clients at once, each sends one line (256 bytes at most, 5 s idle limit)
+ * clients at once, each sends one line (4608 bytes at most, 5 s idle limit)
  * and gets lines ending with "ok..." or "failed...", then the close.  A
  * client that asked for a stop keeps its connection, never written to
  * again: it sees end-of-file when the master exits.  Opened by main.c.
@@ -16,7 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define CTL_LINE_MAX   256
+#define CTL_LINE_MAX   4608    /* config set with the longest LIST value */
 #define CTL_IDLE_S     5.0
 #define CTL_OUT_CAP    32768
 #define CTL_OUT_SPARE  256     /* kept for the final ok/failed line */

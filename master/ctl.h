@@ -2,7 +2,7 @@
  * The control socket run/obproxy.sock: one text request line per
  * connection, answered with lines ending in "ok..." or "failed...".
  * Opened by main.c, closed at exit and in every worker child; the verbs
- * are in ctl_verbs.c.
+ * are in ctl_verbs.c and ctl_config.c.
  */
 #ifndef OBP_MASTER_CTL_H
 #define OBP_MASTER_CTL_H
@@ -49,5 +49,16 @@ void obp_ctl_keep_open(struct obp_ctl_conn *c);
 
 /* Runs one request line (ctl_verbs.c). */
 void obp_ctl_dispatch(struct obp_ctl_conn *c, const char *line);
+
+/* A verb: <run> gets what follows the verb, blanks skipped. */
+struct obp_ctl_verb {
+    const char *name;
+    void      (*run)(struct obp_ctl_conn *c, const char *arg);
+    const char *help;       /* one line for "help" */
+};
+
+/* Further verb tables dispatch searches: reload and config (ctl_config.c). */
+extern const struct obp_ctl_verb obp_ctl_config_verbs[];
+extern const size_t              obp_ctl_config_nverbs;
 
 #endif

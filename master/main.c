@@ -78,9 +78,7 @@ configure(struct obp_master *m, int argc, char **argv)
         return rc == OBP_DONE ? 0 : 1;
     }
     if (obp_cmdline_paths(m, &errs) == OBP_OK) {
-        m->conf = obp_conf_build(m->conf_path[0] != '\0' ? m->conf_path
-                                                         : NULL,
-                                 &m->cl.overrides, &errs);
+        m->conf = obp_state_build(m, NULL, &errs);
         if (m->conf != NULL) {
             (void)obp_listen_check(m->conf, &errs);
             obp_transport_check(m->conf, m->root, &errs);

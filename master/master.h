@@ -18,6 +18,7 @@
 #include "process.h"
 #include "stop.h"
 #include "signal.h"
+#include "state.h"
 #include "reload.h"
 #include "ctl.h"
 #include "routes.h"

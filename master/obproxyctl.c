@@ -1,55 +1,121 @@
 /*
- * obproxyctl: sends one request line to ROOT/run/obproxy.sock, prints the
- * reply and exits 0 on "ok...", 1 on "failed..." or when obproxy cannot
- * be reached, 2 on a usage error.  After "stop" it waits (-w) for the
- * connection to end, which happens when the master exits.  A program of
- * its own, so it includes obp.h only and never uses libev.
+ * obproxyctl: controls the obproxy of a root directory.  Each verb is one
+ * request line to ROOT/run/obproxy.sock, answered with lines ending in
+ * "ok..." or "failed..."; a verb obproxyctl does not know is sent as it
+ * is.  When the socket cannot answer, the verbs that map onto a signal
+ * send it to the pid in ROOT/run/obproxy.pid and say so.  start runs the
+ * obproxy binary.  Exit statuses are in octl.h and README.
  */
 #include "obp.h"
+#include "octl.h"
 
 #include <getopt.h>
-#include <limits.h>
-#include <poll.h>
-#include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#define REPLY_WAIT_MS   10000
-#define DEFAULT_WAIT_S  60
-#define REPLY_MAX       65536
+#define DEFAULT_WAIT_S     60
+#define DEFAULT_TIMEOUT_S  10
 
-struct ctl_args {
-    const char *root;
-    const char *socket;
-    char        path[PATH_MAX];
-    long        wait_s;
-    const char *verb;
-    bool        fast;
+struct verb {
+    const char *name;
+    const char *synopsis;
+    const char *help;
+    int         min_args, max_args;
+    int         signo;              /* the fallback, 0 for none */
+};
+
+static const struct verb verbs[] = {
+    { "status", "status",
+      "Shows the master (pid, version, state, generation, uptime,\n"
+      "configuration, listeners, open client connections), each worker\n"
+      "(pid, state, restarts), each server of the blocklist and the\n"
+      "counters.  Exit 0 running, 3 not running, 1 not running but the\n"
+      "pid file names a dead process, 4 the master lives but its control\n"
+      "socket does not answer.", 0, 0, 0 },
+    { "start", "start [--binary PATH] [OBPROXY OPTIONS...]",
+      "Starts obproxy (the binary beside obproxyctl, or PATH) with\n"
+      "OBPROXY_ROOT set to the root and the options given (-f FILE, -o\n"
+      "...; not -N), and returns once it serves.  Exit 0 started, 5\n"
+      "already running, 1 it did not start.", 0, 64, 0 },
+    { "stop", "stop [--graceful|--fast]",
+      "Stops obproxy gracefully (open sessions finish, bounded by\n"
+      "hot_upgrade_exit_timeout) or fast, and waits (-w) until the master\n"
+      "has exited.  Without the control socket: QUIT (graceful) or TERM\n"
+      "(fast) to the pid in the pid file.  Exit 0 stopped, 3 not\n"
+      "running, 1 still running after the wait.", 0, 1, SIGQUIT },
+    { "reload", "reload",
+      "Reloads the configuration as HUP does and says whether the new one\n"
+      "runs: refused with every error, or accepted with the changed\n"
+      "parameters that need a restart.  Without the control socket: HUP.\n"
+      "Exit 0 accepted, 1 refused.", 0, 0, SIGHUP },
+    { "reopen-logs", "reopen-logs",
+      "Reopens the log files (after logrotate moved them), as USR1 does.\n"
+      "Without the control socket: USR1.", 0, 0, SIGUSR1 },
+    { "workers", "workers",
+      "Lists each worker: slot, pid, state, restarts.", 0, 0, 0 },
+    { "stats", "stats",
+      "Prints the counters summed over the workers.", 0, 0, 0 },
+    { "config", "config get KEY | config set KEY VALUE",
+      "get: the running value of a parameter, its default, its mode\n"
+      "(reload, restart, readonly) and the value saved by config set.\n"
+      "set: checks the value and the whole configuration as a reload does\n"
+      "and applies it; it is saved in CONFIG.runtime (ROOT/etc/\n"
+      "obproxy.runtime without a file) so a restart keeps it.  A parameter\n"
+      "that needs a restart is saved only, and the reply says so; a\n"
+      "read-only one, or one set on obproxy's command line, is refused.\n"
+      "Exit 0 set (or saved), 1 refused with the reason.", 2, 64, 0 },
+    { "upgrade", "upgrade [BINARY]",
+      "Hot upgrade: the master starts BINARY (default: the binary at its\n"
+      "own path) as the new generation.  Without the control socket and\n"
+      "without BINARY: USR2.", 0, 1, SIGUSR2 },
+    { "rollback", "rollback",
+      "During an upgrade: the old generation resumes and the new one\n"
+      "stops.", 0, 0, 0 },
+    { "commit", "commit",
+      "During an upgrade: the old generation ends now.  Without the\n"
+      "control socket: WINCH.", 0, 0, SIGWINCH },
+    { "help", "help",
+      "Lists the verbs the running obproxy knows.", 0, 0, 0 },
+};
+
+struct args {
+    const char        *root;
+    const char        *socket;
+    const char        *binary;
+    const struct verb *verb;
+    const char        *name;
+    char             **argv;
+    int                argc;
+    bool               fast;
 };
 
 static void
 usage(FILE *out)
 {
     fprintf(out,
-"Usage: obproxyctl [-d ROOT] [-s SOCKET] [-w SECONDS] COMMAND\n"
+"Usage: obproxyctl [-d ROOT] [-s SOCKET] [-w SECONDS] [-t SECONDS] [--json]\n"
+"                  VERB [ARGS] [--json] [--help]\n"
 "\n"
-"Commands:\n"
-"  status        show the master, its workers and their counters\n"
-"  stop [--fast] stop obproxy gracefully (or fast) and wait until it exits\n"
-"  help          list the commands the running obproxy knows\n"
+"Verbs:\n");
+    for (size_t i = 0; i < OBP_NELEMS(verbs); i++)
+        fprintf(out, "  %s\n", verbs[i].synopsis);
+    fprintf(out,
+"Other verbs are sent to obproxy as they are.\n"
 "\n"
 "Options:\n"
 "  -d ROOT       obproxy's root directory (default $OBPROXY_ROOT, else .)\n"
 "  -s SOCKET     control socket (default ROOT/run/obproxy.sock)\n"
 "  -w SECONDS    how long stop waits for obproxy to exit (default %d)\n"
-"  -h, --help    print this help\n"
+"  -t SECONDS    how long to wait for a reply (default %d)\n"
+"  -j, --json    print one JSON object on stdout\n"
+"  -h, --help    print this help; VERB --help explains a verb\n"
 "  -V, --version print the version\n"
 "\n"
-"Exit status: 0 ok, 1 failed or not running, 2 usage error.\n",
-            DEFAULT_WAIT_S);
+"Exit status: 0 done, 1 failed, 2 usage error, 3 not running,\n"
+"4 no answer from a running master (status), 5 already running (start).\n",
+            DEFAULT_WAIT_S, DEFAULT_TIMEOUT_S);
 }
 
 static int
@@ -59,43 +125,88 @@ bad_usage(const char *fmt, const char *what)
     fprintf(stderr, fmt, what);
     fprintf(stderr, "\n");
     usage(stderr);
-    return 2;
+    return OBP_OCTL_USAGE;
 }
 
-/* The verb and its argument, after the options. */
 static int
-parse_command(struct ctl_args *a, int argc, char **argv)
+verb_help(const struct args *a)
 {
-    if (optind >= argc)
-        return bad_usage("%s", "no command given");
-    a->verb = argv[optind++];
-    if (strcmp(a->verb, "stop") == 0 && optind < argc
-        && (strcmp(argv[optind], "--fast") == 0
-            || strcmp(argv[optind], "fast") == 0)) {
-        a->fast = true;
-        optind++;
+    if (a->verb == NULL) {
+        printf("obproxyctl does not know '%s': it sends it to obproxy as it "
+               "is.\n'obproxyctl help' lists the verbs obproxy knows.\n",
+               a->name);
+        return OBP_OCTL_OK;
     }
-    if (strcmp(a->verb, "status") != 0 && strcmp(a->verb, "stop") != 0
-        && strcmp(a->verb, "help") != 0)
-        return bad_usage("unknown command '%s'", a->verb);
-    if (optind < argc)
-        return bad_usage("unexpected argument '%s'", argv[optind]);
+    printf("Usage: obproxyctl [OPTIONS] %s\n\n%s\n", a->verb->synopsis,
+           a->verb->help);
+    return OBP_OCTL_OK;
+}
+
+/* Takes --json, --help and the verb's own options out of the arguments. */
+static int
+verb_options(struct args *a, struct obp_octl *c)
+{
+    int n = 0;
+
+    for (int i = 0; i < a->argc; i++) {
+        const char *s = a->argv[i];
+        bool        start = a->verb != NULL && strcmp(a->name, "start") == 0;
+        bool        stop = a->verb != NULL && strcmp(a->name, "stop") == 0;
+
+        if (strcmp(s, "--json") == 0) {
+            c->out.json = true;
+        } else if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+            return verb_help(a) == OBP_OCTL_OK ? -1 : OBP_OCTL_USAGE;
+        } else if (start && strcmp(s, "--binary") == 0) {
+            if (++i == a->argc)
+                return bad_usage("%s", "--binary needs a PATH");
+            a->binary = a->argv[i];
+        } else if (stop && (strcmp(s, "--fast") == 0
+                            || strcmp(s, "fast") == 0)) {
+            a->fast = true;
+        } else if (stop && (strcmp(s, "--graceful") == 0
+                            || strcmp(s, "graceful") == 0)) {
+            a->fast = false;
+        } else {
+            a->argv[n++] = a->argv[i];
+        }
+    }
+    a->argc = n;
     return 0;
 }
 
-/* 0 to go on, -1 when help or version was printed, 2 on a usage error. */
 static int
-parse_args(struct ctl_args *a, int argc, char **argv)
+check_args(const struct args *a)
+{
+    const struct verb *v = a->verb;
+
+    if (v == NULL)
+        return 0;
+    if (a->argc < v->min_args || a->argc > v->max_args)
+        return bad_usage("usage: obproxyctl %s", v->synopsis);
+    if (strcmp(v->name, "config") == 0
+        && !(strcmp(a->argv[0], "get") == 0 && a->argc == 2)
+        && !(strcmp(a->argv[0], "set") == 0 && a->argc >= 3))
+        return bad_usage("usage: obproxyctl %s", v->synopsis);
+    return 0;
+}
+
+/* 0 to go on, -1 when help or version was printed, else an exit status. */
+static int
+parse_args(struct args *a, struct obp_octl *c, int argc, char **argv)
 {
     static const struct option longs[] = {
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
+        { "json", no_argument, NULL, 'j' },
         { NULL, 0, NULL, 0 }
     };
     char *end;
-    int   opt;
+    long *num;
+    int   opt, rc;
 
-    while ((opt = getopt_long(argc, argv, "+d:s:w:hV", longs, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+d:s:w:t:jhV", longs, NULL))
+           != -1) {
         switch (opt) {
         case 'd':
             a->root = optarg;
@@ -104,12 +215,16 @@ parse_args(struct ctl_args *a, int argc, char **argv)
             a->socket = optarg;
             break;
         case 'w':
+        case 't':
+            num = opt == 'w' ? &c->wait_s : &c->timeout_s;
             errno = 0;
-            a->wait_s = strtol(optarg, &end, 10);
-            if (errno != 0 || end == optarg || *end != '\0' || a->wait_s < 0
-                || a->wait_s > 86400)
-                return bad_usage("-w: '%s' is not a number of seconds",
-                                 optarg);
+            *num = strtol(optarg, &end, 10);
+            if (errno != 0 || end == optarg || *end != '\0' || *num < 0
+                || *num > 86400 || (opt == 't' && *num == 0))
+                return bad_usage("'%s' is not a number of seconds", optarg);
+            break;
+        case 'j':
+            c->out.json = true;
             break;
         case 'h':
             usage(stdout);
@@ -119,187 +234,147 @@ parse_args(struct ctl_args *a, int argc, char **argv)
             return -1;
         default:
             usage(stderr);
-            return 2;
+            return OBP_OCTL_USAGE;
         }
     }
-    return parse_command(a, argc, argv);
+    if (optind >= argc)
+        return bad_usage("%s", "no verb given");
+    a->name = argv[optind++];
+    for (size_t i = 0; i < OBP_NELEMS(verbs); i++) {
+        if (strcmp(verbs[i].name, a->name) == 0)
+            a->verb = &verbs[i];
+    }
+    a->argv = argv + optind;
+    a->argc = argc - optind;
+    rc = verb_options(a, c);
+    return rc != 0 ? rc : check_args(a);
 }
 
 static int
-socket_path(struct ctl_args *a)
+join(char *out, size_t len, const char *a, const char *b)
+{
+    int n = snprintf(out, len, "%s%s", a, b);
+
+    return n < 0 || (size_t)n >= len ? OBP_ERROR : OBP_OK;
+}
+
+static int
+paths(struct obp_octl *c, const struct args *a)
 {
     const char *root = a->root != NULL ? a->root : getenv("OBPROXY_ROOT");
     char        cwd[PATH_MAX];
-    int         n;
 
+    if (getcwd(cwd, sizeof(cwd)) == NULL)
+        snprintf(cwd, sizeof(cwd), ".");
     if (root == NULL || root[0] == '\0')
-        root = getcwd(cwd, sizeof(cwd)) != NULL ? cwd : ".";
-    if (a->socket != NULL)
-        n = snprintf(a->path, sizeof(a->path), "%s", a->socket);
-    else
-        n = snprintf(a->path, sizeof(a->path), "%s/run/obproxy.sock", root);
-    if (n < 0 || (size_t)n >= sizeof(a->path)) {
-        fprintf(stderr, "obproxyctl: socket path too long\n");
+        root = cwd;
+    if ((root[0] == '/' ? join(c->root, sizeof(c->root), root, "")
+         : snprintf(c->root, sizeof(c->root), "%s/%s", cwd, root) < 0)
+        || join(c->pidfile, sizeof(c->pidfile), c->root, "/run/obproxy.pid")
+        || (a->socket != NULL
+            ? join(c->sock, sizeof(c->sock), a->socket, "")
+            : join(c->sock, sizeof(c->sock), c->root, "/run/obproxy.sock"))) {
+        fprintf(stderr, "obproxyctl: path too long\n");
         return OBP_ERROR;
     }
     return OBP_OK;
 }
 
-/* A path too long for sun_path is reached from its directory. */
+/* The request line: the verb and its arguments; BINARY made absolute. */
 static int
-connect_to(const char *path)
+request(const struct args *a, char *line, size_t len)
 {
-    struct sockaddr_un sun = { .sun_family = AF_UNIX };
-    struct timeval     tv = { .tv_sec = REPLY_WAIT_MS / 1000 };
-    const char        *name = path;
-    const char        *slash = strrchr(path, '/');
-    char               dir[PATH_MAX];
-    int                fd;
+    size_t n = (size_t)snprintf(line, len, "%s", a->name);
+    char   cwd[PATH_MAX];
 
-    if (strlen(path) >= sizeof(sun.sun_path) && slash != NULL) {
-        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-        if (chdir(dir[0] != '\0' ? dir : "/") == -1)
-            return -1;
-        name = slash + 1;
-    }
-    if (obp_strlcpy(sun.sun_path, name, sizeof(sun.sun_path))
-        >= sizeof(sun.sun_path)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd == -1)
-        return -1;
-    /* Bounds a connect or a send to a master that does not accept. */
-    if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1
-        || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-        int err = errno;
+    if (a->verb != NULL && strcmp(a->name, "stop") == 0 && a->fast)
+        n += (size_t)snprintf(line + n, len - n, " fast");
+    for (int i = 0; i < a->argc && n < len; i++) {
+        bool rel = strcmp(a->name, "upgrade") == 0 && a->argv[i][0] != '/'
+                   && getcwd(cwd, sizeof(cwd)) != NULL;
 
-        close(fd);
-        errno = err;
-        return -1;
+        if (strchr(a->argv[i], '\n') != NULL)
+            return bad_usage("%s", "an argument holds a newline");
+        n += (size_t)snprintf(line + n, len - n, " %s%s%s", rel ? cwd : "",
+                              rel ? "/" : "", a->argv[i]);
     }
-    return fd;
+    if (n >= len)
+        return bad_usage("%s", "the request is too long");
+    return 0;
 }
 
-/* Waits for input; 1 readable, 0 timed out, -1 error. */
+/* The socket did not answer: the pid file and a signal, when one fits. */
 static int
-wait_input(int fd, int timeout_ms)
+fallback(struct obp_octl *c, const struct args *a, const char *why)
 {
-    struct pollfd pfd = { .fd = fd, .events = POLLIN };
-    int           rc;
+    pid_t named, pid = obp_octl_live_pid(c, &named);
+    int   signo = a->verb != NULL && a->argc == 0 ? a->verb->signo : 0;
 
-    do
-        rc = poll(&pfd, 1, timeout_ms);
-    while (rc == -1 && errno == EINTR);
-    return rc;
-}
-
-static bool
-is_last_line(const char *line, size_t len)
-{
-    return (len >= 2 && strncmp(line, "ok", 2) == 0)
-           || (len >= 6 && strncmp(line, "failed", 6) == 0);
-}
-
-/*
- * Prints the reply lines up to the last one.  0 when it starts with
- * "ok", 1 otherwise.
- */
-static int
-read_reply(int fd)
-{
-    static char buf[REPLY_MAX];
-    size_t      len = 0, start = 0;
-    ssize_t     n;
-
-    for (;;) {
-        if (wait_input(fd, REPLY_WAIT_MS) != 1 || len == sizeof(buf)) {
-            fprintf(stderr, "obproxyctl: no complete reply from obproxy\n");
-            return 1;
+    if (pid == 0) {
+        obp_octl_member(&c->out, "running", "false");
+        if (named > 0 && a->verb != NULL && strcmp(a->name, "status") == 0) {
+            obp_octl_say(&c->out, true, "error", "obproxy is not running, "
+                         "but %s names pid %ld", c->pidfile, (long)named);
+            return OBP_OCTL_FAILED;
         }
-        n = read(fd, buf + len, sizeof(buf) - len);
-        if (n <= 0) {
-            fprintf(stderr, "obproxyctl: obproxy closed the connection "
-                    "before its reply ended\n");
-            return 1;
-        }
-        len += (size_t)n;
-        for (char *nl; (nl = memchr(buf + start, '\n', len - start)) != NULL;
-             start = (size_t)(nl - buf) + 1) {
-            size_t linelen = (size_t)(nl - (buf + start));
-
-            printf("%.*s\n", (int)linelen, buf + start);
-            if (is_last_line(buf + start, linelen))
-                return strncmp(buf + start, "ok", 2) == 0 ? 0 : 1;
-        }
+        obp_octl_say(&c->out, true, "error", "obproxy is not running (%s)",
+                     why);
+        return OBP_OCTL_NOT_RUNNING;
     }
-}
-
-/* After "stop": the master closes our connection when it exits. */
-static int
-wait_exit(int fd, long wait_s)
-{
-    int64_t deadline = obp_now_us() + (int64_t)wait_s * 1000000;
-    char    buf[512];
-
-    for (;;) {
-        int64_t left_ms = (deadline - obp_now_us()) / 1000;
-        ssize_t n;
-
-        if (left_ms <= 0 || wait_input(fd, (int)left_ms) != 1) {
-            fprintf(stderr, "obproxyctl: obproxy still running after %ld s\n",
-                    wait_s);
-            return 1;
-        }
-        n = read(fd, buf, sizeof(buf));
-        if (n == 0 || (n == -1 && errno == ECONNRESET)) {
-            printf("obproxy stopped\n");
-            return 0;
-        }
-        if (n == -1 && errno != EINTR) {
-            fprintf(stderr, "obproxyctl: %s: %s\n", "read", strerror(errno));
-            return 1;
-        }
+    obp_octl_member(&c->out, "running", "true");
+    if (signo == SIGQUIT && a->fast)
+        signo = SIGTERM;
+    if (signo == 0) {
+        obp_octl_say(&c->out, true, "error", "obproxy (pid %ld) does not "
+                     "answer: %s", (long)pid, why);
+        return strcmp(a->name, "status") == 0 ? OBP_OCTL_NO_ANSWER
+                                              : OBP_OCTL_FAILED;
     }
+    if (kill(pid, signo) == -1) {
+        obp_octl_say(&c->out, true, "error", "cannot signal pid %ld: %s",
+                     (long)pid, strerror(errno));
+        return OBP_OCTL_FAILED;
+    }
+    obp_octl_say(&c->out, true, "fallback", "the control socket did not "
+                 "answer (%s): sent SIG%s to pid %ld from %s", why,
+                 sigabbrev_np(signo), (long)pid, c->pidfile);
+    return signo == SIGQUIT || signo == SIGTERM ? obp_octl_wait_pid(c, pid)
+                                                : OBP_OCTL_OK;
 }
 
 static int
-send_request(int fd, const struct ctl_args *a)
+run(struct obp_octl *c, const struct args *a)
 {
-    char line[64];
-    int  n = snprintf(line, sizeof(line), "%s%s\n", a->verb,
-                      a->fast ? " fast" : "");
+    char line[OBP_OCTL_LINE_MAX];
+    char why[PATH_MAX + 128];
+    int  fd, rc;
 
-    if (n < 0 || write(fd, line, (size_t)n) != n) {
-        fprintf(stderr, "obproxyctl: cannot send the request: %s\n",
-                strerror(errno));
-        return OBP_ERROR;
-    }
-    return OBP_OK;
+    if (a->verb != NULL && strcmp(a->name, "start") == 0)
+        return obp_octl_start(c, a->binary, a->argv, a->argc);
+    rc = request(a, line, sizeof(line));
+    if (rc != 0)
+        return rc;
+    rc = obp_octl_request(c, line, &fd, why, sizeof(why));
+    if (rc == -1)
+        return fallback(c, a, why);
+    obp_octl_member(&c->out, "running", "true");
+    if (rc == 0 && strcmp(a->name, "stop") == 0)
+        rc = obp_octl_wait_close(c, fd);
+    close(fd);
+    return rc == 0 ? OBP_OCTL_OK : OBP_OCTL_FAILED;
 }
 
 int
 main(int argc, char **argv)
 {
-    struct ctl_args a = { .wait_s = DEFAULT_WAIT_S };
-    int             rc = parse_args(&a, argc, argv);
-    int             fd;
+    struct obp_octl c = { .wait_s = DEFAULT_WAIT_S,
+                          .timeout_s = DEFAULT_TIMEOUT_S };
+    struct args     a = { 0 };
+    int             rc = parse_args(&a, &c, argc, argv);
 
     if (rc != 0)
-        return rc == -1 ? 0 : rc;
-    if (socket_path(&a) != OBP_OK)
-        return 1;
-    fd = connect_to(a.path);
-    if (fd == -1) {
-        fprintf(stderr, "obproxyctl: obproxy is not running (%s: %s)\n",
-                a.path, strerror(errno));
-        return 1;
-    }
-    rc = send_request(fd, &a) == OBP_OK ? read_reply(fd) : 1;
-    fflush(stdout);
-    if (rc == 0 && strcmp(a.verb, "stop") == 0)
-        rc = wait_exit(fd, a.wait_s);
-    close(fd);
-    return rc;
+        return rc == -1 ? OBP_OCTL_OK : rc;
+    if (paths(&c, &a) != OBP_OK)
+        return OBP_OCTL_FAILED;
+    return obp_octl_end(&c.out, a.name, run(&c, &a));
 }

@@ -2,10 +2,13 @@
  * run/obproxy.pid.  The check refuses to start while the file names a
  * live process (a stale file from a crash is replaced); the file is
  * written whole through a rename, and removed at exit only if it still
- * names this master.  Called by main.c.
+ * names this master.  Called by main.c; obproxyctl reads it too, so
+ * this file needs obp.h only.
  */
-#include "master.h"
+#include "obp.h"
+#include "pidfile.h"
 
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,9 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The pid in <path>: > 0, 0 when missing or unreadable as a pid. */
-static pid_t
-read_pid(const char *path)
+pid_t
+obp_pidfile_read(const char *path)
 {
     char  buf[32];
     char *end;
@@ -41,7 +43,7 @@ read_pid(const char *path)
 int
 obp_pidfile_check(const char *path, const char *shown, struct obp_errs *errs)
 {
-    pid_t pid = read_pid(path);
+    pid_t pid = obp_pidfile_read(path);
 
     if (pid == 0 || pid == getpid())
         return OBP_OK;
@@ -94,7 +96,7 @@ obp_pidfile_write(const char *path, pid_t pid, struct obp_errs *errs)
 void
 obp_pidfile_remove(const char *path, pid_t pid)
 {
-    if (read_pid(path) != pid)
+    if (obp_pidfile_read(path) != pid)
         return;
     if (unlink(path) == -1)
         obp_log(OBP_LOG_WARN, 0, errno, "cannot remove %s", path);

@@ -1,6 +1,7 @@
 /*
  * run/obproxy.pid: refuses a second master, written atomically, removed
- * at exit only while it still names us.  Called by main.c.
+ * at exit only while it still names us.  Called by main.c; obproxyctl
+ * reads it (octl_proc.c).
  */
 #ifndef OBP_MASTER_PIDFILE_H
 #define OBP_MASTER_PIDFILE_H
@@ -15,6 +16,9 @@ struct obp_errs;
  */
 int obp_pidfile_check(const char *path, const char *shown,
                       struct obp_errs *errs);
+
+/* The pid in <path>: > 0, or 0 when missing or not a pid. */
+pid_t obp_pidfile_read(const char *path);
 
 /* Writes "<pid>\n" into a temporary file renamed over <path>. */
 int obp_pidfile_write(const char *path, pid_t pid, struct obp_errs *errs);

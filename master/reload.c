@@ -1,9 +1,11 @@
 /*
- * Reload (SIGHUP): build a whole new generation from defaults, the file
- * and the command line.  Any error changes nothing.  Otherwise every
+ * Reload (SIGHUP, obproxyctl reload and config set): build a whole new
+ * generation from defaults, the file, the state file and the command
+ * line.  Any error changes nothing.  Otherwise every
  * changed parameter is logged; those that need a restart keep their
  * running value; the master applies its own settings and every worker
- * gets the new text over its channel.  Called by signal.c.
+ * gets the new text over its channel.  Called by signal.c and
+ * ctl_config.c.
  */
 #include "master.h"
 
@@ -44,10 +46,13 @@ obp_reload_servers(struct obp_master *m)
     free(addr);
 }
 
-/* Logs one changed parameter; a restart one gets its old value back. */
+/*
+ * Logs one changed parameter; a restart one gets its old value back and
+ * a line in <notes>.
+ */
 static int
 diff_one(const struct obp_conf *old, struct obp_conf *next,
-         const struct obp_param *p)
+         const struct obp_param *p, struct obp_errs *notes)
 {
     char was[VALUE_MAX], now[VALUE_MAX], err[256];
 
@@ -62,6 +67,8 @@ diff_one(const struct obp_conf *old, struct obp_conf *next,
     }
     obp_log(OBP_LOG_WARN, 0, 0, "%s changed from %s to %s: needs a restart, "
             "keeping %s", p->name, was, now, was);
+    obp_errs_add(notes, "%s: %s needs a restart, %s stays until then",
+                 p->name, now, was);
     if (obp_param_set(next, p, was, err, sizeof(err)) != OBP_OK) {
         obp_log(OBP_LOG_ERROR, 0, 0, "%s: cannot keep '%s': %s", p->name,
                 was, err);
@@ -71,14 +78,15 @@ diff_one(const struct obp_conf *old, struct obp_conf *next,
 }
 
 static int
-diff(const struct obp_conf *old, struct obp_conf *next)
+diff(const struct obp_conf *old, struct obp_conf *next,
+     struct obp_errs *notes)
 {
     for (size_t i = 0; i < obp_nparams; i++) {
         const struct obp_param *p = &obp_params[i];
 
         if (obp_param_equal(old, next, p))
             continue;
-        if (diff_one(old, next, p) != OBP_OK)
+        if (diff_one(old, next, p, notes) != OBP_OK)
             return OBP_ERROR;
     }
     return OBP_OK;
@@ -121,25 +129,26 @@ push_to_workers(struct obp_master *m)
 }
 
 int
-obp_reload(struct obp_master *m)
+obp_reload(struct obp_master *m, const struct obp_state *st,
+           struct obp_errs *errs, struct obp_errs *notes)
 {
-    struct obp_errs  errs = { 0 };
-    const char      *path = m->conf_path[0] != '\0' ? m->conf_path : NULL;
-    struct obp_conf *next = obp_conf_build(path, &m->cl.overrides, &errs);
+    unsigned         start = errs->count;
+    struct obp_conf *next = obp_state_build(m, st, errs);
 
-    if (next != NULL && errs.count == 0) {
-        (void)obp_listen_check(next, &errs);
-        obp_transport_check(next, NULL, &errs);    /* in the root now */
+    if (next != NULL) {
+        (void)obp_listen_check(next, errs);
+        obp_transport_check(next, NULL, errs);    /* in the root now */
     }
-    if (next == NULL || errs.count > 0 || diff(m->conf, next) != OBP_OK) {
-        log_errs(&errs);
+    if (next == NULL || errs->count > start
+        || diff(m->conf, next, notes) != OBP_OK) {
+        log_errs(errs);
         obp_log(OBP_LOG_ERROR, 0, 0, "reload failed, the running "
                 "configuration stays in force");
-        obp_errs_free(&errs);
+        if (errs->count == start)
+            obp_errs_add(errs, "the new configuration cannot be applied");
         obp_conf_free(next);
         return OBP_ERROR;
     }
-    obp_errs_free(&errs);
     obp_conf_free(m->conf);
     m->conf = next;
     obp_reload_apply_master(m->conf);

@@ -70,19 +70,33 @@ act_reload(struct obp_master *m, const char *from)
                 from);
         return;
     }
+    struct obp_errs errs = { 0 }, notes = { 0 };
+
     obp_log(OBP_LOG_INFO, 0, 0, "received %s, reloading configuration",
             from);
-    (void)obp_reload(m);
+    (void)obp_reload(m, NULL, &errs, &notes);
+    obp_errs_free(&errs);
+    obp_errs_free(&notes);
+}
+
+int
+obp_signal_reopen(struct obp_master *m, const char *from)
+{
+    int rc;
+
+    obp_log(OBP_LOG_INFO, 0, 0, "received %s, reopening log files", from);
+    rc = obp_log_reopen();
+    if (rc != OBP_OK)
+        obp_log(OBP_LOG_ERROR, 0, errno, "cannot reopen the log files in %s",
+                m->log_dir);
+    obp_proc_send_all(m, OBP_CHAN_REOPEN, NULL, 0, false);
+    return rc;
 }
 
 static void
 act_reopen(struct obp_master *m, const char *from)
 {
-    obp_log(OBP_LOG_INFO, 0, 0, "received %s, reopening log files", from);
-    if (obp_log_reopen() != OBP_OK)
-        obp_log(OBP_LOG_ERROR, 0, errno, "cannot reopen the log files in %s",
-                m->log_dir);
-    obp_proc_send_all(m, OBP_CHAN_REOPEN, NULL, 0, false);
+    (void)obp_signal_reopen(m, from);
 }
 
 static void

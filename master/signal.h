@@ -36,6 +36,12 @@ void obp_signal_init(struct obp_master *m);
 void obp_signal_post(struct obp_master *m, enum obp_action action,
                      const char *from);
 
+/*
+ * Reopens the master's log files and tells every worker to (USR1, and
+ * obproxyctl reopen-logs); OBP_ERROR with errno when the master's fail.
+ */
+int obp_signal_reopen(struct obp_master *m, const char *from);
+
 /* Stops every watcher (at exit, and in a worker child). */
 void obp_signal_stop(struct obp_master *m);
 

@@ -49,7 +49,9 @@ for my $dir (sort keys %files) {
 	for my $f (grep { /\.c$/ } @{$files{$dir}}) {
 		my ($first) = code_of($f)
 			=~ /^\s*#\s*include\s*([<"][^>"]+[>"])/m;
-		my $ok = $f =~ m{/obproxyctl\.c$} ? qr/^"(?:obp|master)\.h"$/
+		# obproxyctl's files (pidfile.c is linked into both programs).
+		my $ok = $f =~ m{/(?:obproxyctl|octl_\w+|pidfile)\.c$}
+			? qr/^"(?:obp|master)\.h"$/
 			: qr/^"\Q$umbrella{$dir}\E"$/;
 		push @wrong, "$f: " . ($first // 'no include')
 			if ($first // '') !~ $ok;

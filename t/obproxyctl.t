@@ -2,7 +2,7 @@
 
 # Tests for obproxyctl over run/obproxy.sock: status shows the master,
 # its workers and the summed counters; stop returns once the master has
-# exited; both fail with exit 1 when nothing runs.
+# exited; both exit 3 when nothing runs.
 
 use warnings;
 use strict;
@@ -70,6 +70,6 @@ ok($t->waitfor(sub { !$t->running() }, 1), 'stop --fast: master gone');
 # Nothing running.
 
 ($rc, $out) = $t->ctl('status');
-is($rc, 1, 'status when not running: exit 1') or diag($out);
+is($rc, 3, 'status when not running: exit 3') or diag($out);
 ($rc, $out) = $t->ctl('stop');
-is($rc, 1, 'stop when not running: exit 1') or diag($out);
+is($rc, 3, 'stop when not running: exit 3') or diag($out);

@@ -602,6 +602,21 @@ sub stop {
 
 sub pid { $_[0]->{_obproxy_pid} }
 
+# The pid that run/obproxy.pid names, 0 when none (a daemon's master).
+sub pidfile_pid {
+	my ($self) = @_;
+	return ($self->read_file('run/obproxy.pid') // '') =~ /^(\d+)$/m
+		? $1 : 0;
+}
+
+# The pid of a process that has exited, for a stale pid file.
+sub dead_pid {
+	my $pid = fork() // die "fork: $!\n";
+	_exit(0) if $pid == 0;
+	waitpid($pid, 0);
+	return $pid;
+}
+
 # The worker processes: the master's children.
 sub workers {
 	my ($self) = @_;
