@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 3.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 3
+/* Layout version 4.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 4
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -45,10 +45,10 @@ static const struct row expected[] = {
     { "obp_shm_worker.state", 4, 4 },
     { "obp_shm_worker.started_us", 8, 8 },
     { "obp_shm_worker.restarts", 16, 8 },
-    { "obp_shm_worker.stat", 24, 168 },
-    { "obp_shm_worker.route_gen", 192, 8 },
-    { "obp_shm_worker.pad", 200, 56 },
-    { "sizeof obp_shm_worker", 0, 256 },
+    { "obp_shm_worker.stat", 24, 232 },
+    { "obp_shm_worker.route_gen", 256, 8 },
+    { "obp_shm_worker.pad", 264, 120 },
+    { "sizeof obp_shm_worker", 0, 384 },
     { "obp_shm_server.seq", 0, 4 },
     { "obp_shm_server.state", 4, 4 },
     { "obp_shm_server.addr", 8, 64 },
@@ -80,7 +80,16 @@ static const struct row expected[] = {
     { "obp_route_set.nentries", 24, 4 },
     { "obp_route_set.nbuckets", 28, 4 },
     { "obp_route_set.buckets_off", 32, 8 },
-    { "sizeof obp_route_set", 0, 40 },
+    { "obp_route_set.servers_off", 40, 8 },
+    { "obp_route_set.nservers", 48, 4 },
+    { "obp_route_set.flags", 52, 4 },
+    { "sizeof obp_route_set", 0, 56 },
+    { "obp_route_ldc.known", 0, 1 },
+    { "obp_route_ldc.readonly", 1, 1 },
+    { "obp_route_ldc.zone", 8, 64 },
+    { "obp_route_ldc.region", 72, 64 },
+    { "obp_route_ldc.idc", 136, 64 },
+    { "sizeof obp_route_ldc", 0, 200 },
     { "obp_route_bucket.hash", 0, 4 },
     { "obp_route_bucket.off", 4, 4 },
     { "sizeof obp_route_bucket", 0, 8 },
@@ -169,7 +178,16 @@ static const struct row compiled[] = {
     FIELD(obp_route_set, nentries),
     FIELD(obp_route_set, nbuckets),
     FIELD(obp_route_set, buckets_off),
+    FIELD(obp_route_set, servers_off),
+    FIELD(obp_route_set, nservers),
+    FIELD(obp_route_set, flags),
     SIZE(obp_route_set),
+    FIELD(obp_route_ldc, known),
+    FIELD(obp_route_ldc, readonly),
+    FIELD(obp_route_ldc, zone),
+    FIELD(obp_route_ldc, region),
+    FIELD(obp_route_ldc, idc),
+    SIZE(obp_route_ldc),
     FIELD(obp_route_bucket, hash),
     FIELD(obp_route_bucket, off),
     SIZE(obp_route_bucket),
