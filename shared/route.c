@@ -208,6 +208,14 @@ obp_route_ldc(const struct obp_route_view *v, unsigned idx)
 }
 
 uint32_t
+obp_route_ldc_count(const struct obp_route_view *v)
+{
+    const struct obp_route_set *set = (const void *)v->bank;
+
+    return set != NULL && set->servers_off != 0 ? set->nservers : 0;
+}
+
+uint32_t
 obp_route_set_flags(const struct obp_route_view *v)
 {
     const struct obp_route_set *set = (const void *)v->bank;

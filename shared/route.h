@@ -335,6 +335,9 @@ obp_route_find(const struct obp_route_view *v, enum obp_route_kind kind,
 const struct obp_route_ldc *obp_route_ldc(const struct obp_route_view *v,
                                           unsigned idx);
 
+/* Server indexes obp_route_ldc may know: 0 .. this - 1. */
+uint32_t obp_route_ldc_count(const struct obp_route_view *v);
+
 /* OBP_ROUTE_SET_* of the set being read, 0 when none. */
 uint32_t obp_route_set_flags(const struct obp_route_view *v);
 
