@@ -47,7 +47,8 @@ is_space(char c)
 static int
 target_member(const struct obp_shm *shm, const char *p, const char *e)
 {
-    char addr[OBP_ADDR_STRLEN];
+    struct obp_addr a;
+    char            addr[OBP_ADDR_STRLEN], err[80];
 
     while (p < e && (is_space(*p) || *p == '\'' || *p == '"'))
         p++;
@@ -57,6 +58,9 @@ target_member(const struct obp_shm *shm, const char *p, const char *e)
         return -1;
     memcpy(addr, p, (size_t)(e - p));
     addr[e - p] = '\0';
+    /* the table holds addresses as obp_addr_parse writes them */
+    if (obp_addr_parse(&a, addr, err, sizeof(err)) == OBP_OK)
+        return obp_bl_find(shm, a.text);
     return obp_bl_find(shm, addr);
 }
 

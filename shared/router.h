@@ -13,8 +13,9 @@
  *     target_db_server parameter.  "ip:port,ip:port;ip:port": ';'
  *     separates priority groups (in order), ',' members of one group
  *     (random order).  Members name servers of the segment's server table
- *     (obp_bl_find); unknown ones are skipped, and when none is known the
- *     kind is ERROR (the text names them).  Kind FORCED.
+ *     (obp_bl_find; the master registers the topology's, rootservice_list
+ *     and target_db_server); unknown ones are skipped, and when none is
+ *     known the kind is ERROR (the text names them).  Kind FORCED.
  *  2. No route info: a statement other than SELECT, INSERT, REPLACE,
  *     UPDATE, DELETE; no table; no database (neither the statement's nor
  *     the session's); a table not in the cache.  Kind NONE, or TENANT with

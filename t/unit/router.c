@@ -301,6 +301,11 @@ test_leader(void)
        "two levels: a subpartition key missing: NONE");
     leads("SELECT * FROM plain", 1,
           "not partitioned: the table's leader");
+    leads("SELECT * FROM sbtest1 WHERE a=1 AND b=1 AND c=1 AND d=1 AND "
+          "e=1 AND f=1 AND g=1 AND h=1 AND i=1 AND id=4", 2,
+          "the key after eight other columns: classified again");
+    is("SELECT * FROM other.sbtest1 WHERE id=4", "NONE",
+       "the statement's database over the session's");
 }
 
 /* KEY: the leader of the leaf the calculation gives, in any case. */
@@ -346,6 +351,18 @@ test_key(void)
                "and with trailing spaces (general_ci)");
     is("SELECT * FROM users WHERE name='it''s' OR 1", "NONE",
        "KEY: a key under OR: NONE");
+    {
+        struct obp_router_out a = route("SELECT * FROM users WHERE "
+                                        "name='it''s'");
+        struct obp_router_out b = route("SELECT * FROM users WHERE "
+                                        "name='it\\'s'");
+        struct obp_router_out c = route("SELECT * FROM users WHERE "
+                                        "name=\"it's\"");
+
+        tap_ok(a.kind == OBP_RT_LEADER && a.leaf == b.leaf
+               && a.leaf == c.leaf, "KEY: 'it''s', 'it\\'s' and \"it's\" "
+               "are one value");
+    }
 }
 
 static void
