@@ -297,6 +297,8 @@ decide(struct obp_router_ctx *x)
     const char                 *t = x->in->conf->target_db_server;
     int32_t                     leaf;
 
+    x->out->write = c->kind != OBP_SQL_SELECT && routable_kind(c->kind);
+    x->out->weak = weak_read(x);
     if (c->target_db_server.n > 0) {
         forced(x, c->target_db_server.s, c->target_db_server.n);
         return;
@@ -305,8 +307,6 @@ decide(struct obp_router_ctx *x)
         forced(x, t, strlen(t));
         return;
     }
-    x->out->write = c->kind != OBP_SQL_SELECT && routable_kind(c->kind);
-    x->out->weak = weak_read(x);
     if (!routable_kind(c->kind) || c->table.s == NULL || !find_table(x)) {
         no_info(x);
         return;

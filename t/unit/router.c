@@ -424,6 +424,31 @@ weak_p1(const char *idc, const char *policy)
     return route_in(&in);
 }
 
+/* The tenant's servers without a replica ("T"), and TENANT weak. */
+static void
+test_weak_tenant(void)
+{
+    struct obp_router_in  in = in_for("SELECT /*+ READ_CONSISTENCY(WEAK) */ "
+                                      "* FROM events WHERE day='2030-01-01'"
+                                      " AND id=3");
+    struct obp_router_out o;
+
+    in.session_idc = "i1";
+    tap_is_str(shown_v(o = route_in(&in)), "WEAK s1 s2 s3",
+               "weak from i1 on pmaxsp1 (s2, s1): then s3, a tenant server "
+               "without the partition");
+    in.session_idc = "i3";
+    o = route_in(&in);
+    tap_ok(o.kind == OBP_RT_WEAK && o.n == 3 && first_is(&o, 3),
+           "  from i3: the local tenant server before remote replicas");
+    in = in_for("SELECT /*+ READ_CONSISTENCY(WEAK) */ 1");
+    in.want_tenant = true;
+    in.session_idc = "i3";
+    o = route_in(&in);
+    tap_ok(o.kind == OBP_RT_TENANT && o.weak && first_is(&o, 3),
+           "TENANT for a weak read: by LDC, not primary zone");
+}
+
 static void
 test_weak(void)
 {
@@ -457,6 +482,7 @@ test_weak(void)
     o = weak_p1("i3", NULL);
     tap_ok(o.kind == OBP_RT_WEAK && first_is(&o, 3) && o.n == 3,
            "MERGE_IDC_ORDER from i3: s3, then the other region");
+    test_weak_tenant();
     setp("proxy_idc_name", "");
 }
 
