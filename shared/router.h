@@ -31,13 +31,16 @@
  *     session, or calls again with want_tenant when it has none); else
  *     with enable_primary_zone, TENANT; else (both off, as ODP) the leader
  *     of a random leaf.
+ *  Rules 4 and 5 choose among the replicas of the leaf rule 3 found.
  *  4. Weak read: a SELECT without FOR UPDATE/SHARE, outside a transaction
  *     (in_trans false), with the READ_CONSISTENCY(WEAK) hint, or without a
  *     READ_CONSISTENCY hint when session_weak is set or
  *     enable_read_write_split is on.  Kind WEAK: the leaf's replicas, then
- *     the tenant's servers that hold none ("T" in 7.3), in the order below.
+ *     the tenant's servers that hold none ("T" in 7.3), in the order below;
+ *     ERROR when FOLLOWER_ONLY leaves no server.
  *  5. Otherwise (writes, strong reads): kind LEADER.  A write gets the
- *     leaf's leader only: when it is blocked the kind is ERROR with a
+ *     leaf's leader only: when it is blocked (or none is known) the kind
+ *     is ERROR with a
  *     message naming the table and the server ("a write whose leader is
  *     dead gets a clear error").  A strong read gets the leader, then the
  *     full replicas outside read-only zones in LDC order, as ODP tries the
@@ -78,6 +81,9 @@
  * say (quoted or not, after undoubling quotes) into bounded buffers
  * before the lookup.  A name longer than OBP_ROUTE_NAME_MAX is not
  * looked up (rule 2).  Key column names compare without ASCII case.
+ *
+ * out->write and out->weak say what the statement is, whatever the kind
+ * (a weak SELECT 1 is kind NONE with weak set).
  *
  * Random choices use a xorshift state: *rng when the caller gives one
  * (seed it with anything but 0; a worker keeps one), else one static
