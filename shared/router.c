@@ -254,7 +254,9 @@ find_table(struct obp_router_ctx *x)
         ok = obp_route_lower(x->db, sizeof(x->db), x->in->db.s,
                              x->in->db.len);
     if (!ok || x->db[0] == '\0'
-        || !obp_router_fold(&c->table, x->table, sizeof(x->table))
+        || !obp_router_fold(c->route_table.n > 0 ? &c->route_table
+                                                 : &c->table,
+                            x->table, sizeof(x->table))
         || x->table[0] == '\0')
         return false;
     k.cluster = x->in->cluster;
@@ -307,7 +309,8 @@ decide(struct obp_router_ctx *x)
         forced(x, t, strlen(t));
         return;
     }
-    if (!routable_kind(c->kind) || c->table.s == NULL || !find_table(x)) {
+    if (!routable_kind(c->kind)
+        || (c->table.s == NULL && c->route_table.n == 0) || !find_table(x)) {
         no_info(x);
         return;
     }

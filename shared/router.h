@@ -21,7 +21,9 @@
  *     the session's); a table not in the cache.  Kind NONE, or TENANT with
  *     want_tenant.
  *  3. The key: the table's partition-key values (WHERE col = v, col IN
- *     (...), INSERT rows; '?' from params) give one leaf partition; IN
+ *     (...), INSERT rows; '?' from params; or ODP's simple route info, a
+ *     leading comment table=t part_key=v, which names the table and the
+ *     value of its one key column) give one leaf partition; IN
  *     lists and INSERT rows route only when every value lands in the same
  *     leaf.  A non-partitioned table has one leaf.  A value past every
  *     RANGE bound goes to the first leaf (ODP routes it there so the server

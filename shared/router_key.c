@@ -310,6 +310,25 @@ leaf_of(struct obp_router_ctx *x, const struct obp_part_desc *d,
     return obp_route_leaf_index(d, &res);
 }
 
+/* ODP's simple route info, table=t part_key=v: v as the one key. */
+static int32_t
+simple_leaf(struct obp_router_ctx *x, const struct obp_part_desc *d)
+{
+    const struct obp_sql_name *k = &x->c.route_part_key;
+    struct obp_part_value      v;
+    struct obp_part_result     res;
+
+    if (d->levels != 1 || d->level[0].ncols != 1)
+        return -1;
+    memset(&v, 0, sizeof(v));
+    v.kind = OBP_PV_STRING;     /* cast to the column's type (6.1) */
+    v.str = k->s;
+    v.len = k->n;
+    if (obp_part_calc(d, &v, 1, NULL, 0, &res) == OBP_PART_NO_KEY)
+        return -1;
+    return obp_route_leaf_index(d, &res);
+}
+
 int32_t
 obp_router_leaf(struct obp_router_ctx *x)
 {
@@ -322,6 +341,8 @@ obp_router_leaf(struct obp_router_ctx *x)
 
     if (d == NULL)
         return 0;
+    if (x->c.route_table.n > 0 && x->c.route_part_key.n > 0)
+        return simple_leaf(x, d);
     if (!key_columns(d, cols, &n1, &n))
         return -1;
     if (!map_columns(&x->c, cols, n, map)) {

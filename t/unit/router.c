@@ -306,6 +306,12 @@ test_leader(void)
           "the key after eight other columns: classified again");
     is("SELECT * FROM other.sbtest1 WHERE id=4", "NONE",
        "the statement's database over the session's");
+    leads("/* table=sbtest1 part_key=4 */ SELECT c FROM t WHERE x=1", 2,
+          "simple route info: table=sbtest1 part_key=4");
+    is("/* table=SBTEST1 part_key='5' */ UPDATE t SET c=1", "LEADER s3",
+       "simple route info: a write, quoted");
+    is("/* table=events part_key=1 */ SELECT 1 FROM events", "NONE",
+       "simple route info: not for two levels");
 }
 
 /* KEY: the leader of the leaf the calculation gives, in any case. */
