@@ -22,11 +22,10 @@ obp_reload_apply_master(const struct obp_conf *conf)
                          conf->max_syslog_file_count);
 }
 
-void
-obp_reload_servers(struct obp_master *m)
+/* Registers the servers of <list>, the value of parameter <name>. */
+static void
+register_list(struct obp_master *m, const char *name, const char *list)
 {
-    const char      *list = m->conf->rootservice_list != NULL
-                            ? m->conf->rootservice_list : "";
     struct obp_addr *addr;
     char             err[160];
     int              n = 1, i;
@@ -39,11 +38,25 @@ obp_reload_servers(struct obp_master *m)
         return;
     }
     n = obp_addr_parse_list(list, addr, n, err, sizeof(err));
+    if (n < 0)
+        obp_log(OBP_LOG_WARN, 0, 0, "%s: %s", name, err);
     for (i = 0; i < n; i++)
         if (obp_bl_register(&m->shm, &addr[i]) < 0)
             obp_log(OBP_LOG_WARN, 0, 0, "server table full: %s is never "
                     "blocked", addr[i].text);
     free(addr);
+}
+
+void
+obp_reload_servers(struct obp_master *m)
+{
+    const struct obp_conf *c = m->conf;
+
+    register_list(m, "rootservice_list",
+                  c->rootservice_list != NULL ? c->rootservice_list : "");
+    /* the router names servers by their index in the table */
+    register_list(m, "target_db_server",
+                  c->target_db_server != NULL ? c->target_db_server : "");
 }
 
 /*

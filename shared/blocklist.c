@@ -80,6 +80,19 @@ obp_bl_may_try(const struct obp_shm *shm, int idx, int64_t now_us,
 }
 
 bool
+obp_bl_blocked(const struct obp_shm *shm, int idx, int64_t now_us,
+               const struct obp_conf *conf)
+{
+    struct obp_shm_server *e = entry(shm, idx);
+
+    return e != NULL && conf->enable_congestion
+           && atomic_load_explicit(&e->state, memory_order_acquire)
+              == OBP_SRV_DEAD
+           && now_us < atomic_load_explicit(&e->retry_at_us,
+                                            memory_order_relaxed);
+}
+
+bool
 obp_bl_failed(const struct obp_shm *shm, int idx, bool refused,
               int64_t now_us, const struct obp_conf *conf)
 {

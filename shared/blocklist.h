@@ -44,6 +44,15 @@ bool obp_bl_may_try(const struct obp_shm *shm, int idx, int64_t now_us,
                     const struct obp_conf *conf);
 
 /*
+ * Whether server <idx> is blocked at <now_us> and not yet due for its
+ * retry: a read-only check for choosing among servers (the router); the
+ * one that connects still claims its try with obp_bl_may_try.  False
+ * with enable_congestion off and for an index out of range.
+ */
+bool obp_bl_blocked(const struct obp_shm *shm, int idx, int64_t now_us,
+                    const struct obp_conf *conf);
+
+/*
  * A connection to server <idx> failed (<refused>: the server refused
  * it).  True when this failure blocked the server (the caller logs it).
  */

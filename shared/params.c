@@ -30,6 +30,14 @@ const struct obp_enum obp_enum_log_level[] = {
     { NULL,       0 }
 };
 
+const struct obp_enum obp_enum_route_policy[] = {
+    { "",                       OBP_POLICY_MERGE_IDC_ORDER },
+    { "FOLLOWER_FIRST",         OBP_POLICY_FOLLOWER_FIRST },
+    { "UNMERGE_FOLLOWER_FIRST", OBP_POLICY_UNMERGE_FOLLOWER_FIRST },
+    { "FOLLOWER_ONLY",          OBP_POLICY_FOLLOWER_ONLY },
+    { NULL,                     0 }
+};
+
 const struct obp_param obp_params[] = {
     OBP_PARAMS(PARAM_ROW)
 };
@@ -324,7 +332,8 @@ enum_range(const struct obp_enum *names, char *buf, size_t len)
     for (; n >= 0 && names != NULL && names->name != NULL; names++) {
         pos = strlen(buf);
         n = snprintf(buf + pos, len - pos, "%s %s",
-                     pos > strlen("one of") ? "," : "", names->name);
+                     pos > strlen("one of") ? "," : "",
+                     names->name[0] != '\0' ? names->name : "\"\"");
     }
 }
 

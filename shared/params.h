@@ -37,6 +37,16 @@ struct obp_enum {
 
 extern const struct obp_enum obp_enum_log_level[];
 
+/* proxy_route_policy values (ODP's names, matched without case). */
+enum obp_route_policy {
+    OBP_POLICY_MERGE_IDC_ORDER = 0,     /* "": ODP's default */
+    OBP_POLICY_FOLLOWER_FIRST,
+    OBP_POLICY_UNMERGE_FOLLOWER_FIRST,
+    OBP_POLICY_FOLLOWER_ONLY
+};
+
+extern const struct obp_enum obp_enum_route_policy[];
+
 #define OBP_INT_UNLIMITED  INT64_C(9223372036854775807)
 
 /*
@@ -119,6 +129,21 @@ extern const struct obp_enum obp_enum_log_level[];
       OBP_P_RELOAD, NULL, "window in which a server's failures count")     \
     X(congestion_retry_interval, TIME, "20s", 1000000, 3600000000,          \
       OBP_P_RELOAD, NULL, "how long a blocked server waits for one try")   \
+    X(proxy_idc_name, STRING, "", 0, 127, OBP_P_RELOAD, NULL,               \
+      "IDC of this proxy for LDC routing of weak reads (\"\": LDC off)")    \
+    X(proxy_route_policy, ENUM, "", 0, 0, OBP_P_RELOAD,                     \
+      obp_enum_route_policy, "weak reads: \"\" (MERGE_IDC_ORDER), "          \
+      "FOLLOWER_FIRST, UNMERGE_FOLLOWER_FIRST, FOLLOWER_ONLY")               \
+    X(target_db_server, STRING, "", 0, 4096, OBP_P_RELOAD, NULL,             \
+      "forced servers ip:port,ip:port;ip:port (';' priority groups)")      \
+    X(enable_read_write_split, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,      \
+      "SELECTs outside transactions are weak reads")                        \
+    X(enable_primary_zone, BOOL, "true", 0, 1, OBP_P_RELOAD, NULL,           \
+      "without a partition, route by the tenant's primary zone")            \
+    X(enable_cached_server, BOOL, "true", 0, 1, OBP_P_RELOAD, NULL,          \
+      "without a partition, keep the session's current server")            \
+    X(obproxy_read_consistency, INT, "0", 0, 1, OBP_P_RELOAD, NULL,          \
+      "1: sessions read weak (ob_read_consistency=2) unless they say")      \
     X(routing_cache_mem_limited, SIZE, "128MB", 1048576, 68719476736,        \
       OBP_P_RESTART, NULL, "room for the route cache in the shared segment") \
     X(hot_upgrade_exit_timeout, TIME, "30s", 0, 86400000000, OBP_P_RELOAD,   \

@@ -193,6 +193,48 @@ obp_route_find(const struct obp_route_view *v, enum obp_route_kind kind,
     return NULL;
 }
 
+const struct obp_route_ldc *
+obp_route_ldc(const struct obp_route_view *v, unsigned idx)
+{
+    const struct obp_route_set *set = (const void *)v->bank;
+    const struct obp_route_ldc *l;
+
+    if (set == NULL || set->servers_off == 0 || idx >= set->nservers)
+        return NULL;
+    l = (const struct obp_route_ldc *)(const void *)(v->bank
+                                                     + set->servers_off)
+        + idx;
+    return l->known ? l : NULL;
+}
+
+uint32_t
+obp_route_ldc_count(const struct obp_route_view *v)
+{
+    const struct obp_route_set *set = (const void *)v->bank;
+
+    return set != NULL && set->servers_off != 0 ? set->nservers : 0;
+}
+
+uint32_t
+obp_route_set_flags(const struct obp_route_view *v)
+{
+    const struct obp_route_set *set = (const void *)v->bank;
+
+    return set != NULL ? set->flags : 0;
+}
+
+bool
+obp_route_lower(char *buf, size_t cap, const char *s, size_t len)
+{
+    if (len >= cap)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        buf[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 'a' - 'A')
+                                            : s[i];
+    buf[len] = '\0';
+    return true;
+}
+
 const struct obp_part_desc *
 obp_route_part(const struct obp_route_entry *e)
 {

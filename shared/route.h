@@ -11,6 +11,9 @@
  * Generation g lives in bank g & 1.  A bank holds one set:
  *
  *   struct obp_route_set      header: generation, bytes used, counts
+ *   struct obp_route_ldc[]    the servers' LDC facts, by server-table
+ *                             index (nservers of them; absent when the
+ *                             source described none)
  *   struct obp_route_entry    entries, one after the other (8-aligned),
  *     ...                     each followed by its own arrays
  *   struct obp_route_bucket[] hash index, nbuckets (a power of two),
@@ -25,11 +28,18 @@
  * index in the segment's server table.
  *
  * Keys are (kind, cluster, tenant, database, table), compared as exact
- * bytes: no case folding on the fast path.  The source stores names as
- * the metadata spells them and the router normalises what the SQL says
- * (lowercase unquoted names where the tenant folds case) before a lookup;
- * one rule on each side, none in the cache.  Tenant entries have an empty
- * database and table.
+ * bytes: no case folding on the fast path.  OceanBase's MySQL mode folds
+ * database and table names to lower case (lower_case_table_names=1), so
+ * a source stores them in ASCII lower case (obp_route_lower) and the
+ * router lowercases what the SQL says, quoted or not, before a lookup
+ * (router.h); cluster and tenant names are kept as spelled.  Tenant
+ * entries have an empty database and table.
+ *
+ * LDC facts.  A set also carries, for each server-table index the source
+ * describes, the server's zone, region and IDC and whether its zone is
+ * read-only (ODP-REFERENCE 7.3, 7.4), so a worker reads them from the
+ * same generation as the replicas that name the server.  A source adds
+ * them (obp_route_add_server) before any entry.
  *
  * Publishing (master only).  obp_route_build_begin takes the bank the
  * current set is not in, once no reader can still be in it; the source
@@ -54,6 +64,7 @@
 #define OBP_SHARED_ROUTE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,10 +72,11 @@
 
 struct obp_shm;
 
-#define OBP_ROUTE_SET_MAGIC  UINT64_C(0x3154455345545552) /* "RUTESET1" */
+#define OBP_ROUTE_SET_MAGIC  UINT64_C(0x3254455345545552) /* "RUTESET2" */
 #define OBP_ROUTE_NAME_MAX   256     /* bytes of one name */
 #define OBP_ROUTE_MAX_LEAVES 65536   /* leaf partitions of one table */
 #define OBP_ROUTE_MAX_REPL   64      /* replicas of one leaf */
+#define OBP_ROUTE_LDC_NAME   64      /* zone, region, idc, with the NUL */
 
 enum obp_route_kind {
     OBP_ROUTE_TABLE = 1,
@@ -100,6 +112,24 @@ struct obp_route_set {
     uint32_t nentries;
     uint32_t nbuckets;              /* a power of two */
     uint64_t buckets_off;           /* from the bank's start */
+    uint64_t servers_off;           /* struct obp_route_ldc[], 0: none */
+    uint32_t nservers;              /* of them: highest index + 1 */
+    uint32_t flags;                 /* OBP_ROUTE_SET_* */
+};
+
+/* struct obp_route_set flags */
+#define OBP_ROUTE_SET_READONLY_ZONE 0x1 /* a server stands in a read-only
+                                           zone (ODP's "cluster has a
+                                           readonly zone", 7.3) */
+
+/* One server's LDC facts in a set. */
+struct obp_route_ldc {
+    uint8_t  known;                 /* 1: the source described it */
+    uint8_t  readonly;              /* its zone serves weak reads only */
+    uint8_t  pad[6];
+    char     zone[OBP_ROUTE_LDC_NAME];      /* NUL-terminated, */
+    char     region[OBP_ROUTE_LDC_NAME];    /* "" when not declared */
+    char     idc[OBP_ROUTE_LDC_NAME];
 };
 
 /* One slot of the hash index; off 0: empty. */
@@ -166,6 +196,16 @@ struct obp_route_table_in {
     const struct obp_route_replica *replicas;  /* every leaf's, in order */
 };
 
+/* What a source adds for a server: its LDC facts (names <
+   OBP_ROUTE_LDC_NAME bytes; NULL is ""). */
+struct obp_route_server_in {
+    uint16_t    server;             /* index in the server table */
+    bool        readonly;           /* its zone is read-only */
+    const char *zone;
+    const char *region;
+    const char *idc;
+};
+
 /* What a source adds for a tenant: its servers, any order. */
 struct obp_route_tenant_in {
     struct obp_route_name           cluster;
@@ -184,6 +224,10 @@ struct obp_route_builder {
     uint64_t        bank_size;
     uint64_t        used;
     uint64_t        generation;
+    uint64_t        servers_off;    /* LDC array, 0 until a server */
+    uint64_t        entries_off;    /* the first entry, 0 until one */
+    uint32_t        nservers;
+    uint32_t        flags;
     uint32_t        nentries;
     int             failed;
 };
@@ -210,6 +254,14 @@ int obp_route_add_tenant(struct obp_route_builder *b,
                          char *err, size_t errlen);
 
 /*
+ * Records one server's LDC facts; before any entry, once per server.
+ * OBP_ERROR with err set, the builder then failed.
+ */
+int obp_route_add_server(struct obp_route_builder *b,
+                         const struct obp_route_server_in *in,
+                         char *err, size_t errlen);
+
+/*
  * Indexes the set and publishes it.  OBP_ERROR with err set (a failed
  * builder, no room for the index, a key added twice): nothing published.
  */
@@ -227,6 +279,8 @@ void obp_route_build_abort(struct obp_route_builder *b);
  */
 struct obp_route_sink_ops {
     int  (*begin)(void *ctx, char *err, size_t errlen);
+    int  (*add_server)(void *ctx, const struct obp_route_server_in *in,
+                       char *err, size_t errlen);
     int  (*add_table)(void *ctx, const struct obp_route_table_in *in,
                       char *err, size_t errlen);
     int  (*add_tenant)(void *ctx, const struct obp_route_tenant_in *in,
@@ -273,6 +327,27 @@ void obp_route_reader_gone(const struct obp_shm *shm, unsigned slot);
 const struct obp_route_entry *
 obp_route_find(const struct obp_route_view *v, enum obp_route_kind kind,
                const struct obp_route_key *key);
+
+/*
+ * Server <idx>'s LDC facts in the set being read, or NULL when the source
+ * did not describe it (then it has no zone, region or IDC).
+ */
+const struct obp_route_ldc *obp_route_ldc(const struct obp_route_view *v,
+                                          unsigned idx);
+
+/* Server indexes obp_route_ldc may know: 0 .. this - 1. */
+uint32_t obp_route_ldc_count(const struct obp_route_view *v);
+
+/* OBP_ROUTE_SET_* of the set being read, 0 when none. */
+uint32_t obp_route_set_flags(const struct obp_route_view *v);
+
+/*
+ * Copies <len> bytes of <s> into <buf> (<cap> bytes) in ASCII lower case,
+ * NUL-terminated: the database and table names of a key.  Bytes >= 0x80
+ * are kept (names in other scripts compare exactly).  False, <buf>
+ * untouched, when it does not fit.
+ */
+bool obp_route_lower(char *buf, size_t cap, const char *s, size_t len);
 
 /* Name <i> (0 cluster .. 3 table) of an entry, not NUL-terminated. */
 struct obp_route_name obp_route_entry_name(const struct obp_route_entry *e,

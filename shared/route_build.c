@@ -14,6 +14,9 @@
 #define ROUTE_SET_HDR   ROUND8(sizeof(struct obp_route_set))
 #define ROUND8(n)       (((uint64_t)(n) + 7) & ~(uint64_t)7)
 
+_Static_assert(sizeof(struct obp_route_ldc) % 8 == 0,
+               "LDC records keep the entries after them 8-aligned");
+
 static int OBP_PRINTF(4, 5)
 fail(struct obp_route_builder *b, char *err, size_t errlen,
      const char *fmt, ...)
@@ -195,6 +198,8 @@ put_entry(struct obp_route_builder *b, const struct entry_in *in,
     size += in->nleaves * sizeof(struct obp_route_leaf)
             + in->nreplicas * sizeof(struct obp_route_replica);
     size = ROUND8(size);
+    if (b->entries_off == 0)
+        b->entries_off = b->used;
     if (reserve(b, size, err, errlen) == NULL)
         return OBP_ERROR;
     e->size = (uint32_t)size;
@@ -274,6 +279,66 @@ obp_route_add_tenant(struct obp_route_builder *b,
     return put_entry(b, &e, err, errlen);
 }
 
+/* Copies an LDC name, refusing one that does not fit. */
+static int
+ldc_name(struct obp_route_builder *b, char *dst, const char *src,
+         const char *what, char *err, size_t errlen)
+{
+    size_t n = src != NULL ? strlen(src) : 0;
+
+    if (n >= OBP_ROUTE_LDC_NAME)
+        return fail(b, err, errlen, "route server: %s name of %zu bytes "
+                    "(at most %d)", what, n, OBP_ROUTE_LDC_NAME - 1);
+    if (n > 0)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+    return OBP_OK;
+}
+
+int
+obp_route_add_server(struct obp_route_builder *b,
+                     const struct obp_route_server_in *in,
+                     char *err, size_t errlen)
+{
+    uint64_t              nitems;
+    struct obp_route_ldc *l;
+
+    if (b->failed)
+        return fail(b, err, errlen, "route set: not being built");
+    nitems = b->shm->hdr->servers.nitems;
+    if (b->nentries > 0)
+        return fail(b, err, errlen, "route server: added after entries");
+    if (in->server >= nitems)
+        return fail(b, err, errlen, "route server: index %u out of range",
+                    in->server);
+    /* an array by index, so a reader finds a server at once; it is the
+       last thing in the bank until the first entry, so it grows in place
+       to the highest index given */
+    if (b->servers_off == 0)
+        b->servers_off = b->used;
+    if (in->server >= b->nservers) {
+        if (reserve(b, (in->server + 1 - b->nservers) * sizeof(*l), err,
+                    errlen) == NULL)
+            return OBP_ERROR;
+        b->nservers = (uint32_t)in->server + 1;
+    }
+    l = (struct obp_route_ldc *)(void *)(b->bank + b->servers_off)
+        + in->server;
+    if (l->known)
+        return fail(b, err, errlen, "route server %u given twice",
+                    in->server);
+    if (ldc_name(b, l->zone, in->zone, "zone", err, errlen) != OBP_OK
+        || ldc_name(b, l->region, in->region, "region", err, errlen)
+           != OBP_OK
+        || ldc_name(b, l->idc, in->idc, "idc", err, errlen) != OBP_OK)
+        return OBP_ERROR;
+    l->known = 1;
+    l->readonly = in->readonly ? 1 : 0;
+    if (in->readonly)
+        b->flags |= OBP_ROUTE_SET_READONLY_ZONE;
+    return OBP_OK;
+}
+
 /* Inserts the entry at <off>; OBP_ERROR when its key is there already. */
 static int
 index_entry(struct obp_route_builder *b, struct obp_route_bucket *bk,
@@ -314,7 +379,7 @@ build_index(struct obp_route_builder *b, struct obp_route_set *set,
     bk = reserve(b, bytes, err, errlen);
     if (bk == NULL)
         return OBP_ERROR;
-    for (off = ROUTE_SET_HDR; off < end;
+    for (off = b->nentries > 0 ? b->entries_off : end; off < end;
          off += ((const struct obp_route_entry *)(void *)(b->bank + off))
                 ->size)
         if (index_entry(b, bk, (uint32_t)nbuckets, (uint32_t)off, err,
@@ -340,6 +405,9 @@ obp_route_build_commit(struct obp_route_builder *b, char *err, size_t errlen)
     set->generation = b->generation;
     set->used = b->used;
     set->nentries = b->nentries;
+    set->servers_off = b->servers_off;
+    set->nservers = b->nservers;
+    set->flags = b->flags;
     /* seq_cst: a release for the bank, ordered before the next begin's
        loads of the readers' slots. */
     atomic_store(&obp_route_ctl(b->shm)->root, b->generation);
@@ -360,6 +428,14 @@ sink_begin(void *ctx, char *err, size_t errlen)
     struct obp_route_sink_ctx *c = ctx;
 
     return obp_route_build_begin(c->b, c->shm, err, errlen);
+}
+
+static int
+sink_add_server(void *ctx, const struct obp_route_server_in *in, char *err,
+                size_t errlen)
+{
+    return obp_route_add_server(((struct obp_route_sink_ctx *)ctx)->b, in,
+                                err, errlen);
 }
 
 static int
@@ -392,7 +468,8 @@ sink_abort(void *ctx)
 }
 
 static const struct obp_route_sink_ops builder_ops = {
-    sink_begin, sink_add_table, sink_add_tenant, sink_commit, sink_abort
+    sink_begin, sink_add_server, sink_add_table, sink_add_tenant,
+    sink_commit, sink_abort
 };
 
 void

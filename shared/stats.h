@@ -36,13 +36,15 @@ enum obp_stat_kind {
     X(pool_idle, GAUGE, "server sessions parked now")                      \
     X(change_user, COUNTER, "COM_CHANGE_USER commands")                    \
     X(kill_ok, COUNTER, "KILL commands carried out")                       \
-    X(kill_refused, COUNTER, "KILLs refused: another user's session")    \
+    X(kill_refused, COUNTER, "KILLs refused: another user's session")     \
     X(route_leader, COUNTER, "statements routed to their partition's leader") \
-    X(route_weak, COUNTER, "weak reads routed to a replica by LDC")        \
-    X(route_forced, COUNTER, "statements sent to a target_db_server")      \
-    X(route_tenant, COUNTER, "statements routed to a tenant server")       \
-    X(route_none, COUNTER, "statements without route info (last server)") \
+    X(route_weak, COUNTER, "statements routed as weak reads")              \
+    X(route_forced, COUNTER, "statements routed by target_db_server")      \
+    X(route_tenant, COUNTER, "statements routed to the tenant's servers")  \
+    X(route_none, COUNTER, "statements without route info")                \
     X(route_error, COUNTER, "statements refused: no server may take them") \
+    X(route_lookup_hit, COUNTER, "table lookups found in the route cache") \
+    X(route_lookup_miss, COUNTER, "table lookups not in the route cache") \
     X(route_switch, COUNTER, "server session switches within a session")
 
 enum obp_stat_id {

@@ -170,6 +170,16 @@ build_zone(struct obp_topo_b *tb, const struct obp_topo_obj *o)
                                     obp_topo_key(o, "region")));
     z->idc = obp_topo_strdup(tb, obp_topo_scalar(tb, o,
                                  obp_topo_key(o, "idc")));
+    /* the route cache keeps them in fixed fields (route.h) */
+    if (z->name != NULL && strlen(z->name) >= OBP_ROUTE_LDC_NAME)
+        obp_topo_bad(tb, o, NULL, "a zone name of more than %d bytes",
+                     OBP_ROUTE_LDC_NAME - 1);
+    if (z->region != NULL && strlen(z->region) >= OBP_ROUTE_LDC_NAME)
+        obp_topo_bad(tb, o, obp_topo_key(o, "region"), "more than %d bytes",
+                     OBP_ROUTE_LDC_NAME - 1);
+    if (z->idc != NULL && strlen(z->idc) >= OBP_ROUTE_LDC_NAME)
+        obp_topo_bad(tb, o, obp_topo_key(o, "idc"), "more than %d bytes",
+                     OBP_ROUTE_LDC_NAME - 1);
     if (ro == NULL)
         return;
     if (obp_strcasecmp(ro, "true") == 0 || obp_strcasecmp(ro, "on") == 0)

@@ -61,6 +61,8 @@ add_table(const struct obp_topo *topo, const struct obp_topo_table *tb,
 {
     struct obp_route_table_in  in;
     struct obp_route_replica  *r;
+    char                       db[OBP_ROUTE_NAME_MAX + 1];
+    char                       name[OBP_ROUTE_NAME_MAX + 1];
     uint32_t                  *nrepl;
     uint32_t                   i, j, n = 0, total = 0;
     int                        rc = OBP_ERROR;
@@ -86,8 +88,14 @@ add_table(const struct obp_topo *topo, const struct obp_topo_table *tb,
     memset(&in, 0, sizeof(in));
     in.key.cluster = obp_route_name(cluster);
     in.key.tenant = obp_route_name(topo->tenants[tb->tenant].name);
+    /* keys hold lower-case database and table names (route.h); a name
+       too long to fold stays as is and the sink refuses it */
     in.key.database = obp_route_name(tb->db);
+    if (obp_route_lower(db, sizeof(db), tb->db, in.key.database.len))
+        in.key.database = obp_route_name(db);
     in.key.table = obp_route_name(tb->name);
+    if (obp_route_lower(name, sizeof(name), tb->name, in.key.table.len))
+        in.key.table = obp_route_name(name);
     in.part = tb->part;
     in.nleaves = tb->nleaves;
     in.leaf_nrepl = nrepl;
@@ -96,6 +104,27 @@ add_table(const struct obp_topo *topo, const struct obp_topo_table *tb,
 done:
     free(r);
     free(nrepl);
+    return rc;
+}
+
+/* Every server's zone, region, IDC and read-only flag. */
+static int
+add_servers(const struct obp_topo *topo, const uint16_t *server_idx,
+            const struct obp_route_sink *sink, char *err, size_t errlen)
+{
+    struct obp_route_server_in in;
+    int                        rc = OBP_OK;
+
+    for (uint32_t i = 0; rc == OBP_OK && i < topo->nservers; i++) {
+        const struct obp_topo_zone *z = &topo->zones[topo->servers[i].zone];
+
+        in.server = server_idx[i];
+        in.readonly = z->readonly;
+        in.zone = z->name;
+        in.region = z->region;
+        in.idc = z->idc;
+        rc = sink->ops->add_server(sink->ctx, &in, err, errlen);
+    }
     return rc;
 }
 
@@ -110,6 +139,8 @@ obp_topo_route_fill(const struct obp_topo *topo, const char *cluster,
 
     if (rc != OBP_OK)
         return rc;
+    if (topo != NULL)
+        rc = add_servers(topo, server_idx, sink, err, errlen);
     for (i = 0; topo != NULL && rc == OBP_OK && i < topo->ntenants; i++)
         rc = add_tenant(topo, &topo->tenants[i], cluster, server_idx, sink,
                         err, errlen);

@@ -1,9 +1,11 @@
 /*
  * The static topology as a source of the route cache (route.h): every
- * tenant's server list, with primary-zone priorities, and every table
- * with its partition blob and its replicas per leaf partition, given to
- * a sink as one generation.  The caller registers the topology's servers
- * in the segment's server table first and passes their indexes.
+ * server's zone, region, IDC and read-only flag, every tenant's server
+ * list, with primary-zone priorities, and every table (database and
+ * table names in lower case) with its partition blob and its replicas
+ * per leaf partition, given to a sink as one generation.  The caller
+ * registers the topology's servers in the segment's server table first
+ * and passes their indexes.
  */
 #ifndef OBP_SHARED_TOPO_ROUTE_H
 #define OBP_SHARED_TOPO_ROUTE_H

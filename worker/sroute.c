@@ -126,6 +126,8 @@ obp_sroute_take_begin(struct obp_session *s, size_t *len)
 void
 obp_sroute_next(struct obp_session *s)
 {
+    if (s->srv != NULL)
+        s->rt.cached = 1;
     s->rt.routed = 0;
     s->rt.stmt = 0;
 }
@@ -223,9 +225,26 @@ router_in(const struct obp_session *s, struct obp_router_in *in,
     in->sql_len = len;
     if ((s->status & OBP_SERVER_STATUS_NO_BACKSLASH_ESCAPES) == 0)
         in->sql_flags = OBP_SQL_BACKSLASH;
+    in->session_weak = s->w->conf->obproxy_read_consistency == 1;
     in->in_trans = s->rt.begin != NULL
                    || (s->status & OBP_SERVER_STATUS_AUTOCOMMIT) == 0;
     in->now_us = obp_now_us();
+}
+
+/*
+ * The router's decision; without route info, a session that has not run
+ * a statement yet goes to its tenant's servers, as it has no last server
+ * to keep (its login's server session may come from the pool).
+ */
+static void
+route(struct obp_session *s, struct obp_router_in *in,
+      struct obp_router_out *out)
+{
+    obp_router_route(in, out);
+    if (out->kind == OBP_RT_NONE && !s->rt.cached) {
+        in->want_tenant = true;
+        obp_router_route(in, out);
+    }
 }
 
 /* The server session on server-table index <bl>: 0 current, 1 idle. */
@@ -270,16 +289,15 @@ open_on(struct obp_session *s, const uint16_t *server, unsigned n,
 
 /*
  * Moves the session onto one of the router's servers, best first: the
- * current server session or an idle one when it is on the first choice
- * (on any choice for a tenant's servers, which are alike), else a new
- * one.  OBP_OK with s->srv set (not yet brought to the state: *fresh),
+ * current server session or an idle one when it is on one of the best
+ * choices (those of the best rank, which are alike), else a new one.  OBP_OK with s->srv set (not yet brought to the state: *fresh),
  * OBP_AGAIN while one opens, OBP_ERROR when out of memory.
  */
 static int
 move_to(struct obp_session *s, const struct obp_router_out *out,
         bool *fresh)
 {
-    unsigned span = out->kind == OBP_RT_TENANT ? out->n : 1;
+    unsigned span = out->best > 0 ? out->best : 1;
     int      where = -1, idle = -1;
 
     for (unsigned i = 0; i < span && where < 0; i++)
@@ -342,7 +360,7 @@ route_query(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
     if (avail > OBP_PKT_HDR_LEN + (size_t)len)
         avail = OBP_PKT_HDR_LEN + (size_t)len;
     router_in(s, &in, sql, avail - OBP_PKT_HDR_LEN - 1);
-    obp_router_route(&in, out);
+    route(s, &in, out);
     if (hold_begin(s, out, sql, in.sql_len, &rc))
         return rc == OBP_OK ? OBP_DONE : rc;
     if (out->sql_flags & OBP_SQL_F_DEP_FUNC)
@@ -382,6 +400,7 @@ route_execute(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
     if (b->recv - b->parse < whole && whole <= OBP_IOBUF_SIZE)
         return OBP_AGAIN;
     router_in(s, &in, stmt->text, stmt->text_len);
+    in.db = obp_route_name(stmt->db);   /* its tables are the prepare's */
     if (b->recv - b->parse >= whole && stmt->params <= PARAMS_MAX
         && obp_psparam_decode(b->data + b->parse + OBP_PKT_HDR_LEN, len,
                               stmt->params, stmt->types, NULL, scratch,
@@ -389,7 +408,7 @@ route_execute(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
         in.params = val;
         in.nparams = stmt->params;
     }
-    obp_router_route(&in, out);
+    route(s, &in, out);
     return OBP_OK;
 }
 
@@ -445,18 +464,12 @@ decide(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
 }
 
 static void
-count(struct obp_session *s, enum obp_router_kind kind)
+count(struct obp_session *s, const struct obp_router_out *out)
 {
-    static const enum obp_stat_id ids[] = {
-        [OBP_RT_NONE] = OBP_STAT_route_none,
-        [OBP_RT_FORCED] = OBP_STAT_route_forced,
-        [OBP_RT_LEADER] = OBP_STAT_route_leader,
-        [OBP_RT_WEAK] = OBP_STAT_route_weak,
-        [OBP_RT_TENANT] = OBP_STAT_route_tenant,
-        [OBP_RT_ERROR] = OBP_STAT_route_error,
-    };
-
-    obp_stat_add(s->w->stats, ids[kind], 1);
+    obp_stat_add(s->w->stats, obp_router_stat(out->kind), 1);
+    if (out->looked_up)
+        obp_stat_add(s->w->stats, out->found ? OBP_STAT_route_lookup_hit
+                                             : OBP_STAT_route_lookup_miss, 1);
 }
 
 /* The command goes where <out> says; OBP_OK once s->srv is ready. */
@@ -467,7 +480,7 @@ go(struct obp_session *s, const struct obp_router_out *out)
     int  rc = OBP_OK;
 
     if (s->w->conf->topo != NULL)
-        count(s, out->kind);
+        count(s, out);
     if (out->kind == OBP_RT_ERROR)
         return obp_req_refuse(s, 1, OBP_ER_CONNECT_TO_SERVER, "HY000",
                               out->err);

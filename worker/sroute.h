@@ -43,6 +43,7 @@ struct obp_sroute {
     uint32_t        stmt;       /* the command's statement (client id) to
                                    prepare on its server, or 0 */
     unsigned        routed:1;   /* the command at the head has its server */
+    unsigned        cached:1;   /* a command ran: its server is the last */
 };
 
 /*

@@ -96,6 +96,7 @@ obp_sstate_free(struct obp_sstate *st)
     for (uint32_t i = 0; i < st->stmt_cap; i++) {
         if (st->stmts[i] != NULL) {
             drop_text(st, st->stmts[i]);
+            free(st->stmts[i]->db);
             free(st->stmts[i]);
         }
     }
@@ -411,11 +412,17 @@ new_id(struct obp_sstate *st)
 }
 
 int
-obp_sstate_stmt_add(struct obp_sstate *st, uint16_t params, uint32_t *id)
+obp_sstate_stmt_add(struct obp_sstate *st, uint16_t params, const char *db,
+                    uint32_t *id)
 {
     struct obp_stmt *stmt;
 
     if (grow(st) != OBP_OK || (stmt = calloc(1, sizeof(*stmt))) == NULL) {
+        prep_free(st);
+        return OBP_ERROR;
+    }
+    if ((stmt->db = strdup(db)) == NULL) {
+        free(stmt);
         prep_free(st);
         return OBP_ERROR;
     }
@@ -443,6 +450,7 @@ obp_sstate_stmt_remove(struct obp_sstate *st, uint32_t id)
     if (i == st->stmt_cap)
         return;
     drop_text(st, st->stmts[i]);
+    free(st->stmts[i]->db);
     free(st->stmts[i]);
     st->stmts[i] = NULL;
     st->nstmts--;

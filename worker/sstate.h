@@ -60,6 +60,7 @@ struct obp_stmt {
     uint8_t  *types;                    /* 2 bytes a parameter, or NULL */
     char     *text;                     /* NULL once given up */
     size_t    text_len;
+    char     *db;                       /* the schema it was prepared in */
     int       exec_server;              /* server-table index of its last
                                            execute or long data, or -1 */
     unsigned  quiet:1;                  /* its text changes no state... */
@@ -142,12 +143,12 @@ void obp_sstate_drop_var(struct obp_sstate *st, struct obp_svar *v);
 struct obp_stmt *obp_sstate_stmt(const struct obp_sstate *st, uint32_t id);
 
 /*
- * A statement the server prepared with <params>: it gets a client id
- * (returned in <id>) and keeps the pending text.  OBP_ERROR when out of
- * memory.
+ * A statement the server prepared with <params> in schema <db>: it gets
+ * a client id (returned in <id>) and keeps the pending text.  OBP_ERROR
+ * when out of memory.
  */
 int obp_sstate_stmt_add(struct obp_sstate *st, uint16_t params,
-                        uint32_t *id);
+                        const char *db, uint32_t *id);
 
 /* COM_STMT_CLOSE: the statement is gone. */
 void obp_sstate_stmt_remove(struct obp_sstate *st, uint32_t id);

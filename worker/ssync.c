@@ -35,7 +35,8 @@ struct obp_ssync {
     struct obp_svar    *batch[BATCH];   /* being read back */
     unsigned            nbatch;
     struct obp_stmt    *stmt;       /* being prepared */
-    int                 step;       /* ready: what runs now */
+    int                 step;       /* ready: the next step */
+    int                 ran;        /* ready: the step running */
     unsigned            restore:1;  /* a ready sync, not a read back */
     unsigned            got:1;      /* the read back's row came */
     unsigned            single:1;   /* one variable a query */
@@ -43,8 +44,14 @@ struct obp_ssync {
 
 enum { PASS_SYSVARS, PASS_COLLATIONS, PASS_USERVARS, PASS_STMTS };
 
-/* The steps of a ready sync, in order. */
-enum { STEP_USE, STEP_VARS, STEP_STMT, STEP_BEGIN, STEP_DONE };
+/*
+ * The steps of a ready sync, in order: the session's schema, the
+ * variables, the statement (in its own schema, then back), the BEGIN.
+ */
+enum {
+    STEP_USE, STEP_VARS, STEP_STMT_USE, STEP_STMT, STEP_STMT_BACK,
+    STEP_BEGIN, STEP_DONE
+};
 
 static void capture_next(struct obp_ssync *y);
 
@@ -483,18 +490,18 @@ in_pass(const struct obp_svar *v, int pass)
 
 static void ready_done(struct obp_owncmd *oc, int rc);
 
-/* USE `db` when the server session is on another schema. */
+/* USE <db> as step <step>; OBP_DONE when the server session is on it. */
 static int
-send_use(struct obp_ssync *y)
+send_use(struct obp_ssync *y, const char *db, int step)
 {
-    struct obp_session *s = y->s;
-    struct sql          q = { NULL, 0, 0, false };
+    struct sql q = { NULL, 0, 0, false };
 
-    y->step = STEP_VARS;
-    if (strcmp(s->srv->pool_db, s->db) == 0 || s->db[0] == '\0')
+    /* no schema cannot be gone back to: names are then qualified */
+    if (db[0] == '\0' || strcmp(y->s->srv->pool_db, db) == 0)
         return OBP_DONE;
+    y->ran = step;
     adds(&q, "USE ");
-    add_quoted(&q, s->db);
+    add_quoted(&q, db);
     return run(y, &q, NULL, ready_done) ? OBP_OK : OBP_ERROR;
 }
 
@@ -510,7 +517,6 @@ send_vars(struct obp_ssync *y)
     struct sql         q = { NULL, 0, 0, false };
     const char        *sep = "SET ";
 
-    y->step = STEP_STMT;
     if (y->s->srv->st_ver == st->version)
         return OBP_DONE;
     for (int pass = PASS_SYSVARS; pass < PASS_STMTS; pass++) {
@@ -528,25 +534,37 @@ send_vars(struct obp_ssync *y)
         y->s->srv->st_ver = st->version;
         return OBP_DONE;
     }
+    y->ran = STEP_VARS;
     return run(y, &q, NULL, ready_done) ? OBP_OK : OBP_ERROR;
 }
 
-/* The statement the command executes, prepared where it is missing. */
+/* The statement the command executes, where it is missing: OBP_DONE. */
+static struct obp_stmt *
+missing_stmt(struct obp_ssync *y)
+{
+    struct obp_session *s = y->s;
+    struct obp_stmt    *stmt;
+
+    stmt = s->rt.stmt != 0 ? obp_sstate_stmt(&s->st, s->rt.stmt) : NULL;
+    if (stmt == NULL || obp_srvstmt_get(&s->srv->stmts, stmt->id) != NULL)
+        return NULL;
+    return stmt;
+}
+
+/* It is prepared there, in the schema it was first prepared in. */
 static int
 send_prepare(struct obp_ssync *y)
 {
     struct obp_session *s = y->s;
 
-    y->step = STEP_BEGIN;
-    y->stmt = s->rt.stmt != 0 ? obp_sstate_stmt(&s->st, s->rt.stmt) : NULL;
-    if (y->stmt == NULL || obp_srvstmt_get(&s->srv->stmts, y->stmt->id)
-                           != NULL)
+    if ((y->stmt = missing_stmt(y)) == NULL)
         return OBP_DONE;
     if (y->stmt->text == NULL) {
         snprintf(y->oc.err, sizeof(y->oc.err), "statement %u has no text "
                  "to prepare on %s", y->stmt->id, s->srv->addr.text);
         return OBP_ERROR;
     }
+    y->ran = STEP_STMT;
     return obp_owncmd_prepare(&y->oc, s->srv, y->stmt->text,
                               y->stmt->text_len, timeout(s), ready_done, y);
 }
@@ -557,11 +575,32 @@ send_begin(struct obp_ssync *y)
 {
     struct sql q = { NULL, 0, 0, false };
 
-    y->step = STEP_DONE;
     q.p = obp_sroute_take_begin(y->s, &q.len);
     if (q.p == NULL)
         return OBP_DONE;
+    y->ran = STEP_BEGIN;
     return run(y, &q, NULL, ready_done) ? OBP_OK : OBP_ERROR;
+}
+
+/* Step <step>: OBP_OK started, OBP_DONE nothing to do, OBP_ERROR. */
+static int
+step_start(struct obp_ssync *y, int step)
+{
+    switch (step) {
+    case STEP_USE:
+        return send_use(y, y->s->db, step);
+    case STEP_VARS:
+        return send_vars(y);
+    case STEP_STMT_USE:
+        y->stmt = missing_stmt(y);
+        return y->stmt != NULL ? send_use(y, y->stmt->db, step) : OBP_DONE;
+    case STEP_STMT:
+        return send_prepare(y);
+    case STEP_STMT_BACK:
+        return send_use(y, y->s->db, step);
+    default:
+        return send_begin(y);
+    }
 }
 
 /* The next step: OBP_OK started, OBP_DONE all done, OBP_ERROR failed. */
@@ -571,22 +610,8 @@ ready_start(struct obp_ssync *y)
     int rc = OBP_DONE;
 
     /* each step runs once: bounded */
-    while (rc == OBP_DONE && y->step != STEP_DONE) {
-        switch (y->step) {
-        case STEP_USE:
-            rc = send_use(y);
-            break;
-        case STEP_VARS:
-            rc = send_vars(y);
-            break;
-        case STEP_STMT:
-            rc = send_prepare(y);
-            break;
-        default:
-            rc = send_begin(y);
-            break;
-        }
-    }
+    while (rc == OBP_DONE && y->step != STEP_DONE)
+        rc = step_start(y, y->step++);
     return rc;
 }
 
@@ -622,14 +647,37 @@ refuse_command(struct obp_ssync *y, const char *msg)
         end(y, OBP_OK);
 }
 
+/* The statement was prepared: the server's id is recorded. */
+static int
+prepared(struct obp_ssync *y)
+{
+    struct obp_owncmd *oc = &y->oc;
+    struct obp_srv    *srv = y->s->srv;
+
+    if (oc->stmt_params != y->stmt->params) {
+        snprintf(oc->err, sizeof(oc->err), "statement %u prepared on %s "
+                 "has %u parameters, not %u", y->stmt->id, srv->addr.text,
+                 oc->stmt_params, y->stmt->params);
+        refuse_command(y, oc->err);
+        return OBP_DONE;
+    }
+    if (obp_srvstmt_put(&srv->stmts, y->stmt->id, oc->stmt_id) != OBP_OK) {
+        obp_strlcpy(oc->err, "out of memory", sizeof(oc->err));
+        end(y, OBP_ERROR);
+        return OBP_DONE;
+    }
+    return OBP_OK;
+}
+
 static void
 ready_done(struct obp_owncmd *oc, int rc)
 {
     struct obp_ssync *y = oc->owner;
     struct obp_srv   *srv = y->s->srv;
 
-    if (rc != OBP_OK && !oc->lost && (y->step == STEP_BEGIN
-                                      || y->step == STEP_DONE)) {
+    if (rc != OBP_OK && !oc->lost && (y->ran == STEP_STMT_USE
+                                      || y->ran == STEP_STMT
+                                      || y->ran == STEP_BEGIN)) {
         refuse_command(y, oc->err);
         return;
     }
@@ -637,27 +685,19 @@ ready_done(struct obp_owncmd *oc, int rc)
         end(y, OBP_ERROR);
         return;
     }
-    switch (y->step) {
-    case STEP_VARS:             /* USE ran */
+    switch (y->ran) {
+    case STEP_USE: case STEP_STMT_BACK:
         obp_strlcpy(srv->pool_db, y->s->db, sizeof(srv->pool_db));
         break;
-    case STEP_STMT:             /* the variables were set */
+    case STEP_STMT_USE:
+        obp_strlcpy(srv->pool_db, y->stmt->db, sizeof(srv->pool_db));
+        break;
+    case STEP_VARS:
         srv->st_ver = y->s->st.version;
         break;
-    case STEP_BEGIN:            /* the statement was prepared */
-        if (oc->stmt_params != y->stmt->params) {
-            snprintf(oc->err, sizeof(oc->err), "statement %u prepared on "
-                     "%s has %u parameters, not %u", y->stmt->id,
-                     srv->addr.text, oc->stmt_params, y->stmt->params);
-            refuse_command(y, oc->err);
+    case STEP_STMT:
+        if (prepared(y) != OBP_OK)
             return;
-        }
-        if (obp_srvstmt_put(&srv->stmts, y->stmt->id, oc->stmt_id)
-            != OBP_OK) {
-            obp_strlcpy(oc->err, "out of memory", sizeof(oc->err));
-            end(y, OBP_ERROR);
-            return;
-        }
         break;
     default:
         break;
@@ -671,14 +711,16 @@ obp_ssync_ready(struct obp_session *s, bool fresh)
     struct obp_ssync *y;
     int               rc;
 
-    if (!fresh && s->rt.stmt == 0 && s->rt.begin == NULL)
+    if (!fresh && s->rt.begin == NULL
+        && (s->rt.stmt == 0 || obp_srvstmt_get(&s->srv->stmts, s->rt.stmt)
+                               != NULL))
         return OBP_OK;
     y = calloc(1, sizeof(*y));
     if (y == NULL)
         return OBP_ERROR;
     y->s = s;
     y->restore = 1;
-    y->step = fresh ? STEP_USE : STEP_STMT;
+    y->step = fresh ? STEP_USE : STEP_STMT_USE;
     rc = ready_start(y);
     if (rc == OBP_OK) {
         s->sync = y;

@@ -259,7 +259,7 @@ obp_stmtid_prepared(struct obp_session *s, uint8_t *p, size_t len)
     srv_id = obp_rd_u32(&rd);
     obp_rd_u16(&rd);
     params = obp_rd_u16(&rd);
-    if (rd.err || obp_sstate_stmt_add(&s->st, params, &id) != OBP_OK)
+    if (rd.err || obp_sstate_stmt_add(&s->st, params, s->db, &id) != OBP_OK)
         return OBP_ERROR;
     if (obp_srvstmt_put(&s->srv->stmts, id, srv_id) != OBP_OK) {
         obp_sstate_stmt_remove(&s->st, id);

@@ -317,6 +317,17 @@ test_enum(struct obp_conf *c)
             "allowed one of ERROR, USER_ERR, WARN, INFO, EDIAG, WDIAG, "
             "TRACE, DEBUG");
     tap_is_int(c->syslog_level, OBP_LOG_WDIAG, "enum: refusals kept WDIAG");
+    tap_is_int(c->proxy_route_policy, OBP_POLICY_MERGE_IDC_ORDER,
+               "proxy_route_policy: \"\" by default");
+    tap_ok(set(c, "proxy_route_policy", "follower_only")
+           && c->proxy_route_policy == OBP_POLICY_FOLLOWER_ONLY,
+           "proxy_route_policy: follower_only");
+    tap_is_str(formatted(c, "proxy_route_policy"), "FOLLOWER_ONLY",
+               "proxy_route_policy: prints FOLLOWER_ONLY");
+    tap_ok(set(c, "proxy_route_policy", ""), "proxy_route_policy: \"\"");
+    refused(c, "proxy_route_policy", "LEADER_FIRST", "\"LEADER_FIRST\" is "
+            "not a name, allowed one of \"\", FOLLOWER_FIRST, "
+            "UNMERGE_FOLLOWER_FIRST, FOLLOWER_ONLY");
 }
 
 static void

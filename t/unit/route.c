@@ -425,6 +425,82 @@ test_sink(struct obp_shm *shm)
     obp_route_read_end(&v);
 }
 
+/* LDC facts: by index, before the entries, each once, names bounded. */
+static void
+test_servers(struct obp_shm *shm)
+{
+    struct obp_route_builder   b;
+    struct obp_route_view      v;
+    struct obp_route_server_in s = { 3, true, "z3", "east", "e1" };
+    const struct obp_route_ldc *l;
+    char                        longname[OBP_ROUTE_LDC_NAME + 1];
+
+    obp_route_build_begin(&b, shm, err, sizeof(err));
+    tap_is_int(obp_route_add_server(&b, &s, err, sizeof(err)), OBP_OK,
+               "server 3's LDC facts added");
+    s = (struct obp_route_server_in){ 1, false, "z1", NULL, "" };
+    tap_is_int(obp_route_add_server(&b, &s, err, sizeof(err)), OBP_OK,
+               "  and server 1's, without region or IDC");
+    tap_is_int(add_fixed(&b, 500), OBP_OK, "  then the entries");
+    tap_is_int(obp_route_build_commit(&b, err, sizeof(err)), OBP_OK,
+               "  published");
+    obp_route_read_begin(&v, shm, 0);
+    l = obp_route_ldc(&v, 3);
+    tap_ok(l != NULL && strcmp(l->zone, "z3") == 0
+           && strcmp(l->region, "east") == 0 && strcmp(l->idc, "e1") == 0
+           && l->readonly, "server 3: z3, east, e1, read-only");
+    l = obp_route_ldc(&v, 1);
+    tap_ok(l != NULL && strcmp(l->zone, "z1") == 0 && l->region[0] == '\0'
+           && l->idc[0] == '\0' && !l->readonly, "server 1: z1 only");
+    tap_ok(obp_route_ldc(&v, 2) == NULL && obp_route_ldc(&v, 4) == NULL
+           && obp_route_ldc(&v, 9999) == NULL,
+           "servers not described have no facts");
+    tap_ok(obp_route_set_flags(&v) & OBP_ROUTE_SET_READONLY_ZONE,
+           "the set knows a zone is read-only");
+    tap_ok(find(&v, "db", "plain") != NULL, "entries after the servers");
+    obp_route_read_end(&v);
+
+    obp_route_build_begin(&b, shm, err, sizeof(err));
+    s = (struct obp_route_server_in){ 1, false, "z1", "r", "i" };
+    obp_route_add_server(&b, &s, err, sizeof(err));
+    tap_is_int(obp_route_add_server(&b, &s, err, sizeof(err)), OBP_ERROR,
+               "a server given twice is refused");
+    tap_like(err, "route server 1 given twice", "  message");
+    obp_route_build_abort(&b);
+    obp_route_build_begin(&b, shm, err, sizeof(err));
+    memset(longname, 'z', OBP_ROUTE_LDC_NAME);
+    longname[OBP_ROUTE_LDC_NAME] = '\0';
+    s.zone = longname;
+    tap_is_int(obp_route_add_server(&b, &s, err, sizeof(err)), OBP_ERROR,
+               "a zone name too long is refused");
+    tap_like(err, "zone name of 64 bytes", "  message");
+    obp_route_build_abort(&b);
+    obp_route_build_begin(&b, shm, err, sizeof(err));
+    s = (struct obp_route_server_in){ 60000, false, "z1", "r", "i" };
+    tap_is_int(obp_route_add_server(&b, &s, err, sizeof(err)), OBP_ERROR,
+               "a server index out of range is refused");
+    obp_route_build_abort(&b);
+    obp_route_build_begin(&b, shm, err, sizeof(err));
+    add_fixed(&b, 600);
+    s = (struct obp_route_server_in){ 1, false, "z1", "r", "i" };
+    tap_is_int(obp_route_add_server(&b, &s, err, sizeof(err)), OBP_ERROR,
+               "a server after the entries is refused");
+    obp_route_build_abort(&b);
+}
+
+/* Database and table names fold to ASCII lower case, bounded. */
+static void
+test_lower(void)
+{
+    char buf[8];
+
+    tap_ok(obp_route_lower(buf, sizeof(buf), "ShOp_1\xc3\x89", 8) == false,
+           "lower: 8 bytes do not fit 8");
+    tap_ok(obp_route_lower(buf, sizeof(buf), "ShOp_\xc3\x89", 7)
+           && strcmp(buf, "shop_\xc3\x89") == 0,
+           "lower: ASCII folded, other bytes kept");
+}
+
 static void
 test_single(void)
 {
@@ -442,6 +518,8 @@ test_single(void)
     test_full(&shm);
     test_refused(&shm);
     test_sink(&shm);
+    test_servers(&shm);
+    test_lower();
     obp_shm_detach(&shm);
 }
 

@@ -549,6 +549,9 @@ static const struct refusal refusals[] = {
     { "zoneless.yaml", "zones: {z1: ~}\nservers: {s1: 127.0.0.1:1}\n",
       ":2: server s1: no zone (zones are declared)" },
     { "section.ini", "[cluster c]\nx = 1\n", ":1: unknown section" },
+    { "longidc.yaml", "zones:\n  z1:\n    region: r\n    idc: "
+      "i234567890123456789012345678901234567890123456789012345678901234\n",
+      ":4: zone z1: idc: more than 63 bytes" },
 };
 
 static void

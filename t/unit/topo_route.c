@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 
@@ -126,6 +127,86 @@ test_tenant(const struct obp_route_view *v)
            "z1's server is a full replica");
 }
 
+/* Every server's zone, region and IDC from etc/cluster.yaml. */
+static void
+test_ldc(const struct obp_route_view *v)
+{
+    const struct obp_route_ldc *l1 = obp_route_ldc(v, 0);
+    const struct obp_route_ldc *l3 = obp_route_ldc(v, 2);
+
+    tap_ok(l1 != NULL && strcmp(l1->zone, "z1") == 0
+           && strcmp(l1->region, "hangzhou") == 0
+           && strcmp(l1->idc, "hz1") == 0 && !l1->readonly,
+           "s1: z1, hangzhou, hz1");
+    tap_ok(l3 != NULL && strcmp(l3->zone, "z3") == 0
+           && strcmp(l3->region, "shanghai") == 0
+           && strcmp(l3->idc, "sh1") == 0, "s3: z3, shanghai, sh1");
+    tap_ok(obp_route_ldc(v, 3) == NULL, "no fourth server");
+    tap_ok(!(obp_route_set_flags(v) & OBP_ROUTE_SET_READONLY_ZONE),
+           "no read-only zone");
+}
+
+/*
+ * Database and table names declared in mixed case are published in lower
+ * case (OceanBase's lower_case_table_names=1); a read-only zone is seen.
+ */
+static void
+test_case(struct obp_shm *shm)
+{
+    static const char yaml[] =
+        "rootservice_cluster_name: demo\n"
+        "zones:\n"
+        "  z1: {region: r1, idc: i1}\n"
+        "  zr: {region: r1, idc: i2, readonly: true}\n"
+        "servers:\n"
+        "  s1: {address: 127.0.0.1:3301, zone: z1}\n"
+        "  s2: {address: 127.0.0.1:3302, zone: zr}\n"
+        "tenants:\n"
+        "  app:\n"
+        "    replicas: [s1 leader, s2 readonly]\n"
+        "    databases:\n"
+        "      Shop:\n"
+        "        Orders: ~\n";
+    struct obp_errs        errs = { 0 };
+    struct obp_conf       *conf;
+    struct obp_route_view  v;
+    char                   dir[256], path[300], err[256] = "";
+    FILE                  *f;
+    int                    s2;
+
+    tap_tmpdir(dir, sizeof(dir), "topo_route");
+    snprintf(path, sizeof(path), "%s/case.yaml", dir);
+    f = fopen(path, "w");
+    if (f == NULL || fputs(yaml, f) < 0 || fclose(f) != 0) {
+        printf("Bail out! %s\n", path);
+        exit(1);
+    }
+    conf = obp_conf_build(path, NULL, &errs);
+    tap_ok(conf != NULL && conf->topo != NULL, "mixed-case topology loads");
+    if (conf == NULL || conf->topo == NULL) {
+        printf("# %s\n", errs.text ? errs.text : "");
+        exit(1);
+    }
+    tap_is_int(publish(shm, conf, err, sizeof(err)), OBP_OK,
+               "  published");
+    obp_route_read_begin(&v, shm, 0);
+    tap_ok(table(&v, "shop", "orders") != NULL,
+           "Shop.Orders is found as shop.orders");
+    tap_ok(table(&v, "Shop", "Orders") == NULL,
+           "  and not as spelled (keys compare exactly)");
+    tap_ok(obp_route_set_flags(&v) & OBP_ROUTE_SET_READONLY_ZONE,
+           "the read-only zone is seen");
+    s2 = obp_bl_find(shm, "127.0.0.1:3302");
+    tap_ok(s2 >= 0 && obp_route_ldc(&v, (unsigned)s2) != NULL
+           && obp_route_ldc(&v, (unsigned)s2)->readonly,
+           "  s2 stands in it");
+    obp_route_read_end(&v);
+    obp_errs_free(&errs);
+    obp_conf_free(conf);
+    unlink(path);
+    rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -146,6 +227,7 @@ main(void)
     tap_is_int((int64_t)v.generation, 1, "as generation 1");
     test_tables(&v);
     test_tenant(&v);
+    test_ldc(&v);
     obp_route_read_end(&v);
     tap_is_int(publish(&shm, conf, err, sizeof(err)), OBP_OK,
                "published again");
@@ -153,6 +235,7 @@ main(void)
     tap_is_int((int64_t)v.generation, 2, "as generation 2");
     test_tables(&v);
     obp_route_read_end(&v);
+    test_case(&shm);
     obp_shm_detach(&shm);
     obp_conf_free(conf);
     return tap_done();
