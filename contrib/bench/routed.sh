@@ -267,7 +267,7 @@ run_one() {
         --db-ps-mode="$mode" --threads="$threads" --time="$BENCH_TIME" \
         --report-interval=0 run >"$log" 2>&1 || die "sysbench failed: $log"
     awk '/^ *queries:/ { q = $2 } /^ *total time:/ { t = $3 + 0 }
-        END { printf "%.0f\n", t > 0 ? q / t : 0 }' "$log"
+        END { printf "%.0f\n", (t > 0 ? q / t : 0) }' "$log"
 }
 
 main() {
@@ -298,8 +298,8 @@ main() {
             awk -v m="$mode" -v t="$threads" -v d="$d" -v h="$h" -v o="$o" \
                 -v l=$((l1 - l0)) -v q="$q" 'BEGIN {
                 printf "%-8s %7s %10d %10d %10d %7.2f %7.2f %8.1f%%\n",
-                    m, t, d, h, o, d > 0 ? o / d : 0, h > 0 ? o / h : 0,
-                    q > 0 ? 100 * l / q : 0 }'
+                    m, t, d, h, o, (d > 0 ? o / d : 0), (h > 0 ? o / h : 0),
+                    (q > 0 ? 100 * l / q : 0) }'
         done
     done
     echo
