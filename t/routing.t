@@ -23,7 +23,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(47);
+	->plan(49);
 my $topology = $t->run_routing_cluster();
 my @s = map { $t->server($_) } 1 .. 3;
 my $base = "automatic_match_work_thread: false\nwork_thread_num: 2\n"
@@ -193,6 +193,13 @@ is(join(' ', map { weak(3) } 1 .. 4), 's3 s3 s3 s3',
 with_params("proxy_idc_name: idc1\nproxy_route_policy: FOLLOWER_FIRST\n");
 is(join(' ', map { weak(3) } 1 .. 4), 's2 s2 s2 s2',
 	'FOLLOWER_FIRST, leader in the IDC: a follower of the same region');
+is(ask("SET ob_read_consistency = 'weak'; SET proxy_session_ldc = 'idc3'; "
+	. 'SELECT srv FROM rt.t_hash WHERE id = 3; '
+	. 'SET ob_read_consistency = STRONG; '
+	. 'SELECT srv FROM rt.t_hash WHERE id = 3'), "s3\ns1",
+	'ob_read_consistency and proxy_session_ldc, kept by the proxy');
+like(ask("SET ob_read_consistency = 'sometimes'"), qr/ERROR 1231/,
+	'a value they cannot take: 1231');
 with_params("enable_read_write_split: true\nproxy_idc_name: idc3\n");
 is(ask('SELECT srv FROM rt.t_hash WHERE id = 3'), 's3',
 	'read/write split: a read outside a transaction goes to a replica');

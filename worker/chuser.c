@@ -58,7 +58,7 @@ forget_user(struct obp_session *s)
     s->refetched = 0;
     s->status = 0;
     obp_sstate_clear(&s->st);   /* the server forgets it for a new user */
-    obp_sroute_drop_idle(s, true);  /* they are the old user's */
+    obp_sroute_reset(s, true);  /* they are the old user's */
 }
 
 int

@@ -61,7 +61,7 @@ obp_session_close(struct obp_session *s, const char *why)
             "%llu bytes from client", why, s->caddr.text,
             (unsigned long long)s->cl.bytes);
     obp_session_drop_server(s);
-    obp_sroute_drop_idle(s, true);
+    obp_sroute_reset(s, true);
     obp_conn_close(&s->cl);
     obp_req_free(&s->req);
     obp_sstate_free(&s->st);
@@ -556,6 +556,7 @@ obp_session_start(struct obp_worker *w, int fd, const struct obp_addr *peer)
                   (ev_tstamp)w->conf->client_login_timeout / 1e6, 0.);
     s->timer.data = s;
     obp_sstate_init(&s->st, s->id);
+    obp_proxyvar_init(&s->rt.pv);
     s->next = w->sessions;
     if (w->sessions != NULL)
         w->sessions->prev = s;

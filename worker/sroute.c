@@ -12,6 +12,7 @@
 
 #define LAST_PREPARED UINT32_MAX    /* MariaDB's "the last prepared" */
 #define PARAMS_MAX    256           /* placeholders an execute is routed by */
+#define ER_WRONG_VALUE_FOR_VAR 1231
 
 static void idle_read(struct obp_conn *c);
 static void idle_error(struct obp_conn *c, int err);
@@ -105,10 +106,11 @@ park(struct obp_session *s)
 }
 
 void
-obp_sroute_drop_idle(struct obp_session *s, bool pool)
+obp_sroute_reset(struct obp_session *s, bool pool)
 {
     free(s->rt.begin);
     s->rt.begin = NULL;
+    obp_proxyvar_init(&s->rt.pv);
     while (s->rt.idle[0] != NULL)
         idle_drop(s, 0, pool, "the session's state changed or ended");
 }
@@ -201,6 +203,29 @@ hold_begin(struct obp_session *s, const struct obp_router_out *out,
     return false;
 }
 
+/* A SET of the proxy's own variables is answered here. */
+static bool
+own_set(struct obp_session *s, const struct obp_router_out *out,
+        const char *sql, size_t len, int *rc)
+{
+    char err[160];
+
+    if (out->sql_kind != OBP_SQL_SET)
+        return false;
+    switch (obp_proxyvar_set(&s->rt.pv, sql, len,
+                             (s->status & OBP_SERVER_STATUS_NO_BACKSLASH_ESCAPES)
+                             == 0, err, sizeof(err))) {
+    case OBP_PROXYVAR_SET:
+        *rc = obp_req_answer_ok(s, s->status);
+        return true;
+    case OBP_PROXYVAR_BAD:
+        *rc = obp_req_refuse(s, 1, ER_WRONG_VALUE_FOR_VAR, "42000", err);
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* The current server session keeps the command (a transaction, ...). */
 static bool
 sticky(const struct obp_session *s)
@@ -225,7 +250,13 @@ router_in(const struct obp_session *s, struct obp_router_in *in,
     in->sql_len = len;
     if ((s->status & OBP_SERVER_STATUS_NO_BACKSLASH_ESCAPES) == 0)
         in->sql_flags = OBP_SQL_BACKSLASH;
-    in->session_weak = s->w->conf->obproxy_read_consistency == 1;
+    in->session_weak = s->rt.pv.weak >= 0
+                       ? s->rt.pv.weak
+                       : s->w->conf->obproxy_read_consistency == 1;
+    if (s->rt.pv.policy[0] != '\0')
+        in->session_policy = s->rt.pv.policy;
+    if (s->rt.pv.idc[0] != '\0')
+        in->session_idc = s->rt.pv.idc;
     in->in_trans = s->rt.begin != NULL
                    || (s->status & OBP_SERVER_STATUS_AUTOCOMMIT) == 0;
     in->now_us = obp_now_us();
@@ -361,7 +392,8 @@ route_query(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
         avail = OBP_PKT_HDR_LEN + (size_t)len;
     router_in(s, &in, sql, avail - OBP_PKT_HDR_LEN - 1);
     route(s, &in, out);
-    if (hold_begin(s, out, sql, in.sql_len, &rc))
+    if (hold_begin(s, out, sql, in.sql_len, &rc)
+        || own_set(s, out, sql, in.sql_len, &rc))
         return rc == OBP_OK ? OBP_DONE : rc;
     if (out->sql_flags & OBP_SQL_F_DEP_FUNC)
         out->kind = OBP_RT_NONE;

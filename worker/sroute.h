@@ -16,7 +16,8 @@
  * TRANSACTION outside a transaction are answered by the proxy and held
  * until the transaction's first statement, which sends them ahead of
  * itself to the server it routes to; COMMIT or ROLLBACK of a held
- * transaction is answered without a server.
+ * transaction is answered without a server.  A SET of only the
+ * proxy's own variables (proxyvar.h) is answered by the proxy too.
  *
  * request.c calls obp_sroute_command() for each new command; session.c
  * drops the idle server sessions with the session (and on a reset or a
@@ -30,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proxyvar.h"
+
 #define OBP_SROUTE_IDLE 4       /* idle server sessions a session keeps */
 
 struct obp_iobuf;
@@ -40,6 +43,7 @@ struct obp_sroute {
     struct obp_srv *idle[OBP_SROUTE_IDLE];  /* NULL: a free place */
     char           *begin;      /* the held BEGIN's text, malloc'd */
     size_t          begin_len;
+    struct obp_proxyvars pv;    /* ob_read_consistency and the like */
     uint32_t        stmt;       /* the command's statement (client id) to
                                    prepare on its server, or 0 */
     unsigned        routed:1;   /* the command at the head has its server */
@@ -64,9 +68,10 @@ char *obp_sroute_take_begin(struct obp_session *s, size_t *len);
 
 /*
  * Offers every idle server session to the worker's pool (<pool>), or
- * closes them, and forgets a held BEGIN.
+ * closes them, and forgets a held BEGIN and the proxy's variables (a
+ * reset, a new user, the session's end).
  */
-void obp_sroute_drop_idle(struct obp_session *s, bool pool);
+void obp_sroute_reset(struct obp_session *s, bool pool);
 
 /* Closes statement <cid> on the idle server sessions that have it. */
 void obp_sroute_stmt_closed(struct obp_session *s, uint32_t cid);

@@ -426,7 +426,7 @@ obp_ssync_after(struct obp_session *s, bool ok)
 
     if (s->req.cmd == OBP_COM_RESET_CONNECTION && ok) {
         obp_sstate_clear(st);   /* the server forgot it all too */
-        obp_sroute_drop_idle(s, true);  /* the others did not */
+        obp_sroute_reset(s, true);  /* the others did not */
         return OBP_OK;
     }
     if (s->req.cmd == OBP_COM_STMT_PREPARE)

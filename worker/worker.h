@@ -35,6 +35,7 @@ struct obp_session;
 #include "owncmd.h"
 #include "ssync.h"
 #include "stmtid.h"
+#include "proxyvar.h"
 #include "sroute.h"
 #include "clogin.h"
 #include "loop.h"
