@@ -27,6 +27,9 @@ static const struct verb verbs[] = {
     { "stop", verb_stop,
       "stop [fast]  stop gracefully (or fast); the connection ends when "
       "obproxy has exited" },
+    { "upgrade", obp_ctl_verb_upgrade, "upgrade [BINARY]  hot upgrade to BINARY (default: our own path)" },
+    { "rollback", obp_ctl_verb_rollback, "rollback     while two generations run: the old one serves again" },
+    { "commit", obp_ctl_verb_commit, "commit       while two generations run: the old one exits now" },
     { "help", verb_help,
       "help         this list" },
 };
@@ -34,7 +37,7 @@ static const struct verb verbs[] = {
 static const char *
 worker_state(const struct obp_master *m, int slot)
 {
-    struct obp_shm_worker *w = obp_shm_worker(&m->shm, (unsigned)slot);
+    struct obp_shm_worker *w = obp_proc_shm(m, slot);
 
     if (m->slots[slot].pid == 0)
         return "empty";
@@ -43,6 +46,8 @@ worker_state(const struct obp_master *m, int slot)
         return "running";
     case OBP_WORKER_DRAINING:
         return "draining";
+    case OBP_WORKER_STARTING:
+        return "starting";
     default:
         return "empty";
     }
@@ -61,9 +66,10 @@ verb_status(struct obp_ctl_conn *c, const char *arg)
                   (long long)((obp_now_us() - m->start_us) / 1000000));
     obp_ctl_reply(c, false, "config: %s", obp_master_conf_name(m));
     obp_ctl_reply(c, false, "listen: %s", m->listeners.text);
+    obp_upgrade_status(m, c);
     obp_ctl_reply(c, false, "workers: %d", m->nslots);
     for (int i = 0; i < m->nslots; i++) {
-        struct obp_shm_worker *w = obp_shm_worker(&m->shm, (unsigned)i);
+        struct obp_shm_worker *w = obp_proc_shm(m, i);
 
         obp_ctl_reply(c, false, "worker %d: pid %ld, state %s, restarts %"
                       PRIu64, i, (long)m->slots[i].pid, worker_state(m, i),

@@ -28,6 +28,7 @@ struct ctl_args {
     long        wait_s;
     const char *verb;
     bool        fast;
+    char        binary[PATH_MAX];   /* upgrade's BINARY, absolute */
 };
 
 static void
@@ -40,6 +41,9 @@ usage(FILE *out)
 "  status        show the master, its workers and their counters\n"
 "  stop [--fast] stop obproxy gracefully (or fast) and wait until it exits\n"
 "  help          list the commands the running obproxy knows\n"
+"  upgrade [BINARY]  hot upgrade (to BINARY); answers once it serves\n"
+"  rollback      while two generations run: the old one serves again\n"
+"  commit        while two generations run: the old one exits now\n"
 "\n"
 "Options:\n"
 "  -d ROOT       obproxy's root directory (default $OBPROXY_ROOT, else .)\n"
@@ -75,8 +79,14 @@ parse_command(struct ctl_args *a, int argc, char **argv)
         a->fast = true;
         optind++;
     }
+    /* the master runs in its root: BINARY goes there absolute */
+    if (strcmp(a->verb, "upgrade") == 0 && optind < argc
+        && realpath(argv[optind++], a->binary) == NULL)
+        return bad_usage("no such binary '%s'", argv[optind - 1]);
     if (strcmp(a->verb, "status") != 0 && strcmp(a->verb, "stop") != 0
-        && strcmp(a->verb, "help") != 0)
+        && strcmp(a->verb, "help") != 0 && strcmp(a->verb, "upgrade") != 0
+        && strcmp(a->verb, "rollback") != 0
+        && strcmp(a->verb, "commit") != 0)
         return bad_usage("unknown command '%s'", a->verb);
     if (optind < argc)
         return bad_usage("unexpected argument '%s'", argv[optind]);
@@ -267,11 +277,12 @@ wait_exit(int fd, long wait_s)
 static int
 send_request(int fd, const struct ctl_args *a)
 {
-    char line[64];
-    int  n = snprintf(line, sizeof(line), "%s%s\n", a->verb,
-                      a->fast ? " fast" : "");
+    char line[PATH_MAX + 64];
+    int  n = snprintf(line, sizeof(line), "%s%s%s%s\n", a->verb,
+                      a->fast ? " fast" : "", a->binary[0] != '\0' ? " " : "",
+                      a->binary);
 
-    if (n < 0 || write(fd, line, (size_t)n) != n) {
+    if (n < 0 || (size_t)n >= sizeof(line) || write(fd, line, (size_t)n) != n) {
         fprintf(stderr, "obproxyctl: cannot send the request: %s\n",
                 strerror(errno));
         return OBP_ERROR;

@@ -90,6 +90,38 @@ obp_session_close_all(struct obp_worker *w, const char *why)
     return n;
 }
 
+/* Closing here loses nothing the client sent or the server changed. */
+static bool
+at_boundary(const struct obp_session *s)
+{
+    const struct obp_iobuf *in = s->cl.in;
+
+    return s->state == OBP_SESS_READY && s->served && s->sync == NULL
+           && s->kill == NULL && !s->req.busy && obp_req_packets_over(s)
+           && s->req.err_msg == NULL
+           && (s->srv == NULL || s->srv->state == OBP_SRV_READY)
+           && (in == NULL || in->recv == in->done)
+           && obp_conn_pending(&s->cl) == 0
+           && (s->status & OBP_SERVER_STATUS_IN_TRANS) == 0;
+}
+
+unsigned
+obp_session_close_idle(struct obp_worker *w, const char *why)
+{
+    struct obp_session *s = w->sessions;
+    struct obp_session *next;
+    unsigned            n = 0;
+
+    for (; s != NULL; s = next) {
+        next = s->next;
+        if (at_boundary(s)) {
+            obp_session_close(s, why);
+            n++;
+        }
+    }
+    return n;
+}
+
 int
 obp_session_send_err(struct obp_session *s, uint8_t seq, uint16_t code,
                      const char *sqlstate, const char *msg)
@@ -435,8 +467,10 @@ obp_session_pump(struct obp_session *s)
         if (run(s) == OBP_DONE || flush_all(s) == OBP_DONE)
             return;
         if (!s->req.wait_out || s->cl.out != NULL)
-            return;
+            break;
     }
+    if (s->w->draining && at_boundary(s))
+        obp_session_close(s, "drained at a transaction boundary");
 }
 
 static void

@@ -66,6 +66,7 @@ struct obp_session {
     unsigned               zip:1;       /* the client asked to compress */
     unsigned               multi_on:1;  /* COM_SET_OPTION: multi-statements */
     unsigned               gone:1;      /* the client left during a sync */
+    unsigned               served:1;    /* the client sent a command */
 };
 
 /* Starts a session for an accepted client <fd>, owned from now on. */
@@ -81,6 +82,15 @@ void obp_session_drop_server(struct obp_session *s);
 
 /* Closes both sides and frees <s>. */
 void obp_session_close(struct obp_session *s, const char *why);
+
+/*
+ * While the worker drains (loop.h), closes every session that stands at
+ * a transaction boundary: logged in, has sent a command, whose response
+ * is over and sent, with nothing more from the client and no transaction
+ * open.  A session not there yet is closed by obp_session_pump() once it
+ * is.  Returns how many were closed.
+ */
+unsigned obp_session_close_idle(struct obp_worker *w, const char *why);
 
 /* Closes every session of <w>; returns how many there were. */
 unsigned obp_session_close_all(struct obp_worker *w, const char *why);
