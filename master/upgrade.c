@@ -94,7 +94,25 @@ ctl_lost(const struct obp_master *m)
            || st.st_dev != m->ctl.dev || st.st_ino != m->ctl.ino;
 }
 
-/* We serve again: pid file, control socket, workers in every slot. */
+/*
+ * Once the new master has exited: it removes the socket file at exit if
+ * the name still leads to its inode, and a socket bound before that
+ * could get the inode number it just freed.
+ */
+static void
+reclaim_ctl(struct obp_master *m)
+{
+    struct obp_errs errs = { 0 };
+
+    if (!ctl_lost(m))
+        return;
+    obp_ctl_close(m, false);
+    if (obp_ctl_open(m, &errs) != OBP_OK)
+        obp_log(OBP_LOG_ERROR, 0, 0, "hot upgrade rollback: %s", errs.text);
+    obp_errs_free(&errs);
+}
+
+/* We serve again: pid file, workers in every slot, control socket. */
 static void
 take_back(struct obp_master *m)
 {
@@ -104,16 +122,14 @@ take_back(struct obp_master *m)
     if (obp_pidfile_write(m->pid_path, m->pid, &errs) == OBP_OK) {
         oldbin_path(m, oldbin, sizeof(oldbin));
         obp_pidfile_remove(oldbin, m->pid);
-    }
-    if (ctl_lost(m)) {
-        obp_ctl_close(m, false);
-        (void)obp_ctl_open(m, &errs);
-    }
-    if (errs.count > 0)
+    } else {
         obp_log(OBP_LOG_ERROR, 0, 0, "hot upgrade rollback: %s", errs.text);
+    }
     obp_errs_free(&errs);
     obp_proc_send_all(m, OBP_CHAN_RESUME, NULL, 0, false);
     obp_proc_spawn_all(m);
+    if (m->up.peer == 0)
+        reclaim_ctl(m);
 }
 
 /* The old generation serves on; the new master is told to stop. */
@@ -223,10 +239,9 @@ chan_cb(struct ev_loop *loop, ev_io *w, int revents)
         if (n == OBP_AGAIN)
             return;
         if (n < 0) {
+            /* old: the new master's exit comes next (child_cb) */
             chan_close(m);
-            if (old)
-                roll_back(m, "the new master closed its channel");
-            else
+            if (!old)
                 obp_upgrade_new_msg(m, 0, NULL);
             return;
         }
@@ -276,6 +291,8 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
     ev_timer_stop(loop, &m->up.timer);
     obp_log(OBP_LOG_INFO, 0, 0, "the new master (pid %d) %s", w->rpid,
             how);
+    if (m->stop.mode == OBP_STOP_NONE)
+        reclaim_ctl(m);
 }
 
 static void

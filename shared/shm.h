@@ -4,6 +4,9 @@
  *
  *   header | worker stats slots | server table | route cache | sessions
  *
+ * The master lays out two worker slots per worker: a generation uses one
+ * half, the next one (hot upgrade, master/upgrade.h) the other.
+ *
  * Offsets, never pointers.  Every struct here has a fixed size checked by
  * _Static_assert and by t/unit/shm_layout (against a checked-in table):
  * change a struct and bump OBP_SHM_LAYOUT_VERSION.  Writers never take a

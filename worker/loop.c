@@ -39,6 +39,7 @@ finish(struct obp_worker *w)
 {
     w->stopped = 1;
     ev_timer_stop(w->loop, &w->drain);
+    ev_timer_stop(w->loop, &w->drain_tick);
     if (w->quitting != NULL) {
         ev_timer_set(&w->quit_wait, OBP_SRV_QUIT_WAIT, 0.);
         ev_timer_start(w->loop, &w->quit_wait);
@@ -104,6 +105,16 @@ begin_drain(struct obp_worker *w, const char *what, const char *why)
             w->nsessions, limit);
     ev_timer_set(&w->drain, limit, 0.);
     ev_timer_start(w->loop, &w->drain);
+    ev_timer_start(w->loop, &w->drain_tick);
+}
+
+static void
+drain_tick_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    struct obp_worker *w = t->data;
+
+    (void)obp_session_close_idle(w, "drained: quiet at a transaction "
+                                 "boundary");
 }
 
 void
@@ -134,6 +145,7 @@ obp_worker_resume(struct obp_worker *w, const char *why)
     w->draining = 0;
     w->resumable = 0;
     ev_timer_stop(w->loop, &w->drain);
+    ev_timer_stop(w->loop, &w->drain_tick);
     obp_accept_resume(&w->acc);
     set_state(w, OBP_WORKER_RUNNING);
     obp_log(OBP_LOG_INFO, 0, 0, "worker %d accepting again (%s), %u "
@@ -380,6 +392,9 @@ worker_init(struct obp_worker *w, struct obp_worker_args *args)
     ev_timer_init(&w->drain, drain_timeout_cb, 0., 0.);
     w->drain.data = w;
     ev_timer_init(&w->quit_wait, quit_wait_cb, 0., 0.);
+    ev_timer_init(&w->drain_tick, drain_tick_cb, OBP_WORKER_DRAIN_TICK,
+                  OBP_WORKER_DRAIN_TICK);
+    w->drain_tick.data = w;
     w->stats = obp_shm_worker(args->shm, w->shm_slot);
     w->servers = obp_servers_parse(w->conf->rootservice_list, w->shm);
     w->chan_buf = malloc(OBP_CHAN_MAX_PAYLOAD + 1);
@@ -436,6 +451,7 @@ worker_cleanup(struct obp_worker *w)
     obp_iobuf_pool_free(&w->pool);
     obp_xport_ctx_free(&w->xctx);
     ev_timer_stop(w->loop, &w->drain);
+    ev_timer_stop(w->loop, &w->drain_tick);
     obp_reg_stop(w);
     ev_io_stop(w->loop, &w->chan);
     for (int i = 0; i < OBP_WORKER_NSIGNALS; i++)

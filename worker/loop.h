@@ -18,6 +18,7 @@
 #include "xport.h"
 
 #define OBP_WORKER_NSIGNALS 4   /* TERM, INT, QUIT, USR1 */
+#define OBP_WORKER_DRAIN_TICK 0.02  /* seconds between quiet checks */
 
 struct obp_worker {
     struct ev_loop        *loop;        /* EV_DEFAULT */
@@ -36,6 +37,7 @@ struct obp_worker {
     unsigned               chan_errors; /* bad receives in a row */
     ev_signal              sigs[OBP_WORKER_NSIGNALS];
     ev_timer               drain;       /* bounds a graceful stop */
+    ev_timer               drain_tick;  /* closes quiet sessions */
     ev_timer               reg_timer;   /* looks at the kill words */
     unsigned               nslots;      /* slots the session ids name */
     struct obp_session    *sessions;    /* open sessions, newest first */

@@ -18,6 +18,7 @@
 #include "sstate.h"
 
 #define OBP_SESS_ERR_WAIT 1.0       /* seconds to deliver a last ERR */
+#define OBP_SESS_QUIET    0.1       /* draining: idle this long, closed */
 
 struct obp_ssync;
 
@@ -66,7 +67,8 @@ struct obp_session {
     unsigned               zip:1;       /* the client asked to compress */
     unsigned               multi_on:1;  /* COM_SET_OPTION: multi-statements */
     unsigned               gone:1;      /* the client left during a sync */
-    unsigned               served:1;    /* the client sent a command */
+    unsigned               trx_ended:1; /* the last response ended one */
+    ev_tstamp              active_at;   /* bytes last moved (drain) */
 };
 
 /* Starts a session for an accepted client <fd>, owned from now on. */
@@ -84,11 +86,13 @@ void obp_session_drop_server(struct obp_session *s);
 void obp_session_close(struct obp_session *s, const char *why);
 
 /*
- * While the worker drains (loop.h), closes every session that stands at
- * a transaction boundary: logged in, has sent a command, whose response
- * is over and sent, with nothing more from the client and no transaction
- * open.  A session not there yet is closed by obp_session_pump() once it
- * is.  Returns how many were closed.
+ * While the worker drains (loop.h, every OBP_WORKER_DRAIN_TICK): closes
+ * every session that stands at a transaction boundary (logged in, the
+ * last response over and sent, nothing more from the client, no
+ * transaction open) and has been quiet for OBP_SESS_QUIET, so a client
+ * setting its connection up, or between two statements, is left alone.
+ * obp_session_pump() closes a session at once when a response ends its
+ * transaction.  Returns how many were closed.
  */
 unsigned obp_session_close_idle(struct obp_worker *w, const char *why);
 

@@ -505,7 +505,7 @@ sub follow_upgrade {
 	$self->waitfor(sub {
 		my ($p) = ($self->read_file('run/obproxy.pid') // '') =~ /^(\d+)$/;
 		$new = $p if $p && $p != $old;
-		$new && !_gone($old);
+		$new && _gone($old);
 	}, $timeout // 30) or return 0;
 	$self->{_obproxy_pid} = $new;
 	return $new;
