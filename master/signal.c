@@ -70,6 +70,12 @@ act_reload(struct obp_master *m, const char *from)
                 from);
         return;
     }
+    /* the new master owns the shared routes now */
+    if (obp_upgrade_holds_slots(m)) {
+        obp_log(OBP_LOG_INFO, 0, 0, "received %s while the old generation "
+                "drains, ignored", from);
+        return;
+    }
     obp_log(OBP_LOG_INFO, 0, 0, "received %s, reloading configuration",
             from);
     (void)obp_reload(m);

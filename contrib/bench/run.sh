@@ -447,21 +447,28 @@ interleaved() {
     done
 }
 
+# Starts idle.pl (as $job) with BENCH_IDLE clients to <port>, its output
+# in <out>; true once they are all open (within 120 s).
+idle_clients() {
+    : >"$2"
+    perl "$here/idle.pl" 127.0.0.1 "$1" "$USER" "$PASSWORD" "$DB" \
+        "$BENCH_IDLE" 600 >"$2" 2>&1 &
+    job=$!
+    n=0
+    while ! grep -q '^open' "$2" && alive "$job" && [ "$n" -lt 1200 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    grep -q '^open' "$2"
+}
+
 # Opens BENCH_IDLE logged-in, idle clients through a proxy and appends
 #   idle count target rss-before rss-after kib-per-client - ok|fail
 idle_memory() {
     target=$1
     before=$(proxy_rss "$target")
     out=$dir/idle.$target.out
-    : >"$out"
-    perl "$here/idle.pl" 127.0.0.1 "$(port_of "$target")" "$USER" \
-        "$PASSWORD" "$DB" "$BENCH_IDLE" 600 >"$out" 2>&1 &
-    job=$!
-    n=0
-    while ! grep -q '^open' "$out" && alive "$job" && [ "$n" -lt 1200 ]; do
-        sleep 0.1
-        n=$((n + 1))
-    done
+    idle_clients "$(port_of "$target")" "$out" || :
     status=fail
     if grep -q '^open' "$out"; then
         # Let lazily freed memory and the last logins settle.
@@ -549,15 +556,7 @@ upgrade_load() {
 # appends "idle USR2-ms served-ms workers-gone-ms old-gone-ms".
 upgrade_idle() {
     out=$dir/upgrade.idle.out
-    perl "$here/idle.pl" 127.0.0.1 "$obp_port" "$USER" "$PASSWORD" "$DB" \
-        "$BENCH_IDLE" 600 >"$out" 2>&1 &
-    job=$!
-    n=0
-    while ! grep -q '^open' "$out" && alive "$job" && [ "$n" -lt 1200 ]; do
-        sleep 0.1
-        n=$((n + 1))
-    done
-    grep -q '^open' "$out" || die "idle clients: $(cat "$out")"
+    idle_clients "$obp_port" "$out" || die "idle clients: $(cat "$out")"
     sleep 1
     old_workers=$(children "$obp_pid")
     ctl="$top/master/obproxyctl -d $dir/obproxy"
