@@ -27,9 +27,9 @@ static const struct verb verbs[] = {
     { "stop", verb_stop,
       "stop [fast]  stop gracefully (or fast); the connection ends when "
       "obproxy has exited" },
-    { "upgrade", obp_ctl_verb_upgrade, "upgrade [BINARY]  hot upgrade to BINARY (default: our own path)" },
-    { "rollback", obp_ctl_verb_rollback, "rollback     while two generations run: the old one serves again" },
-    { "commit", obp_ctl_verb_commit, "commit       while two generations run: the old one exits now" },
+    { "upgrade", obp_ctl_verb_upgrade, "upgrade [BINARY]  hot upgrade" },
+    { "rollback", obp_ctl_verb_rollback, "rollback     undo a hot upgrade" },
+    { "commit", obp_ctl_verb_commit, "commit       end the old generation" },
     { "help", verb_help,
       "help         this list" },
 };

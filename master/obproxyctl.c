@@ -282,7 +282,8 @@ send_request(int fd, const struct ctl_args *a)
                       a->fast ? " fast" : "", a->binary[0] != '\0' ? " " : "",
                       a->binary);
 
-    if (n < 0 || (size_t)n >= sizeof(line) || write(fd, line, (size_t)n) != n) {
+    if (n < 0 || (size_t)n >= sizeof(line)
+        || write(fd, line, (size_t)n) != n) {
         fprintf(stderr, "obproxyctl: cannot send the request: %s\n",
                 strerror(errno));
         return OBP_ERROR;

@@ -95,19 +95,22 @@ ctl_lost(const struct obp_master *m)
 }
 
 /*
- * Once the new master has exited: it removes the socket file at exit if
- * the name still leads to its inode, and a socket bound before that
- * could get the inode number it just freed.
+ * Once the rolled back master has exited.  It removes the socket file at
+ * exit if the name still leads to its inode, and a socket bound before
+ * could get the inode number it just freed; it may also have written the
+ * pid file after take_back() and removed it.
  */
 static void
-reclaim_ctl(struct obp_master *m)
+reclaim(struct obp_master *m)
 {
     struct obp_errs errs = { 0 };
 
-    if (!ctl_lost(m))
-        return;
-    obp_ctl_close(m, false);
-    if (obp_ctl_open(m, &errs) != OBP_OK)
+    if (ctl_lost(m)) {
+        obp_ctl_close(m, false);
+        (void)obp_ctl_open(m, &errs);
+    }
+    (void)obp_pidfile_write(m->pid_path, m->pid, &errs);
+    if (errs.count > 0)
         obp_log(OBP_LOG_ERROR, 0, 0, "hot upgrade rollback: %s", errs.text);
     obp_errs_free(&errs);
 }
@@ -129,7 +132,7 @@ take_back(struct obp_master *m)
     obp_proc_send_all(m, OBP_CHAN_RESUME, NULL, 0, false);
     obp_proc_spawn_all(m);
     if (m->up.peer == 0)
-        reclaim_ctl(m);
+        reclaim(m);
 }
 
 /* The old generation serves on; the new master is told to stop. */
@@ -292,7 +295,7 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
     obp_log(OBP_LOG_INFO, 0, 0, "the new master (pid %d) %s", w->rpid,
             how);
     if (m->stop.mode == OBP_STOP_NONE)
-        reclaim_ctl(m);
+        reclaim(m);
 }
 
 static void
