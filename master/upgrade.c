@@ -280,11 +280,15 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
     struct obp_master *m = w->data;
     char               how[96], why[OBP_UPGRADE_WHY_MAX];
-    bool               serving = m->up.state == OBP_UP_HANDED;
+    bool               serving;
 
     ev_child_stop(loop, w);
     describe_exit(w->rstatus, how, sizeof(how));
     m->up.peer = 0;
+    /* what it said before exiting (FAILED: why) comes first */
+    if (m->up.chan_fd != -1)
+        chan_cb(loop, &m->up.chan_io, EV_READ);
+    serving = m->up.state == OBP_UP_HANDED;
     if (m->up.state == OBP_UP_STARTING || serving) {
         snprintf(why, sizeof(why), "the new master (pid %d) %s%s", w->rpid,
                  how, serving ? "" : " before serving");

@@ -5,9 +5,10 @@
 # DBD::MariaDB connection running transactions, which reconnects only
 # when the proxy closed it at a transaction boundary (its BEGIN finds the
 # connection gone).  Five upgrades in a row to the same binary (obproxyctl
-# upgrade, commit), then rollbacks: to a binary that exits at once, on a
-# crashed new worker, by hand; WINCH; and a binary whose segment layout
-# differs (a fresh segment).  At the end: no failed connect, no failed
+# upgrade, commit), then rollbacks: by hand, on a configuration the new
+# master refuses, to a binary that exits at once, on a crashed new
+# worker; WINCH; and a binary whose segment layout differs (a fresh
+# segment).  At the end: no failed connect, no failed
 # statement inside a transaction, every committed row in the table.
 
 use warnings;
@@ -24,7 +25,7 @@ use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
 	DBD::MariaDB/)
-	->plan(42)->run_mariadb(1);
+	->plan(45)->run_mariadb(1);
 
 $t->write_conf(<<'EOF')->run();
 automatic_match_work_thread: false
@@ -99,6 +100,17 @@ ok($t->waitfor(sub { grep({ $_->{state} eq 'running' }
 	values %{$t->status()->{worker} // {}}) == 2 }, 5),
 	'rollback: the old generation accepts again');
 ok(!-e "$dir/run/obproxy.pid.oldbin", 'rollback: no oldbin pid file');
+
+# A configuration the new master refuses: rolled back, its reason shown.
+
+my $conf = $t->read_file('obproxy.yaml');
+$t->write_file('obproxy.yaml', $conf . "no_such_param: 1\n");
+($rc, $out) = $t->ctl('upgrade');
+$t->write_file('obproxy.yaml', $conf);
+is($rc, 1, 'bad configuration: upgrade fails');
+like($out, qr/^failed: the new master \(pid \d+\): \S+obproxy.yaml:\d+: unknown parameter "no_such_param"; rolled back/m,
+	'bad configuration: its reason');
+is($t->pid(), $before, 'bad configuration: the same master serves');
 
 # A binary that exits at once: rolled back, the reason in status.
 
