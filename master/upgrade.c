@@ -508,6 +508,11 @@ obp_upgrade_init(struct obp_master *m)
 {
     ev_init(&m->up.timer, timer_cb);
     m->up.timer.data = m;
+    ev_init(&m->up.chan_io, chan_cb);
+    m->up.chan_io.data = m;
+    ev_init(&m->up.child, child_cb);
+    m->up.child.data = m;
+    obp_upgrade_init_poll(m);
 }
 
 void

@@ -127,6 +127,7 @@ void obp_upgrade_free(struct obp_master *m);
 
 /* Between upgrade.c (old side) and upgrade_new.c (new side) only. */
 void obp_upgrade_chan_start(struct obp_master *m);
+void obp_upgrade_init_poll(struct obp_master *m);
 void obp_upgrade_send(struct obp_master *m, uint32_t cmd, const char *text);
 void obp_upgrade_new_msg(struct obp_master *m, uint32_t cmd,
                          const char *text);

@@ -244,10 +244,15 @@ poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 void
-obp_upgrade_launched(struct obp_master *m)
+obp_upgrade_init_poll(struct obp_master *m)
 {
     ev_timer_init(&m->up.poll, poll_cb, UP_POLL_S, UP_POLL_S);
     m->up.poll.data = m;
+}
+
+void
+obp_upgrade_launched(struct obp_master *m)
+{
     if (m->up.state != OBP_UP_INHERITED)
         return;
     if (m->up.chan_fd != -1)
