@@ -300,6 +300,12 @@ obp_proc_send_all(struct obp_master *m, uint32_t cmd, const void *payload,
         rc = obp_chan_send(s->chan_fd, cmd, payload, len);
         if (rc == OBP_OK)
             continue;
+        /* it closed its end: exiting, its exit is on the way (child_cb) */
+        if (rc == OBP_ERROR && (errno == EPIPE || errno == ECONNRESET)) {
+            obp_log(OBP_LOG_DEBUG, 0, errno, "%s not sent to worker %d "
+                    "(pid %ld): it is exiting", name, s->index, (long)s->pid);
+            continue;
+        }
         failures++;
         if (rc == OBP_AGAIN)
             obp_log(OBP_LOG_WARN, 0, 0, "cannot send %s to worker %d "

@@ -599,6 +599,9 @@ upgrade_report() {
             v[++n] = $i
             s[n] = $i
             if ($i < min || n == 1) { min = $i; at = first + i - 3 }
+            d = (first + i - 3) * 100 - usr2
+            if (d >= -100 && d < 1000 && ($i < near || near == ""))
+                near = $i
         }
     }
     $1 == "idle" { it0 = $2; iserved = $3; igone = $4; iold = $5 }
@@ -610,6 +613,8 @@ upgrade_report() {
                 " (%+d ms from USR2), %d window(s) below half the median" \
                 "  target: none  %s\n", med, min, at * 100 - usr2, low,
                 low == 0 ? "met" : "NOT MET"
+            printf "  from USR2 to 1 s after: lowest window %d (%.0f%% of" \
+                " the median)\n", near, (med > 0 ? 100 * near / med : 0)
             printf "  USR2 -> new generation serving %d ms, -> old master" \
                 " gone (commit at once) %d ms\n", served - usr2,
                 oldgone - usr2
