@@ -386,6 +386,22 @@ refuse(char *why, size_t cap, const char *fmt, long pid)
     return OBP_ERROR;
 }
 
+/* A worker of the half the next generation would use, still alive. */
+static pid_t
+other_half_busy(const struct obp_master *m)
+{
+    unsigned base = (unsigned)(1 - m->up.half) * (unsigned)m->nslots;
+
+    for (unsigned i = 0; i < (unsigned)m->nslots; i++) {
+        struct obp_shm_worker *w = obp_shm_worker(&m->shm, base + i);
+        pid_t                  pid = w != NULL ? atomic_load(&w->pid) : 0;
+
+        if (pid > 0 && (kill(pid, 0) == 0 || errno == EPERM))
+            return pid;
+    }
+    return 0;
+}
+
 static int
 check_idle(const struct obp_master *m, char *why, size_t cap)
 {
@@ -400,6 +416,9 @@ check_idle(const struct obp_master *m, char *why, size_t cap)
     if (m->up.peer != 0)
         return refuse(why, cap, "the rolled back master (pid %ld) has not "
                       "exited yet", (long)m->up.peer);
+    if (other_half_busy(m) != 0)
+        return refuse(why, cap, "a worker of the previous generation (pid "
+                      "%ld) still drains", (long)other_half_busy(m));
     return OBP_OK;
 }
 
