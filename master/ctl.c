@@ -94,6 +94,8 @@ conn_close(struct obp_ctl_conn *c, bool close_fd)
 
     ev_io_stop(m->loop, &c->io);
     ev_timer_stop(m->loop, &c->idle);
+    if (m->ctl.waiting == c)
+        m->ctl.waiting = NULL;
     if (close_fd)
         close(c->fd);
     m->ctl.conns[c->index] = NULL;
@@ -154,6 +156,37 @@ handle_line(struct obp_ctl_conn *c, size_t len)
     while (*line == ' ' || *line == '\t')
         line++;
     obp_ctl_dispatch(c, line);
+    if (c->m->ctl.waiting != c)
+        start_reply(c);
+}
+
+int
+obp_ctl_defer(struct obp_ctl_conn *c)
+{
+    struct obp_master *m = c->m;
+
+    if (m->ctl.waiting != NULL)
+        return OBP_ERROR;
+    m->ctl.waiting = c;
+    ev_io_stop(m->loop, &c->io);
+    ev_timer_stop(m->loop, &c->idle);
+    return OBP_OK;
+}
+
+void
+obp_ctl_answer(struct obp_master *m, const char *fmt, ...)
+{
+    struct obp_ctl_conn *c = m->ctl.waiting;
+    char                 line[CTL_OUT_SPARE];
+    va_list              ap;
+
+    if (c == NULL)
+        return;
+    m->ctl.waiting = NULL;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    obp_ctl_reply(c, true, "%s", line);
     start_reply(c);
 }
 

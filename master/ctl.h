@@ -21,6 +21,7 @@ struct obp_ctl {
     int                  fd;            /* listening, -1 when closed */
     ev_io                accept_io;
     struct obp_ctl_conn *conns[OBP_CTL_MAX_CONNS];
+    struct obp_ctl_conn *waiting;       /* its answer comes later */
     dev_t                dev;           /* the socket file we bound */
     ino_t                ino;
     bool                 bound;
@@ -46,6 +47,22 @@ struct obp_master *obp_ctl_master(const struct obp_ctl_conn *c);
 
 /* The client asked for a stop: never write to it again, never close it. */
 void obp_ctl_keep_open(struct obp_ctl_conn *c);
+
+/* The hot upgrade verbs (ctl_upgrade.c). */
+void obp_ctl_verb_upgrade(struct obp_ctl_conn *c, const char *arg);
+void obp_ctl_verb_rollback(struct obp_ctl_conn *c, const char *arg);
+void obp_ctl_verb_commit(struct obp_ctl_conn *c, const char *arg);
+
+/*
+ * The verb's outcome comes later (one such client at a time): the
+ * client waits, unread, for obp_ctl_answer().  OBP_ERROR when another
+ * client already waits.
+ */
+int obp_ctl_defer(struct obp_ctl_conn *c);
+
+/* Ends the waiting client's reply with this last line, if one waits. */
+void obp_ctl_answer(struct obp_master *m, const char *fmt, ...)
+    OBP_PRINTF(2, 3);
 
 /* Runs one request line (ctl_verbs.c). */
 void obp_ctl_dispatch(struct obp_ctl_conn *c, const char *line);

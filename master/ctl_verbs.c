@@ -33,6 +33,9 @@ static const struct obp_ctl_verb verbs[] = {
       "obproxy has exited" },
     { "reopen-logs", verb_reopen,
       "reopen-logs  reopen the log files (as USR1)" },
+    { "upgrade", obp_ctl_verb_upgrade, "upgrade [BINARY]  hot upgrade" },
+    { "rollback", obp_ctl_verb_rollback, "rollback     undo a hot upgrade" },
+    { "commit", obp_ctl_verb_commit, "commit       end the old generation" },
     { "help", verb_help,
       "help         this list" },
 };
@@ -54,7 +57,7 @@ table_size(size_t t)
 static const char *
 worker_state(const struct obp_master *m, int slot)
 {
-    struct obp_shm_worker *w = obp_shm_worker(&m->shm, (unsigned)slot);
+    struct obp_shm_worker *w = obp_proc_shm(m, slot);
 
     if (m->slots[slot].pid == 0)
         return "empty";
@@ -63,6 +66,8 @@ worker_state(const struct obp_master *m, int slot)
         return "running";
     case OBP_WORKER_DRAINING:
         return "draining";
+    case OBP_WORKER_STARTING:
+        return "starting";
     default:
         return "empty";
     }
@@ -73,7 +78,7 @@ reply_workers(struct obp_ctl_conn *c, const struct obp_master *m)
 {
     obp_ctl_reply(c, false, "workers: %d", m->nslots);
     for (int i = 0; i < m->nslots; i++) {
-        struct obp_shm_worker *w = obp_shm_worker(&m->shm, (unsigned)i);
+        struct obp_shm_worker *w = obp_proc_shm(m, i);
 
         obp_ctl_reply(c, false, "worker %d: pid %ld, state %s, restarts %"
                       PRIu64, i, (long)m->slots[i].pid, worker_state(m, i),
@@ -122,6 +127,7 @@ verb_status(struct obp_ctl_conn *c, const char *arg)
                   (long long)((obp_now_us() - m->start_us) / 1000000));
     obp_ctl_reply(c, false, "config: %s", obp_master_conf_name(m));
     obp_ctl_reply(c, false, "listen: %s", m->listeners.text);
+    obp_upgrade_status(m, c);
     obp_ctl_reply(c, false, "connections: %" PRIu64,
                   sums[OBP_STAT_client_active]);
     reply_workers(c, m);

@@ -147,22 +147,34 @@ describe(struct obp_listeners *ls, const struct bind_addr *addrs, int n)
     }
 }
 
+/* <conf>'s addresses into <addrs>, and <nslots> empty slots: or -1. */
+static int
+prepare(struct obp_listeners *ls, const struct obp_conf *conf, int nslots,
+        struct bind_addr addrs[2], struct obp_errs *errs)
+{
+    int n = wanted_addrs(conf, addrs, errs);
+
+    if (n < 0)
+        return -1;
+    ls->slots = calloc((size_t)nslots, sizeof(*ls->slots));
+    if (ls->slots == NULL) {
+        obp_errs_add(errs, "out of memory");
+        return -1;
+    }
+    ls->nslots = nslots;
+    describe(ls, addrs, n);
+    return n;
+}
+
 int
 obp_listen_open(struct obp_listeners *ls, const struct obp_conf *conf,
                 int nslots, struct obp_errs *errs)
 {
     struct bind_addr addrs[2];
-    int              n = wanted_addrs(conf, addrs, errs);
+    int              n = prepare(ls, conf, nslots, addrs, errs);
 
     if (n < 0)
         return OBP_ERROR;
-    ls->slots = calloc((size_t)nslots, sizeof(*ls->slots));
-    if (ls->slots == NULL) {
-        obp_errs_add(errs, "out of memory");
-        return OBP_ERROR;
-    }
-    ls->nslots = nslots;
-    describe(ls, addrs, n);
     for (int s = 0; s < nslots; s++) {
         struct obp_listen_slot *slot = &ls->slots[s];
 
@@ -175,6 +187,29 @@ obp_listen_open(struct obp_listeners *ls, const struct obp_conf *conf,
             }
             slot->fd[slot->n++] = fd;
         }
+    }
+    return OBP_OK;
+}
+
+int
+obp_listen_adopt(struct obp_listeners *ls, const struct obp_conf *conf,
+                 int nslots, int per, const int *fds, struct obp_errs *errs)
+{
+    struct bind_addr addrs[2];
+    int              n = prepare(ls, conf, nslots, addrs, errs);
+
+    if (n < 0)
+        return OBP_ERROR;
+    if (n != per) {
+        obp_errs_add(errs, "the configuration asks for %d listening "
+                     "address(es), the old master passed %d: changing "
+                     "ip_listen_mode needs a restart", n, per);
+        return OBP_ERROR;
+    }
+    for (int s = 0; s < nslots; s++) {
+        for (int i = 0; i < per; i++)
+            ls->slots[s].fd[i] = fds[s * per + i];
+        ls->slots[s].n = per;
     }
     return OBP_OK;
 }

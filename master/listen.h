@@ -33,6 +33,15 @@ int obp_listen_check(const struct obp_conf *conf, struct obp_errs *errs);
 int obp_listen_open(struct obp_listeners *ls, const struct obp_conf *conf,
                     int nslots, struct obp_errs *errs);
 
+/*
+ * Takes <nslots> x <per> sockets inherited across a hot upgrade (slot by
+ * slot, in the order of <conf>'s addresses); OBP_ERROR when <conf> asks
+ * for another number of addresses.
+ */
+int obp_listen_adopt(struct obp_listeners *ls, const struct obp_conf *conf,
+                     int nslots, int per, const int *fds,
+                     struct obp_errs *errs);
+
 /* Closes every socket (kept: the address text for status). */
 void obp_listen_close(struct obp_listeners *ls);
 

@@ -65,6 +65,30 @@ shown_conf(const struct obp_master *m)
     return obp_master_conf_name(m);
 }
 
+/*
+ * What a hot upgrade needs later: our argv, binary and working directory
+ * (before any chdir), and what an old master handed us.  -1 to go on.
+ */
+static int
+remember_start(struct obp_master *m, char **argv)
+{
+    struct obp_errs errs = { 0 };
+    ssize_t         n = readlink("/proc/self/exe", m->exe, sizeof(m->exe) - 1);
+
+    m->argv = argv;
+    if (n > 0)
+        m->exe[n] = '\0';
+    else
+        obp_strlcpy(m->exe, argv[0], sizeof(m->exe));
+    if (getcwd(m->cwd, sizeof(m->cwd)) == NULL)
+        m->cwd[0] = '\0';
+    if (obp_upgrade_env(m, &errs) == OBP_OK)
+        return -1;
+    print_errs(&errs);
+    obp_errs_free(&errs);
+    return 1;
+}
+
 /* Command line and configuration: -1 to go on, else the exit status. */
 static int
 configure(struct obp_master *m, int argc, char **argv)
@@ -86,6 +110,8 @@ configure(struct obp_master *m, int argc, char **argv)
     }
     status = errs.count == 0 && m->conf != NULL ? -1 : 1;
     print_errs(&errs);
+    if (status == 1)
+        obp_upgrade_start_failed(m, &errs);
     obp_errs_free(&errs);
     if (m->cl.test) {
         fprintf(stderr, "obproxy: configuration %s test %s\n", shown_conf(m),
@@ -117,6 +143,9 @@ prepare(struct obp_master *m, struct obp_errs *errs)
         obp_errs_add(errs, "cannot enter %s: %s", m->root, strerror(errno));
         return OBP_ERROR;
     }
+    /* after a hot upgrade the pid file names the old master, alive */
+    if (obp_upgrade_inherited(m))
+        return obp_upgrade_listeners(m, errs);
     if (obp_pidfile_check(m->pid_path, "run/obproxy.pid", errs) != OBP_OK)
         return OBP_ERROR;
     m->nslots = obp_conf_worker_count(m->conf);
@@ -222,23 +251,24 @@ detach(struct obp_master *m)
 static int
 launch(struct obp_master *m, struct obp_errs *errs)
 {
+    bool inherited = obp_upgrade_inherited(m);
+
     m->pid = getpid();
-    if (obp_pidfile_write(m->pid_path, m->pid, errs) != OBP_OK)
-        return OBP_ERROR;
-    m->pidfile_written = true;
+    /* a new master takes the pid file once it serves (upgrade.h) */
+    if (!inherited) {
+        if (obp_pidfile_write(m->pid_path, m->pid, errs) != OBP_OK)
+            return OBP_ERROR;
+        m->pidfile_written = true;
+    }
     m->loop = ev_default_loop(0);
     if (m->loop == NULL) {
         obp_errs_add(errs, "cannot start the event loop");
         return OBP_ERROR;
     }
     obp_stop_init(m);
-    if (obp_shm_create(&m->shm, (uint32_t)m->nslots,
-                       (uint64_t)m->conf->routing_cache_mem_limited)
-        != OBP_OK) {
-        obp_errs_add(errs, "cannot create the shared segment: %s",
-                     strerror(errno));
+    obp_upgrade_init(m);
+    if (obp_upgrade_shm(m, errs) != OBP_OK)
         return OBP_ERROR;
-    }
     obp_reload_servers(m);
     obp_routes_init(m);
     obp_routes_publish(m);
@@ -247,12 +277,14 @@ launch(struct obp_master *m, struct obp_errs *errs)
         return OBP_ERROR;
     }
     obp_signal_init(m);
-    if (obp_ctl_open(m, errs) != OBP_OK)
+    if (!inherited && obp_ctl_open(m, errs) != OBP_OK)
         return OBP_ERROR;
     obp_proc_spawn_all(m);
+    obp_upgrade_launched(m);
     obp_log(OBP_LOG_INFO, 0, 0, "obproxy %s started: pid %ld, %d workers, "
-            "listening on %s, config %s", OBP_VERSION_STRING, (long)m->pid,
-            m->nslots, m->listeners.text, obp_master_conf_name(m));
+            "listening on %s, config %s%s", OBP_VERSION_STRING, (long)m->pid,
+            m->nslots, m->listeners.text, obp_master_conf_name(m),
+            inherited ? " (hot upgrade)" : "");
     detach(m);
     return OBP_OK;
 }
@@ -267,15 +299,19 @@ start(struct obp_master *m)
         rc = open_logs(m, &errs);
     if (rc != OBP_OK) {
         print_errs(&errs);
+        obp_upgrade_start_failed(m, &errs);
         obp_errs_free(&errs);
         return OBP_ERROR;
     }
-    if (!m->cl.nodaemon)
+    /* a new master stays the old one's child: it watches us */
+    if (!m->cl.nodaemon && !obp_upgrade_inherited(m))
         rc = daemonize(m, &errs);
     if (rc == OBP_OK)
         rc = launch(m, &errs);
-    if (rc != OBP_OK)
+    if (rc != OBP_OK) {
         report(m, &errs);
+        obp_upgrade_start_failed(m, &errs);
+    }
     obp_errs_free(&errs);
     return rc;
 }
@@ -289,6 +325,7 @@ cleanup(struct obp_master *m)
         obp_routes_stop(m);
         obp_ctl_close(m, false);
     }
+    obp_upgrade_free(m);
     if (m->pidfile_written)
         obp_pidfile_remove(m->pid_path, m->pid);
     obp_proc_free(m);
@@ -315,7 +352,9 @@ main(int argc, char **argv)
     m->start_us = obp_now_us();
     if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
         perror("obproxy: signal");
-    status = configure(m, argc, argv);
+    status = remember_start(m, argv);
+    if (status == -1)
+        status = configure(m, argc, argv);
     if (status == -1 && start(m) != OBP_OK)
         status = 1;
     if (status == -1) {

@@ -22,6 +22,7 @@
 #include "reload.h"
 #include "ctl.h"
 #include "routes.h"
+#include "upgrade.h"
 
 struct obp_master {
     struct obp_cmdline   cl;
@@ -40,6 +41,12 @@ struct obp_master {
     struct obp_stop      stop;
     struct obp_ctl       ctl;
     struct obp_routes    routes;
+    struct obp_upgrade   up;
+    unsigned             shm_base;              /* our first worker slot
+                                                   in the segment */
+    char               **argv;                  /* as started, for exec */
+    char                 exe[PATH_MAX];         /* our binary's path */
+    char                 cwd[PATH_MAX];         /* where we were started */
     struct ev_loop      *loop;                  /* default loop, or NULL */
     pid_t                pid;
     int64_t              start_us;              /* monotonic */

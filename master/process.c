@@ -22,6 +22,7 @@ static const char *const chan_names[] = {
     [OBP_CHAN_QUIT] = "QUIT",         [OBP_CHAN_TERM] = "TERM",
     [OBP_CHAN_REOPEN] = "REOPEN",     [OBP_CHAN_CONF] = "CONF",
     [OBP_CHAN_STOP_ACCEPT] = "STOP_ACCEPT",
+    [OBP_CHAN_DRAIN] = "DRAIN",       [OBP_CHAN_RESUME] = "RESUME",
 };
 
 static void child_cb(struct ev_loop *loop, ev_child *w, int revents);
@@ -74,12 +75,14 @@ run_child(struct obp_master *m, struct obp_slot *self, int fds[2])
     obp_signal_stop(m);
     obp_stop_cancel(m);
     obp_ctl_close(m, true);
+    obp_upgrade_close_in_child(m);
     drop_slots(m);
     ev_loop_fork(m->loop);
     if (m->ready_fd != -1)
         close(m->ready_fd);
     obp_listen_close_except(&m->listeners, self->index);
     args.slot = self->index;
+    args.half = m->up.half;
     args.nlisten = ls->n;
     for (int i = 0; i < ls->n; i++)
         args.listen_fd[i] = ls->fd[i];
@@ -93,13 +96,29 @@ run_child(struct obp_master *m, struct obp_slot *self, int fds[2])
     exit(obp_worker_main(&args));
 }
 
-static void
-mark_running(struct obp_master *m, struct obp_slot *s)
+struct obp_shm_worker *
+obp_proc_shm(const struct obp_master *m, int slot)
 {
-    struct obp_shm_worker *w = obp_shm_worker(&m->shm, (unsigned)s->index);
+    return obp_shm_worker(&m->shm, m->shm_base + (unsigned)slot);
+}
+
+/*
+ * STARTING before the fork: the child says RUNNING once it accepts
+ * (upgrade_new.c waits for that), maybe before fork() returns here.
+ */
+static void
+mark_state(struct obp_master *m, struct obp_slot *s,
+           enum obp_worker_state state)
+{
+    atomic_store(&obp_proc_shm(m, s->index)->state, (uint32_t)state);
+}
+
+static void
+mark_started(struct obp_master *m, struct obp_slot *s)
+{
+    struct obp_shm_worker *w = obp_proc_shm(m, s->index);
 
     atomic_store(&w->pid, (int32_t)s->pid);
-    atomic_store(&w->state, (uint32_t)OBP_WORKER_RUNNING);
     atomic_store(&w->started_us, (uint64_t)obp_wallclock_us());
 }
 
@@ -115,10 +134,12 @@ spawn(struct obp_master *m, struct obp_slot *s)
         return OBP_ERROR;
     }
     fflush(NULL);   /* a child must not write the master's stdio buffers */
+    mark_state(m, s, OBP_WORKER_STARTING);
     pid = fork();
     if (pid == -1) {
         int err = errno;
 
+        mark_state(m, s, OBP_WORKER_EMPTY);
         close(fds[0]);
         close(fds[1]);
         obp_log(OBP_LOG_ERROR, 0, err, "cannot fork worker %d", s->index);
@@ -130,7 +151,7 @@ spawn(struct obp_master *m, struct obp_slot *s)
     s->pid = pid;
     s->chan_fd = fds[0];
     s->started_us = obp_now_us();
-    mark_running(m, s);
+    mark_started(m, s);
     ev_child_set(&s->child, pid, 0);
     ev_child_start(m->loop, &s->child);
     obp_log(OBP_LOG_INFO, 0, 0, "worker %d started: pid %ld", s->index,
@@ -142,7 +163,7 @@ spawn(struct obp_master *m, struct obp_slot *s)
 static void
 schedule_respawn(struct obp_master *m, struct obp_slot *s, int64_t ran_us)
 {
-    struct obp_shm_worker *w = obp_shm_worker(&m->shm, (unsigned)s->index);
+    struct obp_shm_worker *w = obp_proc_shm(m, s->index);
 
     if (ran_us >= RESPAWN_HEALTHY_US)
         s->backoff_us = 0;
@@ -167,7 +188,7 @@ void
 obp_proc_spawn_all(struct obp_master *m)
 {
     for (int i = 0; i < m->nslots; i++) {
-        if (spawn(m, &m->slots[i]) != OBP_OK)
+        if (m->slots[i].pid == 0 && spawn(m, &m->slots[i]) != OBP_OK)
             schedule_respawn(m, &m->slots[i], 0);
     }
 }
@@ -188,7 +209,8 @@ respawn_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 log_exit(const struct obp_master *m, const struct obp_slot *s, int status)
 {
-    bool stopping = m->stop.mode != OBP_STOP_NONE;
+    bool stopping = m->stop.mode != OBP_STOP_NONE
+                    || obp_upgrade_holds_slots(m);
 
     if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
@@ -209,7 +231,7 @@ log_exit(const struct obp_master *m, const struct obp_slot *s, int status)
 static void
 clear_slot(struct obp_master *m, struct obp_slot *s)
 {
-    struct obp_shm_worker *w = obp_shm_worker(&m->shm, (unsigned)s->index);
+    struct obp_shm_worker *w = obp_proc_shm(m, s->index);
 
     if (s->chan_fd != -1)
         close(s->chan_fd);
@@ -217,7 +239,7 @@ clear_slot(struct obp_master *m, struct obp_slot *s)
     s->pid = 0;
     atomic_store(&w->pid, 0);
     atomic_store(&w->state, (uint32_t)OBP_WORKER_EMPTY);
-    obp_route_reader_gone(&m->shm, (unsigned)s->index);
+    obp_route_reader_gone(&m->shm, m->shm_base + (unsigned)s->index);
     for (int i = 0; i < OBP_STAT_COUNT; i++) {
         if (obp_stat_descs[i].kind == OBP_STAT_GAUGE)
             atomic_store_explicit(&w->stat[i], 0, memory_order_relaxed);
@@ -234,10 +256,11 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 
     ev_child_stop(loop, w);
     log_exit(m, s, w->rstatus);
+    obp_upgrade_worker_died(m, s, w->rstatus);
     clear_slot(m, s);
     if (m->stop.mode != OBP_STOP_NONE)
         obp_stop_check(m);
-    else
+    else if (!obp_upgrade_holds_slots(m))
         schedule_respawn(m, s, ran_us);
 }
 
@@ -277,6 +300,12 @@ obp_proc_send_all(struct obp_master *m, uint32_t cmd, const void *payload,
         rc = obp_chan_send(s->chan_fd, cmd, payload, len);
         if (rc == OBP_OK)
             continue;
+        /* it closed its end: exiting, its exit is on the way (child_cb) */
+        if (rc == OBP_ERROR && (errno == EPIPE || errno == ECONNRESET)) {
+            obp_log(OBP_LOG_DEBUG, 0, errno, "%s not sent to worker %d "
+                    "(pid %ld): it is exiting", name, s->index, (long)s->pid);
+            continue;
+        }
         failures++;
         if (rc == OBP_AGAIN)
             obp_log(OBP_LOG_WARN, 0, 0, "cannot send %s to worker %d "

@@ -27,8 +27,11 @@ struct obp_slot {
 /* Allocates m->nslots slots (no process yet). */
 int obp_proc_init(struct obp_master *m);
 
-/* Spawns a worker in every slot; a failed fork is retried later. */
+/* Spawns a worker in every empty slot; a failed fork is retried later. */
 void obp_proc_spawn_all(struct obp_master *m);
+
+/* Slot <slot>'s entry in the segment (this generation's half). */
+struct obp_shm_worker *obp_proc_shm(const struct obp_master *m, int slot);
 
 /* Live workers. */
 int obp_proc_live(const struct obp_master *m);

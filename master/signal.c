@@ -65,13 +65,19 @@ act_graceful_stop(struct obp_master *m, const char *from)
 static void
 act_reload(struct obp_master *m, const char *from)
 {
+    struct obp_errs errs = { 0 }, notes = { 0 };
+
     if (m->stop.mode != OBP_STOP_NONE) {
         obp_log(OBP_LOG_INFO, 0, 0, "received %s while stopping, ignored",
                 from);
         return;
     }
-    struct obp_errs errs = { 0 }, notes = { 0 };
-
+    /* the new master owns the shared routes now */
+    if (obp_upgrade_holds_slots(m)) {
+        obp_log(OBP_LOG_INFO, 0, 0, "received %s while the old generation "
+                "drains, ignored", from);
+        return;
+    }
     obp_log(OBP_LOG_INFO, 0, 0, "received %s, reloading configuration",
             from);
     (void)obp_reload(m, NULL, &errs, &notes);
@@ -102,8 +108,22 @@ act_reopen(struct obp_master *m, const char *from)
 static void
 act_upgrade(struct obp_master *m, const char *from)
 {
-    obp_log(OBP_LOG_WARN, 0, 0, "received %s, hot upgrade is not available "
-            "yet", from);
+    char why[OBP_UPGRADE_WHY_MAX];
+
+    obp_log(OBP_LOG_INFO, 0, 0, "received %s, hot upgrade", from);
+    if (obp_upgrade_begin(m, NULL, from, why, sizeof(why)) != OBP_OK)
+        obp_log(OBP_LOG_ERROR, 0, 0, "hot upgrade refused: %s", why);
+}
+
+static void
+act_commit(struct obp_master *m, const char *from)
+{
+    char why[OBP_UPGRADE_WHY_MAX];
+
+    obp_log(OBP_LOG_INFO, 0, 0, "received %s, committing the hot upgrade",
+            from);
+    if (obp_upgrade_commit(m, from, why, sizeof(why)) != OBP_OK)
+        obp_log(OBP_LOG_WARN, 0, 0, "nothing to commit: %s", why);
 }
 
 /* In this order: a stop makes a reload pointless. */
@@ -113,7 +133,7 @@ static const action_fn actions[OBP_ACT_COUNT] = {
     [OBP_ACT_RELOAD] = act_reload,
     [OBP_ACT_REOPEN] = act_reopen,
     [OBP_ACT_UPGRADE] = act_upgrade,
-    [OBP_ACT_UPGRADE_COMMIT] = act_upgrade,
+    [OBP_ACT_UPGRADE_COMMIT] = act_commit,
 };
 
 static void

@@ -42,7 +42,7 @@ static void
 mark_draining(struct obp_master *m)
 {
     for (int i = 0; i < m->nslots; i++) {
-        struct obp_shm_worker *w = obp_shm_worker(&m->shm, (unsigned)i);
+        struct obp_shm_worker *w = obp_proc_shm(m, i);
 
         if (m->slots[i].pid != 0)
             atomic_store(&w->state, (uint32_t)OBP_WORKER_DRAINING);

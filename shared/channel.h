@@ -18,7 +18,17 @@ enum obp_chan_cmd {
     OBP_CHAN_TERM,          /* fast stop: close everything, exit */
     OBP_CHAN_REOPEN,        /* reopen log files */
     OBP_CHAN_CONF,          /* payload: a new configuration */
-    OBP_CHAN_STOP_ACCEPT    /* stop accepting, keep serving */
+    OBP_CHAN_STOP_ACCEPT,   /* stop accepting, keep serving */
+    OBP_CHAN_DRAIN,         /* hot upgrade: stop accepting (sockets kept
+                               open), end sessions at a transaction
+                               boundary, exit when none is left */
+    OBP_CHAN_RESUME,        /* rollback: accept again after a DRAIN */
+    /* between the two masters of a hot upgrade (master/upgrade.c) */
+    OBP_CHAN_UP_READY,      /* new -> old: my workers serve; payload:
+                               my version */
+    OBP_CHAN_UP_FAILED,     /* new -> old: roll back; payload: why */
+    OBP_CHAN_UP_COMMIT,     /* new -> old: exit now (obproxyctl commit) */
+    OBP_CHAN_UP_ROLLBACK    /* new -> old: roll back (obproxyctl rollback) */
 };
 
 struct obp_chan_hdr {

@@ -148,6 +148,9 @@ extern const struct obp_enum obp_enum_route_policy[];
       OBP_P_RESTART, NULL, "room for the route cache in the shared segment") \
     X(hot_upgrade_exit_timeout, TIME, "30s", 0, 86400000000, OBP_P_RELOAD,   \
       NULL, "how long a graceful stop lets sessions finish")                 \
+    X(hot_upgrade_rollback_timeout, TIME, "10s", 100000, 86400000000,        \
+      OBP_P_RELOAD, NULL, "after a hot upgrade, how long the old generation "\
+      "stays ready to serve again if the new one fails")                     \
     X(delay_exit_time, TIME, "100ms", 100000, 500000, OBP_P_RELOAD, NULL,    \
       "how long a fast stop waits for workers before killing them")          \
     X(syslog_level, ENUM, "WDIAG", 0, 0, OBP_P_RELOAD, obp_enum_log_level,   \

@@ -15,6 +15,10 @@ struct obp_shm;
 
 struct obp_worker_args {
     int              slot;          /* 0 .. nworkers-1 */
+    int              half;          /* 0 or 1: the segment's half this
+                                       generation uses (alternates across
+                                       hot upgrades; the session ids'
+                                       upgrade bit) */
     int              listen_fd[OBP_MAX_LISTEN_PER_SLOT];
     int              nlisten;
     int              chan_fd;       /* worker's end of the channel */

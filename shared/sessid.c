@@ -61,6 +61,12 @@ obp_sessid_proxy(uint32_t id)
 }
 
 unsigned
+obp_sessid_upgrade_bit(uint32_t id)
+{
+    return (unsigned)(id >> SESSID_UPGRADE_BIT) & 1;
+}
+
+unsigned
 obp_sessid_slot(uint32_t id, unsigned nslots)
 {
     unsigned bits;

@@ -30,6 +30,7 @@ int obp_sessid_init(struct obp_sessid_gen *g, unsigned proxy_id,
 uint32_t obp_sessid_next(struct obp_sessid_gen *g);
 
 unsigned obp_sessid_proxy(uint32_t id);
+unsigned obp_sessid_upgrade_bit(uint32_t id);
 unsigned obp_sessid_slot(uint32_t id, unsigned nslots);
 
 #endif

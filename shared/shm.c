@@ -6,6 +6,7 @@
  */
 #include "obp.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -40,6 +41,20 @@ place(struct obp_shm_region *r, uint64_t off, uint64_t nitems,
     return r->off + r->size;
 }
 
+uint32_t
+obp_shm_layout_version(void)
+{
+    const char *test = getenv("OBPROXY_TEST_SHM_LAYOUT");
+    char       *end;
+    long        v;
+
+    if (test == NULL || *test == '\0')
+        return OBP_SHM_LAYOUT_VERSION;
+    v = strtol(test, &end, 10);
+    return *end == '\0' && v > 0 && v <= INT32_MAX ? (uint32_t)v
+                                                   : OBP_SHM_LAYOUT_VERSION;
+}
+
 int
 obp_shm_layout(struct obp_shm_hdr *hdr, uint32_t nworkers,
                uint64_t route_bytes)
@@ -53,7 +68,7 @@ obp_shm_layout(struct obp_shm_hdr *hdr, uint32_t nworkers,
     }
     memset(hdr, 0, sizeof(*hdr));
     hdr->magic = OBP_SHM_MAGIC;
-    hdr->layout_version = OBP_SHM_LAYOUT_VERSION;
+    hdr->layout_version = obp_shm_layout_version();
     hdr->hdr_size = sizeof(*hdr);
     hdr->nworkers = nworkers;
     end = place(&hdr->workers, sizeof(*hdr), nworkers,
@@ -123,7 +138,7 @@ check_hdr(const struct obp_shm_hdr *h, uint64_t size)
 {
     if (h->magic != OBP_SHM_MAGIC)
         return "bad magic";
-    if (h->layout_version != OBP_SHM_LAYOUT_VERSION)
+    if (h->layout_version != obp_shm_layout_version())
         return "another layout version";
     if (h->hdr_size != sizeof(*h))
         return "another header size";
@@ -167,8 +182,8 @@ obp_shm_attach(struct obp_shm *shm, int fd)
     bad = check_hdr(hdr, (uint64_t)st.st_size);
     if (bad != NULL) {
         obp_log(OBP_LOG_INFO, 0, 0, "shared segment fd %d: %s (layout "
-                "version %u, this binary %d)", fd, bad, hdr->layout_version,
-                OBP_SHM_LAYOUT_VERSION);
+                "version %u, this binary %u)", fd, bad, hdr->layout_version,
+                obp_shm_layout_version());
         munmap(hdr, (size_t)st.st_size);
         errno = EPROTO;
         return OBP_ERROR;

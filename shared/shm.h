@@ -4,6 +4,9 @@
  *
  *   header | worker stats slots | server table | route cache | sessions
  *
+ * The master lays out two worker slots per worker: a generation uses one
+ * half, the next one (hot upgrade, master/upgrade.h) the other.
+ *
  * Offsets, never pointers.  Every struct here has a fixed size checked by
  * _Static_assert and by t/unit/shm_layout (against a checked-in table):
  * change a struct and bump OBP_SHM_LAYOUT_VERSION.  Writers never take a
@@ -55,7 +58,8 @@ struct obp_shm_hdr {
 enum obp_worker_state {
     OBP_WORKER_EMPTY = 0,   /* no process in this slot */
     OBP_WORKER_RUNNING,
-    OBP_WORKER_DRAINING     /* stopped accepting, finishing sessions */
+    OBP_WORKER_DRAINING,    /* stopped accepting, finishing sessions */
+    OBP_WORKER_STARTING     /* forked, not accepting yet */
 };
 
 /*
@@ -134,6 +138,14 @@ struct obp_shm {
     size_t              size;
     struct obp_shm_hdr *hdr;
 };
+
+/*
+ * The layout version this binary writes and accepts:
+ * OBP_SHM_LAYOUT_VERSION, or for the tests only the number in the
+ * environment variable OBPROXY_TEST_SHM_LAYOUT (a binary that pretends
+ * to lay the segment out differently, so a hot upgrade starts afresh).
+ */
+uint32_t obp_shm_layout_version(void);
 
 /*
  * Computes the header of a segment for <nworkers> and <route_bytes>,

@@ -177,6 +177,16 @@ obp_accept_stop(struct obp_accept *a)
 }
 
 void
+obp_accept_resume(struct obp_accept *a)
+{
+    if (a->w == NULL || a->closed || a->enabled)
+        return;
+    a->enabled = 1;
+    for (int i = 0; i < a->n; i++)
+        ev_io_start(a->w->loop, &a->io[i]);
+}
+
+void
 obp_accept_close(struct obp_accept *a)
 {
     obp_accept_stop(a);

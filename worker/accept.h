@@ -29,8 +29,11 @@ struct obp_accept {
 void obp_accept_init(struct obp_accept *a, struct obp_worker *w,
                      const int *fds, int n);
 
-/* Stops accepting for good but keeps the sockets open (hot upgrade). */
+/* Stops accepting but keeps the sockets open (hot upgrade). */
 void obp_accept_stop(struct obp_accept *a);
+
+/* Accepts again after obp_accept_stop() (a rolled back upgrade). */
+void obp_accept_resume(struct obp_accept *a);
 
 /* Stops accepting and closes the sockets. */
 void obp_accept_close(struct obp_accept *a);

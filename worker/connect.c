@@ -331,7 +331,7 @@ tenant_servers(struct obp_srv *srv)
     uint16_t                        prio, top = 0;
 
     if (srv->lg.tenant[0] == '\0'
-        || obp_route_read_begin(&v, w->shm, (unsigned)w->slot) != OBP_OK)
+        || obp_route_read_begin(&v, w->shm, w->shm_slot) != OBP_OK)
         return NULL;
     memset(&key, 0, sizeof(key));
     key.cluster = obp_route_name(srv->lg.cluster);

@@ -39,6 +39,7 @@ finish(struct obp_worker *w)
 {
     w->stopped = 1;
     ev_timer_stop(w->loop, &w->drain);
+    ev_timer_stop(w->loop, &w->drain_tick);
     if (w->quitting != NULL) {
         ev_timer_set(&w->quit_wait, OBP_SRV_QUIT_WAIT, 0.);
         ev_timer_start(w->loop, &w->quit_wait);
@@ -79,27 +80,76 @@ obp_worker_fast_stop(struct obp_worker *w, const char *why)
     finish(w);
 }
 
-void
-obp_worker_graceful_stop(struct obp_worker *w, const char *why)
+/* Both drains: sessions end at their next boundary, or at the limit. */
+static void
+begin_drain(struct obp_worker *w, const char *what, const char *why)
 {
     ev_tstamp limit = (ev_tstamp)w->conf->hot_upgrade_exit_timeout / 1e6;
+    unsigned  n;
 
-    if (w->stopped || w->draining)
-        return;
     w->draining = 1;
-    obp_accept_close(&w->acc);
     set_state(w, OBP_WORKER_DRAINING);
-    obp_pool_close_all(w, "graceful stop");
+    obp_pool_close_all(w, what);
+    n = obp_session_close_idle(w, what);
+    if (w->stopped)
+        return;     /* the last session's close ended the drain */
     if (w->nsessions == 0) {
-        obp_log(OBP_LOG_INFO, 0, 0, "worker %d exiting: graceful stop (%s), "
-                "no session open", w->slot, why);
+        obp_log(OBP_LOG_INFO, 0, 0, "worker %d exiting: %s (%s), %u idle "
+                "sessions closed, none left", w->slot, what, why, n);
         finish(w);
         return;
     }
-    obp_log(OBP_LOG_INFO, 0, 0, "worker %d draining (%s): %u sessions open, "
-            "waiting up to %.3f s", w->slot, why, w->nsessions, limit);
+    obp_log(OBP_LOG_INFO, 0, 0, "worker %d draining (%s: %s): %u idle "
+            "sessions closed, %u open, each ends at its next transaction "
+            "boundary, waiting up to %.3f s", w->slot, what, why, n,
+            w->nsessions, limit);
     ev_timer_set(&w->drain, limit, 0.);
     ev_timer_start(w->loop, &w->drain);
+    ev_timer_start(w->loop, &w->drain_tick);
+}
+
+static void
+drain_tick_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    struct obp_worker *w = t->data;
+
+    (void)obp_session_close_idle(w, "drained: quiet at a transaction "
+                                 "boundary");
+}
+
+void
+obp_worker_graceful_stop(struct obp_worker *w, const char *why)
+{
+    if (w->stopped || w->draining)
+        return;
+    obp_accept_close(&w->acc);
+    begin_drain(w, "graceful stop", why);
+}
+
+void
+obp_worker_drain(struct obp_worker *w, const char *why)
+{
+    if (w->stopped || w->draining)
+        return;
+    /* the sockets stay open: closing them could reset queued clients */
+    obp_accept_stop(&w->acc);
+    w->resumable = 1;
+    begin_drain(w, "hot upgrade", why);
+}
+
+void
+obp_worker_resume(struct obp_worker *w, const char *why)
+{
+    if (w->stopped || !w->draining || !w->resumable)
+        return;
+    w->draining = 0;
+    w->resumable = 0;
+    ev_timer_stop(w->loop, &w->drain);
+    ev_timer_stop(w->loop, &w->drain_tick);
+    obp_accept_resume(&w->acc);
+    set_state(w, OBP_WORKER_RUNNING);
+    obp_log(OBP_LOG_INFO, 0, 0, "worker %d accepting again (%s), %u "
+            "sessions open", w->slot, why, w->nsessions);
 }
 
 void
@@ -107,8 +157,8 @@ obp_worker_session_gone(struct obp_worker *w)
 {
     if (!w->draining || w->stopped || w->nsessions > 0)
         return;
-    obp_log(OBP_LOG_INFO, 0, 0, "worker %d exiting: graceful stop, every "
-            "session ended", w->slot);
+    obp_log(OBP_LOG_INFO, 0, 0, "worker %d exiting: %s, every session "
+            "ended", w->slot, w->resumable ? "hot upgrade" : "graceful stop");
     finish(w);
 }
 
@@ -119,9 +169,10 @@ drain_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
     unsigned           n;
 
     w->stopped = 1;
-    n = obp_session_close_all(w, "graceful stop timed out");
-    obp_log(OBP_LOG_WARN, 0, 0, "worker %d exiting: graceful stop timed out "
-            "after %.3f s, %u sessions cut", w->slot,
+    n = obp_session_close_all(w, "drain timed out");
+    obp_log(OBP_LOG_WARN, 0, 0, "worker %d exiting: %s timed out after "
+            "%.3f s, %u sessions cut", w->slot,
+            w->resumable ? "hot upgrade drain" : "graceful stop",
             (ev_tstamp)w->conf->hot_upgrade_exit_timeout / 1e6, n);
     finish(w);
 }
@@ -227,6 +278,12 @@ chan_command(struct obp_worker *w, uint32_t cmd, const char *buf,
         obp_accept_stop(&w->acc);
         obp_log(OBP_LOG_INFO, 0, 0, "worker %d stopped accepting", w->slot);
         break;
+    case OBP_CHAN_DRAIN:
+        obp_worker_drain(w, "the next generation serves");
+        break;
+    case OBP_CHAN_RESUME:
+        obp_worker_resume(w, "upgrade rolled back");
+        break;
     default:
         obp_log(OBP_LOG_WARN, 0, 0, "worker %d: unknown channel command %u",
                 w->slot, cmd);
@@ -324,6 +381,10 @@ worker_init(struct obp_worker *w, struct obp_worker_args *args)
 
     w->loop = EV_DEFAULT;
     w->slot = args->slot;
+    w->half = args->half;
+    /* the master lays the segment out with two halves (master/upgrade.h) */
+    w->shm_slot = (unsigned)args->half * (args->shm->hdr->nworkers / 2)
+                  + (unsigned)args->slot;
     w->pid = (int32_t)getpid();
     w->conf = args->conf;
     w->shm = args->shm;
@@ -331,7 +392,10 @@ worker_init(struct obp_worker *w, struct obp_worker_args *args)
     ev_timer_init(&w->drain, drain_timeout_cb, 0., 0.);
     w->drain.data = w;
     ev_timer_init(&w->quit_wait, quit_wait_cb, 0., 0.);
-    w->stats = obp_shm_worker(args->shm, (unsigned)args->slot);
+    ev_timer_init(&w->drain_tick, drain_tick_cb, OBP_WORKER_DRAIN_TICK,
+                  OBP_WORKER_DRAIN_TICK);
+    w->drain_tick.data = w;
+    w->stats = obp_shm_worker(args->shm, w->shm_slot);
     w->servers = obp_servers_parse(w->conf->rootservice_list, w->shm);
     w->chan_buf = malloc(OBP_CHAN_MAX_PAYLOAD + 1);
     if (w->stats == NULL || w->servers == NULL || w->chan_buf == NULL) {
@@ -359,7 +423,8 @@ worker_init(struct obp_worker *w, struct obp_worker_args *args)
     nslots = obp_conf_worker_count(w->conf);
     if (nslots <= w->slot)
         nslots = w->slot + 1;
-    if (obp_sessid_init(&w->sessid, (unsigned)w->conf->proxy_id, 0,
+    if (obp_sessid_init(&w->sessid, (unsigned)w->conf->proxy_id,
+                        (unsigned)w->half,
                         (unsigned)w->slot, (unsigned)nslots) != OBP_OK) {
         obp_log(OBP_LOG_ERROR, 0, EINVAL, "worker %d: client session ids "
                 "for proxy_id %lld", w->slot, (long long)w->conf->proxy_id);
@@ -386,6 +451,7 @@ worker_cleanup(struct obp_worker *w)
     obp_iobuf_pool_free(&w->pool);
     obp_xport_ctx_free(&w->xctx);
     ev_timer_stop(w->loop, &w->drain);
+    ev_timer_stop(w->loop, &w->drain_tick);
     obp_reg_stop(w);
     ev_io_stop(w->loop, &w->chan);
     for (int i = 0; i < OBP_WORKER_NSIGNALS; i++)

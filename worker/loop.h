@@ -18,10 +18,13 @@
 #include "xport.h"
 
 #define OBP_WORKER_NSIGNALS 4   /* TERM, INT, QUIT, USR1 */
+#define OBP_WORKER_DRAIN_TICK 0.02  /* seconds between quiet checks */
 
 struct obp_worker {
     struct ev_loop        *loop;        /* EV_DEFAULT */
     int                    slot;        /* worker slot, as in log lines */
+    int                    half;        /* the generation's half (proc.h) */
+    unsigned               shm_slot;    /* our stats slot in the segment */
     int32_t                pid;         /* getpid(), once */
     struct obp_conf       *conf;        /* current generation, owned */
     struct obp_shm        *shm;         /* the master's mapping */
@@ -34,6 +37,7 @@ struct obp_worker {
     unsigned               chan_errors; /* bad receives in a row */
     ev_signal              sigs[OBP_WORKER_NSIGNALS];
     ev_timer               drain;       /* bounds a graceful stop */
+    ev_timer               drain_tick;  /* closes quiet sessions */
     ev_timer               reg_timer;   /* looks at the kill words */
     unsigned               nslots;      /* slots the session ids name */
     struct obp_session    *sessions;    /* open sessions, newest first */
@@ -48,6 +52,7 @@ struct obp_worker {
     struct obp_srv        *quitting;    /* closing after COM_QUIT */
     ev_timer               quit_wait;   /* bounds them once stopped */
     unsigned               draining:1;  /* graceful stop under way */
+    unsigned               resumable:1; /* draining for a hot upgrade */
     unsigned               stopped:1;   /* the loop was told to break */
     unsigned               exiting:1;   /* the loop is over */
 };
@@ -60,9 +65,19 @@ void obp_worker_fast_stop(struct obp_worker *w, const char *why);
 
 /*
  * Stops accepting, marks the slot DRAINING and breaks the loop once the
- * last session ends or hot_upgrade_exit_timeout expires.
+ * last session ends or hot_upgrade_exit_timeout expires.  Meanwhile a
+ * session ends at its next transaction boundary (session.h).
  */
 void obp_worker_graceful_stop(struct obp_worker *w, const char *why);
+
+/*
+ * Hot upgrade (OBP_CHAN_DRAIN): drains like a graceful stop but keeps
+ * the listening sockets open, so obp_worker_resume() can accept again.
+ */
+void obp_worker_drain(struct obp_worker *w, const char *why);
+
+/* Rollback (OBP_CHAN_RESUME): accepts again after obp_worker_drain(). */
+void obp_worker_resume(struct obp_worker *w, const char *why);
 
 /* session.c calls this after unlinking a session. */
 void obp_worker_session_gone(struct obp_worker *w);

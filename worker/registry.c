@@ -56,7 +56,7 @@ read_entry(struct obp_shm_sess *e, struct obp_shm_sess *snap)
 static struct obp_shm_sess *
 entry(struct obp_worker *w, unsigned idx)
 {
-    return obp_shm_sess(w->shm, (unsigned)w->slot, idx);
+    return obp_shm_sess(w->shm, w->shm_slot, idx);
 }
 
 static void
@@ -134,7 +134,9 @@ obp_reg_find(struct obp_worker *w, uint32_t id, struct obp_shm_sess *snap)
 
     if (id == 0 || obp_sessid_proxy(id) != (unsigned)w->conf->proxy_id)
         return NULL;
-    slot = obp_sessid_slot(id, w->nslots);
+    /* each generation of a hot upgrade has its half of the slots */
+    slot = obp_sessid_upgrade_bit(id) * (w->shm->hdr->nworkers / 2)
+           + obp_sessid_slot(id, w->nslots);
     ws = obp_shm_worker(w->shm, slot);
     if (ws == NULL)
         return NULL;

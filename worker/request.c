@@ -299,6 +299,7 @@ new_command(struct obp_session *s, struct obp_iobuf *b)
     }
     q->total = len;
     q->cmd = h[OBP_PKT_HDR_LEN];
+    s->trx_ended = 0;
     if (q->cmd == OBP_COM_CHANGE_USER)
         return obp_chuser_start(s, b);
     if (q->cmd == OBP_COM_QUERY || q->cmd == OBP_COM_PROCESS_KILL) {

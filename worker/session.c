@@ -91,6 +91,39 @@ obp_session_close_all(struct obp_worker *w, const char *why)
     return n;
 }
 
+/* Closing here loses nothing the client sent or the server changed. */
+static bool
+at_boundary(const struct obp_session *s)
+{
+    const struct obp_iobuf *in = s->cl.in;
+
+    return s->state == OBP_SESS_READY && s->sync == NULL
+           && s->kill == NULL && !s->req.busy && obp_req_packets_over(s)
+           && s->req.err_msg == NULL
+           && (s->srv == NULL || s->srv->state == OBP_SRV_READY)
+           && (in == NULL || in->recv == in->done)
+           && obp_conn_pending(&s->cl) == 0
+           && (s->status & OBP_SERVER_STATUS_IN_TRANS) == 0;
+}
+
+unsigned
+obp_session_close_idle(struct obp_worker *w, const char *why)
+{
+    struct obp_session *s = w->sessions;
+    struct obp_session *next;
+    ev_tstamp           now = ev_now(w->loop);
+    unsigned            n = 0;
+
+    for (; s != NULL; s = next) {
+        next = s->next;
+        if (now - s->active_at >= OBP_SESS_QUIET && at_boundary(s)) {
+            obp_session_close(s, why);
+            n++;
+        }
+    }
+    return n;
+}
+
 int
 obp_session_send_err(struct obp_session *s, uint8_t seq, uint16_t code,
                      const char *sqlstate, const char *msg)
@@ -402,7 +435,7 @@ static int
 run(struct obp_session *s)
 {
     const char *why = NULL;
-    bool        busy;
+    bool        busy, in_trx;
     int         rc;
 
     /* another turn only when a response ended: bounded by the bytes */
@@ -413,6 +446,7 @@ run(struct obp_session *s)
             || s->sync != NULL)
             return OBP_OK;
         busy = s->req.busy;
+        in_trx = (s->status & OBP_SERVER_STATUS_IN_TRANS) != 0;
         if (obp_resp_run(s, &why) != OBP_OK) {
             if (server_lost(s, why) == OBP_DONE)
                 return OBP_DONE;
@@ -420,6 +454,8 @@ run(struct obp_session *s)
         }
         if (!busy || s->req.busy)
             return OBP_OK;
+        s->trx_ended = in_trx
+                       && (s->status & OBP_SERVER_STATUS_IN_TRANS) == 0;
         rc = response_ended(s);
         if (rc == OBP_ERROR) {
             obp_log(OBP_LOG_ERROR, s->id, ENOMEM, "client %s",
@@ -435,14 +471,17 @@ run(struct obp_session *s)
 void
 obp_session_pump(struct obp_session *s)
 {
+    s->active_at = ev_now(s->w->loop);
     /* a second turn when a command waited for an ERR that went out */
     for (int turn = 0; turn < 2; turn++) {
         s->req.wait_out = 0;
         if (run(s) == OBP_DONE || flush_all(s) == OBP_DONE)
             return;
         if (!s->req.wait_out || s->cl.out != NULL)
-            return;
+            break;
     }
+    if (s->w->draining && s->trx_ended && at_boundary(s))
+        obp_session_close(s, "drained at the end of a transaction");
 }
 
 static void

@@ -19,6 +19,7 @@
 #include "sstate.h"
 
 #define OBP_SESS_ERR_WAIT 1.0       /* seconds to deliver a last ERR */
+#define OBP_SESS_QUIET    0.1       /* draining: idle this long, closed */
 
 struct obp_ssync;
 
@@ -69,6 +70,8 @@ struct obp_session {
     unsigned               multi_on:1;  /* COM_SET_OPTION: multi-statements */
     unsigned               gone:1;      /* the client left during a sync */
     unsigned               restoring:1; /* a new server session is synced */
+    unsigned               trx_ended:1; /* the last response ended one */
+    ev_tstamp              active_at;   /* bytes last moved (drain) */
 };
 
 /* Starts a session for an accepted client <fd>, owned from now on. */
@@ -84,6 +87,17 @@ void obp_session_drop_server(struct obp_session *s);
 
 /* Closes both sides and frees <s>. */
 void obp_session_close(struct obp_session *s, const char *why);
+
+/*
+ * While the worker drains (loop.h, every OBP_WORKER_DRAIN_TICK): closes
+ * every session that stands at a transaction boundary (logged in, the
+ * last response over and sent, nothing more from the client, no
+ * transaction open) and has been quiet for OBP_SESS_QUIET, so a client
+ * setting its connection up, or between two statements, is left alone.
+ * obp_session_pump() closes a session at once when a response ends its
+ * transaction.  Returns how many were closed.
+ */
+unsigned obp_session_close_idle(struct obp_worker *w, const char *why);
 
 /* Closes every session of <w>; returns how many there were. */
 unsigned obp_session_close_all(struct obp_worker *w, const char *why);

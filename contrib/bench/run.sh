@@ -16,7 +16,10 @@
 #   BENCH_SYSBENCH_OPTS  extra sysbench options, e.g. --db-ps-mode=disable
 #   BENCH_KEEP           1 keeps the temporary directory and its logs
 #   BENCH_TESTS          tests to run ("idle point_select read_only churn";
-#                        also "micro")
+#                        also "micro", and "upgrade", opt-in: a hot
+#                        upgrade under load)
+#   BENCH_UPGRADE_TIME   seconds of load around the upgrade (12)
+#   BENCH_UPGRADE_THREADS  sysbench threads during the upgrade (32)
 set -eu
 
 BENCH_TIME=${BENCH_TIME:-20}
@@ -27,6 +30,8 @@ BENCH_IDLE=${BENCH_IDLE:-2000}
 BENCH_SYSBENCH_OPTS=${BENCH_SYSBENCH_OPTS:-}
 BENCH_KEEP=${BENCH_KEEP:-0}
 BENCH_TESTS=${BENCH_TESTS:-idle point_select read_only churn}
+BENCH_UPGRADE_TIME=${BENCH_UPGRADE_TIME:-12}
+BENCH_UPGRADE_THREADS=${BENCH_UPGRADE_THREADS:-32}
 
 TABLES=4
 TABLE_SIZE=10000
@@ -52,7 +57,8 @@ die() {
     exit 1
 }
 
-for v in BENCH_TIME BENCH_ROUNDS BENCH_CHURN_THREADS BENCH_IDLE; do
+for v in BENCH_TIME BENCH_ROUNDS BENCH_CHURN_THREADS BENCH_IDLE \
+    BENCH_UPGRADE_TIME BENCH_UPGRADE_THREADS; do
     eval "val=\$$v"
     case $val in
     '' | *[!0-9]* | 0) die "$v must be a positive integer, not '$val'" ;;
@@ -66,7 +72,7 @@ done
 [ -n "$BENCH_THREADS" ] || die "BENCH_THREADS is empty"
 for t in $BENCH_TESTS; do
     case $t in
-    idle | point_select | read_only | churn | micro) ;;
+    idle | point_select | read_only | churn | micro | upgrade) ;;
     *) die "BENCH_TESTS: unknown test '$t'" ;;
     esac
 done
@@ -466,21 +472,28 @@ micro_bench() {
     cat "$out"
 }
 
+# Starts idle.pl (as $job) with BENCH_IDLE clients to <port>, its output
+# in <out>; true once they are all open (within 120 s).
+idle_clients() {
+    : >"$2"
+    perl "$here/idle.pl" 127.0.0.1 "$1" "$USER" "$PASSWORD" "$DB" \
+        "$BENCH_IDLE" 600 >"$2" 2>&1 &
+    job=$!
+    n=0
+    while ! grep -q '^open' "$2" && alive "$job" && [ "$n" -lt 1200 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    grep -q '^open' "$2"
+}
+
 # Opens BENCH_IDLE logged-in, idle clients through a proxy and appends
 #   idle count target rss-before rss-after kib-per-client - ok|fail
 idle_memory() {
     target=$1
     before=$(proxy_rss "$target")
     out=$dir/idle.$target.out
-    : >"$out"
-    perl "$here/idle.pl" 127.0.0.1 "$(port_of "$target")" "$USER" \
-        "$PASSWORD" "$DB" "$BENCH_IDLE" 600 >"$out" 2>&1 &
-    job=$!
-    n=0
-    while ! grep -q '^open' "$out" && alive "$job" && [ "$n" -lt 1200 ]; do
-        sleep 0.1
-        n=$((n + 1))
-    done
+    idle_clients "$(port_of "$target")" "$out" || :
     status=fail
     if grep -q '^open' "$out"; then
         # Let lazily freed memory and the last logins settle.
@@ -499,6 +512,147 @@ idle_memory() {
     else
         echo "idle $target: FAILED: $(cat "$out")"
     fi
+}
+
+###########################################################################
+# Hot upgrade (BENCH_TESTS=upgrade), after the other tests: the master
+# changes, so obp_pid follows the pid file.
+
+now_ms() {
+    date +%s%3N
+}
+
+# Waits at most 60 s for <pid> to exit; our child is reaped.
+wait_gone() {
+    n=0
+    while alive "$1" && [ "$n" -lt 600 ]; do
+        sleep 0.01
+        n=$((n + 1))
+    done
+    wait "$1" 2>/dev/null || :
+}
+
+# obproxyctl upgrade (answers once the new master serves), commit; then
+# obp_pid is the new master.  Prints "ms-served ms-old-master-gone".
+upgrade_once() {
+    ctl="$top/master/obproxyctl -d $dir/obproxy"
+    old=$obp_pid
+    $ctl upgrade >>"$dir/upgrade.ctl" 2>&1 ||
+        die "obproxyctl upgrade failed: $(tail -2 "$dir/upgrade.ctl")"
+    served=$(now_ms)
+    $ctl commit >>"$dir/upgrade.ctl" 2>&1 || :
+    obp_pid=$(cat "$dir/obproxy/run/obproxy.pid")
+    wait_gone "$old"
+    echo "$served $(now_ms)"
+}
+
+# BENCH_UPGRADE_THREADS transaction loops (upgrade.lua) through obproxy
+# for BENCH_UPGRADE_TIME s, upgraded a third of the way in.  Appends to
+# upgrade.results: "load USR2-ms served-ms old-gone-ms" and the summed
+# statements per 100 ms window, "windows FIRST N N ...".
+upgrade_load() {
+    log=$dir/upgrade.load.log
+    timeout -k 5 $((BENCH_UPGRADE_TIME + 60)) sysbench "$here/upgrade.lua" \
+        $(sysbench_args "$obp_port") --threads="$BENCH_UPGRADE_THREADS" \
+        --time="$BENCH_UPGRADE_TIME" --report-interval=0 run >"$log" 2>&1 &
+    job=$!
+    sleep $((BENCH_UPGRADE_TIME / 3))
+    t0=$(now_ms)
+    echo "load $t0 $(upgrade_once)" >>"$dir/upgrade.results"
+    rc=0
+    wait "$job" || rc=$?
+    job=""
+    [ "$rc" -eq 0 ] || echo "bench: the upgrade load exited with $rc"
+    awk '
+    /^windows:/ {
+        for (i = 3; i <= NF; i++) sum[$2 + i - 3] += $i
+        if (first == "" || $2 < first) first = $2
+        if ($2 + NF - 3 > last) last = $2 + NF - 3
+    }
+    /^failures:/ { f += $2; r += $4 }
+    END {
+        printf "windows %d", first
+        for (w = first; w <= last; w++) printf " %d", sum[w]
+        printf "\nerrors %d %d\n", f, r
+    }' "$log" >>"$dir/upgrade.results"
+}
+
+# BENCH_IDLE idle clients (idle.pl) through obproxy, then an upgrade:
+# appends "idle USR2-ms served-ms workers-gone-ms old-gone-ms".
+upgrade_idle() {
+    out=$dir/upgrade.idle.out
+    idle_clients "$obp_port" "$out" || die "idle clients: $(cat "$out")"
+    sleep 1
+    old_workers=$(children "$obp_pid")
+    ctl="$top/master/obproxyctl -d $dir/obproxy"
+    t0=$(now_ms)
+    $ctl upgrade >>"$dir/upgrade.ctl" 2>&1 ||
+        die "obproxyctl upgrade failed: $(tail -2 "$dir/upgrade.ctl")"
+    served=$(now_ms)
+    for w in $old_workers; do
+        wait_gone "$w"
+    done
+    gone=$(now_ms)
+    old=$obp_pid
+    $ctl commit >>"$dir/upgrade.ctl" 2>&1 || :
+    obp_pid=$(cat "$dir/obproxy/run/obproxy.pid")
+    wait_gone "$old"
+    echo "idle $t0 $served $gone $(now_ms)" >>"$dir/upgrade.results"
+    stop_pid "$job" 10
+    job=""
+}
+
+upgrade_report() {
+    echo
+    echo "hot upgrade under sysbench load ($BENCH_UPGRADE_THREADS threads," \
+        "upgrade.lua: BEGIN, 4 point SELECTs, UPDATE, COMMIT):"
+    awk '
+    function median(n,    i, j, v) {
+        for (i = 2; i <= n; i++) {
+            v = s[i]
+            for (j = i - 1; j >= 1 && s[j] > v; j--) s[j + 1] = s[j]
+            s[j + 1] = v
+        }
+        return n % 2 ? s[(n + 1) / 2] : (s[n / 2] + s[n / 2 + 1]) / 2
+    }
+    $1 == "load" { usr2 = $2; served = $3; oldgone = $4 }
+    $1 == "errors" { fails = $2; reconn = $3 }
+    $1 == "windows" {
+        first = $2
+        # one second off each end: threads start and stop there
+        for (i = 13; i <= NF - 10; i++) {
+            v[++n] = $i
+            s[n] = $i
+            if ($i < min || n == 1) { min = $i; at = first + i - 3 }
+            d = (first + i - 3) * 100 - usr2
+            if (d >= -100 && d < 1000 && ($i < near || near == ""))
+                near = $i
+        }
+    }
+    $1 == "idle" { it0 = $2; iserved = $3; igone = $4; iold = $5 }
+    END {
+        if (n > 0) {
+            med = median(n)
+            for (i = 1; i <= n; i++) low += v[i] < med / 2
+            printf "  statements per 100 ms window: median %d, lowest %d" \
+                " (%+d ms from USR2), %d window(s) below half the median" \
+                "  target: none  %s\n", med, min, at * 100 - usr2, low,
+                low == 0 ? "met" : "NOT MET"
+            printf "  from USR2 to 1 s after: lowest window %d (%.0f%% of" \
+                " the median)\n", near, (med > 0 ? 100 * near / med : 0)
+            printf "  USR2 -> new generation serving %d ms, -> old master" \
+                " gone (commit at once) %d ms\n", served - usr2,
+                oldgone - usr2
+            printf "  failed transactions %d, reconnects at a boundary %d\n",
+                fails, reconn
+        }
+        if (it0 != "") {
+            printf "  with only idle clients: USR2 -> old workers gone %d" \
+                " ms  target < 1000 ms  %s; -> old master gone (commit" \
+                " once served) %d ms\n", igone - it0,
+                igone - it0 < 1000 ? "met" : "NOT MET", iold - it0
+        }
+    }' "$dir/upgrade.results"
 }
 
 ###########################################################################
@@ -734,8 +888,15 @@ while [ "$r" -lt "$BENCH_ROUNDS" ]; do
     fi
 done
 
+if wanted upgrade; then
+    : >"$dir/upgrade.results"
+    upgrade_load
+    upgrade_idle
+fi
+
 report
 [ ! -f "$dir/micro.out" ] || { echo; cat "$dir/micro.out"; }
+! wanted upgrade || upgrade_report
 proxy_logs
 echo
 echo "the benchmark took $(($(date +%s) - start)) s"

@@ -617,6 +617,31 @@ sub dead_pid {
 	return $pid;
 }
 
+# After a hot upgrade: waits (<timeout> seconds, 30) until the pid file
+# names another master and the one we started has exited, then follows
+# the new one (not our child: running() and stop() poll it).  Returns its
+# pid, or 0.
+sub follow_upgrade {
+	my ($self, $timeout) = @_;
+	my $old = $self->{_obproxy_pid} or return 0;
+	my $new = 0;
+	$self->waitfor(sub {
+		my ($p) = ($self->read_file('run/obproxy.pid') // '') =~ /^(\d+)$/;
+		$new = $p if $p && $p != $old;
+		$new && _gone($old);
+	}, $timeout // 30) or return 0;
+	$self->{_obproxy_pid} = $new;
+	return $new;
+}
+
+# True once <pid> has exited: reaped if it is our child.
+sub _gone {
+	my ($pid) = @_;
+	my $r = waitpid($pid, WNOHANG);
+	return 1 if $r == $pid;
+	return $r == -1 && !alive($pid) ? 1 : 0;
+}
+
 # The worker processes: the master's children.
 sub workers {
 	my ($self) = @_;
@@ -663,8 +688,9 @@ sub server_sockets {
 sub running {
 	my ($self) = @_;
 	my $pid = $self->{_obproxy_pid} or return 0;
-	return 1 if waitpid($pid, WNOHANG) == 0;
-	$self->{_exit_status} = $?;
+	my $r = waitpid($pid, WNOHANG);
+	return 1 if $r == 0 || ($r == -1 && alive($pid));
+	$self->{_exit_status} = $r == -1 ? undef : $?;
 	delete $self->{_obproxy_pid};
 	return 0;
 }
@@ -947,13 +973,14 @@ sub _stop_pid {
 	while (time() < $deadline) {
 		my $r = waitpid($pid, WNOHANG);
 		return $? if $r == $pid;
-		return undef if $r == -1;
+		# not our child (a master that came by a hot upgrade)
+		return undef if $r == -1 && !alive($pid);
 		sleep 0.05;
 	}
 	Test::More::diag("pid $pid ignored SIG$sig for ${timeout}s; "
 		. 'killing it');
 	kill 'KILL', $pid;
-	waitpid($pid, 0);
+	return undef if waitpid($pid, 0) == -1;
 	return $?;
 }
 
