@@ -162,17 +162,22 @@ handed(struct obp_master *m, const char *version)
 {
     struct obp_errs errs = { 0 };
     char            oldbin[PATH_MAX + 8];
+    uint8_t         drain[4];
+    struct obp_wr   wr;
     double          window = (double)m->conf->hot_upgrade_rollback_timeout
                              / 1e6;
 
     m->up.state = OBP_UP_HANDED;
     obp_strlcpy(m->up.peer_version, version, sizeof(m->up.peer_version));
+    /* the workers hand their idle sessions to the new one's (handoff.h) */
+    obp_wr_init(&wr, drain, sizeof(drain));
+    obp_wr_u32(&wr, (uint32_t)m->up.peer);
     oldbin_path(m, oldbin, sizeof(oldbin));
     if (obp_pidfile_write(oldbin, m->pid, &errs) != OBP_OK)
         obp_log(OBP_LOG_WARN, 0, 0, "hot upgrade: %s", errs.text);
     obp_errs_free(&errs);
     obp_proc_cancel_respawns(m);
-    obp_proc_send_all(m, OBP_CHAN_DRAIN, NULL, 0, false);
+    obp_proc_send_all(m, OBP_CHAN_DRAIN, drain, sizeof(drain), false);
     obp_upgrade_set_last(m, "in progress: pid %ld (version %s) serves, "
                          "pid %ld drains", (long)m->up.peer, version,
                          (long)m->pid);

@@ -20,8 +20,10 @@ enum obp_chan_cmd {
     OBP_CHAN_CONF,          /* payload: a new configuration */
     OBP_CHAN_STOP_ACCEPT,   /* stop accepting, keep serving */
     OBP_CHAN_DRAIN,         /* hot upgrade: stop accepting (sockets kept
-                               open), end sessions at a transaction
-                               boundary, exit when none is left */
+                               open), hand idle sessions to the workers
+                               of the new master (payload: its pid, u32)
+                               or end them at a transaction boundary,
+                               exit when none is left */
     OBP_CHAN_RESUME,        /* rollback: accept again after a DRAIN */
     /* between the two masters of a hot upgrade (master/upgrade.c) */
     OBP_CHAN_UP_READY,      /* new -> old: my workers serve; payload:

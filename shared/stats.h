@@ -45,7 +45,9 @@ enum obp_stat_kind {
     X(route_error, COUNTER, "statements refused: no server may take them") \
     X(route_lookup_hit, COUNTER, "table lookups found in the route cache") \
     X(route_lookup_miss, COUNTER, "table lookups not in the route cache") \
-    X(route_switch, COUNTER, "server session switches within a session")
+    X(route_switch, COUNTER, "server session switches within a session") \
+    X(handoff_out, COUNTER, "idle sessions handed to the next generation") \
+    X(handoff_in, COUNTER, "idle sessions taken from the generation before")
 
 enum obp_stat_id {
 #define OBP_STAT_ENUM(name, kind, help) OBP_STAT_##name,

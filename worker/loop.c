@@ -120,29 +120,46 @@ drain_tick_cb(struct ev_loop *loop, ev_timer *t, int revents)
 void
 obp_worker_graceful_stop(struct obp_worker *w, const char *why)
 {
+    bool handing = w->holding;
+
     if (w->stopped || w->draining)
         return;
     obp_accept_close(&w->acc);
-    begin_drain(w, "graceful stop", why);
+    w->holding = 0;
+    begin_drain(w, handing ? "hot upgrade committed" : "graceful stop", why);
 }
 
 void
 obp_worker_drain(struct obp_worker *w, const char *why)
 {
-    if (w->stopped || w->draining)
+    if (w->stopped || w->draining || w->holding)
         return;
     /* the sockets stay open: closing them could reset queued clients */
     obp_accept_stop(&w->acc);
     w->resumable = 1;
-    begin_drain(w, "hot upgrade", why);
+    if (w->handoff.peer == 0) {
+        begin_drain(w, "hot upgrade", why);
+        return;
+    }
+    /*
+     * The sessions are handed over once the upgrade is committed (QUIT);
+     * until then they stay here, so a new generation that fails in its
+     * rollback window takes no client with it.
+     */
+    w->holding = 1;
+    set_state(w, OBP_WORKER_DRAINING);
+    obp_log(OBP_LOG_INFO, 0, 0, "worker %d stopped accepting (%s); its %u "
+            "sessions stay until the upgrade is committed", w->slot, why,
+            w->nsessions);
 }
 
 void
 obp_worker_resume(struct obp_worker *w, const char *why)
 {
-    if (w->stopped || !w->draining || !w->resumable)
+    if (w->stopped || !w->resumable || !(w->draining || w->holding))
         return;
     w->draining = 0;
+    w->holding = 0;
     w->resumable = 0;
     ev_timer_stop(w->loop, &w->drain);
     ev_timer_stop(w->loop, &w->drain_tick);
@@ -257,6 +274,16 @@ failed:
     obp_conf_free(c);
 }
 
+/* DRAIN's payload: the next generation's master pid (u32), or none. */
+static pid_t
+drain_peer(const char *buf, size_t len)
+{
+    struct obp_rd rd;
+
+    obp_rd_init(&rd, (const uint8_t *)buf, len);
+    return len == 4 ? (pid_t)obp_rd_u32(&rd) : 0;
+}
+
 static void
 chan_command(struct obp_worker *w, uint32_t cmd, const char *buf,
              size_t len)
@@ -279,9 +306,11 @@ chan_command(struct obp_worker *w, uint32_t cmd, const char *buf,
         obp_log(OBP_LOG_INFO, 0, 0, "worker %d stopped accepting", w->slot);
         break;
     case OBP_CHAN_DRAIN:
+        obp_handoff_peer(w, drain_peer(buf, len));
         obp_worker_drain(w, "the next generation serves");
         break;
     case OBP_CHAN_RESUME:
+        obp_handoff_peer(w, 0);
         obp_worker_resume(w, "upgrade rolled back");
         break;
     default:
@@ -380,6 +409,7 @@ worker_init(struct obp_worker *w, struct obp_worker_args *args)
     int nslots;
 
     w->loop = EV_DEFAULT;
+    obp_handoff_init(&w->handoff);
     w->slot = args->slot;
     w->half = args->half;
     /* the master lays the segment out with two halves (master/upgrade.h) */
@@ -432,6 +462,7 @@ worker_init(struct obp_worker *w, struct obp_worker_args *args)
     }
     w->nslots = (unsigned)nslots;
     obp_reg_start(w);
+    obp_handoff_listen(w);
     obp_accept_init(&w->acc, w, args->listen_fd, args->nlisten);
     set_state(w, OBP_WORKER_RUNNING);
     return OBP_OK;
@@ -453,6 +484,7 @@ worker_cleanup(struct obp_worker *w)
     ev_timer_stop(w->loop, &w->drain);
     ev_timer_stop(w->loop, &w->drain_tick);
     obp_reg_stop(w);
+    obp_handoff_stop(w);
     ev_io_stop(w->loop, &w->chan);
     for (int i = 0; i < OBP_WORKER_NSIGNALS; i++)
         ev_signal_stop(w->loop, &w->sigs[i]);

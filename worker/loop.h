@@ -12,6 +12,7 @@
 
 #include "accept.h"
 #include "acct.h"
+#include "handoff.h"
 #include "iobuf.h"
 #include "pool.h"
 #include "sessid.h"
@@ -42,17 +43,21 @@ struct obp_worker {
     unsigned               nslots;      /* slots the session ids name */
     struct obp_session    *sessions;    /* open sessions, newest first */
     unsigned               nsessions;
+    unsigned               handed_in;   /* of them handed over to us */
     struct obp_sessid_gen  sessid;      /* client session ids */
     struct obp_iobuf_pool  pool;        /* packet buffers */
     struct obp_acct_cache  acct;        /* account rows by user */
     struct obp_srv_pool    spool;       /* parked server sessions */
     struct obp_xport_ctx   xctx;        /* TLS contexts, deflate stream */
+    struct obp_handoff     handoff;     /* sessions across a hot upgrade */
     uint32_t               max_packet;  /* the servers' max_allowed_packet
                                            (lookup.c), 0 until known */
     struct obp_srv        *quitting;    /* closing after COM_QUIT */
     ev_timer               quit_wait;   /* bounds them once stopped */
     unsigned               draining:1;  /* graceful stop under way */
     unsigned               resumable:1; /* draining for a hot upgrade */
+    unsigned               holding:1;   /* hot upgrade: not accepting, the
+                                           sessions wait for the commit */
     unsigned               stopped:1;   /* the loop was told to break */
     unsigned               exiting:1;   /* the loop is over */
 };
@@ -71,8 +76,11 @@ void obp_worker_fast_stop(struct obp_worker *w, const char *why);
 void obp_worker_graceful_stop(struct obp_worker *w, const char *why);
 
 /*
- * Hot upgrade (OBP_CHAN_DRAIN): drains like a graceful stop but keeps
- * the listening sockets open, so obp_worker_resume() can accept again.
+ * Hot upgrade (OBP_CHAN_DRAIN): stops accepting but keeps the listening
+ * sockets open, so obp_worker_resume() can accept again.  With a new
+ * generation to hand sessions to (handoff.h) the sessions stay until the
+ * commit (a graceful stop, which hands them over); without one they
+ * drain as in a graceful stop.
  */
 void obp_worker_drain(struct obp_worker *w, const char *why);
 

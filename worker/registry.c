@@ -124,20 +124,15 @@ obp_reg_clear(struct obp_session *s)
     s->reg = 0;
 }
 
-struct obp_shm_sess *
-obp_reg_find(struct obp_worker *w, uint32_t id, struct obp_shm_sess *snap)
+/* Session <id>'s entry among worker slot <slot>'s, or NULL. */
+static struct obp_shm_sess *
+find_in(struct obp_worker *w, unsigned slot, uint32_t id,
+        struct obp_shm_sess *snap)
 {
-    struct obp_shm_worker *ws;
+    struct obp_shm_worker *ws = obp_shm_worker(w->shm, slot);
     struct obp_shm_sess   *e;
-    unsigned               slot;
     int32_t                pid;
 
-    if (id == 0 || obp_sessid_proxy(id) != (unsigned)w->conf->proxy_id)
-        return NULL;
-    /* each generation of a hot upgrade has its half of the slots */
-    slot = obp_sessid_upgrade_bit(id) * (w->shm->hdr->nworkers / 2)
-           + obp_sessid_slot(id, w->nslots);
-    ws = obp_shm_worker(w->shm, slot);
     if (ws == NULL)
         return NULL;
     /* entries of a dead worker stay until its successor frees them */
@@ -149,6 +144,26 @@ obp_reg_find(struct obp_worker *w, uint32_t id, struct obp_shm_sess *snap)
         if (snap->id == id && snap->pid == pid)
             return e;
     }
+    return NULL;
+}
+
+struct obp_shm_sess *
+obp_reg_find(struct obp_worker *w, uint32_t id, struct obp_shm_sess *snap)
+{
+    struct obp_shm_sess *e;
+    unsigned             slot;
+
+    if (id == 0 || obp_sessid_proxy(id) != (unsigned)w->conf->proxy_id)
+        return NULL;
+    /* each generation of a hot upgrade has its half of the slots */
+    slot = obp_sessid_upgrade_bit(id) * (w->shm->hdr->nworkers / 2)
+           + obp_sessid_slot(id, w->nslots);
+    if ((e = find_in(w, slot, id, snap)) != NULL)
+        return e;
+    /* a session handed over by a hot upgrade keeps its id elsewhere */
+    for (unsigned i = 0; i < w->shm->hdr->nworkers; i++)
+        if (i != slot && (e = find_in(w, i, id, snap)) != NULL)
+            return e;
     return NULL;
 }
 

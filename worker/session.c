@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define ER_LOST_CONNECTION 1158     /* 08S01: clients turn 2013 into junk */
@@ -73,6 +74,8 @@ obp_session_close(struct obp_session *s, const char *why)
     if (s->next != NULL)
         s->next->prev = s->prev;
     w->nsessions--;
+    if (s->handed_in)
+        w->handed_in--;
     free(s->attrs);
     explicit_bzero(s, sizeof(*s));
     free(s);
@@ -116,7 +119,9 @@ obp_session_close_idle(struct obp_worker *w, const char *why)
 
     for (; s != NULL; s = next) {
         next = s->next;
-        if (now - s->active_at >= OBP_SESS_QUIET && at_boundary(s)) {
+        if (!at_boundary(s) || obp_handoff_give(s) == OBP_OK)
+            continue;
+        if (now - s->active_at >= OBP_SESS_QUIET) {
             obp_session_close(s, why);
             n++;
         }
@@ -480,7 +485,8 @@ obp_session_pump(struct obp_session *s)
         if (!s->req.wait_out || s->cl.out != NULL)
             break;
     }
-    if (s->w->draining && s->trx_ended && at_boundary(s))
+    if (s->w->draining && at_boundary(s)
+        && obp_handoff_give(s) != OBP_OK && s->trx_ended)
         obp_session_close(s, "drained at the end of a transaction");
 }
 
@@ -573,8 +579,33 @@ client_ip(char *out, size_t cap, const char *text)
              text);
 }
 
-int
-obp_session_start(struct obp_worker *w, int fd, const struct obp_addr *peer)
+static bool
+id_taken(const struct obp_worker *w, uint32_t id)
+{
+    for (const struct obp_session *s = w->sessions; s != NULL; s = s->next)
+        if (s->id == id)
+            return true;
+    return false;
+}
+
+/*
+ * A client session id: a session handed over by a hot upgrade keeps the
+ * id a generation before gave it, which a new one must not take again
+ * (bounded tries; only while such sessions live here).
+ */
+static uint32_t
+new_id(struct obp_worker *w)
+{
+    uint32_t id = obp_sessid_next(&w->sessid);
+
+    for (int i = 0; i < 8 && w->handed_in > 0 && id_taken(w, id); i++)
+        id = obp_sessid_next(&w->sessid);
+    return id;
+}
+
+/* A new session of client <fd>, on the worker's list; NULL: none. */
+static struct obp_session *
+session_new(struct obp_worker *w, int fd, const struct obp_addr *peer)
 {
     struct obp_session *s = calloc(1, sizeof(*s));
 
@@ -583,10 +614,10 @@ obp_session_start(struct obp_worker *w, int fd, const struct obp_addr *peer)
                 peer->text);
         if (close(fd) == -1)
             obp_log(OBP_LOG_WARN, 0, errno, "close client %s", peer->text);
-        return OBP_ERROR;
+        return NULL;
     }
     s->w = w;
-    s->id = obp_sessid_next(&w->sessid);
+    s->id = new_id(w);
     s->caddr = *peer;
     client_ip(s->cip, sizeof(s->cip), peer->text);
     obp_conn_init(&s->cl, w, fd, s->id, OBP_STAT_bytes_from_client,
@@ -602,6 +633,52 @@ obp_session_start(struct obp_worker *w, int fd, const struct obp_addr *peer)
     w->sessions = s;
     w->nsessions++;
     obp_stat_add(w->stats, OBP_STAT_client_active, 1);
+    return s;
+}
+
+int
+obp_session_resume(struct obp_worker *w, int fd, const uint8_t *buf,
+                   size_t len)
+{
+    struct sockaddr_storage ss;
+    socklen_t               sl = sizeof(ss);
+    struct obp_addr         peer;
+    struct obp_session     *s;
+
+    memset(&ss, 0, sizeof(ss));
+    if (getpeername(fd, (struct sockaddr *)&ss, &sl) == -1)
+        ss.ss_family = AF_UNSPEC;
+    obp_addr_from_sa(&peer, (struct sockaddr *)&ss, sl);
+    if ((s = session_new(w, fd, &peer)) == NULL)
+        return OBP_ERROR;
+    if (obp_sexport_read(s, buf, len) != OBP_OK) {
+        obp_log(OBP_LOG_WARN, s->id, 0, "client %s: the session handed over "
+                "cannot be read: closed", peer.text);
+        obp_session_close(s, "handed over, unreadable");
+        return OBP_ERROR;
+    }
+    s->cl.sid = s->id;
+    s->st.sid = s->id;
+    s->handed_in = 1;
+    w->handed_in++;
+    s->state = OBP_SESS_READY;
+    s->rt.cached = 0;
+    obp_reg_update(s);
+    obp_stat_add(w->stats, OBP_STAT_handoff_in, 1);
+    obp_log(OBP_LOG_INFO, s->id, 0, "client %s ('%s', tenant '%s') taken "
+            "from the generation before", peer.text, s->name.user,
+            s->name.tenant);
+    obp_session_pump(s);
+    return OBP_OK;
+}
+
+int
+obp_session_start(struct obp_worker *w, int fd, const struct obp_addr *peer)
+{
+    struct obp_session *s = session_new(w, fd, peer);
+
+    if (s == NULL)
+        return OBP_ERROR;
     if (obp_clogin_start(s) != OBP_OK
         || obp_conn_flush(&s->cl) == OBP_ERROR) {
         obp_log(OBP_LOG_INFO, s->id, errno, "handshake to client %s",

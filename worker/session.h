@@ -70,6 +70,7 @@ struct obp_session {
     unsigned               multi_on:1;  /* COM_SET_OPTION: multi-statements */
     unsigned               gone:1;      /* the client left during a sync */
     unsigned               restoring:1; /* a new server session is synced */
+    unsigned               handed_in:1; /* from the generation before */
     unsigned               trx_ended:1; /* the last response ended one */
     ev_tstamp              active_at;   /* bytes last moved (drain) */
 };
@@ -77,6 +78,14 @@ struct obp_session {
 /* Starts a session for an accepted client <fd>, owned from now on. */
 int obp_session_start(struct obp_worker *w, int fd,
                       const struct obp_addr *peer);
+
+/*
+ * A session handed over by the generation before (handoff.h): client
+ * <fd> (owned from now on) and its export (sexport.h).  OBP_ERROR when
+ * it cannot be taken (the client is closed).
+ */
+int obp_session_resume(struct obp_worker *w, int fd, const uint8_t *buf,
+                       size_t len);
 
 /* Sends an ERR (sequence <seq>) and closes once it is written. */
 void obp_session_fail(struct obp_session *s, uint8_t seq, uint16_t code,

@@ -271,6 +271,7 @@ static void
 route(struct obp_session *s, struct obp_router_in *in,
       struct obp_router_out *out)
 {
+    s->rt.asked = 1;
     obp_router_route(in, out);
     if (out->kind == OBP_RT_NONE && !s->rt.cached) {
         in->want_tenant = true;
@@ -428,6 +429,7 @@ route_execute(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
     char                  scratch[OBP_PSPARAM_SCRATCH(PARAMS_MAX)];
     struct obp_router_in  in;
     size_t                whole = OBP_PKT_HDR_LEN + (size_t)len;
+    int                   rc;
 
     if (b->recv - b->parse < whole && whole <= OBP_IOBUF_SIZE)
         return OBP_AGAIN;
@@ -441,6 +443,9 @@ route_execute(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
         in.nparams = stmt->params;
     }
     route(s, &in, out);
+    /* a prepared BEGIN or COMMIT is held or answered as a text one */
+    if (hold_begin(s, out, stmt->text, stmt->text_len, &rc))
+        return rc == OBP_OK ? OBP_DONE : rc;
     return OBP_OK;
 }
 
@@ -511,8 +516,9 @@ go(struct obp_session *s, const struct obp_router_out *out)
     bool fresh = false;
     int  rc = OBP_OK;
 
-    if (s->w->conf->topo != NULL)
+    if (s->rt.asked)
         count(s, out);
+    s->rt.asked = 0;
     if (out->kind == OBP_RT_ERROR)
         return obp_req_refuse(s, 1, OBP_ER_CONNECT_TO_SERVER, "HY000",
                               out->err);

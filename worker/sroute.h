@@ -48,6 +48,7 @@ struct obp_sroute {
                                    prepare on its server, or 0 */
     unsigned        routed:1;   /* the command at the head has its server */
     unsigned        cached:1;   /* a command ran: its server is the last */
+    unsigned        asked:1;    /* the router decided this command */
 };
 
 /*

@@ -411,22 +411,23 @@ new_id(struct obp_sstate *st)
     return id;
 }
 
-int
-obp_sstate_stmt_add(struct obp_sstate *st, uint16_t params, const char *db,
-                    uint32_t *id)
+/* A statement with the pending text, as <id> (0: a new id). */
+static struct obp_stmt *
+stmt_new(struct obp_sstate *st, uint32_t id, uint16_t params,
+         const char *db)
 {
     struct obp_stmt *stmt;
 
     if (grow(st) != OBP_OK || (stmt = calloc(1, sizeof(*stmt))) == NULL) {
         prep_free(st);
-        return OBP_ERROR;
+        return NULL;
     }
     if ((stmt->db = strdup(db)) == NULL) {
         free(stmt);
         prep_free(st);
-        return OBP_ERROR;
+        return NULL;
     }
-    stmt->id = new_id(st);
+    stmt->id = id != 0 ? id : new_id(st);
     stmt->exec_server = -1;
     stmt->params = params;
     stmt->text = st->prep_text;
@@ -435,11 +436,53 @@ obp_sstate_stmt_add(struct obp_sstate *st, uint16_t params, const char *db,
     st->prep_len = 0;
     put(st, stmt);
     st->nstmts++;
+    return stmt;
+}
+
+int
+obp_sstate_stmt_add(struct obp_sstate *st, uint16_t params, const char *db,
+                    uint32_t *id)
+{
+    struct obp_stmt *stmt = stmt_new(st, 0, params, db);
+
+    if (stmt == NULL)
+        return OBP_ERROR;
     st->last_id = stmt->id;
     *id = stmt->id;
     if (stmt->text == NULL)
         obp_sstate_give_up(st, "a prepared statement's text not kept");
     return OBP_OK;
+}
+
+int
+obp_sstate_import_stmt(struct obp_sstate *st, uint32_t id, uint16_t params,
+                       const char *db, const char *text, size_t len,
+                       const uint8_t *types)
+{
+    struct obp_stmt *stmt;
+
+    if (id == 0 || id == UINT32_MAX || obp_sstate_stmt(st, id) != NULL)
+        return OBP_ERROR;
+    obp_sstate_prep_text(st, text, len);
+    if (st->prep_text == NULL || (stmt = stmt_new(st, id, params, db))
+                                 == NULL)
+        return OBP_ERROR;
+    if (types != NULL)
+        obp_sstate_stmt_types(st, stmt, types);
+    return st->given_up ? OBP_ERROR : OBP_OK;
+}
+
+int
+obp_sstate_import_var(struct obp_sstate *st, bool user, const char *name,
+                      enum obp_sval_type type, const uint8_t *data,
+                      size_t len, const char *charset, const char *collation)
+{
+    struct obp_svar *v;
+
+    if (mark(st, user, name) != OBP_OK
+        || (v = find_var(st, user, name)) == NULL)
+        return OBP_ERROR;
+    return obp_sstate_set_value(st, v, type, data, len, charset, collation);
 }
 
 void

@@ -162,6 +162,19 @@ void obp_sstate_prep_text(struct obp_sstate *st, const char *text,
                           size_t len);
 
 /*
+ * A session handed over by the previous generation (handoff.h): a
+ * variable with its value, a statement with its client id, schema, text
+ * and types (NULL: none recorded).  OBP_ERROR when it cannot be kept.
+ */
+int obp_sstate_import_var(struct obp_sstate *st, bool user, const char *name,
+                          enum obp_sval_type type, const uint8_t *data,
+                          size_t len, const char *charset,
+                          const char *collation);
+int obp_sstate_import_stmt(struct obp_sstate *st, uint32_t id,
+                           uint16_t params, const char *db, const char *text,
+                           size_t len, const uint8_t *types);
+
+/*
  * The statement in the first used slot from *<pos> on, or NULL; *<pos>
  * moves past it.  Start at 0; nothing may be added or removed meanwhile.
  */

@@ -37,6 +37,7 @@ struct obp_session;
 #include "stmtid.h"
 #include "proxyvar.h"
 #include "sroute.h"
+#include "sexport.h"
 #include "clogin.h"
 #include "loop.h"
 

@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 4.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 4
+/* Layout version 5.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 5
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -45,9 +45,9 @@ static const struct row expected[] = {
     { "obp_shm_worker.state", 4, 4 },
     { "obp_shm_worker.started_us", 8, 8 },
     { "obp_shm_worker.restarts", 16, 8 },
-    { "obp_shm_worker.stat", 24, 240 },
-    { "obp_shm_worker.route_gen", 264, 8 },
-    { "obp_shm_worker.pad", 272, 112 },
+    { "obp_shm_worker.stat", 24, 256 },
+    { "obp_shm_worker.route_gen", 280, 8 },
+    { "obp_shm_worker.pad", 288, 96 },
     { "sizeof obp_shm_worker", 0, 384 },
     { "obp_shm_server.seq", 0, 4 },
     { "obp_shm_server.state", 4, 4 },
