@@ -4,14 +4,16 @@
 # upgrade: a DBD::MariaDB connection opened before the upgrade, with
 # variables and prepared statements, runs on the new generation after it
 # without reconnecting, its state intact; sysbench oltp_read_write (which
-# never reconnects and stops at the first lost connection) runs through
-# ten upgrades with no error and no lost row; the route cache stays
+# never reconnects and stops at the first lost connection) and a client
+# that connects, queries and quits in a loop run through ten upgrades
+# with no error and no lost row; the route cache stays
 # warm; a session inside a transaction goes over once it has ended.
 
 use warnings;
 use strict;
 
 use Test::More;
+use POSIX ();
 use Time::HiRes qw/time sleep/;
 
 BEGIN { use FindBin; chdir($FindBin::Bin); }
@@ -20,7 +22,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
-	DBD::MariaDB sysbench/)->plan(16)->run_mariadb(1);
+	DBD::MariaDB sysbench/)->plan(17)->run_mariadb(1);
 my $s1 = $t->server(1);
 $t->write_conf(<<"EOF")->run();
 automatic_match_work_thread: false
@@ -108,12 +110,32 @@ if ($pid == 0) {
 	exec('timeout', '120', @sb, '--time=14', '--threads=4',
 		'--report-interval=0', 'run') or die;
 }
+# and a client that connects, queries and quits, over and over
+my $loop = fork() // die "fork: $!\n";
+if ($loop == 0) {
+	my ($good, $bad) = (0, 0);
+	my $end = time() + 13;
+	while (time() < $end) {
+		my $c = $t->dbh(user => $u);
+		if ($c && ($c->selectrow_array('SELECT 42') // 0) == 42) {
+			$good++;
+		} else {
+			$bad++;
+		}
+		$c->disconnect() if $c;
+	}
+	$t->write_file('loop.out', "$good $bad\n");
+	POSIX::_exit(0);
+}
 sleep 1.5;
 my $ok = 0;
 for (1 .. 10) {
 	$ok++ if upgrade();
 	sleep 0.3;
 }
+waitpid($loop, 0);
+my ($good, $bad) = split ' ', $t->read_file('loop.out') // '0 -1';
+ok($good > 50 && $bad == 0, "connect loop: $good connections, $bad failed");
 waitpid($pid, 0);
 $rc = $? >> 8;
 $out = $t->read_file('sysbench.out') // '';
