@@ -241,7 +241,7 @@ router_in(const struct obp_session *s, struct obp_router_in *in,
 {
     memset(in, 0, sizeof(*in));
     in->shm = s->w->shm;
-    in->slot = (unsigned)s->w->slot;
+    in->slot = s->w->shm_slot;     /* the route_gen of our half */
     in->conf = s->w->conf;
     in->cluster = obp_route_name(s->name.cluster);
     in->tenant = obp_route_name(s->name.tenant);
