@@ -23,7 +23,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(49);
+	->plan(50);
 my $topology = $t->run_routing_cluster();
 my @s = map { $t->server($_) } 1 .. 3;
 my $base = "automatic_match_work_thread: false\nwork_thread_num: 2\n"
@@ -164,6 +164,12 @@ is(($sth->fetchrow_array)[0], 's1',
 	'a statement prepared earlier runs on another server');
 $old->execute('b');
 is(join(',', $old->fetchrow_array), 's3,b', 'and back');
+$dbh->do('SET SESSION sql_mode = DEFAULT');
+my $global = direct(1, 'SELECT @@GLOBAL.sql_mode');
+my @modes = map { $state->execute($_); ($state->fetchrow_array())[3] }
+	1, 2, 3;
+is(join('|', @modes), join('|', ($global) x 3),
+	'SET ... = DEFAULT reaches every server the session used');
 ok(counter('route_switch') > 0, 'switches are counted');
 ok(counter('route_leader') >= 30, 'leader routes are counted');
 

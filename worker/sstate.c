@@ -247,12 +247,10 @@ mark_all(struct obp_sstate *st, const char *const *names, size_t n)
     return OBP_OK;
 }
 
-/* One change of a command whose response ended (<ok>: without ERR). */
+/* One change of a command whose response ended. */
 static int
-note(struct obp_sstate *st, const struct obp_sqlset_item *it, bool ok)
+note(struct obp_sstate *st, const struct obp_sqlset_item *it)
 {
-    struct obp_svar *v;
-
     switch (it->kind) {
     case OBP_SQLSET_USERVAR:
         return mark(st, true, it->name);
@@ -261,13 +259,11 @@ note(struct obp_sstate *st, const struct obp_sqlset_item *it, bool ok)
     case OBP_SQLSET_TRANSACTION:
         return mark_all(st, transaction_vars, OBP_NELEMS(transaction_vars));
     default:
-        /* back to the global value: what a new session has */
-        if (it->is_default && ok) {
-            v = find_var(st, false, it->name);
-            if (v != NULL)
-                unlink_var(st, v);
-            return OBP_OK;
-        }
+        /*
+         * "= DEFAULT" is read back like any value: a server session the
+         * variable was set on earlier (an idle one, sroute.h) gets the
+         * value it has now, which forgetting the variable would not do.
+         */
         return mark_sysvar(st, it->name);
     }
 }
@@ -281,7 +277,7 @@ obp_sstate_apply(struct obp_sstate *st, bool ok)
     if (!st->given_up && ran && st->pend_failed)
         obp_sstate_give_up(st, "a change the proxy cannot follow");
     for (unsigned i = 0; i < st->npend && ran && !st->given_up; i++) {
-        if (note(st, &st->pend[i], ok) != OBP_OK)
+        if (note(st, &st->pend[i]) != OBP_OK)
             break;
     }
     pend_free(st);
