@@ -78,7 +78,8 @@ CREATE USER 'proxyro'@'%' IDENTIFIED BY '$SERVICE_PW';
 GRANT SELECT ON mysql.* TO 'proxyro'@'%';
 CREATE DATABASE demo;
 CREATE TABLE demo.greeting (id INT PRIMARY KEY, server VARCHAR(40));
-INSERT INTO demo.greeting VALUES (1, 'server $i on port $port');
+INSERT INTO demo.greeting VALUES (1, 'server $i on port $port'),
+    (2, 'server $i on port $port'), (3, 'server $i on port $port');
 EOF
     servers="$servers${servers:+;}127.0.0.1:$port"
     topo_servers="$topo_servers  s$i: {address: 127.0.0.1:$port, zone: z$i}
@@ -155,15 +156,17 @@ obproxy (pid $proxy_pid) listens on 127.0.0.1:$PORT in front of three
 MariaDB servers: $servers
 
   connect:  mariadb -h127.0.0.1 -P$PORT -udemo -pdemo demo
-  then:     SELECT * FROM greeting;   -- which server answered
+  then:     SELECT * FROM greeting WHERE id = 1;   -- which server answered
+            (each server holds ids 1 to 3, marked with its name; id 1 is
+            led by server 2, id 2 by server 3, id 3 by server 1)
   status:   $top/master/obproxyctl -d $dir status
   logs:     $dir/log/obproxy.log
             $dir/log/obproxy_error.log
 
-Clients go to the first server that accepts.  $dir/etc/obproxy.yaml
-also declares the three servers as a cluster, demo.greeting partitioned
-over them (routing by it comes next).  Ctrl-C stops obproxy and
-the three servers and removes $dir.
+$dir/etc/obproxy.yaml declares the three servers as a cluster and
+demo.greeting partitioned over them: each statement goes to the leader of
+its partition.  Ctrl-C stops obproxy and the three servers and removes
+$dir.
 EOF
 
 rc=0

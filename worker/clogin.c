@@ -205,8 +205,11 @@ take_names(struct obp_session *s, const struct obp_hs_response *r)
                  r->user != NULL ? r->user : "");
         return ER_ACCESS_DENIED;
     }
-    if (s->name.tenant[0] == '\0' && conf->proxy_tenant_name != NULL)
-        obp_strlcpy(s->name.tenant, conf->proxy_tenant_name,
+    /* ODP's default tenant, when neither the name nor the proxy has one */
+    if (s->name.tenant[0] == '\0')
+        obp_strlcpy(s->name.tenant, conf->proxy_tenant_name != NULL
+                    && conf->proxy_tenant_name[0] != '\0'
+                    ? conf->proxy_tenant_name : "sys",
                     sizeof(s->name.tenant));
     if (s->name.cluster[0] == '\0')
         obp_strlcpy(s->name.cluster, conf->rootservice_cluster_name,
