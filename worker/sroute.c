@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LAST_PREPARED UINT32_MAX    /* MariaDB's "the last prepared" */
 #define PARAMS_MAX    256           /* placeholders an execute is routed by */
 #define ER_WRONG_VALUE_FOR_VAR 1231
 
@@ -414,7 +413,7 @@ stmt_of(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
         return NULL;
     obp_rd_init(&rd, b->data + b->parse + OBP_PKT_HDR_LEN + 1, 4);
     id = obp_rd_u32(&rd);
-    return id == LAST_PREPARED ? NULL : obp_sstate_stmt(&s->st, id);
+    return id == OBP_STMT_LAST_PREPARED ? NULL : obp_sstate_stmt(&s->st, id);
 }
 
 /*

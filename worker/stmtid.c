@@ -13,7 +13,6 @@
 #define ER_WRONG_ARGUMENTS        1210
 #define ER_MAX_PREPARED_STMT      1461
 #define EXEC_HEAD                 10    /* command to iteration count */
-#define LAST_PREPARED             UINT32_MAX    /* MariaDB's "the last" */
 
 /* The statement id after the command byte of a request at <h>. */
 static uint32_t
@@ -169,7 +168,7 @@ close_or_rewrite(struct obp_session *s, uint8_t *h, uint8_t cmd, uint32_t id,
     uint32_t                sid;
 
     /* "the last prepared" means the same on the server */
-    if (id == LAST_PREPARED)
+    if (id == OBP_STMT_LAST_PREPARED)
         return OBP_OK;
     if (cmd == OBP_COM_STMT_CLOSE) {
         if ((e = obp_srvstmt_get(m, id)) == NULL)
@@ -219,10 +218,10 @@ obp_stmtid_request(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
     if (b->recv - b->parse < OBP_PKT_HDR_LEN + 5)
         return OBP_AGAIN;
     id = get_id(h);
-    stmt = id == LAST_PREPARED && executes(cmd)
+    stmt = id == OBP_STMT_LAST_PREPARED && executes(cmd)
            ? obp_sstate_stmt(&s->st, s->st.last_id)
            : obp_sstate_stmt(&s->st, id);
-    if (stmt == NULL && id != LAST_PREPARED)
+    if (stmt == NULL && id != OBP_STMT_LAST_PREPARED)
         return unknown(s, cmd, id);
     if (cmd == OBP_COM_STMT_CLOSE && stmt != NULL) {
         obp_sroute_stmt_closed(s, stmt->id);
@@ -231,7 +230,7 @@ obp_stmtid_request(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
     }
     if (stmt != NULL && (e = obp_srvstmt_get(&s->srv->stmts, stmt->id))
                         == NULL)
-        return id == LAST_PREPARED ? OBP_OK : not_here(s, cmd, id);
+        return id == OBP_STMT_LAST_PREPARED ? OBP_OK : not_here(s, cmd, id);
     if (e != NULL && cmd == OBP_COM_STMT_EXECUTE) {
         rc = execute(s, b, stmt, e, len);
         if (rc != OBP_OK || s->req.drop)

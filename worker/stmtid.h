@@ -18,6 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define OBP_STMT_LAST_PREPARED UINT32_MAX  /* MariaDB's id for "the last
+                                             statement prepared" */
+
 struct obp_iobuf;
 struct obp_session;
 

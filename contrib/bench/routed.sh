@@ -60,6 +60,7 @@ for m in $BENCH_PS_MODES; do
 done
 
 . "$top/contrib/proc.sh"
+. "$here/common.sh"
 
 cleanup() {
     rc=$?
@@ -77,52 +78,6 @@ cleanup() {
         rm -rf "$dir"
     fi
     exit "$rc"
-}
-
-# Runs a command in the background and waits for it (a TERM reaches the
-# trap at once); every command is bounded by timeout.
-bounded() {
-    secs=$1
-    shift
-    timeout -k 5 "$secs" "$@" &
-    job=$!
-    brc=0
-    wait "$job" || brc=$?
-    job=""
-    return "$brc"
-}
-
-free_port() {
-    p=$(perl -MIO::Socket::INET -e '
-        my %taken = map { $_ => 1 } @ARGV;
-        for (1 .. 500) {
-            my $p = 10000 + int rand(20000);
-            next if $taken{$p};
-            next unless IO::Socket::INET->new(LocalAddr => "127.0.0.1",
-                LocalPort => $p, Proto => "tcp", Listen => 1);
-            print $p;
-            exit 0;
-        }
-        exit 1' $ports) || die "no free port found"
-    ports="$ports $p"
-    echo "$p"
-}
-
-install_and_build() {
-    PACKAGES="sysbench haproxy mariadb-server mariadb-client perl coreutils"
-    [ -x "$top/master/obproxy" ] || PACKAGES="$PACKAGES gcc make autoconf
-        automake pkg-config libev-dev libssl-dev zlib1g-dev libinih-dev
-        libyaml-dev"
-    . "$top/contrib/deps.sh"
-    install_missing
-    [ ! -x "$top/master/obproxy" ] || return 0
-    (
-        cd "$top"
-        [ -f configure ] || autoreconf -fi
-        [ -f Makefile ] || ./configure
-        make -j2
-    )
-    [ -x "$top/master/obproxy" ] || die "the build made no master/obproxy"
 }
 
 sql() {
@@ -271,7 +226,8 @@ run_one() {
 }
 
 main() {
-    install_and_build
+    install_and_build "sysbench haproxy mariadb-server mariadb-client perl
+        coreutils"
     dir=$(mktemp -d "${TMPDIR:-/tmp}/obproxy-routed.XXXXXX")
     trap cleanup EXIT
     trap 'exit 130' INT
