@@ -118,6 +118,80 @@ line_add(struct log_line *l, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The length of the valid UTF-8 sequence at <p> (2 to 4), else 0. */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
+{
+    size_t   len;
+    uint32_t cp;
+
+    if (p[0] >= 0xc2 && p[0] <= 0xdf)
+        len = 2, cp = p[0] & 0x1f;
+    else if (p[0] >= 0xe0 && p[0] <= 0xef)
+        len = 3, cp = p[0] & 0x0f;
+    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+        len = 4, cp = p[0] & 0x07;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    /* no overlong form, no surrogate, nothing past U+10FFFF */
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)
+        || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        return 0;
+    return len;
+}
+
+/*
+ * Appends <n> bytes of a message, which may carry what a client or a
+ * server sent: control bytes, backslashes and bytes that are no UTF-8
+ * are written as \n, \t, \r, \\ or \xNN, so one call is one line and
+ * no value can forge another.
+ */
+static void
+line_escape(struct log_line *l, const char *msg, size_t n)
+{
+    static const char         hex[] = "0123456789abcdef";
+    const unsigned char      *p = (const unsigned char *)msg;
+    size_t                    room, seq;
+    char                      esc[4];
+    const char               *out;
+    size_t                    outlen;
+
+    for (size_t i = 0; i < n && !l->cut; i += seq) {
+        seq = 1;
+        out = esc;
+        outlen = 2;
+        esc[0] = '\\';
+        if (p[i] == '\n' || p[i] == '\t' || p[i] == '\r' || p[i] == '\\') {
+            esc[1] = p[i] == '\n' ? 'n' : p[i] == '\t' ? 't'
+                     : p[i] == '\r' ? 'r' : '\\';
+        } else if (p[i] < 0x20 || p[i] == 0x7f
+                   || (p[i] >= 0x80 && (seq = utf8_seq(p + i, n - i)) == 0)) {
+            seq = 1;
+            esc[1] = 'x';
+            esc[2] = hex[p[i] >> 4];
+            esc[3] = hex[p[i] & 15];
+            outlen = 4;
+        } else {
+            out = msg + i;
+            outlen = seq;
+        }
+        room = sizeof(l->buf) - 1 - l->len;     /* keep one for '\n' */
+        if (outlen > room) {
+            l->cut = 1;
+            break;
+        }
+        memcpy(l->buf + l->len, out, outlen);
+        l->len += outlen;
+    }
+}
+
 static void
 line_prefix(struct log_line *l, int level, uint64_t sess)
 {
@@ -146,8 +220,16 @@ line_prefix(struct log_line *l, int level, uint64_t sess)
 static void
 line_end(struct log_line *l)
 {
-    if (l->cut)
-        memcpy(l->buf + l->len - 3, "...", 3);
+    size_t at;
+
+    /* "..." replaces the end, never half of a UTF-8 character */
+    if (l->cut) {
+        at = l->len - 3;
+        while (at > 0 && ((unsigned char)l->buf[at] & 0xc0) == 0x80)
+            at--;
+        memcpy(l->buf + at, "...", 3);
+        l->len = at + 3;
+    }
     l->buf[l->len++] = '\n';
 }
 
@@ -450,8 +532,9 @@ static void
 log_v(int level, uint64_t sess, int err, const char *fmt, va_list ap)
 {
     struct log_line l;
+    char            msg[LOG_LINE_MAX];
     char            ebuf[128];
-    int             saved = errno;
+    int             saved = errno, n;
 
     if ((level > lg.level && level != OBP_LOG_ALERT) || lg.busy)
         return;
@@ -459,7 +542,12 @@ log_v(int level, uint64_t sess, int err, const char *fmt, va_list ap)
     l.len = 0;
     l.cut = 0;
     line_prefix(&l, level, sess);
-    line_vadd(&l, fmt, ap);
+    n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    if (n > 0)
+        line_escape(&l, msg, (size_t)n < sizeof(msg) ? (size_t)n
+                                                     : sizeof(msg) - 1);
+    if (n >= (int)sizeof(msg))
+        l.cut = 1;
     if (err != 0)
         line_add(&l, ": %s", strerror_r(err, ebuf, sizeof(ebuf)));
     line_end(&l);

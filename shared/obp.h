@@ -58,6 +58,7 @@ struct obp_addr;
 #include "blocklist.h"
 #include "sqllex.h"
 #include "sqlclass.h"
+#include "sqltext.h"
 #include "router.h"
 #include "proc.h"
 

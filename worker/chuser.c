@@ -52,6 +52,7 @@ forget_user(struct obp_session *s)
     s->resp.seq = seq;
     s->req.busy = 0;
     explicit_bzero(s->stage1, sizeof(s->stage1));
+    memset(s->account, 0, sizeof(s->account));
     explicit_bzero(s->token, sizeof(s->token));
     s->token_len = 0;
     s->has_pw = 0;

@@ -17,6 +17,8 @@
 
 #define ER_SECURE_TRANSPORT_REQUIRED 3159
 
+#define ADMIN_TENANT "proxysys"
+
 static void verify(struct obp_session *s, bool refetch);
 
 /* CLIENT_SSL and CLIENT_COMPRESS as the configuration offers them. */
@@ -56,6 +58,27 @@ obp_clogin_start(struct obp_session *s)
         || obp_conn_commit(&s->cl, &wr) != OBP_OK)
         return OBP_ERROR;
     return OBP_OK;
+}
+
+/*
+ * proxysys is ODP's tenant of the proxy's own accounts (root@proxysys):
+ * never a database tenant, so such a login never reaches a server.
+ */
+static bool
+admin_login(struct obp_session *s)
+{
+    char msg[2 * OBP_NAME_MAX + 128];
+
+    if (obp_strcasecmp(s->name.tenant, ADMIN_TENANT) != 0)
+        return false;
+    snprintf(msg, sizeof(msg), "Access denied for user '%s@%s': the "
+             "proxy's admin interface is not available", s->name.user,
+             ADMIN_TENANT);
+    obp_log(OBP_LOG_WARN, s->id, 0, "client %s: %s", s->caddr.text, msg);
+    obp_stat_add(s->w->stats, OBP_STAT_login_denied, 1);
+    obp_session_fail(s, (uint8_t)(s->seq + 1), ER_ACCESS_DENIED, "28000",
+                     msg);
+    return true;
 }
 
 static void
@@ -141,6 +164,7 @@ checked(struct obp_session *s, const struct obp_acct *a, bool cached)
 
     if (row != NULL && check_row(s, row) == OBP_OK) {
         explicit_bzero(s->token, sizeof(s->token));
+        obp_acct_row_id(s->name.user, row, s->account);
         s->state = OBP_SESS_SRVLOGIN;
         if (obp_pool_take(s) == OBP_OK)
             logged_in(s, NULL);
@@ -149,7 +173,7 @@ checked(struct obp_session *s, const struct obp_acct *a, bool cached)
         return;
     }
     /* the password may have changed since the rows were cached */
-    if (cached && !s->refetched) {
+    if (cached && !s->refetched && obp_acct_may_refetch(a)) {
         s->refetched = 1;
         verify(s, true);
         return;
@@ -171,7 +195,10 @@ acct_cb(struct obp_acct_wait *wt, int rc)
         deny(s);
         return;
     }
-    obp_session_fail(s, (uint8_t)(s->seq + 1), wt->code, "HY000", wt->msg);
+    obp_session_fail(s, (uint8_t)(s->seq + 1), wt->code,
+                     wt->code == OBP_ER_TOO_MANY_CONNECTIONS ? "08004"
+                                                             : "HY000",
+                     wt->msg);
 }
 
 static void
@@ -334,6 +361,8 @@ obp_clogin_answer(struct obp_session *s, const struct obp_hs_response *r)
         obp_session_close(s, "out of memory");
         return;
     }
+    if (admin_login(s))
+        return;
     native = r->plugin == NULL
              || (r->plugin_len == strlen(OBP_NATIVE_PLUGIN)
                  && memcmp(r->plugin, OBP_NATIVE_PLUGIN, r->plugin_len) == 0);

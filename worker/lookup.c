@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QUERY_MAX (256 + 2 * OBP_NAME_MAX)
+#define ER_ACCESS_DENIED 1045
 
 static void
 finish(struct obp_lookup *l, int rc, uint16_t code, const char *msg)
@@ -126,43 +126,34 @@ query_done(struct obp_mquery *q, int rc)
 }
 
 /*
- * Escapes ' and \ so the user name stays one string literal.  The last
- * column is the size from which the server refuses a client packet
+ * The user's rows.  The name goes in as a hex literal: no quote of the
+ * client's can end it, whatever the server's sql_mode.  The last column
+ * is the size from which the server refuses a client packet
  * (net_buffer_length when that is the larger, as the server does).
  */
-static int
-build_query(char *out, size_t cap, const char *user)
+static void
+build_query(struct obp_sqltext *q, const char *user)
 {
-    static const char head[] = "SELECT Host, plugin, authentication_string, "
-                               "GREATEST(@@global.max_allowed_packet, "
-                               "@@global.net_buffer_length) "
-                               "FROM mysql.user WHERE User = '";
-    size_t n = sizeof(head) - 1;
-
-    memcpy(out, head, n);
-    for (const char *p = user; *p != '\0'; p++) {
-        if (n + 4 >= cap)
-            return OBP_ERROR;
-        if (*p == '\'' || *p == '\\')
-            out[n++] = '\\';
-        out[n++] = *p;
-    }
-    out[n++] = '\'';
-    out[n] = '\0';
-    return OBP_OK;
+    obp_sqltext_adds(q, "SELECT Host, plugin, authentication_string, "
+                     "GREATEST(@@global.max_allowed_packet, "
+                     "@@global.net_buffer_length) "
+                     "FROM mysql.user WHERE User = ");
+    obp_sqltext_hex(q, user, strlen(user));
 }
 
 static void
 srv_done(struct obp_srv *srv, int rc)
 {
     struct obp_lookup *l = srv->owner;
-    char               sql[QUERY_MAX];
+    struct obp_sqltext sql = { NULL, 0, 0, false };
     char               msg[OBP_ADDR_STRLEN + 480];
+    bool               sent;
 
     if (rc != OBP_OK && srv->from_server) {
-        obp_log(OBP_LOG_WARN, 0, 0, "proxyro login failed on %s: %u %s: "
-                "set observer_sys_password", srv->addr.text, srv->err_code,
-                srv->err_msg);
+        obp_log(OBP_LOG_WARN, 0, 0, "proxyro login failed on %s: %u %s%s",
+                srv->addr.text, srv->err_code, srv->err_msg,
+                srv->err_code == ER_ACCESS_DENIED
+                ? ": set observer_sys_password" : "");
         /* the proxy's configuration, not the client's password */
         snprintf(msg, sizeof(msg), "obproxy: account lookup failed: the "
                  "service account proxyro was refused by %s: %s",
@@ -176,10 +167,13 @@ srv_done(struct obp_srv *srv, int rc)
         finish(l, OBP_ERROR, srv->err_code, srv->err_msg);
         return;
     }
-    if (build_query(sql, sizeof(sql), l->acct->user) != OBP_OK
-        || obp_mquery_start(&l->q, srv, sql,
-                            (double)l->w->conf->short_async_task_timeout
-                            / 1e6, row_cb, query_done, l) != OBP_OK) {
+    build_query(&sql, l->acct->user);
+    sent = !sql.err
+           && obp_mquery_start(&l->q, srv, sql.p,
+                               (double)l->w->conf->short_async_task_timeout
+                               / 1e6, row_cb, query_done, l) == OBP_OK;
+    obp_sqltext_free(&sql);
+    if (!sent) {
         obp_log(OBP_LOG_WARN, 0, errno, "account lookup for user '%s': "
                 "query not sent to %s", l->acct->user, srv->addr.text);
         finish(l, OBP_ERROR, OBP_ER_CONNECT_TO_SERVER,

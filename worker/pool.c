@@ -241,6 +241,7 @@ matches(const struct obp_srv *srv, const struct obp_session *s)
 {
     return !srv->resetting && srv->pool_charset == s->charset
            && srv->pool_caps == (s->caps & KEY_CAPS)
+           && memcmp(srv->lg.account, s->account, OBP_SHA1_LEN) == 0
            && strcmp(srv->lg.user, s->name.user) == 0
            && strcmp(srv->lg.tenant, s->name.tenant) == 0
            && strcmp(srv->pool_db, s->db) == 0;

@@ -2,9 +2,11 @@
  * The worker's pool of idle server sessions.  A client that ends while
  * its server session is idle (no command, no partial packet, no open
  * transaction, autocommit on) hands it over: COM_RESET_CONNECTION, and on
- * its OK the session is parked under (server, user, schema, charset,
- * format capabilities) until a client of the same kind logs in, it idles
- * out, the pool is full, or the server closes it.  session.c offers,
+ * its OK the session is parked under (server, account row, user,
+ * tenant, schema, charset, format capabilities) until a client verified
+ * against the same account row (obp_acct_row_id: user, host pattern,
+ * stored hash) logs in, it idles out, the pool is full, or the server
+ * closes it.  session.c offers,
  * clogin.c and chuser.c take, loop.c empties the pool on stop.
  */
 #ifndef OBP_WORKER_POOL_H

@@ -255,6 +255,7 @@ obp_session_open_server(struct obp_session *s)
     obp_strlcpy(lg.tenant, s->name.tenant, sizeof(lg.tenant));
     obp_strlcpy(lg.cluster, s->name.cluster, sizeof(lg.cluster));
     memcpy(lg.stage1, s->stage1, sizeof(lg.stage1));
+    memcpy(lg.account, s->account, sizeof(lg.account));
     lg.has_pw = s->has_pw;
     lg.caps = s->caps;
     lg.max_packet = s->max_packet;

@@ -50,6 +50,8 @@ struct obp_session {
     uint8_t                token[OBP_SHA1_LEN]; /* until verified */
     uint8_t                token_len;
     uint8_t                stage1[OBP_SHA1_LEN];
+    uint8_t                account[OBP_SHA1_LEN]; /* the account row
+                                           verified against (acct.h) */
     uint8_t                seq;         /* client's last login sequence */
     uint8_t                charset;
     uint32_t               caps;        /* agreed with the client */

@@ -3,7 +3,7 @@
  *
  *   u32 magic "OBPS", u16 version
  *   u32 id, u32 caps, u32 max_packet, u16 status, u8 charset,
- *   u8 flags (1 has_pw, 2 multi_on), 20 bytes stage1
+ *   u8 flags (1 has_pw, 2 multi_on), 20 bytes stage1, 20 bytes account
  *   str user, tenant, cluster, db; u32 + bytes attrs
  *   i8 weak, str policy, str idc (proxyvar.h); u32 + bytes held BEGIN
  *   u32 next_id, u32 last_id
@@ -108,6 +108,7 @@ obp_sexport_write(const struct obp_session *s, uint8_t *buf, size_t cap)
     obp_wr_u8(&wr, (s->has_pw ? F_HAS_PW : 0) | (s->multi_on ? F_MULTI_ON
                                                             : 0));
     obp_wr_bytes(&wr, s->stage1, sizeof(s->stage1));
+    obp_wr_bytes(&wr, s->account, sizeof(s->account));
     wstr(&wr, s->name.user);
     wstr(&wr, s->name.tenant);
     wstr(&wr, s->name.cluster);
@@ -195,7 +196,7 @@ read_stmts(struct obp_rd *rd, struct obp_sstate *st)
     return rd->err ? OBP_ERROR : OBP_OK;
 }
 
-/* Who the session is: names, capabilities, the stage1. */
+/* Who the session is: names, capabilities, the stage1, the account. */
 static int
 read_identity(struct obp_rd *rd, struct obp_session *s)
 {
@@ -213,6 +214,9 @@ read_identity(struct obp_rd *rd, struct obp_session *s)
     if ((p = obp_rd_bytes(rd, sizeof(s->stage1))) == NULL)
         return OBP_ERROR;
     memcpy(s->stage1, p, sizeof(s->stage1));
+    if ((p = obp_rd_bytes(rd, sizeof(s->account))) == NULL)
+        return OBP_ERROR;
+    memcpy(s->account, p, sizeof(s->account));
     if (!rstr(rd, s->name.user, sizeof(s->name.user))
         || !rstr(rd, s->name.tenant, sizeof(s->name.tenant))
         || !rstr(rd, s->name.cluster, sizeof(s->name.cluster))

@@ -1,7 +1,8 @@
 /*
  * A client session as bytes, for a hot upgrade that hands an idle
  * session to the next generation (handoff.h): who it is (id, user,
- * tenant, cluster, the password's stage1 the server logins need,
+ * tenant, cluster, the password's stage1 the server logins need, the
+ * account row it was verified against (the pool key),
  * capabilities, character set, schema, connect attributes), its state
  * (variables with their values, prepared statements with their ids,
  * schemas, texts and types, a held BEGIN, the proxy's variables) and
@@ -21,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OBP_SEXPORT_VERSION 1
+#define OBP_SEXPORT_VERSION 2
 #define OBP_SEXPORT_MAX     (200 * 1024)    /* bytes of one session */
 
 struct obp_session;

@@ -45,6 +45,8 @@ struct obp_srv_login {
     char           tenant[OBP_NAME_MAX]; /* "": rootservice_list's servers */
     char           cluster[OBP_NAME_MAX];
     uint8_t        stage1[OBP_SHA1_LEN];
+    uint8_t        account[OBP_SHA1_LEN];  /* the client's account row,
+                                           obp_acct_row_id: pool key */
     unsigned       has_pw:1;            /* 0: an empty password */
     uint32_t       caps;                /* the client's capabilities */
     uint32_t       max_packet;

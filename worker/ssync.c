@@ -55,95 +55,35 @@ enum {
 
 static void capture_next(struct obp_ssync *y);
 
-/* A growing SQL text; <err> once memory ran out. */
-struct sql {
-    char   *p;
-    size_t  len;
-    size_t  cap;
-    bool    err;
-};
-
-static void
-add(struct sql *q, const void *s, size_t n)
-{
-    char *p;
-
-    if (q->err)
-        return;
-    if (q->len + n + 1 > q->cap) {
-        p = realloc(q->p, (q->len + n + 1) * 2);
-        if (p == NULL) {
-            q->err = true;
-            return;
-        }
-        q->p = p;
-        q->cap = (q->len + n + 1) * 2;
-    }
-    memcpy(q->p + q->len, s, n);
-    q->len += n;
-    q->p[q->len] = '\0';
-}
-
-static void
-adds(struct sql *q, const char *s)
-{
-    add(q, s, strlen(s));
-}
-
-/* `name`, its backquotes doubled. */
-static void
-add_quoted(struct sql *q, const char *name)
-{
-    add(q, "`", 1);
-    for (const char *c = name; *c != '\0'; c++)
-        add(q, c, *c == '`' ? 2 : 1);   /* "``" for a backquote */
-    add(q, "`", 1);
-}
-
 /* The variable as an expression: @@session.`x` or @`x`. */
 static void
-add_var(struct sql *q, const struct obp_svar *v)
+add_var(struct obp_sqltext *q, const struct obp_svar *v)
 {
-    adds(q, v->user ? "@" : "@@session.");
-    add_quoted(q, v->name);
-}
-
-static void
-add_hex(struct sql *q, const uint8_t *p, size_t n)
-{
-    static const char digits[] = "0123456789ABCDEF";
-    char              two[2];
-
-    adds(q, "X'");
-    for (size_t i = 0; i < n; i++) {
-        two[0] = digits[p[i] >> 4];
-        two[1] = digits[p[i] & 15];
-        add(q, two, 2);
-    }
-    adds(q, "'");
+    obp_sqltext_adds(q, v->user ? "@" : "@@session.");
+    obp_sqltext_ident(q, v->name);
 }
 
 /* CAST(number AS <type>) */
 static void
-add_cast(struct sql *q, const struct obp_svar *v, const char *type)
+add_cast(struct obp_sqltext *q, const struct obp_svar *v, const char *type)
 {
-    adds(q, "CAST(");
-    add(q, v->data, v->len);
-    adds(q, " AS ");
-    adds(q, type);
-    adds(q, ")");
+    obp_sqltext_adds(q, "CAST(");
+    obp_sqltext_add(q, v->data, v->len);
+    obp_sqltext_adds(q, " AS ");
+    obp_sqltext_adds(q, type);
+    obp_sqltext_adds(q, ")");
 }
 
 /* A literal of the value's own type. */
 static void
-add_value(struct sql *q, const struct obp_svar *v)
+add_value(struct obp_sqltext *q, const struct obp_svar *v)
 {
     switch (v->type) {
     case OBP_SVAL_NULL:
-        adds(q, "NULL");
+        obp_sqltext_adds(q, "NULL");
         break;
     case OBP_SVAL_INT:
-        add(q, v->data, v->len);
+        obp_sqltext_add(q, v->data, v->len);
         break;
     case OBP_SVAL_UINT:
         add_cast(q, v, "UNSIGNED");
@@ -151,26 +91,26 @@ add_value(struct sql *q, const struct obp_svar *v)
     case OBP_SVAL_DECIMAL:
         /* without a point the literal would be an integer */
         if (memchr(v->data, '.', v->len) != NULL)
-            add(q, v->data, v->len);
+            obp_sqltext_add(q, v->data, v->len);
         else
             add_cast(q, v, "DECIMAL(65,0)");
         break;
     case OBP_SVAL_DOUBLE:
         /* an exponent makes it a double literal, not a decimal one */
-        add(q, v->data, v->len);
+        obp_sqltext_add(q, v->data, v->len);
         if (memchr(v->data, 'e', v->len) == NULL
             && memchr(v->data, 'E', v->len) == NULL)
-            adds(q, "e0");
+            obp_sqltext_adds(q, "e0");
         break;
     default:
-        adds(q, "_");
-        adds(q, v->charset);
-        adds(q, " ");
-        add_hex(q, v->data, v->len);
+        obp_sqltext_adds(q, "_");
+        obp_sqltext_adds(q, v->charset);
+        obp_sqltext_adds(q, " ");
+        obp_sqltext_hex(q, v->data, v->len);
         /* binary is a keyword there, and the charset's only collation */
         if (strcmp(v->collation, "binary") != 0) {
-            adds(q, " COLLATE ");
-            add_quoted(q, v->collation);
+            obp_sqltext_adds(q, " COLLATE ");
+            obp_sqltext_ident(q, v->collation);
         }
         break;
     }
@@ -199,16 +139,17 @@ end(struct obp_ssync *y, int rc)
 
 /* Runs <q> as the sync's next command; false when it could not start. */
 static bool
-run(struct obp_ssync *y, struct sql *q, obp_owncmd_row_cb row,
+run(struct obp_ssync *y, struct obp_sqltext *q, obp_owncmd_row_cb row,
     obp_owncmd_done_cb done)
 {
-    int rc = OBP_ERROR;
+    bool oom = q->err;
+    int  rc = OBP_ERROR;
 
-    if (!q->err)
+    if (!oom)
         rc = obp_owncmd_query(&y->oc, y->s->srv, q->p, q->len, timeout(y->s),
                               row, done, y);
-    free(q->p);
-    if (rc != OBP_OK && q->err)
+    obp_sqltext_free(q);
+    if (rc != OBP_OK && oom)
         obp_strlcpy(y->oc.err, "out of memory", sizeof(y->oc.err));
     return rc == OBP_OK;
 }
@@ -328,33 +269,33 @@ static void capture_done(struct obp_owncmd *oc, int rc);
 
 /* The five columns of <v> (the file's comment). */
 static void
-add_read_back(struct sql *q, const struct obp_svar *v)
+add_read_back(struct obp_sqltext *q, const struct obp_svar *v)
 {
     char max[48];
 
     snprintf(max, sizeof(max), ") > %d", OBP_SSYNC_VALUE_MAX);
-    adds(q, "IF(FALSE, ");
+    obp_sqltext_adds(q, "IF(FALSE, ");
     add_var(q, v);
-    adds(q, ", NULL), LENGTH(");
+    obp_sqltext_adds(q, ", NULL), LENGTH(");
     add_var(q, v);
-    adds(q, max);
-    adds(q, ", IF(LENGTH(");
+    obp_sqltext_adds(q, max);
+    obp_sqltext_adds(q, ", IF(LENGTH(");
     add_var(q, v);
-    adds(q, max);
-    adds(q, ", NULL, CAST(");
+    obp_sqltext_adds(q, max);
+    obp_sqltext_adds(q, ", NULL, CAST(");
     add_var(q, v);
-    adds(q, " AS BINARY)), CAST(CHARSET(");
+    obp_sqltext_adds(q, " AS BINARY)), CAST(CHARSET(");
     add_var(q, v);
-    adds(q, ") AS BINARY), CAST(COLLATION(");
+    obp_sqltext_adds(q, ") AS BINARY), CAST(COLLATION(");
     add_var(q, v);
-    adds(q, ") AS BINARY)");
+    obp_sqltext_adds(q, ") AS BINARY)");
 }
 
 /* Reads back the next changed variables: OBP_OK started, OBP_DONE none. */
 static int
 capture_start(struct obp_ssync *y)
 {
-    struct sql q = { NULL, 0, 0, false };
+    struct obp_sqltext q = { NULL, 0, 0, false };
     unsigned   max = y->single ? 1 : BATCH;
 
     y->nbatch = 0;
@@ -366,10 +307,10 @@ capture_start(struct obp_ssync *y)
     }
     if (y->nbatch == 0)
         return OBP_DONE;
-    adds(&q, "SELECT ");
+    obp_sqltext_adds(&q, "SELECT ");
     for (unsigned i = 0; i < y->nbatch; i++) {
         if (i > 0)
-            adds(&q, ", ");
+            obp_sqltext_adds(&q, ", ");
         add_read_back(&q, y->batch[i]);
     }
     return run(y, &q, capture_row, capture_done) ? OBP_OK : OBP_ERROR;
@@ -494,14 +435,14 @@ static void ready_done(struct obp_owncmd *oc, int rc);
 static int
 send_use(struct obp_ssync *y, const char *db, int step)
 {
-    struct sql q = { NULL, 0, 0, false };
+    struct obp_sqltext q = { NULL, 0, 0, false };
 
     /* no schema cannot be gone back to: names are then qualified */
     if (db[0] == '\0' || strcmp(y->s->srv->pool_db, db) == 0)
         return OBP_DONE;
     y->ran = step;
-    adds(&q, "USE ");
-    add_quoted(&q, db);
+    obp_sqltext_adds(&q, "USE ");
+    obp_sqltext_ident(&q, db);
     return run(y, &q, NULL, ready_done) ? OBP_OK : OBP_ERROR;
 }
 
@@ -514,7 +455,7 @@ static int
 send_vars(struct obp_ssync *y)
 {
     struct obp_sstate *st = &y->s->st;
-    struct sql         q = { NULL, 0, 0, false };
+    struct obp_sqltext q = { NULL, 0, 0, false };
     const char        *sep = "SET ";
 
     if (y->s->srv->st_ver == st->version)
@@ -523,9 +464,9 @@ send_vars(struct obp_ssync *y)
         for (struct obp_svar *v = st->vars; v != NULL; v = v->next) {
             if (!in_pass(v, pass))
                 continue;
-            adds(&q, sep);
+            obp_sqltext_adds(&q, sep);
             add_var(&q, v);
-            adds(&q, " = ");
+            obp_sqltext_adds(&q, " = ");
             add_value(&q, v);
             sep = ", ";
         }
@@ -573,7 +514,7 @@ send_prepare(struct obp_ssync *y)
 static int
 send_begin(struct obp_ssync *y)
 {
-    struct sql q = { NULL, 0, 0, false };
+    struct obp_sqltext q = { NULL, 0, 0, false };
 
     q.p = obp_sroute_take_begin(y->s, &q.len);
     if (q.p == NULL)

@@ -215,6 +215,40 @@ test_long_line(void)
            "  ending with ...");
 }
 
+/* What a client sends is logged escaped: it can never forge a line. */
+static void
+test_escaping(void)
+{
+    static char big[3000], line[8192];
+    const char *at;
+    size_t      len;
+
+    obp_log(OBP_LOG_WARN, 0, 0, "login of 'x\n[2026-01-01 00:00:00.000000] "
+            "ALERT [1][M] forged\r\t\\\001\177' from esc-1");
+    find_line("obproxy.log", "esc-1", line, sizeof(line));
+    tap_ok(strstr(line, "'x\\n[2026-01-01 00:00:00.000000] ALERT [1][M] "
+                  "forged\\r\\t\\\\\\x01\\x7f' from esc-1\n") != NULL,
+           "control bytes and backslashes are escaped");
+    tap_ok(strstr(slurp("obproxy.log"), "\n[2026-01-01") == NULL,
+           "  no forged line");
+    obp_log(OBP_LOG_WARN, 0, 0, "user '\xc3\xa9t\xc3\xa9 \xe6\x97\xa5' "
+            "'\xff\xc3(\xed\xa0\x80\xc0\xaf' esc-2");
+    find_line("obproxy.log", "esc-2", line, sizeof(line));
+    tap_ok(strstr(line, "user '\xc3\xa9t\xc3\xa9 \xe6\x97\xa5' "
+                  "'\\xff\\xc3(\\xed\\xa0\\x80\\xc0\\xaf' esc-2")
+           != NULL, "UTF-8 kept, other bytes as \\xNN (overlong, "
+           "surrogate, cut)");
+    memset(big, '\n', sizeof(big) - 1);
+    obp_log(OBP_LOG_INFO, 0, 0, "esc-3:%s", big);
+    find_line("obproxy.log", "esc-3:", line, sizeof(line));
+    len = strlen(line);
+    tap_ok(len > 4090 && len <= 4096, "an escaped line is still cut at 4 KiB");
+    at = strstr(line, "esc-3:");
+    tap_ok(at != NULL && strspn(at + 6, "\\n") == len - 4 - (size_t)(at + 6
+           - line) && strcmp(line + len - 4, "...\n") == 0,
+           "  one line of \\n, ending with ...");
+}
+
 /* Copies of lines to stderr, caught in a file. */
 static void
 test_stderr(void)
@@ -348,6 +382,7 @@ main(void)
     test_levels();
     test_format();
     test_long_line();
+    test_escaping();
     test_stderr();
     test_rotation();
     test_rotation_procs();
