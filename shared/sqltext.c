@@ -38,8 +38,12 @@ void
 obp_sqltext_ident(struct obp_sqltext *q, const char *name)
 {
     obp_sqltext_add(q, "`", 1);
-    for (const char *c = name; *c != '\0'; c++)
-        obp_sqltext_add(q, c, *c == '`' ? 2 : 1);  /* "``" for a "`" */
+    for (const char *c = name; *c != '\0'; c++) {
+        if (*c == '`')
+            obp_sqltext_add(q, "``", 2);
+        else
+            obp_sqltext_add(q, c, 1);
+    }
     obp_sqltext_add(q, "`", 1);
 }
 

@@ -21,7 +21,7 @@ use Test::OBProxy;
 use Test::OBProxy::Raw;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB/)->plan(20)->run_mariadb(2);
+	DBD::MariaDB/)->plan(21)->run_mariadb(2);
 $t->write_conf(<<'EOF')->run();
 automatic_match_work_thread: false
 work_thread_num: 1
@@ -130,6 +130,21 @@ is($plain && $plain->selectrow_array('SELECT @y'), 2,
 	'the other client restored');
 like($t->log(), qr/state not kept any more \(a change the proxy cannot/,
 	'giving up logged');
+$t->start_mariadb($n // 1);
+
+# Names holding backquotes are written back quoted, not cut.
+
+for my $k (1, 2) {
+	my $d = $t->direct_dbh(server => $k);
+	$d->do('CREATE DATABASE `x``y`') if $d;
+}
+my $q = $t->dbh();
+$q->do($_) for 'SET @`a``b` = 1, @`c``` = 2', 'USE `x``y`';
+($n) = grep { $t->server_port($_) == $q->selectrow_array('SELECT @@port') }
+	1, 2;
+$t->stop_mariadb($n // 1, 'KILL');
+is(join('|', $q->selectrow_array('SELECT @`a``b`, @`c```, DATABASE()')),
+	'1|2|x`y', 'restored: @`a``b`, @`c``` and USE `x``y`');
 $t->start_mariadb($n // 1);
 
 ###############################################################################
