@@ -33,6 +33,17 @@
 #define OBP_CLIENT_SESSION_TRACK                  0x00800000u
 #define OBP_CLIENT_DEPRECATE_EOF                  0x01000000u
 
+/*
+ * MariaDB's extended capabilities, bits 32 and up, sent in the last 4
+ * bytes of the handshake's and the response's fillers when the sender
+ * leaves out CLIENT_LONG_PASSWORD (MariaDB's "not MySQL" mark).
+ */
+#define OBP_MARIADB_CLIENT_PROGRESS               0x00000001u
+#define OBP_MARIADB_CLIENT_COM_MULTI              0x00000002u
+#define OBP_MARIADB_CLIENT_STMT_BULK_OPERATIONS   0x00000004u
+#define OBP_MARIADB_CLIENT_EXTENDED_METADATA      0x00000008u
+#define OBP_MARIADB_CLIENT_CACHE_METADATA         0x00000010u
+
 /* Server status flags (OK and EOF packets). */
 #define OBP_SERVER_STATUS_IN_TRANS                0x0001u
 #define OBP_SERVER_STATUS_AUTOCOMMIT              0x0002u

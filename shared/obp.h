@@ -59,6 +59,7 @@ struct obp_addr;
 #include "sqllex.h"
 #include "sqlclass.h"
 #include "sqltext.h"
+#include "srvinfo.h"
 #include "router.h"
 #include "proc.h"
 

@@ -87,8 +87,8 @@ extern const struct obp_enum obp_enum_route_policy[];
       "separators of cluster:tenant:user login names")                      \
     X(observer_sys_password, STRING, "", 0, 40, OBP_P_RELOAD, NULL,          \
       "SHA1 (40 hex digits) of the proxyro service account's password")      \
-    X(mysql_version, STRING, "5.6.25", 1, 63, OBP_P_RELOAD, NULL,            \
-      "server version the proxy announces to clients")                      \
+    X(mysql_version, STRING, "", 0, 63, OBP_P_RELOAD, NULL,                  \
+      "server version the proxy announces (\"\": the servers' own)")        \
     X(client_session_id_version, INT, "2", 1, 2, OBP_P_RESTART, NULL,        \
       "layout of client session ids (2: 13-bit proxy_id)")                   \
     X(client_login_timeout, TIME, "10s", 100000, 3600000000, OBP_P_RELOAD,  \

@@ -111,6 +111,7 @@ struct obp_handshake {
     uint8_t  scramble[OBP_SCRAMBLE_LEN];
     size_t   scramble_len;              /* 20 for mysql_native_password */
     uint32_t caps;
+    uint32_t ext_caps;                  /* MariaDB's, without LONG_PASSWORD */
     uint8_t  charset;
     uint16_t status;
     char     plugin[64];                /* "" when not sent */
@@ -128,6 +129,7 @@ int obp_handshake_write(struct obp_wr *wr, uint8_t seq,
  */
 struct obp_hs_response {
     uint32_t       caps;
+    uint32_t       ext_caps;            /* MariaDB's, without LONG_PASSWORD */
     uint32_t       max_packet;
     uint8_t        charset;
     bool           ssl_request;         /* only the fixed part: switch to TLS */

@@ -111,7 +111,10 @@ obp_handshake_parse(struct obp_handshake *hs, const uint8_t *payload,
     hs->caps |= (uint32_t)obp_rd_u16(&rd) << 16;
     auth_len = obp_rd_u8(&rd);
     /* Reserved; MariaDB keeps its extended capabilities in the last 4. */
-    obp_rd_bytes(&rd, HS_RESERVED_LEN);
+    obp_rd_bytes(&rd, HS_RESERVED_LEN - 4);
+    hs->ext_caps = obp_rd_u32(&rd);
+    if (hs->caps & OBP_CLIENT_LONG_PASSWORD)
+        hs->ext_caps = 0;
     if (rd.err || hs_scramble(hs, &rd, part1, auth_len) != OBP_OK)
         return OBP_ERROR;
     if ((hs->caps & OBP_CLIENT_PLUGIN_AUTH)
@@ -145,7 +148,8 @@ obp_handshake_write(struct obp_wr *wr, uint8_t seq,
     obp_wr_u16(wr, (uint16_t)(hs->caps >> 16));
     obp_wr_u8(wr, (hs->caps & OBP_CLIENT_PLUGIN_AUTH)
                   ? (uint8_t)(hs->scramble_len + 1) : 0);
-    obp_wr_zero(wr, HS_RESERVED_LEN);
+    obp_wr_zero(wr, HS_RESERVED_LEN - 4);
+    obp_wr_u32(wr, (hs->caps & OBP_CLIENT_LONG_PASSWORD) ? 0 : hs->ext_caps);
     if (hs->caps & OBP_CLIENT_SECURE_CONNECTION) {
         obp_wr_bytes(wr, hs->scramble + HS_PART1_LEN, n2);
         obp_wr_zero(wr, n2 + 1 < HS_PART2_MIN ? HS_PART2_MIN - n2 : 1);
@@ -185,7 +189,10 @@ obp_hs_response_parse(struct obp_hs_response *r, const uint8_t *payload,
     r->caps = obp_rd_u32(&rd);
     r->max_packet = obp_rd_u32(&rd);
     r->charset = obp_rd_u8(&rd);
-    obp_rd_bytes(&rd, RESP_FILLER_LEN);
+    obp_rd_bytes(&rd, RESP_FILLER_LEN - 4);
+    r->ext_caps = obp_rd_u32(&rd);
+    if (r->caps & OBP_CLIENT_LONG_PASSWORD)
+        r->ext_caps = 0;
     /* A pre-4.1 response has another layout; the proxy does not take it. */
     if (rd.err || !(r->caps & OBP_CLIENT_PROTOCOL_41))
         return OBP_ERROR;
@@ -214,7 +221,8 @@ obp_hs_response_write(struct obp_wr *wr, uint8_t seq,
     obp_wr_u32(wr, r->caps);
     obp_wr_u32(wr, r->max_packet);
     obp_wr_u8(wr, r->charset);
-    obp_wr_zero(wr, RESP_FILLER_LEN);
+    obp_wr_zero(wr, RESP_FILLER_LEN - 4);
+    obp_wr_u32(wr, (r->caps & OBP_CLIENT_LONG_PASSWORD) ? 0 : r->ext_caps);
     if (r->ssl_request)
         return wr_done(wr, off, seq);
     obp_wr_nulstr(wr, r->user, r->user_len);

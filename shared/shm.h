@@ -15,7 +15,8 @@
  * at a time, by the master (route.h); server entries are named once
  * by the master and their states are atomics (blocklist.h); session entries
  * (OBP_SHM_SESS_PER_WORKER per worker slot, what KILL looks up) a seqlock
- * written by their worker only.
+ * written by their worker only; the servers' handshake in the header is
+ * written once, by the worker that claims it.
  */
 #ifndef OBP_SHARED_SHM_H
 #define OBP_SHARED_SHM_H
@@ -28,7 +29,7 @@
 #include "stats.h"
 
 #define OBP_SHM_MAGIC           UINT64_C(0x314d48535850424f) /* "OBPXSHM1" */
-#define OBP_SHM_LAYOUT_VERSION  5
+#define OBP_SHM_LAYOUT_VERSION  6
 #define OBP_SHM_ALIGN           128     /* slots never share a cache line */
 #define OBP_SHM_MAX_WORKERS     128
 #define OBP_SHM_MAX_SERVERS     1024
@@ -39,6 +40,19 @@ struct obp_shm_region {
     uint64_t size;          /* bytes */
     uint64_t nitems;
     uint64_t item_size;
+};
+
+/*
+ * What the servers announce in their handshake, from the first one a
+ * worker reads (srvinfo.h).  <state> is 0 (nothing learnt yet), the pid
+ * of the worker writing the rest, or OBP_SHM_SRVINFO_READY.
+ */
+struct obp_shm_srvinfo {
+    _Atomic uint32_t state;
+    uint32_t         caps;              /* the server's capabilities */
+    uint32_t         ext_caps;          /* MariaDB's extended ones */
+    uint32_t         reserved;
+    char             version[64];       /* NUL-terminated */
 };
 
 struct obp_shm_hdr {
@@ -53,6 +67,7 @@ struct obp_shm_hdr {
     struct obp_shm_region servers;        /* struct obp_shm_server[] */
     struct obp_shm_region routes;         /* route cache bytes */
     struct obp_shm_region sessions;       /* struct obp_shm_sess[] */
+    struct obp_shm_srvinfo srvinfo;       /* the servers' handshake */
 };
 
 enum obp_worker_state {

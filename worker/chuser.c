@@ -18,6 +18,7 @@ parse(const struct obp_session *s, const uint8_t *p, size_t len,
 
     memset(r, 0, sizeof(*r));
     r->caps = s->caps;
+    r->ext_caps = s->ext_caps;
     r->max_packet = s->max_packet;
     r->charset = s->charset;
     obp_rd_init(&rd, p, len);

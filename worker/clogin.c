@@ -35,6 +35,31 @@ offered(const struct obp_session *s)
     return caps;
 }
 
+/*
+ * The version and capabilities the client is offered: the servers' own
+ * (srvinfo.h) as far as the proxy can relay them, mysql_version when it
+ * is set; ODP's defaults before any server has been seen.
+ */
+static void
+announce(struct obp_session *s, struct obp_handshake *hs)
+{
+    const char        *version = s->w->conf->mysql_version;
+    struct obp_srvinfo si;
+    bool               known = obp_srvinfo_get(s->w->shm, &si);
+
+    if (version == NULL || version[0] == '\0')
+        version = known ? si.version : OBP_DEFAULT_VERSION;
+    obp_strlcpy(hs->version, version, sizeof(hs->version));
+    hs->caps = OBP_PROXY_CAPS;
+    if (known) {
+        hs->caps &= si.caps | OBP_PROXY_LOGIN_CAPS;
+        hs->ext_caps = si.ext_caps & OBP_PROXY_EXT_CAPS;
+    }
+    s->hs_caps = hs->caps;
+    s->hs_ext_caps = hs->ext_caps;
+    hs->caps |= offered(s);
+}
+
 int
 obp_clogin_start(struct obp_session *s)
 {
@@ -45,11 +70,10 @@ obp_clogin_start(struct obp_session *s)
         return OBP_ERROR;
     memset(&hs, 0, sizeof(hs));
     hs.protocol = 10;
-    obp_strlcpy(hs.version, s->w->conf->mysql_version, sizeof(hs.version));
     hs.conn_id = s->id;
     memcpy(hs.scramble, s->scramble, OBP_SCRAMBLE_LEN);
     hs.scramble_len = OBP_SCRAMBLE_LEN;
-    hs.caps = OBP_PROXY_CAPS | offered(s);
+    announce(s, &hs);
     hs.charset = OBP_DEFAULT_CHARSET;
     hs.status = OBP_SERVER_STATUS_AUTOCOMMIT;
     obp_strlcpy(hs.plugin, OBP_NATIVE_PLUGIN, sizeof(hs.plugin));
@@ -344,7 +368,9 @@ obp_clogin_answer(struct obp_session *s, const struct obp_hs_response *r)
     bool native;
     int  rc;
 
-    s->caps = r->caps & OBP_PROXY_CAPS;
+    s->caps = r->caps & s->hs_caps;
+    s->ext_caps = (r->caps & OBP_CLIENT_LONG_PASSWORD) ? 0
+                  : r->ext_caps & s->hs_ext_caps;
     s->max_packet = r->max_packet;
     s->charset = r->charset;
     rc = take_names(s, r);

@@ -229,6 +229,30 @@ obp_lookup_start(struct obp_worker *w, struct obp_acct *a)
     return OBP_OK;
 }
 
+static void
+probe_done(struct obp_srv *srv, int rc)
+{
+    struct obp_worker *w = srv->owner;
+
+    if (rc != OBP_OK)
+        obp_log(OBP_LOG_INFO, 0, 0, "service login at start on %s: %s",
+                srv->addr.text, srv->err_msg);
+    w->probe = NULL;
+    obp_srv_free(srv);
+}
+
+void
+obp_lookup_probe(struct obp_worker *w)
+{
+    struct obp_srv_login lg;
+    struct obp_srvinfo   si;
+
+    if (obp_srvinfo_get(w->shm, &si) || service_login(w, &lg) != OBP_OK)
+        return;
+    w->probe = obp_srv_open(w, 0, &lg, probe_done, w);
+    explicit_bzero(&lg, sizeof(lg));
+}
+
 void
 obp_lookup_free(struct obp_lookup *l)
 {

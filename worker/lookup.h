@@ -34,4 +34,11 @@ int obp_lookup_start(struct obp_worker *w, struct obp_acct *a);
 /* Stops a fetch and frees it without telling the cache. */
 void obp_lookup_free(struct obp_lookup *l);
 
+/*
+ * Until some worker has read a server's handshake (srvinfo.h), logs in
+ * as the service account once and quits, so the first clients already
+ * see the servers' version and capabilities.
+ */
+void obp_lookup_probe(struct obp_worker *w);
+
 #endif

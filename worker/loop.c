@@ -479,6 +479,7 @@ worker_cleanup(struct obp_worker *w)
     obp_srv_quit_all(w);
     ev_timer_stop(w->loop, &w->quit_wait);
     obp_acct_cache_free(w);
+    obp_srv_free(w->probe);
     obp_iobuf_pool_free(&w->pool);
     obp_xport_ctx_free(&w->xctx);
     ev_timer_stop(w->loop, &w->drain);
@@ -509,6 +510,7 @@ obp_worker_main(struct obp_worker_args *args)
     if (rc == OBP_OK) {
         obp_log(OBP_LOG_INFO, 0, 0, "worker %d started (pid %d)", w.slot,
                 (int)getpid());
+        obp_lookup_probe(&w);
         ev_run(w.loop, 0);
     }
     worker_cleanup(&w);

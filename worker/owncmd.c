@@ -93,6 +93,8 @@ coldef(struct obp_owncmd *oc, const uint8_t *p, size_t len)
     obp_rd_init(&rd, p, len);
     for (int i = 0; i < 6; i++)     /* catalog ... org_name */
         obp_rd_lenenc_str(&rd, NULL);
+    if (oc->srv->ext_caps & OBP_MARIADB_CLIENT_EXTENDED_METADATA)
+        obp_rd_lenenc_str(&rd, NULL);   /* type name, format */
     obp_rd_lenenc(&rd, NULL);       /* length of the fixed fields */
     col->charset = obp_rd_u16(&rd);
     obp_rd_u32(&rd);

@@ -126,6 +126,7 @@ park(const struct obp_session *s, struct obp_srv *srv)
         drop(w->spool.tail, "pool full");
     srv->c.feed = NULL;
     srv->pool_caps = s->caps & KEY_CAPS;
+    srv->pool_ext_caps = s->ext_caps;
     srv->pool_charset = s->charset;
     srv->sid = s->id;
     srv->owner = srv;
@@ -241,6 +242,7 @@ matches(const struct obp_srv *srv, const struct obp_session *s)
 {
     return !srv->resetting && srv->pool_charset == s->charset
            && srv->pool_caps == (s->caps & KEY_CAPS)
+           && srv->pool_ext_caps == s->ext_caps
            && memcmp(srv->lg.account, s->account, OBP_SHA1_LEN) == 0
            && strcmp(srv->lg.user, s->name.user) == 0
            && strcmp(srv->lg.tenant, s->name.tenant) == 0

@@ -258,6 +258,7 @@ obp_session_open_server(struct obp_session *s)
     memcpy(lg.account, s->account, sizeof(lg.account));
     lg.has_pw = s->has_pw;
     lg.caps = s->caps;
+    lg.ext_caps = s->ext_caps;
     lg.max_packet = s->max_packet;
     lg.charset = s->charset;
     lg.attrs = s->attrs;

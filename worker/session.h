@@ -55,6 +55,9 @@ struct obp_session {
     uint8_t                seq;         /* client's last login sequence */
     uint8_t                charset;
     uint32_t               caps;        /* agreed with the client */
+    uint32_t               ext_caps;    /* MariaDB's, agreed */
+    uint32_t               hs_caps;     /* offered by the handshake */
+    uint32_t               hs_ext_caps;
     uint32_t               max_packet;
     uint16_t               status;      /* server status of the last OK */
     uint8_t               *attrs;       /* client's connect attributes */

@@ -2,7 +2,7 @@
  * Sessions as bytes (sexport.h).  Layout, little-endian:
  *
  *   u32 magic "OBPS", u16 version
- *   u32 id, u32 caps, u32 max_packet, u16 status, u8 charset,
+ *   u32 id, u32 caps, u32 ext_caps, u32 max_packet, u16 status, u8 charset,
  *   u8 flags (1 has_pw, 2 multi_on), 20 bytes stage1, 20 bytes account
  *   str user, tenant, cluster, db; u32 + bytes attrs
  *   i8 weak, str policy, str idc (proxyvar.h); u32 + bytes held BEGIN
@@ -102,6 +102,7 @@ obp_sexport_write(const struct obp_session *s, uint8_t *buf, size_t cap)
     obp_wr_u16(&wr, OBP_SEXPORT_VERSION);
     obp_wr_u32(&wr, s->id);
     obp_wr_u32(&wr, s->caps);
+    obp_wr_u32(&wr, s->ext_caps);
     obp_wr_u32(&wr, s->max_packet);
     obp_wr_u16(&wr, s->status);
     obp_wr_u8(&wr, s->charset);
@@ -205,6 +206,9 @@ read_identity(struct obp_rd *rd, struct obp_session *s)
 
     s->id = obp_rd_u32(rd);
     s->caps = obp_rd_u32(rd);
+    s->ext_caps = obp_rd_u32(rd);
+    s->hs_caps = s->caps;           /* what a COM_CHANGE_USER may keep */
+    s->hs_ext_caps = s->ext_caps;
     s->max_packet = obp_rd_u32(rd);
     s->status = obp_rd_u16(rd);
     s->charset = obp_rd_u8(rd);

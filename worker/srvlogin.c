@@ -139,6 +139,14 @@ send_response(struct obp_srv *srv, const struct obp_handshake *hs)
 
     memset(&r, 0, sizeof(r));
     r.caps = srv->caps = agree_caps(srv, hs->caps);
+    /* MariaDB reads extended capabilities only without LONG_PASSWORD */
+    srv->ext_caps = srv->lg.ext_caps & hs->ext_caps & OBP_PROXY_EXT_CAPS;
+    if (srv->ext_caps != 0 && !(hs->caps & OBP_CLIENT_LONG_PASSWORD)) {
+        r.caps = srv->caps &= ~OBP_CLIENT_LONG_PASSWORD;
+        r.ext_caps = srv->ext_caps;
+    } else {
+        srv->ext_caps = 0;
+    }
     r.max_packet = srv->lg.max_packet;
     r.charset = srv->lg.charset;
     if ((r.caps & OBP_CLIENT_SSL) && start_tls(srv, &r) != OBP_OK)
@@ -184,6 +192,7 @@ on_greeting(struct obp_srv *srv, const uint8_t *p, size_t len)
     }
     srv->thread_id = hs.conn_id;
     obp_bl_ok(srv->w->shm, srv->bl);    /* it answers: not blocked */
+    obp_srvinfo_learn(srv->w->shm, &hs);
     if (send_response(srv, &hs) != OBP_OK) {
         obp_srv_fail(srv, OBP_ER_CONNECT_TO_SERVER, "HY000", "obproxy: "
                      "login to server %s does not fit a packet",

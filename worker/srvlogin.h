@@ -38,6 +38,22 @@
      | OBP_CLIENT_PLUGIN_AUTH_LENENC_DATA | OBP_CLIENT_SESSION_TRACK       \
      | OBP_CLIENT_DEPRECATE_EOF)
 
+/* What the proxy's own login of a client needs, whatever the servers say. */
+#define OBP_PROXY_LOGIN_CAPS                                                \
+    (OBP_CLIENT_PROTOCOL_41 | OBP_CLIENT_SECURE_CONNECTION                 \
+     | OBP_CLIENT_PLUGIN_AUTH)
+
+/* The version announced before the servers' own is known (ODP's). */
+#define OBP_DEFAULT_VERSION "5.6.25"
+
+/*
+ * MariaDB's extended capabilities the proxy relays.  Extended metadata
+ * only adds a field to column definitions.  Progress reports, bulk
+ * execution, COM_MULTI and metadata caching change the packets the proxy
+ * frames or the commands it routes: stripped.
+ */
+#define OBP_PROXY_EXT_CAPS OBP_MARIADB_CLIENT_EXTENDED_METADATA
+
 /* What the proxy presents to the server on the client's behalf. */
 struct obp_srv_login {
     char           user[OBP_NAME_MAX];
@@ -49,6 +65,7 @@ struct obp_srv_login {
                                            obp_acct_row_id: pool key */
     unsigned       has_pw:1;            /* 0: an empty password */
     uint32_t       caps;                /* the client's capabilities */
+    uint32_t       ext_caps;            /* and MariaDB's extended ones */
     uint32_t       max_packet;
     uint8_t        charset;
     const uint8_t *attrs;               /* borrowed until done, or NULL */
@@ -86,6 +103,7 @@ struct obp_srv {
     char                 tried[400];    /* "ADDR (reason), ..." */
     struct obp_srv_login lg;            /* stage1 zeroed once logged in */
     uint32_t             caps;          /* agreed with the server */
+    uint32_t             ext_caps;      /* MariaDB's, agreed */
     uint16_t             status;        /* from the server's last OK */
     uint32_t             thread_id;     /* the server's connection id */
     uint8_t              seq;           /* last sequence number seen */
@@ -107,6 +125,7 @@ struct obp_srv {
     uint64_t             st_ver;        /* the session state version its
                                            variables were set to */
     uint32_t             pool_caps;     /* key: the client's format caps */
+    uint32_t             pool_ext_caps; /* key: and its extended ones */
     uint8_t              pool_charset;  /* key: the client's charset */
 };
 

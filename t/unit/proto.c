@@ -231,13 +231,18 @@ test_hs_mariadb(void)
     tap_is_int(hs.caps, 0x81fff7fe, "  capabilities");
     tap_ok(hs.charset == 8 && hs.status == 2, "  charset, status");
     tap_is_str(hs.plugin, OBP_NATIVE_PLUGIN, "  plugin");
+    tap_is_int(hs.ext_caps, 0x1d, "  MariaDB's extended capabilities");
     obp_wr_init(&wr, buf, sizeof(buf));
     memcpy(want, hs_mariadb, sizeof(want));
-    memset(want + 61, 0, 4);            /* we leave the reserved zero */
     tap_ok(obp_handshake_write(&wr, 0, &hs) == OBP_OK && wr.len == 104
            && memcmp(buf, "\x64\0\0\0", 4) == 0
            && memcmp(buf + 4, want, sizeof(want)) == 0,
-           "written back: the same bytes, reserved zero");
+           "written back: the same bytes, extended capabilities too");
+    hs.caps |= OBP_CLIENT_LONG_PASSWORD;
+    obp_wr_init(&wr, buf, sizeof(buf));
+    tap_ok(obp_handshake_write(&wr, 0, &hs) == OBP_OK
+           && memcmp(buf + 4 + 61, "\0\0\0\0", 4) == 0,
+           "  none with LONG_PASSWORD (MySQL's layout)");
 }
 
 /* Parses <d> after patching byte <at> to <v>. */
@@ -329,12 +334,11 @@ test_resp_mariadb(void)
     tap_ok(r.attrs_len == 127 && memcmp(r.attrs, "\x03_os", 4) == 0
            && r.attrs + r.attrs_len == end, "  raw attrs block");
     memcpy(want, resp_mariadb, sizeof(want));
-    memset(want + 28, 0, 4);
     obp_wr_init(&wr, buf, sizeof(buf));
     tap_ok(obp_hs_response_write(&wr, 1, &r) == OBP_OK && wr.len == 198
            && memcmp(buf, "\xc2\0\0\x01", 4) == 0
            && memcmp(buf + 4, want, sizeof(want)) == 0,
-           "written back: the same bytes, filler zero");
+           "written back: the same bytes, extended capabilities too");
 }
 
 /* Writes <in>, parses it into <out>; patches caps with <add> first. */

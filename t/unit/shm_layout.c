@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 5.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 5
+/* Layout version 6.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 6
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -40,7 +40,12 @@ static const struct row expected[] = {
     { "obp_shm_hdr.servers", 72, 32 },
     { "obp_shm_hdr.routes", 104, 32 },
     { "obp_shm_hdr.sessions", 136, 32 },
-    { "sizeof obp_shm_hdr", 0, 168 },
+    { "obp_shm_hdr.srvinfo", 168, 80 },
+    { "sizeof obp_shm_hdr", 0, 248 },
+    { "obp_shm_srvinfo.state", 0, 4 },
+    { "obp_shm_srvinfo.caps", 4, 4 },
+    { "obp_shm_srvinfo.ext_caps", 8, 4 },
+    { "obp_shm_srvinfo.version", 16, 64 },
     { "obp_shm_worker.pid", 0, 4 },
     { "obp_shm_worker.state", 4, 4 },
     { "obp_shm_worker.started_us", 8, 8 },
@@ -138,7 +143,12 @@ static const struct row compiled[] = {
     FIELD(obp_shm_hdr, servers),
     FIELD(obp_shm_hdr, routes),
     FIELD(obp_shm_hdr, sessions),
+    FIELD(obp_shm_hdr, srvinfo),
     SIZE(obp_shm_hdr),
+    FIELD(obp_shm_srvinfo, state),
+    FIELD(obp_shm_srvinfo, caps),
+    FIELD(obp_shm_srvinfo, ext_caps),
+    FIELD(obp_shm_srvinfo, version),
     FIELD(obp_shm_worker, pid),
     FIELD(obp_shm_worker, state),
     FIELD(obp_shm_worker, started_us),

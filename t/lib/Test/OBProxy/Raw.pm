@@ -182,8 +182,11 @@ sub handshake {
 	return $self->_fail('handshake: short') if length $p < $pos + 31;
 	($h{id}, my $s1, my $caps_lo, $h{charset}, $h{status}, my $caps_hi,
 		my $slen) = unpack('V a8 x v C v v C', substr($p, $pos, 21));
-	$pos += 21 + 10;
 	$h{caps} = $caps_lo | ($caps_hi << 16);
+	# MariaDB's extended capabilities, without CLIENT_LONG_PASSWORD
+	$h{ext_caps} = $h{caps} & 1 ? 0
+		: unpack('V', substr($p, $pos + 21 + 6, 4));
+	$pos += 21 + 10;
 	my $n2 = $slen > 8 ? $slen - 8 : 13;
 	$n2 = 13 if $n2 < 13;
 	my $s2 = substr($p, $pos, $n2);
