@@ -44,7 +44,7 @@ sub alive {
 
 my $r = $t->raw_login() or diag($@);
 $r->query('SET @mine = 7') if $r;
-my $old = value($r, 'SELECT CONNECTION_ID()');
+my $old = value($r, 'SELECT @@pseudo_thread_id');
 my $res = $r && $r->change_user(%u2, db => 'mysql');
 ok($res && $res->{ok}, 'change user: OK')
 	or diag(explain($res // $r->{error}));
@@ -70,12 +70,12 @@ is(($res && $res->{ok} ? 'OK ' : 'no OK ')
 # A parked session of the new user is taken.
 
 my $p = $t->raw_login(%u2, db => 'mysql') or diag($@);
-my $parked = value($p, 'SELECT CONNECTION_ID()');
+my $parked = value($p, 'SELECT @@pseudo_thread_id');
 $p->command(0x01) if $p;
 select(undef, undef, undef, 0.2);
 $res = $r && $r->change_user(%u2, db => 'mysql');
 is(($res && $res->{ok} ? 'OK ' : 'no OK ')
-	. value($r, 'SELECT CONNECTION_ID()'), "OK $parked",
+	. value($r, 'SELECT @@pseudo_thread_id'), "OK $parked",
 	'the new user\'s parked server session is taken');
 
 # A wrong password: 1045, and the connection is closed.

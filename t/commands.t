@@ -101,7 +101,9 @@ is(join(' ', @steps), 'eof err 1064 eof 1,2',
 # running SLEEP early (the server thread is watched by its own id).
 
 my $victim = $t->dbh();
-my $id = $victim && $victim->selectrow_array('SELECT CONNECTION_ID()');
+# @@pseudo_thread_id is the server's thread id, CONNECTION_ID() the proxy's
+my $id = $victim
+	&& $victim->selectrow_array('SELECT @@pseudo_thread_id');
 my $pid = $victim && $victim->{mariadb_thread_id};
 my $bg = $victim && $victim->prepare('SELECT SLEEP(20)',
 	{ mariadb_async => 1 });
@@ -122,7 +124,7 @@ is($victim && $victim->selectrow_array('SELECT 6'), 6,
 # thread goes.
 
 my $other = $t->raw_login();
-my $oid = value($other, 'SELECT CONNECTION_ID()');
+my $oid = value($other, 'SELECT @@pseudo_thread_id');
 my $opid = $other && $other->{handshake}{id};
 ok($r && ($r->command(0x0c, pack('V', $opid // 0)) // {})->{ok},
 	'COM_PROCESS_KILL: OK');

@@ -47,14 +47,14 @@ sub err_of {
 }
 
 my $other = $t->dbh() or BAIL_OUT('no client: ' . $t->dbi_error());
-my $other_id = $other->selectrow_array('SELECT CONNECTION_ID()');
+my $other_id = $other->selectrow_array('SELECT @@pseudo_thread_id');
 
 # Just under, then just at the limit.
 
 my $dbh = $t->dbh();
 is($dbh && $dbh->selectrow_array(statement($MiB - 1)), $MiB - 19,
 	'a packet of max_allowed_packet - 1 bytes runs');
-my $thread = $dbh && $dbh->selectrow_array('SELECT CONNECTION_ID()');
+my $thread = $dbh && $dbh->selectrow_array('SELECT @@pseudo_thread_id');
 my $sess = $dbh && $dbh->{mariadb_thread_id};
 my $r = $dbh && $dbh->selectrow_array(statement($MiB));
 is(defined $r ? "result $r" : err_of($dbh),
@@ -69,7 +69,7 @@ like($t->log(), qr/\[S\Q$sess\E\][^\n]*max_allowed_packet is $MiB: refused/,
 
 select(undef, undef, undef, 0.3);   # the reset's round trip
 my $next = $t->dbh();
-is($next && $next->selectrow_array('SELECT CONNECTION_ID()'), $thread,
+is($next && $next->selectrow_array('SELECT @@pseudo_thread_id'), $thread,
 	'the next client takes the refused client\'s server session');
 is($next && $next->selectrow_array('SELECT 1'), 1, '  and it works');
 $next->disconnect() if $next;
@@ -85,7 +85,7 @@ is(defined $p && ord($p) == 0xff
 	'1153 #08S01 1', 'raw COM_QUERY of 1 MiB: ERR 1153, sequence 1');
 ok($raw->closed(5), '  then the proxy closes the connection');
 
-is($other->selectrow_array('SELECT CONNECTION_ID()'), $other_id,
+is($other->selectrow_array('SELECT @@pseudo_thread_id'), $other_id,
 	'another session is unaffected');
 
 # Nothing leaked: every server session of the proxy is parked or in use

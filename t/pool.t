@@ -6,7 +6,9 @@
 # its session closed, another database or user gets another session,
 # server_session_pool_size=0 turns pooling off, a parked session killed
 # on the server is dropped, and server_session_idle_timeout closes idle
-# ones.  One worker, so every client meets the same pool.
+# ones.  One worker, so every client meets the same pool.  A server
+# session is known by @@pseudo_thread_id, the server's own thread id
+# (CONNECTION_ID() is the proxy's connection id).
 
 use warnings;
 use strict;
@@ -36,7 +38,7 @@ sub client {
 	my (%o) = @_;
 	my $sql = delete $o{sql};
 	my $dbh = $t->dbh(%o) or return 'login failed: ' . $t->dbi_error();
-	my $id = $dbh->selectrow_array('SELECT CONNECTION_ID()');
+	my $id = $dbh->selectrow_array('SELECT @@pseudo_thread_id');
 	$dbh->do($_) for @{$sql // []};
 	$dbh->disconnect();
 	select(undef, undef, undef, 0.2);   # the reset's round trip
@@ -64,7 +66,7 @@ my $id = $ids[-1];
 # No state passes from one client to the next.
 
 my $dbh = $t->dbh();
-is($dbh && $dbh->selectrow_array('SELECT CONNECTION_ID()'), $id,
+is($dbh && $dbh->selectrow_array('SELECT @@pseudo_thread_id'), $id,
 	'the next client takes the parked session');
 my $cs = $dbh && $dbh->selectrow_array('SELECT @@character_set_client');
 $dbh->do($_) for 'SET @leak = 42', 'CREATE TEMPORARY TABLE tmpleak (a INT)',
@@ -72,9 +74,10 @@ $dbh->do($_) for 'SET @leak = 42', 'CREATE TEMPORARY TABLE tmpleak (a INT)',
 $dbh->disconnect();
 select(undef, undef, undef, 0.2);
 $dbh = $t->dbh();
-my $same = $dbh && $dbh->selectrow_array('SELECT CONNECTION_ID()') == $id;
+my $same = $dbh
+	&& $dbh->selectrow_array('SELECT @@pseudo_thread_id') == $id;
 is($dbh && join(',', map { $_ // 'NULL' } $dbh->selectrow_array(
-	'SELECT CONNECTION_ID(), @leak, @@character_set_client')),
+	'SELECT @@pseudo_thread_id, @leak, @@character_set_client')),
 	"$id,NULL,$cs", 'same session: user variable gone, charset kept');
 ok($same && !$dbh->do('SELECT * FROM tmpleak'),
 	'same session: temporary table gone');
@@ -88,7 +91,7 @@ select(undef, undef, undef, 0.2);
 # The raw client asks for other capabilities: its own kind of session.
 sub raw_id {
 	my ($r) = @_;
-	return $r && ($r->query('SELECT CONNECTION_ID()') // {})->{rows}[0][0];
+	return $r && ($r->query('SELECT @@pseudo_thread_id') // {})->{rows}[0][0];
 }
 my $r = $t->raw_login() or diag($@);
 my $rid = raw_id($r);

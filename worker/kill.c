@@ -7,16 +7,17 @@
  */
 #include "worker.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+
+#include "psparam.h"
 
 #define ER_NO_SUCH_THREAD    1094
 #define ER_KILL_DENIED       1095
 #define ER_CONNECTION_KILLED 1927
-#define KILL_TEXT_MAX        256    /* longer statements are not KILLs */
+#define ER_WRONG_ARGUMENTS   1210
+#define ER_NOT_SUPPORTED_YET 1235
 #define SERVER_ID_BIT        UINT32_C(0x80000000)
 
 enum { KILL_CONNECTION, KILL_QUERY };
@@ -28,6 +29,8 @@ struct obp_kill {
     uint32_t            thread;     /* the target's server connection id */
     int                 kind;
     uint8_t             seq;        /* the KILL packet's sequence */
+    bool                relay;      /* the query goes on to the server
+                                       afterwards (sqlfix.h): no answer */
 };
 
 static uint32_t
@@ -37,51 +40,124 @@ le32(const uint8_t *p)
            | (uint32_t)p[3] << 24;
 }
 
-static size_t
-skip_space(const uint8_t *p, size_t n, size_t i)
-{
-    while (i < n && isspace(p[i]))
-        i++;
-    return i;
-}
+/* A KILL statement of a query text, as the server would read it. */
+struct kill_stmt {
+    int      kind;          /* KILL_CONNECTION or KILL_QUERY */
+    bool     param;         /* KILL ?: the id is an execute's parameter */
+    uint32_t id;
+    size_t   off;           /* its bytes in the text: KILL to the id */
+    size_t   len;
+    bool     first;         /* the text's first statement */
+    bool     alone;         /* and its only one */
+};
 
-/* <w> (any case) then at least one space at p[*i]: moves past both. */
+/* Statements whose bodies hold ';': the scan stops at them. */
 static bool
-word(const uint8_t *p, size_t n, size_t *i, const char *w)
+compound(const struct obp_sqllex_tok *t)
 {
-    size_t len = strlen(w);
+    static const char *const words[] = {
+        "CREATE", "ALTER", "BEGIN", "IF", "WHILE", "LOOP", "REPEAT",
+        "CASE", "DECLARE", "FOR"
+    };
 
-    if (n - *i <= len || strncasecmp((const char *)p + *i, w, len) != 0
-        || !isspace(p[*i + len]))
-        return false;
-    *i = skip_space(p, n, *i + len);
-    return true;
+    for (size_t i = 0; i < OBP_NELEMS(words); i++)
+        if (obp_sqllex_kw(t, words[i]))
+            return true;
+    return false;
 }
 
-/* "KILL [CONNECTION|QUERY] <digits> [;]" with any spaces; OBP_ERROR: not. */
-static int
-parse_text(const uint8_t *p, size_t n, int *kind, uint32_t *id)
+/* A decimal connection id: digits only, 32 bits. */
+static bool
+id_of(const struct obp_sqllex_tok *t, uint32_t *id)
 {
-    size_t   i = skip_space(p, n, 0), d;
     uint64_t v = 0;
 
-    if (!word(p, n, &i, "KILL"))
-        return OBP_ERROR;
-    *kind = KILL_CONNECTION;
-    if (word(p, n, &i, "QUERY"))
-        *kind = KILL_QUERY;
-    else
-        (void)word(p, n, &i, "CONNECTION");
-    for (d = i; i < n && isdigit(p[i]) && i - d < 11; i++)
-        v = v * 10 + (uint64_t)(p[i] - '0');
-    if (i == d || v > UINT32_MAX)
-        return OBP_ERROR;
-    i = skip_space(p, n, i);
-    if (i < n && p[i] == ';')
-        i = skip_space(p, n, i + 1);
-    if (i != n)
-        return OBP_ERROR;
+    if (t->type != OBP_SQLLEX_NUMBER || t->n == 0 || t->n > 10)
+        return false;
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->s[i] < '0' || t->s[i] > '9')
+            return false;
+        v = v * 10 + (uint64_t)(t->s[i] - '0');
+    }
     *id = (uint32_t)v;
+    return v <= UINT32_MAX;
+}
+
+/*
+ * The rest of a statement that began with KILL (<t> is its first token):
+ * [HARD | SOFT] [CONNECTION | QUERY] then a number or '?', then its end.
+ * OBP_OK: one for the proxy; OBP_DONE: the server's (KILL USER, KILL
+ * QUERY ID); OBP_ERROR: a form that would name a thread some other way.
+ */
+static int
+kill_form(struct obp_sqllex *lx, const struct obp_sqllex_tok *t,
+          struct kill_stmt *ks, struct obp_sqllex_tok *end)
+{
+    struct obp_sqllex_tok w;
+
+    ks->kind = KILL_CONNECTION;
+    ks->param = false;
+    obp_sqllex_next(lx, &w);
+    if (obp_sqllex_kw(&w, "HARD") || obp_sqllex_kw(&w, "SOFT"))
+        obp_sqllex_next(lx, &w);
+    if (obp_sqllex_kw(&w, "USER"))
+        return OBP_DONE;
+    if (obp_sqllex_kw(&w, "QUERY") || obp_sqllex_kw(&w, "CONNECTION")) {
+        ks->kind = obp_sqllex_kw(&w, "QUERY") ? KILL_QUERY : KILL_CONNECTION;
+        obp_sqllex_next(lx, &w);
+        if (ks->kind == KILL_QUERY && obp_sqllex_kw(&w, "ID"))
+            return OBP_DONE;
+    }
+    if (w.type == OBP_SQLLEX_QMARK)
+        ks->param = true;
+    else if (!id_of(&w, &ks->id))
+        return OBP_ERROR;
+    ks->len = (size_t)(w.s + w.n - t->s);
+    obp_sqllex_next(lx, end);
+    return end->type == OBP_SQLLEX_SEMI || end->type == OBP_SQLLEX_END
+           ? OBP_OK : OBP_ERROR;
+}
+
+/*
+ * The KILL statements of <text>: *found how many (the first in <ks>).
+ * With <multi> every statement counts, else only the first (the server
+ * refuses the rest).  OBP_ERROR: a KILL the proxy cannot carry out.
+ */
+static int
+scan(const char *text, size_t n, bool multi, struct kill_stmt *ks,
+     unsigned *found)
+{
+    struct obp_sqllex     lx;
+    struct obp_sqllex_tok t, end;
+    unsigned              nstmt = 0;
+    int                   rc;
+
+    *found = 0;
+    obp_sqllex_init(&lx, text, n, OBP_SQLLEX_BACKSLASH);
+    for (obp_sqllex_next(&lx, &t); t.type != OBP_SQLLEX_END;
+         obp_sqllex_next(&lx, &t)) {
+        if (t.type == OBP_SQLLEX_SEMI)
+            continue;               /* an empty statement */
+        if ((nstmt > 0 && !multi) || compound(&t))
+            break;
+        nstmt++;
+        end = t;
+        if (obp_sqllex_kw(&t, "KILL")) {
+            struct kill_stmt k = { .off = (size_t)(t.s - text),
+                                   .first = nstmt == 1 };
+
+            rc = kill_form(&lx, &t, &k, &end);
+            if (rc == OBP_ERROR)
+                return OBP_ERROR;
+            if (rc == OBP_OK && (*found)++ == 0)
+                *ks = k;
+        }
+        while (end.type != OBP_SQLLEX_SEMI && end.type != OBP_SQLLEX_END)
+            obp_sqllex_next(&lx, &end);
+        if (end.type == OBP_SQLLEX_END)
+            break;
+    }
+    ks->alone = nstmt == 1;
     return OBP_OK;
 }
 
@@ -123,10 +199,11 @@ finish(struct obp_kill *k, uint16_t code, const char *state,
 {
     struct obp_session *s = k->s;
     uint8_t             seq = (uint8_t)(k->seq + 1);
-    int                 rc;
+    int                 rc = OBP_OK;
 
-    rc = code == 0 ? send_ok(s, seq)
-                   : obp_session_send_err(s, seq, code, state, msg);
+    if (!k->relay)
+        rc = code == 0 ? send_ok(s, seq)
+                       : obp_session_send_err(s, seq, code, state, msg);
     s->kill = NULL;
     free_kill(k);           /* after the ERR: <msg> may live in it */
     if (rc != OBP_OK) {
@@ -201,7 +278,8 @@ killer_login(const struct obp_session *s, struct obp_srv_login *lg)
 
 /* Starts "KILL QUERY" on the target's server; OBP_ERROR: out of memory. */
 static int
-start_query(struct obp_session *s, int kind, const struct obp_shm_sess *e)
+start_query(struct obp_session *s, int kind, const struct obp_shm_sess *e,
+            bool relay)
 {
     struct obp_srv_login lg;
     struct obp_kill     *k = calloc(1, sizeof(*k));
@@ -221,6 +299,7 @@ start_query(struct obp_session *s, int kind, const struct obp_shm_sess *e)
     k->kind = kind;
     k->thread = e->srv_thread;
     k->seq = s->resp.seq;
+    k->relay = relay;
     s->kill = k;
     return OBP_OK;
 }
@@ -240,8 +319,14 @@ refuse(struct obp_session *s, uint16_t code, const char *fmt, uint32_t id)
     return OBP_AGAIN;
 }
 
+/*
+ * Carries out <ks> on the live session <e> (<snap> its copy).  Without
+ * <relay> the proxy answers; with it the statement was rewritten in the
+ * buffer and the query goes on to the server once the KILL is done.
+ * OBP_KILL_PASS (relay, done at once), OBP_AGAIN, or OBP_DONE.
+ */
 static int
-execute(struct obp_session *s, int kind, uint32_t id,
+execute(struct obp_session *s, const struct kill_stmt *ks, bool relay,
         struct obp_shm_sess *e, const struct obp_shm_sess *snap)
 {
     /*
@@ -251,61 +336,171 @@ execute(struct obp_session *s, int kind, uint32_t id,
      */
     if (strcmp(snap->user, s->name.user) != 0)
         return refuse(s, ER_KILL_DENIED, "You are not owner of thread %u",
-                      id);
+                      ks->id);
     obp_stat_add(s->w->stats, OBP_STAT_kill_ok, 1);
     obp_log(OBP_LOG_INFO, s->id, 0, "KILL %s %u (server %s, connection "
-            "%u)", kind == KILL_QUERY ? "QUERY" : "CONNECTION", id,
+            "%u)", ks->kind == KILL_QUERY ? "QUERY" : "CONNECTION", ks->id,
             snap->srv_addr, snap->srv_thread);
-    if (kind == KILL_CONNECTION && id == s->id) {
+    if (ks->kind == KILL_CONNECTION && ks->id == s->id) {
         obp_session_fail(s, (uint8_t)(s->resp.seq + 1), ER_CONNECTION_KILLED,
                          "70100", "Connection was killed");
         return OBP_DONE;
     }
-    if (kind == KILL_CONNECTION)
-        atomic_store_explicit(&e->kill, id, memory_order_relaxed);
+    if (ks->kind == KILL_CONNECTION)
+        atomic_store_explicit(&e->kill, ks->id, memory_order_relaxed);
     if (snap->srv_thread == 0) {
+        if (relay)
+            return OBP_KILL_PASS;
         if (send_ok(s, (uint8_t)(s->resp.seq + 1)) == OBP_OK)
             return OBP_AGAIN;
-    } else if (start_query(s, kind, snap) == OBP_OK) {
+    } else if (start_query(s, ks->kind, snap, relay) == OBP_OK) {
         return OBP_AGAIN;
     }
     obp_session_close(s, "out of memory");
     return OBP_DONE;
 }
 
+/*
+ * Clients see only the proxy's ids, so KILL takes those (as in ODP): an
+ * id that is no live session here is unknown, even if a server has a
+ * thread with that number -- killing it could hit another client's
+ * server session.  The packet (<plen> bytes) is the proxy's to answer.
+ */
+static int
+kill_answered(struct obp_session *s, const struct kill_stmt *ks,
+              size_t plen)
+{
+    struct obp_shm_sess snap, *e;
+
+    e = (ks->id & SERVER_ID_BIT) ? NULL : obp_reg_find(s->w, ks->id, &snap);
+    obp_conn_skip(&s->cl, plen);
+    if (e == NULL)
+        return refuse(s, ER_NO_SUCH_THREAD, "Unknown thread id: %u",
+                      ks->id);
+    return execute(s, ks, false, e, &snap);
+}
+
+/*
+ * A KILL among other statements: the proxy carries it out and the server
+ * runs the rest, the KILL's bytes replaced by "DO 0", which it answers
+ * with an OK as it would the KILL.  An unknown id as the first statement
+ * is refused whole (the server would stop there); later, it becomes
+ * "KILL 0", which the server refuses as unknown.
+ */
+static int
+kill_relayed(struct obp_session *s, const struct kill_stmt *ks, char *text,
+             size_t plen)
+{
+    struct obp_shm_sess snap, *e;
+
+    e = (ks->id & SERVER_ID_BIT) ? NULL : obp_reg_find(s->w, ks->id, &snap);
+    if (e == NULL && ks->first)
+        return kill_answered(s, ks, plen);
+    if (e == NULL || strcmp(snap.user, s->name.user) != 0) {
+        obp_stat_add(s->w->stats, OBP_STAT_kill_refused, 1);
+        obp_sqlfix_span(text + ks->off, ks->len, "KILL 0");
+        return OBP_KILL_PASS;
+    }
+    obp_sqlfix_span(text + ks->off, ks->len, "DO 0");
+    return execute(s, ks, true, e, &snap);
+}
+
+static int
+kill_text(struct obp_session *s, char *text, size_t n, size_t plen)
+{
+    struct kill_stmt ks;
+    unsigned         found;
+    bool             multi = (s->caps & OBP_CLIENT_MULTI_STATEMENTS)
+                             || s->multi_on;
+
+    if (!obp_sqlfix_has_word(text, n, "KILL"))
+        return OBP_KILL_PASS;
+    if (scan(text, n, multi, &ks, &found) != OBP_OK || found > 1
+        || (found == 1 && ks.param)) {
+        obp_conn_skip(&s->cl, plen);
+        return refuse(s, ER_NOT_SUPPORTED_YET, "obproxy: KILL takes a "
+                      "connection id as a number, one KILL per query", 0);
+    }
+    if (found == 0)
+        return OBP_KILL_PASS;
+    return ks.alone ? kill_answered(s, &ks, plen)
+                    : kill_relayed(s, &ks, text, plen);
+}
+
+/* A parameter as a connection id: an integer, or a string of digits. */
+static bool
+param_id(const struct obp_part_value *v, uint32_t *id)
+{
+    struct obp_sqllex_tok t = { .type = OBP_SQLLEX_NUMBER };
+
+    switch (v->kind) {
+    case OBP_PV_INT:
+        *id = (uint32_t)v->i;
+        return v->i >= 0 && v->i <= UINT32_MAX;
+    case OBP_PV_UINT:
+        *id = (uint32_t)v->u;
+        return v->u <= UINT32_MAX;
+    case OBP_PV_STRING: case OBP_PV_DECIMAL:
+        t.s = v->str;
+        t.n = v->len;
+        return id_of(&t, id);
+    default:
+        return false;
+    }
+}
+
+/* An execute of a prepared KILL: the id is the text's or the parameter's. */
+static int
+kill_execute(struct obp_session *s, const uint8_t *payload, uint32_t len)
+{
+    struct obp_part_value v;
+    struct kill_stmt      ks;
+    struct obp_rd         rd;
+    const struct obp_stmt *stmt;
+    unsigned              found;
+
+    obp_rd_init(&rd, payload + 1, 4);
+    stmt = obp_sstate_stmt(&s->st, obp_rd_u32(&rd));
+    if (rd.err || stmt == NULL || stmt->text == NULL
+        || !obp_sqlfix_has_word(stmt->text, stmt->text_len, "KILL")
+        || scan(stmt->text, stmt->text_len, false, &ks, &found) != OBP_OK
+        || found != 1)
+        return OBP_KILL_PASS;
+    if (ks.param && (stmt->params != 1
+                     || obp_psparam_decode(payload, len, 1, stmt->types,
+                                           NULL, NULL, 0, &v) != OBP_OK
+                     || !param_id(&v, &ks.id))) {
+        obp_conn_skip(&s->cl, OBP_PKT_HDR_LEN + len);
+        return refuse(s, ER_WRONG_ARGUMENTS, "Incorrect arguments to KILL: "
+                      "not a connection id", 0);
+    }
+    return kill_answered(s, &ks, OBP_PKT_HDR_LEN + len);
+}
+
 int
 obp_kill_try(struct obp_session *s, struct obp_iobuf *b)
 {
-    const uint8_t       *h = b->data + b->parse;
-    uint32_t             len = obp_pkt_payload_len(h), id;
-    int                  kind = KILL_CONNECTION;
-    struct obp_shm_sess  snap, *e;
+    uint8_t          *h = b->data + b->parse;
+    uint32_t          len = obp_pkt_payload_len(h);
+    struct kill_stmt  ks = { .kind = KILL_CONNECTION, .alone = true };
 
-    if (len > KILL_TEXT_MAX)
+    /* a text larger than the buffer is relayed as it comes, unread */
+    if (len > OBP_IOBUF_SIZE - OBP_PKT_HDR_LEN)
         return OBP_KILL_PASS;
     if (b->recv - b->parse < OBP_PKT_HDR_LEN + len)
         return OBP_AGAIN;
-    if (h[OBP_PKT_HDR_LEN] == OBP_COM_PROCESS_KILL) {
+    s->resp.seq = h[3];
+    switch (h[OBP_PKT_HDR_LEN]) {
+    case OBP_COM_PROCESS_KILL:
         if (len != 5)
             return OBP_KILL_PASS;
-        id = le32(h + OBP_PKT_HDR_LEN + 1);
-    } else if (parse_text(h + OBP_PKT_HDR_LEN + 1, len - 1, &kind, &id)
-               != OBP_OK) {
-        return OBP_KILL_PASS;
+        ks.id = le32(h + OBP_PKT_HDR_LEN + 1);
+        return kill_answered(s, &ks, OBP_PKT_HDR_LEN + len);
+    case OBP_COM_STMT_EXECUTE:
+        return len >= 5 ? kill_execute(s, h + OBP_PKT_HDR_LEN, len)
+                        : OBP_KILL_PASS;
+    default:
+        return kill_text(s, (char *)h + OBP_PKT_HDR_LEN + 1, len - 1,
+                         OBP_PKT_HDR_LEN + len);
     }
-    s->resp.seq = h[3];
-    /*
-     * Clients see only the proxy's ids, so KILL takes those (as in ODP):
-     * an id that is no live session here is unknown, even if a server
-     * has a thread with that number -- killing it could hit another
-     * client's server session.
-     */
-    e = (id & SERVER_ID_BIT) ? NULL : obp_reg_find(s->w, id, &snap);
-    if (e == NULL) {
-        obp_conn_skip(&s->cl, OBP_PKT_HDR_LEN + len);
-        return refuse(s, ER_NO_SUCH_THREAD, "Unknown thread id: %u", id);
-    }
-    s->resp.seq = h[3];
-    obp_conn_skip(&s->cl, OBP_PKT_HDR_LEN + len);
-    return execute(s, kind, id, e, &snap);
 }

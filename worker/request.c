@@ -223,6 +223,23 @@ query_text(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
     return OBP_OK;
 }
 
+/*
+ * CONNECTION_ID() is the client's connection id, the proxy's: written
+ * into the text (as much of it as the buffer holds) before the server
+ * reads it.
+ */
+static void
+own_connection_id(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
+{
+    size_t avail = b->recv - b->parse;
+    size_t whole = OBP_PKT_HDR_LEN + (size_t)len;
+    char  *text = (char *)b->data + b->parse + OBP_PKT_HDR_LEN + 1;
+    bool   bs = !(s->status & OBP_SERVER_STATUS_NO_BACKSLASH_ESCAPES);
+
+    (void)obp_sqlfix_connid(text, (avail < whole ? avail : whole)
+                                  - OBP_PKT_HDR_LEN - 1, bs, s->id);
+}
+
 /* What the proxy keeps of a command before it is relayed. */
 static int
 inspect(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
@@ -232,6 +249,8 @@ inspect(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
     obp_sstate_pend_drop(&s->st);   /* a dropped command's changes */
     if (s->req.drop)
         return OBP_OK;
+    if (s->req.cmd == OBP_COM_QUERY || s->req.cmd == OBP_COM_STMT_PREPARE)
+        own_connection_id(s, b, len);
     switch (s->req.cmd) {
     case OBP_COM_QUERY:
         return query_text(s, b, len);
@@ -302,7 +321,8 @@ new_command(struct obp_session *s, struct obp_iobuf *b)
     s->trx_ended = 0;
     if (q->cmd == OBP_COM_CHANGE_USER)
         return obp_chuser_start(s, b);
-    if (q->cmd == OBP_COM_QUERY || q->cmd == OBP_COM_PROCESS_KILL) {
+    if (q->cmd == OBP_COM_QUERY || q->cmd == OBP_COM_PROCESS_KILL
+        || q->cmd == OBP_COM_STMT_EXECUTE) {
         rc = obp_kill_try(s, b);
         if (rc != OBP_KILL_PASS)
             return rc;

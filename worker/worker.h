@@ -30,6 +30,7 @@ struct obp_session;
 #include "chuser.h"
 #include "registry.h"
 #include "kill.h"
+#include "sqlfix.h"
 #include "sqlset.h"
 #include "sstate.h"
 #include "owncmd.h"

@@ -871,12 +871,39 @@ sub mariadb_admin {
 sub python {
 	my ($self, $code, %o) = @_;
 	return $self->run_cmd([ $PYTHON, '-c', $code, @{$o{args} // []} ],
-		timeout => $o{timeout} // 60, env => { OBP_HOST => '127.0.0.1',
+		timeout => $o{timeout} // 60, env => $self->_python_env(%o));
+}
+
+sub _python_env {
+	my ($self, %o) = @_;
+	return { OBP_HOST => '127.0.0.1',
 		OBP_PORT => $o{port} // $self->client_port(),
 		OBP_USER => $o{user} // $USER,
 		OBP_PASSWORD => $o{password} // $PASSWORD,
 		OBP_DB => $o{database} // 'test',
-		PYTHONDONTWRITEBYTECODE => 1 });
+		PYTHONDONTWRITEBYTECODE => 1 };
+}
+
+# The same in the background, with a file the code may write (its path
+# is the first argument, {file} of the handle, relative to the test
+# directory): a handle for python_wait().
+sub python_bg {
+	my ($self, $code, %o) = @_;
+	my $file = $self->_scratch('pyfile');
+	my $out = $self->_scratch('pybg');
+	my $pid = $self->_spawn([ $PYTHON, '-c', $code, $file,
+		@{$o{args} // []} ], out => $out, env => $self->_python_env(%o));
+	return { pid => $pid, out => $out, file => $file };
+}
+
+# Waits for python_bg() handle <h> (<timeout> seconds, 60): its output,
+# and in list context also its exit code.
+sub python_wait {
+	my ($self, $h, $timeout) = @_;
+	my $rc = $self->_reap($h->{pid}, $timeout // 60);
+	my $out = $self->read_file($h->{out}) // '';
+	unlink map { "$self->{_testdir}/$_" } $h->{out}, $h->{file};
+	return wantarray ? ($out, $rc) : $out;
 }
 
 ###############################################################################
