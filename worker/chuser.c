@@ -49,6 +49,7 @@ forget_user(struct obp_session *s)
     uint8_t seq = s->resp.seq;
 
     obp_session_drop_server(s);
+    ev_timer_stop(s->w->loop, &s->timer);   /* no idle limit meanwhile */
     memset(&s->resp, 0, sizeof(s->resp));
     s->resp.seq = seq;
     s->req.busy = 0;

@@ -69,9 +69,11 @@ row_cb(struct obp_mquery *q, const uint8_t *const *val, const size_t *len,
     struct obp_lookup   *l = q->owner;
     struct obp_acct_row *r;
 
-    if (ncols != 4)
+    if (ncols != 6)
         return OBP_ERROR;
     l->max_packet = column_u32(val[3], len[3]);
+    l->wait_timeout = column_u32(val[4], len[4]);
+    l->interactive_timeout = column_u32(val[5], len[5]);
     if (l->nrows >= OBP_ACCT_MAX_ROWS || val[0] == NULL
         || len[0] >= OBP_ACCT_HOST_MAX)
         return OBP_OK;      /* kept out: too many, or no usable host */
@@ -91,12 +93,16 @@ row_cb(struct obp_mquery *q, const uint8_t *const *val, const size_t *len,
     return OBP_OK;
 }
 
-/* The server's packet limit becomes the worker's (rows carry it). */
+/* The server's packet limit and idle limits become the worker's. */
 static void
-learn_max_packet(const struct obp_lookup *l)
+learn_globals(const struct obp_lookup *l)
 {
     struct obp_worker *w = l->w;
 
+    if (l->wait_timeout > 0)
+        w->wait_timeout = l->wait_timeout;
+    if (l->interactive_timeout > 0)
+        w->interactive_timeout = l->interactive_timeout;
     if (l->max_packet == 0 || l->max_packet == w->max_packet)
         return;
     obp_log(OBP_LOG_INFO, 0, 0, "client packets limited to %u bytes: "
@@ -113,7 +119,7 @@ query_done(struct obp_mquery *q, int rc)
     if (rc == OBP_OK) {
         obp_log(OBP_LOG_DEBUG, 0, 0, "account lookup for user '%s': %u "
                 "rows from %s", l->acct->user, l->nrows, l->srv->addr.text);
-        learn_max_packet(l);
+        learn_globals(l);
         finish(l, OBP_OK, 0, NULL);
         return;
     }
@@ -127,16 +133,17 @@ query_done(struct obp_mquery *q, int rc)
 
 /*
  * The user's rows.  The name goes in as a hex literal: no quote of the
- * client's can end it, whatever the server's sql_mode.  The last column
- * is the size from which the server refuses a client packet
- * (net_buffer_length when that is the larger, as the server does).
+ * client's can end it, whatever the server's sql_mode.  Then the size
+ * from which the server refuses a client packet (net_buffer_length when
+ * that is the larger, as the server does) and its idle limits.
  */
 static void
 build_query(struct obp_sqltext *q, const char *user)
 {
     obp_sqltext_adds(q, "SELECT Host, plugin, authentication_string, "
                      "GREATEST(@@global.max_allowed_packet, "
-                     "@@global.net_buffer_length) "
+                     "@@global.net_buffer_length), "
+                     "@@global.wait_timeout, @@global.interactive_timeout "
                      "FROM mysql.user WHERE User = ");
     obp_sqltext_hex(q, user, strlen(user));
 }

@@ -5,7 +5,8 @@
  * SELECT, rows converted for the cache.  acct.c starts a lookup and is
  * told the outcome through obp_acct_fetched().  The same SELECT reads
  * the server's max_allowed_packet into w->max_packet, the bound
- * request.c puts on client packets.
+ * request.c puts on client packets, and its wait_timeout and
+ * interactive_timeout, session.c's idle limits.
  */
 #ifndef OBP_WORKER_LOOKUP_H
 #define OBP_WORKER_LOOKUP_H
@@ -26,6 +27,8 @@ struct obp_lookup {
     unsigned             nrows;
     unsigned             cap;
     uint32_t             max_packet;    /* the server's, 0 until a row */
+    uint32_t             wait_timeout;  /* its globals, seconds, 0 until */
+    uint32_t             interactive_timeout;   /* a row */
 };
 
 /* Starts the fetch of <a>; OBP_ERROR (logged) when it cannot start. */

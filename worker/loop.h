@@ -52,6 +52,8 @@ struct obp_worker {
     struct obp_handoff     handoff;     /* sessions across a hot upgrade */
     uint32_t               max_packet;  /* the servers' max_allowed_packet
                                            (lookup.c), 0 until known */
+    uint32_t               wait_timeout;        /* the servers' globals, */
+    uint32_t               interactive_timeout; /* seconds, 0 until known */
     struct obp_srv        *probe;       /* the start's service login that
                                            learns the servers' handshake */
     struct obp_srv        *quitting;    /* closing after COM_QUIT */

@@ -77,7 +77,9 @@ struct obp_session {
     unsigned               restoring:1; /* a new server session is synced */
     unsigned               handed_in:1; /* from the generation before */
     unsigned               trx_ended:1; /* the last response ended one */
-    ev_tstamp              active_at;   /* bytes last moved (drain) */
+    ev_tstamp              active_at;   /* bytes last moved (drain, idle) */
+    ev_tstamp              idle_limit;  /* its wait_timeout, 0: none */
+    uint64_t               idle_ver;    /* st.version it was read at */
 };
 
 /* Starts a session for an accepted client <fd>, owned from now on. */

@@ -294,6 +294,25 @@ obp_sstate_dirty(const struct obp_sstate *st)
     return NULL;
 }
 
+bool
+obp_sstate_sysvar_uint(const struct obp_sstate *st, const char *name,
+                       uint64_t *out)
+{
+    const struct obp_svar *v = find_var(st, false, name);
+    uint64_t               n = 0;
+
+    if (v == NULL || !v->has_value || v->len == 0 || v->len > 19
+        || (v->type != OBP_SVAL_INT && v->type != OBP_SVAL_UINT))
+        return false;
+    for (size_t i = 0; i < v->len; i++) {
+        if (v->data[i] < '0' || v->data[i] > '9')
+            return false;
+        n = n * 10 + (uint64_t)(v->data[i] - '0');
+    }
+    *out = n;
+    return true;
+}
+
 int
 obp_sstate_set_value(struct obp_sstate *st, struct obp_svar *v,
                      enum obp_sval_type type, const uint8_t *data,

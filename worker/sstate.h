@@ -139,6 +139,13 @@ int obp_sstate_set_value(struct obp_sstate *st, struct obp_svar *v,
 /* Forgets <v> (a system variable the server does not know). */
 void obp_sstate_drop_var(struct obp_sstate *st, struct obp_svar *v);
 
+/*
+ * The value the session gave system variable <name> (lower case), when
+ * it is a non-negative integer: true with *out set.
+ */
+bool obp_sstate_sysvar_uint(const struct obp_sstate *st, const char *name,
+                            uint64_t *out);
+
 /* Prepared statements by the client's id, or NULL. */
 struct obp_stmt *obp_sstate_stmt(const struct obp_sstate *st, uint32_t id);
 
