@@ -19,7 +19,7 @@ use Test::OBProxy;
 use Test::OBProxy::Raw;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
-	DBD::MariaDB/)->plan(11)->run_mariadb(1);
+	DBD::MariaDB/)->plan(12)->run_mariadb(1);
 $t->write_conf(<<'EOF')->run();
 automatic_match_work_thread: false
 work_thread_num: 1
@@ -77,6 +77,41 @@ $res = $r && $r->change_user(%u2, db => 'mysql');
 is(($res && $res->{ok} ? 'OK ' : 'no OK ')
 	. value($r, 'SELECT @@pseudo_thread_id'), "OK $parked",
 	'the new user\'s parked server session is taken');
+
+# A change of user pipelined behind long data the server has not read
+# yet (it is stopped): the packet is read before the buffer moves.
+
+my $q = $t->raw_login() or diag($@);
+$q->send_command(0x16, 'SELECT ?') if $q;       # COM_STMT_PREPARE
+my $prep = $q && $q->read_packet();
+my $sid = $prep && ord($prep) == 0 ? unpack('V', substr($prep, 1, 4)) : 0;
+$q->read_packet() for 1 .. 4;   # parameter, EOF, column, EOF
+kill 'STOP', $t->{_mariadb}{1}{pid};
+my $long = '';
+for my $i (1 .. 8) {            # 8 MiB: more than the sockets hold
+	my $chunk = "\x18" . pack('V v', $sid, 0) . ('x' x (1 << 20));
+	$long .= pack('V', length $chunk) =~ s/.$//sr . "\0" . $chunk;
+}
+my $token = Test::OBProxy::Raw::native_token($u2{password},
+	$q ? $q->{handshake}{scramble} : '');
+my $cu = "\x11obtest2\0" . chr(length $token) . $token . "mysql\0"
+	. pack('v', 45) . "mysql_native_password\0";
+# the query right behind it: skipping the packet moves its bytes over it
+my $sql = "\x03SELECT CURRENT_USER()";
+my $all = $long . pack('V', length $cu) =~ s/.$//sr . "\0" . $cu
+	. pack('V', length $sql) =~ s/.$//sr . "\0" . $sql;
+$q->{s}->blocking(0) if $q;
+my $sent = $q ? syswrite($q->{s}, $all) // 0 : 0;
+select(undef, undef, undef, 0.5);
+kill 'CONT', $t->{_mariadb}{1}{pid};
+$q->{s}->blocking(1) if $q;
+$q->send_raw(substr($all, $sent)) if $q && $sent < length $all;
+$res = $q && $q->_auth_rounds();
+my $rows = $q && $q->read_response();
+is(($res && $res->{ok} ? 'OK ' : 'no OK ')
+	. ($rows && $rows->{rows} ? $rows->{rows}[0][0] : 'no rows'),
+	'OK obtest2@%', 'change user behind long data the server has not'
+	. ' read, a query behind it: both read right');
 
 # A wrong password: 1045, and the connection is closed.
 

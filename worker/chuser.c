@@ -7,6 +7,7 @@
  */
 #include "worker.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Fills <r> as a handshake response would; OBP_ERROR when malformed. */
@@ -70,6 +71,7 @@ obp_chuser_start(struct obp_session *s, struct obp_iobuf *b)
     const uint8_t         *h;
     uint32_t               len;
     struct obp_hs_response r;
+    uint8_t               *copy;
     int                    rc = obp_iobuf_packet(b, &h, &len);
 
     if (rc == OBP_ERROR) {
@@ -80,20 +82,29 @@ obp_chuser_start(struct obp_session *s, struct obp_iobuf *b)
     }
     if (rc == OBP_AGAIN)
         return OBP_AGAIN;
+    /*
+     * Skipping moves the bytes behind the packet over it while bytes
+     * before it still wait to be relayed: the answer reads a copy.
+     */
+    if ((copy = malloc(len)) == NULL) {
+        obp_session_close(s, "out of memory");
+        return OBP_DONE;
+    }
+    memcpy(copy, h + OBP_PKT_HDR_LEN, len);
     s->seq = h[3];
-    /* consumed first: the bytes stay readable until the next read */
     obp_conn_skip(&s->cl, OBP_PKT_HDR_LEN + len);
     obp_stat_add(s->w->stats, OBP_STAT_change_user, 1);
     obp_log(OBP_LOG_DEBUG, s->id, 0, "client %s changes user (was '%s')",
             s->caddr.text, s->name.user);
     forget_user(s);
-    if (parse(s, h + OBP_PKT_HDR_LEN, len, &r) != OBP_OK) {
+    if (parse(s, copy, len, &r) != OBP_OK) {
         obp_log(OBP_LOG_WARN, s->id, 0, "client %s: malformed "
                 "COM_CHANGE_USER", s->caddr.text);
         obp_session_fail(s, (uint8_t)(s->seq + 1), 1043, "08S01",
                          "Bad handshake");
-        return OBP_DONE;
+    } else {
+        obp_clogin_answer(s, &r);
     }
-    obp_clogin_answer(s, &r);
+    free(copy);
     return OBP_DONE;
 }

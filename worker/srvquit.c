@@ -82,15 +82,17 @@ timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 
 /*
  * Takes over the bytes still relayed from the feed (whole packets: the
- * feed goes away) and queues COM_QUIT after them.
+ * feed goes away) and queues COM_QUIT after them.  The feed counts them
+ * as sent: a client that stays must not relay them again to its next
+ * server session.
  */
 static int
 queue_quit(struct obp_srv *srv)
 {
-    struct obp_conn        *c = &srv->c;
-    const struct obp_iobuf *b = c->feed != NULL ? c->feed->in : NULL;
-    size_t                  n = b != NULL ? b->parse - b->done : 0;
-    struct obp_wr           wr;
+    struct obp_conn  *c = &srv->c;
+    struct obp_iobuf *b = c->feed != NULL ? c->feed->in : NULL;
+    size_t            n = b != NULL ? b->parse - b->done : 0;
+    struct obp_wr     wr;
 
     /* the proxy's own packets never share a connection with a feed */
     if (n > 0 && c->out != NULL && c->out->recv > c->out->done)
@@ -102,6 +104,8 @@ queue_quit(struct obp_srv *srv)
     obp_wr_bytes(&wr, quit_pkt, sizeof(quit_pkt));
     if (obp_conn_commit(c, &wr) != OBP_OK)
         return OBP_ERROR;
+    if (n > 0)
+        b->done = b->parse;
     c->feed = NULL;
     return OBP_OK;
 }
