@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds obproxy and runs every test, as CI does: installs the Debian
-# packages that are missing, builds with -Werror, runs the unit and
+# packages that are missing and the Node.js driver mysql2 (npm, for
+# t/node.t), builds with -Werror, runs the unit and
 # integration tests with prove, runs them again against a build with
 # AddressSanitizer and UBSan (out of tree, in _build/asan), and ends with
 # make distcheck, then fuzzes the SQL classifier for 60 s (libFuzzer).
@@ -67,6 +68,18 @@ build_asan() {
     )
 }
 
+# The Node.js driver mysql2 for t/node.t, from the npm registry into
+# _build/node (Debian's nodejs and npm first when npm is missing).
+install_node() {
+    if ! command -v npm >/dev/null; then
+        (PACKAGES="nodejs npm"; install_missing) || return 1
+    fi
+    [ -d _build/node/node_modules/mysql2 ] && return 0
+    mkdir -p _build/node &&
+    timeout 300 npm install --prefix _build/node --no-audit --no-fund \
+        --loglevel=error mysql2@3
+}
+
 build() {
     ./configure --enable-werror && make -j2 && make -j2 check TESTS=
 }
@@ -106,7 +119,8 @@ fi
 cd "$top"
 if step "install missing packages" install_missing &&
     step "autoreconf" autoreconf -fi &&
-    step "clean the source tree" clean_source_tree
+    step "clean the source tree" clean_source_tree &&
+    step "install mysql2 (npm)" install_node
 then
     if step "build with sanitizers (_build/asan)" build_asan; then
         asan=yes
