@@ -47,7 +47,7 @@ static const char *const type_names[] = {
     [OBP_PT_BOOL] = "bool",     [OBP_PT_INT] = "int",
     [OBP_PT_TIME] = "time",     [OBP_PT_SIZE] = "size",
     [OBP_PT_STRING] = "string", [OBP_PT_LIST] = "list",
-    [OBP_PT_ENUM] = "enum",
+    [OBP_PT_ENUM] = "enum",     [OBP_PT_SHA1] = "sha1",
 };
 
 static void

@@ -187,7 +187,8 @@ obp_conf_new(void)
 static bool
 is_text(const struct obp_param *p)
 {
-    return p->type == OBP_PT_STRING || p->type == OBP_PT_LIST;
+    return p->type == OBP_PT_STRING || p->type == OBP_PT_LIST
+           || p->type == OBP_PT_SHA1;
 }
 
 /* The string field of <p> in <conf>. */
@@ -433,4 +434,23 @@ obp_conf_worker_count(const struct obp_conf *conf)
     if (n > OBP_SHM_MAX_WORKERS)
         n = OBP_SHM_MAX_WORKERS;
     return (int)n;
+}
+
+void
+obp_conf_warnings(const struct obp_conf *conf, struct obp_errs *warns)
+{
+    bool listed = conf->rootservice_list != NULL
+                  && conf->rootservice_list[0] != '\0';
+    bool declared = conf->topo != NULL && conf->topo->nservers > 0;
+
+    if (!listed && !declared)
+        obp_errs_add(warns, "no servers: rootservice_list is empty and the "
+                     "configuration declares no servers, so every login "
+                     "fails (1429)");
+    else if (conf->observer_sys_password == NULL
+             || conf->observer_sys_password[0] == '\0')
+        obp_errs_add(warns, "observer_sys_password is empty: the account "
+                     "lookups log in as proxyro without a password; set it "
+                     "to the SHA1 of proxyro's password (printf %%s PASSWORD "
+                     "| sha1sum)");
 }

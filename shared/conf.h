@@ -111,6 +111,13 @@ int obp_conf_deserialize(struct obp_conf *conf, const char *text,
                          size_t len, struct obp_errs *errs);
 
 /*
+ * What makes <conf> valid but unable to log anyone in, one line each in
+ * <warns>: no server at all, or servers without the service account's
+ * password.  For the start and -t (main.c).
+ */
+void obp_conf_warnings(const struct obp_conf *conf, struct obp_errs *warns);
+
+/*
  * Number of workers this configuration asks for: the CPU count capped by
  * work_thread_num when automatic_match_work_thread is on.
  */
