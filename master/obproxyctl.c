@@ -42,7 +42,8 @@ static const struct verb verbs[] = {
     { "stop", "stop [--graceful|--fast]",
       "Stops obproxy gracefully (open sessions finish, bounded by\n"
       "hot_upgrade_exit_timeout) or fast, and waits (-w) until the master\n"
-      "has exited.  Without the control socket: QUIT (graceful) or TERM\n"
+      "has exited; inside a hot upgrade's rollback window, both\n"
+      "generations.  Without the control socket: QUIT (graceful) or TERM\n"
       "(fast) to the pid in the pid file.  Exit 0 stopped, 3 not\n"
       "running, 1 still running after the wait.", 0, 1, SIGQUIT },
     { "reload", "reload",
