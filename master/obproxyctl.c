@@ -106,7 +106,8 @@ usage(FILE *out)
 "Other verbs are sent to obproxy as they are.\n"
 "\n"
 "Options:\n"
-"  -d ROOT       obproxy's root directory (default $OBPROXY_ROOT, else .)\n"
+"  -d ROOT       obproxy's root directory (default $OBPROXY_ROOT, else the\n"
+"                working directory, /var/lib/obproxy instead of /)\n"
 "  -s SOCKET     control socket (default ROOT/run/obproxy.sock)\n"
 "  -w SECONDS    how long stop waits for obproxy to exit (default %d)\n"
 "  -t SECONDS    how long to wait for a reply (default %d)\n"
@@ -268,7 +269,7 @@ paths(struct obp_octl *c, const struct args *a)
     if (getcwd(cwd, sizeof(cwd)) == NULL)
         snprintf(cwd, sizeof(cwd), ".");
     if (root == NULL || root[0] == '\0')
-        root = cwd;
+        root = obp_root_default(cwd);
     if ((root[0] == '/' ? join(c->root, sizeof(c->root), root, "")
          : snprintf(c->root, sizeof(c->root), "%s/%s", cwd, root) < 0)
         || join(c->pidfile, sizeof(c->pidfile), c->root, "/run/obproxy.pid")
