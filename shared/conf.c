@@ -260,6 +260,26 @@ int
 obp_conf_set_kv(struct obp_conf *conf, const char *origin, unsigned line,
                 const char *key, const char *value, struct obp_errs *errs)
 {
+    return obp_conf_set_from(conf, OBP_SRC_FILE, origin, line, key, value,
+                             errs);
+}
+
+const char *
+obp_conf_source_name(enum obp_conf_source src)
+{
+    static const char *const names[] = {
+        [OBP_SRC_DEFAULT] = "default",  [OBP_SRC_FILE] = "file",
+        [OBP_SRC_RUNTIME] = "runtime",  [OBP_SRC_COMMAND_LINE] = "command line",
+    };
+
+    return (size_t)src < OBP_NELEMS(names) ? names[src] : "?";
+}
+
+int
+obp_conf_set_from(struct obp_conf *conf, enum obp_conf_source src,
+                  const char *origin, unsigned line, const char *key,
+                  const char *value, struct obp_errs *errs)
+{
     const struct obp_param *p = obp_param_find(key);
     char where[32] = "", err[ERRLEN], shown[KEY_SHOWN + 1];
 
@@ -275,6 +295,7 @@ obp_conf_set_kv(struct obp_conf *conf, const char *origin, unsigned line,
         obp_errs_add(errs, "%s%s: %s: %s", origin, where, key, err);
         return OBP_ERROR;
     }
+    conf->source[p - obp_params] = (uint8_t)src;
     return OBP_OK;
 }
 
@@ -339,8 +360,9 @@ obp_conf_build(const char *path, const struct obp_kvlist *overrides,
     if (path != NULL)
         obp_conf_load_file(conf, path, errs);
     for (i = 0; overrides != NULL && i < overrides->n; i++)
-        obp_conf_set_kv(conf, "command line", 0, overrides->items[i].key,
-                        overrides->items[i].value, errs);
+        obp_conf_set_from(conf, OBP_SRC_COMMAND_LINE, "command line", 0,
+                          overrides->items[i].key, overrides->items[i].value,
+                          errs);
     if (errs->count != start) {
         obp_conf_free(conf);
         return NULL;
@@ -392,7 +414,8 @@ apply_line(struct obp_conf *conf, const char *text, size_t len,
         *eq = '\0';
         p = obp_param_find(copy);
         if (p == NULL || !(p->flags & OBP_P_READONLY))
-            obp_conf_set_kv(conf, "master", line, copy, eq + 1, errs);
+            obp_conf_set_from(conf, OBP_SRC_DEFAULT, "master", line, copy,
+                              eq + 1, errs);
     }
     free(copy);
 }

@@ -185,6 +185,10 @@ struct obp_param {
 extern const struct obp_param obp_params[];
 extern const size_t obp_nparams;
 
+/* obp_nparams as a constant, for arrays indexed like obp_params[]. */
+#define OBP_PARAM_ONE(...) + 1
+enum { OBP_NPARAMS = 0 OBP_PARAMS(OBP_PARAM_ONE) };
+
 /* The row named <name> (case-sensitive, as in ODP), or NULL. */
 const struct obp_param *obp_param_find(const char *name);
 
