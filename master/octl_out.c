@@ -5,9 +5,10 @@
  * member (spaces in the key become '_', a decimal value a number); "key N:
  * value" lines become the array "key" of objects with "index" and either
  * the value's "word value, word value" pairs or its "text"; "error",
- * "restart", "changed" and "runtime" lines are arrays of strings; the last line gives "answer"
- * ("ok" or "failed") and its text "message"; other lines go to the array
- * "lines".  "ok" (true when the exit status is 0) and "exit" end it.
+ * "restart", "changed" and "runtime" lines are arrays of strings; the
+ * last line gives "answer" ("ok" or "failed") and its text "message";
+ * other lines go to the array "lines".  "ok" (true when the exit status
+ * is 0) and "exit" end it.
  */
 #include "obp.h"
 #include "octl.h"

@@ -380,6 +380,9 @@ declared_servers(struct obp_worker *w)
     obp_route_read_end(&v);
     if (k > 0)
         l = obp_servers_of(idx, k, w->shm);
+    if (n > 0 && (idx == NULL || (k > 0 && l == NULL)))
+        obp_log(OBP_LOG_ERROR, 0, ENOMEM, "the topology's servers for an "
+                "account lookup");
     free(idx);
     return l;
 }
