@@ -155,7 +155,8 @@ cat <<EOF
 obproxy (pid $proxy_pid) listens on 127.0.0.1:$PORT in front of three
 MariaDB servers: $servers
 
-  connect:  mariadb -h127.0.0.1 -P$PORT -udemo -pdemo demo
+  connect:  mariadb -c -h127.0.0.1 -P$PORT -udemo -pdemo demo
+            (-c keeps /* target_db_server=ip:port */ comments)
   then:     SELECT * FROM greeting WHERE id = 1;   -- which server answered
             (each server holds ids 1 to 3, marked with its name; id 1 is
             led by server 2, id 2 by server 3, id 3 by server 1)

@@ -47,7 +47,7 @@ static const char *const type_names[] = {
     [OBP_PT_BOOL] = "bool",     [OBP_PT_INT] = "int",
     [OBP_PT_TIME] = "time",     [OBP_PT_SIZE] = "size",
     [OBP_PT_STRING] = "string", [OBP_PT_LIST] = "list",
-    [OBP_PT_ENUM] = "enum",
+    [OBP_PT_ENUM] = "enum",     [OBP_PT_SHA1] = "sha1",
 };
 
 static void
@@ -72,7 +72,8 @@ usage(FILE *out)
 "  -h, --help                     print this help and exit\n"
 "      --help-params              list every parameter and exit\n"
 "\n"
-"ROOT is $OBPROXY_ROOT (an absolute path) or the working directory.\n"
+"ROOT is $OBPROXY_ROOT (an absolute path) or the working directory\n"
+"(/var/lib/obproxy instead of /).\n"
 "Command-line values override the file, which overrides the defaults.\n"
 "\n"
 "Examples:\n"
@@ -246,7 +247,7 @@ find_root(struct obp_master *m, char *cwd, size_t cwdlen,
         return OBP_ERROR;
     }
     if (env == NULL || env[0] == '\0')
-        env = cwd;
+        env = obp_root_default(cwd);
     if (env[0] != '/') {
         obp_errs_add(errs, "OBPROXY_ROOT must be an absolute path: %s", env);
         return OBP_ERROR;

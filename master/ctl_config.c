@@ -1,9 +1,11 @@
 /*
  * The control socket's configuration verbs: reload (as HUP, but the reply
- * says whether the new configuration runs and why not), config get KEY
- * and config set KEY VALUE.  A set is checked like a reload and applied
- * by one; the value is then saved in the state file (state.h) so a
- * restart keeps it.  A parameter that needs a restart is only saved,
+ * says whether the new configuration runs and why not, what changed, and
+ * which values CONFIG.runtime keeps over the file), config get KEY (the
+ * value and where it comes from), config set KEY VALUE and config unset
+ * KEY.  A set or an unset is checked like a reload and applied by one;
+ * the state file (state.h) then keeps the value, or drops it, so a
+ * restart does the same.  A parameter that needs a restart is only saved,
  * and the reply says so; a read-only one, or one the command line sets
  * (it would win anyway), is refused.  Called by ctl_verbs.c's dispatch.
  */
@@ -23,7 +25,7 @@ const struct obp_ctl_verb obp_ctl_config_verbs[] = {
       "reload       reload the configuration (as HUP) and say whether it "
       "runs" },
     { "config", verb_config,
-      "config get KEY | config set KEY VALUE  show or change a parameter" },
+      "config get KEY | set KEY VALUE | unset KEY  show or change one" },
 };
 
 const size_t obp_ctl_config_nverbs = OBP_NELEMS(obp_ctl_config_verbs);
@@ -54,11 +56,80 @@ refuse_if_stopping(struct obp_ctl_conn *c)
     return true;
 }
 
+/*
+ * The values of the file alone (defaults, then the file), to tell which
+ * ones CONFIG.runtime or the command line shadow; NULL without a file or
+ * when it cannot be read now.
+ */
+static struct obp_conf *
+file_conf(const struct obp_master *m)
+{
+    struct obp_errs  errs = { 0 };
+    struct obp_conf *file;
+
+    if (m->conf_path[0] == '\0')
+        return NULL;
+    file = obp_conf_build(m->conf_path, NULL, &errs);
+    obp_errs_free(&errs);
+    return file;
+}
+
+/* The file's value of <p> into <buf> when the file sets it: true. */
+static bool
+file_value(const struct obp_conf *file, const struct obp_param *p,
+           char *buf, size_t len)
+{
+    return file != NULL && file->source[p - obp_params] == OBP_SRC_FILE
+           && obp_param_format(file, p, buf, len) >= 0;
+}
+
+/* "source: runtime", and "file: VALUE" when the running value shadows it. */
+static void
+reply_source(struct obp_ctl_conn *c, const struct obp_param *p,
+             const struct obp_conf *file)
+{
+    const struct obp_conf *conf = obp_ctl_master(c)->conf;
+    uint8_t                src = conf->source[p - obp_params];
+    char                   was[VALUE_MAX];
+
+    obp_ctl_reply(c, false, "source: %s", obp_conf_source_name(src));
+    if (src != OBP_SRC_FILE && file_value(file, p, was, sizeof(was)))
+        obp_ctl_reply(c, false, "file: %s", was);
+}
+
+/* One parameter after a reload: "changed: ..." and "runtime: ...". */
+static void
+reply_change(struct obp_ctl_conn *c, const struct obp_conf *old,
+             const struct obp_conf *file, const struct obp_param *p)
+{
+    const struct obp_conf *conf = obp_ctl_master(c)->conf;
+    uint8_t                src = conf->source[p - obp_params];
+    char                   now[VALUE_MAX], was[VALUE_MAX];
+
+    if (obp_param_format(conf, p, now, sizeof(now)) < 0)
+        return;
+    if (!obp_param_equal(old, conf, p)
+        && obp_param_format(old, p, was, sizeof(was)) >= 0)
+        obp_ctl_reply(c, false, "changed: %s: %s -> %s (%s)", p->name, was,
+                      now, obp_conf_source_name(src));
+    if (src != OBP_SRC_RUNTIME)
+        return;
+    if (file_value(file, p, was, sizeof(was)))
+        obp_ctl_reply(c, false, "runtime: %s = %s, over the file's %s "
+                      "(config unset %s drops it)", p->name, now, was,
+                      p->name);
+    else
+        obp_ctl_reply(c, false, "runtime: %s = %s (config unset %s drops "
+                      "it)", p->name, now, p->name);
+}
+
 static void
 verb_reload(struct obp_ctl_conn *c, const char *arg)
 {
-    struct obp_errs errs = { 0 }, notes = { 0 };
-    int             rc;
+    struct obp_master *m = obp_ctl_master(c);
+    struct obp_errs    errs = { 0 }, notes = { 0 };
+    struct obp_conf   *old, *file;
+    int                rc;
 
     if (arg[0] != '\0') {
         obp_ctl_reply(c, true, "failed: usage: reload");
@@ -66,16 +137,27 @@ verb_reload(struct obp_ctl_conn *c, const char *arg)
     }
     if (refuse_if_stopping(c))
         return;
+    old = obp_conf_dup(m->conf);
+    if (old == NULL) {
+        obp_ctl_reply(c, true, "failed: out of memory");
+        return;
+    }
     obp_log(OBP_LOG_INFO, 0, 0, "'reload' from obproxyctl, reloading "
             "configuration");
-    rc = obp_reload(obp_ctl_master(c), NULL, &errs, &notes);
+    rc = obp_reload(m, NULL, &errs, &notes);
     reply_list(c, "error", &errs);
     reply_list(c, "restart", &notes);
-    if (rc == OBP_OK)
+    if (rc == OBP_OK) {
+        file = file_conf(m);
+        for (size_t i = 0; i < obp_nparams; i++)
+            reply_change(c, old, file, &obp_params[i]);
+        obp_conf_free(file);
         obp_ctl_reply(c, true, "ok: configuration reloaded");
-    else
+    } else {
         obp_ctl_reply(c, true, "failed: configuration refused, the running "
                       "one stays");
+    }
+    obp_conf_free(old);
     obp_errs_free(&errs);
     obp_errs_free(&notes);
 }
@@ -93,6 +175,7 @@ config_get(struct obp_ctl_conn *c, const struct obp_param *p)
     struct obp_master *m = obp_ctl_master(c);
     struct obp_state   st = { 0 };
     struct obp_errs    errs = { 0 };
+    struct obp_conf   *file;
     char              *now = malloc(VALUE_MAX);
     const char        *saved;
 
@@ -102,8 +185,11 @@ config_get(struct obp_ctl_conn *c, const struct obp_param *p)
         free(now);
         return;
     }
+    file = file_conf(m);
     obp_ctl_reply(c, false, "name: %s", p->name);
     obp_ctl_reply(c, false, "value: %s", now);
+    reply_source(c, p, file);
+    obp_conf_free(file);
     obp_ctl_reply(c, false, "default: %s", p->dflt);
     obp_ctl_reply(c, false, "mode: %s", mode_name(p));
     if (obp_state_read(m, &st, &errs) == OBP_OK
@@ -159,10 +245,18 @@ refused(const struct obp_master *m, const struct obp_param *p,
     return bad;
 }
 
+/* What a set or an unset did, for the last line of the reply. */
+static const char *
+done_phrase(bool unset)
+{
+    return unset ? "unset, removed from" : "set, saved in";
+}
+
 /* A restart parameter: the whole generation is checked, then saved. */
 static int
 save_for_restart(struct obp_ctl_conn *c, const struct obp_state *st,
-                 const struct obp_param *p, struct obp_errs *errs)
+                 const struct obp_param *p, bool unset,
+                 struct obp_errs *errs)
 {
     struct obp_conf *next = obp_state_build(obp_ctl_master(c), st, errs);
     char             was[VALUE_MAX];
@@ -176,22 +270,30 @@ save_for_restart(struct obp_ctl_conn *c, const struct obp_state *st,
         was[0] = '\0';
     obp_ctl_reply(c, false, "restart: %s needs a restart, %s stays until "
                   "then", p->name, was);
-    obp_ctl_reply(c, true, "ok: %s saved in %s, needs a restart", p->name,
-                  st->path);
+    obp_ctl_reply(c, true, "ok: %s %s %s, needs a restart", p->name,
+                  done_phrase(unset), st->path);
     return OBP_OK;
 }
 
 static int
 apply_now(struct obp_ctl_conn *c, const struct obp_state *st,
-          const struct obp_param *p, struct obp_errs *errs)
+          const struct obp_param *p, bool unset, struct obp_errs *errs)
 {
-    struct obp_errs notes = { 0 };
-    int             rc = obp_reload(obp_ctl_master(c), st, errs, &notes);
+    struct obp_master *m = obp_ctl_master(c);
+    struct obp_errs    notes = { 0 };
+    struct obp_conf   *file;
+    char               now[VALUE_MAX];
+    int                rc = obp_reload(m, st, errs, &notes);
 
     reply_list(c, "restart", &notes);
     obp_errs_free(&notes);
     if (rc != OBP_OK)
         return OBP_ERROR;
+    if (unset && obp_param_format(m->conf, p, now, sizeof(now)) >= 0)
+        obp_ctl_reply(c, false, "value: %s", now);
+    file = file_conf(m);
+    reply_source(c, p, file);
+    obp_conf_free(file);
     if (obp_state_write(st, errs) != OBP_OK) {
         reply_list(c, "error", errs);
         obp_ctl_reply(c, true, "failed: %s applied but not saved: a restart "
@@ -199,44 +301,68 @@ apply_now(struct obp_ctl_conn *c, const struct obp_state *st,
         obp_errs_free(errs);
         return OBP_OK;
     }
-    obp_ctl_reply(c, true, "ok: %s set, saved in %s", p->name, st->path);
+    obp_ctl_reply(c, true, "ok: %s %s %s", p->name, done_phrase(unset),
+                  st->path);
     return OBP_OK;
+}
+
+/*
+ * Sets <p> to <value> in the state file, or removes it (<value> NULL),
+ * and applies the result: now, or at the next start.
+ */
+static void
+config_change(struct obp_ctl_conn *c, const struct obp_param *p,
+              const char *value)
+{
+    struct obp_master *m = obp_ctl_master(c);
+    struct obp_state   st = { 0 };
+    struct obp_errs    errs = { 0 };
+    bool               unset = value == NULL;
+    int                rc;
+
+    if (refuse_if_stopping(c))
+        return;
+    obp_log(OBP_LOG_INFO, 0, 0, "'config %s %s' from obproxyctl",
+            unset ? "unset" : "set", p->name);
+    rc = obp_state_read(m, &st, &errs);
+    if (rc == OBP_OK && unset && !obp_state_del(&st, p->name)) {
+        obp_ctl_reply(c, true, "failed: %s has no value set by config set "
+                      "(%s)", p->name, st.path);
+        goto done;
+    }
+    if (rc == OBP_OK && !unset
+        && obp_state_put(&st, p->name, value) != OBP_OK) {
+        obp_errs_add(&errs, "out of memory");
+        rc = OBP_ERROR;
+    }
+    obp_ctl_reply(c, false, "name: %s", p->name);
+    if (!unset)
+        obp_ctl_reply(c, false, "value: %s", value);
+    if (rc == OBP_OK)
+        rc = p->flags & OBP_P_RESTART
+             ? save_for_restart(c, &st, p, unset, &errs)
+             : apply_now(c, &st, p, unset, &errs);
+    if (rc != OBP_OK) {
+        reply_list(c, "error", &errs);
+        obp_ctl_reply(c, true, "failed: %s not %s, the running "
+                      "configuration stays", p->name, unset ? "unset" : "set");
+    }
+done:
+    obp_state_free(&st);
+    obp_errs_free(&errs);
 }
 
 static void
 config_set(struct obp_ctl_conn *c, const struct obp_param *p,
            const char *value)
 {
-    struct obp_master *m = obp_ctl_master(c);
-    struct obp_state   st = { 0 };
-    struct obp_errs    errs = { 0 };
-    char               why[512];
-    int                rc;
+    char why[512];
 
-    if (refused(m, p, value, why, sizeof(why))) {
+    if (refused(obp_ctl_master(c), p, value, why, sizeof(why))) {
         obp_ctl_reply(c, true, "failed: %s", why);
         return;
     }
-    if (refuse_if_stopping(c))
-        return;
-    obp_log(OBP_LOG_INFO, 0, 0, "'config set %s' from obproxyctl", p->name);
-    rc = obp_state_read(m, &st, &errs);
-    if (rc == OBP_OK && obp_state_put(&st, p->name, value) != OBP_OK) {
-        obp_errs_add(&errs, "out of memory");
-        rc = OBP_ERROR;
-    }
-    obp_ctl_reply(c, false, "name: %s", p->name);
-    obp_ctl_reply(c, false, "value: %s", value);
-    if (rc == OBP_OK)
-        rc = p->flags & OBP_P_RESTART ? save_for_restart(c, &st, p, &errs)
-                                      : apply_now(c, &st, p, &errs);
-    if (rc != OBP_OK) {
-        reply_list(c, "error", &errs);
-        obp_ctl_reply(c, true, "failed: %s not set, the running "
-                      "configuration stays", p->name);
-    }
-    obp_state_free(&st);
-    obp_errs_free(&errs);
+    config_change(c, p, value);
 }
 
 static void
@@ -250,11 +376,12 @@ verb_config(struct obp_ctl_conn *c, const char *arg)
     const struct obp_param *p;
     bool                    get = n == 3 && strncmp(arg, "get", 3) == 0;
     bool                    set = n == 3 && strncmp(arg, "set", 3) == 0;
+    bool                    unset = n == 5 && strncmp(arg, "unset", 5) == 0;
 
-    if ((!get && !set) || klen == 0 || klen >= sizeof(key)
-        || (get && *value != '\0')) {
+    if ((!get && !set && !unset) || klen == 0 || klen >= sizeof(key)
+        || (!set && *value != '\0')) {
         obp_ctl_reply(c, true, "failed: usage: config get KEY | config set "
-                      "KEY VALUE");
+                      "KEY VALUE | config unset KEY");
         return;
     }
     snprintf(key, sizeof(key), "%.*s", (int)klen, rest);
@@ -263,6 +390,8 @@ verb_config(struct obp_ctl_conn *c, const char *arg)
         obp_ctl_reply(c, true, "failed: unknown parameter '%s'", key);
     else if (get)
         config_get(c, p);
-    else
+    else if (set)
         config_set(c, p, value);
+    else
+        config_change(c, p, NULL);
 }

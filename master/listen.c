@@ -4,6 +4,9 @@
  * ip_listen_mode is 1 or 3, IPv6-only on local_bound_ipv6_ip when 2 or 3),
  * so the kernel spreads new connections over the workers.  The master
  * opens them all before forking; each child keeps only its slot's.
+ * SO_REUSEPORT would also let a second obproxy of the same user bind the
+ * same address and take half of the clients: a start first makes sure
+ * that nothing listens there (probe_one()).
  */
 #include "master.h"
 
@@ -14,7 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
+
+#define PORT_LOCK_WAIT_MS 3000  /* another master opening the same port */
+#define PORT_LOCK_STEP_MS 10
 
 struct bind_addr {
     int                     family;
@@ -147,6 +155,73 @@ describe(struct obp_listeners *ls, const struct bind_addr *addrs, int n)
     }
 }
 
+/*
+ * Whether something listens on an address overlapping <a>'s.  A probe
+ * bound without SO_REUSEPORT is refused by the kernel exactly then: the
+ * same address, or a wildcard of the same family either way round
+ * (0.0.0.0 and 127.0.0.1, :: and ::1), whoever owns the listener.
+ * SO_REUSEADDR keeps an earlier run's connections in TIME_WAIT from
+ * counting.  A new master of a hot upgrade inherits its sockets and never
+ * probes.
+ */
+static int
+probe_one(const struct bind_addr *a, struct obp_errs *errs)
+{
+    int fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int err = 0;
+
+    if (fd == -1
+        || set_flag(fd, SOL_SOCKET, SO_REUSEADDR) == -1
+        || (a->family == AF_INET6
+            && set_flag(fd, IPPROTO_IPV6, IPV6_V6ONLY) == -1)
+        || bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1)
+        err = errno;
+    if (fd != -1)
+        close(fd);
+    if (err == EADDRINUSE)
+        obp_errs_add(errs, "cannot listen on %s: %s: another process "
+                     "listens there (another obproxy would share its "
+                     "clients): give this one its own listen_port",
+                     a->text, strerror(err));
+    else if (err != 0)
+        obp_errs_add(errs, "cannot listen on %s: %s", a->text,
+                     strerror(err));
+    return err == 0 ? OBP_OK : OBP_ERROR;
+}
+
+/*
+ * Two masters starting at once could both probe before either listens:
+ * the probes and binds of one port run under a lock, an abstract unix
+ * socket named after the port, which the kernel frees when its holder
+ * closes it or dies (no stale file).  The lock's fd, or -1 (<errs>).
+ */
+static int
+lock_port(int port, struct obp_errs *errs)
+{
+    struct sockaddr_un    sun = { .sun_family = AF_UNIX };
+    struct timespec       step = { 0, PORT_LOCK_STEP_MS * 1000000L };
+    int                   fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int                   n = snprintf(sun.sun_path + 1,
+                                       sizeof(sun.sun_path) - 1,
+                                       "obproxy-listen-%d", port);
+    socklen_t             len = (socklen_t)(offsetof(struct sockaddr_un,
+                                                     sun_path) + 1 + n);
+
+    for (int waited = 0; fd != -1; waited += PORT_LOCK_STEP_MS) {
+        if (bind(fd, (struct sockaddr *)&sun, len) == 0)
+            return fd;
+        if (errno != EADDRINUSE || waited >= PORT_LOCK_WAIT_MS)
+            break;
+        (void)nanosleep(&step, NULL);
+    }
+    obp_errs_add(errs, "cannot lock port %d for the start: %s", port,
+                 errno == EADDRINUSE ? "another obproxy is opening it"
+                                     : strerror(errno));
+    if (fd != -1)
+        close(fd);
+    return -1;
+}
+
 /* <conf>'s addresses into <addrs>, and <nslots> empty slots: or -1. */
 static int
 prepare(struct obp_listeners *ls, const struct obp_conf *conf, int nslots,
@@ -172,23 +247,29 @@ obp_listen_open(struct obp_listeners *ls, const struct obp_conf *conf,
 {
     struct bind_addr addrs[2];
     int              n = prepare(ls, conf, nslots, addrs, errs);
+    int              lock = n < 0 ? -1 : lock_port((int)conf->listen_port,
+                                                   errs);
+    int              rc = lock == -1 ? OBP_ERROR : OBP_OK;
 
-    if (n < 0)
-        return OBP_ERROR;
-    for (int s = 0; s < nslots; s++) {
+    for (int i = 0; rc == OBP_OK && i < n; i++)
+        rc = probe_one(&addrs[i], errs);
+    for (int s = 0; rc == OBP_OK && s < nslots; s++) {
         struct obp_listen_slot *slot = &ls->slots[s];
 
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; rc == OBP_OK && i < n; i++) {
             int fd = open_one(&addrs[i], errs);
 
-            if (fd == -1) {
-                obp_listen_close(ls);
-                return OBP_ERROR;
-            }
-            slot->fd[slot->n++] = fd;
+            if (fd == -1)
+                rc = OBP_ERROR;
+            else
+                slot->fd[slot->n++] = fd;
         }
     }
-    return OBP_OK;
+    if (rc != OBP_OK)
+        obp_listen_close(ls);
+    if (lock != -1)
+        close(lock);
+    return rc;
 }
 
 int

@@ -23,9 +23,9 @@
 /* The only instance: workers forked from it see it too. */
 static struct obp_master master;
 
-/* Prints every line of <errs> on stderr. */
+/* Prints every line of <errs> on stderr, each after <what>. */
 static void
-print_errs(const struct obp_errs *errs)
+print_lines(const struct obp_errs *errs, const char *what)
 {
     const char *p = errs->text;
     const char *end = p != NULL ? p + errs->len : NULL;
@@ -34,27 +34,58 @@ print_errs(const struct obp_errs *errs)
         size_t n = strcspn(p, "\n");
 
         if (n > 0)
-            fprintf(stderr, "obproxy: %.*s\n", (int)n, p);
+            fprintf(stderr, "obproxy: %s%.*s\n", what, (int)n, p);
         p += n + 1;
     }
 }
 
-/* Startup errors once the logs are open: logged, and shown on stderr. */
 static void
-report(const struct obp_master *m, const struct obp_errs *errs)
+print_errs(const struct obp_errs *errs)
+{
+    print_lines(errs, "");
+}
+
+/* Lines once the logs are open: logged at <level>, and shown on stderr. */
+static void
+report_lines(const struct obp_master *m, const struct obp_errs *errs,
+             int level, const char *what)
 {
     const char *p = errs->text;
     const char *end = p != NULL ? p + errs->len : NULL;
 
     if (!m->cl.nodaemon)
-        print_errs(errs);   /* with -N the log already copies to stderr */
+        print_lines(errs, what);   /* with -N the log copies to stderr */
     while (p != NULL && p < end) {
         size_t n = strcspn(p, "\n");
 
         if (n > 0)
-            obp_log(OBP_LOG_ERROR, 0, 0, "%.*s", (int)n, p);
+            obp_log(level, 0, 0, "%.*s", (int)n, p);
         p += n + 1;
     }
+}
+
+/* Startup errors once the logs are open. */
+static void
+report(const struct obp_master *m, const struct obp_errs *errs)
+{
+    report_lines(m, errs, OBP_LOG_ERROR, "");
+}
+
+/*
+ * A configuration that can never log anyone in passes, but not silently:
+ * on stderr for -t, logged (and on stderr) at the start (<logged>).
+ */
+static void
+warn_conf(const struct obp_master *m, bool logged)
+{
+    struct obp_errs warns = { 0 };
+
+    obp_conf_warnings(m->conf, &warns);
+    if (logged)
+        report_lines(m, &warns, OBP_LOG_WARN, "warning: ");
+    else
+        print_lines(&warns, "warning: ");
+    obp_errs_free(&warns);
 }
 
 static const char *
@@ -114,6 +145,8 @@ configure(struct obp_master *m, int argc, char **argv)
         obp_upgrade_start_failed(m, &errs);
     obp_errs_free(&errs);
     if (m->cl.test) {
+        if (status == -1)
+            warn_conf(m, false);
         fprintf(stderr, "obproxy: configuration %s test %s\n", shown_conf(m),
                 status == -1 ? "is successful" : "failed");
         return status == -1 ? 0 : 1;
@@ -285,6 +318,7 @@ launch(struct obp_master *m, struct obp_errs *errs)
             "listening on %s, config %s%s", OBP_VERSION_STRING, (long)m->pid,
             m->nslots, m->listeners.text, obp_master_conf_name(m),
             inherited ? " (hot upgrade)" : "");
+    warn_conf(m, true);
     detach(m);
     return OBP_OK;
 }

@@ -42,14 +42,17 @@ static const struct verb verbs[] = {
     { "stop", "stop [--graceful|--fast]",
       "Stops obproxy gracefully (open sessions finish, bounded by\n"
       "hot_upgrade_exit_timeout) or fast, and waits (-w) until the master\n"
-      "has exited.  Without the control socket: QUIT (graceful) or TERM\n"
+      "has exited; inside a hot upgrade's rollback window, both\n"
+      "generations.  Without the control socket: QUIT (graceful) or TERM\n"
       "(fast) to the pid in the pid file.  Exit 0 stopped, 3 not\n"
       "running, 1 still running after the wait.", 0, 1, SIGQUIT },
     { "reload", "reload",
       "Reloads the configuration as HUP does and says whether the new one\n"
-      "runs: refused with every error, or accepted with the changed\n"
-      "parameters that need a restart.  Without the control socket: HUP.\n"
-      "Exit 0 accepted, 1 refused.", 0, 0, SIGHUP },
+      "runs: refused with every error, or accepted with each changed\n"
+      "value and its source, the changed parameters that need a restart,\n"
+      "and each value CONFIG.runtime (config set) keeps over the file.\n"
+      "Without the control socket: HUP.  Exit 0 accepted, 1 refused.",
+      0, 0, SIGHUP },
     { "reopen-logs", "reopen-logs",
       "Reopens the log files (after logrotate moved them), as USR1 does.\n"
       "Without the control socket: USR1.", 0, 0, SIGUSR1 },
@@ -57,15 +60,20 @@ static const struct verb verbs[] = {
       "Lists each worker: slot, pid, state, restarts.", 0, 0, 0 },
     { "stats", "stats",
       "Prints the counters summed over the workers.", 0, 0, 0 },
-    { "config", "config get KEY | config set KEY VALUE",
-      "get: the running value of a parameter, its default, its mode\n"
-      "(reload, restart, readonly) and the value saved by config set.\n"
+    { "config", "config get KEY | set KEY VALUE | unset KEY",
+      "get: the running value of a parameter, its source (default, file,\n"
+      "runtime, command line), the file's value when another source\n"
+      "shadows it, its default, its mode (reload, restart, readonly) and\n"
+      "the value saved by config set.\n"
       "set: checks the value and the whole configuration as a reload does\n"
       "and applies it; it is saved in CONFIG.runtime (ROOT/etc/\n"
-      "obproxy.runtime without a file) so a restart keeps it.  A parameter\n"
-      "that needs a restart is saved only, and the reply says so; a\n"
-      "read-only one, or one set on obproxy's command line, is refused.\n"
-      "Exit 0 set (or saved), 1 refused with the reason.", 2, 64, 0 },
+      "obproxy.runtime without a file) so a restart keeps it, and wins\n"
+      "over the file.  A parameter that needs a restart is saved only, and\n"
+      "the reply says so; a read-only one, or one set on obproxy's command\n"
+      "line, is refused.\n"
+      "unset: drops the value config set saved and applies the file's (or\n"
+      "the default) as a reload does.\n"
+      "Exit 0 done (or saved), 1 refused with the reason.", 2, 64, 0 },
     { "upgrade", "upgrade [BINARY]",
       "Hot upgrade: the master starts BINARY (default: the binary at its\n"
       "own path) as the new generation.  Without the control socket and\n"
@@ -105,7 +113,8 @@ usage(FILE *out)
 "Other verbs are sent to obproxy as they are.\n"
 "\n"
 "Options:\n"
-"  -d ROOT       obproxy's root directory (default $OBPROXY_ROOT, else .)\n"
+"  -d ROOT       obproxy's root directory (default $OBPROXY_ROOT, else the\n"
+"                working directory, /var/lib/obproxy instead of /)\n"
 "  -s SOCKET     control socket (default ROOT/run/obproxy.sock)\n"
 "  -w SECONDS    how long stop waits for obproxy to exit (default %d)\n"
 "  -t SECONDS    how long to wait for a reply (default %d)\n"
@@ -186,6 +195,7 @@ check_args(const struct args *a)
         return bad_usage("usage: obproxyctl %s", v->synopsis);
     if (strcmp(v->name, "config") == 0
         && !(strcmp(a->argv[0], "get") == 0 && a->argc == 2)
+        && !(strcmp(a->argv[0], "unset") == 0 && a->argc == 2)
         && !(strcmp(a->argv[0], "set") == 0 && a->argc >= 3))
         return bad_usage("usage: obproxyctl %s", v->synopsis);
     return 0;
@@ -267,7 +277,7 @@ paths(struct obp_octl *c, const struct args *a)
     if (getcwd(cwd, sizeof(cwd)) == NULL)
         snprintf(cwd, sizeof(cwd), ".");
     if (root == NULL || root[0] == '\0')
-        root = cwd;
+        root = obp_root_default(cwd);
     if ((root[0] == '/' ? join(c->root, sizeof(c->root), root, "")
          : snprintf(c->root, sizeof(c->root), "%s/%s", cwd, root) < 0)
         || join(c->pidfile, sizeof(c->pidfile), c->root, "/run/obproxy.pid")

@@ -4,10 +4,11 @@
  * printed at the end as one object.  A reply line "key: value" becomes a
  * member (spaces in the key become '_', a decimal value a number); "key N:
  * value" lines become the array "key" of objects with "index" and either
- * the value's "word value, word value" pairs or its "text"; "error" and
- * "restart" lines are arrays of strings; the last line gives "answer"
- * ("ok" or "failed") and its text "message"; other lines go to the array
- * "lines".  "ok" (true when the exit status is 0) and "exit" end it.
+ * the value's "word value, word value" pairs or its "text"; "error",
+ * "restart", "changed" and "runtime" lines are arrays of strings; the
+ * last line gives "answer" ("ok" or "failed") and its text "message";
+ * other lines go to the array "lines".  "ok" (true when the exit status
+ * is 0) and "exit" end it.
  */
 #include "obp.h"
 #include "octl.h"
@@ -232,8 +233,16 @@ same_group(const struct obp_octl_item *a, const struct obp_octl_item *b)
 static bool
 is_array(const struct obp_octl_item *it)
 {
-    return it->kind == ITEM_LINE || it->index >= 0
-           || strcmp(it->key, "error") == 0 || strcmp(it->key, "restart") == 0;
+    static const char *const arrays[] = { "error", "restart", "changed",
+                                          "runtime" };
+
+    if (it->kind == ITEM_LINE || it->index >= 0)
+        return true;
+    for (size_t i = 0; i < OBP_NELEMS(arrays); i++) {
+        if (strcmp(it->key, arrays[i]) == 0)
+            return true;
+    }
+    return false;
 }
 
 /* Members in order; an array gathers every item of its group. */

@@ -80,6 +80,7 @@ diff_one(const struct obp_conf *old, struct obp_conf *next,
     }
     obp_log(OBP_LOG_WARN, 0, 0, "%s changed from %s to %s: needs a restart, "
             "keeping %s", p->name, was, now, was);
+    next->source[p - obp_params] = old->source[p - obp_params];
     obp_errs_add(notes, "%s: %s needs a restart, %s stays until then",
                  p->name, now, was);
     if (obp_param_set(next, p, was, err, sizeof(err)) != OBP_OK) {

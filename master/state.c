@@ -119,6 +119,22 @@ obp_state_get(const struct obp_state *st, const char *key)
     return NULL;
 }
 
+bool
+obp_state_del(struct obp_state *st, const char *key)
+{
+    struct obp_kvlist *l = &st->items;
+
+    for (size_t i = 0; i < l->n; i++) {
+        if (strcmp(l->items[i].key, key) == 0) {
+            memmove(&l->items[i], &l->items[i + 1],
+                    (l->n - i - 1) * sizeof(l->items[0]));
+            l->n--;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* ROOT/etc may not exist yet when obproxy runs without a file. */
 static void
 make_parent(const char *path)
@@ -177,12 +193,12 @@ obp_state_free(struct obp_state *st)
 }
 
 static void
-apply(struct obp_conf *conf, const char *origin, const struct obp_kvlist *l,
-      struct obp_errs *errs)
+apply(struct obp_conf *conf, enum obp_conf_source src, const char *origin,
+      const struct obp_kvlist *l, struct obp_errs *errs)
 {
     for (size_t i = 0; i < l->n; i++)
-        obp_conf_set_kv(conf, origin, 0, l->items[i].key, l->items[i].value,
-                        errs);
+        obp_conf_set_from(conf, src, origin, 0, l->items[i].key,
+                          l->items[i].value, errs);
 }
 
 struct obp_conf *
@@ -198,9 +214,10 @@ obp_state_build(const struct obp_master *m, const struct obp_state *st,
     conf = obp_conf_build(m->conf_path[0] != '\0' ? m->conf_path : NULL,
                           NULL, errs);
     if (conf != NULL && st != NULL)
-        apply(conf, st->path, &st->items, errs);
+        apply(conf, OBP_SRC_RUNTIME, st->path, &st->items, errs);
     if (conf != NULL)
-        apply(conf, "command line", &m->cl.overrides, errs);
+        apply(conf, OBP_SRC_COMMAND_LINE, "command line", &m->cl.overrides,
+              errs);
     obp_state_free(&own);
     if (errs->count != start) {
         obp_conf_free(conf);

@@ -4,12 +4,13 @@
  * ROOT/etc/obproxy.runtime without a file), so a restart keeps them.
  * One "key=value" line each; applied after the file and before the
  * command line.  Written whole through a rename.  Used by main.c (start),
- * reload.c (every reload) and ctl_config.c (config get/set).
+ * reload.c (every reload) and ctl_config.c (config get/set/unset).
  */
 #ifndef OBP_MASTER_STATE_H
 #define OBP_MASTER_STATE_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct obp_master;
@@ -40,6 +41,9 @@ int obp_state_put(struct obp_state *st, const char *key, const char *value);
 
 /* The value of <key> in <st>, or NULL. */
 const char *obp_state_get(const struct obp_state *st, const char *key);
+
+/* Removes <key> from <st>; false when it was not there. */
+bool obp_state_del(struct obp_state *st, const char *key);
 
 /* Writes <st> to its path through a temporary file and a rename. */
 int obp_state_write(const struct obp_state *st, struct obp_errs *errs);

@@ -2,7 +2,9 @@
  * Stopping, called by signal.c and process.c.  Fast: listeners closed,
  * OBP_CHAN_TERM to every worker, SIGKILL after delay_exit_time.  Graceful:
  * listeners closed, OBP_CHAN_QUIT, SIGKILL after hot_upgrade_exit_timeout
- * + 5 s.  The loop ends when no worker is left, or 2 s after the SIGKILL.
+ * + 5 s.  Inside a hot upgrade's window the other generation stops too
+ * (upgrade.h).  The loop ends when no worker is left and the other master
+ * told to stop has exited, or 2 s after the SIGKILL.
  */
 #include "master.h"
 
@@ -11,11 +13,40 @@
 #define GRACEFUL_EXTRA_S  5.0   /* beyond hot_upgrade_exit_timeout */
 #define REAP_WAIT_S       2.0   /* after SIGKILL */
 
+static void arm(struct obp_master *m, double seconds);
+
+/*
+ * Our workers are gone, the other generation of a hot upgrade is not: it
+ * gets as long as its own graceful stop may take, then we exit anyway.
+ */
+static void
+peer_deadline(struct obp_master *m)
+{
+    double wait = (double)m->conf->hot_upgrade_exit_timeout / 1e6
+                  + GRACEFUL_EXTRA_S + REAP_WAIT_S;
+
+    if (!m->stop.peer_waited) {
+        m->stop.peer_waited = true;
+        obp_log(OBP_LOG_INFO, 0, 0, "every worker has exited; waiting up "
+                "to %.1f s for the other master (pid %ld)", wait,
+                (long)m->up.peer);
+        arm(m, wait);
+        return;
+    }
+    obp_log(OBP_LOG_WARN, 0, 0, "the other master (pid %ld) still runs, "
+            "exiting anyway", (long)m->up.peer);
+    ev_break(m->loop, EVBREAK_ALL);
+}
+
 static void
 timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct obp_master *m = w->data;
 
+    if (obp_proc_live(m) == 0) {
+        peer_deadline(m);
+        return;
+    }
     if (!m->stop.killed) {
         obp_log(OBP_LOG_WARN, 0, 0, "%d worker(s) still running at the "
                 "stop deadline, killing them", obp_proc_live(m));
@@ -62,6 +93,7 @@ obp_stop_begin(struct obp_master *m, enum obp_stop_mode mode)
     m->stop.mode = mode;
     obp_proc_cancel_respawns(m);
     obp_listen_close(&m->listeners);
+    obp_upgrade_stop(m, mode == OBP_STOP_FAST);
     if (m->stop.killed)
         return;     /* everything is already on its way out */
     if (mode == OBP_STOP_FAST) {
@@ -79,7 +111,8 @@ obp_stop_begin(struct obp_master *m, enum obp_stop_mode mode)
 void
 obp_stop_check(struct obp_master *m)
 {
-    if (m->stop.mode == OBP_STOP_NONE || obp_proc_live(m) > 0)
+    if (m->stop.mode == OBP_STOP_NONE || obp_proc_live(m) > 0
+        || obp_upgrade_stop_waits(m))
         return;
     obp_log(OBP_LOG_INFO, 0, 0, "every worker has exited");
     ev_timer_stop(m->loop, &m->stop.timer);

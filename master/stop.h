@@ -20,6 +20,7 @@ enum obp_stop_mode {
 struct obp_stop {
     enum obp_stop_mode mode;
     bool               killed;      /* SIGKILL sent, waiting for reaps */
+    bool               peer_waited; /* the other generation's deadline set */
     ev_timer           timer;
 };
 

@@ -203,6 +203,61 @@ committed(struct obp_master *m, const char *from)
     obp_stop_begin(m, OBP_STOP_GRACEFUL);
 }
 
+/*
+ * The other master stops (<mode>, "fast" or "graceful") and tells us:
+ * this generation stops too, neither rolled back nor committed.  An old
+ * generation's sessions held for the new one drain instead.
+ */
+void
+obp_upgrade_stop_with(struct obp_master *m, const char *mode)
+{
+    bool               old = m->up.forked;
+    enum obp_stop_mode want = strcmp(mode, "fast") == 0 ? OBP_STOP_FAST
+                                                        : OBP_STOP_GRACEFUL;
+
+    obp_log(OBP_LOG_INFO, 0, 0, "hot upgrade: the %s master (pid %ld) "
+            "stops (%s): this generation stops too", old ? "new" : "old",
+            (long)m->up.peer, mode);
+    obp_upgrade_set_last(m, "stopped with the %s generation",
+                         old ? "new" : "old");
+    ev_timer_stop(m->loop, &m->up.timer);
+    m->up.state = OBP_UP_NONE;
+    if (old)
+        obp_proc_send_all(m, OBP_CHAN_DRAIN, NULL, 0, false);
+    if (m->stop.mode < want)
+        obp_stop_begin(m, want);
+}
+
+void
+obp_upgrade_stop(struct obp_master *m, bool fast)
+{
+    struct obp_upgrade *up = &m->up;
+    bool                starting = up->state == OBP_UP_STARTING;
+
+    /* only the generation that serves takes the other one with it */
+    if ((!starting && up->state != OBP_UP_WATCHED && !up->stop_sent)
+        || up->peer == 0 || up->chan_fd == -1)
+        return;
+    if (!up->stop_sent)
+        obp_log(OBP_LOG_INFO, 0, 0, "hot upgrade: the %s generation (pid "
+                "%ld) stops too", starting ? "new" : "old", (long)up->peer);
+    obp_upgrade_send(m, OBP_CHAN_UP_STOP, fast ? "fast" : "graceful");
+    up->stop_sent = true;
+    if (!starting)
+        return;
+    /* its exit is no failure to roll back from */
+    ev_timer_stop(m->loop, &up->timer);
+    up->state = OBP_UP_NONE;
+    obp_upgrade_set_last(m, "stopped before the new master served");
+    obp_ctl_answer(m, "failed: obproxy is stopping");
+}
+
+bool
+obp_upgrade_stop_waits(const struct obp_master *m)
+{
+    return m->up.stop_sent && m->up.peer != 0;
+}
+
 static void
 old_msg(struct obp_master *m, uint32_t cmd, const char *text)
 {
@@ -225,6 +280,10 @@ old_msg(struct obp_master *m, uint32_t cmd, const char *text)
     case OBP_CHAN_UP_ROLLBACK:
         roll_back(m, "rolled back by hand (obproxyctl rollback)");
         break;
+    case OBP_CHAN_UP_STOP:
+        if (m->up.state == OBP_UP_STARTING || m->up.state == OBP_UP_HANDED)
+            obp_upgrade_stop_with(m, text);
+        break;
     default:
         obp_log(OBP_LOG_WARN, 0, 0, "hot upgrade: unknown message %u from "
                 "pid %ld", cmd, (long)m->up.peer);
@@ -239,8 +298,7 @@ chan_cb(struct ev_loop *loop, ev_io *w, int revents)
     char               text[OBP_UPGRADE_WHY_MAX + 1];
     uint32_t           cmd;
     ssize_t            n;
-    bool               old = m->up.state == OBP_UP_STARTING
-                             || m->up.state == OBP_UP_HANDED;
+    bool               old = m->up.forked;
 
     for (int i = 0; i < UP_CHAN_BATCH && m->up.chan_fd != -1; i++) {
         n = obp_chan_recv(m->up.chan_fd, &cmd, text, sizeof(text) - 1);
@@ -305,6 +363,7 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
             how);
     if (m->stop.mode == OBP_STOP_NONE)
         reclaim(m);
+    obp_stop_check(m);      /* a stop may have waited for it */
 }
 
 static void
@@ -432,6 +491,7 @@ started(struct obp_master *m, pid_t pid, int chan, const char *binary,
         const char *from)
 {
     m->up.state = OBP_UP_STARTING;
+    m->up.forked = true;
     m->up.peer = pid;
     m->up.peer_version[0] = '\0';
     m->up.chan_fd = chan;

@@ -17,6 +17,12 @@
  * and the new master is told to stop gracefully.  At the end of the
  * window, on obproxyctl commit or on WINCH, the old master stops.
  *
+ * A stop inside the window stops every generation: the master that
+ * serves (the new one, or the old one while the new one does not serve
+ * yet) tells the other one to stop too and exits only after it, so
+ * obproxyctl stop returns once both are gone.  A stop sent to an old
+ * master that has handed over ends that generation alone, as a commit.
+ *
  * The segment has two halves of worker slots; the generations alternate
  * between them (and the session ids' upgrade bit with them), so both can
  * run at once on one segment.
@@ -58,6 +64,10 @@ struct obp_upgrade {
     ev_timer          timer;        /* ready deadline, rollback window */
     ev_timer          poll;         /* new: are the workers accepting? */
     int64_t           began_us;     /* wall clock of the last upgrade */
+    bool              forked;       /* the channel leads to a new master
+                                       we forked (we are the old one) */
+    bool              stop_sent;    /* told the other master to stop: our
+                                       stop waits for its exit */
     char              last[OBP_UPGRADE_WHY_MAX + 64]; /* its outcome */
     /* inherited by a new master, until launch() takes them */
     int               shm_fd;
@@ -109,6 +119,12 @@ int obp_upgrade_commit(struct obp_master *m, const char *from, char *why,
 int obp_upgrade_rollback(struct obp_master *m, const char *from, char *why,
                          size_t cap);
 
+/* stop.c: a stop begins (or turns fast); the other generation follows. */
+void obp_upgrade_stop(struct obp_master *m, bool fast);
+
+/* stop.c: the other master, told to stop, has not exited yet. */
+bool obp_upgrade_stop_waits(const struct obp_master *m);
+
 /* process.c: whether an emptied slot must stay empty (old, HANDED). */
 bool obp_upgrade_holds_slots(const struct obp_master *m);
 
@@ -133,5 +149,6 @@ void obp_upgrade_new_msg(struct obp_master *m, uint32_t cmd,
                          const char *text);
 void obp_upgrade_set_last(struct obp_master *m, const char *fmt, ...)
     OBP_PRINTF(2, 3);
+void obp_upgrade_stop_with(struct obp_master *m, const char *mode);
 
 #endif

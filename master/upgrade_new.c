@@ -263,6 +263,10 @@ obp_upgrade_launched(struct obp_master *m)
 void
 obp_upgrade_new_msg(struct obp_master *m, uint32_t cmd, const char *text)
 {
+    if (text != NULL && cmd == OBP_CHAN_UP_STOP) {
+        obp_upgrade_stop_with(m, text);
+        return;
+    }
     if (text != NULL) {
         obp_log(OBP_LOG_WARN, 0, 0, "hot upgrade: unexpected message %u "
                 "from the old master", cmd);
@@ -276,6 +280,7 @@ obp_upgrade_new_msg(struct obp_master *m, uint32_t cmd, const char *text)
     m->up.peer = 0;
     if (m->up.state == OBP_UP_WATCHED)
         m->up.state = OBP_UP_NONE;
+    obp_stop_check(m);      /* a stop may have waited for it */
 }
 
 void

@@ -30,7 +30,9 @@ enum obp_chan_cmd {
                                my version */
     OBP_CHAN_UP_FAILED,     /* new -> old: roll back; payload: why */
     OBP_CHAN_UP_COMMIT,     /* new -> old: exit now (obproxyctl commit) */
-    OBP_CHAN_UP_ROLLBACK    /* new -> old: roll back (obproxyctl rollback) */
+    OBP_CHAN_UP_ROLLBACK,   /* new -> old: roll back (obproxyctl rollback) */
+    OBP_CHAN_UP_STOP        /* either way: stop too; payload: "fast" or
+                               "graceful" */
 };
 
 struct obp_chan_hdr {

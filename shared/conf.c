@@ -187,7 +187,8 @@ obp_conf_new(void)
 static bool
 is_text(const struct obp_param *p)
 {
-    return p->type == OBP_PT_STRING || p->type == OBP_PT_LIST;
+    return p->type == OBP_PT_STRING || p->type == OBP_PT_LIST
+           || p->type == OBP_PT_SHA1;
 }
 
 /* The string field of <p> in <conf>. */
@@ -259,6 +260,26 @@ int
 obp_conf_set_kv(struct obp_conf *conf, const char *origin, unsigned line,
                 const char *key, const char *value, struct obp_errs *errs)
 {
+    return obp_conf_set_from(conf, OBP_SRC_FILE, origin, line, key, value,
+                             errs);
+}
+
+const char *
+obp_conf_source_name(enum obp_conf_source src)
+{
+    static const char *const names[] = {
+        [OBP_SRC_DEFAULT] = "default",  [OBP_SRC_FILE] = "file",
+        [OBP_SRC_RUNTIME] = "runtime",  [OBP_SRC_COMMAND_LINE] = "command line",
+    };
+
+    return (size_t)src < OBP_NELEMS(names) ? names[src] : "?";
+}
+
+int
+obp_conf_set_from(struct obp_conf *conf, enum obp_conf_source src,
+                  const char *origin, unsigned line, const char *key,
+                  const char *value, struct obp_errs *errs)
+{
     const struct obp_param *p = obp_param_find(key);
     char where[32] = "", err[ERRLEN], shown[KEY_SHOWN + 1];
 
@@ -274,6 +295,7 @@ obp_conf_set_kv(struct obp_conf *conf, const char *origin, unsigned line,
         obp_errs_add(errs, "%s%s: %s: %s", origin, where, key, err);
         return OBP_ERROR;
     }
+    conf->source[p - obp_params] = (uint8_t)src;
     return OBP_OK;
 }
 
@@ -338,8 +360,9 @@ obp_conf_build(const char *path, const struct obp_kvlist *overrides,
     if (path != NULL)
         obp_conf_load_file(conf, path, errs);
     for (i = 0; overrides != NULL && i < overrides->n; i++)
-        obp_conf_set_kv(conf, "command line", 0, overrides->items[i].key,
-                        overrides->items[i].value, errs);
+        obp_conf_set_from(conf, OBP_SRC_COMMAND_LINE, "command line", 0,
+                          overrides->items[i].key, overrides->items[i].value,
+                          errs);
     if (errs->count != start) {
         obp_conf_free(conf);
         return NULL;
@@ -391,7 +414,8 @@ apply_line(struct obp_conf *conf, const char *text, size_t len,
         *eq = '\0';
         p = obp_param_find(copy);
         if (p == NULL || !(p->flags & OBP_P_READONLY))
-            obp_conf_set_kv(conf, "master", line, copy, eq + 1, errs);
+            obp_conf_set_from(conf, OBP_SRC_DEFAULT, "master", line, copy,
+                              eq + 1, errs);
     }
     free(copy);
 }
@@ -433,4 +457,23 @@ obp_conf_worker_count(const struct obp_conf *conf)
     if (n > OBP_SHM_MAX_WORKERS)
         n = OBP_SHM_MAX_WORKERS;
     return (int)n;
+}
+
+void
+obp_conf_warnings(const struct obp_conf *conf, struct obp_errs *warns)
+{
+    bool listed = conf->rootservice_list != NULL
+                  && conf->rootservice_list[0] != '\0';
+    bool declared = conf->topo != NULL && conf->topo->nservers > 0;
+
+    if (!listed && !declared)
+        obp_errs_add(warns, "no servers: rootservice_list is empty and the "
+                     "configuration declares no servers, so every login "
+                     "fails (1429)");
+    else if (conf->observer_sys_password == NULL
+             || conf->observer_sys_password[0] == '\0')
+        obp_errs_add(warns, "observer_sys_password is empty: the account "
+                     "lookups log in as proxyro without a password; set it "
+                     "to the SHA1 of proxyro's password (printf %%s PASSWORD "
+                     "| sha1sum)");
 }

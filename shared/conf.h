@@ -16,12 +16,23 @@
 struct obp_topo;
 struct obp_topo_src;
 
+/* Where a parameter's value came from, later sources winning. */
+enum obp_conf_source {
+    OBP_SRC_DEFAULT = 0,
+    OBP_SRC_FILE,               /* the configuration file */
+    OBP_SRC_RUNTIME,            /* CONFIG.runtime (obproxyctl config set) */
+    OBP_SRC_COMMAND_LINE        /* -p, -r, -o ... */
+};
+
 struct obp_conf {
 #define OBP_CONF_FIELD(name, type, ...) OBP_CTYPE_##type name;
     OBP_PARAMS(OBP_CONF_FIELD)
 #undef OBP_CONF_FIELD
     struct obp_topo *topo;  /* the file's topology (topo.h), or NULL; one
                                reference, shared by obp_conf_dup() */
+    uint8_t source[OBP_NPARAMS];    /* enum obp_conf_source, by index in
+                                       obp_params[]; the master's only (a
+                                       worker's copy says "default") */
 };
 
 /* Accumulated error messages, one per line; owned by whoever declared it. */
@@ -70,12 +81,21 @@ void obp_conf_free(struct obp_conf *conf);
 struct obp_conf *obp_conf_dup(const struct obp_conf *src);
 
 /*
- * Sets <key> from <value>.  On failure adds "ORIGIN:LINE: key: phrase"
- * (or "ORIGIN: key: phrase" when line is 0) to <errs>.
+ * Sets <key> from <value>, which came from <src>.  On failure adds
+ * "ORIGIN:LINE: key: phrase" (or "ORIGIN: key: phrase" when line is 0)
+ * to <errs>.
  */
+int obp_conf_set_from(struct obp_conf *conf, enum obp_conf_source src,
+                      const char *origin, unsigned line, const char *key,
+                      const char *value, struct obp_errs *errs);
+
+/* The same for the file loaders: <value> came from the file. */
 int obp_conf_set_kv(struct obp_conf *conf, const char *origin,
                     unsigned line, const char *key, const char *value,
                     struct obp_errs *errs);
+
+/* "default", "file", "runtime", "command line". */
+const char *obp_conf_source_name(enum obp_conf_source src);
 
 /* Loads a file: YAML for .yaml/.yml, INI for .ini/.conf/.cfg. */
 int obp_conf_load_file(struct obp_conf *conf, const char *path,
@@ -109,6 +129,13 @@ int obp_conf_serialize(const struct obp_conf *conf, char *buf, size_t len);
 /* Applies the text of obp_conf_serialize() to <conf>. */
 int obp_conf_deserialize(struct obp_conf *conf, const char *text,
                          size_t len, struct obp_errs *errs);
+
+/*
+ * What makes <conf> valid but unable to log anyone in, one line each in
+ * <warns>: no server at all, or servers without the service account's
+ * password.  For the start and -t (main.c).
+ */
+void obp_conf_warnings(const struct obp_conf *conf, struct obp_errs *warns);
 
 /*
  * Number of workers this configuration asks for: the CPU count capped by

@@ -109,6 +109,12 @@ is_digit(char c)
 }
 
 static bool
+is_hex(char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool
 is_control(char c)
 {
     return (unsigned char)c < 0x20 || c == 0x7f;
@@ -351,6 +357,9 @@ obp_param_range(const struct obp_param *p, char *buf, size_t len)
     case OBP_PT_ENUM:
         enum_range(p->names, buf, len);
         return;
+    case OBP_PT_SHA1:
+        snprintf(buf, len, "\"\" or 40 hex digits");
+        return;
     default:
         break;
     }
@@ -491,6 +500,24 @@ set_string(struct obp_conf *conf, const struct obp_param *p, const char *v,
 }
 
 /*
+ * A SHA1 in hex, or "" for none.  The value is never quoted back: a
+ * password given by mistake must not reach a log line.
+ */
+static int
+set_sha1(struct obp_conf *conf, const struct obp_param *p, const char *v,
+         size_t n, char *err, size_t errlen)
+{
+    size_t i = 0;
+
+    while (i < n && is_hex(v[i]))
+        i++;
+    if (n != 0 && (n != 40 || i != n))
+        return refuse(err, errlen, p, "is not a SHA1 in hex (printf %%s "
+                      "PASSWORD | sha1sum gives it), allowed ");
+    return set_string(conf, p, v, n, err, errlen);
+}
+
+/*
  * Copies the items of <v> into <out> without the blanks around them,
  * keeping each separator.  False when an item is empty.
  */
@@ -565,6 +592,8 @@ store(struct obp_conf *conf, const struct obp_param *p, const char *value,
         return set_list(conf, p, v, n, err, errlen);
     case OBP_PT_ENUM:
         return set_enum(conf, p, v, n, err, errlen);
+    case OBP_PT_SHA1:
+        return set_sha1(conf, p, v, n, err, errlen);
     }
     obp_fatal("parameter %s has an unknown type %d", p->name, (int)p->type);
 }
@@ -628,6 +657,7 @@ obp_param_format(const struct obp_conf *conf, const struct obp_param *p,
         return fitted(n, len);
     case OBP_PT_STRING:
     case OBP_PT_LIST:
+    case OBP_PT_SHA1:
         s = *CFIELD(conf, p, char *);
         if (s == NULL)
             s = "";
@@ -658,6 +688,7 @@ obp_param_equal(const struct obp_conf *a, const struct obp_conf *b,
         return *CFIELD(a, p, int) == *CFIELD(b, p, int);
     case OBP_PT_STRING:
     case OBP_PT_LIST:
+    case OBP_PT_SHA1:
         sa = *CFIELD(a, p, char *);
         sb = *CFIELD(b, p, char *);
         return strcmp(sa != NULL ? sa : "", sb != NULL ? sb : "") == 0;

@@ -22,7 +22,8 @@ enum obp_ptype {
     OBP_PT_SIZE,        /* B, KB, MB, GB, TB (powers of 1024) */
     OBP_PT_STRING,
     OBP_PT_LIST,        /* items separated by ';' or ',' */
-    OBP_PT_ENUM         /* one name of the row's obp_enum table */
+    OBP_PT_ENUM,        /* one name of the row's obp_enum table */
+    OBP_PT_SHA1         /* "" or 40 hex digits: a hash, never a password */
 };
 
 /* Parameter flags. */
@@ -85,7 +86,7 @@ extern const struct obp_enum obp_enum_route_policy[];
       "tenant of a login name that names none")                              \
     X(username_separator, LIST, ":;-;.", 0, 16, OBP_P_RELOAD, NULL,          \
       "separators of cluster:tenant:user login names")                      \
-    X(observer_sys_password, STRING, "", 0, 40, OBP_P_RELOAD, NULL,          \
+    X(observer_sys_password, SHA1, "", 0, 40, OBP_P_RELOAD, NULL,            \
       "SHA1 (40 hex digits) of the proxyro service account's password")      \
     X(mysql_version, STRING, "", 0, 63, OBP_P_RELOAD, NULL,                  \
       "server version the proxy announces (\"\": the servers' own)")        \
@@ -166,6 +167,7 @@ extern const struct obp_enum obp_enum_route_policy[];
 #define OBP_CTYPE_SIZE   int64_t
 #define OBP_CTYPE_STRING char *
 #define OBP_CTYPE_LIST   char *
+#define OBP_CTYPE_SHA1   char *
 #define OBP_CTYPE_ENUM   int
 
 struct obp_param {
@@ -182,6 +184,10 @@ struct obp_param {
 
 extern const struct obp_param obp_params[];
 extern const size_t obp_nparams;
+
+/* obp_nparams as a constant, for arrays indexed like obp_params[]. */
+#define OBP_PARAM_ONE(...) + 1
+enum { OBP_NPARAMS = 0 OBP_PARAMS(OBP_PARAM_ONE) };
 
 /* The row named <name> (case-sensitive, as in ODP), or NULL. */
 const struct obp_param *obp_param_find(const char *name);

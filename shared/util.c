@@ -123,3 +123,9 @@ obp_write_all(int fd, const void *buf, size_t len)
     }
     return OBP_OK;
 }
+
+const char *
+obp_root_default(const char *cwd)
+{
+    return strcmp(cwd, "/") == 0 ? OBP_DEFAULT_ROOT : cwd;
+}

@@ -32,4 +32,14 @@ int obp_strcasecmp(const char *a, const char *b);
 /* <s> without blanks (spaces, tabs) around it; cuts the string in place. */
 char *obp_trim(char *s);
 
+/* The root directory of the systemd unit and the init script. */
+#define OBP_DEFAULT_ROOT "/var/lib/obproxy"
+
+/*
+ * obproxy's and obproxyctl's root when neither -d nor $OBPROXY_ROOT names
+ * one: the working directory <cwd>, unless that is "/" (where init
+ * systems, cron and sudo -i start programs), then OBP_DEFAULT_ROOT.
+ */
+const char *obp_root_default(const char *cwd);
+
 #endif

@@ -3,7 +3,9 @@
 # Tests for configuration: -t checks YAML and INI files and reports every
 # error as FILE:LINE: key: with the range; a bad file stops the start;
 # the command line wins over the file, the file over the defaults;
-# ROOT/etc/obproxy.yaml is read without -f; -V, -h and --help-params.
+# ROOT/etc/obproxy.yaml is read without -f; observer_sys_password is a
+# SHA1 or nothing (-t, start, reload), and a configuration that cannot
+# log anyone in warns (-t, start); -V, -h and --help-params.
 
 use warnings;
 use strict;
@@ -17,7 +19,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(25)->run_mariadb(1);
+	->plan(33)->run_mariadb(1);
 my $d = $t->testdir();
 
 $t->write_file_expand('good.yaml', <<'EOF');
@@ -122,7 +124,41 @@ $t->stop();
 $t->write_file('etc/obproxy.yaml', $t->read_file('good.yaml'));
 $t->run();
 is($t->mariadb('SELECT 1'), "1\n", 'etc/obproxy.yaml read without -f');
+
+# observer_sys_password: a SHA1 or nothing, at -t, start and reload;
+# the value is never written back (it may be the password itself).
+
+like(check("\nobserver_sys_password: s3cret\n"), qr/^1 .*bad\.yaml:2:
+	\ observer_sys_password:\ .*printf\ %s\ PASSWORD\ \|\ sha1sum/msx,
+	'password: -t refuses one that is no SHA1, says how to make it');
+unlike(check("observer_sys_password: s3cret\n"), qr/s3cret/,
+	'password: never written back');
+($rc, $out) = $t->obproxy('-N', '-f', "$d/good.yaml", '-o',
+	'observer_sys_password=' . ('ab' x 19));
+like("$rc $out", qr/^1 .*observer_sys_password: .*sha1sum/s,
+	'password: start refused');
+$t->write_file('etc/obproxy.yaml', $t->read_file('good.yaml')
+	. "observer_sys_password: s3cret\n");
+ok($t->reload(qr/reload failed/), 'password: reload refused');
+like($t->log(), qr/obproxy\.yaml:\d+: observer_sys_password: .*sha1sum/,
+	'password: reload says why');
 $t->stop();
+unlink "$d/etc/obproxy.yaml";
+
+# A configuration that cannot log anyone in: -t and the start warn.
+
+$t->write_file_expand('lone.yaml', "listen_port: %%PORT_2883%%\n"
+	. "local_bound_ip: 127.0.0.1\n");
+($rc, $out) = $t->obproxy('-t', '-f', "$d/lone.yaml");
+like("$rc $out", qr/^0 .*warning: no servers/s, 'no servers: -t warns');
+($rc, $out) = $t->run_cmd([ $t->binary(), '-t', '-f', "$d/good.yaml" ],
+	env => $t->_obproxy_env());
+like("$rc $out", qr/^0 .*warning: observer_sys_password is empty.*sha1sum/s,
+	'servers without the service password: -t warns');
+$t->run('-f', "$d/lone.yaml");
+$t->stop();
+like($t->error_log(), qr/ WARN .*no servers: rootservice_list is empty/,
+	'no servers: a WARN at start');
 
 # -V, -h, --help-params.
 

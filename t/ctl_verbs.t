@@ -4,9 +4,11 @@
 # proxy (3, or 1 over a stale pid file), start and a second start (5),
 # workers, stats, reload (accepted and refused), reopen-logs, config get
 # and set (valid, invalid, given on the command line, restart-only, kept
-# across a restart), --json parsed, VERB --help, usage errors (2),
-# unknown verbs forwarded to the master, and the fallback to the pid file
-# and signals when the control socket cannot answer (4 for status).
+# across a restart), the source of each value (default, file, runtime,
+# command line) in config get, set and reload, config unset, --json
+# parsed, VERB --help, usage errors (2), unknown verbs forwarded to the
+# master, and the fallback to the pid file and signals when the control
+# socket cannot answer (4 for status).
 
 use warnings;
 use strict;
@@ -18,7 +20,7 @@ BEGIN { use FindBin; chdir($FindBin::Bin); }
 use lib 'lib';
 use Test::OBProxy;
 
-my $t = Test::OBProxy->new()->has(qw/JSON::PP/)->plan(45);
+my $t = Test::OBProxy->new()->has(qw/JSON::PP/)->plan(53);
 my $d = $t->testdir();
 
 $t->write_file_expand('obproxy.yaml', <<'EOF');
@@ -140,6 +142,37 @@ is($rc, 0, 'start again: exit 0') or diag($out);
 is($j->{value}, 7, 'restart: the restart-only value runs');
 ($rc, $j) = json('config', 'get', 'client_max_connections');
 is($j->{value}, 100, 'restart: the reloadable value kept');
+
+# Where each value comes from; a runtime value over the file's says so.
+
+$t->write_file('obproxy.yaml', $good . "client_max_connections: 50\n");
+($rc, $out) = $t->ctl('reload');
+like($out, qr/^runtime:\ client_max_connections\ =\ 100,\ over\ the\ file's
+	\ 50\ \(config\ unset\ client_max_connections\ drops\ it\)$/mx,
+	'reload: names the runtime value that shadows the file');
+($rc, $j) = json('config', 'get', 'client_max_connections');
+is(($j->{source} // '') . ' ' . ($j->{file} // ''), 'runtime 50',
+	'config get: source runtime, and the file\'s value');
+is(join(',', map { (json('config', 'get', $_))[1]{source} // '' }
+	qw/work_thread_num delay_exit_time syslog_level/),
+	'file,default,command line', 'config get: file, default, command line');
+($rc, $out) = $t->ctl('config', 'set', 'client_max_connections', '120');
+like("$rc $out", qr/^0 .*^source: runtime\nfile: 50\nok: /ms,
+	'config set over the file: says so');
+($rc, $out) = $t->ctl('config', 'unset', 'client_max_connections');
+like("$rc $out", qr/^0 .*^value: 50\nsource: file\nok: client_max_conn/ms,
+	'config unset: the file\'s value runs');
+unlike($t->read_file('obproxy.yaml.runtime') // '', qr/client_max/,
+	'config unset: gone from the runtime file');
+($rc, $out) = $t->ctl('config', 'unset', 'client_max_connections');
+like("$rc $out", qr/^1 failed: client_max_connections has no value set by/,
+	'config unset again: refused');
+$t->write_file('obproxy.yaml', $good . "client_max_connections: 60\n");
+($rc, $j) = json('reload');
+is(join('|', @{$j->{changed} // []}),
+	'client_max_connections: 50 -> 60 (file)',
+	'reload: each changed value with its source');
+$t->write_file('obproxy.yaml', $good);
 
 # --help, usage errors, a verb obproxyctl does not know.
 

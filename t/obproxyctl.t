@@ -2,7 +2,10 @@
 
 # Tests for obproxyctl over run/obproxy.sock: status shows the master,
 # its workers and the summed counters; stop returns once the master has
-# exited; both exit 3 when nothing runs.
+# exited; both exit 3 when nothing runs.  From / without -d or
+# OBPROXY_ROOT, obproxyctl and obproxy use /var/lib/obproxy, not /: in a
+# private mount namespace where / is read-only and /var/lib a tmpfs, so
+# nothing of the machine's is touched.
 
 use warnings;
 use strict;
@@ -16,7 +19,7 @@ use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
 	DBD::MariaDB/)
-	->plan(17)->run_mariadb(1);
+	->plan(21)->run_mariadb(1);
 
 $t->write_conf(<<'EOF')->run();
 automatic_match_work_thread: false
@@ -73,3 +76,36 @@ ok($t->waitfor(sub { !$t->running() }, 1), 'stop --fast: master gone');
 is($rc, 3, 'status when not running: exit 3') or diag($out);
 ($rc, $out) = $t->ctl('stop');
 is($rc, 3, 'stop when not running: exit 3') or diag($out);
+
+# From /: the default root, /var/lib/obproxy.
+
+SKIP: {
+	my ($ns) = $t->run_cmd([ 'unshare', '-m', '--propagation', 'private',
+		'mount', '-t', 'tmpfs', 'tmpfs', '/mnt' ], timeout => 10);
+	skip 'needs unshare -m and mount (root)', 4 if $ns != 0;
+	my ($ctl, $bin, $d) = ($t->ctl_binary(), $t->binary(), $t->testdir());
+	my %env = %{$t->_obproxy_env()};
+	delete $env{OBPROXY_ROOT};
+	local $ENV{OBPROXY_ROOT};
+	delete $ENV{OBPROXY_ROOT};
+	my ($rc, $out) = $t->run_cmd([ 'unshare', '-m', '--propagation',
+		'private', 'sh', '-c', <<"EOF" ], timeout => 60, env => \%env);
+mount -o remount,bind,ro / && mount -t tmpfs tmpfs /var/lib || exit 90
+cd /
+'$ctl' start --binary '$bin' -f '$d/obproxy.yaml'; echo "ctl start: \$?"
+ls /var/lib/obproxy/run
+'$ctl' stop; echo "ctl stop: \$?"
+'$bin' -f '$d/obproxy.yaml'; echo "obproxy: \$?"
+ls /var/lib/obproxy/run
+'$ctl' stop; echo "ctl stop: \$?"
+EOF
+	like($out, qr/^ctl start: 0\n.*obproxy\.sock\n/ms,
+		'ctl start from /: exit 0, run/ under /var/lib/obproxy')
+		or diag($out);
+	like($out, qr/^ctl start: 0\n(?:.*\n)*?ctl stop: 0\n/m,
+		'ctl stop from /: finds it there');
+	like($out, qr/^obproxy: 0\n.*obproxy\.pid\n/ms,
+		'obproxy started from /: run/ under /var/lib/obproxy');
+	like($out, qr/^obproxy: 0\n(?:.*\n)*?ctl stop: 0\n/m,
+		'obproxy started from /: obproxyctl stops it');
+}

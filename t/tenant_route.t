@@ -4,7 +4,9 @@
 # server session goes to a server of its tenant, primary zone first
 # (ODP-REFERENCE 6.7), as the declared topology says; a blocked primary
 # zone falls to the next group; a tenant the topology does not declare
-# uses rootservice_list; pooled sessions stay with their tenant.
+# uses rootservice_list; pooled sessions stay with their tenant.  A
+# target_db_server comment sent by the mariadb client reaches the proxy
+# only with -c, as README says.
 
 use warnings;
 use strict;
@@ -17,7 +19,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(7)->run_mariadb(2);
+	->plan(9)->run_mariadb(2);
 my ($p1, $p2) = ($t->server_port(1), $t->server_port(2));
 my ($s1, $s2) = ($t->server(1), $t->server(2));
 $t->write_conf(<<"EOF")->run();
@@ -33,10 +35,11 @@ tenants:
   t2: {primary_zone: "z1;z2"}
 EOF
 
-# The port of the server a session of <user> lands on.
+# The port of the server a session of <user> lands on (<sql>, <args>).
 sub port_of {
-	my ($user) = @_;
-	my ($out, $rc) = $t->mariadb('SELECT @@port', user => $user);
+	my ($user, $sql, $args) = @_;
+	my ($out, $rc) = $t->mariadb($sql // 'SELECT @@port', user => $user,
+		args => $args // []);
 	return $rc ? "error: $out" : $out =~ /^(\d+)$/ ? $1 : "error: $out";
 }
 
@@ -47,6 +50,9 @@ is(port_of("$u\@t1"), $p2, 'tenant t1 again (a parked t2 session is not '
 	. 'taken)');
 is(port_of($u), $p1, 'no tenant: rootservice_list, first server');
 is(port_of("$u\@t9"), $p1, 'an undeclared tenant: rootservice_list');
+my $hint = "/* target_db_server=$s2 */ SELECT \@\@port";
+is(port_of($u, $hint, ['-c']), $p2, 'mariadb -c: the comment routes');
+is(port_of($u, $hint), $p1, 'mariadb without -c: the client strips it');
 
 $t->stop_mariadb(2);
 is(port_of("$u\@t1"), $p1, 'z2 down: t1 falls to its next zone');

@@ -4,7 +4,8 @@
 # shipped example (YAML and INI, a cluster and a primary with replicas),
 # refuses a bad topology with FILE:LINE and a phrase for each error, a bad
 # topology stops the start, and on SIGHUP it is refused as a whole while
-# the proxy goes on serving with the configuration it had.
+# the proxy goes on serving with the configuration it had.  Servers
+# without rootservice_list serve logins: the account lookups use them.
 
 use warnings;
 use strict;
@@ -17,7 +18,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(18)->run_mariadb(1);
+	->plan(20)->run_mariadb(1);
 my $d = $t->testdir();
 
 # The shipped examples.
@@ -113,3 +114,20 @@ $t->write_file_expand('obproxy.yaml', $conf
 ok($t->reload(), 'good topology again: configuration reloaded');
 like($t->log(), qr/route cache: generation 2 published/,
 	'good topology again: the next generation (none for the bad one)');
+
+# Servers only, no rootservice_list (README's example, etc/primary-
+# replicas.yaml): the account lookup uses the topology's servers.
+
+$t->stop();
+$t->write_file_expand('obproxy.yaml', <<'EOF');
+listen_port: %%PORT_2883%%
+local_bound_ip: 127.0.0.1
+automatic_match_work_thread: false
+work_thread_num: 1
+servers:
+  primary: {address: "%%SERVERS%%", role: primary}
+EOF
+$t->run();
+is($t->mariadb('SELECT 1'), "1\n", 'servers only: a client logs in');
+unlike($t->log(), qr/no server configured/,
+	'servers only: no "rootservice_list is empty" failure');

@@ -125,9 +125,13 @@ all_failed(struct obp_srv *srv)
     if (l->n == 0 && l->err[0] != '\0')
         snprintf(msg, sizeof(msg), "obproxy: bad rootservice_list: %s",
                  l->err);
+    else if (l->n == 0 && srv->lg.tenant[0] != '\0')
+        snprintf(msg, sizeof(msg), "obproxy: no server configured for "
+                 "tenant '%s' (the topology does not declare it, "
+                 "rootservice_list is empty)", srv->lg.tenant);
     else if (l->n == 0)
         snprintf(msg, sizeof(msg), "obproxy: no server configured "
-                 "(rootservice_list is empty)");
+                 "(rootservice_list is empty, the topology declares none)");
     else
         snprintf(msg, sizeof(msg), "obproxy: cannot connect to any "
                  "server: %s", srv->tried);
@@ -351,12 +355,55 @@ tenant_servers(struct obp_srv *srv)
     return l;
 }
 
+/*
+ * Every server of the published topology, in server-table order, or NULL
+ * when it declares none: a topology's servers are servers, also for the
+ * account lookup when rootservice_list is empty.
+ */
+static struct obp_servers *
+declared_servers(struct obp_worker *w)
+{
+    struct obp_route_view  v;
+    struct obp_servers    *l = NULL;
+    uint16_t              *idx = NULL;
+    uint32_t               n, k = 0;
+
+    if (obp_route_read_begin(&v, w->shm, w->shm_slot) != OBP_OK)
+        return NULL;
+    n = obp_route_ldc_count(&v);
+    if (n > 0)
+        idx = calloc(n, sizeof(*idx));
+    for (uint32_t i = 0; idx != NULL && i < n; i++) {
+        if (obp_route_ldc(&v, i) != NULL)
+            idx[k++] = (uint16_t)i;
+    }
+    obp_route_read_end(&v);
+    if (k > 0)
+        l = obp_servers_of(idx, k, w->shm);
+    if (n > 0 && (idx == NULL || (k > 0 && l == NULL)))
+        obp_log(OBP_LOG_ERROR, 0, ENOMEM, "the topology's servers for an "
+                "account lookup");
+    free(idx);
+    return l;
+}
+
+/* A login without a tenant (the account lookup) with rootservice_list "". */
+static bool
+wants_declared(const struct obp_srv *srv)
+{
+    const struct obp_servers *rs = srv->w->servers;
+
+    return srv->lg.tenant[0] == '\0' && rs->n == 0 && rs->err[0] == '\0';
+}
+
 void
 obp_connect_first(struct obp_srv *srv)
 {
     /* a caller may have named its own servers (kill.c) */
     if (srv->servers == NULL)
         srv->servers = tenant_servers(srv);
+    if (srv->servers == NULL && wants_declared(srv))
+        srv->servers = declared_servers(srv->w);
     if (srv->servers == NULL) {
         srv->servers = srv->w->servers;
         srv->servers->refs++;
