@@ -80,7 +80,7 @@ file_value(const struct obp_conf *file, const struct obp_param *p,
            char *buf, size_t len)
 {
     return file != NULL && file->source[p - obp_params] == OBP_SRC_FILE
-           && obp_param_format(file, p, buf, len) >= 0;
+           && obp_param_show(file, p, buf, len) >= 0;
 }
 
 /* "source: runtime", and "file: VALUE" when the running value shadows it. */
@@ -106,10 +106,10 @@ reply_change(struct obp_ctl_conn *c, const struct obp_conf *old,
     uint8_t                src = conf->source[p - obp_params];
     char                   now[VALUE_MAX], was[VALUE_MAX];
 
-    if (obp_param_format(conf, p, now, sizeof(now)) < 0)
+    if (obp_param_show(conf, p, now, sizeof(now)) < 0)
         return;
     if (!obp_param_equal(old, conf, p)
-        && obp_param_format(old, p, was, sizeof(was)) >= 0)
+        && obp_param_show(old, p, was, sizeof(was)) >= 0)
         obp_ctl_reply(c, false, "changed: %s: %s -> %s (%s)", p->name, was,
                       now, obp_conf_source_name(src));
     if (src != OBP_SRC_RUNTIME)
@@ -179,7 +179,7 @@ config_get(struct obp_ctl_conn *c, const struct obp_param *p)
     char              *now = malloc(VALUE_MAX);
     const char        *saved;
 
-    if (now == NULL || obp_param_format(m->conf, p, now, VALUE_MAX) < 0) {
+    if (now == NULL || obp_param_show(m->conf, p, now, VALUE_MAX) < 0) {
         obp_ctl_reply(c, true, "failed: %s: cannot format its value",
                       p->name);
         free(now);
@@ -266,7 +266,7 @@ save_for_restart(struct obp_ctl_conn *c, const struct obp_state *st,
     obp_conf_free(next);
     if (obp_state_write(st, errs) != OBP_OK)
         return OBP_ERROR;
-    if (obp_param_format(obp_ctl_master(c)->conf, p, was, sizeof(was)) < 0)
+    if (obp_param_show(obp_ctl_master(c)->conf, p, was, sizeof(was)) < 0)
         was[0] = '\0';
     obp_ctl_reply(c, false, "restart: %s needs a restart, %s stays until "
                   "then", p->name, was);
@@ -289,7 +289,7 @@ apply_now(struct obp_ctl_conn *c, const struct obp_state *st,
     obp_errs_free(&notes);
     if (rc != OBP_OK)
         return OBP_ERROR;
-    if (unset && obp_param_format(m->conf, p, now, sizeof(now)) >= 0)
+    if (unset && obp_param_show(m->conf, p, now, sizeof(now)) >= 0)
         obp_ctl_reply(c, false, "value: %s", now);
     file = file_conf(m);
     reply_source(c, p, file);

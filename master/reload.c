@@ -69,8 +69,8 @@ diff_one(const struct obp_conf *old, struct obp_conf *next,
 {
     char was[VALUE_MAX], now[VALUE_MAX], err[256];
 
-    if (obp_param_format(old, p, was, sizeof(was)) < 0
-        || obp_param_format(next, p, now, sizeof(now)) < 0) {
+    if (obp_param_show(old, p, was, sizeof(was)) < 0
+        || obp_param_show(next, p, now, sizeof(now)) < 0) {
         obp_log(OBP_LOG_ERROR, 0, 0, "%s: cannot format its value", p->name);
         return OBP_ERROR;
     }

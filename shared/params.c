@@ -671,6 +671,19 @@ obp_param_format(const struct obp_conf *conf, const struct obp_param *p,
     return fitted(snprintf(buf, len, "%s", s), len);
 }
 
+int
+obp_param_show(const struct obp_conf *conf, const struct obp_param *p,
+               char *buf, size_t len)
+{
+    const char *s;
+
+    if (p->type != OBP_PT_SHA1)
+        return obp_param_format(conf, p, buf, len);
+    s = *CFIELD(conf, p, char *);
+    return fitted(snprintf(buf, len, "%s", s != NULL && s[0] != '\0'
+                                           ? OBP_PARAM_HIDDEN : ""), len);
+}
+
 bool
 obp_param_equal(const struct obp_conf *a, const struct obp_conf *b,
                 const struct obp_param *p)

@@ -213,6 +213,15 @@ int obp_param_set_default(struct obp_conf *conf, const struct obp_param *p,
 int obp_param_format(const struct obp_conf *conf, const struct obp_param *p,
                      char *buf, size_t len);
 
+/*
+ * The same for people to read (obproxyctl, log lines): a SHA1 is shown
+ * as OBP_PARAM_HIDDEN, since it logs in as well as the password would.
+ */
+int obp_param_show(const struct obp_conf *conf, const struct obp_param *p,
+                   char *buf, size_t len);
+
+#define OBP_PARAM_HIDDEN "(a SHA1, not shown)"
+
 /* Writes the allowed range of <p> ("[1025, 65535]", "one of ..."). */
 void obp_param_range(const struct obp_param *p, char *buf, size_t len);
 

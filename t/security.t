@@ -21,7 +21,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
-	DBD::MariaDB/)->plan(22)->run_mariadb(1);
+	DBD::MariaDB/)->plan(24)->run_mariadb(1);
 plan(skip_all => 'no python3 module pymysql')
 	unless $t->python_module('pymysql');
 my $direct = $t->server_port(1);
@@ -230,6 +230,14 @@ like("$rc $out",
 	qr/^0 1040 [01]\.\d Too many connections: obproxy's account lookups/,
 	'a login past the bound of lookups waits short_async_task_timeout,'
 	. ' then gets 1040');
+
+# The service account's SHA1 logs in as proxyro as well as its password:
+# neither obproxyctl nor the log shows it.
+my $sha1 = $t->service_password_sha1();
+my ($ctlrc, $got) = $t->ctl('config', 'get', 'observer_sys_password');
+like($got, qr/^value: \(a SHA1, not shown\)$/m,
+	'obproxyctl config get hides observer_sys_password');
+unlike($t->log() . $got, qr/\Q$sha1\E/i, '  and no log line holds it');
 
 # 6. root@proxysys is the proxy's own account.
 
