@@ -5,6 +5,9 @@
 # integration tests with prove, runs them again against a build with
 # AddressSanitizer and UBSan (out of tree, in _build/asan), and ends with
 # make distcheck, then fuzzes the SQL classifier for 60 s (libFuzzer).
+# In the sanitized run LeakSanitizer reports leaks at each process's exit:
+# the harness stops a sanitized obproxy gracefully so that every process
+# exits by itself, and any report fails the test.
 # Prints a summary; exits non-zero if any step failed.
 #
 # Usage: sh contrib/run-tests.sh        (from anywhere in the repository)

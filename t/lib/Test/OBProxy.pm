@@ -5,7 +5,9 @@ package Test::OBProxy;
 # servers and obproxy inside it, talks to the proxy through the mariadb
 # client or DBI, and stops every process it started by pid with bounded
 # waits.  Two closing checks, "no alerts" and "no sanitizer errors", are
-# counted in the plan.
+# counted in the plan; the second fails on any report of AddressSanitizer,
+# LeakSanitizer or UBSan, and stop() lets a sanitized obproxy's processes
+# exit by themselves, so that LeakSanitizer reports at each exit.
 #
 # TEST_OBPROXY_DIRECT=1 points the client helpers at the first MariaDB
 # server instead of the proxy, in the tests that declare can_direct();
@@ -579,15 +581,16 @@ sub _obproxy_env {
 	};
 }
 
-# Sends <sig> (TERM) to the master and waits <timeout> seconds (10) for it
-# to exit, then kills it and its workers.  Returns the wait status.
+# Sends <sig> to the master and waits <timeout> seconds (10) for it to
+# exit, then kills it and its workers.  Without <sig>: TERM, or QUIT for
+# a sanitized binary (_stop_master).  Returns the wait status.
 sub stop {
 	my ($self, $sig, $timeout) = @_;
 	my $pid = delete $self->{_obproxy_pid};
 	return undef unless $pid;
 	my @workers = grep { defined $_->[1] }
 		map { [ $_, _start_time($_) ] } _children($pid);
-	my $status = $self->_stop_pid($pid, $sig // 'TERM', $timeout // 10);
+	my $status = $self->_stop_master($pid, $sig, $timeout // 10);
 
 	# Workers outlive a killed master; end them, if still the same ones.
 	for my $w (@workers) {
@@ -598,6 +601,37 @@ sub stop {
 		kill 'KILL', $w->[0];
 	}
 	return $status;
+}
+
+# LeakSanitizer reports when a process exits by itself, but a fast stop
+# kills the workers still busy after delay_exit_time (100 ms).  Unless
+# <sig> says otherwise, a sanitized master is stopped gracefully: each
+# worker ends its sessions, exits and reports, then the master does.  A
+# session that keeps a transaction open holds a graceful stop for
+# hot_upgrade_exit_timeout: after $SANITIZED_GRACE seconds the stop turns
+# fast, and the workers it kills report nothing.
+our $SANITIZED_GRACE = 5;
+
+sub _stop_master {
+	my ($self, $pid, $sig, $timeout) = @_;
+	return $self->_stop_pid($pid, $sig // 'TERM', $timeout)
+		if defined $sig || !$self->sanitized();
+	kill 'QUIT', $pid;
+	my ($gone, $status) = _wait_exit($pid, $SANITIZED_GRACE);
+	return $status if $gone;
+	Test::More::diag("obproxy $pid still stopping gracefully after "
+		. "${SANITIZED_GRACE}s; stopping fast");
+	return $self->_stop_pid($pid, 'TERM', $timeout);
+}
+
+# True when the obproxy binary is built with AddressSanitizer: it names
+# the runtime's entry point.
+my %sanitized_binary;
+sub sanitized {
+	my ($self) = @_;
+	return $sanitized_binary{$self->{_binary}} //=
+		index($self->read_file($self->{_binary}) // '', '__asan_init')
+		>= 0 ? 1 : 0;
 }
 
 sub pid { $_[0]->{_obproxy_pid} }
@@ -991,24 +1025,33 @@ sub _code {
 	return $status & 127 ? 128 + ($status & 127) : $status >> 8;
 }
 
-# Signals a child of ours, waits <timeout> seconds for it, then KILLs it.
-# Returns the wait status.
+# Signals <pid>, waits <timeout> seconds for it, then KILLs it.  Returns
+# the wait status (undef when it is not our child).
 sub _stop_pid {
 	my ($self, $pid, $sig, $timeout) = @_;
 	kill $sig, $pid;
-	my $deadline = time() + $timeout;
-	while (time() < $deadline) {
-		my $r = waitpid($pid, WNOHANG);
-		return $? if $r == $pid;
-		# not our child (a master that came by a hot upgrade)
-		return undef if $r == -1 && !alive($pid);
-		sleep 0.05;
-	}
+	my ($gone, $status) = _wait_exit($pid, $timeout);
+	return $status if $gone;
 	Test::More::diag("pid $pid ignored SIG$sig for ${timeout}s; "
 		. 'killing it');
 	kill 'KILL', $pid;
 	return undef if waitpid($pid, 0) == -1;
 	return $?;
+}
+
+# Waits at most <timeout> seconds for <pid> to exit: (1, its wait status)
+# once it has, the status undef when it is not our child (a master that
+# came by a hot upgrade, a daemon); (0) while it runs.
+sub _wait_exit {
+	my ($pid, $timeout) = @_;
+	my $deadline = time() + $timeout;
+	while (1) {
+		my $r = waitpid($pid, WNOHANG);
+		return (1, $?) if $r == $pid;
+		return (1, undef) if $r == -1 && !alive($pid);
+		return (0) if time() >= $deadline;
+		sleep 0.05;
+	}
 }
 
 # True once <port> on 127.0.0.1 accepts a connection; false when <pid>
@@ -1093,9 +1136,7 @@ sub _stop_daemon {
 	close $fh;
 	return unless grep { $_ eq "OBPROXY_ROOT=$self->{_testdir}" }
 		split /\0/, $env;
-	kill 'TERM', $pid;
-	return if $self->waitfor(sub { !defined _start_time($pid) }, 10);
-	kill 'KILL', $pid;
+	$self->_stop_master($pid, undef, 10);
 }
 
 sub _finish {
