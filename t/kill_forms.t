@@ -19,7 +19,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB/)->plan(13)->run_mariadb(1);
+	DBD::MariaDB/)->plan(17)->run_mariadb(1);
 plan(skip_all => 'no python3 module pymysql')
 	unless $t->python_module('pymysql');
 $t->write_conf(<<'EOF')->run();
@@ -42,6 +42,22 @@ is(join(',', $ps->selectrow_array('SELECT CONNECTION_ID(), ?', undef, 7)),
 	id($ps) . ',7', '  in a prepared statement too');
 is($a->selectrow_array("SELECT 'CONNECTION_ID()' /* CONNECTION_ID() */"),
 	'CONNECTION_ID()', '  but not in a string or a comment');
+
+# The session's own row of a process list names the same id; other
+# rows stay as the server sends them.
+my $direct = $t->direct_dbh();
+my $did = $direct->selectrow_array('SELECT CONNECTION_ID()');
+my $rows = $a->selectall_arrayref('SHOW FULL PROCESSLIST');
+my ($own) = grep { ($_->[7] // '') eq 'SHOW FULL PROCESSLIST' } @$rows;
+is($own && $own->[0], id($a), 'SHOW PROCESSLIST: the own row\'s Id');
+ok(grep({ $_->[0] == $did } @$rows), '  another connection\'s row as it is');
+is($a->selectrow_array('SELECT p.ID FROM information_schema.PROCESSLIST p'
+	. ' WHERE ID = CONNECTION_ID()'), id($a),
+	'information_schema.PROCESSLIST WHERE ID = CONNECTION_ID(): the own'
+	. ' row, with the id of the handshake');
+is($ps->selectrow_array('SELECT COUNT(*) FROM information_schema.PROCESSLIST'
+	. ' WHERE ID = ?', undef, id($ps)), 0,
+	'  (prepared statements read the server\'s ids)');
 
 # A Python client learns its id, another connection kills its query.
 my $py = $t->python_bg(<<'EOF');

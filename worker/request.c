@@ -226,7 +226,9 @@ query_text(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
 /*
  * CONNECTION_ID() is the client's connection id, the proxy's: written
  * into the text (as much of it as the buffer holds) before the server
- * reads it.
+ * reads it.  A query that reads a process list keeps the server's own
+ * id there, so that WHERE ID = CONNECTION_ID() finds the session's row,
+ * whose ID the response then maps to the client's (plist.h).
  */
 static void
 own_connection_id(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
@@ -234,10 +236,13 @@ own_connection_id(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
     size_t avail = b->recv - b->parse;
     size_t whole = OBP_PKT_HDR_LEN + (size_t)len;
     char  *text = (char *)b->data + b->parse + OBP_PKT_HDR_LEN + 1;
+    size_t n = (avail < whole ? avail : whole) - OBP_PKT_HDR_LEN - 1;
     bool   bs = !(s->status & OBP_SERVER_STATUS_NO_BACKSLASH_ESCAPES);
 
-    (void)obp_sqlfix_connid(text, (avail < whole ? avail : whole)
-                                  - OBP_PKT_HDR_LEN - 1, bs, s->id);
+    s->req.plist = s->req.cmd == OBP_COM_QUERY
+                   && obp_sqlfix_has_word(text, n, "PROCESSLIST");
+    (void)obp_sqlfix_connid(text, n, bs, s->req.plist ? s->srv->thread_id
+                                                      : s->id);
 }
 
 /* What the proxy keeps of a command before it is relayed. */
@@ -247,6 +252,7 @@ inspect(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
     const uint8_t *h = b->data + b->parse;
 
     obp_sstate_pend_drop(&s->st);   /* a dropped command's changes */
+    s->req.plist = 0;
     if (s->req.drop)
         return OBP_OK;
     if (s->req.cmd == OBP_COM_QUERY || s->req.cmd == OBP_COM_STMT_PREPARE)
@@ -346,7 +352,7 @@ new_command(struct obp_session *s, struct obp_iobuf *b)
     if (q->cmd == OBP_COM_INIT_DB)
         note_init_db(s, h, len, avail);
     s->resp.seq = h[3];
-    q->busy = obp_resp_begin(s, q->cmd);
+    q->busy = obp_resp_begin(s, q->cmd, q->plist);
     q->remain = OBP_PKT_HDR_LEN + len;
     q->cont = len == OBP_PKT_MAX_PAYLOAD;
     obp_sroute_next(s);

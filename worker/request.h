@@ -28,6 +28,7 @@ struct obp_req {
     unsigned wait_out:1;    /* a command waits for our ERR to go out */
     unsigned fatal:1;       /* the session ends with the dropped's ERR */
     unsigned ok_answer:1;   /* the dropped command is answered with OK */
+    unsigned plist:1;       /* a query that reads a process list */
     uint16_t ok_status;     /* the status of that OK */
     uint16_t err_code;      /* the ERR for a dropped command */
     char     err_state[6];

@@ -17,7 +17,7 @@ enum kind {
 };
 
 bool
-obp_resp_begin(struct obp_session *s, uint8_t cmd)
+obp_resp_begin(struct obp_session *s, uint8_t cmd, bool plist)
 {
     struct obp_resp *r = &s->resp;
     uint8_t          seq = r->seq;  /* the command's, set by request.c */
@@ -25,6 +25,7 @@ obp_resp_begin(struct obp_session *s, uint8_t cmd)
     memset(r, 0, sizeof(*r));
     r->seq = seq;
     r->query = cmd == OBP_COM_QUERY;
+    r->plist = plist && r->query;
     r->execute = cmd == OBP_COM_STMT_EXECUTE;
     switch (cmd) {
     case OBP_COM_QUERY: case OBP_COM_PROCESS_INFO:
@@ -227,6 +228,8 @@ column_count(struct obp_session *s, const uint8_t *p, size_t len)
     if (rd.err || obp_rd_left(&rd) != 0 || n == 0)
         return OBP_ERROR;
     s->resp.left = n;
+    s->resp.ncols = n;
+    s->resp.plist_ids = 0;
     s->resp.phase = OBP_R_COLDEFS;
     return OBP_OK;
 }
@@ -310,6 +313,17 @@ packet(struct obp_session *s, struct obp_iobuf *b, const char **why)
         return OBP_AGAIN;
     k = classify(r, len > 0 ? h[OBP_PKT_HDR_LEN] : 0, len);
     r->seq = h[3];
+    if (k == K_DATA && r->plist && r->ncols <= OBP_PLIST_MAX_COLS) {
+        switch (obp_plist_packet(s, b, len)) {
+        case OBP_AGAIN:
+            return OBP_AGAIN;
+        case OBP_DONE:
+            return OBP_OK;      /* written anew: it is in the client's out */
+        case OBP_ERROR:
+            *why = "out of memory";
+            return OBP_ERROR;
+        }
+    }
     if (k == K_DATA) {
         r->remain = OBP_PKT_HDR_LEN + len;
         r->cont = len == OBP_PKT_MAX_PAYLOAD;
@@ -340,6 +354,11 @@ obp_resp_run(struct obp_session *s, const char **why)
 
     /* each turn passes a header or some bytes: bounded by the buffer */
     for (;;) {
+        /* relayed bytes would overtake a row the proxy wrote itself */
+        if (r->wait_out && s->cl.out != NULL
+            && s->cl.out->recv > s->cl.out->done)
+            return OBP_OK;
+        r->wait_out = 0;
         b = s->srv->c.in;
         if (b == NULL || b->parse == b->recv)
             return OBP_OK;

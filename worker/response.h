@@ -38,10 +38,17 @@ struct obp_resp {
     unsigned query:1;       /* COM_QUERY: LOCAL INFILE may come */
     unsigned execute:1;     /* COM_STMT_EXECUTE: the same, or a cursor */
     unsigned failed:1;      /* it ended with an ERR */
+    unsigned plist:1;       /* a process list's ids to map (plist.h) */
+    unsigned wait_out:1;    /* a row of the proxy's goes out first */
+    uint64_t ncols;         /* of the current result set */
+    uint64_t plist_ids;     /* bit i: column i is a process list's ID */
 };
 
-/* A command <cmd> was sent: true when a response will follow. */
-bool obp_resp_begin(struct obp_session *s, uint8_t cmd);
+/*
+ * A command <cmd> was sent: true when a response will follow.  <plist>:
+ * a COM_QUERY that reads a process list (plist.h).
+ */
+bool obp_resp_begin(struct obp_session *s, uint8_t cmd, bool plist);
 
 /*
  * Relays what the server sent.  OBP_OK, or OBP_ERROR for a packet that

@@ -556,12 +556,16 @@ obp_session_pump(struct obp_session *s)
     s->active_at = ev_now(s->w->loop);
     if (s->state == OBP_SESS_READY && s->idle_ver != s->st.version)
         idle_arm(s);
-    /* a second turn when a command waited for an ERR that went out */
-    for (int turn = 0; turn < 2; turn++) {
+    /*
+     * Another turn when a command waited for an ERR of ours, or the
+     * response for a row of ours (plist.h), and it went out: bounded,
+     * each turn took a packet.
+     */
+    for (int turn = 0; turn < OBP_SESS_PUMP_TURNS; turn++) {
         s->req.wait_out = 0;
         if (run(s) == OBP_DONE || flush_all(s) == OBP_DONE)
             return;
-        if (!s->req.wait_out || s->cl.out != NULL)
+        if (!(s->req.wait_out || s->resp.wait_out) || s->cl.out != NULL)
             break;
     }
     if (s->w->draining && at_boundary(s)

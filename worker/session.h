@@ -20,6 +20,8 @@
 
 #define OBP_SESS_ERR_WAIT 1.0       /* seconds to deliver a last ERR */
 #define OBP_SESS_QUIET    0.1       /* draining: idle this long, closed */
+#define OBP_SESS_PUMP_TURNS 4096    /* rounds of one pump: more than the
+                                       packets one buffer can hold */
 
 struct obp_ssync;
 

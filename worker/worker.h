@@ -31,6 +31,7 @@ struct obp_session;
 #include "registry.h"
 #include "kill.h"
 #include "sqlfix.h"
+#include "plist.h"
 #include "sqlset.h"
 #include "sstate.h"
 #include "owncmd.h"
