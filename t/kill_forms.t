@@ -5,7 +5,7 @@
 # statement), and that KILL takes it in every form the server accepts:
 # after comments, inside a multi-statement query (the rest runs on the
 # server), prepared with a literal or a parameter.  No KILL reaches a
-# server with a proxy id.
+# server with a proxy id.  Clients: DBD::MariaDB, PyMySQL, MySQLdb.
 
 use warnings;
 use strict;
@@ -19,7 +19,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB/)->plan(17)->run_mariadb(1);
+	DBD::MariaDB/)->plan(18)->run_mariadb(1);
 plan(skip_all => 'no python3 module pymysql')
 	unless $t->python_module('pymysql');
 $t->write_conf(<<'EOF')->run();
@@ -85,6 +85,34 @@ ok($pyid && $a->do("KILL QUERY $pyid"), 'KILL QUERY with the id PyMySQL'
 	. ' read from CONNECTION_ID()') or diag($a->errstr);
 like($t->python_wait($py), qr/^error 1317 after [0-4] s/,
 	'  its SLEEP ends with 1317');
+
+# MySQLdb (libmariadb underneath): thread_id() and CONNECTION_ID() agree,
+# and KILL QUERY with that id ends another connection's statement.
+SKIP: {
+	skip 'no python3 module MySQLdb', 1 unless $t->python_module('MySQLdb');
+	my ($rc, $out) = $t->python(<<'EOF');
+import os, threading, time, MySQLdb
+e = os.environ
+def conn():
+    return MySQLdb.connect(host=e['OBP_HOST'], port=int(e['OBP_PORT']),
+        user=e['OBP_USER'], passwd=e['OBP_PASSWORD'], db='test')
+a, b = conn(), conn()
+cur = b.cursor()
+cur.execute('SELECT CONNECTION_ID()')
+same = cur.fetchone()[0] == b.thread_id()
+def killer():
+    time.sleep(0.5)
+    a.cursor().execute('KILL QUERY %d' % b.thread_id())
+threading.Thread(target=killer).start()
+try:
+    cur.execute('SELECT SLEEP(10)')
+    print(same, 'finished', cur.fetchone()[0])
+except MySQLdb.MySQLError as x:
+    print(same, 'error', x.args[0])
+EOF
+	is("$rc $out", "0 True error 1317\n", 'MySQLdb: thread_id() is'
+		. ' CONNECTION_ID(), and KILL QUERY with it ends a statement');
+}
 
 # Comments where the server allows them.
 for my $sql ('/* x */ KILL %d', 'KILL/**/%d', "KILL -- c\n CONNECTION %d") {
