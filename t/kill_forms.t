@@ -2,7 +2,8 @@
 
 # Tests that a client's connection id is the proxy's wherever the client
 # can learn it (the handshake, CONNECTION_ID() in a query or a prepared
-# statement), and that KILL takes it in every form the server accepts:
+# statement, its own row of SHOW PROCESSLIST and information_schema), and
+# that KILL takes it in every form the server accepts:
 # after comments, inside a multi-statement query (the rest runs on the
 # server), prepared with a literal or a parameter.  No KILL reaches a
 # server with a proxy id.  Clients: DBD::MariaDB, PyMySQL, MySQLdb.
