@@ -199,8 +199,9 @@ obp_xzip_read(struct obp_conn *c, uint8_t *dst, size_t cap)
         return r;
     }
     trim_raw(c);
+    if (turn == ZIP_TURNS)
+        x->more = 1;    /* turns ran out: come back, bytes or not */
     if (got == 0) {
-        x->more = 1;    /* turns ran out: come back */
         errno = EAGAIN;
         return -1;
     }
