@@ -83,8 +83,9 @@ def free_port():
 
 
 def run(cmd, **kw):
-    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          timeout=120, check=False, **kw)
+    return subprocess.run(cmd, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, timeout=120, check=False,
+                          **kw)
 
 
 class Server:
@@ -888,7 +889,7 @@ def session_seeds(seeds, conns):
             at = next((i for i, r in enumerate(records)
                        if r[3] == COM_STMT_EXECUTE), None)
             if at is not None:
-                records.insert(at, record_of(STMT_MOVE))
+                records.insert(at, bytes([STMT_MOVE, 0xff]))
                 seeds.add('session', bytes([S_STMTS]) + b''.join(records))
         seeds.add('session', bytes([S_ZIP, 6]) + c[cend:][:MAX_SEED])
 
