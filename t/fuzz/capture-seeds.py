@@ -19,7 +19,8 @@ Usage: capture-seeds.py BUILD_DIR [CORPUS_DIR]
   BUILD_DIR   a configured and built tree (master/obproxyctl and
               t/fuzz/sexport_seed are taken from it)
   CORPUS_DIR  default: t/fuzz/corpus beside this script; the packet,
-              session and ctl folders are replaced, the others kept
+              session, ctl and conf folders are replaced (conf: the files
+              of etc/), the others kept
 """
 
 import hashlib
@@ -954,6 +955,18 @@ def ctl_seeds(seeds, ctl_bin):
     seeds.add('ctl', bytes([2, 0]) + b''.join(lines[:3]))
 
 
+def conf_seeds(root, etc):
+    """The configuration files of etc/, behind their format's byte."""
+    d = os.path.join(root, 'conf')
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for name in sorted(os.listdir(etc)):
+        with open(os.path.join(etc, name), 'rb') as f:
+            text = f.read()
+        with open(os.path.join(d, name), 'wb') as f:
+            f.write(bytes([1 if name.endswith('.ini') else 0]) + text)
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -978,6 +991,7 @@ def main():
     export_seeds(seeds, exports, os.path.join(build, 't/fuzz/sexport_seed'))
     ctl_seeds(seeds, os.path.join(build, 'master/obproxyctl'))
     seeds.write()
+    conf_seeds(root, os.path.join(here, '..', '..', 'etc'))
     for target in ('packet', 'session', 'ctl'):
         print(target, len(os.listdir(os.path.join(root, target))), 'seeds')
 
