@@ -576,6 +576,33 @@ test_builder_errors(void)
     }
 }
 
+/*
+ * A subpartition column declared after a partition's own subpartitions
+ * is refused, and the builder then frees them as they were made (found
+ * by t/fuzz/part_fuzz.c: it freed them with the new column count).
+ */
+static void
+test_column_after_subs(void)
+{
+    struct obp_part_builder *b = obp_part_builder_new();
+    int rc;
+
+    rc = obp_part_level(b, 1, "LIST", err, sizeof(err));
+    rc = rc ? rc : obp_part_column(b, 1, "c1", "INT", NULL, err,
+                                   sizeof(err));
+    rc = rc ? rc : obp_part_level(b, 2, "RANGE COLUMNS", err, sizeof(err));
+    rc = rc ? rc : obp_part_column(b, 2, "c2", "VARCHAR(8)", NULL, err,
+                                   sizeof(err));
+    rc = rc ? rc : obp_part_add(b, "pa", -1, "1, 2", err, sizeof(err));
+    rc = rc ? rc : obp_part_add_sub(b, "pa_lo", -1, "'m'", err,
+                                    sizeof(err));
+    tap_is_int(rc, OBP_OK, "LIST x RANGE COLUMNS with a subpartition");
+    tap_is_int(obp_part_column(b, 2, "c3", "INT", NULL, err, sizeof(err)),
+               OBP_ERROR, "a subpartition column after it is refused");
+    tap_like(err, "column c3 after the partitions", "  with its message");
+    obp_part_builder_free(b);
+}
+
 static void
 test_position_independence(void)
 {
@@ -662,6 +689,7 @@ main(void)
     test_list();
     test_two_level();
     test_builder_errors();
+    test_column_after_subs();
     test_position_independence();
     test_speed();
     return tap_done();
