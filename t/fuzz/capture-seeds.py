@@ -932,12 +932,12 @@ def ctl_seeds(seeds, ctl_bin):
 
     threading.Thread(target=serve, daemon=True).start()
     long_list = ';'.join('10.0.%d.%d:2881' % (i // 200, i % 200 + 1)
-                         for i in range(300))
+                         for i in range(290))
     for args in (['status'], ['workers'], ['stats'], ['help'],
                  ['reopen-logs'], ['reload'], ['rollback'], ['commit'],
                  ['upgrade'], ['upgrade', '/usr/sbin/obproxy'],
-                 ['config', 'get', 'log_level'],
-                 ['config', 'set', 'log_level', 'DEBUG'],
+                 ['config', 'get', 'syslog_level'],
+                 ['config', 'set', 'syslog_level', 'DEBUG'],
                  ['config', 'set', 'client_max_connections', '8192'],
                  ['config', 'set', 'proxy_route_policy', 'FOLLOWER_FIRST'],
                  ['config', 'set', 'rootservice_list', long_list],
@@ -953,6 +953,11 @@ def ctl_seeds(seeds, ctl_bin):
         if n % 3 == 0:
             seeds.add('ctl', bytes([0, 0x80]) + line, limit=8192)
     seeds.add('ctl', bytes([2, 0]) + b''.join(lines[:3]))
+    # longer than the socket takes: obproxyctl refuses to send it, any
+    # other client may
+    seeds.add('ctl', bytes([0, 0x40]) + b'config set rootservice_list '
+              + (long_list + ';' + long_list[:600]).encode() + b'\n',
+              limit=8192)
 
 
 def conf_seeds(root, etc):
