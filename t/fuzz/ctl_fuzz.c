@@ -279,13 +279,17 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     struct obp_master *m = &master;
+    struct sockaddr_un sun;
     const char        *tmp = getenv("TMPDIR");
     char               etc[PATH_MAX + 8];
 
     obp_log_set_level(OBP_LOG_ALERT);
     signal(SIGPIPE, SIG_IGN);   /* as the master: a gone client is EPIPE */
-    snprintf(tmpdir, sizeof(tmpdir), "%s/obp-ctl-fuzz-XXXXXX",
-             tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+    /* the socket's path must fit a sockaddr_un */
+    if (tmp == NULL || *tmp == '\0'
+        || strlen(tmp) + 40 >= sizeof(sun.sun_path))
+        tmp = "/tmp";
+    snprintf(tmpdir, sizeof(tmpdir), "%s/obp-ctl-fuzz-XXXXXX", tmp);
     FUZZ_CHECK(mkdtemp(tmpdir) != NULL);
     atexit(remove_tmpdir);
     snprintf(etc, sizeof(etc), "%s/etc", tmpdir);

@@ -42,7 +42,9 @@ for name in "$@"; do
     log=$dir/fuzz.log
     mkdir -p "$dir/corpus"
     echo "fuzz: $name for $secs s"
-    if "./fuzz/${name}_fuzz" -max_total_time="$secs" -timeout=10 \
+    # temporary files too: a crash leaves them here, not in /tmp
+    if TMPDIR=$(cd "$dir" && pwd) \
+        "./fuzz/${name}_fuzz" -max_total_time="$secs" -timeout=10 \
         -print_final_stats=1 -artifact_prefix="$dir/" \
         "$dir/corpus" "$corpus/$name" >"$log" 2>&1
     then
