@@ -11,7 +11,8 @@
  *      new server session that never saw the statements, and each
  *      execute's parameters decoded (shared/psparam.h) as routing does;
  *   Q  a COM_QUERY or COM_PROCESS_KILL as request.c hands it on: KILL
- *      (worker/kill.c), the SET scanner (worker/sqlset.c through
+ *      (worker/kill.c; no session of this proxy carries the ids it
+ *      names, so each is answered 1094), the SET scanner (sqlset.c via
  *      ssync.c's scan into the session's state) and the proxy's own
  *      variables (worker/proxyvar.c); the state reached is exported and
  *      read back (worker/sexport.h);
@@ -26,11 +27,12 @@
  * The request framer itself (request.c) is not driven: each of its
  * commands opens, routes or closes server sessions, so its parsing is
  * reached through the functions it calls (kill.c, stmtid.c, chuser.c,
- * ssync.c's scan, iobuf.h).  The first byte picks the mode; the bytes
- * that follow are described at each mode's function.  Checked: no read
- * outside the input or a buffer, marks and lengths that stay in their
- * buffers, bounded loops, the round trips, no leak.  Seeds
- * (t/fuzz/corpus/session) come from t/fuzz/capture-seeds.py.
+ * ssync.c's scan, iobuf.h).  The first byte picks the mode, in this
+ * order (enum mode); the bytes that follow are described at each mode's
+ * function.  Checked: no read outside the input or a buffer, marks and
+ * lengths that stay in their buffers, bounded loops, no stall, the round
+ * trips, no leak.  Seeds (t/fuzz/corpus/session) come from
+ * t/fuzz/capture-seeds.py.
  */
 #include "worker.h"
 
