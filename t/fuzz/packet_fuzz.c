@@ -6,7 +6,8 @@
  * (worker/chuser.h) and COM_STMT_EXECUTE's parameters (shared/psparam.h).
  * The first byte picks the parser; the rest is a payload, behind a few
  * more bytes for some (see enum parser).  Packets whose meaning depends
- * on the capabilities are parsed under each set of caps_sets.
+ * on the capabilities are parsed under each set of caps_sets (ERR, EOF,
+ * the auth switch and a row do not).
  *
  * Checked: no read outside the payload (AddressSanitizer), every slice
  * of a result inside the payload, names NUL-terminated in their fields,
@@ -153,8 +154,9 @@ handshake_round_trip(const struct obp_handshake *hs)
     FUZZ_CHECK(memcmp(back.scramble, hs->scramble, 8) == 0);
 }
 
+/* Parses <p> and checks what comes out. */
 static void
-fuzz_handshake(const uint8_t *p, size_t len)
+handshake_once(const uint8_t *p, size_t len)
 {
     struct obp_handshake hs;
 
@@ -162,6 +164,32 @@ fuzz_handshake(const uint8_t *p, size_t len)
         return;
     check_handshake(&hs);
     handshake_round_trip(&hs);
+}
+
+/*
+ * As sent, then under each set of capabilities: their two halves sit
+ * after the version, the connection id, the scramble's first part and a
+ * filler, around the character set and the status.
+ */
+static void
+fuzz_handshake(const uint8_t *p, size_t len)
+{
+    const uint8_t *nul = len > 1 ? memchr(p + 1, 0, len - 1) : NULL;
+    size_t         at = nul != NULL ? (size_t)(nul - p) + 1 + 4 + 8 + 1 : 0;
+    uint8_t       *copy;
+
+    handshake_once(p, len);
+    if (nul == NULL || at + 7 > len)
+        return;
+    copy = (uint8_t *)fuzz_strndup(p, len);
+    for (size_t i = 0; i < OBP_NELEMS(caps_sets); i++) {
+        copy[at] = (uint8_t)caps_sets[i];
+        copy[at + 1] = (uint8_t)(caps_sets[i] >> 8);
+        copy[at + 5] = (uint8_t)(caps_sets[i] >> 16);
+        copy[at + 6] = (uint8_t)(caps_sets[i] >> 24);
+        handshake_once(copy, len);
+    }
+    free(copy);
 }
 
 /* The login name: its parts are pieces of it, or all is refused. */
