@@ -5,7 +5,7 @@
  * without bytes to give, says the xport holds more, so that conn.c
  * comes back for the rest while the peer waits for an answer (found by
  * t/fuzz/session_fuzz.c: 300 empty compressed packets stalled a
- * session).
+ * session); a deflated packet read a byte at a time comes out whole.
  */
 #include "worker.h"
 
@@ -145,11 +145,41 @@ test_pieces(void)
     close(fd[1]);
 }
 
+/*
+ * A deflated packet read a byte at a time, its zlib stream without the
+ * checksum (the packet's length says where it ends): once all of it is
+ * read its input buffer goes back to the pool while the last match's
+ * bytes are still due (found by t/fuzz/session_fuzz.c: the next read
+ * used the buffer gone).
+ */
+static void
+test_byte_reads(void)
+{
+    static uint8_t plain[3000], wire[200], out[sizeof(plain)];
+    struct obp_conn c;
+    size_t          n, got;
+    int             fd[2];
+
+    obp_pkt_put_hdr(plain, sizeof(plain) - OBP_PKT_HDR_LEN, 0);
+    memset(plain + OBP_PKT_HDR_LEN, 'a', sizeof(plain) - OBP_PKT_HDR_LEN);
+    n = packed(wire, plain, sizeof(plain), 0, true) - 4;
+    obp_pkt_put_hdr(wire, (uint32_t)n - 7, 0);
+    zip_pair(&c, fd);
+    if (write(fd[1], wire, n) != (ssize_t)n)
+        tap_diag("short write");
+    got = read_all(&c, out, sizeof(out), 1);
+    tap_ok(got == sizeof(plain) && memcmp(out, plain, got) == 0,
+           "a deflated packet read a byte at a time comes out whole");
+    obp_conn_close(&c);
+    close(fd[1]);
+}
+
 int
 main(void)
 {
     obp_log_set_level(OBP_LOG_ALERT);
     test_pieces();
+    test_byte_reads();
     test_turns(0, "300 empty packets, then data: the data comes out");
     test_turns(1, "data, 300 empty packets, data: all of it comes out");
     obp_iobuf_pool_free(&worker.pool);
