@@ -15,7 +15,7 @@
 #include <string.h>
 
 #define FAIL(...)   obp_part_fail(b, err, errlen, __VA_ARGS__)
-#define MAX_PARTS   65536
+#define MAX_PARTS   OBP_PART_MAX_PARTS
 
 static int
 is_hash(int type)
