@@ -4,7 +4,8 @@
 # t/node.t), builds with -Werror, runs the unit and
 # integration tests with prove, runs them again against a build with
 # AddressSanitizer and UBSan (out of tree, in _build/asan), and ends with
-# make distcheck, then fuzzes the SQL classifier for 60 s (libFuzzer).
+# make distcheck, then runs every libFuzzer target (make fuzz) within 5
+# minutes in all, printing each target's figures.
 # In the sanitized run LeakSanitizer reports leaks at each process's exit:
 # the harness stops a sanitized obproxy gracefully so that every process
 # exits by itself, and any report fails the test.
@@ -87,24 +88,28 @@ build() {
     ./configure --enable-werror && make -j2 && make -j2 check TESTS=
 }
 
-# The SQL classifier's libFuzzer target (t/fuzz), built against the
-# configured tree's config.h: 60 s from the seed corpus (new inputs kept in
-# _build/fuzz/corpus); a crash, a sanitizer report or a slice outside its
-# input leaves a crash- file in _build/fuzz and fails the step.  The
-# fuzzer's progress goes to _build/fuzz/fuzz.log; its end is printed.
-fuzz_sqlclass() {
-    mkdir -p _build/fuzz/corpus &&
-    clang -g -O1 -fsanitize=fuzzer,address,undefined \
-        -fno-sanitize-recover=all -I. -Ishared -It/unit \
-        -o _build/fuzz/sqlclass_fuzz t/fuzz/sqlclass_fuzz.c \
-        shared/sqlclass.c shared/sqlclass_cond.c shared/sqllex.c || return 1
-    fuzz_rc=0
-    _build/fuzz/sqlclass_fuzz -max_total_time=60 -timeout=10 \
-        -print_final_stats=1 -artifact_prefix=_build/fuzz/ \
-        _build/fuzz/corpus t/fuzz/corpus >_build/fuzz/fuzz.log 2>&1 ||
-        fuzz_rc=$?
-    tail -n 40 _build/fuzz/fuzz.log
-    return $fuzz_rc
+# The libFuzzer targets (make fuzz, t/Makefile.am) of the in-tree build,
+# within FUZZ_BUDGET seconds in all: built first (the log in
+# _build/fuzz-build.log), then the time left is shared among them, a few
+# seconds each kept for starting and loading the seeds.  make fuzz prints
+# each target's executions, speed and coverage; a crash, a sanitizer
+# report, a leak or a timeout fails the step and leaves the input in
+# t/fuzz-out/NAME (the whole output in t/fuzz-out/NAME/fuzz.log).
+FUZZ_BUDGET=300
+
+fuzz_all() {
+    t0=$(date +%s)
+    mkdir -p _build
+    if ! make -j2 fuzz-build >_build/fuzz-build.log 2>&1; then
+        tail -n 40 _build/fuzz-build.log
+        return 1
+    fi
+    ntargets=$(ls -d t/fuzz/corpus/*/ | wc -l)
+    left=$((FUZZ_BUDGET - ($(date +%s) - t0) - 3 * ntargets))
+    secs=$((left / ntargets))
+    [ "$secs" -ge 5 ] || secs=5
+    echo "built in $(($(date +%s) - t0)) s; $ntargets targets, $secs s each"
+    make fuzz FUZZ_TIME="$secs"
 }
 
 prove_asan() {
@@ -133,11 +138,11 @@ then
     if step "build (-Werror)" build; then
         step "prove -r t/" prove -r t/ || :
         step "make distcheck" make -j2 distcheck || :
-        step "fuzz the SQL classifier (60 s)" fuzz_sqlclass || :
+        step "fuzz every target (5 min)" fuzz_all || :
     else
         skip "prove -r t/"
         skip "make distcheck"
-        skip "fuzz the SQL classifier (60 s)"
+        skip "fuzz every target (5 min)"
     fi
     if [ "$asan" = yes ]; then
         step "prove (sanitizers)" prove_asan || :

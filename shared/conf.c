@@ -44,7 +44,11 @@ obp_errs_add(struct obp_errs *errs, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(errs->text + errs->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
-    errs->len += (size_t)n;
+    /* one line each, whatever a message quotes from a file */
+    for (; n > 0; n--, errs->len++) {
+        if ((unsigned char)errs->text[errs->len] < 0x20)
+            errs->text[errs->len] = '?';
+    }
     errs->text[errs->len++] = '\n';
     errs->text[errs->len] = '\0';
 }

@@ -38,6 +38,7 @@
 
 #define OBP_PART_MAGIC      0x4f425054u     /* "OBPT" */
 #define OBP_PART_MAX_COLS   16
+#define OBP_PART_MAX_PARTS  65536   /* of a level, or of one partition */
 #define OBP_PART_NAME_MAX   64      /* column names, with the NUL */
 
 /* Part types, OceanBase 4.x numbering. */

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #define FAIL(...)   obp_part_fail(b, err, errlen, __VA_ARGS__)
-#define MAX_PARTS   65536
+#define MAX_PARTS   OBP_PART_MAX_PARTS
 
 static int
 is_hash(int type)
@@ -137,10 +137,26 @@ read_bound(struct obp_part_builder *b, const struct obp_part_blevel *lv,
     return rc;
 }
 
+/* Entries a list of <n> has room for: the lists grow by doubling. */
+static size_t
+list_room(size_t n)
+{
+    size_t room = 1;
+
+    while (room < n)
+        room *= 2;
+    return room;
+}
+
+/*
+ * Adds partition <name> to <list>, whose first <known> entries may have
+ * the same name: a count's own names never clash, and comparing each
+ * with all before it made 65536 of them take half a minute.
+ */
 static int
 add_to(struct obp_part_builder *b, int level, struct obp_part_bpart **list,
-       size_t *n, const char *name, int64_t id, const char *bound,
-       char *err, size_t errlen)
+       size_t *n, size_t known, const char *name, int64_t id,
+       const char *bound, char *err, size_t errlen)
 {
     const struct obp_part_blevel *lv = &b->lv[level - 1];
     struct obp_part_bpart *grown, *p;
@@ -153,18 +169,20 @@ add_to(struct obp_part_builder *b, int level, struct obp_part_bpart **list,
         return FAIL("partition %s before level %d's columns", name, level);
     if (*n >= MAX_PARTS)
         return FAIL("more than %d partitions", MAX_PARTS);
-    for (i = 0; i < *n; i++) {
+    for (i = 0; i < known; i++) {
         if (obp_strcasecmp((*list)[i].name, name) == 0)
             return FAIL("partition %s declared twice", name);
     }
     if (is_hash(lv->type) == has_bound)
         return FAIL(has_bound ? "partition %s: HASH and KEY partitions "
                     "take no bound" : "partition %s needs a bound", name);
-    grown = realloc(*list, (*n + 1) * sizeof(*grown));
-    if (grown == NULL)
-        return FAIL("out of memory");
-    *list = grown;
-    p = &grown[(*n)++];
+    if (*n == 0 || *n == list_room(*n)) {
+        grown = realloc(*list, list_room(*n + 1) * sizeof(*grown));
+        if (grown == NULL)
+            return FAIL("out of memory");
+        *list = grown;
+    }
+    p = &(*list)[(*n)++];
     memset(p, 0, sizeof(*p));
     p->id = id < 0 ? (int64_t)(*n - 1) : id;
     p->name = strdup(name);
@@ -178,8 +196,8 @@ int
 obp_part_add(struct obp_part_builder *b, const char *name, int64_t id,
              const char *bound, char *err, size_t errlen)
 {
-    return add_to(b, 1, &b->parts, &b->nparts, name, id, bound, err,
-                  errlen);
+    return add_to(b, 1, &b->parts, &b->nparts, b->nparts, name, id, bound,
+                  err, errlen);
 }
 
 int
@@ -191,22 +209,25 @@ obp_part_add_sub(struct obp_part_builder *b, const char *name, int64_t id,
     if (b->nparts == 0)
         return FAIL("subpartition %s before any partition", name);
     p = &b->parts[b->nparts - 1];
-    return add_to(b, 2, &p->subs, &p->nsub, name, id, bound, err, errlen);
+    return add_to(b, 2, &p->subs, &p->nsub, p->nsub, name, id, bound, err,
+                  errlen);
 }
 
 int
 obp_part_add_sub_template(struct obp_part_builder *b, const char *name,
                           const char *bound, char *err, size_t errlen)
 {
-    return add_to(b, 2, &b->tmpl, &b->ntmpl, name, -1, bound, err, errlen);
+    return add_to(b, 2, &b->tmpl, &b->ntmpl, b->ntmpl, name, -1, bound,
+                  err, errlen);
 }
 
 int
 obp_part_count(struct obp_part_builder *b, int level, long n, char *err,
                size_t errlen)
 {
-    char name[32];
-    long i;
+    size_t known = level == 1 ? b->nparts : b->ntmpl;
+    char   name[32];
+    long   i;
 
     if (level != 1 && level != 2)
         return FAIL("partition level %d is not 1 or 2", level);
@@ -216,8 +237,10 @@ obp_part_count(struct obp_part_builder *b, int level, long n, char *err,
         return FAIL("partition count %ld is not in 1..%d", n, MAX_PARTS);
     for (i = 0; i < n; i++) {
         snprintf(name, sizeof(name), "%s%ld", level == 1 ? "p" : "sp", i);
-        if ((level == 1 ? obp_part_add(b, name, i, NULL, err, errlen)
-             : obp_part_add_sub_template(b, name, NULL, err, errlen))
+        if ((level == 1 ? add_to(b, 1, &b->parts, &b->nparts, known, name,
+                                 i, NULL, err, errlen)
+             : add_to(b, 2, &b->tmpl, &b->ntmpl, known, name, -1, NULL,
+                      err, errlen))
             != OBP_OK)
             return OBP_ERROR;
     }
@@ -366,7 +389,7 @@ apply_template(const struct obp_part_builder *b, struct obp_part_bpart *p)
     struct obp_part_bpart *s;
     size_t i, j, nv;
 
-    p->subs = calloc(b->ntmpl, sizeof(*p->subs));
+    p->subs = calloc(list_room(b->ntmpl), sizeof(*p->subs));
     if (p->subs == NULL)
         return OBP_ERROR;
     p->nsub = b->ntmpl;

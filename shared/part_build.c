@@ -247,6 +247,17 @@ check_column(struct obp_part_builder *b, const struct obp_part_blevel *lv,
                 : lv->type == OBP_PART_LIST ? "LIST" : "COLUMNS", what);
 }
 
+/* Subpartitions exist: templated, or of some partition. */
+static bool
+has_subs(const struct obp_part_builder *b)
+{
+    for (size_t i = 0; i < b->nparts; i++) {
+        if (b->parts[i].nsub > 0)
+            return true;
+    }
+    return b->ntmpl > 0;
+}
+
 int
 obp_part_column(struct obp_part_builder *b, int level, const char *name,
                 const char *type, const char *collation,
@@ -262,7 +273,8 @@ obp_part_column(struct obp_part_builder *b, int level, const char *name,
     if (!lv->declared)
         return FAIL("column %s before level %d's type",
                     name, level);
-    if ((level == 1 && b->nparts > 0) || (level == 2 && b->ntmpl > 0))
+    /* their bounds hold one value per column already declared */
+    if ((level == 1 && b->nparts > 0) || (level == 2 && has_subs(b)))
         return FAIL("column %s after the partitions", name);
     memset(&col, 0, sizeof(col));
     if (name[0] == '\0' || obp_strlcpy(col.name, name, sizeof(col.name))

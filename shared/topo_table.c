@@ -316,11 +316,31 @@ part_count(struct obp_topo_b *tb, const struct obp_topo_obj *o,
     char *end;
     long n = strtol(count, &end, 10);
 
-    if (*count != '\0' && *end == '\0' && n > 0)
+    /* past the builder's limit it would refuse them one by one */
+    if (*count != '\0' && *end == '\0' && n > 0 && n <= OBP_PART_MAX_PARTS)
         return n;
-    obp_topo_bad(tb, o, k, "\"%s\" is not a count (name partitions with "
-                 "%s.NAME keys)", count, k->key);
+    obp_topo_bad(tb, o, k, "\"%s\" is not a count in 1..%d (name "
+                 "partitions with %s.NAME keys)", count, OBP_PART_MAX_PARTS,
+                 k->key);
     return -1;
+}
+
+/* A "subpartitions.PART.SUB" key: a partition's own subpartition. */
+static bool
+own_sub_key(const struct obp_topo_key *k)
+{
+    return strncmp(k->key, "subpartitions.", 14) == 0
+           && part_name(k, 2) == NULL;
+}
+
+static bool
+has_own_subs(const struct obp_topo_obj *o)
+{
+    for (size_t i = 0; i < o->nkeys; i++) {
+        if (own_sub_key(&o->keys[i]))
+            return true;
+    }
+    return false;
 }
 
 /* A "subpartitions.PART.SUB" key whose PART is not declared. */
@@ -336,8 +356,7 @@ check_own_subs(struct obp_topo_b *tb, const struct obp_topo_obj *o,
 
     for (i = 0; i < o->nkeys; i++) {
         k = &o->keys[i];
-        if (strncmp(k->key, "subpartitions.", 14) != 0
-            || part_name(k, 2) != NULL)
+        if (!own_sub_key(k))
             continue;
         part = k->key + 14;
         n = strcspn(part, ".");
@@ -381,8 +400,9 @@ add_parts(struct obp_topo_b *tb, const struct obp_topo_obj *o,
         return OBP_ERROR;
     if (level == 1)
         check_own_subs(tb, o, n);
-    if (level == 2 && n > 0) {
-        if (obp_part_count(b, 2, n, err, ERRLEN) == OBP_OK)
+    /* a count at once: one by one, each is compared with all before it */
+    if (n > 0 && (level == 2 || !has_own_subs(o))) {
+        if (obp_part_count(b, level, n, err, ERRLEN) == OBP_OK)
             return OBP_OK;
         obp_topo_bad(tb, o, k, "%s", err);
         return OBP_ERROR;

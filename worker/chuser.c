@@ -10,10 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Fills <r> as a handshake response would; OBP_ERROR when malformed. */
-static int
-parse(const struct obp_session *s, const uint8_t *p, size_t len,
-      struct obp_hs_response *r)
+int
+obp_chuser_parse(const struct obp_session *s, const uint8_t *p, size_t len,
+                 struct obp_hs_response *r)
 {
     struct obp_rd rd;
 
@@ -97,7 +96,7 @@ obp_chuser_start(struct obp_session *s, struct obp_iobuf *b)
     obp_log(OBP_LOG_DEBUG, s->id, 0, "client %s changes user (was '%s')",
             s->caddr.text, s->name.user);
     forget_user(s);
-    if (parse(s, copy, len, &r) != OBP_OK) {
+    if (obp_chuser_parse(s, copy, len, &r) != OBP_OK) {
         obp_log(OBP_LOG_WARN, s->id, 0, "client %s: malformed "
                 "COM_CHANGE_USER", s->caddr.text);
         obp_session_fail(s, (uint8_t)(s->seq + 1), 1043, "08S01",

@@ -8,6 +8,10 @@
 #ifndef OBP_WORKER_CHUSER_H
 #define OBP_WORKER_CHUSER_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+struct obp_hs_response;
 struct obp_iobuf;
 struct obp_session;
 
@@ -17,5 +21,14 @@ struct obp_session;
  * on (it may even be closed), so the caller must not touch it.
  */
 int obp_chuser_start(struct obp_session *s, struct obp_iobuf *b);
+
+/*
+ * Fills <r> from the COM_CHANGE_USER payload <p> as a handshake response
+ * would, with <s>'s capabilities, maximum packet and character set;
+ * pointers point into <p>.  OBP_ERROR when malformed.  Exported for the
+ * fuzz target t/fuzz/packet_fuzz.c.
+ */
+int obp_chuser_parse(const struct obp_session *s, const uint8_t *p,
+                     size_t len, struct obp_hs_response *r);
 
 #endif

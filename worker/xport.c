@@ -188,11 +188,14 @@ obp_xport_zip(struct obp_conn *c)
 ssize_t
 obp_xport_read(struct obp_conn *c, uint8_t *dst, size_t cap)
 {
-    ssize_t r = c->x->zip ? obp_xzip_read(c, dst, cap)
-                          : obp_xport_lower_read(c, dst, cap);
+    ssize_t r;
 
+    c->x->more = 0;     /* the unpacker sets it when its turns ran out */
+    r = c->x->zip ? obp_xzip_read(c, dst, cap)
+                  : obp_xport_lower_read(c, dst, cap);
     /* a full destination may leave plain bytes behind in user space */
-    c->x->more = r > 0 && (size_t)r == cap;
+    if (r > 0 && (size_t)r == cap)
+        c->x->more = 1;
     return r;
 }
 

@@ -88,8 +88,9 @@ inflate_some(struct obp_conn *c, uint8_t *dst, size_t room, bool *stuck)
     size_t            used, made;
     int               rc;
 
-    /* a byte beyond the announced length shows up as a bad stream */
-    z->next_in = x->raw->data + x->raw->done;
+    /* a byte beyond the announced length shows up as a bad stream; with
+     * all of the packet read, x->raw may be gone while output is due */
+    z->next_in = in > 0 ? x->raw->data + x->raw->done : NULL;
     z->avail_in = (uInt)in;
     z->next_out = out > 0 ? dst : &spare;
     z->avail_out = out > 0 ? (uInt)out : 1;
@@ -98,7 +99,8 @@ inflate_some(struct obp_conn *c, uint8_t *dst, size_t room, bool *stuck)
     made = (out > 0 ? out : 1) - z->avail_out;
     if (out == 0 && made > 0)
         return bad(c, "a packet longer than announced");
-    x->raw->done += used;
+    if (used > 0)
+        x->raw->done += used;
     x->zin_left -= (uint32_t)used;
     x->zout_left -= (uint32_t)made;
     if (rc == Z_STREAM_END)
@@ -199,8 +201,9 @@ obp_xzip_read(struct obp_conn *c, uint8_t *dst, size_t cap)
         return r;
     }
     trim_raw(c);
+    if (turn == ZIP_TURNS)
+        x->more = 1;    /* turns ran out: come back, bytes or not */
     if (got == 0) {
-        x->more = 1;    /* turns ran out: come back */
         errno = EAGAIN;
         return -1;
     }

@@ -3,8 +3,8 @@
  * must classify without a read outside them (AddressSanitizer), without
  * undefined behaviour (UBSan), in bounded time, and with every slice of
  * the result inside the input.  The first byte picks the flags and
- * whether key columns are given.  Built and run by contrib/run-tests.sh
- * (clang -fsanitize=fuzzer,address,undefined), not by make check.
+ * whether key columns are given.  Built and run by make fuzz (see
+ * t/Makefile.am), not by make check; seeds in t/fuzz/corpus/sqlclass.
  */
 #include "obp.h"
 

@@ -515,6 +515,32 @@ test_errs(void)
     obp_conf_free(c);
 }
 
+/*
+ * A message quoting a value that spans lines is still one line (found by
+ * t/fuzz/conf_fuzz.c: a server address in a multi-line flow scalar).
+ */
+static void
+test_errs_one_line(void)
+{
+    struct obp_errs errs = { 0 };
+    struct obp_conf *c;
+    int rc;
+
+    c = load("multiline.yaml", "zones:\n  z1: {}\nservers:\n"
+             "  s1: {address: 10.0.\n\n    0.3:3306, zone: z1}\n",
+             &errs, &rc);
+    tap_ok(rc == OBP_ERROR && errs.count == 1
+           && strchr(errs.text, '\n') == errs.text + errs.len - 1,
+           "an error quoting a multi-line value is one line");
+    tap_like(errs.text, "multiline.yaml:4: server s1: address: "
+             "\"10.0.?0.3:3306\"", "  naming the file");
+    obp_errs_free(&errs);
+    obp_errs_add(&errs, "a\tb\rc%s", "\nd");
+    tap_is_str(errs.text, "a?b?c?d\n", "control characters shown as ?");
+    obp_errs_free(&errs);
+    obp_conf_free(c);
+}
+
 /* Removes the files the tests wrote, then the directory. */
 static void
 cleanup(void)
@@ -525,6 +551,7 @@ cleanup(void)
         "section.cfg", "null.yaml", "bad.yaml", "syntax.yaml", "list.yaml",
         "scalar.yaml", "tab.yaml", "bad.ini", "comment.conf", "long.ini",
         "x.txt", "upper.YAML", "build.yaml", "build.ini", "ser.yaml",
+        "multiline.yaml",
     };
     size_t i;
 
@@ -551,6 +578,7 @@ main(void)
     test_serialize();
     test_worker_count();
     test_errs();
+    test_errs_one_line();
     cleanup();
     return tap_done();
 }

@@ -576,6 +576,65 @@ test_builder_errors(void)
     }
 }
 
+/*
+ * A subpartition column declared after a partition's own subpartitions
+ * is refused, and the builder then frees them as they were made (found
+ * by t/fuzz/part_fuzz.c: it freed them with the new column count).
+ */
+static void
+test_column_after_subs(void)
+{
+    struct obp_part_builder *b = obp_part_builder_new();
+    int rc;
+
+    rc = obp_part_level(b, 1, "LIST", err, sizeof(err));
+    rc = rc ? rc : obp_part_column(b, 1, "c1", "INT", NULL, err,
+                                   sizeof(err));
+    rc = rc ? rc : obp_part_level(b, 2, "RANGE COLUMNS", err, sizeof(err));
+    rc = rc ? rc : obp_part_column(b, 2, "c2", "VARCHAR(8)", NULL, err,
+                                   sizeof(err));
+    rc = rc ? rc : obp_part_add(b, "pa", -1, "1, 2", err, sizeof(err));
+    rc = rc ? rc : obp_part_add_sub(b, "pa_lo", -1, "'m'", err,
+                                    sizeof(err));
+    tap_is_int(rc, OBP_OK, "LIST x RANGE COLUMNS with a subpartition");
+    tap_is_int(obp_part_column(b, 2, "c3", "INT", NULL, err, sizeof(err)),
+               OBP_ERROR, "a subpartition column after it is refused");
+    tap_like(err, "column c3 after the partitions", "  with its message");
+    obp_part_builder_free(b);
+}
+
+/*
+ * The most partitions a count may declare build in well under a second
+ * (each name was compared with every one before it: 25 s, found by
+ * t/fuzz/part_fuzz.c); a count's names still clash with those declared
+ * before it.
+ */
+static void
+test_count_many(void)
+{
+    const char *cols[][3] = { { "c", "BIGINT", NULL } };
+    struct obp_part_builder *b = obp_part_builder_new();
+    struct obp_part_desc *d;
+    struct timespec t0, t1;
+    double s;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    d = one_level("HASH", cols, 1, NULL, 0, 65536);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    tap_ok(d != NULL && d->level[0].count == 65536 && s < 5.0,
+           "65536 HASH partitions by count, built in under 5 s");
+    tap_is_int(one(d, vint(65537)), 1, "  65537 % 65536");
+    free(d);
+    (void)obp_part_level(b, 1, "KEY", err, sizeof(err));
+    (void)obp_part_column(b, 1, "c", "INT", NULL, err, sizeof(err));
+    (void)obp_part_add(b, "P1", -1, NULL, err, sizeof(err));
+    tap_is_int(obp_part_count(b, 1, 3, err, sizeof(err)), OBP_ERROR,
+               "a count's p1 after a declared P1 is refused");
+    tap_like(err, "partition p1 declared twice", "  with its message");
+    obp_part_builder_free(b);
+}
+
 static void
 test_position_independence(void)
 {
@@ -662,6 +721,8 @@ main(void)
     test_list();
     test_two_level();
     test_builder_errors();
+    test_column_after_subs();
+    test_count_many();
     test_position_independence();
     test_speed();
     return tap_done();

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -510,6 +511,15 @@ static const struct refusal refusals[] = {
       "          partition: HASH\n          columns: [id INT]\n"
       "          partitions: many\n          replicas: [s1 leader]\n",
       ":12: table t.d.x: partitions: \"many\" is not a count" },
+    /* it looked for a partition q among the first 10^20 (found by
+     * t/fuzz/conf_fuzz.c) */
+    { "hugecount.yaml", TOPO_YAML
+      "          partition: HASH\n          columns: [id INT]\n"
+      "          partitions: 99999999999999999999\n"
+      "          subpartition: HASH\n          subcolumns: [id INT]\n"
+      "          subpartitions.q.a: ~\n          replicas: [s1 leader]\n",
+      ":12: table t.d.x: partitions: \"99999999999999999999\" is not a "
+      "count in 1..65536" },
     { "both.ini", TOPO_INI
       "partition = HASH\ncolumns = id INT\npartitions = 2\n"
       "partitions.p0 =\nreplicas = s1 leader\n",
@@ -575,6 +585,33 @@ test_refusals(void)
     }
 }
 
+/*
+ * The most partitions a count may declare load at once (they were added
+ * one by one, each compared with all before it: 15 s, found by
+ * t/fuzz/conf_fuzz.c).
+ */
+static void
+test_big_count(void)
+{
+    struct obp_errs errs = { 0 };
+    struct obp_conf *conf;
+    struct timespec t0, t1;
+    double s;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    conf = build(file("bigcount.yaml", TOPO_YAML
+                      "          partition: HASH\n"
+                      "          columns: [id INT]\n"
+                      "          partitions: 65536\n"
+                      "          replicas: [s1 leader]\n"), &errs);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    tap_ok(conf != NULL && conf->topo->tables[0].nleaves == 65536
+           && s < 5.0, "a table of 65536 HASH partitions loads in under 5 s");
+    obp_errs_free(&errs);
+    obp_conf_free(conf);
+}
+
 /* Errors of every kind in one file come out together, with their lines. */
 static void
 test_all_at_once(void)
@@ -606,7 +643,7 @@ cleanup(void)
     static const char *const extra[] = { "lc.yaml", "lc.ini", "one.yaml",
                                          "none.yaml", "many.yaml",
                                          "addr.yaml", "own.yaml",
-                                         "own.ini" };
+                                         "own.ini", "bigcount.yaml" };
     size_t i;
 
     for (i = 0; i < OBP_NELEMS(refusals); i++) {
@@ -624,11 +661,13 @@ int
 main(void)
 {
     tap_tmpdir(dir, sizeof(dir), "obp-topo");
+    alarm(120);     /* a hang fails the test rather than stalling make */
     test_cluster_model();
     test_equal_formats();
     test_plain();
     test_refusals();
     test_all_at_once();
+    test_big_count();
     cleanup();
     return tap_done();
 }
