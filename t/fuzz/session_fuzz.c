@@ -12,7 +12,9 @@
  *      execute's parameters decoded (shared/psparam.h) as routing does;
  *   Q  a COM_QUERY or COM_PROCESS_KILL as request.c hands it on: KILL
  *      (worker/kill.c; no session of this proxy carries the ids it
- *      names, so each is answered 1094), the SET scanner (sqlset.c via
+ *      names, so each is answered 1094, or 1235 for a form it cannot
+ *      carry out, or rewritten in place), CONNECTION_ID() written in
+ *      place (worker/sqlfix.c), the SET scanner (sqlset.c via
  *      ssync.c's scan into the session's state) and the proxy's own
  *      variables (worker/proxyvar.c); the state reached is exported and
  *      read back (worker/sexport.h);
@@ -175,16 +177,17 @@ check_response_state(const struct obp_session *s)
 
 /* A command sent: the framer expects its response. */
 static void
-begin_command(struct obp_session *s, uint8_t cmd)
+begin_command(struct obp_session *s, uint8_t cmd, bool plist)
 {
     s->req.cmd = cmd;
-    s->req.busy = obp_resp_begin(s, cmd);
+    s->req.busy = obp_resp_begin(s, cmd, plist);
     free(s->req.init_db);
     s->req.init_db = cmd == OBP_COM_INIT_DB ? strdup(INIT_DB) : NULL;
 }
 
 /*
- * M_RESPONSE: flags (1: DEPRECATE_EOF, 2: SESSION_TRACK), the command,
+ * M_RESPONSE: flags (1: DEPRECATE_EOF, 2: SESSION_TRACK, 4: a query that
+ * reads a process list, whose own row the framer writes anew), the command,
  * the size of the pieces the server's bytes come in (0: as many as fit),
  * then those bytes.  A command whose response ended is sent again while
  * bytes are left, as a client sending the same command over and over.
@@ -204,8 +207,9 @@ fuzz_response(struct fuzz_in *in)
                    | (flags & 1 ? OBP_CLIENT_DEPRECATE_EOF : 0)
                    | (flags & 2 ? OBP_CLIENT_SESSION_TRACK : 0);
     s->caps = s->srv->caps;
+    s->srv->thread_id = 7;          /* "7" in an ID column becomes s->id */
     b = buffer_of(&s->srv->c);
-    begin_command(s, cmd);
+    begin_command(s, cmd, flags & 4);
     for (;;) {
         FUZZ_CHECK(++turns <= 2 * in->n + 2 * OBP_IOBUF_SIZE);
         if (b->recv == OBP_IOBUF_SIZE)
@@ -217,7 +221,7 @@ fuzz_response(struct fuzz_in *in)
         memcpy(b->data + b->recv, p, n);
         b->recv += n;
         if (!s->req.busy && b->parse < b->recv)
-            begin_command(s, cmd);
+            begin_command(s, cmd, flags & 4);
         check_framer(b);
         if (obp_resp_run(s, &why) != OBP_OK) {
             FUZZ_CHECK(why != NULL);
@@ -228,6 +232,8 @@ fuzz_response(struct fuzz_in *in)
         if (n == 0 && b->parse == b->done)
             break;                  /* nothing came, nothing moved */
         b->done = b->parse;         /* the client took what was relayed */
+        if (s->cl.out != NULL)      /* and the rows written anew */
+            s->cl.out->done = s->cl.out->recv;
     }
     session_free(s);
 }
@@ -480,7 +486,7 @@ check_kill_answer(const struct obp_session *s)
     len = obp_pkt_payload_len(o->data + o->done);
     FUZZ_CHECK(o->recv - o->done == OBP_PKT_HDR_LEN + (size_t)len);
     FUZZ_CHECK(obp_err_parse(&e, o->data + o->done + OBP_PKT_HDR_LEN, len)
-               == OBP_OK && e.code == 1094);
+               == OBP_OK && (e.code == 1094 || e.code == 1235));
 }
 
 /*
@@ -501,6 +507,7 @@ fuzz_query(struct fuzz_in *in)
     int                 rc;
 
     s->status = flags & 4 ? OBP_SERVER_STATUS_NO_BACKSLASH_ESCAPES : 0;
+    s->multi_on = multi;
     obp_pkt_put_hdr(b->data, (uint32_t)len + 1, 0);
     b->data[OBP_PKT_HDR_LEN] = flags & 8 ? OBP_COM_PROCESS_KILL
                                          : OBP_COM_QUERY;
@@ -514,6 +521,9 @@ fuzz_query(struct fuzz_in *in)
         FUZZ_CHECK(b->parse == b->recv);
     } else if (!(flags & 8)) {
         FUZZ_CHECK(rc == OBP_KILL_PASS && b->parse == 0);
+        /* as request.c does next: in place, the text keeps its length */
+        (void)obp_sqlfix_connid((char *)b->data + OBP_PKT_HDR_LEN + 1, len,
+                                !(flags & 4), UINT32_MAX);
         obp_ssync_scan(s, text, len, cut, multi);
         FUZZ_CHECK(s->st.npend <= OBP_SSTATE_MAX_PEND);
         check_sqlset(text, len, (flags & 4 ? 0 : OBP_SQLSET_BACKSLASH)
