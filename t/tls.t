@@ -19,7 +19,7 @@ use Test::OBProxy;
 use Test::OBProxy::Raw;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
-	openssl DBD::MariaDB/)->plan(31);
+	openssl DBD::MariaDB/)->plan(32);
 my ($cert, $key) = $t->tls_files();
 $t->mariadbd_options("--ssl-cert=$cert", "--ssl-key=$key")->run_mariadb(1);
 
@@ -89,6 +89,59 @@ $r && $r->send_raw("\x16\x03\x01\x00\x20" . 'garbage!' x 40);
 ok($r && $r->closed(5), 'garbage instead of a TLS handshake: closed');
 like($t->log(), qr/\[S\d+\] TLS read: /, 'and logged with the session id');
 is($dbh && $dbh->selectrow_array('SELECT 7'), 7, 'other sessions go on');
+
+# Thirty queries pipelined, each in a TLS record of its own and sent at
+# once: the proxy decrypts a few records a read, and must come back for
+# the rest itself, as no more bytes reach the socket.
+my ($prc, $pout) = $t->python(<<'EOF', timeout => 60);
+import hashlib, os, socket, ssl, struct
+e = os.environ
+raw = socket.create_connection((e['OBP_HOST'], int(e['OBP_PORT'])),
+                               timeout=5)
+def read_pkt(sock):
+    def take(n):
+        b = b''
+        while len(b) < n:
+            c = sock.recv(n - len(b))
+            if not c:
+                raise EOFError('closed')
+            b += c
+        return b
+    h = take(4)
+    return take(h[0] | h[1] << 8 | h[2] << 16)
+def pkt(seq, payload):
+    return struct.pack('<I', len(payload))[:3] + bytes([seq]) + payload
+hs = read_pkt(raw)
+v = hs.index(b'\0', 1)
+scramble = hs[v + 5:v + 13] + hs[v + 32:v + 44]
+caps = 0x1 | 0x200 | 0x800 | 0x2000 | 0x8000 | 0x20000 | 0x80000
+raw.sendall(pkt(1, struct.pack('<IIB23x', caps, 1 << 24, 45)))
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(raw)
+h1 = hashlib.sha1(e['OBP_PASSWORD'].encode()).digest()
+h2 = hashlib.sha1(scramble + hashlib.sha1(h1).digest()).digest()
+token = bytes(a ^ b for a, b in zip(h1, h2))
+s.sendall(pkt(2, struct.pack('<IIB23x', caps, 1 << 24, 45)
+          + e['OBP_USER'].encode() + b'\0' + bytes([20]) + token
+          + b'mysql_native_password\0'))
+assert read_pkt(s)[0] == 0, 'login'
+for i in range(30):
+    s.send(pkt(0, b'\x03SELECT %d' % i))     # a record each
+rows = 0
+try:
+    while rows < 30:
+        for _ in range(5):                  # count, column, EOF, row, EOF
+            p = read_pkt(s)
+            if _ == 3:
+                rows += int(p[1:].decode()) == rows
+    print('rows', rows)
+except (socket.timeout, EOFError) as x:
+    print('stalled after', rows, 'rows')
+EOF
+is("$prc $pout", "0 rows 30\n", 'thirty pipelined queries in TLS records of'
+	. ' their own: thirty answers');
 
 # LOAD DATA LOCAL: the file crosses both legs encrypted.
 my $file = $t->testdir() . '/rows.txt';

@@ -85,6 +85,9 @@ tls_read(struct obp_conn *c, uint8_t *dst, size_t cap)
             return 0;
         return tls_failed(c, "read", e);
     }
+    /* turns ran out: records may wait in the rbio, the socket is quiet */
+    if (got < cap)
+        x->more = 1;
     if (got == 0)
         errno = EAGAIN;
     return got > 0 ? (ssize_t)got : -1;
