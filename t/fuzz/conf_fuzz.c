@@ -78,15 +78,24 @@ check_channel(const struct obp_conf *conf)
     obp_conf_free(dup);
 }
 
+/*
+ * The key a statement looks a table up by: database and table names in
+ * lower case, as routing folds them (route.h); <db> and <table> are
+ * scratch of OBP_ROUTE_NAME_MAX bytes for the folded names.
+ */
 static struct obp_route_key
 key_of(const struct obp_conf *conf, const char *tenant, const char *db,
-       const char *table)
+       const char *table, char *dbuf, char *tbuf)
 {
     struct obp_route_key k = {
         obp_route_name(conf->rootservice_cluster_name),
         obp_route_name(tenant), obp_route_name(db), obp_route_name(table)
     };
 
+    if (obp_route_lower(dbuf, OBP_ROUTE_NAME_MAX, db, strlen(db)))
+        k.database = obp_route_name(dbuf);
+    if (obp_route_lower(tbuf, OBP_ROUTE_NAME_MAX, table, strlen(table)))
+        k.table = obp_route_name(tbuf);
     return k;
 }
 
@@ -97,6 +106,7 @@ check_published(const struct obp_conf *conf)
     const struct obp_topo *topo = conf->topo;
     struct obp_route_view  v;
     struct obp_route_key   k;
+    char                   db[OBP_ROUTE_NAME_MAX], name[OBP_ROUTE_NAME_MAX];
 
     FUZZ_CHECK(obp_route_read_begin(&v, &shm, 0) == OBP_OK);
     for (uint32_t i = 0; i < topo->ntables; i++) {
@@ -104,14 +114,15 @@ check_published(const struct obp_conf *conf)
         const struct obp_route_entry *e;
         uint32_t                      n;
 
-        k = key_of(conf, topo->tenants[t->tenant].name, t->db, t->name);
+        k = key_of(conf, topo->tenants[t->tenant].name, t->db, t->name, db,
+                   name);
         e = obp_route_find(&v, OBP_ROUTE_TABLE, &k);
         FUZZ_CHECK(e != NULL);
         for (uint32_t leaf = 0; leaf < t->nleaves; leaf++)
             FUZZ_CHECK(obp_route_replicas(e, leaf, &n) != NULL);
     }
     for (uint32_t i = 0; i < topo->ntenants; i++) {
-        k = key_of(conf, topo->tenants[i].name, "", "");
+        k = key_of(conf, topo->tenants[i].name, "", "", db, name);
         FUZZ_CHECK(obp_route_find(&v, OBP_ROUTE_TENANT, &k) != NULL);
     }
     obp_route_read_end(&v);
