@@ -68,7 +68,12 @@ like($out, qr/already running \(pid $daemon/, 'second start: says so');
 
 # status, workers, stats, --json.
 
-($rc, $j) = json('status');
+# a worker may still be starting right after start returns
+$t->waitfor(sub {
+	($rc, $j) = json('status');
+	join(',', map { $_->{state} } @{$j->{worker} // []})
+		eq 'running,running';
+}, 5);
 is($rc, 0, 'status --json: exit 0');
 is($j->{pid}, $daemon, 'status --json: pid');
 ok($j->{running} && $j->{ok} && $j->{exit} == 0,

@@ -71,7 +71,8 @@ ok($new && $new != $pid && !Test::OBProxy::alive($pid)
 
 ($rc, $out) = init('stop');
 is($rc, 0, 'stop: 0') or diag($out);
-ok(!Test::OBProxy::alive($new), 'stop: obproxy gone');
+# gone; its parent (init) may take a moment to reap it
+ok($t->waitfor(sub { !Test::OBProxy::alive($new) }, 5), 'stop: obproxy gone');
 ($rc, $out) = init('stop');
 is($rc, 0, 'stop, stopped: 0') or diag($out);
 ($rc, $out) = init('reload');
