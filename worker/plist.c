@@ -67,8 +67,9 @@ rewrite(struct obp_session *s, const uint8_t *h, uint32_t len,
         hits += (s->resp.plist_ids >> i & 1) && named(val[i], vlen[i], from);
     if (hits == 0)
         return OBP_OK;
+    /* no room for it in the client's buffer: the server's row goes */
     if (obp_conn_writer(&s->cl, &wr) != OBP_OK)
-        return OBP_ERROR;
+        return OBP_OK;
     off = obp_wr_pkt_begin(&wr);
     for (unsigned i = 0; i < ncols; i++) {
         id = (s->resp.plist_ids >> i & 1) && named(val[i], vlen[i], from);
@@ -81,7 +82,7 @@ rewrite(struct obp_session *s, const uint8_t *h, uint32_t len,
     }
     obp_wr_pkt_end(&wr, off, h[3]);
     if (obp_conn_commit(&s->cl, &wr) != OBP_OK)
-        return OBP_ERROR;
+        return OBP_OK;
     obp_conn_skip(&s->srv->c, OBP_PKT_HDR_LEN + len);
     s->resp.wait_out = 1;
     return OBP_DONE;

@@ -20,9 +20,10 @@ struct obp_session;
 
 /*
  * A column definition or a row of a marked query, at b->parse, <len>
- * bytes of payload.  OBP_OK: relay it as it is; OBP_AGAIN: not whole
+ * bytes of payload.  OBP_OK: relay it as it is (also when the row
+ * written anew would not fit the client's buffer); OBP_AGAIN: not whole
  * yet; OBP_DONE: the row was written anew and skipped (the response
- * waits for it to go out); OBP_ERROR: out of memory.
+ * waits for it to go out).
  */
 int obp_plist_packet(struct obp_session *s, struct obp_iobuf *b,
                      uint32_t len);

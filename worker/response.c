@@ -319,9 +319,6 @@ packet(struct obp_session *s, struct obp_iobuf *b, const char **why)
             return OBP_AGAIN;
         case OBP_DONE:
             return OBP_OK;      /* written anew: it is in the client's out */
-        case OBP_ERROR:
-            *why = "out of memory";
-            return OBP_ERROR;
         }
     }
     if (k == K_DATA) {
