@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define NULL_VALUE 0xfb         /* a NULL in a text row */
 

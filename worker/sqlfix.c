@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 bool
 obp_sqlfix_has_word(const char *text, size_t n, const char *word)
