@@ -29,7 +29,7 @@
 #include "stats.h"
 
 #define OBP_SHM_MAGIC           UINT64_C(0x314d48535850424f) /* "OBPXSHM1" */
-#define OBP_SHM_LAYOUT_VERSION  6
+#define OBP_SHM_LAYOUT_VERSION  7
 #define OBP_SHM_ALIGN           128     /* slots never share a cache line */
 #define OBP_SHM_MAX_WORKERS     128
 #define OBP_SHM_MAX_SERVERS     1024
@@ -103,10 +103,19 @@ struct obp_shm_sess {
     uint32_t         id;                /* client session id, 0: free */
     int32_t          pid;               /* the owning worker */
     uint32_t         srv_thread;        /* server's connection id, or 0 */
-    uint32_t         reserved;
+    uint8_t          admin;             /* enum obp_admin: proxysys */
+    uint8_t          ssl;               /* the client is on TLS */
+    uint8_t          in_trans;          /* a transaction is open */
+    uint8_t          reserved;
     char             srv_addr[OBP_ADDR_STRLEN]; /* "" without a server */
     char             user[128];         /* the login user name */
-    uint8_t          pad[40];
+    char             tenant[64];        /* names as shown: cut to fit */
+    char             cluster[64];
+    char             client[OBP_ADDR_STRLEN];   /* ip:port */
+    char             db[64];
+    uint64_t         login_us;          /* when it logged in */
+    uint32_t         nsrv;              /* server sessions it holds */
+    uint8_t          pad[28];
 };
 
 enum obp_server_state {
@@ -142,7 +151,7 @@ _Static_assert(sizeof(struct obp_shm_worker) % OBP_SHM_ALIGN == 0,
                "worker slots must fill whole cache lines");
 _Static_assert(sizeof(struct obp_shm_server) == 256,
                "bump OBP_SHM_LAYOUT_VERSION when the server entry changes");
-_Static_assert(sizeof(struct obp_shm_sess) == 256,
+_Static_assert(sizeof(struct obp_shm_sess) == 512,
                "bump OBP_SHM_LAYOUT_VERSION when the session entry changes");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2,
                "shared counters need lock-free 64-bit atomics");

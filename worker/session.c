@@ -57,6 +57,7 @@ obp_session_close(struct obp_session *s, const char *why)
         (void)obp_conn_flush(&s->cl);
     obp_acct_cancel(&s->wait);
     obp_kill_cancel(s);
+    obp_adm_cancel(s);
     obp_reg_clear(s);
     ev_timer_stop(w->loop, &s->timer);
     obp_log(OBP_LOG_DEBUG, s->id, 0, "session closed (%s): client %s, "
@@ -103,7 +104,7 @@ at_boundary(const struct obp_session *s)
 
     return s->state == OBP_SESS_READY && s->sync == NULL
            && s->kill == NULL && !s->req.busy && obp_req_packets_over(s)
-           && s->req.err_msg == NULL
+           && !obp_ans_pending(&s->req.ans)
            && (s->srv == NULL || s->srv->state == OBP_SRV_READY)
            && (in == NULL || in->recv == in->done)
            && obp_conn_pending(&s->cl) == 0
@@ -167,7 +168,7 @@ awaiting_client(const struct obp_session *s)
 
     return s->state == OBP_SESS_READY && s->sync == NULL && s->kill == NULL
            && !s->req.busy && obp_req_packets_over(s)
-           && s->req.err_msg == NULL && (in == NULL || in->recv == in->done)
+           && !obp_ans_pending(&s->req.ans) && (in == NULL || in->recv == in->done)
            && obp_conn_pending(&s->cl) == 0;
 }
 
@@ -232,22 +233,31 @@ timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 }
 
 void
-obp_session_fail(struct obp_session *s, uint8_t seq, uint16_t code,
-                 const char *sqlstate, const char *msg)
+obp_session_end(struct obp_session *s)
 {
-    int rc = obp_session_send_err(s, seq, code, sqlstate, msg);
-
-    obp_session_drop_server(s);     /* after the ERR: <msg> may live in it */
+    obp_session_drop_server(s);
     obp_acct_cancel(&s->wait);
     s->state = OBP_SESS_CLOSING;
     s->cl.hold = 1;
-    if (rc != OBP_OK || obp_conn_flush(&s->cl) != OBP_AGAIN) {
+    if (obp_conn_flush(&s->cl) != OBP_AGAIN) {
         obp_session_close(s, "error sent");
         return;
     }
     ev_timer_stop(s->w->loop, &s->timer);
     ev_timer_set(&s->timer, OBP_SESS_ERR_WAIT, 0.);
     ev_timer_start(s->w->loop, &s->timer);
+}
+
+void
+obp_session_fail(struct obp_session *s, uint8_t seq, uint16_t code,
+                 const char *sqlstate, const char *msg)
+{
+    /* queued before the server goes: <msg> may live in it */
+    if (obp_session_send_err(s, seq, code, sqlstate, msg) != OBP_OK) {
+        obp_session_close(s, "error packet does not fit");
+        return;
+    }
+    obp_session_end(s);
 }
 
 void
@@ -266,7 +276,10 @@ obp_session_ready(struct obp_session *s)
     s->state = OBP_SESS_READY;
     s->active_at = ev_now(s->w->loop);
     idle_arm(s);
-    obp_session_attach(s);
+    if (s->srv != NULL)
+        obp_session_attach(s);
+    else
+        obp_reg_update(s);      /* the proxy's own account: no server */
     obp_session_pump(s);
 }
 

@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 6.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 6
+/* Layout version 7.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 7
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -72,11 +72,20 @@ static const struct row expected[] = {
     { "obp_shm_sess.id", 8, 4 },
     { "obp_shm_sess.pid", 12, 4 },
     { "obp_shm_sess.srv_thread", 16, 4 },
-    { "obp_shm_sess.reserved", 20, 4 },
+    { "obp_shm_sess.admin", 20, 1 },
+    { "obp_shm_sess.ssl", 21, 1 },
+    { "obp_shm_sess.in_trans", 22, 1 },
+    { "obp_shm_sess.reserved", 23, 1 },
     { "obp_shm_sess.srv_addr", 24, 64 },
     { "obp_shm_sess.user", 88, 128 },
-    { "obp_shm_sess.pad", 216, 40 },
-    { "sizeof obp_shm_sess", 0, 256 },
+    { "obp_shm_sess.tenant", 216, 64 },
+    { "obp_shm_sess.cluster", 280, 64 },
+    { "obp_shm_sess.client", 344, 64 },
+    { "obp_shm_sess.db", 408, 64 },
+    { "obp_shm_sess.login_us", 472, 8 },
+    { "obp_shm_sess.nsrv", 480, 4 },
+    { "obp_shm_sess.pad", 484, 28 },
+    { "sizeof obp_shm_sess", 0, 512 },
     { "obp_route_ctl.root", 0, 8 },
     { "sizeof obp_route_ctl", 0, 128 },
     { "obp_route_set.magic", 0, 8 },
@@ -175,9 +184,18 @@ static const struct row compiled[] = {
     FIELD(obp_shm_sess, id),
     FIELD(obp_shm_sess, pid),
     FIELD(obp_shm_sess, srv_thread),
+    FIELD(obp_shm_sess, admin),
+    FIELD(obp_shm_sess, ssl),
+    FIELD(obp_shm_sess, in_trans),
     FIELD(obp_shm_sess, reserved),
     FIELD(obp_shm_sess, srv_addr),
     FIELD(obp_shm_sess, user),
+    FIELD(obp_shm_sess, tenant),
+    FIELD(obp_shm_sess, cluster),
+    FIELD(obp_shm_sess, client),
+    FIELD(obp_shm_sess, db),
+    FIELD(obp_shm_sess, login_us),
+    FIELD(obp_shm_sess, nsrv),
     FIELD(obp_shm_sess, pad),
     SIZE(obp_shm_sess),
     FIELD(obp_route_ctl, root),
