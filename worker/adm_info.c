@@ -99,23 +99,32 @@ no_arguments(struct obp_cmd_arg *a)
     return true;
 }
 
-/* SELECT PROXY_VERSION() [[AS] alias]: the column is named as asked. */
+/*
+ * The rest of SELECT FUNC(): "()", then [[AS] alias], which names the
+ * column (else <name> as it is); false on another form.
+ */
+static bool
+select_rest(struct obp_cmd_arg *a, char *name, size_t cap)
+{
+    if (!no_arguments(a))
+        return false;
+    if (obp_sqllex_kw(&a->t, "AS"))
+        obp_cmd_next(a);
+    if (a->t.type != OBP_SQLLEX_END && a->t.type != OBP_SQLLEX_SEMI) {
+        if (!obp_cmd_word(a, name, cap))
+            return false;
+        obp_cmd_next(a);
+    }
+    return obp_cmd_at_end(a);
+}
+
 enum obp_cmd_rc
 obp_adm_proxy_version(struct obp_session *s, struct obp_iobuf *b,
                       struct obp_cmd_arg *a)
 {
     char name[64] = "proxy_version()";
 
-    if (!no_arguments(a))
-        return obp_cmd_syntax(s, a);
-    if (obp_sqllex_kw(&a->t, "AS"))
-        obp_cmd_next(a);
-    if (a->t.type != OBP_SQLLEX_END && a->t.type != OBP_SQLLEX_SEMI) {
-        if (!obp_cmd_word(a, name, sizeof(name)))
-            return obp_cmd_syntax(s, a);
-        obp_cmd_next(a);
-    }
-    if (!obp_cmd_at_end(a))
+    if (!select_rest(a, name, sizeof(name)))
         return obp_cmd_syntax(s, a);
     return one_value(s, name, OBP_VERSION_STRING);
 }
@@ -124,10 +133,11 @@ enum obp_cmd_rc
 obp_adm_proxy_status(struct obp_session *s, struct obp_iobuf *b,
                      struct obp_cmd_arg *a)
 {
-    if (!no_arguments(a) || !obp_cmd_at_end(a))
+    char name[64] = "proxy_status()";
+
+    if (!select_rest(a, name, sizeof(name)))
         return obp_cmd_syntax(s, a);
-    return one_value(s, "proxy_status()",
-                     s->w->draining ? "draining" : "running");
+    return one_value(s, name, s->w->draining ? "draining" : "running");
 }
 
 /* SHOW PROXYSTAT [REFRESH] [LIKE 'x']: the counters of every worker. */

@@ -207,6 +207,7 @@ obp_cmd_dispatch(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
     uint8_t               com = b->data[b->parse + OBP_PKT_HDR_LEN];
     const struct cmd_row *row;
     struct obp_cmd_arg    a;
+    enum obp_cmd_rc       rc;
 
     memset(&a, 0, sizeof(a));
     if (com != OBP_COM_QUERY) {
@@ -228,7 +229,12 @@ obp_cmd_dispatch(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
                            "statement may be (%d)", row->name, len,
                            OBP_IOBUF_SIZE - OBP_PKT_HDR_LEN) == OBP_OK
                ? OBP_CMD_ANSWER : OBP_CMD_NOMEM;
-    return row->fn(s, b, &a);
+    rc = row->fn(s, b, &a);
+    /* an answer past internal_cmd_mem_limited becomes an ERR saying so */
+    if ((rc == OBP_CMD_ANSWER || rc == OBP_CMD_NOMEM) && s->req.ans.over)
+        rc = obp_ans_check(&s->req.ans, row->name) == OBP_OK
+             ? OBP_CMD_ANSWER : OBP_CMD_NOMEM;
+    return rc;
 }
 
 void
