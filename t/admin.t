@@ -22,7 +22,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
-	DBD::MariaDB/)->plan(68)->run_mariadb(1);
+	DBD::MariaDB/)->plan(71)->run_mariadb(1);
 plan(skip_all => 'no python3 module pymysql')
 	unless $t->python_module('pymysql');
 
@@ -107,7 +107,7 @@ try:
 except Exception as e:
     print('gone', e.args[0])
 PY
-my $id;
+my ($id, $out);
 $t->waitfor(sub { ($id) = ($t->read_file($h->{file}) // '') =~ /^(\d+)$/ },
 	10);
 my ($prc, $pout) = $t->python(<<'PY', user => 'root@proxysys', password => $ADMIN_PW, args => [ $id // 0 ]);
@@ -131,10 +131,37 @@ like($pout, qr/^killed$/m, '  KILL PROXYSESSION answers OK');
 like(scalar $t->python_wait($h), qr/^gone (2013|2006)/m,
 	'  and the killed session is closed');
 
+# The admin's KILL QUERY: the statement stops, the session goes on.
+$h = $t->python_bg(<<'PY');
+import os, sys, time, pymysql
+c = pymysql.connect(host=os.environ['OBP_HOST'], port=int(os.environ['OBP_PORT']),
+    user=os.environ['OBP_USER'], password=os.environ['OBP_PASSWORD'], database=os.environ['OBP_DB'])
+cur = c.cursor()
+cur.execute('SELECT CONNECTION_ID()')
+open(sys.argv[1], 'w').write(str(cur.fetchone()[0]))
+t0 = time.time()
+try:
+    cur.execute('SELECT SLEEP(20)')
+    print('slept', cur.fetchone()[0], round(time.time() - t0))
+except Exception as e:
+    print('error', e.args[0], round(time.time() - t0))
+cur.execute('SELECT 7')
+print('then', cur.fetchone()[0])
+PY
+$id = undef;
+$t->waitfor(sub { ($id) = ($t->read_file($h->{file}) // '') =~ /^(\d+)$/ },
+	10);
+select(undef, undef, undef, 0.5);
+is(scalar admin('KILL QUERY ' . ($id // 0)), '', 'KILL QUERY by the admin: OK');
+$out = $t->python_wait($h);
+like($out, qr/^(slept 1|error 1317) [0-5]$/m,
+	'  the statement stops within seconds') or diag($out);
+like($out, qr/^then 7$/m, '  and its session goes on');
+
 ###############################################################################
 # Who may log in, and run what.
 
-my ($out, $rc) = admin('PING PROXY', password => 'wrong');
+($out, my $rc) = admin('PING PROXY', password => 'wrong');
 like($out, qr/ERROR 1045 \(28000\).*Access denied for user 'root\@proxysys'/,
 	'root@proxysys with a wrong password: 1045');
 like($t->log(), qr/WARN .*admin login of 'root\@proxysys' from 127\.0\.0\.1:\d+ refused: wrong password/,

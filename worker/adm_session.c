@@ -188,9 +188,12 @@ obp_adm_show_processlist(struct obp_session *s, struct obp_iobuf *b,
     return list(s, false);
 }
 
-/* Closes client session <id> of any worker (its kill word). */
+/*
+ * Closes client session <id> of any worker, or with <query> kills its
+ * statement under way: a word in its entry, which its worker acts on.
+ */
 static enum obp_cmd_rc
-kill_session(struct obp_session *s, uint32_t id)
+kill_session(struct obp_session *s, uint32_t id, bool query)
 {
     struct obp_shm_sess  snap, *e = obp_reg_find(s->w, id, &snap);
     struct obp_ans      *ans = obp_req_answer(s);
@@ -198,11 +201,13 @@ kill_session(struct obp_session *s, uint32_t id)
     if (e == NULL)
         return obp_adm_rc(obp_ans_err(ans, ER_NO_SUCH_THREAD, "HY000",
                                       "Unknown thread id: %" PRIu32, id));
-    obp_log(OBP_LOG_INFO, s->id, 0, "admin %s@proxysys from %s kills "
-            "session %" PRIu32 " ('%s@%s' from %s)", s->name.user,
-            s->caddr.text, id, snap.user, snap.tenant, snap.client);
+    obp_log(OBP_LOG_INFO, s->id, 0, "admin %s@proxysys from %s kills the "
+            "%s of session %" PRIu32 " ('%s@%s' from %s)", s->name.user,
+            s->caddr.text, query ? "statement" : "connection", id, snap.user,
+            snap.tenant, snap.client);
     obp_stat_add(s->w->stats, OBP_STAT_kill_ok, 1);
-    atomic_store_explicit(&e->kill, id, memory_order_relaxed);
+    atomic_store_explicit(query ? &e->kill_query : &e->kill, id,
+                          memory_order_relaxed);
     return obp_adm_rc(obp_ans_ok(ans, 0, NULL));
 }
 
@@ -225,10 +230,13 @@ obp_adm_kill_proxysession(struct obp_session *s, struct obp_iobuf *b,
                                       " closes the client session", id));
     if (!obp_cmd_at_end(a))
         return obp_cmd_syntax(s, a);
-    return kill_session(s, id);
+    return kill_session(s, id, false);
 }
 
-/* The admin's KILL [CONNECTION] id: any session; COM_PROCESS_KILL too. */
+/*
+ * The admin's KILL [CONNECTION | QUERY] id, of any session, and
+ * COM_PROCESS_KILL.
+ */
 enum obp_cmd_rc
 obp_adm_kill(struct obp_session *s, struct obp_iobuf *b,
              struct obp_cmd_arg *a)
@@ -236,6 +244,7 @@ obp_adm_kill(struct obp_session *s, struct obp_iobuf *b,
     struct obp_rd   rd;
     uint32_t        id;
     enum obp_cmd_rc rc;
+    bool            query;
 
     if (a == NULL || a->text == NULL) {     /* COM_PROCESS_KILL */
         obp_rd_init(&rd, b->data + b->parse + OBP_PKT_HDR_LEN + 1,
@@ -245,18 +254,14 @@ obp_adm_kill(struct obp_session *s, struct obp_iobuf *b,
             return obp_adm_rc(obp_ans_err(obp_req_answer(s), 1064, "42000",
                                           "obproxy: malformed "
                                           "COM_PROCESS_KILL"));
-        return kill_session(s, id);
+        return kill_session(s, id, false);
     }
-    if (obp_sqllex_kw(&a->t, "QUERY"))
-        return obp_adm_rc(obp_ans_err(obp_req_answer(s),
-                                      ER_NOT_SUPPORTED_YET, "42000",
-                                      "obproxy: the admin may KILL "
-                                      "CONNECTION, not KILL QUERY"));
-    if (obp_sqllex_kw(&a->t, "CONNECTION"))
+    query = obp_sqllex_kw(&a->t, "QUERY");
+    if (query || obp_sqllex_kw(&a->t, "CONNECTION"))
         obp_cmd_next(a);
     if (!id_arg(s, a, &id, &rc))
         return rc;
     if (!obp_cmd_at_end(a))
         return obp_cmd_syntax(s, a);
-    return kill_session(s, id);
+    return kill_session(s, id, query);
 }

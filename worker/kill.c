@@ -23,7 +23,9 @@
 enum { KILL_CONNECTION, KILL_QUERY };
 
 struct obp_kill {
-    struct obp_session *s;
+    struct obp_session *s;          /* the killer, NULL when nobody waits
+                                       (obp_kill_query_own) */
+    uint32_t            sid;        /* the killer's id, in log lines */
     struct obp_srv     *srv;        /* the killer's short-lived session */
     struct obp_mquery   q;
     uint32_t            thread;     /* the target's server connection id */
@@ -187,6 +189,10 @@ finish(struct obp_kill *k, uint16_t code, const char *state,
     bool                relay = k->relay;
     int                 rc = OBP_OK;
 
+    if (s == NULL) {
+        free_kill(k);
+        return;
+    }
     if (!relay) {
         a = obp_req_answer(s);
         rc = code == 0 ? obp_ans_ok(a, 0, NULL)
@@ -218,7 +224,7 @@ query_done(struct obp_mquery *q, int rc)
     const char      *msg = strstr(q->err, "): ");
 
     if (rc != OBP_OK)
-        obp_log(OBP_LOG_INFO, k->s->id, 0, "KILL QUERY %u on server %s: %s",
+        obp_log(OBP_LOG_INFO, k->sid, 0, "KILL QUERY %u on server %s: %s",
                 k->thread, k->srv->addr.text, q->err);
     /* the connection goes anyway: its statement may just have ended */
     if (rc == OBP_OK || k->kind == KILL_CONNECTION)
@@ -236,7 +242,7 @@ srv_done(struct obp_srv *srv, int rc)
     char             sql[32];
 
     if (rc != OBP_OK) {
-        obp_log(OBP_LOG_INFO, k->s->id, 0, "KILL: server session to %s: "
+        obp_log(OBP_LOG_INFO, k->sid, 0, "KILL: server session to %s: "
                 "%u %s", srv->addr.text, srv->err_code, srv->err_msg);
         if (k->kind == KILL_CONNECTION)
             finish(k, 0, NULL, NULL);
@@ -267,16 +273,18 @@ killer_login(const struct obp_session *s, struct obp_srv_login *lg)
     lg->charset = OBP_DEFAULT_CHARSET;
 }
 
-/* Starts "KILL QUERY" on the target's server; OBP_ERROR: out of memory. */
-static int
-start_query(struct obp_session *s, int kind, const struct obp_shm_sess *e,
-            bool relay)
+/*
+ * "KILL QUERY" on the target's server, with <s>'s own login; the kill
+ * answers nobody until attached.  NULL: out of memory.
+ */
+static struct obp_kill *
+new_kill(struct obp_session *s, int kind, const struct obp_shm_sess *e)
 {
     struct obp_srv_login lg;
     struct obp_kill     *k = calloc(1, sizeof(*k));
 
     if (k == NULL)
-        return OBP_ERROR;
+        return NULL;
     killer_login(s, &lg);
     k->srv = obp_srv_open(s->w, s->id, &lg, srv_done, k);
     explicit_bzero(&lg, sizeof(lg));
@@ -284,14 +292,43 @@ start_query(struct obp_session *s, int kind, const struct obp_shm_sess *e,
         k->srv->servers = obp_servers_parse(e->srv_addr, s->w->shm);
     if (k->srv == NULL || k->srv->servers == NULL) {
         free_kill(k);
-        return OBP_ERROR;
+        return NULL;
     }
-    k->s = s;
+    k->sid = s->id;
     k->kind = kind;
     k->thread = e->srv_thread;
+    return k;
+}
+
+/* The same for the killer <s>, who waits for its answer. */
+static int
+start_query(struct obp_session *s, int kind, const struct obp_shm_sess *e,
+            bool relay)
+{
+    struct obp_kill *k = new_kill(s, kind, e);
+
+    if (k == NULL)
+        return OBP_ERROR;
+    k->s = s;
     k->relay = relay;
     s->kill = k;
     return OBP_OK;
+}
+
+void
+obp_kill_query_own(struct obp_session *s)
+{
+    struct obp_shm_sess e;
+
+    if (s->srv == NULL || s->srv->state != OBP_SRV_READY || !s->req.busy)
+        return;         /* no statement under way */
+    memset(&e, 0, sizeof(e));
+    e.srv_thread = s->srv->thread_id;
+    obp_strlcpy(e.srv_addr, s->srv->addr.text, sizeof(e.srv_addr));
+    obp_log(OBP_LOG_INFO, s->id, 0, "KILL QUERY by the admin: server %s, "
+            "connection %u", e.srv_addr, e.srv_thread);
+    if (new_kill(s, KILL_QUERY, &e) == NULL)
+        obp_log(OBP_LOG_WARN, s->id, ENOMEM, "KILL QUERY by the admin");
 }
 
 static enum obp_cmd_rc

@@ -36,6 +36,14 @@ enum obp_cmd_rc obp_kill_try(struct obp_session *s, struct obp_iobuf *b);
 enum obp_cmd_rc obp_kill_cmd(struct obp_session *s, struct obp_iobuf *b,
                              struct obp_cmd_arg *a);
 
+/*
+ * The admin's KILL QUERY of session <s> (registry.h's kill_query word):
+ * its statement under way, if any, is killed on its server through a
+ * short-lived session of its own user; nobody waits for the outcome,
+ * which is logged.
+ */
+void obp_kill_query_own(struct obp_session *s);
+
 /* Stops <s>'s KILL under way, if any (session teardown). */
 void obp_kill_cancel(struct obp_session *s);
 

@@ -28,7 +28,7 @@ write_end(struct obp_shm_sess *e)
     atomic_store_explicit(&e->seq, seq + 1, memory_order_release);
 }
 
-/* The fields after the two atomics: copied and cleared as one block. */
+/* The fields after the atomics: copied and cleared as one block. */
 #define BODY_OFF offsetof(struct obp_shm_sess, id)
 #define BODY_LEN (sizeof(struct obp_shm_sess) - BODY_OFF)
 
@@ -79,6 +79,7 @@ clear(struct obp_shm_sess *e)
     memset((char *)e + BODY_OFF, 0, BODY_LEN);
     write_end(e);
     atomic_store_explicit(&e->kill, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->kill_query, 0, memory_order_relaxed);
 }
 
 /* A free entry of ours for <id>, from its hint on; -1 when all are used. */
@@ -216,6 +217,11 @@ poll_cb(struct ev_loop *loop, ev_timer *t, int revents)
         if (s->reg == 0)
             continue;
         e = entry(w, (unsigned)(s->reg - 1));
+        if (atomic_load_explicit(&e->kill_query, memory_order_relaxed)
+            == s->id) {
+            atomic_store_explicit(&e->kill_query, 0, memory_order_relaxed);
+            obp_kill_query_own(s);
+        }
         if (atomic_load_explicit(&e->kill, memory_order_relaxed) != s->id)
             continue;
         obp_log(OBP_LOG_INFO, s->id, 0, "client %s killed by KILL",
@@ -230,7 +236,8 @@ obp_reg_start(struct obp_worker *w)
     struct obp_shm_sess *e;
 
     for (unsigned i = 0; (e = entry(w, i)) != NULL; i++)
-        if (e->id != 0 || atomic_load(&e->kill) != 0)
+        if (e->id != 0 || atomic_load(&e->kill) != 0
+            || atomic_load(&e->kill_query) != 0)
             clear(e);
     ev_timer_init(&w->reg_timer, poll_cb, OBP_REG_POLL, OBP_REG_POLL);
     w->reg_timer.data = w;

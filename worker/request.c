@@ -65,6 +65,12 @@ send_answer(struct obp_session *s)
     return OBP_OK;
 }
 
+int
+obp_req_answer_now(struct obp_session *s)
+{
+    return send_answer(s) == OBP_ERROR ? OBP_ERROR : OBP_OK;
+}
+
 /* The answer is the session's last word (q->fatal). */
 static int
 end_with_answer(struct obp_session *s)

@@ -70,6 +70,13 @@ int obp_req_refuse(struct obp_session *s, int head, uint16_t code,
 int obp_req_answer_ok(struct obp_session *s, uint16_t status);
 
 /*
+ * The answer built goes out now, the client having sent all of the
+ * command (a relayed one whose server was lost).  OBP_ERROR when out of
+ * memory.
+ */
+int obp_req_answer_now(struct obp_session *s);
+
+/*
  * A command taken for later (OBP_CMD_LATER) has its answer in s->req.ans:
  * it goes out and the next command may come.  Pumps the session.
  */

@@ -131,9 +131,10 @@ obp_session_close_idle(struct obp_worker *w, const char *why)
     return n;
 }
 
-int
-obp_session_send_err(struct obp_session *s, uint8_t seq, uint16_t code,
-                     const char *sqlstate, const char *msg)
+/* An ERR of the session's own (a login's, the last word): not a command's. */
+static int
+send_err(struct obp_session *s, uint8_t seq, uint16_t code,
+         const char *sqlstate, const char *msg)
 {
     struct obp_wr wr;
 
@@ -253,7 +254,7 @@ obp_session_fail(struct obp_session *s, uint8_t seq, uint16_t code,
                  const char *sqlstate, const char *msg)
 {
     /* queued before the server goes: <msg> may live in it */
-    if (obp_session_send_err(s, seq, code, sqlstate, msg) != OBP_OK) {
+    if (send_err(s, seq, code, sqlstate, msg) != OBP_OK) {
         obp_session_close(s, "error packet does not fit");
         return;
     }
@@ -469,8 +470,10 @@ server_lost(struct obp_session *s, const char *why)
     } else if (!obp_req_packets_over(s)) {
         rc = obp_req_refuse(s, 0, ER_LOST_CONNECTION, "08S01", msg);
     } else {
-        rc = obp_session_send_err(s, (uint8_t)(seq + 1), ER_LOST_CONNECTION,
-                                  "08S01", msg);
+        rc = obp_ans_err(obp_req_answer(s), ER_LOST_CONNECTION, "08S01", "%s",
+                         msg);
+        if (rc == OBP_OK)
+            rc = obp_req_answer_now(s);
     }
     s->req.busy = 0;
     if (rc != OBP_OK) {

@@ -152,8 +152,4 @@ void obp_session_synced(struct obp_session *s, int rc, bool restore,
 /* The server session broke; <why> names the reason. */
 void obp_session_server_lost(struct obp_session *s, const char *why);
 
-/* Queues an ERR packet of the proxy's own for the client. */
-int obp_session_send_err(struct obp_session *s, uint8_t seq, uint16_t code,
-                         const char *sqlstate, const char *msg);
-
 #endif
