@@ -22,7 +22,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
-	DBD::MariaDB/)->plan(71)->run_mariadb(1);
+	DBD::MariaDB/)->plan(72)->run_mariadb(1);
 plan(skip_all => 'no python3 module pymysql')
 	unless $t->python_module('pymysql');
 
@@ -248,9 +248,13 @@ $t->stop();
 $t->run();
 like(scalar admin("SHOW PROXYCONFIG LIKE 'client_max_connections'"),
 	qr/^client_max_connections\t4321\t/m, 'after a restart: kept');
-my $old = $t->pid();
+my $araw = $t->raw();
+$araw->login(user => 'root@proxysys', password => $ADMIN_PW);
 ($rc, $got) = $t->ctl('upgrade');
 ok($rc == 0 && $t->follow_upgrade(30), 'a hot upgrade') or diag($got);
+my $after = $araw->query('SELECT CURRENT_USER()');
+ok(!$after || !$after->{rows},
+	'  an idle admin session is closed, never handed over as a user\'s');
 like(scalar admin("SHOW PROXYCONFIG LIKE 'client_max_connections'"),
 	qr/^client_max_connections\t4321\t/m, 'after a hot upgrade: kept');
 is(scalar admin('ALTER PROXYCONFIG SET client_max_connections = 8192'), '',
