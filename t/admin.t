@@ -15,6 +15,7 @@ use strict;
 
 use Digest::SHA qw/sha1_hex/;
 use Test::More;
+use Time::HiRes qw/time/;
 
 BEGIN { use FindBin; chdir($FindBin::Bin); }
 
@@ -22,7 +23,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
-	DBD::MariaDB/)->plan(72)->run_mariadb(1);
+	DBD::MariaDB/)->plan(75)->run_mariadb(1);
 plan(skip_all => 'no python3 module pymysql')
 	unless $t->python_module('pymysql');
 
@@ -304,6 +305,16 @@ $res = $raw->query("\x00\xff\x01garbage");
 is($res->{err}, 1235, '  hostile bytes as a statement: 1235');
 $res = $raw->query('SHOW PROXYSTAT');
 ok($res->{columns} && @{$res->{rows}} > 10, '  and the session goes on');
+$res = $raw->query('PING PROXY; ALTER PROXYCONFIG SET client_max_connections = 1');
+is($res->{err}, 1064, '  a second statement behind an admin command: 1064');
+my $t0 = time();
+$res = $raw->query("SHOW PROXYCONFIG LIKE '" . ('%a' x 60) . "b'");
+ok($res->{columns} && !@{$res->{rows}} && time() - $t0 < 3,
+	'  a LIKE of 60 wildcards answers at once');
+$raw = $t->raw_login();
+$res = $raw && $raw->change_user(user => 'root@proxysys',
+	password => $ADMIN_PW);
+is($res && $res->{err}, 1045, 'COM_CHANGE_USER to root@proxysys: 1045');
 $raw = $t->raw();
 $res = $raw->login(user => 'root@proxysys', password => $ADMIN_PW,
 	caps => Test::OBProxy::Raw::DEFAULT_CAPS()

@@ -259,6 +259,12 @@ obp_adm_alter_proxyconfig(struct obp_session *s, struct obp_iobuf *b,
     if (a->t.type != OBP_SQLLEX_EQ)
         return obp_cmd_syntax(s, a);
     obp_cmd_next(a);
+    if (a->t.n >= sizeof(value))
+        return obp_adm_rc(obp_ans_err(obp_req_answer(s),
+                                      ER_WRONG_VALUE_FOR_VAR, "42000",
+                                      "obproxy: a value of %zu bytes for "
+                                      "%s: longer than any parameter takes",
+                                      a->t.n, name));
     if (!value_arg(a, value, sizeof(value)) || !obp_cmd_at_end(a))
         return obp_cmd_syntax(s, a);
     if ((p = obp_param_find(name)) == NULL)

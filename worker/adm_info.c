@@ -18,33 +18,51 @@ obp_adm_rc(int rc)
     return rc == OBP_OK ? OBP_CMD_ANSWER : OBP_CMD_NOMEM;
 }
 
-/* LIKE matching, % and _ without regard to ASCII case; bounded depth. */
-static bool
-like(const char *p, const char *n, int depth)
+static int
+fold(int c)
 {
-    if (depth > LIKE_MAX)
-        return false;
-    for (; *p != '\0'; p++, n++) {
+    return c >= 'A' && c <= 'Z' ? c | 0x20 : c;
+}
+
+/*
+ * LIKE matching: % and _, a backslash takes the next byte as it is, no
+ * ASCII case.  Backtracking only to the last %: O(pattern x name).
+ */
+static bool
+like(const char *p, const char *n)
+{
+    const char *star = NULL, *mark = NULL;
+
+    while (*n != '\0') {
         if (*p == '%') {
-            for (const char *t = n;; t++) {
-                if (like(p + 1, t, depth + 1))
-                    return true;
-                if (*t == '\0')
-                    return false;
-            }
+            star = ++p;
+            mark = n;
+            continue;
         }
-        if (*n == '\0')
+        if (*p == '\\' && p[1] != '\0' && fold(p[1]) == fold(*n)) {
+            p += 2;
+            n++;
+            continue;
+        }
+        if (*p != '\0' && *p != '\\' && (*p == '_' || fold(*p) == fold(*n))) {
+            p++;
+            n++;
+            continue;
+        }
+        if (star == NULL)
             return false;
-        if (*p != '_' && (*p | 0x20) != (*n | 0x20))
-            return false;
+        p = star;
+        n = ++mark;
     }
-    return *n == '\0';
+    while (*p == '%')
+        p++;
+    return *p == '\0';
 }
 
 bool
 obp_adm_match(const char *pattern, const char *name)
 {
-    return pattern[0] == '\0' || like(pattern, name, 0);
+    return pattern[0] == '\0' || like(pattern, name);
 }
 
 bool
@@ -80,9 +98,12 @@ one_value(struct obp_session *s, const char *col, const char *value)
                       ? obp_ans_end(ans) : OBP_ERROR);
 }
 
+/* PING PROXY, COM_PING, an admin's COM_INIT_DB: OK. */
 enum obp_cmd_rc
 obp_adm_ok(struct obp_session *s, struct obp_iobuf *b, struct obp_cmd_arg *a)
 {
+    if (a->text != NULL && !obp_cmd_at_end(a))
+        return obp_cmd_syntax(s, a);
     return obp_adm_rc(obp_ans_ok(obp_req_answer(s), 0, NULL));
 }
 
@@ -198,11 +219,16 @@ obp_adm_show_proxyinfo(struct obp_session *s, struct obp_iobuf *b,
 
 /*
  * An admin session's SET (SET NAMES, SET autocommit from a client
- * library): nothing to set, as in ODP, so OK.
+ * library): nothing to set, as in ODP, so OK; one statement only.
  */
 enum obp_cmd_rc
 obp_adm_set(struct obp_session *s, struct obp_iobuf *b, struct obp_cmd_arg *a)
 {
+    /* bounded by the text: each turn reads a token */
+    while (a->t.type != OBP_SQLLEX_END && a->t.type != OBP_SQLLEX_SEMI)
+        obp_cmd_next(a);
+    if (!obp_cmd_at_end(a))
+        return obp_cmd_syntax(s, a);
     return obp_adm_rc(obp_ans_ok(obp_req_answer(s), 0, NULL));
 }
 

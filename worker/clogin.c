@@ -175,8 +175,7 @@ admin_login(struct obp_session *s)
     explicit_bzero(s->stage1, sizeof(s->stage1));
     if (who == OBP_ADMIN_NONE)
         admin_deny(s, "no such account of the proxy");
-    else if (s->req.cmd == OBP_COM_CHANGE_USER && s->state != OBP_SESS_SWITCH
-             && s->state != OBP_SESS_HANDSHAKE)
+    else if (s->req.cmd == OBP_COM_CHANGE_USER)
         admin_deny(s, "COM_CHANGE_USER cannot reach the proxy's accounts");
     else if (!conf->skip_proxy_sys_private_check
              && !obp_addr_private(&s->caddr))

@@ -182,8 +182,10 @@ denied(struct obp_session *s, const struct cmd_row *row)
             row->name);
     return obp_ans_err(obp_req_answer(s), ER_SPECIFIC_ACCESS_DENIED, "42000",
                        "Access denied; you need (at least one of) the SUPER "
-                       "privilege(s) for this operation (%s is the proxy "
-                       "administrator's)", row->name) == OBP_OK
+                       "privilege(s) for this operation (%s %s)", row->name,
+                       row->flags & OBP_CMD_ADMIN
+                       ? "is the proxy administrator's"
+                       : "is not for the proxy's own accounts") == OBP_OK
            ? OBP_CMD_ANSWER : OBP_CMD_NOMEM;
 }
 
@@ -260,16 +262,16 @@ obp_cmd_word(const struct obp_cmd_arg *a, char *out, size_t cap)
     if (t->type != OBP_SQLLEX_WORD && t->type != OBP_SQLLEX_STRING
         && t->type != OBP_SQLLEX_QID && t->type != OBP_SQLLEX_NUMBER)
         return false;
-    for (size_t i = 0; i < t->n && n + 1 < cap; i++) {
-        out[n++] = t->s[i];
-        /* a doubled quote stands for one; a backslash escapes */
+    for (size_t i = 0; i < t->n; i++) {
+        char c = t->s[i];
+
+        /* a doubled quote stands for one; a backslash takes the next */
         if (t->escaped && i + 1 < t->n
-            && (t->s[i] == '\\' || (t->s[i] == t->quote
-                                    && t->s[i + 1] == t->quote))) {
-            if (t->s[i] == '\\')
-                out[n - 1] = t->s[i + 1];
-            i++;
-        }
+            && (c == '\\' || (c == t->quote && t->s[i + 1] == t->quote)))
+            c = t->s[++i];
+        if (c == '\0' || n + 1 >= cap)
+            return false;       /* a NUL or too long: never cut */
+        out[n++] = c;
     }
     out[n] = '\0';
     return true;

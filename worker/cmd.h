@@ -80,7 +80,10 @@ bool obp_cmd_at_end(struct obp_cmd_arg *a);
 /* The next token into a->t. */
 void obp_cmd_next(struct obp_cmd_arg *a);
 
-/* a->t as a string or a word, copied (cut) into <out>; false if neither. */
+/*
+ * a->t as a string, a name, a word or a number, unescaped into <out>;
+ * false for another token, or one that holds a NUL or does not fit.
+ */
 bool obp_cmd_word(const struct obp_cmd_arg *a, char *out, size_t cap);
 
 /* Answers a syntax error in the statement of a->name. */
