@@ -94,9 +94,9 @@ struct obp_shm_worker {
 
 /*
  * One client session of a worker, for KILL from any worker: written by
- * the owning worker only, under the seqlock; <kill> and <kill_query> are
- * set by others (to the id of the session to close, or whose statement
- * to kill) and read by the owner.
+ * the owning worker only, under the seqlock; the kill words are set by
+ * others (the id of the session to close or whose statement to kill, a
+ * server connection of it to close) and read by the owner.
  */
 struct obp_shm_sess {
     _Atomic uint32_t seq;               /* seqlock: odd while written */
@@ -104,7 +104,9 @@ struct obp_shm_sess {
     _Atomic uint32_t kill_query;        /* client session id whose
                                            statement to kill (the admin's
                                            KILL QUERY) */
-    uint32_t         reserved;
+    _Atomic uint32_t kill_server;       /* the server connection id of
+                                           one of its server sessions to
+                                           close (KILL PROXYSESSION c s) */
     uint32_t         id;                /* client session id, 0: free */
     int32_t          pid;               /* the owning worker */
     uint32_t         srv_thread;        /* server's connection id, or 0 */

@@ -23,7 +23,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
-	DBD::MariaDB/)->plan(75)->run_mariadb(1);
+	DBD::MariaDB/)->plan(79)->run_mariadb(1);
 plan(skip_all => 'no python3 module pymysql')
 	unless $t->python_module('pymysql');
 
@@ -158,6 +158,25 @@ $out = $t->python_wait($h);
 like($out, qr/^(slept 1|error 1317) [0-5]$/m,
 	'  the statement stops within seconds') or diag($out);
 like($out, qr/^then 7$/m, '  and its session goes on');
+
+# KILL PROXYSESSION cs ss: one server session goes, the client stays.
+my $udbh = $t->dbh();
+my $cs = $udbh && $udbh->selectrow_array('SELECT CONNECTION_ID()');
+my $attr = sub {
+	my ($name) = @_;
+	my ($v) = admin("SHOW PROXYSESSION ATTRIBUTE $cs LIKE '$name'")
+		=~ /^\Q$name\E\t(\S*)\t/m;
+	return $v;
+};
+my $ss = $attr->('server_sessid');
+ok($ss, 'SHOW PROXYSESSION ATTRIBUTE names the server session');
+is(scalar admin("KILL PROXYSESSION $cs $ss"), '',
+	'KILL PROXYSESSION cs ss: OK');
+select(undef, undef, undef, 0.5);
+is($udbh && $udbh->selectrow_array('SELECT 5'), 5,
+	'  the client session goes on');
+my $ss2 = $attr->('server_sessid');
+ok($ss2 && $ss2 ne $ss, '  on another server session');
 
 ###############################################################################
 # Who may log in, and run what.

@@ -211,26 +211,35 @@ kill_session(struct obp_session *s, uint32_t id, bool query)
     return obp_adm_rc(obp_ans_ok(ans, 0, NULL));
 }
 
-/* KILL PROXYSESSION cs_id */
+/*
+ * KILL PROXYSESSION cs_id [ss_id]: the client session, or the one of its
+ * server sessions whose server connection id is ss_id.
+ */
 enum obp_cmd_rc
 obp_adm_kill_proxysession(struct obp_session *s, struct obp_iobuf *b,
                           struct obp_cmd_arg *a)
 {
-    uint32_t        id;
-    enum obp_cmd_rc rc;
+    struct obp_shm_sess snap, *e;
+    uint32_t            id, ss = 0;
+    enum obp_cmd_rc     rc;
 
     if (!id_arg(s, a, &id, &rc))
         return rc;
-    if (a->t.type == OBP_SQLLEX_NUMBER)
-        return obp_adm_rc(obp_ans_err(obp_req_answer(s),
-                                      ER_NOT_SUPPORTED_YET, "42000",
-                                      "obproxy: KILL PROXYSESSION of one "
-                                      "server session is not supported "
-                                      "yet; KILL PROXYSESSION %" PRIu32
-                                      " closes the client session", id));
+    if (a->t.type == OBP_SQLLEX_NUMBER && !id_arg(s, a, &ss, &rc))
+        return rc;
     if (!obp_cmd_at_end(a))
         return obp_cmd_syntax(s, a);
-    return kill_session(s, id, false);
+    if (ss == 0)
+        return kill_session(s, id, false);
+    if ((e = obp_reg_find(s->w, id, &snap)) == NULL)
+        return obp_adm_rc(obp_ans_err(obp_req_answer(s), ER_NO_SUCH_THREAD,
+                                      "HY000", "Unknown thread id: %" PRIu32,
+                                      id));
+    obp_log(OBP_LOG_INFO, s->id, 0, "admin %s@proxysys from %s closes the "
+            "server session %" PRIu32 " of session %" PRIu32, s->name.user,
+            s->caddr.text, ss, id);
+    atomic_store_explicit(&e->kill_server, ss, memory_order_relaxed);
+    return obp_adm_rc(obp_ans_ok(obp_req_answer(s), 0, NULL));
 }
 
 /*

@@ -80,6 +80,7 @@ clear(struct obp_shm_sess *e)
     write_end(e);
     atomic_store_explicit(&e->kill, 0, memory_order_relaxed);
     atomic_store_explicit(&e->kill_query, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->kill_server, 0, memory_order_relaxed);
 }
 
 /* A free entry of ours for <id>, from its hint on; -1 when all are used. */
@@ -211,6 +212,7 @@ poll_cb(struct ev_loop *loop, ev_timer *t, int revents)
     struct obp_worker   *w = t->data;
     struct obp_session  *s, *next;
     struct obp_shm_sess *e;
+    uint32_t             thread;
 
     for (s = w->sessions; s != NULL; s = next) {
         next = s->next;
@@ -222,6 +224,10 @@ poll_cb(struct ev_loop *loop, ev_timer *t, int revents)
             atomic_store_explicit(&e->kill_query, 0, memory_order_relaxed);
             obp_kill_query_own(s);
         }
+        thread = atomic_exchange_explicit(&e->kill_server, 0,
+                                          memory_order_relaxed);
+        if (thread != 0 && obp_session_close_server(s, thread) == OBP_DONE)
+            continue;
         if (atomic_load_explicit(&e->kill, memory_order_relaxed) != s->id)
             continue;
         obp_log(OBP_LOG_INFO, s->id, 0, "client %s killed by KILL",
@@ -237,7 +243,8 @@ obp_reg_start(struct obp_worker *w)
 
     for (unsigned i = 0; (e = entry(w, i)) != NULL; i++)
         if (e->id != 0 || atomic_load(&e->kill) != 0
-            || atomic_load(&e->kill_query) != 0)
+            || atomic_load(&e->kill_query) != 0
+            || atomic_load(&e->kill_server) != 0)
             clear(e);
     ev_timer_init(&w->reg_timer, poll_cb, OBP_REG_POLL, OBP_REG_POLL);
     w->reg_timer.data = w;

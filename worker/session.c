@@ -483,6 +483,25 @@ server_lost(struct obp_session *s, const char *why)
     return OBP_OK;
 }
 
+int
+obp_session_close_server(struct obp_session *s, uint32_t thread)
+{
+    if (obp_sroute_close_idle(s, thread))
+        return OBP_OK;
+    if (s->srv == NULL || s->srv->state != OBP_SRV_READY
+        || s->srv->thread_id != thread || s->sync != NULL) {
+        obp_log(OBP_LOG_INFO, s->id, 0, "KILL PROXYSESSION: no server "
+                "session with connection id %u here", thread);
+        return OBP_ERROR;
+    }
+    obp_log(OBP_LOG_INFO, s->id, 0, "server session on %s (connection %u) "
+            "closed by the admin", s->srv->addr.text, thread);
+    if (server_lost(s, "closed by the admin") == OBP_DONE)
+        return OBP_DONE;
+    obp_session_pump(s);
+    return OBP_OK;
+}
+
 void
 obp_session_server_lost(struct obp_session *s, const char *why)
 {

@@ -149,6 +149,14 @@ void obp_session_pump(struct obp_session *s);
 void obp_session_synced(struct obp_session *s, int rc, bool restore,
                         const char *why);
 
+/*
+ * Closes <s>'s server session whose server connection id is <thread>
+ * (the admin's KILL PROXYSESSION): an idle one simply goes, the current
+ * one as if the server had closed it.  OBP_DONE when <s> was closed too,
+ * OBP_ERROR when it holds no such server session.
+ */
+int obp_session_close_server(struct obp_session *s, uint32_t thread);
+
 /* The server session broke; <why> names the reason. */
 void obp_session_server_lost(struct obp_session *s, const char *why);
 
