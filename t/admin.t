@@ -23,7 +23,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
-	DBD::MariaDB/)->plan(79)->run_mariadb(1);
+	DBD::MariaDB/)->plan(80)->run_mariadb(1);
 plan(skip_all => 'no python3 module pymysql')
 	unless $t->python_module('pymysql');
 
@@ -212,6 +212,8 @@ like(scalar $t->mariadb('PING PROXY; SELECT PROXY_VERSION()'),
 	qr/\A\Q$version\E\n\z/, '  PING PROXY and PROXY_VERSION() answer');
 like(scalar $t->mariadb('SELECT @@port'), qr/^\d+$/,
 	'  and ordinary SQL still reaches the server');
+is(scalar $t->mariadb('SELECT proxy_version FROM (SELECT 3 AS proxy_version) t'),
+	"3\n", '  a column named proxy_version is the server\'s');
 
 # proxyro is the proxy's own service account.
 like(scalar $t->mariadb('SELECT 1', user => 'proxyro',

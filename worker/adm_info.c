@@ -107,13 +107,10 @@ obp_adm_ok(struct obp_session *s, struct obp_iobuf *b, struct obp_cmd_arg *a)
     return obp_adm_rc(obp_ans_ok(obp_req_answer(s), 0, NULL));
 }
 
-/* A function's empty "()", read past. */
+/* A function's empty argument list, its "(" read by the table's row. */
 static bool
 no_arguments(struct obp_cmd_arg *a)
 {
-    if (a->t.type != OBP_SQLLEX_LPAREN)
-        return false;
-    obp_cmd_next(a);
     if (a->t.type != OBP_SQLLEX_RPAREN)
         return false;
     obp_cmd_next(a);
@@ -121,7 +118,7 @@ no_arguments(struct obp_cmd_arg *a)
 }
 
 /*
- * The rest of SELECT FUNC(): "()", then [[AS] alias], which names the
+ * The rest of SELECT FUNC(): ")", then [[AS] alias], which names the
  * column (else <name> as it is); false on another form.
  */
 static bool

@@ -41,7 +41,10 @@ cmd_change_user(struct obp_session *s, struct obp_iobuf *b,
 #define READERS (OBP_CMD_ADMIN | OBP_CMD_READER)
 #define PROXY_R (OBP_CMD_PROXY | OBP_CMD_ADMIN | OBP_CMD_READER)
 
-/* First match wins: longer word lists before their prefixes. */
+/*
+ * First match wins: longer word lists before their prefixes.  A word
+ * "(" is the token: a function call, not a column of that name.
+ */
 static const struct cmd_row cmd_table[] = {
     { "COM_QUIT", OBP_COM_QUIT, { NULL }, ALL, cmd_quit },
     { "COM_CHANGE_USER", OBP_COM_CHANGE_USER, { NULL }, OBP_CMD_USER,
@@ -54,9 +57,9 @@ static const struct cmd_row cmd_table[] = {
     { "KILL", OBP_COM_QUERY, { "KILL" }, ALL, obp_kill_cmd },
     { "PING PROXY", OBP_COM_QUERY, { "PING", "PROXY" }, ALL, obp_adm_ok },
     { "SELECT PROXY_VERSION()", OBP_COM_QUERY,
-      { "SELECT", "PROXY_VERSION" }, ALL, obp_adm_proxy_version },
-    { "SELECT PROXY_STATUS()", OBP_COM_QUERY, { "SELECT", "PROXY_STATUS" },
-      READERS, obp_adm_proxy_status },
+      { "SELECT", "PROXY_VERSION", "(" }, ALL, obp_adm_proxy_version },
+    { "SELECT PROXY_STATUS()", OBP_COM_QUERY,
+      { "SELECT", "PROXY_STATUS", "(" }, READERS, obp_adm_proxy_status },
     { "SHOW PROXYCONFIG", OBP_COM_QUERY, { "SHOW", "PROXYCONFIG" }, READERS,
       obp_adm_show_proxyconfig },
     { "ALTER PROXYCONFIG", OBP_COM_QUERY, { "ALTER", "PROXYCONFIG" },
@@ -97,7 +100,8 @@ words_match(const struct cmd_row *row, struct obp_cmd_arg *a,
     a->lx = *start;
     a->t = *first;
     for (int i = 0; i < CMD_WORDS_MAX && row->words[i] != NULL; i++) {
-        if (!obp_sqllex_kw(&a->t, row->words[i]))
+        if (row->words[i][0] == '(' ? a->t.type != OBP_SQLLEX_LPAREN
+                                    : !obp_sqllex_kw(&a->t, row->words[i]))
             return false;
         obp_sqllex_next(&a->lx, &a->t);
     }
