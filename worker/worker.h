@@ -31,6 +31,7 @@ struct obp_session;
 #include "request.h"
 #include "response.h"
 #include "session.h"
+#include "idle.h"
 #include "pool.h"
 #include "chuser.h"
 #include "registry.h"
