@@ -435,8 +435,9 @@ apply_line(struct obp_conf *conf, const char *text, size_t len,
         return;
     }
     eq = strchr(copy, '=');
-    if (strncmp(copy, "level ", 6) == 0) {
-        apply_level(conf, copy + 6, line, errs);
+    if (strncmp(copy, OBP_LEVEL_WORD " ", strlen(OBP_LEVEL_WORD) + 1)
+        == 0) {
+        apply_level(conf, copy + strlen(OBP_LEVEL_WORD) + 1, line, errs);
     } else if (eq == NULL) {
         obp_errs_add(errs, "master:%u: \"%.*s\" is not key=value", line,
                      KEY_SHOWN, copy);

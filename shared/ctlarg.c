@@ -14,23 +14,28 @@ is_blank(char c)
 }
 
 int
-obp_ctlarg_quote(const char *s, char *out, size_t cap)
+obp_ctlarg_add(char *line, size_t cap, size_t *len, const char *s)
 {
-    size_t n = 0;
+    size_t n = *len;
 
-    if (cap < 3 || strpbrk(s, "\r\n") != NULL)
+    if (strpbrk(s, "\r\n") != NULL || n + 3 + (n > 0) > cap)
         return OBP_ERROR;
-    out[n++] = '\'';
+    if (n > 0)
+        line[n++] = ' ';
+    line[n++] = '\'';
     for (; *s != '\0'; s++) {
-        if (n + 2 + (*s == '\'') >= cap)
+        if (n + 2 + (*s == '\'') >= cap) {
+            line[*len] = '\0';
             return OBP_ERROR;
+        }
         if (*s == '\'')
-            out[n++] = '\'';
-        out[n++] = *s;
+            line[n++] = '\'';
+        line[n++] = *s;
     }
-    out[n++] = '\'';
-    out[n] = '\0';
-    return n <= INT_MAX ? (int)n : OBP_ERROR;
+    line[n++] = '\'';
+    line[n] = '\0';
+    *len = n;
+    return OBP_OK;
 }
 
 /* A quoted argument, *p after its opening quote. */

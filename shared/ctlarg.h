@@ -15,11 +15,12 @@
 #include <stddef.h>
 
 /*
- * Writes <s> quoted, NUL-terminated, into <out> (<cap> bytes); returns
- * its length.  OBP_ERROR when <s> holds CR or LF or <out> is too small
- * (2 * strlen(s) + 3 bytes always suffice).
+ * Appends <s> quoted to the line <line> of *<len> bytes (a buffer of
+ * <cap>), after a blank unless the line is empty, NUL-terminated, and
+ * moves *<len>.  OBP_ERROR, the line unchanged, when <s> holds CR or LF
+ * or the line would not fit (2 * strlen(s) + 4 bytes more always do).
  */
-int obp_ctlarg_quote(const char *s, char *out, size_t cap);
+int obp_ctlarg_add(char *line, size_t cap, size_t *len, const char *s);
 
 /*
  * Reads the argument at *<p> (blanks before it skipped) into <out>

@@ -48,6 +48,8 @@ enum obp_level_table {
 #define OBP_LEVEL_KEY_MAX    127        /* cluster, tenant, name bytes */
 #define OBP_LEVEL_VALUE_MAX  4096
 #define OBP_LEVEL_TEXT_MAX   65536
+#define OBP_LEVEL_LINE_MAX   (2 * OBP_LEVEL_VALUE_MAX + 8 * OBP_LEVEL_KEY_MAX)
+                                        /* a row's line, quotes doubled */
 
 struct obp_level_row {
     char    *cluster;   /* NULL: the proxy's own (rootservice_cluster_name,
@@ -116,10 +118,13 @@ int obp_level_check(const struct obp_level_row *in,
  * level_text.c: the text form of a row, one line, for the channel to
  * the workers and the state file:
  *     level TABLE 'CLUSTER' 'TENANT' 'NAME' 'VALUE'
- * each field quoted by obp_ctlarg_quote().  obp_level_format() writes
- * <r>'s line with cluster <cluster> (NUL-terminated, no newline) and
- * returns its length, or OBP_ERROR when <len> is too small.
+ * each field quoted by obp_ctlarg_add().  obp_level_format() writes
+ * the fields after the word for <r> with cluster <cluster>
+ * (NUL-terminated) and returns their length, or OBP_ERROR when <len> is
+ * too small (OBP_LEVEL_LINE_MAX always suffices).
  */
+#define OBP_LEVEL_WORD "level"
+
 int obp_level_format(const char *cluster, const struct obp_level_row *r,
                      char *buf, size_t len);
 

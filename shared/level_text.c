@@ -10,9 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LINE_WORD "level"
-
-/* The bytes obp_ctlarg_quote() writes for <s>, its NUL left out. */
+/* The bytes obp_ctlarg_add() writes for <s>, blank and NUL left out. */
 static size_t
 quoted_len(const char *s)
 {
@@ -29,42 +27,25 @@ obp_level_line_len(const struct obp_level_row *r)
     size_t cluster = r->cluster != NULL ? quoted_len(r->cluster)
                                         : 2 * OBP_LEVEL_KEY_MAX + 2;
 
-    return strlen(LINE_WORD) + 1 + strlen(obp_level_table_name(r->table))
+    return strlen(OBP_LEVEL_WORD) + 1 + strlen(obp_level_table_name(r->table))
            + 1 + cluster + 1 + quoted_len(r->tenant) + 1
            + quoted_len(r->name) + 1 + quoted_len(r->value) + 1;
-}
-
-/* Appends " " and <s> quoted at <buf>[*<pos>]. */
-static int
-add_field(char *buf, size_t len, size_t *pos, const char *s)
-{
-    int n;
-
-    if (*pos + 1 >= len)
-        return OBP_ERROR;
-    buf[(*pos)++] = ' ';
-    n = obp_ctlarg_quote(s, buf + *pos, len - *pos);
-    if (n < 0)
-        return OBP_ERROR;
-    *pos += (size_t)n;
-    return OBP_OK;
 }
 
 int
 obp_level_format(const char *cluster, const struct obp_level_row *r,
                  char *buf, size_t len)
 {
-    int    n = snprintf(buf, len, "%s %s", LINE_WORD,
-                        obp_level_table_name(r->table));
+    int    n = snprintf(buf, len, "%s", obp_level_table_name(r->table));
     size_t pos;
 
     if (n < 0 || (size_t)n >= len)
         return OBP_ERROR;
     pos = (size_t)n;
-    if (add_field(buf, len, &pos, cluster) != OBP_OK
-        || add_field(buf, len, &pos, r->tenant) != OBP_OK
-        || add_field(buf, len, &pos, r->name) != OBP_OK
-        || add_field(buf, len, &pos, r->value) != OBP_OK)
+    if (obp_ctlarg_add(buf, len, &pos, cluster) != OBP_OK
+        || obp_ctlarg_add(buf, len, &pos, r->tenant) != OBP_OK
+        || obp_ctlarg_add(buf, len, &pos, r->name) != OBP_OK
+        || obp_ctlarg_add(buf, len, &pos, r->value) != OBP_OK)
         return OBP_ERROR;
     return (int)pos;
 }
@@ -140,6 +121,10 @@ obp_level_serialize(const struct obp_conf *conf, char *buf, size_t pos,
 
         if (obp_level_shadowed(conf, r))
             continue;
+        n = snprintf(buf + pos, len - pos, "%s ", OBP_LEVEL_WORD);
+        if (n < 0 || (size_t)n >= len - pos)
+            return OBP_ERROR;
+        pos += (size_t)n;
         n = obp_level_format(obp_level_cluster(conf, r), r, buf + pos,
                              len - pos);
         if (n < 0 || (size_t)n + 2 > len - pos)
