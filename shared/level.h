@@ -45,7 +45,8 @@ enum obp_level_table {
 };
 
 #define OBP_LEVEL_MAX_ROWS   1024
-#define OBP_LEVEL_KEY_MAX    127        /* cluster, tenant, name bytes */
+#define OBP_LEVEL_KEY_MAX    128        /* cluster, tenant, name bytes: as
+                                           rootservice_cluster_name */
 #define OBP_LEVEL_VALUE_MAX  4096
 #define OBP_LEVEL_TEXT_MAX   65536
 #define OBP_LEVEL_LINE_MAX   (2 * OBP_LEVEL_VALUE_MAX + 8 * OBP_LEVEL_KEY_MAX)

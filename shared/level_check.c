@@ -136,16 +136,21 @@ check_param(const struct obp_param *p, const char *value, char *canon,
     return rc;
 }
 
+/*
+ * A proxy_config row: a multi-level parameter, its value through the
+ * parameter's checks; <row> gets the parameter's name, the printed value
+ * (in <canon>) and the number.
+ */
 static int
-check_proxy_config(const char *name, const char *value, const char **canon_name,
-                   char *canon, int64_t *num, char *err, size_t errlen)
+check_proxy_config(struct obp_level_row *row, char *canon, char *err,
+                   size_t errlen)
 {
     const struct obp_param *p = NULL;
     char                    lower[OBP_LEVEL_KEY_MAX + 1];
     size_t                  i;
 
-    for (i = 0; name[i] != '\0' && i < OBP_LEVEL_KEY_MAX; i++)
-        lower[i] = (char)tolower((unsigned char)name[i]);
+    for (i = 0; row->name[i] != '\0' && i < OBP_LEVEL_KEY_MAX; i++)
+        lower[i] = (char)tolower((unsigned char)row->name[i]);
     lower[i] = '\0';
     if (obp_level_multi(lower))
         p = obp_param_find(lower);
@@ -155,30 +160,33 @@ check_proxy_config(const char *name, const char *value, const char **canon_name,
                  "proxy_route_policy, obproxy_read_consistency, "
                  "proxy_idc_name, target_db_server, enable_client_ssl, "
                  "enable_server_ssl, ssl_attributes, proxy_tenant_name, "
-                 "mysql_version)", name);
+                 "mysql_version)", row->name);
         return OBP_ERROR;
     }
-    *canon_name = p->name;
-    return check_param(p, value, canon, num, err, errlen);
+    if (check_param(p, row->value, canon, &row->num, err, errlen) != OBP_OK)
+        return OBP_ERROR;
+    row->name = (char *)p->name;
+    row->value = canon;
+    return OBP_OK;
 }
 
-/* The value of a white_list or ssl_config row. */
+/* A white_list or ssl_config row; <row> gets the name's own case. */
 static int
-check_other(const struct obp_level_row *in, const char **canon_name,
-            char *err, size_t errlen)
+check_other(struct obp_level_row *row, char *err, size_t errlen)
 {
     struct obp_keyinfo k;
-    bool               wl = in->table == OBP_LEVEL_WHITE_LIST;
+    bool               wl = row->table == OBP_LEVEL_WHITE_LIST;
+    const char        *name = wl ? "ip_list" : "key_info";
 
-    *canon_name = wl ? "ip_list" : "key_info";
-    if (obp_strcasecmp(in->name, *canon_name) != 0) {
+    if (obp_strcasecmp(row->name, name) != 0) {
         snprintf(err, errlen, "%s rows are named %s", wl ? "white_list"
-                 : "ssl_config", *canon_name);
+                 : "ssl_config", name);
         return OBP_ERROR;
     }
+    row->name = (char *)name;
     if (wl)
-        return obp_wl_check(in->value, err, errlen);
-    return obp_keyinfo_parse(in->value, &k, err, errlen);
+        return obp_wl_check(row->value, err, errlen);
+    return obp_keyinfo_parse(row->value, &k, err, errlen);
 }
 
 int
@@ -186,7 +194,6 @@ obp_level_check(const struct obp_level_row *in, struct obp_level_row *out,
                 char *err, size_t errlen)
 {
     struct obp_level_row row = *in;
-    const char          *name;
     char                *canon = malloc(VALUE_BUF);
     int                  rc;
 
@@ -194,21 +201,15 @@ obp_level_check(const struct obp_level_row *in, struct obp_level_row *out,
         snprintf(err, errlen, "out of memory");
         return OBP_ERROR;
     }
-    strcpy(canon, "");
     row.num = 0;
     rc = check_keys(in, err, errlen);
-    if (rc == OBP_OK && in->table == OBP_LEVEL_PROXY_CONFIG)
-        rc = check_proxy_config(in->name, in->value, &name, canon, &row.num,
-                                err, errlen);
-    else if (rc == OBP_OK)
-        rc = check_other(in, &name, err, errlen);
-    if (rc == OBP_OK) {
-        row.name = (char *)name;
-        if (in->table == OBP_LEVEL_PROXY_CONFIG)
-            row.value = canon;
-        rc = obp_level_row_copy(out, &row);
-        if (rc != OBP_OK)
-            snprintf(err, errlen, "out of memory");
+    if (rc == OBP_OK)
+        rc = in->table == OBP_LEVEL_PROXY_CONFIG
+             ? check_proxy_config(&row, canon, err, errlen)
+             : check_other(&row, err, errlen);
+    if (rc == OBP_OK && obp_level_row_copy(out, &row) != OBP_OK) {
+        snprintf(err, errlen, "out of memory");
+        rc = OBP_ERROR;
     }
     free(canon);
     return rc;
