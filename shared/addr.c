@@ -205,3 +205,32 @@ obp_addr_parse_list(const char *list, struct obp_addr *out, int max,
     }
     return n;
 }
+
+/* IPv4 <ip> (host order) is loopback or private. */
+static bool
+private_v4(uint32_t ip)
+{
+    return (ip >> 24) == 127 || (ip >> 24) == 10
+           || (ip >> 20) == ((172u << 4) | 1)       /* 172.16.0.0/12 */
+           || (ip >> 16) == ((192u << 8) | 168)     /* 192.168.0.0/16 */
+           || (ip >> 16) == ((169u << 8) | 254);    /* link local */
+}
+
+bool
+obp_addr_private(const struct obp_addr *a)
+{
+    const struct sockaddr_in  *v4 = (const struct sockaddr_in *)&a->sa;
+    const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&a->sa;
+    const uint8_t             *b = v6->sin6_addr.s6_addr;
+
+    if (a->sa.ss_family == AF_INET)
+        return private_v4(ntohl(v4->sin_addr.s_addr));
+    if (a->sa.ss_family != AF_INET6)
+        return false;
+    if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr))
+        return private_v4((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16
+                          | (uint32_t)b[14] << 8 | b[15]);
+    return IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr)
+           || (b[0] & 0xfe) == 0xfc                 /* fc00::/7 */
+           || IN6_IS_ADDR_LINKLOCAL(&v6->sin6_addr);
+}

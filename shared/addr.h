@@ -5,6 +5,7 @@
 #ifndef OBP_SHARED_ADDR_H
 #define OBP_SHARED_ADDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -30,5 +31,11 @@ void obp_addr_from_sa(struct obp_addr *a, const struct sockaddr *sa,
  */
 int obp_addr_parse_list(const char *list, struct obp_addr *out, int max,
                         char *err, size_t errlen);
+
+/*
+ * A loopback or private address (RFC 1918, unique local, link local; an
+ * IPv4 one mapped into IPv6 too): where ODP lets its admin log in from.
+ */
+bool obp_addr_private(const struct obp_addr *a);
 
 #endif

@@ -109,9 +109,16 @@ enum obp_com {
 #define OBP_TYPE_FLOAT      4
 #define OBP_TYPE_DOUBLE     5
 #define OBP_TYPE_NULL       6
+#define OBP_TYPE_TIMESTAMP  7
 #define OBP_TYPE_LONGLONG   8
+#define OBP_TYPE_VAR_STRING 253
 #define OBP_TYPE_NEWDECIMAL 246
+#define OBP_FLAG_NOT_NULL   0x0001u
 #define OBP_FLAG_UNSIGNED   0x0020u
+#define OBP_FLAG_BINARY     0x0080u
+
+/* The collation of binary data, and numbers' in a column definition. */
+#define OBP_BINARY_CHARSET  63
 
 /* MariaDB's COM_STMT_BULK_EXECUTE: the statement id follows, as usual. */
 #define OBP_COM_STMT_BULK_EXECUTE 0xfa

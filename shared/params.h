@@ -88,6 +88,20 @@ extern const struct obp_enum obp_enum_route_policy[];
       "separators of cluster:tenant:user login names")                      \
     X(observer_sys_password, SHA1, "", 0, 40, OBP_P_RELOAD, NULL,            \
       "SHA1 (40 hex digits) of the proxyro service account's password")      \
+    X(observer_sys_password1, SHA1, "", 0, 40, OBP_P_RELOAD, NULL,           \
+      "the proxyro password's previous SHA1, tried when the first fails")    \
+    X(obproxy_sys_password, SHA1, "f0455d5edb4833fa2e91762e71b61bc35d45cf0b",\
+      0, 40, OBP_P_RELOAD, NULL,                                             \
+      "SHA1 (40 hex digits) of the password of root@proxysys, the admin")    \
+    X(inspector_password, SHA1, "de6d44e0bb589f8044f6dde47d870569c31dbcec",  \
+      0, 40, OBP_P_RELOAD, NULL,                                             \
+      "SHA1 of the password of inspector@proxysys, who may only read")       \
+    X(skip_proxy_sys_private_check, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL, \
+      "let the proxysys accounts log in from public addresses too")          \
+    X(skip_proxyro_check, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,           \
+      "let clients log in as proxyro, the proxy's service account")          \
+    X(internal_cmd_mem_limited, SIZE, "16MB", 4096, 1073741824,              \
+      OBP_P_RELOAD, NULL, "bytes one answer of the proxy's own may take")    \
     X(mysql_version, STRING, "", 0, 63, OBP_P_RELOAD, NULL,                  \
       "server version the proxy announces (\"\": the servers' own)")        \
     X(client_session_id_version, INT, "2", 1, 2, OBP_P_RESTART, NULL,        \

@@ -190,6 +190,31 @@ int obp_eof_write(struct obp_wr *wr, uint8_t seq, uint16_t warnings,
 int obp_text_row_parse(const uint8_t *payload, size_t len, unsigned ncols,
                        const uint8_t **val, size_t *vlen);
 
+/* A column of a result set the proxy writes itself. */
+struct obp_coldef {
+    const char *name;
+    uint8_t     type;                   /* OBP_TYPE_* */
+    uint16_t    charset;                /* collation id of the values */
+    uint32_t    length;                 /* display width */
+    uint16_t    flags;                  /* OBP_FLAG_* */
+    uint8_t     decimals;
+};
+
+/*
+ * A text result set: the column count, the definitions (<ext_meta>: the
+ * client agreed to MariaDB's extended metadata), an EOF unless
+ * DEPRECATE_EOF, rows of <n> values (val[i] NULL for SQL NULL), and the
+ * end of the rows: an EOF, or with DEPRECATE_EOF in <caps> an OK led by
+ * 0xfe.  Each writes a whole packet.
+ */
+int obp_rset_count_write(struct obp_wr *wr, uint8_t seq, uint64_t ncols);
+int obp_coldef_write(struct obp_wr *wr, uint8_t seq,
+                     const struct obp_coldef *c, bool ext_meta);
+int obp_text_row_write(struct obp_wr *wr, uint8_t seq, unsigned n,
+                       const char *const *val, const size_t *len);
+int obp_rset_end_write(struct obp_wr *wr, uint8_t seq, uint16_t status,
+                       uint32_t caps);
+
 /* Auth switch request: 0xfe, plugin name NUL, plugin data. */
 int obp_auth_switch_write(struct obp_wr *wr, uint8_t seq, const char *plugin,
                           const uint8_t *data, size_t len);

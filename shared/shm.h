@@ -29,7 +29,7 @@
 #include "stats.h"
 
 #define OBP_SHM_MAGIC           UINT64_C(0x314d48535850424f) /* "OBPXSHM1" */
-#define OBP_SHM_LAYOUT_VERSION  6
+#define OBP_SHM_LAYOUT_VERSION  8
 #define OBP_SHM_ALIGN           128     /* slots never share a cache line */
 #define OBP_SHM_MAX_WORKERS     128
 #define OBP_SHM_MAX_SERVERS     1024
@@ -94,19 +94,35 @@ struct obp_shm_worker {
 
 /*
  * One client session of a worker, for KILL from any worker: written by
- * the owning worker only, under the seqlock; <kill> is set by others
- * (to the id of the session to close) and read by the owner.
+ * the owning worker only, under the seqlock; the kill words are set by
+ * others (the id of the session to close or whose statement to kill, a
+ * server connection of it to close) and read by the owner.
  */
 struct obp_shm_sess {
     _Atomic uint32_t seq;               /* seqlock: odd while written */
     _Atomic uint32_t kill;              /* client session id to close */
+    _Atomic uint32_t kill_query;        /* client session id whose
+                                           statement to kill (the admin's
+                                           KILL QUERY) */
+    _Atomic uint32_t kill_server;       /* the server connection id of
+                                           one of its server sessions to
+                                           close (KILL PROXYSESSION c s) */
     uint32_t         id;                /* client session id, 0: free */
     int32_t          pid;               /* the owning worker */
     uint32_t         srv_thread;        /* server's connection id, or 0 */
-    uint32_t         reserved;
+    uint8_t          admin;             /* enum obp_admin: proxysys */
+    uint8_t          ssl;               /* the client is on TLS */
+    uint8_t          in_trans;          /* a transaction is open */
+    uint8_t          flags;
     char             srv_addr[OBP_ADDR_STRLEN]; /* "" without a server */
     char             user[128];         /* the login user name */
-    uint8_t          pad[40];
+    char             tenant[64];        /* names as shown: cut to fit */
+    char             cluster[64];
+    char             client[OBP_ADDR_STRLEN];   /* ip:port */
+    char             db[64];
+    uint64_t         login_us;          /* when it logged in */
+    uint32_t         nsrv;              /* server sessions it holds */
+    uint8_t          pad[20];
 };
 
 enum obp_server_state {
@@ -142,7 +158,7 @@ _Static_assert(sizeof(struct obp_shm_worker) % OBP_SHM_ALIGN == 0,
                "worker slots must fill whole cache lines");
 _Static_assert(sizeof(struct obp_shm_server) == 256,
                "bump OBP_SHM_LAYOUT_VERSION when the server entry changes");
-_Static_assert(sizeof(struct obp_shm_sess) == 256,
+_Static_assert(sizeof(struct obp_shm_sess) == 512,
                "bump OBP_SHM_LAYOUT_VERSION when the session entry changes");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2,
                "shared counters need lock-free 64-bit atomics");

@@ -21,7 +21,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
-	DBD::MariaDB/)->plan(24)->run_mariadb(1);
+	DBD::MariaDB/)->plan(25)->run_mariadb(1);
 plan(skip_all => 'no python3 module pymysql')
 	unless $t->python_module('pymysql');
 my $direct = $t->server_port(1);
@@ -239,10 +239,13 @@ like($got, qr/^value: \(a SHA1, not shown\)$/m,
 	'obproxyctl config get hides observer_sys_password');
 unlike($t->log() . $got, qr/\Q$sha1\E/i, '  and no log line holds it');
 
-# 6. root@proxysys is the proxy's own account.
+# 6. root@proxysys is the proxy's own account, checked by the proxy (its
+# default password is unknown: t/admin.t sets one).
 
 like(py('root@proxysys', '', '127.0.0.1', 'SELECT 1'),
-	qr/^1045 Access denied for user 'root\@proxysys': the proxy's admin/,
-	'root@proxysys is refused by the proxy');
+	qr/^1045 Access denied for user 'root\@proxysys'\@'127.0.0.1'/,
+	'root@proxysys is refused by the proxy without its password');
+like($t->log(), qr/admin login of 'root\@proxysys' from 127\.0\.0\.1:\d+ refused: wrong password/,
+	'  and the log says why');
 
 ###############################################################################

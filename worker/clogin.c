@@ -82,24 +82,125 @@ obp_clogin_start(struct obp_session *s)
     return OBP_OK;
 }
 
+/* Who of the proxy's own accounts <s> names; NONE: none of them. */
+static enum obp_admin
+admin_account(const struct obp_session *s)
+{
+    if (obp_strcasecmp(s->name.tenant, ADMIN_TENANT) != 0)
+        return OBP_ADMIN_NONE;
+    if (strcmp(s->name.user, "root") == 0)
+        return OBP_ADMIN_ROOT;
+    if (strcmp(s->name.user, "inspector") == 0)
+        return OBP_ADMIN_INSPECTOR;
+    return OBP_ADMIN_NONE;
+}
+
+/* An admin login refused: 1045 as for a wrong password, and why. */
+static void
+admin_deny(struct obp_session *s, const char *why)
+{
+    char msg[2 * OBP_NAME_MAX + 96];
+
+    snprintf(msg, sizeof(msg), "Access denied for user '%s@%s'@'%s' (using "
+             "password: %s)", s->name.user, ADMIN_TENANT, s->cip,
+             s->token_len > 0 ? "YES" : "NO");
+    obp_log(OBP_LOG_WARN, s->id, 0, "admin login of '%s@%s' from %s "
+            "refused: %s", s->name.user, ADMIN_TENANT, s->caddr.text, why);
+    obp_stat_add(s->w->stats, OBP_STAT_login_denied, 1);
+    obp_session_fail(s, (uint8_t)(s->seq + 1), ER_ACCESS_DENIED, "28000",
+                     msg);
+}
+
+/* The token against a stored hex(SHA1(password)); "" takes no password. */
+static bool
+admin_password_ok(struct obp_session *s, const char *hex)
+{
+    uint8_t stage1[OBP_SHA1_LEN], stage2[OBP_SHA1_LEN];
+    bool    ok;
+
+    if (hex == NULL || hex[0] == '\0')
+        return s->token_len == 0;
+    if (obp_auth_parse_stage1(hex, strlen(hex), stage1) != OBP_OK)
+        return false;
+    obp_sha1(stage1, sizeof(stage1), NULL, 0, stage2);
+    ok = obp_auth_check(s->token, s->token_len, s->scramble, stage2,
+                        stage1) == OBP_OK;
+    explicit_bzero(stage1, sizeof(stage1));
+    return ok;
+}
+
+/* The admin is in: no server session, ever (cmd.h). */
+static void
+admin_logged_in(struct obp_session *s, enum obp_admin who)
+{
+    struct obp_ok ok;
+    struct obp_wr wr;
+
+    s->admin = (uint8_t)who;
+    s->status = OBP_SERVER_STATUS_AUTOCOMMIT;
+    memset(&ok, 0, sizeof(ok));
+    ok.status = s->status;
+    if (obp_conn_writer(&s->cl, &wr) != OBP_OK
+        || obp_ok_write(&wr, (uint8_t)(s->seq + 1), &ok, s->caps) != OBP_OK
+        || obp_conn_commit(&s->cl, &wr) != OBP_OK
+        || (s->zip && (s->cl.x == NULL || !s->cl.x->zip)
+            && obp_xport_zip(&s->cl) != OBP_OK)) {
+        obp_session_close(s, "out of memory");
+        return;
+    }
+    obp_stat_add(s->w->stats, OBP_STAT_login_ok, 1);
+    obp_log(OBP_LOG_INFO, s->id, 0, "admin %s@%s logged in from %s%s",
+            s->name.user, ADMIN_TENANT, s->caddr.text,
+            s->cl.x != NULL && s->cl.x->ssl != NULL ? " over TLS" : "");
+    obp_session_ready(s);
+}
+
 /*
- * proxysys is ODP's tenant of the proxy's own accounts (root@proxysys):
- * never a database tenant, so such a login never reaches a server.
+ * proxysys is ODP's tenant of the proxy's own accounts: root@proxysys
+ * (obproxy_sys_password) and inspector@proxysys (inspector_password),
+ * checked here and never forwarded; both only from loopback and private
+ * addresses unless skip_proxy_sys_private_check.  True when the login
+ * was one (answered here).
  */
 static bool
 admin_login(struct obp_session *s)
 {
-    char msg[2 * OBP_NAME_MAX + 128];
+    const struct obp_conf *conf = s->w->conf;
+    enum obp_admin         who = admin_account(s);
 
     if (obp_strcasecmp(s->name.tenant, ADMIN_TENANT) != 0)
         return false;
-    snprintf(msg, sizeof(msg), "Access denied for user '%s@%s': the "
-             "proxy's admin interface is not available", s->name.user,
-             ADMIN_TENANT);
-    obp_log(OBP_LOG_WARN, s->id, 0, "client %s: %s", s->caddr.text, msg);
-    obp_stat_add(s->w->stats, OBP_STAT_login_denied, 1);
-    obp_session_fail(s, (uint8_t)(s->seq + 1), ER_ACCESS_DENIED, "28000",
-                     msg);
+    explicit_bzero(s->stage1, sizeof(s->stage1));
+    if (who == OBP_ADMIN_NONE)
+        admin_deny(s, "no such account of the proxy");
+    else if (s->req.cmd == OBP_COM_CHANGE_USER)
+        admin_deny(s, "COM_CHANGE_USER cannot reach the proxy's accounts");
+    else if (!conf->skip_proxy_sys_private_check
+             && !obp_addr_private(&s->caddr))
+        admin_deny(s, "a public client address (see "
+                   "skip_proxy_sys_private_check)");
+    else if (!admin_password_ok(s, who == OBP_ADMIN_ROOT
+                                   ? conf->obproxy_sys_password
+                                   : conf->inspector_password))
+        admin_deny(s, "wrong password");
+    else
+        admin_logged_in(s, who);
+    return true;
+}
+
+/*
+ * proxyro is the proxy's service account for the servers: a client may
+ * not borrow it unless skip_proxyro_check.
+ */
+static bool
+proxyro_login(struct obp_session *s)
+{
+    if (s->w->conf->skip_proxyro_check
+        || strcmp(s->name.user, OBP_SERVICE_USER) != 0)
+        return false;
+    obp_log(OBP_LOG_WARN, s->id, 0, "client %s: a login as %s, the proxy's "
+            "service account, refused (see skip_proxyro_check)",
+            s->caddr.text, OBP_SERVICE_USER);
     return true;
 }
 
@@ -228,6 +329,12 @@ verify(struct obp_session *s, bool refetch)
 {
     int rc;
 
+    if (admin_login(s))
+        return;
+    if (proxyro_login(s)) {
+        deny(s);
+        return;
+    }
     s->state = OBP_SESS_VERIFY;
     s->wait.cb = acct_cb;
     rc = obp_acct_get(s->w, s->name.user, refetch, &s->wait);
@@ -380,7 +487,7 @@ obp_clogin_answer(struct obp_session *s, const struct obp_hs_response *r)
         obp_session_close(s, "out of memory");
         return;
     }
-    if (admin_login(s) || obp_tenant_refused(s, r->auth_len > 0))
+    if (obp_tenant_refused(s, r->auth_len > 0))
         return;
     native = r->plugin == NULL
              || (r->plugin_len == strlen(OBP_NATIVE_PLUGIN)

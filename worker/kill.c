@@ -23,12 +23,13 @@
 enum { KILL_CONNECTION, KILL_QUERY };
 
 struct obp_kill {
-    struct obp_session *s;
+    struct obp_session *s;          /* the killer, NULL when nobody waits
+                                       (obp_kill_query_own) */
+    uint32_t            sid;        /* the killer's id, in log lines */
     struct obp_srv     *srv;        /* the killer's short-lived session */
     struct obp_mquery   q;
     uint32_t            thread;     /* the target's server connection id */
     int                 kind;
-    uint8_t             seq;        /* the KILL packet's sequence */
     bool                relay;      /* the query goes on to the server
                                        afterwards (sqlfix.h): no answer */
 };
@@ -161,20 +162,6 @@ scan(const char *text, size_t n, bool multi, struct kill_stmt *ks,
     return OBP_OK;
 }
 
-static int
-send_ok(struct obp_session *s, uint8_t seq)
-{
-    struct obp_ok ok;
-    struct obp_wr wr;
-
-    memset(&ok, 0, sizeof(ok));
-    ok.status = s->status;
-    if (obp_conn_writer(&s->cl, &wr) != OBP_OK
-        || obp_ok_write(&wr, seq, &ok, s->caps) != OBP_OK)
-        return OBP_ERROR;
-    return obp_conn_commit(&s->cl, &wr);
-}
-
 static void
 free_kill(struct obp_kill *k)
 {
@@ -198,19 +185,29 @@ finish(struct obp_kill *k, uint16_t code, const char *state,
        const char *msg)
 {
     struct obp_session *s = k->s;
-    uint8_t             seq = (uint8_t)(k->seq + 1);
+    struct obp_ans     *a;
+    bool                relay = k->relay;
     int                 rc = OBP_OK;
 
-    if (!k->relay)
-        rc = code == 0 ? send_ok(s, seq)
-                       : obp_session_send_err(s, seq, code, state, msg);
+    if (s == NULL) {
+        free_kill(k);
+        return;
+    }
+    if (!relay) {
+        a = obp_req_answer(s);
+        rc = code == 0 ? obp_ans_ok(a, 0, NULL)
+                       : obp_ans_err(a, code, state, "%s", msg);
+    }
     s->kill = NULL;
     free_kill(k);           /* after the ERR: <msg> may live in it */
     if (rc != OBP_OK) {
-        obp_session_close(s, "answer to KILL does not fit");
+        obp_session_close(s, "out of memory");
         return;
     }
-    obp_session_pump(s);
+    if (relay)
+        obp_session_pump(s);
+    else
+        obp_req_answered(s);
 }
 
 static int
@@ -227,7 +224,7 @@ query_done(struct obp_mquery *q, int rc)
     const char      *msg = strstr(q->err, "): ");
 
     if (rc != OBP_OK)
-        obp_log(OBP_LOG_INFO, k->s->id, 0, "KILL QUERY %u on server %s: %s",
+        obp_log(OBP_LOG_INFO, k->sid, 0, "KILL QUERY %u on server %s: %s",
                 k->thread, k->srv->addr.text, q->err);
     /* the connection goes anyway: its statement may just have ended */
     if (rc == OBP_OK || k->kind == KILL_CONNECTION)
@@ -245,7 +242,7 @@ srv_done(struct obp_srv *srv, int rc)
     char             sql[32];
 
     if (rc != OBP_OK) {
-        obp_log(OBP_LOG_INFO, k->s->id, 0, "KILL: server session to %s: "
+        obp_log(OBP_LOG_INFO, k->sid, 0, "KILL: server session to %s: "
                 "%u %s", srv->addr.text, srv->err_code, srv->err_msg);
         if (k->kind == KILL_CONNECTION)
             finish(k, 0, NULL, NULL);
@@ -276,16 +273,18 @@ killer_login(const struct obp_session *s, struct obp_srv_login *lg)
     lg->charset = OBP_DEFAULT_CHARSET;
 }
 
-/* Starts "KILL QUERY" on the target's server; OBP_ERROR: out of memory. */
-static int
-start_query(struct obp_session *s, int kind, const struct obp_shm_sess *e,
-            bool relay)
+/*
+ * "KILL QUERY" on the target's server, with <s>'s own login; the kill
+ * answers nobody until attached.  NULL: out of memory.
+ */
+static struct obp_kill *
+new_kill(struct obp_session *s, int kind, const struct obp_shm_sess *e)
 {
     struct obp_srv_login lg;
     struct obp_kill     *k = calloc(1, sizeof(*k));
 
     if (k == NULL)
-        return OBP_ERROR;
+        return NULL;
     killer_login(s, &lg);
     k->srv = obp_srv_open(s->w, s->id, &lg, srv_done, k);
     explicit_bzero(&lg, sizeof(lg));
@@ -293,39 +292,63 @@ start_query(struct obp_session *s, int kind, const struct obp_shm_sess *e,
         k->srv->servers = obp_servers_parse(e->srv_addr, s->w->shm);
     if (k->srv == NULL || k->srv->servers == NULL) {
         free_kill(k);
-        return OBP_ERROR;
+        return NULL;
     }
-    k->s = s;
+    k->sid = s->id;
     k->kind = kind;
     k->thread = e->srv_thread;
-    k->seq = s->resp.seq;
+    return k;
+}
+
+/* The same for the killer <s>, who waits for its answer. */
+static int
+start_query(struct obp_session *s, int kind, const struct obp_shm_sess *e,
+            bool relay)
+{
+    struct obp_kill *k = new_kill(s, kind, e);
+
+    if (k == NULL)
+        return OBP_ERROR;
+    k->s = s;
     k->relay = relay;
     s->kill = k;
     return OBP_OK;
 }
 
-static int
+void
+obp_kill_query_own(struct obp_session *s)
+{
+    struct obp_shm_sess e;
+
+    if (s->srv == NULL || s->srv->state != OBP_SRV_READY || !s->req.busy)
+        return;         /* no statement under way */
+    memset(&e, 0, sizeof(e));
+    e.srv_thread = s->srv->thread_id;
+    obp_strlcpy(e.srv_addr, s->srv->addr.text, sizeof(e.srv_addr));
+    obp_log(OBP_LOG_INFO, s->id, 0, "KILL QUERY by the admin: server %s, "
+            "connection %u", e.srv_addr, e.srv_thread);
+    if (new_kill(s, KILL_QUERY, &e) == NULL)
+        obp_log(OBP_LOG_WARN, s->id, ENOMEM, "KILL QUERY by the admin");
+}
+
+static enum obp_cmd_rc
 refuse(struct obp_session *s, uint16_t code, const char *fmt, uint32_t id)
 {
     char msg[96];
 
     snprintf(msg, sizeof(msg), fmt, id);
     obp_stat_add(s->w->stats, OBP_STAT_kill_refused, 1);
-    if (obp_session_send_err(s, (uint8_t)(s->resp.seq + 1), code, "HY000",
-                             msg) != OBP_OK) {
-        obp_session_close(s, "answer to KILL does not fit");
-        return OBP_DONE;
-    }
-    return OBP_AGAIN;
+    return obp_ans_err(obp_req_answer(s), code, "HY000", "%s", msg) == OBP_OK
+           ? OBP_CMD_ANSWER : OBP_CMD_NOMEM;
 }
 
 /*
  * Carries out <ks> on the live session <e> (<snap> its copy).  Without
  * <relay> the proxy answers; with it the statement was rewritten in the
- * buffer and the query goes on to the server once the KILL is done.
- * OBP_KILL_PASS (relay, done at once), OBP_AGAIN, or OBP_DONE.
+ * buffer and the query goes on to the server once the KILL is done
+ * (OBP_CMD_RELAY at once, OBP_CMD_WAIT until then).
  */
-static int
+static enum obp_cmd_rc
 execute(struct obp_session *s, const struct kill_stmt *ks, bool relay,
         struct obp_shm_sess *e, const struct obp_shm_sess *snap)
 {
@@ -344,36 +367,33 @@ execute(struct obp_session *s, const struct kill_stmt *ks, bool relay,
     if (ks->kind == KILL_CONNECTION && ks->id == s->id) {
         obp_session_fail(s, (uint8_t)(s->resp.seq + 1), ER_CONNECTION_KILLED,
                          "70100", "Connection was killed");
-        return OBP_DONE;
+        return OBP_CMD_GONE;
     }
     if (ks->kind == KILL_CONNECTION)
         atomic_store_explicit(&e->kill, ks->id, memory_order_relaxed);
     if (snap->srv_thread == 0) {
         if (relay)
-            return OBP_KILL_PASS;
-        if (send_ok(s, (uint8_t)(s->resp.seq + 1)) == OBP_OK)
-            return OBP_AGAIN;
-    } else if (start_query(s, ks->kind, snap, relay) == OBP_OK) {
-        return OBP_AGAIN;
+            return OBP_CMD_RELAY;
+        return obp_ans_ok(obp_req_answer(s), 0, NULL) == OBP_OK
+               ? OBP_CMD_ANSWER : OBP_CMD_NOMEM;
     }
-    obp_session_close(s, "out of memory");
-    return OBP_DONE;
+    if (start_query(s, ks->kind, snap, relay) != OBP_OK)
+        return OBP_CMD_NOMEM;
+    return relay ? OBP_CMD_WAIT : OBP_CMD_LATER;
 }
 
 /*
  * Clients see only the proxy's ids, so KILL takes those (as in ODP): an
  * id that is no live session here is unknown, even if a server has a
  * thread with that number -- killing it could hit another client's
- * server session.  The packet (<plen> bytes) is the proxy's to answer.
+ * server session.  The proxy answers the packet.
  */
-static int
-kill_answered(struct obp_session *s, const struct kill_stmt *ks,
-              size_t plen)
+static enum obp_cmd_rc
+kill_answered(struct obp_session *s, const struct kill_stmt *ks)
 {
     struct obp_shm_sess snap, *e;
 
     e = (ks->id & SERVER_ID_BIT) ? NULL : obp_reg_find(s->w, ks->id, &snap);
-    obp_conn_skip(&s->cl, plen);
     if (e == NULL)
         return refuse(s, ER_NO_SUCH_THREAD, "Unknown thread id: %u",
                       ks->id);
@@ -387,26 +407,25 @@ kill_answered(struct obp_session *s, const struct kill_stmt *ks,
  * is refused whole (the server would stop there); later, it becomes
  * "KILL 0", which the server refuses as unknown.
  */
-static int
-kill_relayed(struct obp_session *s, const struct kill_stmt *ks, char *text,
-             size_t plen)
+static enum obp_cmd_rc
+kill_relayed(struct obp_session *s, const struct kill_stmt *ks, char *text)
 {
     struct obp_shm_sess snap, *e;
 
     e = (ks->id & SERVER_ID_BIT) ? NULL : obp_reg_find(s->w, ks->id, &snap);
     if (e == NULL && ks->first)
-        return kill_answered(s, ks, plen);
+        return kill_answered(s, ks);
     if (e == NULL || strcmp(snap.user, s->name.user) != 0) {
         obp_stat_add(s->w->stats, OBP_STAT_kill_refused, 1);
         obp_sqlfix_span(text + ks->off, ks->len, "KILL 0");
-        return OBP_KILL_PASS;
+        return OBP_CMD_RELAY;
     }
     obp_sqlfix_span(text + ks->off, ks->len, "DO 0");
     return execute(s, ks, true, e, &snap);
 }
 
-static int
-kill_text(struct obp_session *s, char *text, size_t n, size_t plen)
+static enum obp_cmd_rc
+kill_text(struct obp_session *s, char *text, size_t n)
 {
     struct kill_stmt ks;
     unsigned         found;
@@ -414,17 +433,14 @@ kill_text(struct obp_session *s, char *text, size_t n, size_t plen)
                              || s->multi_on;
 
     if (!obp_sqlfix_has_word(text, n, "KILL"))
-        return OBP_KILL_PASS;
+        return OBP_CMD_RELAY;
     if (scan(text, n, multi, &ks, &found) != OBP_OK || found > 1
-        || (found == 1 && ks.param)) {
-        obp_conn_skip(&s->cl, plen);
+        || (found == 1 && ks.param))
         return refuse(s, ER_NOT_SUPPORTED_YET, "obproxy: KILL takes a "
                       "connection id as a number, one KILL per query", 0);
-    }
     if (found == 0)
-        return OBP_KILL_PASS;
-    return ks.alone ? kill_answered(s, &ks, plen)
-                    : kill_relayed(s, &ks, text, plen);
+        return OBP_CMD_RELAY;
+    return ks.alone ? kill_answered(s, &ks) : kill_relayed(s, &ks, text);
 }
 
 /* A parameter as a connection id: an integer, or a string of digits. */
@@ -450,7 +466,7 @@ param_id(const struct obp_part_value *v, uint32_t *id)
 }
 
 /* An execute of a prepared KILL: the id is the text's or the parameter's. */
-static int
+static enum obp_cmd_rc
 kill_execute(struct obp_session *s, const uint8_t *payload, uint32_t len)
 {
     struct obp_part_value v;
@@ -465,19 +481,17 @@ kill_execute(struct obp_session *s, const uint8_t *payload, uint32_t len)
         || !obp_sqlfix_has_word(stmt->text, stmt->text_len, "KILL")
         || scan(stmt->text, stmt->text_len, false, &ks, &found) != OBP_OK
         || found != 1)
-        return OBP_KILL_PASS;
+        return OBP_CMD_RELAY;
     if (ks.param && (stmt->params != 1
                      || obp_psparam_decode(payload, len, 1, stmt->types,
                                            NULL, NULL, 0, &v) != OBP_OK
-                     || !param_id(&v, &ks.id))) {
-        obp_conn_skip(&s->cl, OBP_PKT_HDR_LEN + len);
+                     || !param_id(&v, &ks.id)))
         return refuse(s, ER_WRONG_ARGUMENTS, "Incorrect arguments to KILL: "
                       "not a connection id", 0);
-    }
-    return kill_answered(s, &ks, OBP_PKT_HDR_LEN + len);
+    return kill_answered(s, &ks);
 }
 
-int
+enum obp_cmd_rc
 obp_kill_try(struct obp_session *s, struct obp_iobuf *b)
 {
     uint8_t          *h = b->data + b->parse;
@@ -486,21 +500,33 @@ obp_kill_try(struct obp_session *s, struct obp_iobuf *b)
 
     /* a text larger than the buffer is relayed as it comes, unread */
     if (len > OBP_IOBUF_SIZE - OBP_PKT_HDR_LEN)
-        return OBP_KILL_PASS;
+        return OBP_CMD_RELAY;
     if (b->recv - b->parse < OBP_PKT_HDR_LEN + len)
-        return OBP_AGAIN;
-    s->resp.seq = h[3];
+        return OBP_CMD_WAIT;
     switch (h[OBP_PKT_HDR_LEN]) {
     case OBP_COM_PROCESS_KILL:
         if (len != 5)
-            return OBP_KILL_PASS;
+            return OBP_CMD_RELAY;
         ks.id = le32(h + OBP_PKT_HDR_LEN + 1);
-        return kill_answered(s, &ks, OBP_PKT_HDR_LEN + len);
+        return kill_answered(s, &ks);
     case OBP_COM_STMT_EXECUTE:
         return len >= 5 ? kill_execute(s, h + OBP_PKT_HDR_LEN, len)
-                        : OBP_KILL_PASS;
+                        : OBP_CMD_RELAY;
     default:
-        return kill_text(s, (char *)h + OBP_PKT_HDR_LEN + 1, len - 1,
-                         OBP_PKT_HDR_LEN + len);
+        return kill_text(s, (char *)h + OBP_PKT_HDR_LEN + 1, len - 1);
     }
+}
+
+enum obp_cmd_rc
+obp_kill_cmd(struct obp_session *s, struct obp_iobuf *b,
+             struct obp_cmd_arg *a)
+{
+    enum obp_cmd_rc rc;
+
+    if (s->admin != OBP_ADMIN_NONE)
+        return obp_adm_kill(s, b, a);
+    rc = obp_kill_try(s, b);
+    if (rc != OBP_CMD_RELAY)
+        return rc;
+    return obp_relay_command(s, b, obp_pkt_payload_len(b->data + b->parse));
 }

@@ -10,25 +10,39 @@
  * user; KILL CONNECTION does the same and sets the entry's kill word,
  * which the owning worker polls.  An id that is no session of this
  * proxy gets 1094 "Unknown thread id": no id reaches a server as a KILL
- * (KILL USER and KILL QUERY ID are the server's).  request.c hands the
- * commands over.
+ * (KILL USER and KILL QUERY ID are the server's).  The command table
+ * (cmd.h) and relay.c hand the commands over.
  */
 #ifndef OBP_WORKER_KILL_H
 #define OBP_WORKER_KILL_H
+
+#include "cmd.h"
 
 struct obp_iobuf;
 struct obp_kill;
 struct obp_session;
 
-#define OBP_KILL_PASS 1     /* not a KILL for the proxy: relay it */
+/*
+ * A COM_QUERY, COM_STMT_EXECUTE or COM_PROCESS_KILL at b->parse, for
+ * relay.c: OBP_CMD_RELAY when it is not a KILL for the proxy (or one
+ * rewritten in place), else as cmd.h says.
+ */
+enum obp_cmd_rc obp_kill_try(struct obp_session *s, struct obp_iobuf *b);
 
 /*
- * A COM_QUERY, COM_STMT_EXECUTE or COM_PROCESS_KILL at b->parse.
- * OBP_KILL_PASS (relay it: not a KILL, or one rewritten in place),
- * OBP_AGAIN while it is not whole or once it was taken (its answer
- * queued or to come), OBP_DONE when the session was closed.
+ * The command table's KILL and COM_PROCESS_KILL: the admin's (adm.h) or
+ * a user's, relayed when the proxy has nothing to do with it.
  */
-int obp_kill_try(struct obp_session *s, struct obp_iobuf *b);
+enum obp_cmd_rc obp_kill_cmd(struct obp_session *s, struct obp_iobuf *b,
+                             struct obp_cmd_arg *a);
+
+/*
+ * The admin's KILL QUERY of session <s> (registry.h's kill_query word):
+ * its statement under way, if any, is killed on its server through a
+ * short-lived session of its own user; nobody waits for the outcome,
+ * which is logged.
+ */
+void obp_kill_query_own(struct obp_session *s);
 
 /* Stops <s>'s KILL under way, if any (session teardown). */
 void obp_kill_cancel(struct obp_session *s);

@@ -14,6 +14,9 @@
 
 #define ER_ACCESS_DENIED 1045
 
+static void srv_done(struct obp_srv *srv, int rc);
+static int retry_old(struct obp_lookup *l);
+
 static void
 finish(struct obp_lookup *l, int rc, uint16_t code, const char *msg)
 {
@@ -156,6 +159,9 @@ srv_done(struct obp_srv *srv, int rc)
     char               msg[OBP_ADDR_STRLEN + 480];
     bool               sent;
 
+    if (rc != OBP_OK && srv->from_server && srv->err_code == ER_ACCESS_DENIED
+        && retry_old(l) == OBP_OK)
+        return;
     if (rc != OBP_OK && srv->from_server) {
         obp_log(OBP_LOG_WARN, 0, 0, "proxyro login failed on %s: %u %s%s",
                 srv->addr.text, srv->err_code, srv->err_msg,
@@ -188,10 +194,16 @@ srv_done(struct obp_srv *srv, int rc)
     }
 }
 
+/*
+ * The service account's login with observer_sys_password, or with
+ * <old>, observer_sys_password1: the password before a change, which
+ * the servers may still hold.
+ */
 static int
-service_login(struct obp_worker *w, struct obp_srv_login *lg)
+service_login(struct obp_worker *w, struct obp_srv_login *lg, bool old)
 {
-    const char *pw = w->conf->observer_sys_password;
+    const char *pw = old ? w->conf->observer_sys_password1
+                         : w->conf->observer_sys_password;
     size_t      len = pw != NULL ? strlen(pw) : 0;
 
     memset(lg, 0, sizeof(*lg));
@@ -204,12 +216,40 @@ service_login(struct obp_worker *w, struct obp_srv_login *lg)
     if (len == 0)
         return OBP_OK;      /* the account has no password */
     if (obp_auth_parse_stage1(pw, len, lg->stage1) != OBP_OK) {
-        obp_log(OBP_LOG_ERROR, 0, 0, "observer_sys_password is not 40 hex "
-                "digits (SHA1 of proxyro's password): logins refused");
+        obp_log(OBP_LOG_ERROR, 0, 0, "observer_sys_password%s is not 40 hex "
+                "digits (SHA1 of proxyro's password): logins refused",
+                old ? "1" : "");
         return OBP_ERROR;
     }
     lg->has_pw = 1;
     return OBP_OK;
+}
+
+/* observer_sys_password1 is set: the servers may still have it. */
+static bool
+has_old_password(const struct obp_worker *w)
+{
+    return w->conf->observer_sys_password1 != NULL
+           && w->conf->observer_sys_password1[0] != '\0';
+}
+
+/* The service login refused with the new password: the old one next. */
+static int
+retry_old(struct obp_lookup *l)
+{
+    struct obp_srv_login lg;
+
+    if (l->old_pw || !has_old_password(l->w)
+        || service_login(l->w, &lg, true) != OBP_OK)
+        return OBP_ERROR;
+    obp_log(OBP_LOG_INFO, 0, 0, "proxyro refused on %s with "
+            "observer_sys_password: trying observer_sys_password1",
+            l->srv->addr.text);
+    obp_srv_free(l->srv);
+    l->old_pw = true;
+    l->srv = obp_srv_open(l->w, 0, &lg, srv_done, l);
+    explicit_bzero(&lg, sizeof(lg));
+    return l->srv != NULL ? OBP_OK : OBP_ERROR;
 }
 
 int
@@ -218,7 +258,7 @@ obp_lookup_start(struct obp_worker *w, struct obp_acct *a)
     struct obp_srv_login lg;
     struct obp_lookup   *l;
 
-    if (service_login(w, &lg) != OBP_OK)
+    if (service_login(w, &lg, false) != OBP_OK)
         return OBP_ERROR;
     l = calloc(1, sizeof(*l));
     if (l != NULL)
@@ -254,7 +294,8 @@ obp_lookup_probe(struct obp_worker *w)
     struct obp_srv_login lg;
     struct obp_srvinfo   si;
 
-    if (obp_srvinfo_get(w->shm, &si) || service_login(w, &lg) != OBP_OK)
+    if (obp_srvinfo_get(w->shm, &si)
+        || service_login(w, &lg, false) != OBP_OK)
         return;
     w->probe = obp_srv_open(w, 0, &lg, probe_done, w);
     explicit_bzero(&lg, sizeof(lg));

@@ -29,6 +29,7 @@ struct obp_lookup {
     uint32_t             max_packet;    /* the server's, 0 until a row */
     uint32_t             wait_timeout;  /* its globals, seconds, 0 until */
     uint32_t             interactive_timeout;   /* a row */
+    bool                 old_pw;    /* logged in with observer_sys_password1 */
 };
 
 /* Starts the fetch of <a>; OBP_ERROR (logged) when it cannot start. */

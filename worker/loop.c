@@ -359,6 +359,12 @@ chan_cb(struct ev_loop *loop, ev_io *io, int revents)
     }
 }
 
+void
+obp_loop_chan_read(struct obp_worker *w)
+{
+    chan_cb(w->loop, &w->chan, 0);
+}
+
 static void
 signal_cb(struct ev_loop *loop, ev_signal *sw, int revents)
 {

@@ -100,4 +100,10 @@ void obp_worker_session_gone(struct obp_worker *w);
 /* srvquit.c calls this when a server connection ended after COM_QUIT. */
 void obp_worker_srv_gone(struct obp_worker *w);
 
+/*
+ * Reads what the master sent now, not at the next turn of the loop: an
+ * admin's change takes effect here before it is answered.
+ */
+void obp_loop_chan_read(struct obp_worker *w);
+
 #endif

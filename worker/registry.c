@@ -6,6 +6,7 @@
  */
 #include "worker.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define READ_TRIES 64           /* a writer holds the seqlock briefly */
@@ -27,6 +28,22 @@ write_end(struct obp_shm_sess *e)
     atomic_store_explicit(&e->seq, seq + 1, memory_order_release);
 }
 
+/* The fields after the atomics: copied and cleared as one block. */
+#define BODY_OFF offsetof(struct obp_shm_sess, id)
+#define BODY_LEN (sizeof(struct obp_shm_sess) - BODY_OFF)
+
+/* Terminates every name of <e>: a torn or hostile copy stays bounded. */
+static void
+terminate(struct obp_shm_sess *e)
+{
+    e->srv_addr[sizeof(e->srv_addr) - 1] = '\0';
+    e->user[sizeof(e->user) - 1] = '\0';
+    e->tenant[sizeof(e->tenant) - 1] = '\0';
+    e->cluster[sizeof(e->cluster) - 1] = '\0';
+    e->client[sizeof(e->client) - 1] = '\0';
+    e->db[sizeof(e->db) - 1] = '\0';
+}
+
 /* A consistent copy of <e>; OBP_ERROR when the writer kept it busy. */
 static int
 read_entry(struct obp_shm_sess *e, struct obp_shm_sess *snap)
@@ -37,16 +54,12 @@ read_entry(struct obp_shm_sess *e, struct obp_shm_sess *snap)
         s1 = atomic_load_explicit(&e->seq, memory_order_acquire);
         if (s1 & 1)
             continue;
-        snap->id = e->id;
-        snap->pid = e->pid;
-        snap->srv_thread = e->srv_thread;
-        memcpy(snap->srv_addr, e->srv_addr, sizeof(snap->srv_addr));
-        memcpy(snap->user, e->user, sizeof(snap->user));
+        memcpy((char *)snap + BODY_OFF, (const char *)e + BODY_OFF,
+               BODY_LEN);
         atomic_thread_fence(memory_order_acquire);
         s2 = atomic_load_explicit(&e->seq, memory_order_relaxed);
         if (s1 == s2) {
-            snap->srv_addr[sizeof(snap->srv_addr) - 1] = '\0';
-            snap->user[sizeof(snap->user) - 1] = '\0';
+            terminate(snap);
             return OBP_OK;
         }
     }
@@ -63,13 +76,11 @@ static void
 clear(struct obp_shm_sess *e)
 {
     write_begin(e);
-    e->id = 0;
-    e->pid = 0;
-    e->srv_thread = 0;
-    e->srv_addr[0] = '\0';
-    e->user[0] = '\0';
+    memset((char *)e + BODY_OFF, 0, BODY_LEN);
     write_end(e);
     atomic_store_explicit(&e->kill, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->kill_query, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->kill_server, 0, memory_order_relaxed);
 }
 
 /* A free entry of ours for <id>, from its hint on; -1 when all are used. */
@@ -86,6 +97,39 @@ take_entry(struct obp_worker *w, uint32_t id)
             return (int)idx;
     }
     return -1;
+}
+
+/* Server sessions <s> holds: the current one and the idle ones. */
+static uint32_t
+server_sessions(const struct obp_session *s)
+{
+    uint32_t n = s->srv != NULL;
+
+    for (int i = 0; i < OBP_SROUTE_IDLE && s->rt.idle[i] != NULL; i++)
+        n++;
+    return n;
+}
+
+static void
+fill(struct obp_shm_sess *e, const struct obp_session *s)
+{
+    e->id = s->id;
+    e->pid = s->w->pid;
+    e->srv_thread = s->srv != NULL && s->srv->state == OBP_SRV_READY
+                    ? s->srv->thread_id : 0;
+    e->admin = s->admin;
+    e->ssl = s->cl.x != NULL && s->cl.x->ssl != NULL;
+    e->in_trans = (s->status & OBP_SERVER_STATUS_IN_TRANS) != 0;
+    obp_strlcpy(e->srv_addr, e->srv_thread != 0 ? s->srv->addr.text : "",
+                sizeof(e->srv_addr));
+    obp_strlcpy(e->user, s->name.user, sizeof(e->user));
+    obp_strlcpy(e->tenant, s->name.tenant, sizeof(e->tenant));
+    obp_strlcpy(e->cluster, s->name.cluster, sizeof(e->cluster));
+    obp_strlcpy(e->client, s->caddr.text, sizeof(e->client));
+    obp_strlcpy(e->db, s->db, sizeof(e->db));
+    if (e->login_us == 0)
+        e->login_us = (uint64_t)obp_wallclock_us();
+    e->nsrv = server_sessions(s);
 }
 
 void
@@ -105,13 +149,7 @@ obp_reg_update(struct obp_session *s)
     }
     e = entry(s->w, (unsigned)idx);
     write_begin(e);
-    e->id = s->id;
-    e->pid = s->w->pid;
-    e->srv_thread = s->srv != NULL && s->srv->state == OBP_SRV_READY
-                    ? s->srv->thread_id : 0;
-    obp_strlcpy(e->srv_addr, e->srv_thread != 0 ? s->srv->addr.text : "",
-                sizeof(e->srv_addr));
-    obp_strlcpy(e->user, s->name.user, sizeof(e->user));
+    fill(e, s);
     write_end(e);
 }
 
@@ -174,12 +212,22 @@ poll_cb(struct ev_loop *loop, ev_timer *t, int revents)
     struct obp_worker   *w = t->data;
     struct obp_session  *s, *next;
     struct obp_shm_sess *e;
+    uint32_t             thread;
 
     for (s = w->sessions; s != NULL; s = next) {
         next = s->next;
         if (s->reg == 0)
             continue;
         e = entry(w, (unsigned)(s->reg - 1));
+        if (atomic_load_explicit(&e->kill_query, memory_order_relaxed)
+            == s->id) {
+            atomic_store_explicit(&e->kill_query, 0, memory_order_relaxed);
+            obp_kill_query_own(s);
+        }
+        thread = atomic_exchange_explicit(&e->kill_server, 0,
+                                          memory_order_relaxed);
+        if (thread != 0 && obp_session_close_server(s, thread) == OBP_DONE)
+            continue;
         if (atomic_load_explicit(&e->kill, memory_order_relaxed) != s->id)
             continue;
         obp_log(OBP_LOG_INFO, s->id, 0, "client %s killed by KILL",
@@ -194,7 +242,9 @@ obp_reg_start(struct obp_worker *w)
     struct obp_shm_sess *e;
 
     for (unsigned i = 0; (e = entry(w, i)) != NULL; i++)
-        if (e->id != 0 || atomic_load(&e->kill) != 0)
+        if (e->id != 0 || atomic_load(&e->kill) != 0
+            || atomic_load(&e->kill_query) != 0
+            || atomic_load(&e->kill_server) != 0)
             clear(e);
     ev_timer_init(&w->reg_timer, poll_cb, OBP_REG_POLL, OBP_REG_POLL);
     w->reg_timer.data = w;
@@ -205,4 +255,29 @@ void
 obp_reg_stop(struct obp_worker *w)
 {
     ev_timer_stop(w->loop, &w->reg_timer);
+}
+
+unsigned
+obp_reg_each(struct obp_worker *w, obp_reg_fn fn, void *arg)
+{
+    struct obp_shm_worker *ws;
+    struct obp_shm_sess   *e, snap;
+    unsigned               n = 0;
+    int32_t                pid;
+
+    for (unsigned slot = 0; slot < w->shm->hdr->nworkers; slot++) {
+        if ((ws = obp_shm_worker(w->shm, slot)) == NULL)
+            continue;
+        pid = atomic_load_explicit(&ws->pid, memory_order_relaxed);
+        for (unsigned i = 0; pid != 0 && i < OBP_SHM_SESS_PER_WORKER; i++) {
+            e = obp_shm_sess(w->shm, slot, i);
+            if (e == NULL || e->id == 0 || read_entry(e, &snap) != OBP_OK
+                || snap.id == 0 || snap.pid != pid)
+                continue;
+            n++;
+            if (fn(&snap, arg) != OBP_OK)
+                return n;
+        }
+    }
+    return n;
 }

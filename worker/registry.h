@@ -1,8 +1,9 @@
 /*
  * The worker's client sessions in the shared segment (struct
  * obp_shm_sess, OBP_SHM_SESS_PER_WORKER per slot), so a KILL received by
- * any worker finds the session by its id: its user, its server and the
- * server's connection id.  session.c keeps the entries current; kill.c
+ * any worker finds the session by its id (its user, its server and the
+ * server's connection id) and the admin's SHOW PROXYSESSION lists them
+ * all.  session.c keeps the entries current; kill.c
  * looks them up and sets their kill word; a 100 ms timer here closes the
  * sessions whose kill word names them.  loop.c starts and stops it.
  */
@@ -36,5 +37,14 @@ void obp_reg_clear(struct obp_session *s);
  */
 struct obp_shm_sess *obp_reg_find(struct obp_worker *w, uint32_t id,
                                   struct obp_shm_sess *snap);
+
+/* One live entry (a copy); OBP_ERROR stops the walk. */
+typedef int (*obp_reg_fn)(const struct obp_shm_sess *e, void *arg);
+
+/*
+ * Calls <fn> for every session of every running worker (SHOW
+ * PROXYSESSION, SHOW PROCESSLIST); returns how many were seen.
+ */
+unsigned obp_reg_each(struct obp_worker *w, obp_reg_fn fn, void *arg);
 
 #endif

@@ -2,7 +2,8 @@
  * The client -> server framer (request.h).  session.c's pump calls
  * obp_req_run() whenever the client's buffer or the session's state
  * changed; it moves the parse mark over bytes to relay, or drops them,
- * and starts each command's response framer.
+ * hands each new command to the command table, starts the response
+ * framer of a relayed one and sends the answer of a dropped one.
  */
 #include "worker.h"
 
@@ -20,51 +21,64 @@ obp_req_packets_over(const struct obp_session *s)
 void
 obp_req_free(struct obp_req *q)
 {
-    free(q->err_msg);
+    obp_ans_reset(&q->ans);
     free(q->init_db);
-    q->err_msg = NULL;
     q->init_db = NULL;
 }
 
-/* The dropped command's ERR is the session's last word. */
-static int
-end_with_err(struct obp_session *s)
+struct obp_ans *
+obp_req_answer(struct obp_session *s)
 {
-    struct obp_req *q = &s->req;
-    char           *msg = q->err_msg;
-    char            state[sizeof(q->err_state)];
-
-    q->err_msg = NULL;      /* the session is freed, <msg> is ours */
-    memcpy(state, q->err_state, sizeof(state));
-    obp_session_fail(s, (uint8_t)(s->resp.seq + 1), q->err_code, state,
-                     msg);
-    free(msg);
-    return OBP_DONE;
+    obp_ans_init(&s->req.ans, s->caps, s->ext_caps, s->status,
+                 (size_t)s->w->conf->internal_cmd_mem_limited);
+    return &s->req.ans;
 }
 
-/* An OK of the proxy's own with <status>. */
+/*
+ * Sends what fits of the answer; OBP_OK once all of it is queued,
+ * OBP_AGAIN while the rest waits for the client to read.
+ */
 static int
-send_ok(struct obp_session *s, uint8_t seq, uint16_t status)
+send_answer(struct obp_session *s)
 {
-    struct obp_ok ok;
-    struct obp_wr wr;
+    struct obp_req *q = &s->req;
+    struct obp_wr   wr;
 
-    memset(&ok, 0, sizeof(ok));
-    ok.status = status;
-    if (obp_conn_writer(&s->cl, &wr) != OBP_OK
-        || obp_ok_write(&wr, seq, &ok, s->caps) != OBP_OK)
-        return OBP_ERROR;
-    return obp_conn_commit(&s->cl, &wr);
+    if (!q->answering) {
+        q->answering = 1;
+        obp_ans_number(&q->ans, (uint8_t)(s->resp.seq + 1));
+    }
+    /* each turn fills the client's buffer: bounded by the answer */
+    while (obp_ans_pending(&q->ans)) {
+        if (obp_conn_writer(&s->cl, &wr) != OBP_OK)
+            return OBP_ERROR;
+        if (wr.cap == 0) {
+            q->wait_out = 1;    /* the pump goes on once it drained */
+            return OBP_AGAIN;
+        }
+        wr.len = obp_ans_take(&q->ans, wr.buf, wr.cap);
+        if (obp_conn_commit(&s->cl, &wr) != OBP_OK)
+            return OBP_ERROR;
+    }
+    q->answering = 0;
+    obp_ans_reset(&q->ans);
+    return OBP_OK;
 }
 
 int
-obp_req_answer_ok(struct obp_session *s, uint16_t status)
+obp_req_answer_now(struct obp_session *s)
 {
-    if (obp_req_refuse(s, 1, 0, "", NULL) != OBP_OK)
+    return send_answer(s) == OBP_ERROR ? OBP_ERROR : OBP_OK;
+}
+
+/* The answer is the session's last word (q->fatal). */
+static int
+end_with_answer(struct obp_session *s)
+{
+    if (send_answer(s) == OBP_ERROR)
         return OBP_ERROR;
-    s->req.ok_answer = 1;
-    s->req.ok_status = status;
-    return OBP_OK;
+    obp_session_end(s);
+    return OBP_DONE;
 }
 
 /* The command's last client packet went by: answer it if it was ours. */
@@ -72,24 +86,27 @@ static int
 packets_over(struct obp_session *s)
 {
     struct obp_req *q = &s->req;
-    int             rc = OBP_OK;
 
-    if (!q->drop)
+    if (!q->drop || q->later)
         return OBP_OK;
     q->drop = 0;
     q->busy = 0;
-    if (q->fatal && q->err_msg != NULL)
-        return end_with_err(s);
-    if (q->ok_answer) {
-        q->ok_answer = 0;
-        return send_ok(s, (uint8_t)(s->resp.seq + 1), q->ok_status);
+    if (q->fatal)
+        return end_with_answer(s);
+    return obp_ans_pending(&q->ans) ? send_answer(s) : OBP_OK;
+}
+
+void
+obp_req_answered(struct obp_session *s)
+{
+    struct obp_req *q = &s->req;
+
+    q->later = 0;
+    if (obp_req_packets_over(s) && packets_over(s) == OBP_ERROR) {
+        obp_session_close(s, "out of memory");
+        return;
     }
-    if (q->err_msg != NULL)
-        rc = obp_session_send_err(s, (uint8_t)(s->resp.seq + 1),
-                                  q->err_code, q->err_state, q->err_msg);
-    free(q->err_msg);
-    q->err_msg = NULL;
-    return rc;
+    obp_session_pump(s);
 }
 
 /* Passes (or drops) what is buffered of the current packet. */
@@ -164,22 +181,14 @@ next_part(struct obp_session *s, struct obp_iobuf *b)
     return OBP_OK;
 }
 
-int
-obp_req_refuse(struct obp_session *s, int head, uint16_t code,
-               const char *sqlstate, const char *msg)
+void
+obp_req_drop(struct obp_session *s, int head)
 {
-    struct obp_req *q = &s->req;
+    struct obp_req   *q = &s->req;
     struct obp_iobuf *b = s->cl.in;
-    uint32_t        len;
+    uint32_t          len;
 
-    free(q->err_msg);
-    q->err_msg = NULL;
-    if (msg != NULL && (q->err_msg = strdup(msg)) == NULL)
-        return OBP_ERROR;
-    q->err_code = code;
-    obp_strlcpy(q->err_state, sqlstate, sizeof(q->err_state));
     q->drop = 1;
-    q->ok_answer = 0;
     free(q->init_db);       /* a refused USE changes nothing */
     q->init_db = NULL;
     obp_sroute_next(s);
@@ -189,104 +198,72 @@ obp_req_refuse(struct obp_session *s, int head, uint16_t code,
         q->remain = OBP_PKT_HDR_LEN + len;
         q->cont = len == OBP_PKT_MAX_PAYLOAD;
     }
+}
+
+int
+obp_req_refuse(struct obp_session *s, int head, uint16_t code,
+               const char *sqlstate, const char *msg)
+{
+    struct obp_ans *a = obp_req_answer(s);
+
+    if (msg != NULL && obp_ans_err(a, code, sqlstate, "%s", msg) != OBP_OK)
+        return OBP_ERROR;
+    obp_req_drop(s, head);
     return OBP_OK;
 }
 
-/* COM_INIT_DB: its schema becomes current when the server says OK. */
-static void
-note_init_db(struct obp_session *s, const uint8_t *h, uint32_t len,
-             size_t avail)
+int
+obp_req_answer_ok(struct obp_session *s, uint16_t status)
 {
-    free(s->req.init_db);
-    s->req.init_db = NULL;
-    if (avail >= OBP_PKT_HDR_LEN + len && len - 1 < OBP_NAME_MAX)
-        s->req.init_db = strndup((const char *)h + OBP_PKT_HDR_LEN + 1,
-                                 len - 1);
+    struct obp_ans *a = obp_req_answer(s);
+
+    a->status = status;
+    if (obp_ans_ok(a, 0, NULL) != OBP_OK)
+        return OBP_ERROR;
+    obp_req_drop(s, 1);
+    return OBP_OK;
 }
 
-/*
- * COM_QUERY: its text is scanned for the session state it changes, once
- * it is whole or fills the buffer (then only its start is scanned).
- */
-static int
-query_text(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
+/* The command relayed: its packets pass, its response is framed. */
+static void
+relay(struct obp_session *s, struct obp_iobuf *b)
 {
-    size_t avail = b->recv - b->parse;
-    size_t whole = OBP_PKT_HDR_LEN + (size_t)len;
-    bool   cut = avail < whole;
+    struct obp_req *q = &s->req;
+    const uint8_t  *h = b->data + b->parse;
+    uint32_t        len = obp_pkt_payload_len(h);
 
-    if (cut && b->recv - b->done < OBP_IOBUF_SIZE)
+    s->resp.seq = h[3];
+    q->busy = obp_resp_begin(s, q->cmd, q->plist);
+    q->remain = OBP_PKT_HDR_LEN + len;
+    q->cont = len == OBP_PKT_MAX_PAYLOAD;
+    obp_sroute_next(s);
+}
+
+/* What the command table decided (cmd.h), for the framer. */
+static int
+taken(struct obp_session *s, struct obp_iobuf *b, enum obp_cmd_rc rc)
+{
+    struct obp_req *q = &s->req;
+
+    switch (rc) {
+    case OBP_CMD_RELAY:
+        relay(s, b);
+        return OBP_OK;
+    case OBP_CMD_LATER:
+        q->later = 1;
+        /* fall through */
+    case OBP_CMD_ANSWER:
+        if (!q->drop)
+            obp_req_drop(s, 1);
+        q->busy = 1;
+        return OBP_OK;
+    case OBP_CMD_WAIT:
         return OBP_AGAIN;
-    obp_ssync_scan(s, (const char *)b->data + b->parse + OBP_PKT_HDR_LEN + 1,
-                   (cut ? avail : whole) - OBP_PKT_HDR_LEN - 1, cut,
-                   (s->caps & OBP_CLIENT_MULTI_STATEMENTS) || s->multi_on);
-    return OBP_OK;
-}
-
-/*
- * CONNECTION_ID() is the client's connection id, the proxy's: written
- * into the text (as much of it as the buffer holds) before the server
- * reads it.  A query that reads a process list keeps the server's own
- * id there, so that WHERE ID = CONNECTION_ID() finds the session's row,
- * whose ID the response then maps to the client's (plist.h).
- */
-static void
-own_connection_id(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
-{
-    size_t avail = b->recv - b->parse;
-    size_t whole = OBP_PKT_HDR_LEN + (size_t)len;
-    char  *text = (char *)b->data + b->parse + OBP_PKT_HDR_LEN + 1;
-    size_t n = (avail < whole ? avail : whole) - OBP_PKT_HDR_LEN - 1;
-    bool   bs = !(s->status & OBP_SERVER_STATUS_NO_BACKSLASH_ESCAPES);
-
-    s->req.plist = s->req.cmd == OBP_COM_QUERY
-                   && obp_sqlfix_has_word(text, n, "PROCESSLIST");
-    (void)obp_sqlfix_connid(text, n, bs, s->req.plist ? s->srv->thread_id
-                                                      : s->id);
-}
-
-/* What the proxy keeps of a command before it is relayed. */
-static int
-inspect(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
-{
-    const uint8_t *h = b->data + b->parse;
-
-    obp_sstate_pend_drop(&s->st);   /* a dropped command's changes */
-    s->req.plist = 0;
-    if (s->req.drop)
-        return OBP_OK;
-    if (s->req.cmd == OBP_COM_QUERY || s->req.cmd == OBP_COM_STMT_PREPARE)
-        own_connection_id(s, b, len);
-    switch (s->req.cmd) {
-    case OBP_COM_QUERY:
-        return query_text(s, b, len);
-    case OBP_COM_SET_OPTION:
-        /* MYSQL_OPTION_MULTI_STATEMENTS_ON: assumed to stay on */
-        if (len >= 3 && b->recv - b->parse >= OBP_PKT_HDR_LEN + 3
-            && h[OBP_PKT_HDR_LEN + 1] == 0 && h[OBP_PKT_HDR_LEN + 2] == 0)
-            s->multi_on = 1;
-        return OBP_OK;
-    case OBP_COM_STMT_PREPARE: case OBP_COM_STMT_EXECUTE:
-    case OBP_COM_STMT_BULK_EXECUTE: case OBP_COM_STMT_SEND_LONG_DATA:
-    case OBP_COM_STMT_CLOSE: case OBP_COM_STMT_RESET:
-    case OBP_COM_STMT_FETCH:
-        return obp_stmtid_request(s, b, len);
+    case OBP_CMD_GONE:
+        return OBP_DONE;
     default:
-        return OBP_OK;
+        return OBP_ERROR;
     }
-}
-
-/* Needs the server session; OBP_AGAIN while it is being opened. */
-static int
-server_ready(struct obp_session *s)
-{
-    if (s->srv != NULL)
-        return s->srv->state == OBP_SRV_READY ? OBP_OK : OBP_AGAIN;
-    if (obp_session_open_server(s) != OBP_OK)
-        return obp_req_refuse(s, 1, OBP_ER_CONNECT_TO_SERVER, "HY000",
-                              "obproxy: out of memory") == OBP_OK
-               ? OBP_OK : OBP_ERROR;
-    return OBP_AGAIN;
 }
 
 static int
@@ -296,7 +273,6 @@ new_command(struct obp_session *s, struct obp_iobuf *b)
     const uint8_t  *h = b->data + b->parse;
     size_t          avail = b->recv - b->parse;
     uint32_t        len;
-    int             rc;
 
     if (avail < OBP_PKT_HDR_LEN)
         return OBP_AGAIN;
@@ -309,7 +285,7 @@ new_command(struct obp_session *s, struct obp_iobuf *b)
     }
     if (avail < OBP_PKT_HDR_LEN + 1 || s->sync != NULL)
         return OBP_AGAIN;       /* the proxy's own commands go first */
-    /* an ERR of ours goes out before the next response is relayed */
+    /* an answer of ours goes out before the next response is relayed */
     if (s->cl.out != NULL && s->cl.out->recv > s->cl.out->done) {
         q->wait_out = 1;
         return OBP_AGAIN;
@@ -325,38 +301,8 @@ new_command(struct obp_session *s, struct obp_iobuf *b)
     q->total = len;
     q->cmd = h[OBP_PKT_HDR_LEN];
     s->trx_ended = 0;
-    if (q->cmd == OBP_COM_CHANGE_USER)
-        return obp_chuser_start(s, b);
-    if (q->cmd == OBP_COM_QUERY || q->cmd == OBP_COM_PROCESS_KILL
-        || q->cmd == OBP_COM_STMT_EXECUTE) {
-        rc = obp_kill_try(s, b);
-        if (rc != OBP_KILL_PASS)
-            return rc;
-    }
-    if (q->cmd == OBP_COM_QUIT) {
-        /* never relayed: the server session may outlive the client */
-        (void)obp_pool_offer(s);
-        obp_session_close(s, "client quit");
-        return OBP_DONE;
-    }
-    rc = obp_sroute_command(s, b, len);
-    if (rc == OBP_OK && !q->drop)
-        rc = server_ready(s);
-    if (rc == OBP_OK)
-        rc = inspect(s, b, len);
-    if (rc != OBP_OK)
-        return rc;
-    h = b->data + b->parse;     /* inspect() may have moved or grown it */
-    len = obp_pkt_payload_len(h);
-    avail = b->recv - b->parse;
-    if (q->cmd == OBP_COM_INIT_DB)
-        note_init_db(s, h, len, avail);
     s->resp.seq = h[3];
-    q->busy = obp_resp_begin(s, q->cmd, q->plist);
-    q->remain = OBP_PKT_HDR_LEN + len;
-    q->cont = len == OBP_PKT_MAX_PAYLOAD;
-    obp_sroute_next(s);
-    return OBP_OK;
+    return taken(s, b, obp_cmd_dispatch(s, b, len));
 }
 
 int
@@ -369,6 +315,10 @@ obp_req_run(struct obp_session *s)
     /* each turn consumes a header or some bytes: bounded by the buffer */
     while (rc == OBP_OK && s->kill == NULL) {
         b = s->cl.in;
+        if (q->answering) {
+            rc = send_answer(s);
+            continue;
+        }
         if (b == NULL || b->parse == b->recv)
             return OBP_OK;
         if (q->remain > 0)

@@ -1,20 +1,25 @@
 /*
- * The client -> server framer of the command phase: each command packet
- * is relayed as it arrives (a 16 MiB+ statement passes through the
+ * The client -> server framer of the command phase: it frames and
+ * nothing else.  Each new command goes to the command table (cmd.h),
+ * which relays it, answers it or takes it for later.  A relayed command
+ * packet passes as it arrives (a 16 MiB+ statement passes through the
  * 16 KiB buffer in pieces), LOCAL INFILE data is relayed until its empty
- * packet, and the next command waits until the response of this one has
- * ended.  COM_CHANGE_USER goes to chuser.c, COM_QUIT ends the session
- * (its server session may be pooled).  A command that cannot reach a
- * server is dropped and answered with an ERR once the client has sent
- * all of it.  So is a packet as large as the servers' max_allowed_packet
- * (w->max_packet): none of its bytes past the limit reach the server,
- * the ERR is 1153 and the session ends after it.
+ * packet, and the next command waits until the response of this one
+ * has ended.  An answered command's packets are dropped and its answer
+ * (answer.h) is sent once the client has sent all of them, as much at a
+ * time as the client's buffer takes.  So is a packet as large as the
+ * servers' max_allowed_packet (w->max_packet): none of its bytes past
+ * the limit reach the server, the ERR is 1153 and the session ends
+ * after it.
  */
 #ifndef OBP_WORKER_REQUEST_H
 #define OBP_WORKER_REQUEST_H
 
 #include <stdint.h>
 
+#include "answer.h"
+
+struct obp_iobuf;
 struct obp_session;
 
 struct obp_req {
@@ -25,14 +30,12 @@ struct obp_req {
     unsigned drop:1;        /* this command's packets are dropped */
     unsigned infile:1;      /* relaying LOCAL INFILE data */
     unsigned busy:1;        /* its response has not ended yet */
-    unsigned wait_out:1;    /* a command waits for our ERR to go out */
-    unsigned fatal:1;       /* the session ends with the dropped's ERR */
-    unsigned ok_answer:1;   /* the dropped command is answered with OK */
+    unsigned wait_out:1;    /* a command waits for our answer to go out */
+    unsigned fatal:1;       /* the session ends with the answer */
+    unsigned later:1;       /* the answer comes later (obp_req_answered) */
+    unsigned answering:1;   /* <ans> is being sent */
     unsigned plist:1;       /* a query that reads a process list */
-    uint16_t ok_status;     /* the status of that OK */
-    uint16_t err_code;      /* the ERR for a dropped command */
-    char     err_state[6];
-    char    *err_msg;       /* malloc'd, or NULL: no ERR pending */
+    struct obp_ans ans;     /* the proxy's answer to a dropped command */
     char    *init_db;       /* COM_INIT_DB's or USE's schema, until its
                                OK */
 };
@@ -44,20 +47,40 @@ struct obp_req {
 int obp_req_run(struct obp_session *s);
 
 /*
+ * The current command's answer, empty, for the caller to build
+ * (answer.h); obp_req_drop() then sends it.
+ */
+struct obp_ans *obp_req_answer(struct obp_session *s);
+
+/*
  * Drops the rest of the client's current command (<head>: it goes on
- * with the packet whose header is at the head of the buffer) and
- * answers it with this ERR, sequenced after the client's last packet;
- * <msg> NULL: no answer (a command that has none).  OBP_ERROR when out
- * of memory.
+ * with the packet whose header is at the head of the buffer); its
+ * answer, s->req.ans, goes out once the client has sent all of it.  An
+ * empty answer: none (a command that has none).
+ */
+void obp_req_drop(struct obp_session *s, int head);
+
+/*
+ * The same with an ERR as the answer (<msg> NULL: none), or an OK of the
+ * proxy's own carrying <status> (a held BEGIN, sroute.h).  OBP_ERROR
+ * when out of memory.
  */
 int obp_req_refuse(struct obp_session *s, int head, uint16_t code,
                    const char *sqlstate, const char *msg);
+int obp_req_answer_ok(struct obp_session *s, uint16_t status);
 
 /*
- * The same, answered with an OK of the proxy's own carrying <status>
- * (a held BEGIN, sroute.h).
+ * The answer built goes out now, the client having sent all of the
+ * command (a relayed one whose server was lost).  OBP_ERROR when out of
+ * memory.
  */
-int obp_req_answer_ok(struct obp_session *s, uint16_t status);
+int obp_req_answer_now(struct obp_session *s);
+
+/*
+ * A command taken for later (OBP_CMD_LATER) has its answer in s->req.ans:
+ * it goes out and the next command may come.  Pumps the session.
+ */
+void obp_req_answered(struct obp_session *s);
 
 /* The client's packets of the current command have all been seen. */
 int obp_req_packets_over(const struct obp_session *s);

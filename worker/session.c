@@ -57,6 +57,7 @@ obp_session_close(struct obp_session *s, const char *why)
         (void)obp_conn_flush(&s->cl);
     obp_acct_cancel(&s->wait);
     obp_kill_cancel(s);
+    obp_adm_cancel(s);
     obp_reg_clear(s);
     ev_timer_stop(w->loop, &s->timer);
     obp_log(OBP_LOG_DEBUG, s->id, 0, "session closed (%s): client %s, "
@@ -103,7 +104,7 @@ at_boundary(const struct obp_session *s)
 
     return s->state == OBP_SESS_READY && s->sync == NULL
            && s->kill == NULL && !s->req.busy && obp_req_packets_over(s)
-           && s->req.err_msg == NULL
+           && !obp_ans_pending(&s->req.ans)
            && (s->srv == NULL || s->srv->state == OBP_SRV_READY)
            && (in == NULL || in->recv == in->done)
            && obp_conn_pending(&s->cl) == 0
@@ -130,9 +131,10 @@ obp_session_close_idle(struct obp_worker *w, const char *why)
     return n;
 }
 
-int
-obp_session_send_err(struct obp_session *s, uint8_t seq, uint16_t code,
-                     const char *sqlstate, const char *msg)
+/* An ERR of the session's own (a login's, the last word): not a command's. */
+static int
+send_err(struct obp_session *s, uint8_t seq, uint16_t code,
+         const char *sqlstate, const char *msg)
 {
     struct obp_wr wr;
 
@@ -167,7 +169,7 @@ awaiting_client(const struct obp_session *s)
 
     return s->state == OBP_SESS_READY && s->sync == NULL && s->kill == NULL
            && !s->req.busy && obp_req_packets_over(s)
-           && s->req.err_msg == NULL && (in == NULL || in->recv == in->done)
+           && !obp_ans_pending(&s->req.ans) && (in == NULL || in->recv == in->done)
            && obp_conn_pending(&s->cl) == 0;
 }
 
@@ -232,22 +234,31 @@ timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 }
 
 void
-obp_session_fail(struct obp_session *s, uint8_t seq, uint16_t code,
-                 const char *sqlstate, const char *msg)
+obp_session_end(struct obp_session *s)
 {
-    int rc = obp_session_send_err(s, seq, code, sqlstate, msg);
-
-    obp_session_drop_server(s);     /* after the ERR: <msg> may live in it */
+    obp_session_drop_server(s);
     obp_acct_cancel(&s->wait);
     s->state = OBP_SESS_CLOSING;
     s->cl.hold = 1;
-    if (rc != OBP_OK || obp_conn_flush(&s->cl) != OBP_AGAIN) {
+    if (obp_conn_flush(&s->cl) != OBP_AGAIN) {
         obp_session_close(s, "error sent");
         return;
     }
     ev_timer_stop(s->w->loop, &s->timer);
     ev_timer_set(&s->timer, OBP_SESS_ERR_WAIT, 0.);
     ev_timer_start(s->w->loop, &s->timer);
+}
+
+void
+obp_session_fail(struct obp_session *s, uint8_t seq, uint16_t code,
+                 const char *sqlstate, const char *msg)
+{
+    /* queued before the server goes: <msg> may live in it */
+    if (send_err(s, seq, code, sqlstate, msg) != OBP_OK) {
+        obp_session_close(s, "error packet does not fit");
+        return;
+    }
+    obp_session_end(s);
 }
 
 void
@@ -266,7 +277,10 @@ obp_session_ready(struct obp_session *s)
     s->state = OBP_SESS_READY;
     s->active_at = ev_now(s->w->loop);
     idle_arm(s);
-    obp_session_attach(s);
+    if (s->srv != NULL)
+        obp_session_attach(s);
+    else
+        obp_reg_update(s);      /* the proxy's own account: no server */
     obp_session_pump(s);
 }
 
@@ -456,14 +470,35 @@ server_lost(struct obp_session *s, const char *why)
     } else if (!obp_req_packets_over(s)) {
         rc = obp_req_refuse(s, 0, ER_LOST_CONNECTION, "08S01", msg);
     } else {
-        rc = obp_session_send_err(s, (uint8_t)(seq + 1), ER_LOST_CONNECTION,
-                                  "08S01", msg);
+        rc = obp_ans_err(obp_req_answer(s), ER_LOST_CONNECTION, "08S01", "%s",
+                         msg);
+        if (rc == OBP_OK)
+            rc = obp_req_answer_now(s);
     }
     s->req.busy = 0;
     if (rc != OBP_OK) {
         obp_session_close(s, "error packet does not fit");
         return OBP_DONE;
     }
+    return OBP_OK;
+}
+
+int
+obp_session_close_server(struct obp_session *s, uint32_t thread)
+{
+    if (obp_sroute_close_idle(s, thread))
+        return OBP_OK;
+    if (s->srv == NULL || s->srv->state != OBP_SRV_READY
+        || s->srv->thread_id != thread || s->sync != NULL) {
+        obp_log(OBP_LOG_INFO, s->id, 0, "KILL PROXYSESSION: no server "
+                "session with connection id %u here", thread);
+        return OBP_ERROR;
+    }
+    obp_log(OBP_LOG_INFO, s->id, 0, "server session on %s (connection %u) "
+            "closed by the admin", s->srv->addr.text, thread);
+    if (server_lost(s, "closed by the admin") == OBP_DONE)
+        return OBP_DONE;
+    obp_session_pump(s);
     return OBP_OK;
 }
 

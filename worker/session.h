@@ -23,6 +23,7 @@
 #define OBP_SESS_PUMP_TURNS 4096    /* rounds of one pump: more than the
                                        packets one buffer can hold */
 
+struct obp_adm_alter;
 struct obp_ssync;
 
 enum obp_sess_state {
@@ -67,10 +68,13 @@ struct obp_session {
     struct obp_req         req;         /* client -> server framer */
     struct obp_resp        resp;        /* server -> client framer */
     struct obp_kill       *kill;        /* a KILL of ours under way */
+    struct obp_adm_alter  *alter;       /* an ALTER PROXYCONFIG under way */
     struct obp_sstate      st;          /* what a server session needs */
     struct obp_ssync      *sync;        /* the proxy's commands under way */
     struct obp_sroute      rt;          /* routing: idle server sessions */
     int                    reg;         /* shared entry index + 1, or 0 */
+    uint8_t                admin;       /* enum obp_admin (cmd.h): the
+                                           proxy's own account */
     unsigned               has_pw:1;    /* stage1 is set */
     unsigned               refetched:1; /* account rows fetched again */
     unsigned               zip:1;       /* the client asked to compress */
@@ -99,6 +103,12 @@ int obp_session_resume(struct obp_worker *w, int fd, const uint8_t *buf,
 /* Sends an ERR (sequence <seq>) and closes once it is written. */
 void obp_session_fail(struct obp_session *s, uint8_t seq, uint16_t code,
                       const char *sqlstate, const char *msg);
+
+/*
+ * Closes the session once what is queued for the client is written,
+ * within OBP_SESS_ERR_WAIT; its server session goes at once.
+ */
+void obp_session_end(struct obp_session *s);
 
 /* Closes the server session (COM_QUIT), if any: it is never pooled. */
 void obp_session_drop_server(struct obp_session *s);
@@ -139,11 +149,15 @@ void obp_session_pump(struct obp_session *s);
 void obp_session_synced(struct obp_session *s, int rc, bool restore,
                         const char *why);
 
+/*
+ * Closes <s>'s server session whose server connection id is <thread>
+ * (the admin's KILL PROXYSESSION): an idle one simply goes, the current
+ * one as if the server had closed it.  OBP_DONE when <s> was closed too,
+ * OBP_ERROR when it holds no such server session.
+ */
+int obp_session_close_server(struct obp_session *s, uint32_t thread);
+
 /* The server session broke; <why> names the reason. */
 void obp_session_server_lost(struct obp_session *s, const char *why);
-
-/* Queues an ERR packet of the proxy's own for the client. */
-int obp_session_send_err(struct obp_session *s, uint8_t seq, uint16_t code,
-                         const char *sqlstate, const char *msg);
 
 #endif

@@ -28,9 +28,11 @@ obp_sexport_ok(const struct obp_session *s)
 {
     const struct obp_iobuf *in = s->cl.in;
 
-    return s->state == OBP_SESS_READY && s->sync == NULL && s->kill == NULL
+    /* the proxy's own accounts end at the drain: never a user's session */
+    return s->state == OBP_SESS_READY && s->admin == OBP_ADMIN_NONE
+           && s->sync == NULL && s->kill == NULL
            && s->cl.x == NULL && !s->zip && !s->req.busy && !s->req.drop
-           && obp_req_packets_over(s) && s->req.err_msg == NULL
+           && obp_req_packets_over(s) && !obp_ans_pending(&s->req.ans)
            && (in == NULL || in->recv == in->done)
            && obp_conn_pending(&s->cl) == 0
            && (s->srv == NULL || s->srv->state == OBP_SRV_READY)

@@ -115,6 +115,19 @@ obp_sroute_reset(struct obp_session *s, bool pool)
         idle_drop(s, 0, pool, "the session's state changed or ended");
 }
 
+bool
+obp_sroute_close_idle(struct obp_session *s, uint32_t thread)
+{
+    for (int i = 0; i < OBP_SROUTE_IDLE && s->rt.idle[i] != NULL; i++) {
+        if (s->rt.idle[i]->thread_id == thread) {
+            idle_drop(s, i, false, "closed by the admin");
+            obp_reg_update(s);
+            return true;
+        }
+    }
+    return false;
+}
+
 char *
 obp_sroute_take_begin(struct obp_session *s, size_t *len)
 {

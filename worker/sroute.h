@@ -83,6 +83,12 @@ char *obp_sroute_take_begin(struct obp_session *s, size_t *len);
  */
 void obp_sroute_reset(struct obp_session *s, bool pool);
 
+/*
+ * Closes the idle server session whose server connection id is
+ * <thread>; false when there is none.
+ */
+bool obp_sroute_close_idle(struct obp_session *s, uint32_t thread);
+
 /* Closes statement <cid> on the idle server sessions that have it. */
 void obp_sroute_stmt_closed(struct obp_session *s, uint32_t cid);
 

@@ -478,15 +478,15 @@ check_proxyvar(const char *text, size_t len, bool backslash)
 static void
 check_kill_answer(const struct obp_session *s)
 {
-    const struct obp_iobuf *o = s->cl.out;
-    struct obp_err          e;
-    uint32_t                len;
+    const struct obp_ans *a = &s->req.ans;
+    struct obp_err        e;
+    uint32_t              len;
 
-    FUZZ_CHECK(o != NULL && o->recv - o->done > OBP_PKT_HDR_LEN);
-    len = obp_pkt_payload_len(o->data + o->done);
-    FUZZ_CHECK(o->recv - o->done == OBP_PKT_HDR_LEN + (size_t)len);
-    FUZZ_CHECK(obp_err_parse(&e, o->data + o->done + OBP_PKT_HDR_LEN, len)
-               == OBP_OK && (e.code == 1094 || e.code == 1235));
+    FUZZ_CHECK(a->kind == OBP_ANS_ERR && a->len > OBP_PKT_HDR_LEN);
+    len = obp_pkt_payload_len(a->buf);
+    FUZZ_CHECK(a->len == OBP_PKT_HDR_LEN + (size_t)len);
+    FUZZ_CHECK(obp_err_parse(&e, a->buf + OBP_PKT_HDR_LEN, len) == OBP_OK
+               && (e.code == 1094 || e.code == 1235));
 }
 
 /*
@@ -515,12 +515,12 @@ fuzz_query(struct fuzz_in *in)
     b->recv = OBP_PKT_HDR_LEN + 1 + len;
     rc = obp_kill_try(s, b);
     check_marks(b);
-    if (rc == OBP_AGAIN) {
-        /* taken: its answer queued, its bytes skipped */
+    if (rc == OBP_CMD_ANSWER) {
+        /* taken: its answer built, its bytes left for the framer to drop */
         check_kill_answer(s);
-        FUZZ_CHECK(b->parse == b->recv);
+        FUZZ_CHECK(b->parse == 0);
     } else if (!(flags & 8)) {
-        FUZZ_CHECK(rc == OBP_KILL_PASS && b->parse == 0);
+        FUZZ_CHECK(rc == OBP_CMD_RELAY && b->parse == 0);
         /* as request.c does next: in place, the text keeps its length */
         (void)obp_sqlfix_connid((char *)b->data + OBP_PKT_HDR_LEN + 1, len,
                                 !(flags & 4), UINT32_MAX);

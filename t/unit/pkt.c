@@ -185,6 +185,71 @@ test_util(void)
     close(p[1]);
 }
 
+/* A private address as the admin's login wants one (addr.h). */
+static void
+test_private(void)
+{
+    static const struct { const char *ip; bool priv; } cases[] = {
+        { "127.0.0.1:1", true }, { "10.1.2.3:1", true },
+        { "172.16.0.1:1", true }, { "172.31.255.255:1", true },
+        { "172.32.0.1:1", false }, { "192.168.9.9:1", true },
+        { "192.169.0.1:1", false }, { "203.0.113.2:1", false },
+        { "[::1]:1", true }, { "[fd00::1]:1", true },
+        { "[fe80::1]:1", true }, { "[2001:db8::1]:1", false },
+        { "[::ffff:10.0.0.1]:1", true }, { "[::ffff:8.8.8.8]:1", false },
+    };
+    struct obp_addr a;
+    char            err[64];
+    int             ok = 1;
+
+    for (size_t i = 0; i < OBP_NELEMS(cases); i++) {
+        if (obp_addr_parse(&a, cases[i].ip, err, sizeof(err)) != OBP_OK
+            || obp_addr_private(&a) != cases[i].priv) {
+            tap_diag(cases[i].ip);
+            ok = 0;
+        }
+    }
+    tap_ok(ok, "loopback and private addresses, v4, v6 and mapped");
+}
+
+/* A text result set written by the codec reads back. */
+static void
+test_rset(void)
+{
+    struct obp_coldef  col = { .name = "name", .type = OBP_TYPE_VAR_STRING,
+                               .charset = 45, .length = 1024 };
+    const char        *val[] = { "listen_port", NULL };
+    size_t             len[] = { 11, 0 };
+    const uint8_t     *got[2];
+    size_t             glen[2];
+    uint8_t            buf[256];
+    struct obp_wr      wr;
+    size_t             off;
+
+    obp_wr_init(&wr, buf, sizeof(buf));
+    tap_ok(obp_rset_count_write(&wr, 1, 2) == OBP_OK && buf[4] == 2
+           && buf[3] == 1, "column count packet");
+    off = wr.len;
+    tap_ok(obp_coldef_write(&wr, 2, &col, false) == OBP_OK
+           && memcmp(buf + off + 4, "\3def\0\0\0\4name\4name\x0c", 16)
+              == 0 && buf[wr.len - 6] == OBP_TYPE_VAR_STRING,
+           "column definition: def, names, fixed fields, type");
+    off = wr.len;
+    tap_ok(obp_text_row_write(&wr, 3, 2, val, len) == OBP_OK
+           && obp_text_row_parse(buf + off + 4, wr.len - off - 4, 2, got,
+                                 glen) == OBP_OK
+           && glen[0] == 11 && memcmp(got[0], "listen_port", 11) == 0
+           && got[1] == NULL, "a text row with a NULL reads back");
+    off = wr.len;
+    tap_ok(obp_rset_end_write(&wr, 4, 2, 0) == OBP_OK
+           && obp_is_eof(buf + off + 4, wr.len - off - 4),
+           "the end: an EOF");
+    off = wr.len;
+    tap_ok(obp_rset_end_write(&wr, 5, 2, OBP_CLIENT_DEPRECATE_EOF) == OBP_OK
+           && buf[off + 4] == OBP_PKT_EOF && wr.len - off - 4 == 7,
+           "  with DEPRECATE_EOF: an OK led by 0xfe");
+}
+
 int
 main(void)
 {
@@ -194,5 +259,7 @@ main(void)
     test_addr();
     test_addr_list();
     test_util();
+    test_private();
+    test_rset();
     return tap_done();
 }

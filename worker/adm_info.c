@@ -1,0 +1,282 @@
+/*
+ * Admin commands about the proxy itself (adm.h): its version, its
+ * state, its counters, and what a client library sends an admin session
+ * on its own (SET NAMES, SELECT @@version_comment).
+ */
+#include "worker.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define LIKE_MAX 128
+
+enum obp_cmd_rc
+obp_adm_rc(int rc)
+{
+    return rc == OBP_OK ? OBP_CMD_ANSWER : OBP_CMD_NOMEM;
+}
+
+static int
+fold(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c | 0x20 : c;
+}
+
+/*
+ * LIKE matching: % and _, a backslash takes the next byte as it is, no
+ * ASCII case.  Backtracking only to the last %: O(pattern x name).
+ */
+static bool
+like(const char *p, const char *n)
+{
+    const char *star = NULL, *mark = NULL;
+
+    while (*n != '\0') {
+        if (*p == '%') {
+            star = ++p;
+            mark = n;
+            continue;
+        }
+        if (*p == '\\' && p[1] != '\0' && fold(p[1]) == fold(*n)) {
+            p += 2;
+            n++;
+            continue;
+        }
+        if (*p != '\0' && *p != '\\' && (*p == '_' || fold(*p) == fold(*n))) {
+            p++;
+            n++;
+            continue;
+        }
+        if (star == NULL)
+            return false;
+        p = star;
+        n = ++mark;
+    }
+    while (*p == '%')
+        p++;
+    return *p == '\0';
+}
+
+bool
+obp_adm_match(const char *pattern, const char *name)
+{
+    return pattern[0] == '\0' || like(pattern, name);
+}
+
+bool
+obp_adm_like(struct obp_session *s, struct obp_cmd_arg *a, char *pattern,
+             size_t cap, enum obp_cmd_rc *rc)
+{
+    pattern[0] = '\0';
+    if (obp_sqllex_kw(&a->t, "LIKE")) {
+        obp_cmd_next(a);
+        if (a->t.type != OBP_SQLLEX_STRING || !obp_cmd_word(a, pattern, cap)) {
+            *rc = obp_cmd_syntax(s, a);
+            return false;
+        }
+        obp_cmd_next(a);
+    }
+    if (!obp_cmd_at_end(a)) {
+        *rc = obp_cmd_syntax(s, a);
+        return false;
+    }
+    return true;
+}
+
+/* A one-row, one-column result set. */
+static enum obp_cmd_rc
+one_value(struct obp_session *s, const char *col, const char *value)
+{
+    struct obp_ans   *ans = obp_req_answer(s);
+    const char *const row[] = { value };
+
+    return obp_adm_rc(obp_ans_columns(ans, 1) == OBP_OK
+                      && obp_ans_col(ans, col, false) == OBP_OK
+                      && obp_ans_row(ans, row) == OBP_OK
+                      ? obp_ans_end(ans) : OBP_ERROR);
+}
+
+/* PING PROXY, COM_PING, an admin's COM_INIT_DB: OK. */
+enum obp_cmd_rc
+obp_adm_ok(struct obp_session *s, struct obp_iobuf *b, struct obp_cmd_arg *a)
+{
+    if (a->text != NULL && !obp_cmd_at_end(a))
+        return obp_cmd_syntax(s, a);
+    return obp_adm_rc(obp_ans_ok(obp_req_answer(s), 0, NULL));
+}
+
+/* A function's empty argument list, its "(" read by the table's row. */
+static bool
+no_arguments(struct obp_cmd_arg *a)
+{
+    if (a->t.type != OBP_SQLLEX_RPAREN)
+        return false;
+    obp_cmd_next(a);
+    return true;
+}
+
+/*
+ * The rest of SELECT FUNC(): ")", then [[AS] alias], which names the
+ * column (else <name> as it is); false on another form.
+ */
+static bool
+select_rest(struct obp_cmd_arg *a, char *name, size_t cap)
+{
+    if (!no_arguments(a))
+        return false;
+    if (obp_sqllex_kw(&a->t, "AS"))
+        obp_cmd_next(a);
+    if (a->t.type != OBP_SQLLEX_END && a->t.type != OBP_SQLLEX_SEMI) {
+        if (!obp_cmd_word(a, name, cap))
+            return false;
+        obp_cmd_next(a);
+    }
+    return obp_cmd_at_end(a);
+}
+
+enum obp_cmd_rc
+obp_adm_proxy_version(struct obp_session *s, struct obp_iobuf *b,
+                      struct obp_cmd_arg *a)
+{
+    char name[64] = "proxy_version()";
+
+    if (!select_rest(a, name, sizeof(name)))
+        return obp_cmd_syntax(s, a);
+    return one_value(s, name, OBP_VERSION_STRING);
+}
+
+enum obp_cmd_rc
+obp_adm_proxy_status(struct obp_session *s, struct obp_iobuf *b,
+                     struct obp_cmd_arg *a)
+{
+    char name[64] = "proxy_status()";
+
+    if (!select_rest(a, name, sizeof(name)))
+        return obp_cmd_syntax(s, a);
+    return one_value(s, name, s->w->draining ? "draining" : "running");
+}
+
+/* SHOW PROXYSTAT [REFRESH] [LIKE 'x']: the counters of every worker. */
+enum obp_cmd_rc
+obp_adm_show_proxystat(struct obp_session *s, struct obp_iobuf *b,
+                       struct obp_cmd_arg *a)
+{
+    struct obp_ans *ans = obp_req_answer(s);
+    uint64_t        sums[OBP_STAT_COUNT];
+    char            pattern[LIKE_MAX], v[24];
+    enum obp_cmd_rc rc;
+    int             ok;
+
+    if (obp_sqllex_kw(&a->t, "REFRESH"))
+        obp_cmd_next(a);
+    if (!obp_adm_like(s, a, pattern, sizeof(pattern), &rc))
+        return rc;
+    obp_shm_stats_sum(s->w->shm, sums);
+    ok = obp_ans_columns(ans, 3) == OBP_OK
+         && obp_ans_col(ans, "stat_name", false) == OBP_OK
+         && obp_ans_col(ans, "value", true) == OBP_OK
+         && obp_ans_col(ans, "persist_type", false) == OBP_OK;
+    for (int i = 0; ok && i < OBP_STAT_COUNT; i++) {
+        const char *row[] = { obp_stat_descs[i].name, v,
+                              obp_stat_descs[i].kind == OBP_STAT_GAUGE
+                              ? "GAUGE" : "COUNTER" };
+
+        if (!obp_adm_match(pattern, row[0]))
+            continue;
+        snprintf(v, sizeof(v), "%" PRIu64, sums[i]);
+        ok = obp_ans_row(ans, row) == OBP_OK;
+    }
+    return obp_adm_rc(ok ? obp_ans_end(ans) : OBP_ERROR);
+}
+
+/* SHOW PROXYINFO BINARY: ODP's two columns, name and info. */
+enum obp_cmd_rc
+obp_adm_show_proxyinfo(struct obp_session *s, struct obp_iobuf *b,
+                       struct obp_cmd_arg *a)
+{
+    struct obp_ans *ans = obp_req_answer(s);
+    char            info[256];
+    const char     *row[] = { "binary info", info };
+
+    if (!obp_sqllex_kw(&a->t, "BINARY"))
+        return obp_cmd_syntax(s, a);
+    obp_cmd_next(a);
+    if (!obp_cmd_at_end(a))
+        return obp_cmd_syntax(s, a);
+    snprintf(info, sizeof(info), "obproxy-%s\nversion:%s\nBUILD_TIME:%s %s",
+             OBP_VERSION_STRING, OBP_VERSION_STRING, __DATE__, __TIME__);
+    return obp_adm_rc(obp_ans_columns(ans, 2) == OBP_OK
+                      && obp_ans_col(ans, "name", false) == OBP_OK
+                      && obp_ans_col(ans, "info", false) == OBP_OK
+                      && obp_ans_row(ans, row) == OBP_OK
+                      ? obp_ans_end(ans) : OBP_ERROR);
+}
+
+/*
+ * An admin session's SET (SET NAMES, SET autocommit from a client
+ * library): nothing to set, as in ODP, so OK; one statement only.
+ */
+enum obp_cmd_rc
+obp_adm_set(struct obp_session *s, struct obp_iobuf *b, struct obp_cmd_arg *a)
+{
+    /* bounded by the text: each turn reads a token */
+    while (a->t.type != OBP_SQLLEX_END && a->t.type != OBP_SQLLEX_SEMI)
+        obp_cmd_next(a);
+    if (!obp_cmd_at_end(a))
+        return obp_cmd_syntax(s, a);
+    return obp_adm_rc(obp_ans_ok(obp_req_answer(s), 0, NULL));
+}
+
+/* The values of @@names that client libraries read when they connect. */
+static const char *
+sysvar(const char *name)
+{
+    static const struct { const char *name, *value; } vars[] = {
+        { "version_comment", "obproxy" },
+        { "version", OBP_VERSION_STRING },
+        { "max_allowed_packet", "16777216" },
+        { "autocommit", "1" },
+        { "tx_isolation", "READ-COMMITTED" },
+        { "transaction_isolation", "READ-COMMITTED" },
+        { "character_set_client", "utf8mb4" },
+        { "sql_mode", "" },
+    };
+    const char *n = name;
+
+    if (strncasecmp(n, "session.", 8) == 0)
+        n += 8;
+    else if (strncasecmp(n, "global.", 7) == 0)
+        n += 7;
+    for (size_t i = 0; i < OBP_NELEMS(vars); i++)
+        if (strcasecmp(vars[i].name, n) == 0)
+            return vars[i].value;
+    return NULL;
+}
+
+/*
+ * An admin session's SELECT: only "SELECT @@name [LIMIT 1]", which
+ * client libraries send on connect; anything else names itself in the
+ * error (the proxy has no tables to select from here).
+ */
+enum obp_cmd_rc
+obp_adm_select(struct obp_session *s, struct obp_iobuf *b,
+               struct obp_cmd_arg *a)
+{
+    char name[80], col[84];
+
+    if (a->t.type != OBP_SQLLEX_SYSVAR || a->t.n >= sizeof(name))
+        return obp_cmd_syntax(s, a);
+    memcpy(name, a->t.s, a->t.n);
+    name[a->t.n] = '\0';
+    obp_cmd_next(a);
+    if (obp_sqllex_kw(&a->t, "LIMIT")) {
+        obp_cmd_next(a);
+        obp_cmd_next(a);
+    }
+    if (!obp_cmd_at_end(a))
+        return obp_cmd_syntax(s, a);
+    snprintf(col, sizeof(col), "@@%s", name);
+    return one_value(s, col, sysvar(name));
+}
