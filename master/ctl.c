@@ -1,6 +1,6 @@
 /*
  * The control socket run/obproxy.sock (mode 0600) for obproxyctl: a few
- * clients at once, each sends one line (4608 bytes at most, 5 s idle limit)
+ * clients at once, each sends one line (10 KB at most, 5 s idle limit)
  * and gets lines ending with "ok..." or "failed...", then the close.  A
  * client that asked for a stop keeps its connection, never written to
  * again: it sees end-of-file when the master exits.  Opened by main.c.
@@ -16,9 +16,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define CTL_LINE_MAX   4608    /* config set with the longest LIST value */
+#define CTL_LINE_MAX   10240   /* config level set with the longest value,
+                                  every quote doubled (level.h) */
 #define CTL_IDLE_S     5.0
-#define CTL_OUT_CAP    32768
+#define CTL_OUT_FIRST  32768   /* the reply buffer grows from this */
+#define CTL_OUT_CAP    (512 * 1024)    /* to this: config level list */
 #define CTL_OUT_SPARE  256     /* kept for the final ok/failed line */
 #define CTL_BACKLOG    16
 
@@ -30,7 +32,8 @@ struct obp_ctl_conn {
     ev_timer           idle;
     char               in[CTL_LINE_MAX + 2];
     size_t             inlen;
-    char               out[CTL_OUT_CAP];
+    char              *out;             /* the reply, outsize bytes */
+    size_t             outsize;
     size_t             outlen;
     size_t             outoff;
     bool               stopping;        /* asked for a stop: keep it open */
@@ -46,6 +49,29 @@ sock_name(const struct obp_master *m)
                                                        : "run/obproxy.sock";
 }
 
+/* Room for <need> more bytes of reply within <cap>: false when none. */
+static bool
+out_room(struct obp_ctl_conn *c, size_t need, size_t cap)
+{
+    size_t size = c->outsize;
+    char  *out;
+
+    if (c->outlen + need <= size)
+        return true;
+    while (size < c->outlen + need && size < cap)
+        size = size > 0 ? size * 2 : CTL_OUT_FIRST;
+    if (size > cap)
+        size = cap;
+    if (size <= c->outsize)
+        return false;
+    out = realloc(c->out, size);
+    if (out == NULL)
+        return false;
+    c->out = out;
+    c->outsize = size;
+    return c->outlen + need <= size;
+}
+
 void
 obp_ctl_reply(struct obp_ctl_conn *c, bool last, const char *fmt, ...)
 {
@@ -53,15 +79,20 @@ obp_ctl_reply(struct obp_ctl_conn *c, bool last, const char *fmt, ...)
     va_list ap;
     int     n;
 
-    if (c->outlen + 1 >= cap)
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || c->outlen + 2 >= cap)
+        return;
+    /* a line too long for what is left is cut: the last one must fit */
+    if (!out_room(c, (size_t)n + 2, cap)
+        && !out_room(c, cap - c->outlen, cap))
         return;
     va_start(ap, fmt);
-    n = vsnprintf(c->out + c->outlen, cap - c->outlen - 1, fmt, ap);
+    vsnprintf(c->out + c->outlen, c->outsize - c->outlen - 1, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    c->outlen += (size_t)n < cap - c->outlen - 1 ? (size_t)n
-                                                  : cap - c->outlen - 2;
+    c->outlen += (size_t)n < c->outsize - c->outlen - 1
+                 ? (size_t)n : c->outsize - c->outlen - 2;
     c->out[c->outlen++] = '\n';
 }
 
@@ -99,6 +130,7 @@ conn_close(struct obp_ctl_conn *c, bool close_fd)
     if (close_fd)
         close(c->fd);
     m->ctl.conns[c->index] = NULL;
+    free(c->out);
     free(c);
 }
 

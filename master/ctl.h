@@ -74,6 +74,16 @@ struct obp_ctl_verb {
     const char *help;       /* one line for "help" */
 };
 
+/* One "PREFIX: line" reply line per line of <list> (ctl_config.c). */
+void obp_ctl_reply_errs(struct obp_ctl_conn *c, const char *prefix,
+                        const struct obp_errs *list);
+
+/* Answers "failed: obproxy is stopping" and returns true while it is. */
+bool obp_ctl_refuse_if_stopping(struct obp_ctl_conn *c);
+
+/* config level set | delete | list, <arg> after "level" (ctl_level.c). */
+void obp_ctl_config_level(struct obp_ctl_conn *c, const char *arg);
+
 /* Further verb tables dispatch searches: reload and config (ctl_config.c). */
 extern const struct obp_ctl_verb obp_ctl_config_verbs[];
 extern const size_t              obp_ctl_config_nverbs;

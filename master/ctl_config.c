@@ -7,7 +7,8 @@
  * the state file (state.h) then keeps the value, or drops it, so a
  * restart does the same.  A parameter that needs a restart is only saved,
  * and the reply says so; a read-only one, or one the command line sets
- * (it would win anyway), is refused.  Called by ctl_verbs.c's dispatch.
+ * (it would win anyway), is refused.  config level goes to
+ * ctl_level.c.  Called by ctl_verbs.c's dispatch.
  */
 #include "master.h"
 
@@ -25,15 +26,18 @@ const struct obp_ctl_verb obp_ctl_config_verbs[] = {
       "reload       reload the configuration (as HUP) and say whether it "
       "runs" },
     { "config", verb_config,
-      "config get KEY | set KEY VALUE | unset KEY  show or change one" },
+      "config get KEY | set KEY VALUE | unset KEY  show or change one; "
+      "config level set TABLE CLUSTER TENANT NAME VALUE | level delete "
+      "TABLE CLUSTER TENANT [NAME] | level list [TABLE]  a tenant's or "
+      "cluster's proxy_config, white_list or ssl_config rows (arguments "
+      "'...' quoted)" },
 };
 
 const size_t obp_ctl_config_nverbs = OBP_NELEMS(obp_ctl_config_verbs);
 
-/* One reply line per line of <list>, after <prefix>. */
-static void
-reply_list(struct obp_ctl_conn *c, const char *prefix,
-           const struct obp_errs *list)
+void
+obp_ctl_reply_errs(struct obp_ctl_conn *c, const char *prefix,
+                   const struct obp_errs *list)
 {
     const char *p = list->text;
     const char *end = p != NULL ? p + list->len : NULL;
@@ -47,8 +51,8 @@ reply_list(struct obp_ctl_conn *c, const char *prefix,
     }
 }
 
-static bool
-refuse_if_stopping(struct obp_ctl_conn *c)
+bool
+obp_ctl_refuse_if_stopping(struct obp_ctl_conn *c)
 {
     if (obp_ctl_master(c)->stop.mode == OBP_STOP_NONE)
         return false;
@@ -135,7 +139,7 @@ verb_reload(struct obp_ctl_conn *c, const char *arg)
         obp_ctl_reply(c, true, "failed: usage: reload");
         return;
     }
-    if (refuse_if_stopping(c))
+    if (obp_ctl_refuse_if_stopping(c))
         return;
     old = obp_conf_dup(m->conf);
     if (old == NULL) {
@@ -145,8 +149,8 @@ verb_reload(struct obp_ctl_conn *c, const char *arg)
     obp_log(OBP_LOG_INFO, 0, 0, "'reload' from obproxyctl, reloading "
             "configuration");
     rc = obp_reload(m, NULL, &errs, &notes);
-    reply_list(c, "error", &errs);
-    reply_list(c, "restart", &notes);
+    obp_ctl_reply_errs(c, "error", &errs);
+    obp_ctl_reply_errs(c, "restart", &notes);
     if (rc == OBP_OK) {
         file = file_conf(m);
         for (size_t i = 0; i < obp_nparams; i++)
@@ -285,7 +289,7 @@ apply_now(struct obp_ctl_conn *c, const struct obp_state *st,
     char               now[VALUE_MAX];
     int                rc = obp_reload(m, st, errs, &notes);
 
-    reply_list(c, "restart", &notes);
+    obp_ctl_reply_errs(c, "restart", &notes);
     obp_errs_free(&notes);
     if (rc != OBP_OK)
         return OBP_ERROR;
@@ -295,7 +299,7 @@ apply_now(struct obp_ctl_conn *c, const struct obp_state *st,
     reply_source(c, p, file);
     obp_conf_free(file);
     if (obp_state_write(st, errs) != OBP_OK) {
-        reply_list(c, "error", errs);
+        obp_ctl_reply_errs(c, "error", errs);
         obp_ctl_reply(c, true, "failed: %s applied but not saved: a restart "
                       "loses it", p->name);
         obp_errs_free(errs);
@@ -320,7 +324,7 @@ config_change(struct obp_ctl_conn *c, const struct obp_param *p,
     bool               unset = value == NULL;
     int                rc;
 
-    if (refuse_if_stopping(c))
+    if (obp_ctl_refuse_if_stopping(c))
         return;
     obp_log(OBP_LOG_INFO, 0, 0, "'config %s %s' from obproxyctl",
             unset ? "unset" : "set", p->name);
@@ -343,7 +347,7 @@ config_change(struct obp_ctl_conn *c, const struct obp_param *p,
              ? save_for_restart(c, &st, p, unset, &errs)
              : apply_now(c, &st, p, unset, &errs);
     if (rc != OBP_OK) {
-        reply_list(c, "error", &errs);
+        obp_ctl_reply_errs(c, "error", &errs);
         obp_ctl_reply(c, true, "failed: %s not %s, the running "
                       "configuration stays", p->name, unset ? "unset" : "set");
     }
@@ -378,6 +382,10 @@ verb_config(struct obp_ctl_conn *c, const char *arg)
     bool                    set = n == 3 && strncmp(arg, "set", 3) == 0;
     bool                    unset = n == 5 && strncmp(arg, "unset", 5) == 0;
 
+    if (n == 5 && strncmp(arg, "level", 5) == 0) {
+        obp_ctl_config_level(c, rest);
+        return;
+    }
     if ((!get && !set && !unset) || klen == 0 || klen >= sizeof(key)
         || (!set && *value != '\0')) {
         obp_ctl_reply(c, true, "failed: usage: config get KEY | config set "

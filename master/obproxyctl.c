@@ -60,7 +60,10 @@ static const struct verb verbs[] = {
       "Lists each worker: slot, pid, state, restarts.", 0, 0, 0 },
     { "stats", "stats",
       "Prints the counters summed over the workers.", 0, 0, 0 },
-    { "config", "config get KEY | set KEY VALUE | unset KEY",
+    { "config", "config get KEY | set KEY VALUE | unset KEY\n"
+      "  config level set TABLE CLUSTER TENANT NAME VALUE\n"
+      "  config level delete TABLE CLUSTER TENANT [NAME]\n"
+      "  config level list [TABLE]",
       "get: the running value of a parameter, its source (default, file,\n"
       "runtime, command line), the file's value when another source\n"
       "shadows it, its default, its mode (reload, restart, readonly) and\n"
@@ -73,6 +76,15 @@ static const struct verb verbs[] = {
       "line, is refused.\n"
       "unset: drops the value config set saved and applies the file's (or\n"
       "the default) as a reload does.\n"
+      "level set: a tenant's (CLUSTER TENANT), a cluster's (CLUSTER '') or\n"
+      "a tenant's in any cluster ('' TENANT) row of TABLE proxy_config\n"
+      "(NAME a multi-level parameter), white_list (NAME ip_list, VALUE\n"
+      "addresses and prefixes) or ssl_config (NAME key_info, VALUE JSON);\n"
+      "checked and applied as config set is, kept in CONFIG.runtime.\n"
+      "level delete: drops such rows (all of the tenant's without NAME).\n"
+      "level list: every row, TABLE's only when given, quoted, with its\n"
+      "source (file, runtime, shadowed).  obproxyctl quotes each argument\n"
+      "for the control socket ('...', a quote doubled); give '' for empty.\n"
       "Exit 0 done (or saved), 1 refused with the reason.", 2, 64, 0 },
     { "upgrade", "upgrade [BINARY]",
       "Hot upgrade: the master starts BINARY (default: the binary at its\n"
@@ -184,6 +196,31 @@ verb_options(struct args *a, struct obp_octl *c)
     return 0;
 }
 
+/* True for "config level ...": its arguments go quoted (ctlarg.h). */
+static bool
+is_level(const struct args *a)
+{
+    return a->verb != NULL && strcmp(a->name, "config") == 0
+           && a->argc >= 2 && strcmp(a->argv[0], "level") == 0;
+}
+
+static bool
+config_args_ok(const struct args *a)
+{
+    const char *sub = a->argv[0];
+    int         n = a->argc;
+
+    if (is_level(a)) {
+        sub = a->argv[1];
+        return (strcmp(sub, "set") == 0 && n == 7)
+               || (strcmp(sub, "delete") == 0 && (n == 5 || n == 6))
+               || (strcmp(sub, "list") == 0 && (n == 2 || n == 3));
+    }
+    return ((strcmp(sub, "get") == 0 || strcmp(sub, "unset") == 0)
+            && n == 2)
+           || (strcmp(sub, "set") == 0 && n >= 3);
+}
+
 static int
 check_args(const struct args *a)
 {
@@ -193,10 +230,7 @@ check_args(const struct args *a)
         return 0;
     if (a->argc < v->min_args || a->argc > v->max_args)
         return bad_usage("usage: obproxyctl %s", v->synopsis);
-    if (strcmp(v->name, "config") == 0
-        && !(strcmp(a->argv[0], "get") == 0 && a->argc == 2)
-        && !(strcmp(a->argv[0], "unset") == 0 && a->argc == 2)
-        && !(strcmp(a->argv[0], "set") == 0 && a->argc >= 3))
+    if (strcmp(v->name, "config") == 0 && !config_args_ok(a))
         return bad_usage("usage: obproxyctl %s", v->synopsis);
     return 0;
 }
@@ -303,8 +337,13 @@ request(const struct args *a, char *line, size_t len)
         bool rel = strcmp(a->name, "upgrade") == 0 && a->argv[i][0] != '/'
                    && getcwd(cwd, sizeof(cwd)) != NULL;
 
-        if (strchr(a->argv[i], '\n') != NULL)
-            return bad_usage("%s", "an argument holds a newline");
+        if (strpbrk(a->argv[i], "\r\n") != NULL)
+            return bad_usage("%s", "an argument holds a line break");
+        if (is_level(a) && i >= 2) {
+            if (obp_ctlarg_add(line, len, &n, a->argv[i]) != OBP_OK)
+                n = len;
+            continue;
+        }
         n += (size_t)snprintf(line + n, len - n, " %s%s%s", rel ? cwd : "",
                               rel ? "/" : "", a->argv[i]);
     }

@@ -1,8 +1,9 @@
 /*
  * obproxyctl's side of the control socket: connect (a path too long for
  * sun_path is reached from its directory), send one request line, read
- * the reply lines up to "ok..." or "failed...", each bounded by the reply
- * timeout, and after "stop" wait for the master to close the connection.
+ * the reply lines (64 KB each at most) up to "ok..." or "failed...",
+ * each bounded by the reply timeout, and after "stop" wait for the
+ * master to close the connection.
  */
 #include "obp.h"
 #include "octl.h"
@@ -80,6 +81,10 @@ read_reply(struct obp_octl *c, int fd, char *why, size_t whylen)
     ssize_t     n;
 
     for (;;) {
+        /* the lines handed on make room: only one line must fit */
+        memmove(buf, buf + start, len - start);
+        len -= start;
+        start = 0;
         if (len == sizeof(buf) || wait_input(fd, c->timeout_s * 1000) != 1) {
             snprintf(why, whylen, "no reply within %ld s", c->timeout_s);
             return -1;

@@ -57,6 +57,13 @@ obp_reload_servers(struct obp_master *m)
     /* the router names servers by their index in the table */
     register_list(m, "target_db_server",
                   c->target_db_server != NULL ? c->target_db_server : "");
+    for (size_t i = 0; i < c->levels.n; i++) {
+        const struct obp_level_row *r = &c->levels.rows[i];
+
+        if (r->table == OBP_LEVEL_PROXY_CONFIG
+            && strcmp(r->name, "target_db_server") == 0)
+            register_list(m, "a tenant's target_db_server", r->value);
+    }
 }
 
 /*

@@ -1,8 +1,10 @@
 /*
  * The state file CONFIG.runtime: the parameters "obproxyctl config set"
- * changed, "key=value" lines under a comment, read whole (64 KB at most)
+ * changed, "key=value" lines, and the level rows "config level set"
+ * wrote, "level ..." lines, under a comment; read whole (256 KB at most)
  * and written whole through a rename.  Its values win over the file and
- * lose to the command line, as ODP's stored configuration does.
+ * lose to the command line, as ODP's stored configuration does; its
+ * level rows win over the file's.
  */
 #include "master.h"
 
@@ -13,7 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STATE_MAX   65536
+#define STATE_MAX   (256 * 1024)
+#define LEVEL_WORD  OBP_LEVEL_WORD " "
 
 int
 obp_state_path(const struct obp_master *m, struct obp_state *st)
@@ -43,7 +46,7 @@ slurp(const char *path, char **out, struct obp_errs *errs)
     n = buf == NULL ? -1 : read(fd, buf, STATE_MAX + 1);
     if (n < 0 || n > STATE_MAX) {
         obp_errs_add(errs, "%s: %s", path, n > STATE_MAX
-                     ? "larger than 64 KB" : strerror(errno));
+                     ? "larger than 256 KB" : strerror(errno));
         free(buf);
         if (fd != -1)
             close(fd);
@@ -53,6 +56,25 @@ slurp(const char *path, char **out, struct obp_errs *errs)
     buf[n] = '\0';
     *out = buf;
     return OBP_OK;
+}
+
+/* A "level ..." line (after the word): a runtime row of <st>. */
+static int
+parse_level(struct obp_state *st, const char *fields, unsigned line,
+            struct obp_errs *errs)
+{
+    struct obp_level_row r;
+    char                 err[512];
+    int                  rc = OBP_ERROR;
+
+    if (obp_level_parse(fields, &r, err, sizeof(err)) == OBP_OK) {
+        r.source = OBP_SRC_RUNTIME;
+        rc = obp_levels_set(&st->levels, &r, err, sizeof(err));
+        obp_level_row_free(&r);
+    }
+    if (rc != OBP_OK)
+        obp_errs_add(errs, "%s:%u: %s", st->path, line, err);
+    return rc;
 }
 
 /* Splits "key=value" lines in place; '#' starts a comment line. */
@@ -70,6 +92,12 @@ parse(struct obp_state *st, struct obp_errs *errs)
             *nl++ = '\0';
         if (*p == '\0' || *p == '#')
             continue;
+        if (strncmp(p, LEVEL_WORD, strlen(LEVEL_WORD)) == 0) {
+            if (parse_level(st, p + strlen(LEVEL_WORD), line, errs)
+                != OBP_OK)
+                return OBP_ERROR;
+            continue;
+        }
         eq = strchr(p, '=');
         if (eq == NULL || eq == p) {
             obp_errs_add(errs, "%s:%u: not key=value", st->path, line);
@@ -148,6 +176,25 @@ make_parent(const char *path)
     (void)mkdir(dir, 0755);
 }
 
+/* The level rows, one "level ..." line each. */
+static int
+write_levels(FILE *f, const struct obp_state *st)
+{
+    char *line = malloc(OBP_LEVEL_LINE_MAX);
+    int   rc = line != NULL ? OBP_OK : OBP_ERROR;
+
+    for (size_t i = 0; i < st->levels.n && rc == OBP_OK; i++) {
+        const struct obp_level_row *r = &st->levels.rows[i];
+
+        if (obp_level_format(r->cluster, r, line, OBP_LEVEL_LINE_MAX) < 0)
+            rc = OBP_ERROR;
+        else
+            fprintf(f, "%s%s\n", LEVEL_WORD, line);
+    }
+    free(line);
+    return rc;
+}
+
 static int
 write_items(FILE *f, const struct obp_state *st)
 {
@@ -156,6 +203,12 @@ write_items(FILE *f, const struct obp_state *st)
     for (size_t i = 0; i < st->items.n; i++)
         fprintf(f, "%s=%s\n", st->items.items[i].key,
                 st->items.items[i].value);
+    if (st->levels.n > 0) {
+        fprintf(f, "# Level rows set with obproxyctl config level set; "
+                "they win over\n# the configuration file's.\n");
+        if (write_levels(f, st) != OBP_OK)
+            return OBP_ERROR;
+    }
     return fflush(f) == 0 && !ferror(f) ? OBP_OK : OBP_ERROR;
 }
 
@@ -188,6 +241,7 @@ void
 obp_state_free(struct obp_state *st)
 {
     obp_kvlist_free(&st->items);
+    obp_levels_free(&st->levels);
     free(st->text);
     st->text = NULL;
 }
@@ -199,6 +253,27 @@ apply(struct obp_conf *conf, enum obp_conf_source src, const char *origin,
     for (size_t i = 0; i < l->n; i++)
         obp_conf_set_from(conf, src, origin, 0, l->items[i].key,
                           l->items[i].value, errs);
+}
+
+/* The runtime level rows of <st> join the file's in <conf>. */
+static void
+apply_levels(struct obp_conf *conf, const struct obp_state *st,
+             struct obp_errs *errs)
+{
+    struct obp_level_row r;
+    char                 err[160];
+
+    for (size_t i = 0; i < st->levels.n; i++) {
+        if (obp_level_row_copy(&r, &st->levels.rows[i]) != OBP_OK) {
+            obp_errs_add(errs, "%s: out of memory", st->path);
+            return;
+        }
+        if (obp_levels_put(&conf->levels, &r, err, sizeof(err)) != OBP_OK) {
+            obp_errs_add(errs, "%s: %s", st->path, err);
+            obp_level_row_free(&r);
+            return;
+        }
+    }
 }
 
 struct obp_conf *
@@ -213,8 +288,10 @@ obp_state_build(const struct obp_master *m, const struct obp_state *st,
         st = &own;
     conf = obp_conf_build(m->conf_path[0] != '\0' ? m->conf_path : NULL,
                           NULL, errs);
-    if (conf != NULL && st != NULL)
+    if (conf != NULL && st != NULL) {
         apply(conf, OBP_SRC_RUNTIME, st->path, &st->items, errs);
+        apply_levels(conf, st, errs);
+    }
     if (conf != NULL)
         apply(conf, OBP_SRC_COMMAND_LINE, "command line", &m->cl.overrides,
               errs);

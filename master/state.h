@@ -3,8 +3,12 @@
  * set") are kept beside the configuration, in CONFIG.runtime (or
  * ROOT/etc/obproxy.runtime without a file), so a restart keeps them.
  * One "key=value" line each; applied after the file and before the
- * command line.  Written whole through a rename.  Used by main.c (start),
- * reload.c (every reload) and ctl_config.c (config get/set/unset).
+ * command line.  Level rows ("obproxyctl config level set") are lines
+ * "level TABLE 'CLUSTER' 'TENANT' 'NAME' 'VALUE'" (shared/level.h; a
+ * parameter's name never holds a blank, so the two cannot be confused,
+ * and files without such lines read as before).  Written whole through
+ * a rename.  Used by main.c (start), reload.c (every reload),
+ * ctl_config.c (config get/set/unset) and ctl_level.c (config level).
  */
 #ifndef OBP_MASTER_STATE_H
 #define OBP_MASTER_STATE_H
@@ -23,6 +27,7 @@ struct obp_state {
     char              path[PATH_MAX];
     char             *text;         /* owned, NULL when empty */
     struct obp_kvlist items;
+    struct obp_levels levels;       /* runtime level rows, owned */
 };
 
 /* Fills <st>->path from m->conf_path or m->root; OBP_ERROR if too long. */
@@ -30,8 +35,8 @@ int obp_state_path(const struct obp_master *m, struct obp_state *st);
 
 /*
  * Reads the state file into <st> (a missing file is empty).  OBP_ERROR
- * with a message in <errs> when it cannot be read or a line is not
- * key=value.
+ * with a message in <errs> when it cannot be read, a line is not
+ * key=value, or a level row is refused (obp_levels_set()).
  */
 int obp_state_read(const struct obp_master *m, struct obp_state *st,
                    struct obp_errs *errs);

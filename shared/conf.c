@@ -7,7 +7,6 @@
  */
 #include "obp.h"
 
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,6 +213,7 @@ obp_conf_free(struct obp_conf *conf)
             free(*text_field(conf, &obp_params[i]));
     }
     obp_topo_unref(conf->topo);
+    obp_levels_free(&conf->levels);
     free(conf);
 }
 
@@ -233,6 +233,10 @@ obp_conf_dup(const struct obp_conf *src)
     for (i = 0; i < obp_nparams; i++) {
         if (is_text(&obp_params[i]))
             *text_field(conf, &obp_params[i]) = NULL;
+    }
+    if (obp_levels_copy(&conf->levels, &src->levels) != OBP_OK) {
+        obp_conf_free(conf);
+        return NULL;
     }
     for (i = 0; i < obp_nparams; i++) {
         if (!is_text(&obp_params[i]))
@@ -315,11 +319,12 @@ extension(const char *path)
 }
 
 int
-obp_conf_set_topo(struct obp_conf *conf, const struct obp_topo_src *src,
+obp_conf_set_topo(struct obp_conf *conf, struct obp_topo_src *src,
                   const char *path, struct obp_errs *errs)
 {
     struct obp_topo *topo;
 
+    obp_level_from_file(conf, src, path, errs);
     if (obp_topo_src_empty(src))
         return OBP_OK;
     topo = obp_topo_build(src, path, errs);
@@ -394,10 +399,29 @@ obp_conf_serialize(const struct obp_conf *conf, char *buf, size_t len)
         buf[pos++] = '\n';
         buf[pos] = '\0';
     }
-    return pos <= INT_MAX ? (int)pos : OBP_ERROR;
+    return obp_level_serialize(conf, buf, pos, len);
 }
 
-/* One "key=value" line of obp_conf_serialize(); read-only rows skipped. */
+/* A "level ..." line of obp_conf_serialize(): a row of <conf>. */
+static void
+apply_level(struct obp_conf *conf, const char *fields, unsigned line,
+            struct obp_errs *errs)
+{
+    struct obp_level_row r;
+    char                 err[512];
+
+    if (obp_level_parse(fields, &r, err, sizeof(err)) != OBP_OK) {
+        obp_errs_add(errs, "master:%u: %s", line, err);
+        return;
+    }
+    r.source = OBP_SRC_RUNTIME;
+    if (obp_levels_set(&conf->levels, &r, err, sizeof(err)) != OBP_OK)
+        obp_errs_add(errs, "master:%u: %s: %s", line,
+                     obp_level_table_name(r.table), err);
+    obp_level_row_free(&r);
+}
+
+/* One line of obp_conf_serialize(); read-only rows skipped. */
 static void
 apply_line(struct obp_conf *conf, const char *text, size_t len,
            unsigned line, struct obp_errs *errs)
@@ -411,7 +435,10 @@ apply_line(struct obp_conf *conf, const char *text, size_t len,
         return;
     }
     eq = strchr(copy, '=');
-    if (eq == NULL) {
+    if (strncmp(copy, OBP_LEVEL_WORD " ", strlen(OBP_LEVEL_WORD) + 1)
+        == 0) {
+        apply_level(conf, copy + strlen(OBP_LEVEL_WORD) + 1, line, errs);
+    } else if (eq == NULL) {
         obp_errs_add(errs, "master:%u: \"%.*s\" is not key=value", line,
                      KEY_SHOWN, copy);
     } else {
@@ -432,6 +459,7 @@ obp_conf_deserialize(struct obp_conf *conf, const char *text, size_t len,
     const char *end = text + len, *nl;
     size_t n;
 
+    obp_levels_free(&conf->levels);     /* the text holds them all */
     while (text < end) {
         nl = memchr(text, '\n', (size_t)(end - text));
         n = nl != NULL ? (size_t)(nl - text) : (size_t)(end - text);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "level.h"
 #include "params.h"
 
 struct obp_topo;
@@ -33,6 +34,8 @@ struct obp_conf {
     uint8_t source[OBP_NPARAMS];    /* enum obp_conf_source, by index in
                                        obp_params[]; the master's only (a
                                        worker's copy says "default") */
+    struct obp_levels levels;       /* the tenants' and clusters' rows
+                                       (level.h), owned */
 };
 
 /* Accumulated error messages, one per line; owned by whoever declared it. */
@@ -106,10 +109,11 @@ int obp_conf_load_ini(struct obp_conf *conf, const char *path,
                       struct obp_errs *errs);
 
 /*
- * For the loaders: builds the topology read into <src> from <path>, when
- * the file declared one, and makes it <conf>'s (topo.h).
+ * For the loaders: takes the tenants' settings out of <src> as level
+ * rows (level.h), then builds the topology read into <src> from <path>,
+ * when the file declared one, and makes it <conf>'s (topo.h).
  */
-int obp_conf_set_topo(struct obp_conf *conf, const struct obp_topo_src *src,
+int obp_conf_set_topo(struct obp_conf *conf, struct obp_topo_src *src,
                       const char *path, struct obp_errs *errs);
 
 /*
@@ -121,12 +125,16 @@ struct obp_conf *obp_conf_build(const char *path,
                                 struct obp_errs *errs);
 
 /*
- * "key=value\n" for every parameter, for the master -> worker channel.
+ * "key=value\n" for every parameter, then a "level ..." line for each
+ * level row that applies (level.h), for the master -> worker channel.
  * Returns the length written, or OBP_ERROR when <len> is too small.
  */
 int obp_conf_serialize(const struct obp_conf *conf, char *buf, size_t len);
 
-/* Applies the text of obp_conf_serialize() to <conf>. */
+/*
+ * Applies the text of obp_conf_serialize() to <conf>; its level rows
+ * replace <conf>'s.
+ */
 int obp_conf_deserialize(struct obp_conf *conf, const char *text,
                          size_t len, struct obp_errs *errs);
 

@@ -54,13 +54,17 @@ struct obp_addr;
 #include "auth.h"
 #include "login.h"
 #include "sessid.h"
+#include "jsonobj.h"
 #include "transport.h"
+#include "level_tls.h"
+#include "whitelist.h"
 #include "blocklist.h"
 #include "sqllex.h"
 #include "sqlclass.h"
 #include "sqltext.h"
 #include "srvinfo.h"
 #include "router.h"
+#include "ctlarg.h"
 #include "proc.h"
 
 #endif

@@ -288,15 +288,14 @@ weak_read(const struct obp_router_ctx *x)
         return false;
     if (c->consistency != OBP_SQL_CONS_NONE)
         return c->consistency == OBP_SQL_CONS_WEAK;
-    return x->in->session_weak == 1
-           || x->in->conf->enable_read_write_split;
+    return x->in->session_weak == 1 || x->in->levels->read_write_split;
 }
 
 static void
 decide(struct obp_router_ctx *x)
 {
     const struct obp_sql_class *c = &x->c;
-    const char                 *t = x->in->conf->target_db_server;
+    const char                 *t = x->in->levels->target;
     int32_t                     leaf;
 
     x->out->write = c->kind != OBP_SQL_SELECT && routable_kind(c->kind);

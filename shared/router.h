@@ -10,7 +10,9 @@
  * Rules, first match wins:
  *
  *  1. Forced target: a leading comment's target_db_server=, else the
- *     target_db_server parameter.  "ip:port,ip:port;ip:port": ';'
+ *     target_db_server parameter, the session's value of it (in->levels,
+ *     as for every multi-level parameter below: enable_read_write_split,
+ *     proxy_idc_name, proxy_route_policy).  "ip:port,ip:port;ip:port": ';'
  *     separates priority groups (in order), ',' members of one group
  *     (random order).  Members name servers of the segment's server table
  *     (obp_bl_find; the master registers the topology's, rootservice_list
@@ -127,7 +129,11 @@ enum obp_router_kind {
 struct obp_router_in {
     const struct obp_shm        *shm;      /* route cache + server table */
     unsigned                     slot;     /* the worker's route_gen slot */
-    const struct obp_conf       *conf;     /* the routing parameters */
+    const struct obp_conf       *conf;     /* enable_primary_zone and
+                                              enable_cached_server */
+    const struct obp_level_vals *levels;   /* the session's values of the
+                                              multi-level parameters
+                                              (level.h): the rest */
     struct obp_route_name        cluster;  /* the session's */
     struct obp_route_name        tenant;
     struct obp_route_name        db;       /* current schema, may be empty */

@@ -46,7 +46,7 @@ ldc_init(struct obp_router_ctx *x)
         return;
     x->ldc_done = true;
     if (idc == NULL || idc[0] == '\0')
-        idc = x->in->conf->proxy_idc_name;
+        idc = x->in->levels->idc;
     if (idc == NULL || idc[0] == '\0')
         return;
     for (uint32_t i = 0; i < n; i++) {
@@ -100,7 +100,7 @@ policy(const struct obp_router_ctx *x)
              e->name != NULL; e++)
             if (strcasecmp(e->name, s) == 0)
                 return e->value;
-    return x->in->conf->proxy_route_policy;
+    return x->in->levels->route_policy;
 }
 
 uint32_t

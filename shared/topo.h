@@ -151,6 +151,23 @@ int obp_topo_src_key(struct obp_topo_src *src, int obj, const char *key,
 /* True when nothing was declared. */
 bool obp_topo_src_empty(const struct obp_topo_src *src);
 
+/* Which keys of a tenant obp_topo_src_take() takes, and where to. */
+struct obp_topo_take {
+    bool  (*want)(const char *key);
+    void  (*fn)(void *arg, const char *tenant, const char *key,
+                const char *const *values, size_t nvalues, unsigned line);
+    void   *arg;
+};
+
+/*
+ * Hands each key of a tenant that <t>->want() picks to <t>->fn() and
+ * removes it (the tenants' settings, level.h, are no topology).  When
+ * the source declares no server, a tenant left without keys this way
+ * goes too: it declared settings, not a topology.
+ */
+void obp_topo_src_take(struct obp_topo_src *src,
+                       const struct obp_topo_take *t);
+
 /*
  * Checks the declarations of <src> read from <path> and builds the model.
  * Returns NULL with every error in <errs> ("PATH:LINE: what: phrase").

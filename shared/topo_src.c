@@ -138,3 +138,63 @@ obp_topo_src_empty(const struct obp_topo_src *src)
 {
     return src->nobjs == 0;
 }
+
+/* Object <i> and its keys go. */
+static void
+drop_object(struct obp_topo_src *src, size_t i)
+{
+    struct obp_topo_obj *o = &src->objs[i];
+
+    for (size_t j = 0; j < o->nkeys; j++)
+        free_key(&o->keys[j]);
+    free(o->keys);
+    free(o->name);
+    memmove(o, o + 1, (src->nobjs - i - 1) * sizeof(*o));
+    src->nobjs--;
+}
+
+/* Takes the wanted keys of tenant <o>; true when it had some. */
+static bool
+take_keys(struct obp_topo_obj *o, const struct obp_topo_take *t)
+{
+    size_t kept = 0, n = o->nkeys;
+
+    for (size_t j = 0; j < n; j++) {
+        struct obp_topo_key *k = &o->keys[j];
+
+        if (!t->want(k->key)) {
+            o->keys[kept++] = *k;
+            continue;
+        }
+        t->fn(t->arg, o->name, k->key, (const char *const *)k->values,
+              k->nvalues, k->line);
+        free_key(k);
+    }
+    o->nkeys = kept;
+    return kept < n;
+}
+
+static bool
+declares_servers(const struct obp_topo_src *src)
+{
+    for (size_t i = 0; i < src->nobjs; i++)
+        if (src->objs[i].kind == OBP_TOPO_SERVER)
+            return true;
+    return false;
+}
+
+void
+obp_topo_src_take(struct obp_topo_src *src, const struct obp_topo_take *t)
+{
+    bool servers = declares_servers(src);
+
+    for (size_t i = 0; i < src->nobjs;) {
+        struct obp_topo_obj *o = &src->objs[i];
+
+        if (o->kind == OBP_TOPO_TENANT && take_keys(o, t) && o->nkeys == 0
+            && !servers)
+            drop_object(src, i);
+        else
+            i++;
+    }
+}

@@ -4,7 +4,6 @@
  */
 #include "obp.h"
 
-#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,36 +25,13 @@ static const struct {
     { "TLSV1.3", TLS1_3_VERSION },
 };
 
-static const char *
-skip_ws(const char *p)
-{
-    while (isspace((unsigned char)*p))
-        p++;
-    return p;
-}
-
-/* A JSON string without escapes into <buf>; NULL when malformed. */
-static const char *
-json_str(const char *p, char *buf, size_t len)
-{
-    size_t n = 0;
-
-    if (*p++ != '"')
-        return NULL;
-    while (*p != '"') {
-        if (*p == '\0' || *p == '\\' || n + 1 >= len)
-            return NULL;
-        buf[n++] = *p++;
-    }
-    buf[n] = '\0';
-    return p + 1;
-}
-
+/* obp_jsonobj_each()'s callback for one member of ssl_attributes. */
 static int
-attr_set(struct obp_tls_attrs *a, const char *key, const char *val,
-         char *err, size_t errlen)
+attr_set(void *arg, const char *key, const char *val, char *err,
+         size_t errlen)
 {
-    size_t i;
+    struct obp_tls_attrs *a = arg;
+    size_t                i;
 
     if (strcasecmp(key, "using_ssl") == 0) {
         if (strcasecmp(val, "ENABLE_FORCE") == 0)
@@ -88,40 +64,9 @@ int
 obp_tls_attrs_parse(const char *json, struct obp_tls_attrs *a, char *err,
                     size_t errlen)
 {
-    const char *p = skip_ws(json != NULL ? json : "");
-    char        key[32], val[32];
-
     a->use = OBP_TLS_USE_OPTIONAL;
     a->min_version = 0;
-    if (*p == '\0')
-        return OBP_OK;
-    if (*p++ != '{')
-        goto malformed;
-    p = skip_ws(p);
-    while (*p != '}') {
-        p = json_str(p, key, sizeof(key));
-        if (p == NULL || *(p = skip_ws(p)) != ':')
-            goto malformed;
-        p = json_str(skip_ws(p + 1), val, sizeof(val));
-        if (p == NULL)
-            goto malformed;
-        if (attr_set(a, key, val, err, errlen) != OBP_OK)
-            return OBP_ERROR;
-        p = skip_ws(p);
-        if (*p == ',') {
-            p = skip_ws(p + 1);
-            if (*p != '"')
-                goto malformed;
-        } else if (*p != '}') {
-            goto malformed;
-        }
-    }
-    if (*skip_ws(p + 1) == '\0')
-        return OBP_OK;
-malformed:
-    snprintf(err, errlen, "not a JSON object of strings such as "
-             "{\"using_ssl\": \"ENABLE_FORCE\"}");
-    return OBP_ERROR;
+    return obp_jsonobj_each(json, attr_set, a, err, errlen);
 }
 
 static bool
@@ -153,18 +98,25 @@ ssl_err(char *err, size_t errlen, const char *what, const char *path)
              path, e != 0 ? why : "failed");
 }
 
+/* The names of the three files in messages: parameters or key_info's. */
+static const char *const key_names[2][3] = {
+    { "ssl_public_key", "ssl_private_key", "ssl_ca" },
+    { "key_info publicKey", "key_info privateKey", "key_info CA" },
+};
+
+/* CA certificates <path> ("" or NULL: none) as extra trust. */
 static int
-load_ca(SSL_CTX *ctx, const struct obp_conf *conf, const char *root,
+load_ca(SSL_CTX *ctx, const char *path, const char *name, const char *root,
         char *err, size_t errlen)
 {
     char        buf[PATH_MAX];
     const char *ca;
 
-    if (!has(conf->ssl_ca))
+    if (!has(path))
         return OBP_OK;
-    ca = at_root(root, conf->ssl_ca, buf, sizeof(buf));
+    ca = at_root(root, path, buf, sizeof(buf));
     if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) {
-        ssl_err(err, errlen, "ssl_ca", ca);
+        ssl_err(err, errlen, name, ca);
         return OBP_ERROR;
     }
     return OBP_OK;
@@ -194,16 +146,38 @@ ctx_common(SSL_CTX *ctx, const struct obp_conf *conf, char *err,
     return OBP_OK;
 }
 
-SSL_CTX *
-obp_tls_server_ctx(const struct obp_conf *conf, const char *root, char *err,
-                   size_t errlen)
+/* The certificate and its key, as <names> call them. */
+static int
+load_pair(SSL_CTX *ctx, const struct obp_tls_keys *k,
+          const char *const *names, const char *root, char *err,
+          size_t errlen)
 {
     char        buf[PATH_MAX];
-    const char *cert, *key;
-    SSL_CTX    *ctx;
+    const char *path = at_root(root, k->cert, buf, sizeof(buf));
 
-    if (!has(conf->ssl_public_key) || !has(conf->ssl_private_key)) {
-        snprintf(err, errlen, "needs ssl_public_key and ssl_private_key");
+    if (SSL_CTX_use_certificate_chain_file(ctx, path) != 1) {
+        ssl_err(err, errlen, names[0], path);
+        return OBP_ERROR;
+    }
+    path = at_root(root, k->key, buf, sizeof(buf));
+    if (SSL_CTX_use_PrivateKey_file(ctx, path, SSL_FILETYPE_PEM) != 1
+        || SSL_CTX_check_private_key(ctx) != 1) {
+        ssl_err(err, errlen, names[1], path);
+        return OBP_ERROR;
+    }
+    return OBP_OK;
+}
+
+SSL_CTX *
+obp_tls_server_ctx_keys(const struct obp_conf *conf,
+                        const struct obp_tls_keys *k, const char *root,
+                        char *err, size_t errlen)
+{
+    const char *const *names = key_names[k->key_info];
+    SSL_CTX           *ctx;
+
+    if (!has(k->cert) || !has(k->key)) {
+        snprintf(err, errlen, "needs %s and %s", names[0], names[1]);
         return NULL;
     }
     ctx = SSL_CTX_new(TLS_server_method());
@@ -211,26 +185,23 @@ obp_tls_server_ctx(const struct obp_conf *conf, const char *root, char *err,
         ssl_err(err, errlen, "TLS context", "");
         return NULL;
     }
-    if (ctx_common(ctx, conf, err, errlen) != OBP_OK)
-        goto failed;
-    cert = at_root(root, conf->ssl_public_key, buf, sizeof(buf));
-    if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
-        ssl_err(err, errlen, "ssl_public_key", cert);
-        goto failed;
+    if (ctx_common(ctx, conf, err, errlen) != OBP_OK
+        || load_pair(ctx, k, names, root, err, errlen) != OBP_OK
+        || load_ca(ctx, k->ca, names[2], root, err, errlen) != OBP_OK) {
+        SSL_CTX_free(ctx);
+        return NULL;
     }
-    key = at_root(root, conf->ssl_private_key, buf, sizeof(buf));
-    if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1
-        || SSL_CTX_check_private_key(ctx) != 1) {
-        ssl_err(err, errlen, "ssl_private_key", key);
-        goto failed;
-    }
-    if (load_ca(ctx, conf, root, err, errlen) != OBP_OK)
-        goto failed;
     return ctx;
+}
 
-failed:
-    SSL_CTX_free(ctx);
-    return NULL;
+SSL_CTX *
+obp_tls_server_ctx(const struct obp_conf *conf, const char *root, char *err,
+                   size_t errlen)
+{
+    struct obp_tls_keys k = { conf->ssl_public_key, conf->ssl_private_key,
+                              conf->ssl_ca, false };
+
+    return obp_tls_server_ctx_keys(conf, &k, root, err, errlen);
 }
 
 SSL_CTX *
@@ -244,7 +215,8 @@ obp_tls_client_ctx(const struct obp_conf *conf, const char *root, char *err,
         return NULL;
     }
     if (ctx_common(ctx, conf, err, errlen) != OBP_OK
-        || load_ca(ctx, conf, root, err, errlen) != OBP_OK) {
+        || load_ca(ctx, conf->ssl_ca, "ssl_ca", root, err, errlen)
+           != OBP_OK) {
         SSL_CTX_free(ctx);
         return NULL;
     }
@@ -283,13 +255,16 @@ obp_transport_check(const struct obp_conf *conf, const char *root,
     if (obp_zip_level(conf->compression_algorithm, &level) != OBP_OK)
         obp_errs_add(errs, "compression_algorithm: \"%s\" is not \"\" or "
                      "zlib:0 .. zlib:9", conf->compression_algorithm);
-    if (conf->enable_client_ssl) {
-        ctx = obp_tls_server_ctx(conf, root, err, sizeof(err));
+    /* a tenant's row may turn TLS on too (level_tls.h) */
+    if (obp_level_tls_wanted(conf)) {
+        ctx = obp_level_tls_server_ctx(conf, root, err, sizeof(err));
         if (ctx == NULL)
             obp_errs_add(errs, "enable_client_ssl: %s", err);
         SSL_CTX_free(ctx);
     }
-    if (conf->enable_server_ssl) {
+    obp_level_tls_check(conf, root, errs);
+    if (conf->enable_server_ssl
+        || obp_level_any_true(conf, "enable_server_ssl")) {
         ctx = obp_tls_client_ctx(conf, root, err, sizeof(err));
         if (ctx == NULL)
             obp_errs_add(errs, "enable_server_ssl: %s", err);

@@ -9,6 +9,7 @@
 #ifndef OBP_SHARED_TRANSPORT_H
 #define OBP_SHARED_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <openssl/ssl.h>
@@ -44,6 +45,19 @@ int obp_tls_attrs_parse(const char *json, struct obp_tls_attrs *a,
 SSL_CTX *obp_tls_server_ctx(const struct obp_conf *conf, const char *root,
                             char *err, size_t errlen);
 
+/* The files of a server context: the parameters' or a key_info's. */
+struct obp_tls_keys {
+    const char *cert;           /* PEM certificate (chain) */
+    const char *key;            /* its PEM private key */
+    const char *ca;             /* PEM CA certificates, "" or NULL: none */
+    bool        key_info;       /* messages name key_info's members */
+};
+
+/* The same from the files of <k>; <conf> gives ssl_attributes. */
+SSL_CTX *obp_tls_server_ctx_keys(const struct obp_conf *conf,
+                                 const struct obp_tls_keys *k,
+                                 const char *root, char *err, size_t errlen);
+
 /*
  * The context servers are logged in with: their certificates are
  * verified against ssl_ca when it is set, else not verified.
@@ -57,7 +71,10 @@ SSL_CTX *obp_tls_client_ctx(const struct obp_conf *conf, const char *root,
  */
 int obp_zip_level(const char *algo, int *level);
 
-/* Adds an error for each transport setting that cannot be used. */
+/*
+ * Adds an error for each transport setting that cannot be used, the
+ * tenants' (level_tls.h) included.
+ */
 void obp_transport_check(const struct obp_conf *conf, const char *root,
                          struct obp_errs *errs);
 

@@ -15,8 +15,6 @@
 #define ER_HANDSHAKE_ERROR 1043
 #define ER_WRONG_DB_NAME   1102
 
-#define ER_SECURE_TRANSPORT_REQUIRED 3159
-
 #define ADMIN_TENANT "proxysys"
 
 static void verify(struct obp_session *s, bool refetch);
@@ -28,7 +26,7 @@ offered(const struct obp_session *s)
     const struct obp_xport_ctx *x = &s->w->xctx;
     uint32_t                    caps = 0;
 
-    if (x->tls_srv != NULL && x->attrs.use != OBP_TLS_USE_NEVER)
+    if (x->offer_tls)
         caps |= OBP_CLIENT_SSL;
     if (s->w->conf->enable_client_compression)
         caps |= OBP_CLIENT_COMPRESS;
@@ -346,6 +344,15 @@ verify(struct obp_session *s, bool refetch)
         deny(s);
 }
 
+/* proxy_tenant_name for <cluster> (level.h), else ODP's sys. */
+static const char *
+default_tenant(const struct obp_conf *conf, const char *cluster)
+{
+    const char *t = obp_level_text(conf, cluster, "", "proxy_tenant_name");
+
+    return t[0] != '\0' ? t : "sys";
+}
+
 /* Names, schema and attributes of the handshake response. */
 static int
 take_names(struct obp_session *s, const struct obp_hs_response *r)
@@ -363,15 +370,13 @@ take_names(struct obp_session *s, const struct obp_hs_response *r)
                  r->user != NULL ? r->user : "");
         return ER_ACCESS_DENIED;
     }
-    /* ODP's default tenant, when neither the name nor the proxy has one */
-    if (s->name.tenant[0] == '\0')
-        obp_strlcpy(s->name.tenant, conf->proxy_tenant_name != NULL
-                    && conf->proxy_tenant_name[0] != '\0'
-                    ? conf->proxy_tenant_name : "sys",
-                    sizeof(s->name.tenant));
     if (s->name.cluster[0] == '\0')
         obp_strlcpy(s->name.cluster, conf->rootservice_cluster_name,
                     sizeof(s->name.cluster));
+    /* ODP's default tenant (the cluster's), when the name has none */
+    if (s->name.tenant[0] == '\0')
+        obp_strlcpy(s->name.tenant, default_tenant(conf, s->name.cluster),
+                    sizeof(s->name.tenant));
     if (r->db_len >= sizeof(s->db))
         return ER_WRONG_DB_NAME;
     free(s->attrs);             /* a change of user brings its own */
@@ -453,18 +458,6 @@ on_response(struct obp_session *s, const uint8_t *p, size_t len)
         start_tls(s);
         return;
     }
-    if ((offered(s) & OBP_CLIENT_SSL)
-        && s->w->xctx.attrs.use == OBP_TLS_USE_FORCE
-        && (s->cl.x == NULL || s->cl.x->ssl == NULL)) {
-        obp_log(OBP_LOG_INFO, s->id, 0, "client %s: a login without TLS "
-                "refused (ssl_attributes using_ssl ENABLE_FORCE)",
-                s->caddr.text);
-        obp_session_fail(s, (uint8_t)(s->seq + 1),
-                         ER_SECURE_TRANSPORT_REQUIRED, "HY000",
-                         "Connections using insecure transport are "
-                         "prohibited while --require_secure_transport=ON.");
-        return;
-    }
     s->zip = (r.caps & offered(s) & OBP_CLIENT_COMPRESS) != 0;
     obp_clogin_answer(s, &r);
 }
@@ -494,6 +487,8 @@ obp_clogin_answer(struct obp_session *s, const struct obp_hs_response *r)
         obp_session_close(s, "out of memory");
         return;
     }
+    if (obp_tenant_refused(s, r->auth_len > 0))
+        return;
     native = r->plugin == NULL
              || (r->plugin_len == strlen(OBP_NATIVE_PLUGIN)
                  && memcmp(r->plugin, OBP_NATIVE_PLUGIN, r->plugin_len) == 0);

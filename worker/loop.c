@@ -262,6 +262,7 @@ apply_conf(struct obp_worker *w, const char *text, size_t len)
         obp_pool_close_all(w, "server transport settings changed");
     obp_conf_free(w->conf);
     w->conf = c;
+    w->conf_gen++;
     apply_log_settings(c);
     obp_xport_ctx_apply(&w->xctx, c, w->slot);
     obp_errs_free(&errs);
@@ -423,6 +424,7 @@ worker_init(struct obp_worker *w, struct obp_worker_args *args)
                   + (unsigned)args->slot;
     w->pid = (int32_t)getpid();
     w->conf = args->conf;
+    w->conf_gen = 1;
     w->shm = args->shm;
     w->chan_fd = args->chan_fd;
     ev_timer_init(&w->drain, drain_timeout_cb, 0., 0.);

@@ -28,6 +28,9 @@ struct obp_worker {
     unsigned               shm_slot;    /* our stats slot in the segment */
     int32_t                pid;         /* getpid(), once */
     struct obp_conf       *conf;        /* current generation, owned */
+    uint64_t               conf_gen;    /* counts the generations: a
+                                           session resolves its level
+                                           values again when it moves */
     struct obp_shm        *shm;         /* the master's mapping */
     struct obp_shm_worker *stats;       /* this slot: written only by us */
     struct obp_servers    *servers;     /* rootservice_list, parsed */

@@ -110,6 +110,7 @@ obp_sroute_reset(struct obp_session *s, bool pool)
     free(s->rt.begin);
     s->rt.begin = NULL;
     obp_proxyvar_init(&s->rt.pv);
+    s->rt.lv_gen = 0;           /* a new user may name another tenant */
     while (s->rt.idle[0] != NULL)
         idle_drop(s, 0, pool, "the session's state changed or ended");
 }
@@ -247,14 +248,27 @@ sticky(const struct obp_session *s)
                || !obp_sstate_restorable(&s->st));
 }
 
+/* The tenant's level values, resolved again for a new configuration. */
+static const struct obp_level_vals *
+levels(struct obp_session *s)
+{
+    if (s->rt.lv_gen == 0 || s->rt.lv_gen != s->w->conf_gen) {
+        obp_level_resolve(s->w->conf, s->name.cluster, s->name.tenant,
+                          &s->rt.lv);
+        s->rt.lv_gen = s->w->conf_gen;
+    }
+    return &s->rt.lv;
+}
+
 static void
-router_in(const struct obp_session *s, struct obp_router_in *in,
-          const char *sql, size_t len)
+router_in(struct obp_session *s, struct obp_router_in *in, const char *sql,
+          size_t len)
 {
     memset(in, 0, sizeof(*in));
     in->shm = s->w->shm;
     in->slot = s->w->shm_slot;     /* the route_gen of our half */
     in->conf = s->w->conf;
+    in->levels = levels(s);
     in->cluster = obp_route_name(s->name.cluster);
     in->tenant = obp_route_name(s->name.tenant);
     in->db = obp_route_name(s->db);
@@ -264,7 +278,7 @@ router_in(const struct obp_session *s, struct obp_router_in *in,
         in->sql_flags = OBP_SQL_BACKSLASH;
     in->session_weak = s->rt.pv.weak >= 0
                        ? s->rt.pv.weak
-                       : s->w->conf->obproxy_read_consistency == 1;
+                       : in->levels->read_consistency == 1;
     if (s->rt.pv.policy[0] != '\0')
         in->session_policy = s->rt.pv.policy;
     if (s->rt.pv.idc[0] != '\0')

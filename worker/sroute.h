@@ -19,6 +19,12 @@
  * transaction is answered without a server.  A SET of only the
  * proxy's own variables (proxyvar.h) is answered by the proxy too.
  *
+ * The routing parameters that a tenant or its cluster may set
+ * (shared/level.h: enable_read_write_split, proxy_route_policy,
+ * obproxy_read_consistency, proxy_idc_name, target_db_server) are
+ * resolved for the session's tenant once per configuration, at its
+ * first command after a login, a change of user or a reload.
+ *
  * request.c calls obp_sroute_command() for each new command; session.c
  * drops the idle server sessions with the session (and on a reset or a
  * change of user), ssync.c takes the held BEGIN, stmtid.c closes a
@@ -41,6 +47,9 @@ struct obp_srv;
 
 struct obp_sroute {
     struct obp_srv *idle[OBP_SROUTE_IDLE];  /* NULL: a free place */
+    struct obp_level_vals lv;   /* the tenant's routing parameters */
+    uint64_t        lv_gen;     /* w->conf_gen lv was resolved in, 0:
+                                   none (pointers into that conf) */
     char           *begin;      /* the held BEGIN's text, malloc'd */
     size_t          begin_len;
     struct obp_proxyvars pv;    /* ob_read_consistency and the like */

@@ -88,7 +88,9 @@ agree_caps(struct obp_srv *srv, uint32_t server)
     caps = (want & server) | OBP_CLIENT_PROTOCOL_41
            | OBP_CLIENT_SECURE_CONNECTION | OBP_CLIENT_LONG_PASSWORD;
     caps |= server & OBP_CLIENT_PLUGIN_AUTH;
-    if (srv->w->xctx.tls_cli != NULL)
+    if (srv->w->xctx.tls_cli != NULL
+        && obp_level_bool(srv->w->conf, srv->lg.cluster, srv->lg.tenant,
+                          "enable_server_ssl"))   /* the tenant's */
         caps |= server & OBP_CLIENT_SSL;
     if (srv->w->conf->enable_compression_protocol)
         caps |= server & OBP_CLIENT_COMPRESS;

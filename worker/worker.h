@@ -47,6 +47,7 @@ struct obp_session;
 #include "sroute.h"
 #include "sexport.h"
 #include "clogin.h"
+#include "tenant.h"
 #include "loop.h"
 
 #endif

@@ -41,7 +41,10 @@ struct obp_iobuf;
 struct obp_xport_ctx {
     SSL_CTX             *tls_srv;   /* serving clients, or NULL: no TLS */
     SSL_CTX             *tls_cli;   /* to servers, or NULL: no TLS */
-    struct obp_tls_attrs attrs;     /* ssl_attributes */
+    bool                 offer_tls; /* the handshake offers TLS: a
+                                       context, and enable_client_ssl on
+                                       (not DISABLE_FORCE) or on in a
+                                       tenant's row (level_tls.h) */
     int                  zlevel;    /* compression_algorithm */
     z_stream            *zdef;      /* one deflate stream for all conns */
     int                  zdef_level;

@@ -73,6 +73,9 @@ check_channel(const struct obp_conf *conf)
                    || obp_param_equal(conf, back, p));
     }
     FUZZ_CHECK(dup->topo == conf->topo);
+    /* a file's level rows, each with the proxy's cluster */
+    FUZZ_CHECK(back->levels.n == conf->levels.n
+               && dup->levels.n == conf->levels.n);
     obp_errs_free(&errs);
     obp_conf_free(back);
     obp_conf_free(dup);

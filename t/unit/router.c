@@ -137,11 +137,14 @@ setp(const char *name, const char *value)
 static struct obp_router_in
 in_for(const char *sql)
 {
-    struct obp_router_in in;
+    static struct obp_level_vals lv;    /* outlives the call, as in */
+    struct obp_router_in         in;
 
     memset(&in, 0, sizeof(in));
+    obp_level_resolve(conf, "demo", "app", &lv);
     in.shm = &shm;
     in.conf = conf;
+    in.levels = &lv;
     in.cluster = obp_route_name("demo");
     in.tenant = obp_route_name("app");
     in.db = obp_route_name("test");
@@ -506,8 +509,8 @@ test_split(void)
     in.in_trans = true;
     tap_is_str(kind_name(route_in(&in).kind), "LEADER",
                "  in a transaction: LEADER");
+    setp("enable_read_write_split", "true");    /* in_for() resolves it */
     in = in_for("SELECT c FROM sbtest1 WHERE id=1");
-    setp("enable_read_write_split", "true");
     tap_is_str(kind_name(route_in(&in).kind), "WEAK",
                "read/write split: a SELECT outside a transaction is WEAK");
     in.in_trans = true;

@@ -226,7 +226,25 @@ test_own_subs(const char *p)
     obp_errs_free(&errs);
 }
 
-/* <yaml> and <ini> load, and into equal models. */
+/* The same tenants' settings (level.h), in the same order. */
+static bool
+same_levels(const struct obp_conf *a, const struct obp_conf *b)
+{
+    if (a->levels.n != b->levels.n)
+        return false;
+    for (size_t i = 0; i < a->levels.n; i++) {
+        const struct obp_level_row *x = &a->levels.rows[i];
+        const struct obp_level_row *y = &b->levels.rows[i];
+
+        if (x->table != y->table || strcmp(x->tenant, y->tenant) != 0
+            || strcmp(x->name, y->name) != 0
+            || strcmp(x->value, y->value) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* <yaml> and <ini> load, and into equal models and settings. */
 static void
 same_models(const char *yaml, const char *ini, const char *name)
 {
@@ -241,6 +259,8 @@ same_models(const char *yaml, const char *ini, const char *name)
     snprintf(msg, sizeof(msg), "%s: YAML and INI give equal models", name);
     tap_ok(a != NULL && b != NULL && a->topo != NULL && b->topo != NULL
            && same_topo(a->topo, b->topo), msg);
+    snprintf(msg, sizeof(msg), "%s: and equal tenants' settings", name);
+    tap_ok(a != NULL && b != NULL && same_levels(a, b), msg);
     obp_conf_free(a);
     obp_conf_free(b);
     obp_errs_free(&errs);
