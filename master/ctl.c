@@ -16,8 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define CTL_LINE_MAX   10240   /* config level set with the longest value,
-                                  every quote doubled (level.h) */
+#define CTL_LINE_MAX   OBP_CTL_LINE_MAX
 #define CTL_IDLE_S     5.0
 #define CTL_OUT_FIRST  32768   /* the reply buffer grows from this */
 #define CTL_OUT_CAP    (512 * 1024)    /* to this: config level list */

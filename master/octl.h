@@ -23,7 +23,7 @@ enum {
     OBP_OCTL_RUNNING = 5        /* start: obproxy runs already */
 };
 
-#define OBP_OCTL_LINE_MAX 10240 /* a request line, as the master's */
+#define OBP_OCTL_LINE_MAX OBP_CTL_LINE_MAX
 
 /*
  * The output: reply lines and obproxyctl's own messages go to stdout and

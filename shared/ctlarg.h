@@ -15,6 +15,12 @@
 #include <stddef.h>
 
 /*
+ * The longest request line, for the master and its clients alike:
+ * config level set with the longest value, every quote doubled.
+ */
+#define OBP_CTL_LINE_MAX 10240
+
+/*
  * Appends <s> quoted to the line <line> of *<len> bytes (a buffer of
  * <cap>), after a blank unless the line is empty, NUL-terminated, and
  * moves *<len>.  OBP_ERROR, the line unchanged, when <s> holds CR or LF

@@ -12,6 +12,8 @@
  *                  and an admin's KILL
  *   adm_config.c   SHOW PROXYCONFIG, ALTER PROXYCONFIG (through the
  *                  master's control socket: ctlcall.h)
+ *   adm_level.c    REPLACE INTO, DELETE FROM and SELECT * FROM ODP's
+ *                  multi-level tables
  */
 #ifndef OBP_WORKER_ADM_H
 #define OBP_WORKER_ADM_H
@@ -41,7 +43,21 @@ OBP_ADM_HANDLER(obp_adm_kill);
 OBP_ADM_HANDLER(obp_adm_show_proxyconfig);
 OBP_ADM_HANDLER(obp_adm_alter_proxyconfig);
 
-/* Stops <s>'s ALTER PROXYCONFIG under way, if any (session teardown). */
+OBP_ADM_HANDLER(obp_adm_level_write);
+OBP_ADM_HANDLER(obp_adm_level_delete);
+
+/* SELECT * FROM t ...: a->t stands on the '*' (adm_info.c's SELECT). */
+OBP_ADM_HANDLER(obp_adm_level_select);
+
+/*
+ * Sends control-socket request <line> (ctlcall.h) to the master for the
+ * change <what> (in log lines and errors): OBP_CMD_LATER, and once the
+ * master replied, OK or 1231 with its reason, logged with the client.
+ */
+enum obp_cmd_rc obp_adm_master(struct obp_session *s, const char *line,
+                               const char *what);
+
+/* Stops <s>'s change under way, if any (session teardown). */
 void obp_adm_cancel(struct obp_session *s);
 
 /*

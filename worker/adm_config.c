@@ -17,11 +17,11 @@
 #define VALUE_MAX  4200     /* the longest LIST value, formatted */
 #define LINE_MAX_  (OBP_CTLCALL_LINE_MAX)
 
-/* A session's ALTER under way: the call and what the answer names. */
+/* A session's change under way: the call and what the answer names. */
 struct obp_adm_alter {
     struct obp_ctlcall  call;
     struct obp_session *s;
-    char                name[64];
+    char                what[160];
 };
 
 static const char *
@@ -84,7 +84,29 @@ config_rows(struct obp_session *s, const char *pattern, bool diff)
     return obp_adm_rc(ok ? obp_ans_end(ans) : OBP_ERROR);
 }
 
-/* SHOW PROXYCONFIG ALL: every level's rows; the global one here. */
+/* The tenants' and clusters' rows of SHOW PROXYCONFIG ALL. */
+static int
+level_rows(struct obp_ans *ans, const struct obp_conf *conf,
+           const char *pattern)
+{
+    int ok = 1;
+
+    for (size_t i = 0; ok && i < conf->levels.n; i++) {
+        const struct obp_level_row *r = &conf->levels.rows[i];
+        const char *row[] = { "-1", "", "0", r->tenant,
+                              obp_level_cluster(conf, r), r->name, r->value,
+                              r->tenant[0] != '\0' ? "LEVEL_TENANT"
+                                                   : "LEVEL_CLUSTER" };
+
+        if (r->table != OBP_LEVEL_PROXY_CONFIG || obp_level_shadowed(conf, r)
+            || !obp_adm_match(pattern, r->name))
+            continue;
+        ok = obp_ans_row(ans, row) == OBP_OK;
+    }
+    return ok ? OBP_OK : OBP_ERROR;
+}
+
+/* SHOW PROXYCONFIG ALL: the global level, then the others' rows. */
 static enum obp_cmd_rc
 config_levels(struct obp_session *s, const char *pattern)
 {
@@ -108,6 +130,8 @@ config_levels(struct obp_session *s, const char *pattern)
             value[0] = '\0';
         ok = obp_ans_row(ans, row) == OBP_OK;
     }
+    if (ok)
+        ok = level_rows(ans, s->w->conf, pattern) == OBP_OK;
     return obp_adm_rc(ok ? obp_ans_end(ans) : OBP_ERROR);
 }
 
@@ -138,22 +162,21 @@ obp_adm_show_proxyconfig(struct obp_session *s, struct obp_iobuf *b,
 static void
 altered(struct obp_ctlcall *c, bool ok)
 {
-    struct obp_adm_alter       *al = c->owner;
-    struct obp_session *s = al->s;
-    const char         *last = obp_ctlcall_last(c);
-    struct obp_ans     *a = obp_req_answer(s);
-    int                 rc;
+    struct obp_adm_alter *al = c->owner;
+    struct obp_session   *s = al->s;
+    const char           *last = obp_ctlcall_last(c);
+    struct obp_ans       *a = obp_req_answer(s);
+    int                   rc;
 
     s->alter = NULL;
     obp_log(ok ? OBP_LOG_INFO : OBP_LOG_WARN, s->id, 0, "admin %s@proxysys "
-            "from %s: ALTER PROXYCONFIG SET %s: %s", s->name.user,
-            s->caddr.text, al->name, last);
+            "from %s: %s: %s", s->name.user, s->caddr.text, al->what, last);
     if (ok) {
         obp_loop_chan_read(s->w);   /* the new configuration, before OK */
         rc = obp_ans_ok(a, 0, NULL);
     } else {
-        rc = obp_ans_err(a, ER_WRONG_VALUE_FOR_VAR, "42000", "obproxy: "
-                         "ALTER PROXYCONFIG SET %s refused: %s", al->name,
+        rc = obp_ans_err(a, ER_WRONG_VALUE_FOR_VAR, "42000", "obproxy: %s "
+                         "refused: %s", al->what,
                          strncmp(last, "failed: ", 8) == 0 ? last + 8 : last);
     }
     free(al);
@@ -174,26 +197,14 @@ obp_adm_cancel(struct obp_session *s)
     s->alter = NULL;
 }
 
-/* The value as written: a string, a word, a number with its sign. */
+/* The value as written, or nothing: an empty one; no line breaks. */
 static bool
 value_arg(struct obp_cmd_arg *a, char *out, size_t cap)
 {
-    bool neg = a->t.type == OBP_SQLLEX_OTHER && a->t.n == 1
-               && a->t.s[0] == '-';
-
     out[0] = '\0';
     if (a->t.type == OBP_SQLLEX_END || a->t.type == OBP_SQLLEX_SEMI)
-        return true;        /* an empty value */
-    if (neg)
-        obp_cmd_next(a);
-    if (neg && a->t.type != OBP_SQLLEX_NUMBER)
-        return false;
-    if (!obp_cmd_word(a, out + neg, cap - neg))
-        return false;
-    if (neg)
-        out[0] = '-';
-    obp_cmd_next(a);
-    return strcspn(out, "\r\n") == strlen(out);
+        return true;
+    return obp_cmd_value(a, out, cap) && strcspn(out, "\r\n") == strlen(out);
 }
 
 /* A password parameter stores hex(SHA1(plaintext)) (ODP-REFERENCE 3.1). */
@@ -214,32 +225,42 @@ hash_password(char *value, size_t cap)
     explicit_bzero(sha, sizeof(sha));
 }
 
-static enum obp_cmd_rc
-send_alter(struct obp_session *s, const struct obp_param *p,
-           const char *value)
+enum obp_cmd_rc
+obp_adm_master(struct obp_session *s, const char *line, const char *what)
 {
     struct obp_adm_alter *al = calloc(1, sizeof(*al));
-    char          line[LINE_MAX_ + 1];
 
     if (al == NULL)
         return OBP_CMD_NOMEM;
     al->s = s;
-    obp_strlcpy(al->name, p->name, sizeof(al->name));
-    snprintf(line, sizeof(line), "config set %s %s", p->name, value);
+    obp_strlcpy(al->what, what, sizeof(al->what));
     if (obp_ctlcall_start(&al->call, s->w, line,
                           (double)s->w->conf->short_async_task_timeout / 1e6,
                           altered, al) != OBP_OK) {
-        obp_log(OBP_LOG_WARN, s->id, 0, "ALTER PROXYCONFIG: the master's "
-                "control socket: %s", obp_ctlcall_last(&al->call));
+        obp_log(OBP_LOG_WARN, s->id, 0, "%s: the master's control socket: "
+                "%s", what, obp_ctlcall_last(&al->call));
         free(al);
         return obp_adm_rc(obp_ans_err(obp_req_answer(s),
                                       ER_NOT_SUPPORTED_YET, "HY000",
                                       "obproxy: the master cannot be "
-                                      "reached to change %s", p->name));
+                                      "reached for %s", what));
     }
-    explicit_bzero(line, sizeof(line));
     s->alter = al;
     return OBP_CMD_LATER;
+}
+
+static enum obp_cmd_rc
+send_alter(struct obp_session *s, const struct obp_param *p,
+           const char *value)
+{
+    char            line[LINE_MAX_ + 1], what[96];
+    enum obp_cmd_rc rc;
+
+    snprintf(line, sizeof(line), "config set %s %s", p->name, value);
+    snprintf(what, sizeof(what), "ALTER PROXYCONFIG SET %s", p->name);
+    rc = obp_adm_master(s, line, what);
+    explicit_bzero(line, sizeof(line));
+    return rc;
 }
 
 /* ALTER PROXYCONFIG SET name = value */

@@ -256,9 +256,9 @@ sysvar(const char *name)
 }
 
 /*
- * An admin session's SELECT: only "SELECT @@name [LIMIT 1]", which
- * client libraries send on connect; anything else names itself in the
- * error (the proxy has no tables to select from here).
+ * An admin session's SELECT: "SELECT @@name [LIMIT 1]", which client
+ * libraries send on connect, and SELECT * FROM one of the multi-level
+ * tables (adm_level.c); anything else names itself in the error.
  */
 enum obp_cmd_rc
 obp_adm_select(struct obp_session *s, struct obp_iobuf *b,
@@ -266,6 +266,8 @@ obp_adm_select(struct obp_session *s, struct obp_iobuf *b,
 {
     char name[80], col[84];
 
+    if (a->t.type == OBP_SQLLEX_OTHER && a->t.n == 1 && a->t.s[0] == '*')
+        return obp_adm_level_select(s, b, a);
     if (a->t.type != OBP_SQLLEX_SYSVAR || a->t.n >= sizeof(name))
         return obp_cmd_syntax(s, a);
     memcpy(name, a->t.s, a->t.n);

@@ -74,6 +74,12 @@ static const struct cmd_row cmd_table[] = {
       obp_adm_show_proxystat },
     { "SHOW PROXYINFO", OBP_COM_QUERY, { "SHOW", "PROXYINFO" }, READERS,
       obp_adm_show_proxyinfo },
+    { "REPLACE INTO", OBP_COM_QUERY, { "REPLACE", "INTO" }, OBP_CMD_PROXY
+      | OBP_CMD_ADMIN, obp_adm_level_write },
+    { "INSERT INTO", OBP_COM_QUERY, { "INSERT", "INTO" }, OBP_CMD_PROXY
+      | OBP_CMD_ADMIN, obp_adm_level_write },
+    { "DELETE FROM", OBP_COM_QUERY, { "DELETE", "FROM" }, OBP_CMD_PROXY
+      | OBP_CMD_ADMIN, obp_adm_level_delete },
     { "SET", OBP_COM_QUERY, { "SET" }, PROXY_R, obp_adm_set },
     { "SELECT", OBP_COM_QUERY, { "SELECT" }, PROXY_R, obp_adm_select },
 };
@@ -278,6 +284,24 @@ obp_cmd_word(const struct obp_cmd_arg *a, char *out, size_t cap)
         out[n++] = c;
     }
     out[n] = '\0';
+    return true;
+}
+
+bool
+obp_cmd_value(struct obp_cmd_arg *a, char *out, size_t cap)
+{
+    bool neg = a->t.type == OBP_SQLLEX_OTHER && a->t.n == 1
+               && a->t.s[0] == '-';
+
+    if (neg)
+        obp_cmd_next(a);
+    if (neg && (a->t.type != OBP_SQLLEX_NUMBER || cap < 2))
+        return false;
+    if (!obp_cmd_word(a, out + neg, cap - neg))
+        return false;
+    if (neg)
+        out[0] = '-';
+    obp_cmd_next(a);
     return true;
 }
 

@@ -86,6 +86,12 @@ void obp_cmd_next(struct obp_cmd_arg *a);
  */
 bool obp_cmd_word(const struct obp_cmd_arg *a, char *out, size_t cap);
 
+/*
+ * A value as written (a string, a name, a word, a number with its sign)
+ * into <out> as obp_cmd_word() does, read past; false on another form.
+ */
+bool obp_cmd_value(struct obp_cmd_arg *a, char *out, size_t cap);
+
 /* Answers a syntax error in the statement of a->name. */
 enum obp_cmd_rc obp_cmd_syntax(struct obp_session *s,
                                const struct obp_cmd_arg *a);

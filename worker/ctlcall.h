@@ -18,7 +18,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define OBP_CTLCALL_LINE_MAX  4608   /* the master's request bound */
+#include "ctlarg.h"
+
+#define OBP_CTLCALL_LINE_MAX  OBP_CTL_LINE_MAX
 #define OBP_CTLCALL_REPLY_MAX 8192
 
 struct obp_ctlcall;
