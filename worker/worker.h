@@ -48,6 +48,7 @@ struct obp_session;
 #include "sexport.h"
 #include "clogin.h"
 #include "tenant.h"
+#include "warnlog.h"
 #include "loop.h"
 
 #endif
