@@ -17,6 +17,7 @@
 #include "response.h"
 #include "sroute.h"
 #include "sstate.h"
+#include "trace.h"
 
 #define OBP_SESS_ERR_WAIT 1.0       /* seconds to deliver a last ERR */
 #define OBP_SESS_QUIET    0.1       /* draining: idle this long, closed */
@@ -72,6 +73,7 @@ struct obp_session {
     struct obp_sstate      st;          /* what a server session needs */
     struct obp_ssync      *sync;        /* the proxy's commands under way */
     struct obp_sroute      rt;          /* routing: idle server sessions */
+    struct obp_trace       trace;       /* what its commands did */
     int                    reg;         /* shared entry index + 1, or 0 */
     uint8_t                admin;       /* enum obp_admin (cmd.h): the
                                            proxy's own account */

@@ -30,6 +30,7 @@ struct obp_session;
 #include "ctlcall.h"
 #include "request.h"
 #include "response.h"
+#include "trace.h"
 #include "session.h"
 #include "idle.h"
 #include "pool.h"
