@@ -7,7 +7,6 @@
 #include "worker.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define ER_UNKNOWN_SYSTEM_VARIABLE 1193
@@ -16,13 +15,6 @@
 #define LIKE_MAX   128
 #define VALUE_MAX  4200     /* the longest LIST value, formatted */
 #define LINE_MAX_  (OBP_CTLCALL_LINE_MAX)
-
-/* A session's ALTER under way: the call and what the answer names. */
-struct obp_adm_alter {
-    struct obp_ctlcall  call;
-    struct obp_session *s;
-    char                name[64];
-};
 
 static const char *
 level_of(const struct obp_param *p)
@@ -134,44 +126,23 @@ obp_adm_show_proxyconfig(struct obp_session *s, struct obp_iobuf *b,
     return all ? config_levels(s, pattern) : config_rows(s, pattern, diff);
 }
 
-/* The master's verdict: the session's answer, then its next command. */
-static void
-altered(struct obp_ctlcall *c, bool ok)
+/* The master's verdict on ALTER PROXYCONFIG SET (<what>): its answer. */
+static int
+altered(struct obp_session *s, struct obp_ctlcall *c, bool ok,
+        const char *what)
 {
-    struct obp_adm_alter       *al = c->owner;
-    struct obp_session *s = al->s;
-    const char         *last = obp_ctlcall_last(c);
-    struct obp_ans     *a = obp_req_answer(s);
-    int                 rc;
+    const char     *last = obp_ctlcall_last(c);
+    struct obp_ans *a = obp_req_answer(s);
 
-    s->alter = NULL;
     obp_log(ok ? OBP_LOG_INFO : OBP_LOG_WARN, s->id, 0, "admin %s@proxysys "
-            "from %s: ALTER PROXYCONFIG SET %s: %s", s->name.user,
-            s->caddr.text, al->name, last);
-    if (ok) {
-        obp_loop_chan_read(s->w);   /* the new configuration, before OK */
-        rc = obp_ans_ok(a, 0, NULL);
-    } else {
-        rc = obp_ans_err(a, ER_WRONG_VALUE_FOR_VAR, "42000", "obproxy: "
-                         "ALTER PROXYCONFIG SET %s refused: %s", al->name,
-                         strncmp(last, "failed: ", 8) == 0 ? last + 8 : last);
-    }
-    free(al);
-    if (rc != OBP_OK) {
-        obp_session_close(s, "out of memory");
-        return;
-    }
-    obp_req_answered(s);
-}
-
-void
-obp_adm_cancel(struct obp_session *s)
-{
-    if (s->alter == NULL)
-        return;
-    obp_ctlcall_cancel(&s->alter->call);
-    free(s->alter);
-    s->alter = NULL;
+            "from %s: %s: %s", s->name.user, s->caddr.text, what, last);
+    if (!ok)
+        return obp_ans_err(a, ER_WRONG_VALUE_FOR_VAR, "42000", "obproxy: "
+                           "%s refused: %s", what,
+                           strncmp(last, "failed: ", 8) == 0 ? last + 8
+                                                             : last);
+    obp_loop_chan_read(s->w);   /* the new configuration, before OK */
+    return obp_ans_ok(a, 0, NULL);
 }
 
 /* The value as written: a string, a word, a number with its sign. */
@@ -218,28 +189,14 @@ static enum obp_cmd_rc
 send_alter(struct obp_session *s, const struct obp_param *p,
            const char *value)
 {
-    struct obp_adm_alter *al = calloc(1, sizeof(*al));
-    char          line[LINE_MAX_ + 1];
+    char            line[LINE_MAX_ + 1], what[96];
+    enum obp_cmd_rc rc;
 
-    if (al == NULL)
-        return OBP_CMD_NOMEM;
-    al->s = s;
-    obp_strlcpy(al->name, p->name, sizeof(al->name));
     snprintf(line, sizeof(line), "config set %s %s", p->name, value);
-    if (obp_ctlcall_start(&al->call, s->w, line,
-                          (double)s->w->conf->short_async_task_timeout / 1e6,
-                          altered, al) != OBP_OK) {
-        obp_log(OBP_LOG_WARN, s->id, 0, "ALTER PROXYCONFIG: the master's "
-                "control socket: %s", obp_ctlcall_last(&al->call));
-        free(al);
-        return obp_adm_rc(obp_ans_err(obp_req_answer(s),
-                                      ER_NOT_SUPPORTED_YET, "HY000",
-                                      "obproxy: the master cannot be "
-                                      "reached to change %s", p->name));
-    }
+    snprintf(what, sizeof(what), "ALTER PROXYCONFIG SET %s", p->name);
+    rc = obp_adm_call(s, line, what, altered);
     explicit_bzero(line, sizeof(line));
-    s->alter = al;
-    return OBP_CMD_LATER;
+    return rc;
 }
 
 /* ALTER PROXYCONFIG SET name = value */

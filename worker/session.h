@@ -24,7 +24,7 @@
 #define OBP_SESS_PUMP_TURNS 4096    /* rounds of one pump: more than the
                                        packets one buffer can hold */
 
-struct obp_adm_alter;
+struct obp_adm_call;
 struct obp_ssync;
 
 enum obp_sess_state {
@@ -69,7 +69,8 @@ struct obp_session {
     struct obp_req         req;         /* client -> server framer */
     struct obp_resp        resp;        /* server -> client framer */
     struct obp_kill       *kill;        /* a KILL of ours under way */
-    struct obp_adm_alter  *alter;       /* an ALTER PROXYCONFIG under way */
+    struct obp_adm_call   *adm_call;    /* an admin command waiting for the
+                                           master (adm.h) */
     struct obp_sstate      st;          /* what a server session needs */
     struct obp_ssync      *sync;        /* the proxy's commands under way */
     struct obp_sroute      rt;          /* routing: idle server sessions */
