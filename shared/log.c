@@ -35,9 +35,10 @@ struct log_file {
 };
 
 struct log_line {
-    char   buf[LOG_LINE_MAX];
-    size_t len;
-    int    cut;                     /* the text did not fit */
+    char    buf[LOG_LINE_MAX];
+    size_t  len;
+    int     cut;                    /* the text did not fit */
+    int64_t at_us;                  /* its time, wall clock */
 };
 
 static struct {
@@ -52,6 +53,7 @@ static struct {
     int64_t         checked_us;     /* last stat() looking for renames */
     int             complained;     /* a logger error went to stderr */
     int             busy;           /* inside obp_log(): no recursion */
+    obp_log_tap     tap;            /* sees WARN and above, or NULL */
 } lg = {
     .main = { .name = "obproxy.log", .fd = -1 },
     .err = { .name = "obproxy_error.log", .fd = -1 },
@@ -199,6 +201,8 @@ line_prefix(struct log_line *l, int level, uint64_t sess)
     time_t      sec = (time_t)(now / 1000000);
     const char *name = "?";
     struct tm   tm;
+
+    l->at_us = now;
 
     if (localtime_r(&sec, &tm) == NULL)
         memset(&tm, 0, sizeof(tm));
@@ -552,6 +556,8 @@ log_v(int level, uint64_t sess, int err, const char *fmt, va_list ap)
         line_add(&l, ": %s", strerror_r(err, ebuf, sizeof(ebuf)));
     line_end(&l);
     emit(&l, level);
+    if (lg.tap != NULL && level <= OBP_LOG_WARN)
+        lg.tap(level, l.at_us, l.buf, l.len - 1);
     lg.busy = 0;
     errno = saved;
 }
@@ -671,6 +677,12 @@ obp_log_set_rotation(int64_t max_size, int64_t max_count)
 {
     lg.max_size = max_size;
     lg.max_count = max_count;
+}
+
+void
+obp_log_set_tap(obp_log_tap tap)
+{
+    lg.tap = tap;
 }
 
 void

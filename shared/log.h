@@ -54,6 +54,17 @@ void obp_log_set_rotation(int64_t max_size, int64_t max_count);
 void obp_log_set_role(int worker_slot);
 
 /*
+ * Shown every WARN, ERROR and ALERT line this process writes (<line>,
+ * <len> bytes without the newline; <at_us> its wall-clock time), after
+ * it was written: a worker keeps the last ones for SHOW WARNLOG
+ * (worker/warnlog.h).  It runs inside obp_log(), so it must not log;
+ * NULL removes it.
+ */
+typedef void (*obp_log_tap)(int level, int64_t at_us, const char *line,
+                            size_t len);
+void obp_log_set_tap(obp_log_tap tap);
+
+/*
  * Writes one line if <level> passes syslog_level.  <sess> is the session
  * id (0 for none); <err> an errno value whose strerror is appended (0 for
  * none).

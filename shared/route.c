@@ -193,6 +193,27 @@ obp_route_find(const struct obp_route_view *v, enum obp_route_kind kind,
     return NULL;
 }
 
+const struct obp_route_entry *
+obp_route_next(const struct obp_route_view *v, uint32_t *pos)
+{
+    const struct obp_route_set    *set = (const void *)v->bank;
+    const struct obp_route_bucket *bk;
+
+    if (set == NULL)
+        return NULL;
+    bk = (const void *)(v->bank + set->buckets_off);
+    for (; *pos < set->nbuckets; (*pos)++) {
+        uint32_t off = bk[*pos].off;
+
+        /* the same bound as a lookup's: an offset inside the set */
+        if (off != 0 && off <= set->used - sizeof(struct obp_route_entry)) {
+            (*pos)++;
+            return (const void *)(v->bank + off);
+        }
+    }
+    return NULL;
+}
+
 const struct obp_route_ldc *
 obp_route_ldc(const struct obp_route_view *v, unsigned idx)
 {

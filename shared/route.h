@@ -329,6 +329,15 @@ obp_route_find(const struct obp_route_view *v, enum obp_route_kind kind,
                const struct obp_route_key *key);
 
 /*
+ * The entry of the first used slot of the hash index from *<pos> on, or
+ * NULL past the last; *<pos> moves past it.  Start at 0: every entry of
+ * the set being read comes once, in no particular order (the admin's
+ * SHOW PROXYROUTE).
+ */
+const struct obp_route_entry *obp_route_next(const struct obp_route_view *v,
+                                             uint32_t *pos);
+
+/*
  * Server <idx>'s LDC facts in the set being read, or NULL when the source
  * did not describe it (then it has no zone, region or IDC).
  */

@@ -96,6 +96,7 @@ add_table(const struct obp_topo *topo, const struct obp_topo_table *tb,
     in.key.table = obp_route_name(tb->name);
     if (obp_route_lower(name, sizeof(name), tb->name, in.key.table.len))
         in.key.table = obp_route_name(name);
+    in.table_id = OBP_TOPO_TABLE_ID_BASE + (tb - topo->tables);
     in.part = tb->part;
     in.nleaves = tb->nleaves;
     in.leaf_nrepl = nrepl;

@@ -17,6 +17,13 @@ struct obp_route_sink;
 struct obp_topo;
 
 /*
+ * A declared table's id in the route cache: this plus its place in the
+ * declared order (OceanBase numbers user tables from 500001), so that
+ * SHOW PROXYROUTE PARTITION's rows name their table.
+ */
+#define OBP_TOPO_TABLE_ID_BASE 500001
+
+/*
  * Fills <sink> from <topo> (NULL: an empty generation) for cluster
  * <cluster>; <server_idx>[i] is topology server i's index in the server
  * table.  OBP_OK once committed, OBP_AGAIN when the sink cannot begin

@@ -7,7 +7,6 @@
 #include "worker.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define ER_UNKNOWN_SYSTEM_VARIABLE 1193
@@ -16,13 +15,6 @@
 #define LIKE_MAX   128
 #define VALUE_MAX  4200     /* the longest LIST value, formatted */
 #define LINE_MAX_  (OBP_CTLCALL_LINE_MAX)
-
-/* A session's change under way: the call and what the answer names. */
-struct obp_adm_alter {
-    struct obp_ctlcall  call;
-    struct obp_session *s;
-    char                what[160];
-};
 
 static const char *
 level_of(const struct obp_param *p)
@@ -158,43 +150,22 @@ obp_adm_show_proxyconfig(struct obp_session *s, struct obp_iobuf *b,
     return all ? config_levels(s, pattern) : config_rows(s, pattern, diff);
 }
 
-/* The master's verdict: the session's answer, then its next command. */
-static void
-altered(struct obp_ctlcall *c, bool ok)
+int
+obp_adm_changed(struct obp_session *s, struct obp_ctlcall *c, bool ok,
+                const char *what)
 {
-    struct obp_adm_alter *al = c->owner;
-    struct obp_session   *s = al->s;
-    const char           *last = obp_ctlcall_last(c);
-    struct obp_ans       *a = obp_req_answer(s);
-    int                   rc;
+    const char     *last = obp_ctlcall_last(c);
+    struct obp_ans *a = obp_req_answer(s);
 
-    s->alter = NULL;
     obp_log(ok ? OBP_LOG_INFO : OBP_LOG_WARN, s->id, 0, "admin %s@proxysys "
-            "from %s: %s: %s", s->name.user, s->caddr.text, al->what, last);
-    if (ok) {
-        obp_loop_chan_read(s->w);   /* the new configuration, before OK */
-        rc = obp_ans_ok(a, 0, NULL);
-    } else {
-        rc = obp_ans_err(a, ER_WRONG_VALUE_FOR_VAR, "42000", "obproxy: %s "
-                         "refused: %s", al->what,
-                         strncmp(last, "failed: ", 8) == 0 ? last + 8 : last);
-    }
-    free(al);
-    if (rc != OBP_OK) {
-        obp_session_close(s, "out of memory");
-        return;
-    }
-    obp_req_answered(s);
-}
-
-void
-obp_adm_cancel(struct obp_session *s)
-{
-    if (s->alter == NULL)
-        return;
-    obp_ctlcall_cancel(&s->alter->call);
-    free(s->alter);
-    s->alter = NULL;
+            "from %s: %s: %s", s->name.user, s->caddr.text, what, last);
+    if (!ok)
+        return obp_ans_err(a, ER_WRONG_VALUE_FOR_VAR, "42000", "obproxy: "
+                           "%s refused: %s", what,
+                           strncmp(last, "failed: ", 8) == 0 ? last + 8
+                                                             : last);
+    obp_loop_chan_read(s->w);   /* the new configuration, before OK */
+    return obp_ans_ok(a, 0, NULL);
 }
 
 /* The value as written, or nothing: an empty one; no line breaks. */
@@ -225,30 +196,6 @@ hash_password(char *value, size_t cap)
     explicit_bzero(sha, sizeof(sha));
 }
 
-enum obp_cmd_rc
-obp_adm_master(struct obp_session *s, const char *line, const char *what)
-{
-    struct obp_adm_alter *al = calloc(1, sizeof(*al));
-
-    if (al == NULL)
-        return OBP_CMD_NOMEM;
-    al->s = s;
-    obp_strlcpy(al->what, what, sizeof(al->what));
-    if (obp_ctlcall_start(&al->call, s->w, line,
-                          (double)s->w->conf->short_async_task_timeout / 1e6,
-                          altered, al) != OBP_OK) {
-        obp_log(OBP_LOG_WARN, s->id, 0, "%s: the master's control socket: "
-                "%s", what, obp_ctlcall_last(&al->call));
-        free(al);
-        return obp_adm_rc(obp_ans_err(obp_req_answer(s),
-                                      ER_NOT_SUPPORTED_YET, "HY000",
-                                      "obproxy: the master cannot be "
-                                      "reached for %s", what));
-    }
-    s->alter = al;
-    return OBP_CMD_LATER;
-}
-
 static enum obp_cmd_rc
 send_alter(struct obp_session *s, const struct obp_param *p,
            const char *value)
@@ -258,7 +205,7 @@ send_alter(struct obp_session *s, const struct obp_param *p,
 
     snprintf(line, sizeof(line), "config set %s %s", p->name, value);
     snprintf(what, sizeof(what), "ALTER PROXYCONFIG SET %s", p->name);
-    rc = obp_adm_master(s, line, what);
+    rc = obp_adm_call(s, line, what, obp_adm_changed);
     explicit_bzero(line, sizeof(line));
     return rc;
 }

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #define LIKE_MAX 128
+#define ER_NOT_SUPPORTED_YET 1235
 
 enum obp_cmd_rc
 obp_adm_rc(int rc)
@@ -191,27 +192,87 @@ obp_adm_show_proxystat(struct obp_session *s, struct obp_iobuf *b,
     return obp_adm_rc(ok ? obp_ans_end(ans) : OBP_ERROR);
 }
 
-/* SHOW PROXYINFO BINARY: ODP's two columns, name and info. */
+/* SHOW PROXYINFO BINARY's and UPGRADE's answer: ODP's name and info. */
+static int
+info_answer(struct obp_session *s, const char *name, const char *info)
+{
+    static const char *const cols[] = { "name", "info" };
+    struct obp_ans          *ans = obp_req_answer(s);
+    const char *const        row[] = { name, info };
+
+    return obp_adm_columns(ans, cols, OBP_NELEMS(cols)) == OBP_OK
+           && obp_ans_row(ans, row) == OBP_OK ? obp_ans_end(ans) : OBP_ERROR;
+}
+
+/* Whether a line of the master's status is about generations, upgrades. */
+static bool
+upgrade_line(const char *line)
+{
+    static const char *const keep[] = { "pid:", "version:", "state:",
+                                        "generation", "uptime:",
+                                        "upgrade:" };
+
+    for (size_t k = 0; k < OBP_NELEMS(keep); k++)
+        if (strncmp(line, keep[k], strlen(keep[k])) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * The master's status, its lines about generations and upgrades.  A
+ * status too long for the call's buffer (a large server table) fails
+ * the call, but these lines come first: they are shown all the same.
+ */
+static int
+upgrade_info(struct obp_session *s, struct obp_ctlcall *c, bool ok,
+             const char *what)
+{
+    char   info[OBP_CTLCALL_REPLY_MAX + 1];
+    size_t n = 0, len;
+
+    for (const char *line = c->reply; *line != '\0'; line += len + 1) {
+        len = strcspn(line, "\n");
+        if (upgrade_line(line) && n + len + 2 <= sizeof(info)) {
+            if (n > 0)
+                info[n++] = '\n';
+            memcpy(info + n, line, len);
+            n += len;
+        }
+        if (line[len] == '\0')
+            break;
+    }
+    info[n] = '\0';
+    if (n == 0)
+        return obp_ans_err(obp_req_answer(s), ER_NOT_SUPPORTED_YET, "HY000",
+                           "obproxy: %s: the master answered '%s'", what,
+                           ok ? "" : obp_ctlcall_last(c));
+    return info_answer(s, "hot upgrade info", info);
+}
+
+/* SHOW PROXYINFO BINARY | UPGRADE | IDC */
 enum obp_cmd_rc
 obp_adm_show_proxyinfo(struct obp_session *s, struct obp_iobuf *b,
                        struct obp_cmd_arg *a)
 {
-    struct obp_ans *ans = obp_req_answer(s);
-    char            info[256];
-    const char     *row[] = { "binary info", info };
+    char info[256];
+    bool binary = obp_sqllex_kw(&a->t, "BINARY");
+    bool upgrade = obp_sqllex_kw(&a->t, "UPGRADE");
 
-    if (!obp_sqllex_kw(&a->t, "BINARY"))
+    if (obp_sqllex_kw(&a->t, "IDC")) {
+        obp_cmd_next(a);
+        return obp_adm_info_idc(s, b, a);
+    }
+    if (!binary && !upgrade)
         return obp_cmd_syntax(s, a);
     obp_cmd_next(a);
     if (!obp_cmd_at_end(a))
         return obp_cmd_syntax(s, a);
+    if (upgrade)
+        return obp_adm_call(s, "status", "SHOW PROXYINFO UPGRADE",
+                            upgrade_info);
     snprintf(info, sizeof(info), "obproxy-%s\nversion:%s\nBUILD_TIME:%s %s",
              OBP_VERSION_STRING, OBP_VERSION_STRING, __DATE__, __TIME__);
-    return obp_adm_rc(obp_ans_columns(ans, 2) == OBP_OK
-                      && obp_ans_col(ans, "name", false) == OBP_OK
-                      && obp_ans_col(ans, "info", false) == OBP_OK
-                      && obp_ans_row(ans, row) == OBP_OK
-                      ? obp_ans_end(ans) : OBP_ERROR);
+    return obp_adm_rc(info_answer(s, "binary info", info));
 }
 
 /*

@@ -235,7 +235,7 @@ send_level(struct obp_session *s, const char *verb, int table,
     len = (size_t)snprintf(line, OBP_CTL_LINE_MAX + 1, "config level %s %s",
                            verb, obp_level_table_name(table));
     rc = add_args(line, OBP_CTL_LINE_MAX + 1, &len, args, n) == OBP_OK
-         ? (int)obp_adm_master(s, line, what)
+         ? (int)obp_adm_call(s, line, what, obp_adm_changed)
          : (int)refuse(s, ER_WRONG_VALUE, "a value holds a line break or "
                        "is too long", NULL);
     free(line);

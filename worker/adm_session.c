@@ -7,7 +7,6 @@
 
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,18 +57,6 @@ sess_row(const struct obp_shm_sess *e, void *arg)
     return OBP_OK;
 }
 
-/* Column names, numeric ones marked with a leading '#'. */
-static int
-columns(struct obp_ans *ans, const char *const *names, unsigned n)
-{
-    int ok = obp_ans_columns(ans, n) == OBP_OK;
-
-    for (unsigned i = 0; ok && i < n; i++)
-        ok = obp_ans_col(ans, names[i] + (names[i][0] == '#'),
-                         names[i][0] == '#') == OBP_OK;
-    return ok ? OBP_OK : OBP_ERROR;
-}
-
 static enum obp_cmd_rc
 list(struct obp_session *s, bool proxysession)
 {
@@ -85,9 +72,9 @@ list(struct obp_session *s, bool proxysession)
     struct sess_walk w = { .ans = obp_req_answer(s),
                            .proxysession = proxysession };
 
-    if (columns(w.ans, proxysession ? psess : plist,
-                proxysession ? OBP_NELEMS(psess) : OBP_NELEMS(plist))
-        != OBP_OK)
+    if (obp_adm_columns(w.ans, proxysession ? psess : plist,
+                        proxysession ? OBP_NELEMS(psess)
+                                     : OBP_NELEMS(plist)) != OBP_OK)
         return obp_adm_rc(OBP_ERROR);
     obp_reg_each(s->w, sess_row, &w);
     return obp_adm_rc(w.failed ? OBP_ERROR : obp_ans_end(w.ans));
@@ -98,16 +85,11 @@ static bool
 id_arg(struct obp_session *s, struct obp_cmd_arg *a, uint32_t *id,
        enum obp_cmd_rc *rc)
 {
-    char  num[NUM_MAX], *end;
-    unsigned long long v;
+    uint64_t v;
 
-    if (a->t.type != OBP_SQLLEX_NUMBER || !obp_cmd_word(a, num, sizeof(num))
-        || (v = strtoull(num, &end, 10), *end != '\0') || v > UINT32_MAX) {
-        *rc = obp_cmd_syntax(s, a);
+    if (!obp_adm_number(s, a, UINT32_MAX, &v, rc))
         return false;
-    }
     *id = (uint32_t)v;
-    obp_cmd_next(a);
     return true;
 }
 
@@ -152,7 +134,10 @@ attributes(struct obp_session *s, uint32_t id, const char *pattern)
     return obp_adm_rc(ok ? obp_ans_end(ans) : OBP_ERROR);
 }
 
-/* SHOW PROXYSESSION [ATTRIBUTE [id] [LIKE 'x']] */
+/*
+ * SHOW PROXYSESSION [ATTRIBUTE [id] [LIKE 'x']]; VARIABLES and STAT
+ * (adm_detail.c)
+ */
 enum obp_cmd_rc
 obp_adm_show_proxysession(struct obp_session *s, struct obp_iobuf *b,
                           struct obp_cmd_arg *a)
@@ -163,8 +148,15 @@ obp_adm_show_proxysession(struct obp_session *s, struct obp_iobuf *b,
 
     if (obp_cmd_at_end(a))
         return list(s, true);
-    if (obp_sqllex_kw(&a->t, "VARIABLES") || obp_sqllex_kw(&a->t, "STAT")
-        || obp_sqllex_kw(&a->t, "READ_STALE"))
+    if (obp_sqllex_kw(&a->t, "VARIABLES")) {
+        obp_cmd_next(a);
+        return obp_adm_session_variables(s, b, a);
+    }
+    if (obp_sqllex_kw(&a->t, "STAT")) {
+        obp_cmd_next(a);
+        return obp_adm_session_stat(s, b, a);
+    }
+    if (obp_sqllex_kw(&a->t, "READ_STALE"))
         return obp_adm_rc(obp_ans_err(obp_req_answer(s), ER_NOT_SUPPORTED_YET,
                                       "42000", "obproxy: SHOW PROXYSESSION "
                                       "%.*s is not supported yet",

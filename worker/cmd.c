@@ -74,6 +74,18 @@ static const struct cmd_row cmd_table[] = {
       obp_adm_show_proxystat },
     { "SHOW PROXYINFO", OBP_COM_QUERY, { "SHOW", "PROXYINFO" }, READERS,
       obp_adm_show_proxyinfo },
+    { "SHOW PROXYCONGESTION", OBP_COM_QUERY, { "SHOW", "PROXYCONGESTION" },
+      READERS, obp_adm_show_proxycongestion },
+    { "SHOW PROXYROUTE", OBP_COM_QUERY, { "SHOW", "PROXYROUTE" }, READERS,
+      obp_adm_show_proxyroute },
+    { "SHOW PROXYNET", OBP_COM_QUERY, { "SHOW", "PROXYNET" }, READERS,
+      obp_adm_show_proxynet },
+    { "SHOW PROXYCLUSTER", OBP_COM_QUERY, { "SHOW", "PROXYCLUSTER" },
+      READERS, obp_adm_show_proxycluster },
+    { "SHOW WARNLOG", OBP_COM_QUERY, { "SHOW", "WARNLOG" }, READERS,
+      obp_adm_show_warnlog },
+    { "SHOW PROXYTRACE", OBP_COM_QUERY, { "SHOW", "PROXYTRACE" }, READERS,
+      obp_adm_show_proxytrace },
     { "REPLACE INTO", OBP_COM_QUERY, { "REPLACE", "INTO" }, OBP_CMD_PROXY
       | OBP_CMD_ADMIN, obp_adm_level_write },
     { "INSERT INTO", OBP_COM_QUERY, { "INSERT", "INTO" }, OBP_CMD_PROXY

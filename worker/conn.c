@@ -114,8 +114,10 @@ obp_conn_flush(struct obp_conn *c)
     w = c->x != NULL ? obp_xport_write(c, iov, n) : writev(c->fd, iov, n);
     if (w == -1 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
         return OBP_ERROR;
-    if (w > 0)
+    if (w > 0) {
         advance(c, (size_t)w);
+        c->sent += (uint64_t)w;
+    }
     obp_conn_trim(c);
     if (c->feed != NULL) {
         obp_conn_trim(c->feed);
@@ -274,6 +276,7 @@ obp_conn_init(struct obp_conn *c, struct obp_worker *w, int fd,
     c->stat = stat;
     c->ops = ops;
     c->owner = owner;
+    c->opened_us = obp_now_us();
     ev_io_init(&c->rd, read_cb, fd, EV_READ);
     ev_io_init(&c->wr, write_cb, fd, EV_WRITE);
     c->rd.data = c;

@@ -41,6 +41,9 @@ struct obp_conn {
     const struct obp_conn_ops *ops;
     void                      *owner;
     uint64_t                   bytes;   /* read from fd so far */
+    uint64_t                   sent;    /* written to fd so far (before
+                                           TLS or compression) */
+    int64_t                    opened_us; /* obp_now_us() at init */
     uint64_t                   sid;     /* session id in log lines */
     int                        stat;    /* OBP_STAT_bytes_from_* */
     unsigned                   hold:1;  /* the owner wants no input now */

@@ -445,6 +445,7 @@ worker_init(struct obp_worker *w, struct obp_worker_args *args)
         obp_log(OBP_LOG_WARN, 0, errno, "worker %d: ignoring SIGHUP and "
                 "SIGPIPE", w->slot);
     apply_log_settings(w->conf);
+    obp_warnlog_start();
     obp_xport_ctx_apply(&w->xctx, w->conf, w->slot);
     reset_gauges(w);
     for (int i = 0; i < OBP_WORKER_NSIGNALS; i++) {

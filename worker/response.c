@@ -16,6 +16,28 @@ enum kind {
     K_OK, K_ERR, K_EOF, K_INFILE, K_COLCOUNT, K_PREPOK, K_ONE, K_BAD
 };
 
+/* The phase a response to <cmd> starts in; OBP_R_NONE: none follows. */
+static int
+first_phase(uint8_t cmd)
+{
+    switch (cmd) {
+    case OBP_COM_QUERY: case OBP_COM_PROCESS_INFO:
+    case OBP_COM_STMT_EXECUTE:
+        return OBP_R_FIRST;
+    case OBP_COM_STMT_PREPARE:
+        return OBP_R_PREPARE;
+    case OBP_COM_STMT_FETCH:
+        return OBP_R_ROWS;
+    case OBP_COM_FIELD_LIST:
+        return OBP_R_FIELDS;
+    case OBP_COM_STMT_CLOSE: case OBP_COM_STMT_SEND_LONG_DATA:
+    case OBP_COM_QUIT:
+        return OBP_R_NONE;
+    default:
+        return OBP_R_ONE;       /* OK/ERR, EOF, or COM_STATISTICS' text */
+    }
+}
+
 bool
 obp_resp_begin(struct obp_session *s, uint8_t cmd, bool plist)
 {
@@ -27,28 +49,13 @@ obp_resp_begin(struct obp_session *s, uint8_t cmd, bool plist)
     r->query = cmd == OBP_COM_QUERY;
     r->plist = plist && r->query;
     r->execute = cmd == OBP_COM_STMT_EXECUTE;
-    switch (cmd) {
-    case OBP_COM_QUERY: case OBP_COM_PROCESS_INFO:
-    case OBP_COM_STMT_EXECUTE:
-        r->phase = OBP_R_FIRST;
-        return true;
-    case OBP_COM_STMT_PREPARE:
-        r->phase = OBP_R_PREPARE;
-        return true;
-    case OBP_COM_STMT_FETCH:
-        r->phase = OBP_R_ROWS;
-        return true;
-    case OBP_COM_FIELD_LIST:
-        r->phase = OBP_R_FIELDS;
-        return true;
-    case OBP_COM_STMT_CLOSE: case OBP_COM_STMT_SEND_LONG_DATA:
-    case OBP_COM_QUIT:
-        r->phase = OBP_R_NONE;
+    r->phase = first_phase(cmd);
+    if (r->phase == OBP_R_NONE)
         return false;
-    default:
-        r->phase = OBP_R_ONE;   /* OK/ERR, EOF, or COM_STATISTICS' text */
-        return true;
-    }
+    if (s->srv != NULL)
+        obp_trace_sent(&s->trace, &s->srv->addr,
+                       (s->status & OBP_SERVER_STATUS_IN_TRANS) != 0);
+    return true;
 }
 
 static bool
@@ -96,6 +103,8 @@ classify(const struct obp_resp *r, uint8_t first, uint32_t len)
 static void
 finish(struct obp_session *s)
 {
+    obp_trace_ended(&s->trace, s->resp.failed,
+                    (s->status & OBP_SERVER_STATUS_IN_TRANS) != 0);
     s->resp.phase = OBP_R_NONE;
     s->req.busy = 0;
     free(s->req.init_db);

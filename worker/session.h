@@ -17,13 +17,14 @@
 #include "response.h"
 #include "sroute.h"
 #include "sstate.h"
+#include "trace.h"
 
 #define OBP_SESS_ERR_WAIT 1.0       /* seconds to deliver a last ERR */
 #define OBP_SESS_QUIET    0.1       /* draining: idle this long, closed */
 #define OBP_SESS_PUMP_TURNS 4096    /* rounds of one pump: more than the
                                        packets one buffer can hold */
 
-struct obp_adm_alter;
+struct obp_adm_call;
 struct obp_ssync;
 
 enum obp_sess_state {
@@ -68,10 +69,12 @@ struct obp_session {
     struct obp_req         req;         /* client -> server framer */
     struct obp_resp        resp;        /* server -> client framer */
     struct obp_kill       *kill;        /* a KILL of ours under way */
-    struct obp_adm_alter  *alter;       /* an ALTER PROXYCONFIG under way */
+    struct obp_adm_call   *adm_call;    /* an admin command waiting for the
+                                           master (adm.h) */
     struct obp_sstate      st;          /* what a server session needs */
     struct obp_ssync      *sync;        /* the proxy's commands under way */
     struct obp_sroute      rt;          /* routing: idle server sessions */
+    struct obp_trace       trace;       /* what its commands did */
     int                    reg;         /* shared entry index + 1, or 0 */
     uint8_t                admin;       /* enum obp_admin (cmd.h): the
                                            proxy's own account */

@@ -30,6 +30,7 @@ struct obp_session;
 #include "ctlcall.h"
 #include "request.h"
 #include "response.h"
+#include "trace.h"
 #include "session.h"
 #include "idle.h"
 #include "pool.h"
@@ -48,6 +49,7 @@ struct obp_session;
 #include "sexport.h"
 #include "clogin.h"
 #include "tenant.h"
+#include "warnlog.h"
 #include "loop.h"
 
 #endif

@@ -2,7 +2,8 @@
  * The diagnostic log in a temporary directory: level filtering, the error
  * log, the line format, truncation, rotation by size (alone and by several
  * processes at once), max_syslog_file_count, and following a file renamed
- * by hand, with obp_log_reopen() and by inode.
+ * by hand, with obp_log_reopen() and by inode; the tap that sees WARN
+ * and above.
  */
 #include "obp.h"
 
@@ -19,6 +20,8 @@
 static char top[256];           /* the temporary directory */
 static char dir[320];           /* top/log, created by obp_log_open */
 static char fbuf[1 << 20];      /* the last file read */
+
+#define LINE_SEEN 512           /* bytes of a line the tap test keeps */
 
 static const char *
 path_of(const char *name)
@@ -163,6 +166,44 @@ test_levels(void)
     tap_ok(strstr(slurp("obproxy.log"), "alert-always") != NULL
            && strstr(fbuf, "error-filtered") == NULL, "ALERT always passes");
     obp_log_set_level(OBP_LOG_INFO);
+}
+
+/* What the tap saw last, and how often. */
+static struct {
+    int     calls;
+    int     level;
+    int64_t at_us;
+    char    line[LINE_SEEN];
+} seen;
+
+static void
+note_line(int level, int64_t at_us, const char *line, size_t len)
+{
+    seen.calls++;
+    seen.level = level;
+    seen.at_us = at_us;
+    snprintf(seen.line, sizeof(seen.line), "%.*s", (int)len, line);
+}
+
+static void
+test_tap(void)
+{
+    char line[LINE_SEEN];
+
+    obp_log_set_tap(note_line);
+    obp_log(OBP_LOG_INFO, 0, 0, "tap-info");
+    tap_is_int(seen.calls, 0, "the tap does not see INFO");
+    obp_log(OBP_LOG_WARN, 3, 0, "tap-warn");
+    tap_ok(seen.calls == 1 && seen.level == OBP_LOG_WARN
+           && llabs((long long)(seen.at_us / 1000000 - time(NULL))) <= 5,
+           "the tap sees a WARN line with its level and time");
+    tap_ok(find_line("obproxy.log", "tap-warn", line, sizeof(line))
+           && strlen(line) == strlen(seen.line) + 1
+           && strncmp(line, seen.line, strlen(seen.line)) == 0,
+           "  the line as written, without its newline");
+    obp_log_set_tap(NULL);
+    obp_log(OBP_LOG_ERROR, 0, 0, "tap-gone");
+    tap_is_int(seen.calls, 1, "  and nothing once removed");
 }
 
 static void
@@ -380,6 +421,7 @@ main(void)
     snprintf(dir, sizeof(dir), "%s/log", top);
     test_open();
     test_levels();
+    test_tap();
     test_format();
     test_long_line();
     test_escaping();

@@ -160,6 +160,19 @@ in_segment(const struct obp_shm *shm, const void *p)
            && (const char *)p < (const char *)shm->hdr + shm->size;
 }
 
+/* Entries a walk of the hash index meets, each checked to be one. */
+static int
+count_entries(const struct obp_route_view *v)
+{
+    const struct obp_route_entry *e;
+    uint32_t                      pos = 0;
+    int                           n = 0;
+
+    while ((e = obp_route_next(v, &pos)) != NULL)
+        n += e->kind == OBP_ROUTE_TABLE || e->kind == OBP_ROUTE_TENANT;
+    return n;
+}
+
 static void
 test_publish(struct obp_shm *shm)
 {
@@ -219,6 +232,7 @@ test_publish(struct obp_shm *shm)
     tk.table = obp_route_name("plain");
     tap_ok(obp_route_find(&v, OBP_ROUTE_TENANT, &tk) == NULL,
            "kinds do not mix");
+    tap_is_int(count_entries(&v), 4, "a walk meets every entry once");
     e = find(&v, "db", "plain");
     obp_route_mark_dirty(e);
     tap_ok(e->state == OBP_ROUTE_DIRTY, "a worker marks an entry dirty");

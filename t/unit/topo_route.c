@@ -88,6 +88,9 @@ test_tables(const struct obp_route_view *v)
         tap_ok(table(v, "shop", names[i]) != NULL, label);
     }
     tap_ok(table(v, "shop", "nothing") == NULL, "an undeclared table is not");
+    tap_is_int(orders != NULL ? orders->table_id : 0,
+               OBP_TOPO_TABLE_ID_BASE, "orders, the first table declared, "
+               "has the first table id");
     tap_ok(obp_route_part(table(v, "shop", "customers")) == NULL,
            "customers is not partitioned");
     tap_is_int(leader(table(v, "shop", "customers"), 0), 0,

@@ -815,6 +815,16 @@ sub mariadb {
 	return wantarray ? ($out, $rc) : $out;
 }
 
+# The same as one of the proxy's own accounts (root@proxysys unless the
+# option user says another), without a database and with column names
+# (--column-names), for the admin commands; give the password.
+sub mariadb_proxysys {
+	my ($self, $sql, %o) = @_;
+	return $self->mariadb($sql, database => undef, %o,
+		user => $o{user} // 'root@proxysys',
+		args => [ '--column-names', @{$o{args} // []} ]);
+}
+
 # The same in the background: returns a handle for mariadb_wait().
 sub mariadb_bg {
 	my ($self, $sql, %o) = @_;
