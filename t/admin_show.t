@@ -23,7 +23,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
-	DBD::MariaDB/)->plan(51);
+	DBD::MariaDB/)->plan(52);
 
 my ($ADMIN_PW, $INSP_PW) = ('admin-pw', 'insp-pw');
 my $topology = $t->run_routing_cluster();
@@ -122,6 +122,12 @@ ok($adbh, 'DBD::MariaDB logs in as root@proxysys') or diag($t->dbi_error());
 my $r = query($adbh, 'SHOW WARNLOG');
 is(ref $r && join(' ', @{$r->[0]}), 'log_id thread_id time log',
 	'SHOW WARNLOG through DBI: ODP\'s columns');
+my $wsth = $adbh->prepare('SHOW WARNLOG');
+$wsth->execute();
+ok((grep { $wsth->{TYPE}[2] == $_ } DBI::SQL_TIMESTAMP(),
+	DBI::SQL_TYPE_TIMESTAMP()), '  its time column is a TIMESTAMP, as ODP\'s')
+	or diag("type $wsth->{TYPE}[2]");
+$wsth->finish();
 $r = query($adbh, 'SHOW PROXYTRACE');
 is(ref $r && join(' ', @{$r->[0]}), 'attempts pl_attempts ip port '
 	. 'server_state send_action resp_error cost_time_us',

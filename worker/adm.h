@@ -119,7 +119,10 @@ bool obp_adm_like(struct obp_session *s, struct obp_cmd_arg *a,
 /* Whether <name> matches <pattern> ("" matches everything). */
 bool obp_adm_match(const char *pattern, const char *name);
 
-/* A result set's columns, a numeric one named with a leading '#'. */
+/*
+ * A result set's columns: a name with a leading '#' is a LONGLONG
+ * column, '@' a TIMESTAMP, any other a string.
+ */
 int obp_adm_columns(struct obp_ans *ans, const char *const *names,
                     unsigned n);
 

@@ -60,10 +60,9 @@ config_rows(struct obp_session *s, const char *pattern, bool diff)
     struct obp_ans   *ans = obp_req_answer(s);
     struct obp_conf  *dflt = diff ? obp_conf_new() : NULL;
     int               ok = (!diff || dflt != NULL)
-                           && obp_ans_columns(ans, OBP_NELEMS(cols)) == OBP_OK;
+                           && obp_adm_columns(ans, cols, OBP_NELEMS(cols))
+                              == OBP_OK;
 
-    for (size_t i = 0; ok && i < OBP_NELEMS(cols); i++)
-        ok = obp_ans_col(ans, cols[i], false) == OBP_OK;
     for (size_t i = 0; ok && i < obp_nparams; i++) {
         const struct obp_param *p = &obp_params[i];
 
@@ -107,10 +106,9 @@ config_levels(struct obp_session *s, const char *pattern)
                                         "name", "value", "config_level" };
     struct obp_ans *ans = obp_req_answer(s);
     char            value[VALUE_MAX];
-    int             ok = obp_ans_columns(ans, OBP_NELEMS(cols)) == OBP_OK;
+    int             ok = obp_adm_columns(ans, cols, OBP_NELEMS(cols))
+                         == OBP_OK;
 
-    for (size_t i = 0; ok && i < OBP_NELEMS(cols); i++)
-        ok = obp_ans_col(ans, cols[i], false) == OBP_OK;
     for (size_t i = 0; ok && i < obp_nparams; i++) {
         const struct obp_param *p = &obp_params[i];
         const char *row[] = { "-1", "", "0", "", "", p->name, value,

@@ -94,7 +94,7 @@ one_value(struct obp_session *s, const char *col, const char *value)
     const char *const row[] = { value };
 
     return obp_adm_rc(obp_ans_columns(ans, 1) == OBP_OK
-                      && obp_ans_col(ans, col, false) == OBP_OK
+                      && obp_ans_col(ans, col, OBP_ANS_TEXT) == OBP_OK
                       && obp_ans_row(ans, row) == OBP_OK
                       ? obp_ans_end(ans) : OBP_ERROR);
 }
@@ -164,6 +164,8 @@ enum obp_cmd_rc
 obp_adm_show_proxystat(struct obp_session *s, struct obp_iobuf *b,
                        struct obp_cmd_arg *a)
 {
+    static const char *const cols[] = { "stat_name", "#value",
+                                        "persist_type" };
     struct obp_ans *ans = obp_req_answer(s);
     uint64_t        sums[OBP_STAT_COUNT];
     char            pattern[LIKE_MAX], v[24];
@@ -175,10 +177,7 @@ obp_adm_show_proxystat(struct obp_session *s, struct obp_iobuf *b,
     if (!obp_adm_like(s, a, pattern, sizeof(pattern), &rc))
         return rc;
     obp_shm_stats_sum(s->w->shm, sums);
-    ok = obp_ans_columns(ans, 3) == OBP_OK
-         && obp_ans_col(ans, "stat_name", false) == OBP_OK
-         && obp_ans_col(ans, "value", true) == OBP_OK
-         && obp_ans_col(ans, "persist_type", false) == OBP_OK;
+    ok = obp_adm_columns(ans, cols, OBP_NELEMS(cols)) == OBP_OK;
     for (int i = 0; ok && i < OBP_STAT_COUNT; i++) {
         const char *row[] = { obp_stat_descs[i].name, v,
                               obp_stat_descs[i].kind == OBP_STAT_GAUGE

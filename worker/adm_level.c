@@ -336,10 +336,9 @@ select_rows(struct obp_session *s, const struct level_stmt *st)
 {
     const struct obp_conf *conf = s->w->conf;
     struct obp_ans        *ans = obp_req_answer(s);
-    int                    ok = obp_ans_columns(ans, 5) == OBP_OK;
+    int                    ok = obp_adm_columns(ans, col_names, 5)
+                                == OBP_OK;
 
-    for (int i = 0; ok && i < 5; i++)
-        ok = obp_ans_col(ans, col_names[i], false) == OBP_OK;
     for (size_t i = 0; ok && i < conf->levels.n; i++) {
         const struct obp_level_row *r = &conf->levels.rows[i];
         const char *row[] = { obp_level_cluster(conf, r), r->tenant,

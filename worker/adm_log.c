@@ -83,7 +83,7 @@ enum obp_cmd_rc
 obp_adm_show_warnlog(struct obp_session *s, struct obp_iobuf *b,
                      struct obp_cmd_arg *a)
 {
-    static const char *const cols[] = { "#log_id", "#thread_id", "time",
+    static const char *const cols[] = { "#log_id", "#thread_id", "@time",
                                         "log" };
     struct obp_ans                *ans = obp_req_answer(s);
     const struct obp_warnlog_line *l;

@@ -97,6 +97,8 @@ id_arg(struct obp_session *s, struct obp_cmd_arg *a, uint32_t *id,
 static enum obp_cmd_rc
 attributes(struct obp_session *s, uint32_t id, const char *pattern)
 {
+    static const char *const cols[] = { "attribute_name", "value",
+                                        "info" };
     struct obp_ans     *ans = obp_req_answer(s);
     struct obp_shm_sess e;
     char                sid[NUM_MAX], thread[NUM_MAX], nsrv[NUM_MAX];
@@ -124,10 +126,7 @@ attributes(struct obp_session *s, uint32_t id, const char *pattern)
     snprintf(thread, sizeof(thread), "%" PRIu32, e.srv_thread);
     snprintf(nsrv, sizeof(nsrv), "%" PRIu32, e.nsrv);
     snprintf(login, sizeof(login), "%" PRIu64, e.login_us);
-    ok = obp_ans_columns(ans, 3) == OBP_OK
-         && obp_ans_col(ans, "attribute_name", false) == OBP_OK
-         && obp_ans_col(ans, "value", false) == OBP_OK
-         && obp_ans_col(ans, "info", false) == OBP_OK;
+    ok = obp_adm_columns(ans, cols, OBP_NELEMS(cols)) == OBP_OK;
     for (size_t i = 0; ok && i < OBP_NELEMS(rows); i++)
         if (obp_adm_match(pattern, rows[i][0]))
             ok = obp_ans_row(ans, rows[i]) == OBP_OK;

@@ -19,9 +19,13 @@ obp_adm_columns(struct obp_ans *ans, const char *const *names, unsigned n)
 {
     int ok = obp_ans_columns(ans, n) == OBP_OK;
 
-    for (unsigned i = 0; ok && i < n; i++)
-        ok = obp_ans_col(ans, names[i] + (names[i][0] == '#'),
-                         names[i][0] == '#') == OBP_OK;
+    for (unsigned i = 0; ok && i < n; i++) {
+        char mark = names[i][0];
+
+        ok = obp_ans_col(ans, names[i] + (mark == '#' || mark == '@'),
+                         mark == '#' ? OBP_ANS_INT : mark == '@'
+                         ? OBP_ANS_TIME : OBP_ANS_TEXT) == OBP_OK;
+    }
     return ok ? OBP_OK : OBP_ERROR;
 }
 

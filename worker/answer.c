@@ -193,8 +193,34 @@ put_eof(struct obp_wr *wr, uint8_t seq, const struct ans_pkt *p)
     return obp_eof_write(wr, seq, 0, p->a->status);
 }
 
+/* The column definition of each enum obp_ans_type. */
+static void
+col_type(struct obp_coldef *c, enum obp_ans_type type)
+{
+    switch (type) {
+    case OBP_ANS_INT:
+        c->type = OBP_TYPE_LONGLONG;
+        c->charset = OBP_BINARY_CHARSET;
+        c->length = 20;
+        c->flags = OBP_FLAG_BINARY;
+        break;
+    case OBP_ANS_TIME:
+        c->type = OBP_TYPE_TIMESTAMP;
+        c->charset = OBP_BINARY_CHARSET;
+        c->length = 26;
+        c->flags = OBP_FLAG_BINARY;
+        c->decimals = 6;
+        break;
+    default:
+        c->type = OBP_TYPE_VAR_STRING;
+        c->charset = OBP_DEFAULT_CHARSET;
+        c->length = 1024;
+        break;
+    }
+}
+
 int
-obp_ans_col(struct obp_ans *a, const char *name, bool numeric)
+obp_ans_col(struct obp_ans *a, const char *name, enum obp_ans_type type)
 {
     struct ans_pkt p = { .a = a };
 
@@ -203,10 +229,7 @@ obp_ans_col(struct obp_ans *a, const char *name, bool numeric)
         return OBP_ERROR;
     }
     p.col.name = name;
-    p.col.type = numeric ? OBP_TYPE_LONGLONG : OBP_TYPE_VAR_STRING;
-    p.col.charset = numeric ? OBP_BINARY_CHARSET : OBP_DEFAULT_CHARSET;
-    p.col.length = numeric ? 20 : 1024;
-    p.col.flags = numeric ? OBP_FLAG_BINARY : 0;
+    col_type(&p.col, type);
     if (put(a, put_col, &p) != OBP_OK)
         return OBP_ERROR;
     if (++a->defined < a->ncols || (a->caps & OBP_CLIENT_DEPRECATE_EOF))

@@ -69,8 +69,15 @@ int obp_ans_err(struct obp_ans *a, uint16_t code, const char *sqlstate,
 /* A result set of <ncols> columns (1..OBP_ANS_MAX_COLS). */
 int obp_ans_columns(struct obp_ans *a, unsigned ncols);
 
-/* The next column: a string, or with <numeric> a signed integer. */
-int obp_ans_col(struct obp_ans *a, const char *name, bool numeric);
+/* What a column holds: its type in the column definition. */
+enum obp_ans_type {
+    OBP_ANS_TEXT,       /* VAR_STRING, utf8mb4 */
+    OBP_ANS_INT,        /* LONGLONG */
+    OBP_ANS_TIME        /* TIMESTAMP "YYYY-MM-DD hh:mm:ss[.uuuuuu]" */
+};
+
+/* The next column. */
+int obp_ans_col(struct obp_ans *a, const char *name, enum obp_ans_type type);
 
 /* A row of ncols values; val[i] NULL for SQL NULL. */
 int obp_ans_row(struct obp_ans *a, const char *const *val);
