@@ -130,12 +130,14 @@ for i in 1 2 3; do
 done
 
 sha1=$(printf '%s' "$SERVICE_PW" | sha1sum | cut -d' ' -f1)
+admin_sha1=$(printf '%s' demo | sha1sum | cut -d' ' -f1)
 mkdir -p "$dir/etc"
 cat >"$dir/etc/obproxy.yaml" <<EOF
 listen_port: $PORT
 local_bound_ip: 127.0.0.1
 rootservice_list: "$servers"
 observer_sys_password: "$sha1"
+obproxy_sys_password: "$admin_sha1"
 automatic_match_work_thread: true
 syslog_level: INFO
 EOF
@@ -160,6 +162,8 @@ MariaDB servers: $servers
   then:     SELECT * FROM greeting WHERE id = 1;   -- which server answered
             (each server holds ids 1 to 3, marked with its name; id 1 is
             led by server 2, id 2 by server 3, id 3 by server 1)
+  admin:    mariadb -h127.0.0.1 -P$PORT -uroot@proxysys -pdemo
+            (the proxy's own: SHOW PROXYSESSION, SHOW PROXYCONFIG, ...)
   status:   $top/master/obproxyctl -d $dir status
   logs:     $dir/log/obproxy.log
             $dir/log/obproxy_error.log
