@@ -23,7 +23,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
-	DBD::MariaDB/)->plan(80)->run_mariadb(1);
+	DBD::MariaDB/)->plan(82)->run_mariadb(1);
 plan(skip_all => 'no python3 module pymysql')
 	unless $t->python_module('pymysql');
 
@@ -308,6 +308,12 @@ like(scalar admin('SHOW PROXYCONFIG FOO'), qr/ERROR 1064 .*SHOW PROXYCONFIG/,
 like(scalar admin("SELECT \@\@version_comment LIMIT 1; SET NAMES utf8mb4"),
 	qr/\A\@\@version_comment\nobproxy\n\z/,
 	'what client libraries send on connect is answered');
+like(scalar admin('status'),
+	qr/^Current user:\s+root\@127\.0\.0\.1$/m,
+	'the mariadb client\'s status works');
+like(scalar admin('SELECT DATABASE(), USER() AS u, CONNECTION_ID(), 7 FROM DUAL LIMIT 1'),
+	qr/\ADATABASE\(\)\tu\tCONNECTION_ID\(\)\t7\nNULL\troot\@127\.0\.0\.1\t\d+\t7\n\z/,
+	'  a SELECT of functions and literals');
 
 my $big = "SHOW PROXYCONFIG LIKE '" . ('x' x (1 << 20)) . "';\n"
 	. "SELECT PROXY_VERSION();\n";

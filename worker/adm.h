@@ -7,7 +7,8 @@
  *
  *   adm_info.c     PING PROXY, SELECT PROXY_VERSION(), PROXY_STATUS(),
  *                  SHOW PROXYSTAT, SHOW PROXYINFO, an admin session's SET
- *                  and SELECT
+ *   adm_select.c   an admin session's own SELECT of variables and
+ *                  functions
  *   adm_session.c  SHOW PROXYSESSION, SHOW PROCESSLIST, KILL PROXYSESSION
  *                  and an admin's KILL
  *   adm_detail.c   SHOW PROXYSESSION VARIABLES and STAT, SHOW PROXYTRACE:
