@@ -70,7 +70,7 @@ COM_RESET_CONNECTION = 31
 # Selector bytes of the targets (t/fuzz/packet_fuzz.c, session_fuzz.c).
 P_HANDSHAKE, P_RESPONSE, P_LOGIN, P_OK, P_ERR, P_EOF, P_SWITCH, \
     P_ROW, P_CHUSER, P_EXECUTE = range(10)
-S_RESPONSE, S_STMTS, S_QUERY, S_UNZIP, S_ZIP, S_EXPORT = range(6)
+S_RESPONSE, S_STMTS, S_QUERY, S_UNZIP, S_ZIP, S_EXPORT, S_ADMIN = range(7)
 STMT_CLIENT, STMT_PREPARED, STMT_MOVE = range(3)
 
 PASSWORD = 'obfuzz'
@@ -698,7 +698,7 @@ def keep_of(target, group):
         return {P_HANDSHAKE: 2, P_RESPONSE: 1, P_CHUSER: 3,
                 P_LOGIN: 8}.get(group[0], 5)
     if target == 'session':
-        return {S_RESPONSE: 1, S_QUERY: 16}.get(group[0], 4)
+        return {S_RESPONSE: 1, S_QUERY: 16, S_ADMIN: 24}.get(group[0], 4)
     return 32
 
 
@@ -895,6 +895,40 @@ def session_seeds(seeds, conns):
         seeds.add('session', bytes([S_ZIP, 6]) + c[cend:][:MAX_SEED])
 
 
+# What an admin types (README, Admin SQL): the session target's admin
+# mode reads each as a root's (flags 0) or an inspector's (1) statement.
+ADMIN_STATEMENTS = (
+    b"SHOW PROXYCONFIG LIKE 'listen%'", b"show proxyconfig all",
+    b"SHOW PROXYCONFIG DIFF USER LIKE '%_time%'",
+    b"ALTER PROXYCONFIG SET client_max_connections = -3",
+    b"alter proxyconfig set obproxy_sys_password = 'it''s'",
+    b"SHOW PROXYSESSION", b"SHOW PROXYSESSION ATTRIBUTE 7 LIKE 'server%'",
+    b"SHOW PROXYSESSION VARIABLES ALL 2 LIKE '%'",
+    b"SHOW PROXYSESSION STAT", b"SHOW PROCESSLIST",
+    b"KILL PROXYSESSION 12 34", b"KILL QUERY 5", b"kill /* c */ 9",
+    b"SHOW PROXYSTAT REFRESH LIKE 'route%'", b"SHOW PROXYINFO BINARY",
+    b"SHOW PROXYINFO IDC", b"SHOW PROXYCONGESTION ALL",
+    b"SHOW PROXYROUTE PARTITION", b"SHOW PROXYNET CONNECTION 0 LIMIT 2, 3",
+    b"SHOW PROXYNET THREAD", b"SHOW PROXYCLUSTER IDC LIKE 'c%'",
+    b"SHOW WARNLOG 1, 2, WARN", b"SHOW PROXYTRACE 1 2",
+    b"SELECT PROXY_VERSION() AS v", b"select @@version_comment limit 1",
+    b"SELECT DATABASE(), USER() LIMIT 1", b"PING PROXY; SELECT 1",
+    b"REPLACE INTO white_list (cluster_name, tenant_name, name, value) "
+    b"VALUES ('c', 't', 'ip_list', '10.0.0.0/8,::1')",
+    b"DELETE FROM proxy_config WHERE cluster_name = 'c' AND "
+    b"tenant_name = '' AND name = 'proxy_idc_name'",
+    b"SELECT * FROM ssl_config WHERE tenant_name = 't'",
+    b"SET NAMES utf8mb4", b"SHOW DATABASES",
+)
+
+
+def admin_seeds(seeds):
+    for i, text in enumerate(ADMIN_STATEMENTS):
+        seeds.add('session', bytes([S_ADMIN, i % 2]) + text)
+    seeds.add('session', bytes([S_ADMIN, 0x8, COM_STMT_PREPARE]) + b'SELECT 1')
+    seeds.add('session', bytes([S_ADMIN, 0x8, COM_PROCESS_KILL, 9, 0, 0, 0]))
+
+
 def export_seeds(seeds, exports, tool):
     """Sessions as a hot upgrade writes them, described from captured
     sessions (raw_sessions)."""
@@ -993,6 +1027,7 @@ def main():
     cut_packet_seeds(seeds, conns)
     execute_seeds(seeds, conns)
     session_seeds(seeds, conns)
+    admin_seeds(seeds)
     export_seeds(seeds, exports, os.path.join(build, 't/fuzz/sexport_seed'))
     ctl_seeds(seeds, os.path.join(build, 'master/obproxyctl'))
     seeds.write()

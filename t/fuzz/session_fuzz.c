@@ -24,7 +24,12 @@
  *   Z  plain bytes packed by xzip.c at a chosen level, sent through a
  *      socket pair and unpacked: they must come back unchanged;
  *   E  a session export as a new generation reads it (sexport.h), then
- *      written and read again.
+ *      written and read again;
+ *   A  a command of an admin session (root@proxysys or inspector) through
+ *      the command table (worker/cmd.c) and its handlers (worker/adm_*.c)
+ *      on a segment of two worker slots: the answer built must be whole
+ *      packets ending the way its kind says, and numbered and taken as
+ *      request.c sends it.
  *
  * The request framer itself (request.c) is not driven: each of its
  * commands opens, routes or closes server sessions, so its parsing is
@@ -52,13 +57,14 @@
 #define INIT_DB         "fuzzdb"
 
 enum mode {
-    M_RESPONSE, M_STMTS, M_QUERY, M_UNZIP, M_ZIP, M_EXPORT, M_COUNT
+    M_RESPONSE, M_STMTS, M_QUERY, M_UNZIP, M_ZIP, M_EXPORT, M_ADMIN, M_COUNT
 };
 
 enum stmt_record { R_CLIENT, R_PREPARED, R_MOVE, R_COUNT };
 
 /* The worker the sessions belong to; it lives as long as the process. */
 static struct obp_worker worker;
+static struct obp_shm    segment;     /* the admin commands read it */
 
 static void
 ignore_read(struct obp_conn *c)
@@ -198,6 +204,7 @@ fuzz_response(struct fuzz_in *in)
     struct obp_session *s = session_new();
     uint8_t             flags = fuzz_u8(in), cmd = fuzz_u8(in);
     size_t              piece = fuzz_u8(in), n, room, turns = 0;
+    size_t              limit = 2 * in->n + 2 * OBP_IOBUF_SIZE;
     struct obp_iobuf   *b;
     const uint8_t      *p;
     const char         *why = NULL;
@@ -211,7 +218,8 @@ fuzz_response(struct fuzz_in *in)
     b = buffer_of(&s->srv->c);
     begin_command(s, cmd, flags & 4);
     for (;;) {
-        FUZZ_CHECK(++turns <= 2 * in->n + 2 * OBP_IOBUF_SIZE);
+        /* the bound of the whole input, not of what is left of it */
+        FUZZ_CHECK(++turns <= limit);
         if (b->recv == OBP_IOBUF_SIZE)
             obp_iobuf_compact(b);   /* as conn.c does before a read */
         /* a full buffer the framer cannot move would stall the session */
@@ -699,6 +707,69 @@ fuzz_export(struct fuzz_in *in)
     session_free(s);
 }
 
+/* The answer is whole packets; a result set ends with an EOF or OK. */
+static void
+check_answer(struct obp_session *s)
+{
+    struct obp_ans *a = &s->req.ans;
+    uint8_t         out[512];
+    size_t          off = 0, last = 0, n, total = 0;
+
+    FUZZ_CHECK(a->kind != OBP_ANS_NONE && a->len <= a->limit);
+    /* bounded: each turn moves past a packet */
+    while (off < a->len) {
+        FUZZ_CHECK(a->len - off >= OBP_PKT_HDR_LEN);
+        last = off;
+        off += OBP_PKT_HDR_LEN + obp_pkt_payload_len(a->buf + off);
+        FUZZ_CHECK(off <= a->len);
+    }
+    FUZZ_CHECK(a->buf[last + OBP_PKT_HDR_LEN] == (a->kind == OBP_ANS_OK
+               ? OBP_PKT_OK : a->kind == OBP_ANS_ERR ? OBP_PKT_ERR
+               : OBP_PKT_EOF));
+    obp_ans_number(a, 1);
+    while ((n = obp_ans_take(a, out, sizeof(out))) > 0)
+        total += n;
+    FUZZ_CHECK(total == a->len && !obp_ans_pending(a));
+}
+
+/*
+ * M_ADMIN: flags (1: inspector, 2: NO_BACKSLASH_ESCAPES, 4:
+ * DEPRECATE_EOF, 8: another command byte, the next one), then the
+ * statement.
+ */
+static void
+fuzz_admin(struct fuzz_in *in)
+{
+    struct obp_session *s = session_new();
+    struct obp_iobuf   *b = buffer_of(&s->cl);
+    uint8_t             flags = fuzz_u8(in);
+    uint8_t             com = flags & 8 ? fuzz_u8(in) : OBP_COM_QUERY;
+    size_t              len = in->n < OBP_IOBUF_SIZE - OBP_PKT_HDR_LEN - 1
+                              ? in->n : OBP_IOBUF_SIZE - OBP_PKT_HDR_LEN - 1;
+    enum obp_cmd_rc     rc;
+
+    /* these hand the session to the login flow or close it */
+    if (com == OBP_COM_QUIT || com == OBP_COM_CHANGE_USER)
+        com = OBP_COM_QUERY;
+    s->admin = flags & 1 ? OBP_ADMIN_INSPECTOR : OBP_ADMIN_ROOT;
+    s->status = flags & 2 ? OBP_SERVER_STATUS_NO_BACKSLASH_ESCAPES : 0;
+    s->caps = OBP_CLIENT_PROTOCOL_41
+              | (flags & 4 ? OBP_CLIENT_DEPRECATE_EOF : 0);
+    obp_pkt_put_hdr(b->data, (uint32_t)len + 1, 0);
+    b->data[OBP_PKT_HDR_LEN] = com;
+    memcpy(b->data + OBP_PKT_HDR_LEN + 1, in->p, len);
+    b->recv = OBP_PKT_HDR_LEN + 1 + len;
+    rc = obp_cmd_dispatch(s, b, (uint32_t)len + 1);
+    check_marks(b);
+    FUZZ_CHECK(rc == OBP_CMD_ANSWER || rc == OBP_CMD_LATER);
+    if (rc == OBP_CMD_LATER)
+        obp_adm_cancel(s);      /* a call to a master that is not there */
+    else
+        check_answer(s);
+    end_request(s, b);
+    session_free(s);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -710,6 +781,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case M_QUERY: fuzz_query(&in); break;
     case M_UNZIP: fuzz_unzip(&in); break;
     case M_ZIP: fuzz_zip(&in); break;
+    case M_ADMIN: fuzz_admin(&in); break;
     default: fuzz_export(&in); break;
     }
     return 0;
@@ -724,5 +796,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     worker.stats = calloc(1, sizeof(*worker.stats));
     FUZZ_CHECK(worker.conf != NULL && worker.stats != NULL);
     worker.conf->proxy_id = UNKNOWN_PROXY;
+    FUZZ_CHECK(obp_shm_create(&segment, 2, 1 << 20) == OBP_OK);
+    worker.shm = &segment;
+    worker.nslots = 2;
+    /* as a worker starts: its rootservice_list, empty here */
+    worker.servers = obp_servers_parse("", &segment);
+    FUZZ_CHECK(worker.servers != NULL);
     return 0;
 }
