@@ -97,8 +97,8 @@ struct net_walk {
 
 /* A socket's two ends as ip and port texts: ours, then the peer's. */
 struct net_ends {
-    char        local[OBP_ADDR_STRLEN], peer[OBP_ADDR_STRLEN];
-    const char *local_port, *peer_port;
+    char local[OBP_ADDR_STRLEN], peer[OBP_ADDR_STRLEN];
+    char local_port[8], peer_port[8];
 };
 
 static void
@@ -107,13 +107,17 @@ ends_of(const struct obp_conn *c, const char *peer, struct net_ends *e)
     struct sockaddr_storage sa;
     socklen_t               len = sizeof(sa);
     struct obp_addr         a;
+    const char             *port;
 
     if (getsockname(c->fd, (struct sockaddr *)&sa, &len) == 0)
         obp_addr_from_sa(&a, (struct sockaddr *)&sa, len);
     else
         obp_strlcpy(a.text, "", sizeof(a.text));
-    obp_adm_split_addr(a.text, e->local, sizeof(e->local), &e->local_port);
-    obp_adm_split_addr(peer, e->peer, sizeof(e->peer), &e->peer_port);
+    /* the ports are copied: <a> ends with this call */
+    obp_adm_split_addr(a.text, e->local, sizeof(e->local), &port);
+    obp_strlcpy(e->local_port, port, sizeof(e->local_port));
+    obp_adm_split_addr(peer, e->peer, sizeof(e->peer), &port);
+    obp_strlcpy(e->peer_port, port, sizeof(e->peer_port));
 }
 
 /* One socket as CONNECTION shows it. */
