@@ -108,6 +108,12 @@ extern const struct obp_enum obp_enum_route_policy[];
       "layout of client session ids (2: 13-bit proxy_id)")                   \
     X(client_login_timeout, TIME, "10s", 100000, 3600000000, OBP_P_RELOAD,  \
       NULL, "how long a client may take to answer the proxy's handshake")    \
+    X(client_net_read_timeout, TIME, "30s", 100000, 3600000000,            \
+      OBP_P_RELOAD, NULL, "obproxy's own (MariaDB's net_read_timeout): how " \
+      "long a client may pause in the middle of a packet")                   \
+    X(default_inactivity_timeout, TIME, "180000s", 1000000,                  \
+      INT64_C(31536000000000), OBP_P_RELOAD, NULL, "how long a client may "  \
+      "stay idle, besides its wait_timeout (the smaller wins)")              \
     X(auth_cache_expire_time, TIME, "60s", 0, 86400000000, OBP_P_RELOAD,     \
       NULL, "how long a worker reuses an account's fetched password hash")   \
     X(short_async_task_timeout, TIME, "5s", 100000, 3600000000,              \
