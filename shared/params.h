@@ -51,6 +51,23 @@ extern const struct obp_enum obp_enum_route_policy[];
 #define OBP_INT_UNLIMITED  INT64_C(9223372036854775807)
 
 /*
+ * The TCP options of one side's sockets, <side> client or server (ODP's
+ * client_tcp_* and server_tcp_*), and its flag parameter <flags>.
+ */
+#define OBP_TCP_PARAMS(X, side, flags)                                       \
+    X(side##_tcp_keepidle, INT, "5", 1, 32767, OBP_P_RELOAD, NULL,           \
+      "seconds a " #side " socket stays quiet before keepalive probes")      \
+    X(side##_tcp_keepintvl, INT, "5", 1, 32767, OBP_P_RELOAD, NULL,          \
+      "seconds between keepalive probes on " #side " sockets")               \
+    X(side##_tcp_keepcnt, INT, "5", 1, 127, OBP_P_RELOAD, NULL,              \
+      "unanswered keepalive probes that close a " #side " socket")           \
+    X(side##_tcp_user_timeout, INT, "0", 0, 86400, OBP_P_RELOAD, NULL,       \
+      "seconds sent data may stay unacknowledged on a " #side " socket "     \
+      "(TCP_USER_TIMEOUT), 0 the system's")                                  \
+    X(flags, INT, "3", 0, 3, OBP_P_RELOAD, NULL,                             \
+      #side " sockets: bit 1 TCP_NODELAY, bit 2 SO_KEEPALIVE")
+
+/*
  * X(name, type, default, min, max, flags, enum table, help)
  * min/max bound INT, TIME (in us) and SIZE (in bytes), and the length of
  * STRING and LIST values.
@@ -123,6 +140,8 @@ extern const struct obp_enum obp_enum_route_policy[];
     X(server_session_idle_timeout, TIME, "60s", 100000, 86400000000,         \
       OBP_P_RELOAD, NULL, "obproxy's own: how long a server session may "    \
       "stay parked in a worker's pool")                                      \
+    OBP_TCP_PARAMS(X, client, client_sock_option_flag_out)                   \
+    OBP_TCP_PARAMS(X, server, sock_option_flag_out)                          \
     X(enable_client_ssl, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,            \
       "offer TLS to clients (needs ssl_public_key and ssl_private_key)")    \
     X(enable_server_ssl, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,            \

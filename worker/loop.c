@@ -265,6 +265,7 @@ apply_conf(struct obp_worker *w, const char *text, size_t len)
     w->conf_gen++;
     apply_log_settings(c);
     obp_xport_ctx_apply(&w->xctx, c, w->slot);
+    obp_accept_sockopt(&w->acc);
     obp_errs_free(&errs);
     obp_log(OBP_LOG_INFO, 0, 0, "worker %d applied a new configuration",
             w->slot);
