@@ -7,6 +7,7 @@
  * allocates while logging and never logs about itself.
  */
 #include "obp.h"
+#include "log_fold.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -528,6 +529,29 @@ emit(const struct log_line *l, int level)
         file_write(&lg.err, l);
 }
 
+/* A line that passed folding, to the files and the tap. */
+static void
+write_line(const struct log_line *l, int level)
+{
+    emit(l, level);
+    if (lg.tap != NULL && level <= OBP_LOG_WARN)
+        lg.tap(level, l->at_us, l->buf, l->len - 1);
+}
+
+/* The summary of folded lines (log_fold.h), already escaped. */
+static void
+write_summary(int level, const char *text, size_t len)
+{
+    struct log_line l;
+
+    l.len = 0;
+    l.cut = 0;
+    line_prefix(&l, level, 0);
+    line_add(&l, "%.*s", (int)len, text);
+    line_end(&l);
+    write_line(&l, level);
+}
+
 static void
 log_v(int level, uint64_t sess, int err, const char *fmt, va_list ap)
     OBP_PRINTF(4, 0);
@@ -539,6 +563,7 @@ log_v(int level, uint64_t sess, int err, const char *fmt, va_list ap)
     char            msg[LOG_LINE_MAX];
     char            ebuf[128];
     int             saved = errno, n;
+    size_t          body;
 
     if ((level > lg.level && level != OBP_LOG_ALERT) || lg.busy)
         return;
@@ -546,6 +571,7 @@ log_v(int level, uint64_t sess, int err, const char *fmt, va_list ap)
     l.len = 0;
     l.cut = 0;
     line_prefix(&l, level, sess);
+    body = l.len;           /* folding looks at what follows the id */
     n = vsnprintf(msg, sizeof(msg), fmt, ap);
     if (n > 0)
         line_escape(&l, msg, (size_t)n < sizeof(msg) ? (size_t)n
@@ -555,9 +581,12 @@ log_v(int level, uint64_t sess, int err, const char *fmt, va_list ap)
     if (err != 0)
         line_add(&l, ": %s", strerror_r(err, ebuf, sizeof(ebuf)));
     line_end(&l);
-    emit(&l, level);
-    if (lg.tap != NULL && level <= OBP_LOG_WARN)
-        lg.tap(level, l.at_us, l.buf, l.len - 1);
+    obp_log_fold_expire(l.at_us, false, write_summary);
+    /* a storm comes from sessions; the process's own events are few */
+    if (level == OBP_LOG_ALERT || sess == 0
+        || !obp_log_fold_seen(level, l.buf + body, l.len - 1 - body,
+                              l.at_us, write_summary))
+        write_line(&l, level);
     lg.busy = 0;
     errno = saved;
 }
@@ -644,8 +673,23 @@ obp_log_reopen(void)
 }
 
 void
+obp_log_tick(void)
+{
+    if (lg.busy)
+        return;
+    lg.busy = 1;
+    obp_log_fold_expire(obp_wallclock_us(), false, write_summary);
+    lg.busy = 0;
+}
+
+void
 obp_log_close(void)
 {
+    if (!lg.busy) {
+        lg.busy = 1;
+        obp_log_fold_expire(0, true, write_summary);
+        lg.busy = 0;
+    }
     if (lg.main.fd != -1)
         close(lg.main.fd);
     if (lg.err.fd != -1)

@@ -38,7 +38,16 @@ int obp_log_open(const char *dir);
 /* Reopens both files (SIGUSR1, after logrotate moved them). */
 int obp_log_reopen(void);
 
-/* Closes the files; later lines go to stderr. */
+/*
+ * Writes the summaries of repeated lines whose window closed (see
+ * log_fold.h: a line repeated within 10 s is written once, then once
+ * with its count): called now and then, so a summary does not wait for
+ * the next line.
+ */
+void obp_log_tick(void);
+
+/* Writes the pending summaries, closes the files; later lines go to
+ * stderr. */
 void obp_log_close(void);
 
 /* Also copy every line to stderr (foreground start, -t). */
