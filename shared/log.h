@@ -59,6 +59,13 @@ int obp_log_get_level(void);
 /* Rotation limits: 0 for max_count keeps every rotated file. */
 void obp_log_set_rotation(int64_t max_size, int64_t max_count);
 
+/*
+ * log_dir_size_threshold: at each rotation the oldest rotated files of
+ * either log are deleted while the log files take more than <max_bytes>
+ * (0: no bound).
+ */
+void obp_log_set_dir_limit(int64_t max_bytes);
+
 /* Role shown in every line: -1 for the master, else the worker slot. */
 void obp_log_set_role(int worker_slot);
 

@@ -198,7 +198,10 @@ extern const struct obp_enum obp_enum_route_policy[];
     X(max_log_file_size, SIZE, "256MB", 1048576, 1073741824, OBP_P_RELOAD,   \
       NULL, "a log file larger than this is rotated")                        \
     X(max_syslog_file_count, INT, "0", 0, 100000, OBP_P_RELOAD, NULL,        \
-      "rotated log files kept per log, 0 for no limit")
+      "rotated log files kept per log, 0 for no limit")                      \
+    X(log_dir_size_threshold, SIZE, "64GB", 1048576,                         \
+      INT64_C(1125899906842624), OBP_P_RELOAD, NULL, "bytes the log files "  \
+      "may take: the oldest rotated ones go at each rotation")
 
 #define OBP_CTYPE_BOOL   bool
 #define OBP_CTYPE_INT    int64_t

@@ -217,6 +217,7 @@ apply_log_settings(const struct obp_conf *c)
 {
     obp_log_set_level(c->syslog_level);
     obp_log_set_rotation(c->max_log_file_size, c->max_syslog_file_count);
+    obp_log_set_dir_limit(c->log_dir_size_threshold);
 }
 
 static void
