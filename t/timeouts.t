@@ -7,7 +7,7 @@
 # MariaDB's net_read_timeout does, so a packet sent slowly in pieces and
 # an idle client between packets are left alone;
 # default_inactivity_timeout bounds an idle client whose wait_timeout is
-# longer.
+# longer.  The login keeps its own bound, client_login_timeout.
 
 use warnings;
 use strict;
@@ -22,12 +22,13 @@ use Test::OBProxy;
 use Test::OBProxy::Raw;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB/)->plan(12)->run_mariadb(1);
+	DBD::MariaDB/)->plan(14)->run_mariadb(1);
 $t->write_conf(<<'EOF2')->run();
 automatic_match_work_thread: false
 work_thread_num: 1
 client_net_read_timeout: 1s
 default_inactivity_timeout: 3s
+client_login_timeout: 2s
 EOF2
 
 # The ERR a raw client reads within <timeout>: "code message", and the
@@ -57,6 +58,16 @@ my $port = $r ? $r->local_port() : 0;
 my $line = qr/\[S\d+\] client \S+:$port sent part of a packet, then nothing/;
 like($t->log(), qr/$line for client_net_read_timeout \(1 s\): disconnected/,
 	'  a log line names the session and the client');
+
+# During the login client_login_timeout bounds it all: half a header of
+# the handshake response, then nothing.
+my $l = $t->raw() or diag($@);
+$l && $l->handshake();
+$l && $l->send_raw("\x40\x00");
+my $t0 = time();
+ok($l && $l->closed(5), 'half a handshake response: closed');
+ok(time() - $t0 > 1.5 && time() - $t0 < 3.5, '  after client_login_timeout')
+	or diag(time() - $t0 . ' s');
 
 # A header and half the payload.
 $r = $t->raw_login() or diag($@);
