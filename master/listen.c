@@ -12,7 +12,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,9 +115,8 @@ set_flag(int fd, int level, int name)
 }
 
 /*
- * One listening socket, or -1 with the reason in <errs>.  Accepted
- * sockets inherit TCP_NODELAY from it (Linux), which saves a system call
- * per client.
+ * One listening socket, or -1 with the reason in <errs>.  Its worker sets
+ * the TCP options accepted sockets inherit (worker/sockopt.h).
  */
 static int
 open_one(const struct bind_addr *a, struct obp_errs *errs)
@@ -128,7 +126,6 @@ open_one(const struct bind_addr *a, struct obp_errs *errs)
     if (fd == -1
         || set_flag(fd, SOL_SOCKET, SO_REUSEADDR) == -1
         || set_flag(fd, SOL_SOCKET, SO_REUSEPORT) == -1
-        || set_flag(fd, IPPROTO_TCP, TCP_NODELAY) == -1
         || (a->family == AF_INET6
             && set_flag(fd, IPPROTO_IPV6, IPV6_V6ONLY) == -1)
         || bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1

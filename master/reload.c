@@ -20,6 +20,7 @@ obp_reload_apply_master(const struct obp_conf *conf)
     obp_log_set_level(conf->syslog_level);
     obp_log_set_rotation(conf->max_log_file_size,
                          conf->max_syslog_file_count);
+    obp_log_set_dir_limit(conf->log_dir_size_threshold);
 }
 
 /* Registers the servers of <list>, the value of parameter <name>. */

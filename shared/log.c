@@ -7,8 +7,9 @@
  * allocates while logging and never logs about itself.
  */
 #include "obp.h"
+#include "log_fold.h"
+#include "log_rot.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -24,7 +25,6 @@
 #define LOG_LINE_MAX    4096        /* bytes, the newline included */
 #define LOG_CHECK_US    1000000     /* how often we stat() for renames */
 #define LOG_SUFFIX_MAX  999         /* .1 ... for rotations within 1 s */
-#define LOG_STAMP_LEN   14          /* YYYYMMDDhhmmss */
 
 struct log_file {
     const char *name;               /* base name in the log directory */
@@ -50,6 +50,7 @@ static struct {
     int             slot;           /* -1 for the master */
     int64_t         max_size;       /* rotate at this size, 0 never */
     int64_t         max_count;      /* rotated files kept, 0 all */
+    int64_t         max_dir;        /* bytes of log files, 0 no bound */
     int64_t         checked_us;     /* last stat() looking for renames */
     int             complained;     /* a logger error went to stderr */
     int             busy;           /* inside obp_log(): no recursion */
@@ -312,86 +313,6 @@ lock_file(const struct log_file *f)
     return fd;
 }
 
-/* The rotated files of one log found in its directory. */
-struct rotated {
-    int64_t count;
-    char    oldest[NAME_MAX + 1];
-    char    newest[NAME_MAX + 1];
-};
-
-/* <name> is "<base>.<14 digits>" or "<base>.<14 digits>.<digits>". */
-static bool
-is_rotated(const char *base, const char *name)
-{
-    size_t      blen = strlen(base);
-    const char *p;
-
-    if (strncmp(name, base, blen) != 0 || name[blen] != '.')
-        return false;
-    p = name + blen + 1;
-    for (int i = 0; i < LOG_STAMP_LEN; i++, p++)
-        if (*p < '0' || *p > '9')
-            return false;
-    if (*p == '\0')
-        return true;
-    if (*p++ != '.' || *p == '\0')
-        return false;
-    return strspn(p, "0123456789") == strlen(p);
-}
-
-/* The .N of a rotated name, 0 when it has none. */
-static long
-suffix_of(const char *name, size_t blen)
-{
-    const char *p = name + blen + 1 + LOG_STAMP_LEN;
-
-    return *p == '.' ? strtol(p + 1, NULL, 10) : 0;
-}
-
-/* Rotated names of one log in time order: the stamp, then the suffix. */
-static bool
-older(const char *a, const char *b, size_t blen)
-{
-    int c = memcmp(a + blen + 1, b + blen + 1, LOG_STAMP_LEN);
-
-    return c != 0 ? c < 0 : suffix_of(a, blen) < suffix_of(b, blen);
-}
-
-static void
-note_rotated(struct rotated *r, const char *name, size_t blen)
-{
-    if (r->count++ == 0 || older(name, r->oldest, blen))
-        obp_strlcpy(r->oldest, name, sizeof(r->oldest));
-    if (r->count == 1 || older(r->newest, name, blen))
-        obp_strlcpy(r->newest, name, sizeof(r->newest));
-}
-
-/*
- * Finds the rotated files of <base> in the directory <dfd>, with
- * getdents64 on a stack buffer since opendir() would allocate.
- */
-static int
-scan_rotated(int dfd, const char *base, struct rotated *r)
-{
-    _Alignas(struct dirent64) char buf[4096];
-    size_t  blen = strlen(base);
-    ssize_t n;
-
-    r->count = 0;
-    if (lseek(dfd, 0, SEEK_SET) == -1)
-        return OBP_ERROR;
-    while ((n = getdents64(dfd, buf, sizeof(buf))) > 0) {
-        for (ssize_t off = 0; off < n;) {
-            struct dirent64 *d = (struct dirent64 *)(void *)(buf + off);
-
-            off += d->d_reclen;
-            if (is_rotated(base, d->d_name))
-                note_rotated(r, d->d_name, blen);
-        }
-    }
-    return n == -1 ? OBP_ERROR : OBP_OK;
-}
-
 /*
  * Renames f->path to f->path.YYYYMMDDhhmmss, or .N after it when this
  * second already has rotated files: N follows the newest one, so a name
@@ -400,20 +321,20 @@ scan_rotated(int dfd, const char *base, struct rotated *r)
 static int
 move_aside(const struct log_file *f, int dfd)
 {
-    char           to[PATH_MAX + 64], stamp[LOG_STAMP_LEN + 1];
+    char           to[PATH_MAX + 64], stamp[OBP_LOG_STAMP_LEN + 1];
     size_t         blen = strlen(f->name);
     time_t         now = time(NULL);
     struct tm      tm;
     struct stat    st;
-    struct rotated r;
+    struct obp_log_rot r;
     long           i = 0;
 
     if (localtime_r(&now, &tm) == NULL
         || strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm) == 0)
         return OBP_ERROR;
-    if (scan_rotated(dfd, f->name, &r) == OBP_OK && r.count > 0
-        && memcmp(r.newest + blen + 1, stamp, LOG_STAMP_LEN) == 0)
-        i = suffix_of(r.newest, blen) + 1;
+    if (obp_log_rot_scan(dfd, f->name, &r) == OBP_OK && r.count > 0
+        && memcmp(r.newest + blen + 1, stamp, OBP_LOG_STAMP_LEN) == 0)
+        i = obp_log_rot_suffix(r.newest, blen) + 1;
     for (; i <= LOG_SUFFIX_MAX; i++) {
         if (i == 0)
             snprintf(to, sizeof(to), "%s.%s", f->path, stamp);
@@ -431,19 +352,34 @@ move_aside(const struct log_file *f, int dfd)
     return OBP_ERROR;
 }
 
-/* Deletes the oldest rotated files of <f> beyond max_syslog_file_count. */
-static void
-prune(const struct log_file *f, int dfd)
+/* The bytes of the open files, which pruning counts as used. */
+static int64_t
+open_bytes(void)
 {
-    struct rotated r;
+    struct stat st;
+    int64_t     n = 0;
 
-    while (scan_rotated(dfd, f->name, &r) == OBP_OK
-           && r.count > lg.max_count) {
-        if (unlinkat(dfd, r.oldest, 0) == -1) {
-            complain("unlink", r.oldest, errno);
-            break;
-        }
-    }
+    if (lg.main.fd != -1 && fstat(lg.main.fd, &st) == 0)
+        n += st.st_size;
+    if (lg.err.fd != -1 && fstat(lg.err.fd, &st) == 0)
+        n += st.st_size;
+    return n;
+}
+
+/*
+ * Deletes the oldest rotated files beyond max_syslog_file_count and
+ * log_dir_size_threshold, for both logs: another process may have
+ * rotated the other.
+ */
+static void
+prune(int dfd)
+{
+    const char *bases[] = { lg.main.name, lg.err.name, NULL };
+    char        failed[NAME_MAX + 1];
+
+    if (obp_log_rot_prune(dfd, bases, lg.max_count, lg.max_dir,
+                          open_bytes(), failed, sizeof(failed)) != OBP_OK)
+        complain("unlink", failed, errno);
 }
 
 /*
@@ -471,8 +407,8 @@ rotate(struct log_file *f)
         close(old);
     else
         complain("reopen", f->path, errno);
-    if (moved && lg.max_count > 0)
-        prune(f, dfd);
+    if (moved)
+        prune(dfd);
     if (dfd != -1)
         close(dfd);
     flock(lock, LOCK_UN);
@@ -528,6 +464,29 @@ emit(const struct log_line *l, int level)
         file_write(&lg.err, l);
 }
 
+/* A line that passed folding, to the files and the tap. */
+static void
+write_line(const struct log_line *l, int level)
+{
+    emit(l, level);
+    if (lg.tap != NULL && level <= OBP_LOG_WARN)
+        lg.tap(level, l->at_us, l->buf, l->len - 1);
+}
+
+/* The summary of folded lines (log_fold.h), already escaped. */
+static void
+write_summary(int level, const char *text, size_t len)
+{
+    struct log_line l;
+
+    l.len = 0;
+    l.cut = 0;
+    line_prefix(&l, level, 0);
+    line_add(&l, "%.*s", (int)len, text);
+    line_end(&l);
+    write_line(&l, level);
+}
+
 static void
 log_v(int level, uint64_t sess, int err, const char *fmt, va_list ap)
     OBP_PRINTF(4, 0);
@@ -539,6 +498,7 @@ log_v(int level, uint64_t sess, int err, const char *fmt, va_list ap)
     char            msg[LOG_LINE_MAX];
     char            ebuf[128];
     int             saved = errno, n;
+    size_t          body;
 
     if ((level > lg.level && level != OBP_LOG_ALERT) || lg.busy)
         return;
@@ -546,6 +506,7 @@ log_v(int level, uint64_t sess, int err, const char *fmt, va_list ap)
     l.len = 0;
     l.cut = 0;
     line_prefix(&l, level, sess);
+    body = l.len;           /* folding looks at what follows the id */
     n = vsnprintf(msg, sizeof(msg), fmt, ap);
     if (n > 0)
         line_escape(&l, msg, (size_t)n < sizeof(msg) ? (size_t)n
@@ -555,9 +516,12 @@ log_v(int level, uint64_t sess, int err, const char *fmt, va_list ap)
     if (err != 0)
         line_add(&l, ": %s", strerror_r(err, ebuf, sizeof(ebuf)));
     line_end(&l);
-    emit(&l, level);
-    if (lg.tap != NULL && level <= OBP_LOG_WARN)
-        lg.tap(level, l.at_us, l.buf, l.len - 1);
+    obp_log_fold_expire(l.at_us, false, write_summary);
+    /* a storm comes from sessions; the process's own events are few */
+    if (level == OBP_LOG_ALERT || sess == 0
+        || !obp_log_fold_seen(level, l.buf + body, l.len - 1 - body,
+                              l.at_us, write_summary))
+        write_line(&l, level);
     lg.busy = 0;
     errno = saved;
 }
@@ -644,8 +608,23 @@ obp_log_reopen(void)
 }
 
 void
+obp_log_tick(void)
+{
+    if (lg.busy)
+        return;
+    lg.busy = 1;
+    obp_log_fold_expire(obp_wallclock_us(), false, write_summary);
+    lg.busy = 0;
+}
+
+void
 obp_log_close(void)
 {
+    if (!lg.busy) {
+        lg.busy = 1;
+        obp_log_fold_expire(0, true, write_summary);
+        lg.busy = 0;
+    }
     if (lg.main.fd != -1)
         close(lg.main.fd);
     if (lg.err.fd != -1)
@@ -677,6 +656,12 @@ obp_log_set_rotation(int64_t max_size, int64_t max_count)
 {
     lg.max_size = max_size;
     lg.max_count = max_count;
+}
+
+void
+obp_log_set_dir_limit(int64_t max_bytes)
+{
+    lg.max_dir = max_bytes;
 }
 
 void

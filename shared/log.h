@@ -38,7 +38,16 @@ int obp_log_open(const char *dir);
 /* Reopens both files (SIGUSR1, after logrotate moved them). */
 int obp_log_reopen(void);
 
-/* Closes the files; later lines go to stderr. */
+/*
+ * Writes the summaries of repeated lines whose window closed (see
+ * log_fold.h: a line repeated within 10 s is written once, then once
+ * with its count): called now and then, so a summary does not wait for
+ * the next line.
+ */
+void obp_log_tick(void);
+
+/* Writes the pending summaries, closes the files; later lines go to
+ * stderr. */
 void obp_log_close(void);
 
 /* Also copy every line to stderr (foreground start, -t). */
@@ -49,6 +58,13 @@ int obp_log_get_level(void);
 
 /* Rotation limits: 0 for max_count keeps every rotated file. */
 void obp_log_set_rotation(int64_t max_size, int64_t max_count);
+
+/*
+ * log_dir_size_threshold: at each rotation the oldest rotated files of
+ * either log are deleted while the log files take more than <max_bytes>
+ * (0: no bound).
+ */
+void obp_log_set_dir_limit(int64_t max_bytes);
 
 /* Role shown in every line: -1 for the master, else the worker slot. */
 void obp_log_set_role(int worker_slot);

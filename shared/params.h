@@ -51,6 +51,23 @@ extern const struct obp_enum obp_enum_route_policy[];
 #define OBP_INT_UNLIMITED  INT64_C(9223372036854775807)
 
 /*
+ * The TCP options of one side's sockets, <side> client or server (ODP's
+ * client_tcp_* and server_tcp_*), and its flag parameter <flags>.
+ */
+#define OBP_TCP_PARAMS(X, side, flags)                                       \
+    X(side##_tcp_keepidle, INT, "5", 1, 32767, OBP_P_RELOAD, NULL,           \
+      "seconds a " #side " socket stays quiet before keepalive probes")      \
+    X(side##_tcp_keepintvl, INT, "5", 1, 32767, OBP_P_RELOAD, NULL,          \
+      "seconds between keepalive probes on " #side " sockets")               \
+    X(side##_tcp_keepcnt, INT, "5", 1, 127, OBP_P_RELOAD, NULL,              \
+      "unanswered keepalive probes that close a " #side " socket")           \
+    X(side##_tcp_user_timeout, INT, "0", 0, 86400, OBP_P_RELOAD, NULL,       \
+      "seconds sent data may stay unacknowledged on a " #side " socket "     \
+      "(TCP_USER_TIMEOUT), 0 the system's")                                  \
+    X(flags, INT, "3", 0, 3, OBP_P_RELOAD, NULL,                             \
+      #side " sockets: bit 1 TCP_NODELAY, bit 2 SO_KEEPALIVE")
+
+/*
  * X(name, type, default, min, max, flags, enum table, help)
  * min/max bound INT, TIME (in us) and SIZE (in bytes), and the length of
  * STRING and LIST values.
@@ -108,6 +125,12 @@ extern const struct obp_enum obp_enum_route_policy[];
       "layout of client session ids (2: 13-bit proxy_id)")                   \
     X(client_login_timeout, TIME, "10s", 100000, 3600000000, OBP_P_RELOAD,  \
       NULL, "how long a client may take to answer the proxy's handshake")    \
+    X(client_net_read_timeout, TIME, "30s", 100000, 3600000000,            \
+      OBP_P_RELOAD, NULL, "obproxy's own (MariaDB's net_read_timeout): how " \
+      "long a client may pause in the middle of a packet")                   \
+    X(default_inactivity_timeout, TIME, "180000s", 1000000,                  \
+      INT64_C(31536000000000), OBP_P_RELOAD, NULL, "how long a client may "  \
+      "stay idle, besides its wait_timeout (the smaller wins)")              \
     X(auth_cache_expire_time, TIME, "60s", 0, 86400000000, OBP_P_RELOAD,     \
       NULL, "how long a worker reuses an account's fetched password hash")   \
     X(short_async_task_timeout, TIME, "5s", 100000, 3600000000,              \
@@ -117,6 +140,8 @@ extern const struct obp_enum obp_enum_route_policy[];
     X(server_session_idle_timeout, TIME, "60s", 100000, 86400000000,         \
       OBP_P_RELOAD, NULL, "obproxy's own: how long a server session may "    \
       "stay parked in a worker's pool")                                      \
+    OBP_TCP_PARAMS(X, client, client_sock_option_flag_out)                   \
+    OBP_TCP_PARAMS(X, server, sock_option_flag_out)                          \
     X(enable_client_ssl, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,            \
       "offer TLS to clients (needs ssl_public_key and ssl_private_key)")    \
     X(enable_server_ssl, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,            \
@@ -173,7 +198,10 @@ extern const struct obp_enum obp_enum_route_policy[];
     X(max_log_file_size, SIZE, "256MB", 1048576, 1073741824, OBP_P_RELOAD,   \
       NULL, "a log file larger than this is rotated")                        \
     X(max_syslog_file_count, INT, "0", 0, 100000, OBP_P_RELOAD, NULL,        \
-      "rotated log files kept per log, 0 for no limit")
+      "rotated log files kept per log, 0 for no limit")                      \
+    X(log_dir_size_threshold, SIZE, "64GB", 1048576,                         \
+      INT64_C(1125899906842624), OBP_P_RELOAD, NULL, "bytes the log files "  \
+      "may take: the oldest rotated ones go at each rotation")
 
 #define OBP_CTYPE_BOOL   bool
 #define OBP_CTYPE_INT    int64_t

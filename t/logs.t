@@ -3,7 +3,8 @@
 # Tests for log/obproxy.log and log/obproxy_error.log: every line carries
 # time, level, pid and role; WARN and above are copied to the error log;
 # syslog_level filters; files are rotated at max_log_file_size and at most
-# max_syslog_file_count rotated files are kept.
+# max_syslog_file_count rotated files are kept, and the oldest rotated
+# files go when the log files take more than log_dir_size_threshold.
 
 use warnings;
 use strict;
@@ -17,7 +18,7 @@ BEGIN { use FindBin; chdir($FindBin::Bin); }
 use lib 'lib';
 use Test::OBProxy;
 
-my $t = Test::OBProxy->new()->has(qw/mariadb/)->plan(13);
+my $t = Test::OBProxy->new()->has(qw/mariadb/)->plan(16);
 my $d = $t->testdir();
 
 # Twenty servers where nothing listens: every client gets error 1429 and
@@ -93,6 +94,28 @@ cmp_ok(scalar @rotated, '<=', 2, 'at most 2 rotated obproxy.log files kept');
 cmp_ok(scalar @erotated, '<=', 2, 'at most 2 rotated error log files kept');
 my @big = grep { -s $_ > 1024 * 1024 + 65536 } glob "$d/log/*";
 is(join(' ', @big), '', 'no file much over max_log_file_size');
+
+# log_dir_size_threshold 3 MB with 1 MB files: the oldest rotated files
+# go, of either log, and max_syslog_file_count 0 keeps no more.
+
+remove_tree("$d/log");
+$t->run('-o', 'max_log_file_size=1MB,log_dir_size_threshold=3MB,'
+	. 'syslog_level=DEBUG');
+($inode, $rotations, $start) = (0, 0, time());
+while ($rotations < 5 && time() - $start < 60) {
+	clients(50);
+	my $now = (stat "$d/log/obproxy.log")[1] // 0;
+	$rotations++ if $inode && $now != $inode;
+	$inode = $now;
+}
+$t->stop();
+my $bytes = 0;
+$bytes += -s $_ for glob "$d/log/*";
+is($rotations, 5, 'obproxy.log rotated 5 times');
+cmp_ok($bytes, '<=', 4 * 1024 * 1024 + 65536,
+	'  the directory within log_dir_size_threshold and one file');
+@rotated = grep { !/\.log$/ } glob "$d/log/obproxy.log.*";
+cmp_ok(scalar @rotated, '<=', 3, '  the oldest rotated files deleted');
 
 ###############################################################################
 

@@ -65,7 +65,7 @@ take_client(struct obp_accept *a, int fd, const struct sockaddr *sa,
         refuse(a, fd, &peer, limit);
         return;
     }
-    /* TCP_NODELAY comes from the listening socket (master/listen.c) */
+    /* TCP options come from the listening socket (sockopt.h) */
     obp_stat_add(w->stats, OBP_STAT_client_accepted, 1);
     obp_session_start(w, fd, &peer);
 }
@@ -163,6 +163,20 @@ obp_accept_init(struct obp_accept *a, struct obp_worker *w, const int *fds,
         ev_io_init(&a->io[i], accept_cb, fds[i], EV_READ);
         a->io[i].data = a;
         ev_io_start(w->loop, &a->io[i]);
+    }
+    obp_accept_sockopt(a);
+}
+
+void
+obp_accept_sockopt(struct obp_accept *a)
+{
+    const char *what;
+
+    for (int i = 0; i < a->n; i++) {
+        if (obp_sockopt_apply(a->io[i].fd, a->w->conf, 1, &what) != OBP_OK)
+            obp_log(OBP_LOG_WARN, 0, errno, "worker %d: %s on listening "
+                    "fd %d, for its clients", a->w->slot, what,
+                    a->io[i].fd);
     }
 }
 

@@ -29,6 +29,12 @@ struct obp_accept {
 void obp_accept_init(struct obp_accept *a, struct obp_worker *w,
                      const int *fds, int n);
 
+/*
+ * Sets the client TCP options of the configuration on the listening
+ * sockets, which accepted clients inherit: at the start and on reload.
+ */
+void obp_accept_sockopt(struct obp_accept *a);
+
 /* Stops accepting but keeps the sockets open (hot upgrade). */
 void obp_accept_stop(struct obp_accept *a);
 

@@ -7,7 +7,6 @@
 #include "worker.h"
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,11 +140,11 @@ all_failed(struct obp_srv *srv)
 static void
 connected(struct obp_srv *srv)
 {
-    int on = 1;
-    int fd = srv->fd;
+    int         fd = srv->fd;
+    const char *what;
 
-    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
-        obp_log(OBP_LOG_INFO, srv->sid, errno, "TCP_NODELAY on server %s",
+    if (obp_sockopt_apply(fd, srv->w->conf, 0, &what) != OBP_OK)
+        obp_log(OBP_LOG_INFO, srv->sid, errno, "%s on server %s", what,
                 srv->addr.text);
     srv->fd = -1;
     srv->counted = 1;

@@ -179,6 +179,13 @@ obp_worker_session_gone(struct obp_worker *w)
     finish(w);
 }
 
+/* A quiet worker writes the summary of folded lines within a second. */
+static void
+log_tick_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    obp_log_tick();
+}
+
 static void
 drain_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
@@ -210,6 +217,7 @@ apply_log_settings(const struct obp_conf *c)
 {
     obp_log_set_level(c->syslog_level);
     obp_log_set_rotation(c->max_log_file_size, c->max_syslog_file_count);
+    obp_log_set_dir_limit(c->log_dir_size_threshold);
 }
 
 static void
@@ -265,6 +273,7 @@ apply_conf(struct obp_worker *w, const char *text, size_t len)
     w->conf_gen++;
     apply_log_settings(c);
     obp_xport_ctx_apply(&w->xctx, c, w->slot);
+    obp_accept_sockopt(&w->acc);
     obp_errs_free(&errs);
     obp_log(OBP_LOG_INFO, 0, 0, "worker %d applied a new configuration",
             w->slot);
@@ -433,6 +442,7 @@ worker_init(struct obp_worker *w, struct obp_worker_args *args)
     ev_timer_init(&w->drain_tick, drain_tick_cb, OBP_WORKER_DRAIN_TICK,
                   OBP_WORKER_DRAIN_TICK);
     w->drain_tick.data = w;
+    ev_timer_init(&w->log_tick, log_tick_cb, 1., 1.);
     w->stats = obp_shm_worker(args->shm, w->shm_slot);
     w->servers = obp_servers_parse(w->conf->rootservice_list, w->shm);
     w->chan_buf = malloc(OBP_CHAN_MAX_PAYLOAD + 1);
@@ -473,6 +483,7 @@ worker_init(struct obp_worker *w, struct obp_worker_args *args)
     obp_reg_start(w);
     obp_handoff_listen(w);
     obp_accept_init(&w->acc, w, args->listen_fd, args->nlisten);
+    ev_timer_start(w->loop, &w->log_tick);
     set_state(w, OBP_WORKER_RUNNING);
     return OBP_OK;
 }
@@ -493,6 +504,7 @@ worker_cleanup(struct obp_worker *w)
     obp_xport_ctx_free(&w->xctx);
     ev_timer_stop(w->loop, &w->drain);
     ev_timer_stop(w->loop, &w->drain_tick);
+    ev_timer_stop(w->loop, &w->log_tick);
     obp_reg_stop(w);
     obp_handoff_stop(w);
     ev_io_stop(w->loop, &w->chan);

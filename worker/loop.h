@@ -42,6 +42,7 @@ struct obp_worker {
     ev_signal              sigs[OBP_WORKER_NSIGNALS];
     ev_timer               drain;       /* bounds a graceful stop */
     ev_timer               drain_tick;  /* closes quiet sessions */
+    ev_timer               log_tick;    /* folded lines' summaries */
     ev_timer               reg_timer;   /* looks at the kill words */
     unsigned               nslots;      /* slots the session ids name */
     struct obp_session    *sessions;    /* open sessions, newest first */

@@ -18,6 +18,28 @@ obp_req_packets_over(const struct obp_session *s)
     return s->req.remain == 0 && !s->req.cont && !s->req.infile;
 }
 
+bool
+obp_req_mid_packet(const struct obp_session *s)
+{
+    const struct obp_req   *q = &s->req;
+    const struct obp_iobuf *b = s->cl.in;
+    size_t                  avail = b == NULL ? 0 : b->recv - b->parse;
+
+    /* held, or a full buffer: the client cannot go on, the proxy waits */
+    if (s->cl.hold || s->sync != NULL || s->kill != NULL
+        || (b != NULL && b->recv == sizeof(b->data)))
+        return false;
+    if (q->remain > 0 || q->cont)
+        return avail == 0;
+    if (q->infile)
+        return avail > 0 && avail < OBP_PKT_HDR_LEN;
+    if (q->busy || avail == 0)
+        return false;           /* a pipelined command waits its turn */
+    return avail < OBP_PKT_HDR_LEN
+           || avail < OBP_PKT_HDR_LEN + obp_pkt_payload_len(b->data
+                                                            + b->parse);
+}
+
 void
 obp_req_free(struct obp_req *q)
 {

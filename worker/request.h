@@ -15,6 +15,7 @@
 #ifndef OBP_WORKER_REQUEST_H
 #define OBP_WORKER_REQUEST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "answer.h"
@@ -84,6 +85,13 @@ void obp_req_answered(struct obp_session *s);
 
 /* The client's packets of the current command have all been seen. */
 int obp_req_packets_over(const struct obp_session *s);
+
+/*
+ * The proxy waits for the rest of a client packet the client began (a
+ * header, a payload, a continuation owed), reading the client: the bound
+ * of client_net_read_timeout applies (idle.h).
+ */
+bool obp_req_mid_packet(const struct obp_session *s);
 
 /* Frees what the framer holds (session teardown). */
 void obp_req_free(struct obp_req *q);

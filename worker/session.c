@@ -534,6 +534,7 @@ obp_session_pump(struct obp_session *s)
         if (!(s->req.wait_out || s->resp.wait_out) || s->cl.out != NULL)
             break;
     }
+    obp_idle_watch(s);
     if (s->w->draining && at_boundary(s)
         && obp_handoff_give(s) != OBP_OK && s->trx_ended)
         obp_session_close(s, "drained at the end of a transaction");

@@ -46,7 +46,8 @@ struct obp_session {
     struct obp_srv        *srv;         /* server session, or NULL */
     struct obp_addr        caddr;
     char                   cip[48];     /* client IP without the port */
-    ev_timer               timer;       /* login bound, last ERR bound */
+    ev_timer               timer;       /* login, idle, packet read and
+                                           last ERR bounds */
     struct obp_acct_wait   wait;        /* while verifying */
     struct obp_login_name  name;        /* user, tenant, cluster */
     char                   db[OBP_NAME_MAX];    /* current schema */
@@ -86,8 +87,12 @@ struct obp_session {
     unsigned               restoring:1; /* a new server session is synced */
     unsigned               handed_in:1; /* from the generation before */
     unsigned               trx_ended:1; /* the last response ended one */
+    unsigned               idle_proxy:1; /* idle_limit is the proxy's
+                                           default_inactivity_timeout */
     ev_tstamp              active_at;   /* bytes last moved (drain, idle) */
-    ev_tstamp              idle_limit;  /* its wait_timeout, 0: none */
+    ev_tstamp              idle_limit;  /* its wait_timeout, or the
+                                           proxy's limit if smaller */
+    ev_tstamp              timer_at;    /* when the timer runs out (READY) */
     uint64_t               idle_ver;    /* st.version it was read at */
 };
 

@@ -350,6 +350,41 @@ test_rotation(void)
     obp_log_set_rotation(0, 0);
 }
 
+/* Bytes of all the files in the log directory. */
+static off_t
+dir_bytes(void)
+{
+    DIR           *d = opendir(dir);
+    struct dirent *e;
+    off_t          n = 0;
+
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] != '.')
+            n += file_size(e->d_name);
+    }
+    if (d != NULL)
+        closedir(d);
+    return n;
+}
+
+/* log_dir_size_threshold: the oldest rotated files go, of either log. */
+static void
+test_dir_limit(void)
+{
+    obp_log_set_rotation(2048, 0);
+    obp_log_set_dir_limit(8192);
+    write_lines("dir", 400);
+    obp_log(OBP_LOG_WARN, 0, 0, "a line for the error log");
+    tap_ok(count_rotated("obproxy.log") >= 2 && dir_bytes() <= 8192 + 2048,
+           "log_dir_size_threshold 8 KiB: the directory stays under it and "
+           "a file");
+    tap_ok(count_lines("obproxy.log", "dir-0399") == 1
+           && count_lines("obproxy.log", "dir-0000") == 0,
+           "  the oldest rotated files went");
+    obp_log_set_dir_limit(0);
+    obp_log_set_rotation(0, 0);
+}
+
 /* Four processes sharing the files rotate them without losing a line. */
 static void
 test_rotation_procs(void)
@@ -427,6 +462,7 @@ main(void)
     test_escaping();
     test_stderr();
     test_rotation();
+    test_dir_limit();
     test_rotation_procs();
     test_reopen();
     cleanup();

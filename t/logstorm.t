@@ -1,0 +1,53 @@
+#!/usr/bin/perl
+
+# Tests for log folding: with the server down, a client's 2000 failing
+# statements, and 200 failing logins, each a connect attempt and two log
+# lines, write a few lines, not thousands: a session's line that repeats
+# within 10 s (its text after the session id) is written 10 times, then
+# once more as "<text> (repeated N times in T s)" when its window
+# closes, even in a worker that has gone quiet.
+
+use warnings;
+use strict;
+
+use Test::More;
+use Time::HiRes qw/time/;
+
+BEGIN { use FindBin; chdir($FindBin::Bin); }
+
+use lib 'lib';
+use Test::OBProxy;
+
+my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
+	DBD::MariaDB/)->plan(5)->run_mariadb(1);
+$t->write_conf(<<'EOF2')->run();
+automatic_match_work_thread: false
+work_thread_num: 1
+enable_congestion: false
+EOF2
+
+my $dbh = $t->dbh();
+$t->stop_mariadb(1);
+my $before = () = $t->log() =~ /\n/g;
+my $t0 = time();
+my $failed = 0;
+for (1 .. 2000) {
+	$failed++ unless $dbh->do('SELECT 1');
+}
+for (1 .. 200) {
+	$failed++ unless $t->dbh();
+}
+my $took = time() - $t0;
+is($failed, 2200, '2000 statements and 200 logins fail, server down');
+my $lines = (() = $t->log() =~ /\n/g) - $before;
+ok($lines < 100, "  they wrote $lines log lines (< 100) in "
+	. sprintf('%.1f s', $took));
+my $fails = () = $t->log() =~ /cannot connect to any server/g;
+ok($fails >= 1 && $fails <= 30, "  the failure is written $fails times");
+my $summary = qr/cannot connect to any server: [^\n]* \(repeated \d+ times/;
+ok($t->waitfor(sub { $t->log() =~ /$summary in \d+ s\)/ }, 15),
+	'  then its summary, "(repeated N times in T s)"');
+my ($n) = $t->log() =~ /cannot connect to any server: .*repeated (\d+) times/;
+ok(defined $n && $n >= 1000, "  counting the lines folded ($n)");
+
+$t->stop();
