@@ -47,7 +47,9 @@ ok($fails >= 1 && $fails <= 30, "  the failure is written $fails times");
 my $summary = qr/cannot connect to any server: [^\n]* \(repeated \d+ times/;
 ok($t->waitfor(sub { $t->log() =~ /$summary in \d+ s\)/ }, 15),
 	'  then its summary, "(repeated N times in T s)"');
-my ($n) = $t->log() =~ /cannot connect to any server: .*repeated (\d+) times/;
-ok(defined $n && $n >= 1000, "  counting the lines folded ($n)");
+# one summary per 10 s window: a slow machine may need several
+my $n = 0;
+$n += $_ for $t->log() =~ /cannot connect to any server: .*repeated (\d+) times/g;
+ok($n >= 1000, "  counting the lines folded ($n)");
 
 $t->stop();
