@@ -2,7 +2,8 @@
 # Builds obproxy and runs every test, as CI does: installs the Debian
 # packages that are missing and the Node.js driver mysql2 (npm, for
 # t/node.t), builds with -Werror, runs the unit and
-# integration tests with prove, runs them again against a build with
+# integration tests with prove (two files at a time, as CI has two
+# cores), runs them again against a build with
 # AddressSanitizer and UBSan (out of tree, in _build/asan), and ends with
 # make distcheck, then runs every libFuzzer target (make fuzz) within 5
 # minutes in all, printing each target's figures.
@@ -115,7 +116,7 @@ fuzz_all() {
 prove_asan() {
     TEST_OBPROXY_BINARY=$top/_build/asan/master/obproxy \
     TEST_OBPROXYCTL_BINARY=$top/_build/asan/master/obproxyctl \
-        prove _build/asan/t/unit/*.t t/*.t
+        prove -j2 _build/asan/t/unit/*.t t/*.t
 }
 
 # In CI, a failing integration test prints the proxy's logs.
@@ -136,11 +137,11 @@ then
         asan=no
     fi
     if step "build (-Werror)" build; then
-        step "prove -r t/" prove -r t/ || :
+        step "prove -j2 -r t/" prove -j2 -r t/ || :
         step "make distcheck" make -j2 distcheck || :
         step "fuzz every target (5 min)" fuzz_all || :
     else
-        skip "prove -r t/"
+        skip "prove -j2 -r t/"
         skip "make distcheck"
         skip "fuzz every target (5 min)"
     fi
