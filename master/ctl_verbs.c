@@ -131,6 +131,7 @@ verb_status(struct obp_ctl_conn *c, const char *arg)
     obp_ctl_reply(c, false, "connections: %" PRIu64,
                   sums[OBP_STAT_client_active]);
     reply_workers(c, m);
+    obp_monproc_status(m, c);
     for (int i = 0; obp_bl_describe(&m->shm, i, obp_now_us(), line,
                                     sizeof(line)) == OBP_OK; i++)
         obp_ctl_reply(c, false, "server %d: %s", i, line);

@@ -1,0 +1,70 @@
+#!/usr/bin/perl
+
+# Tests for the monitor process: the master forks it beside the workers,
+# obproxyctl status shows it, it is respawned after SIGKILL (the log names
+# the signal, the workers are untouched), it stops with the master (fast
+# and graceful, exiting by itself), and a hot upgrade brings the new
+# generation's monitor while the old one exits with its generation.
+
+use warnings;
+use strict;
+
+use Test::More;
+
+BEGIN { use FindBin; chdir($FindBin::Bin); }
+
+use lib 'lib';
+use Test::OBProxy;
+
+my $t = Test::OBProxy->new()->plan(17);
+
+$t->write_file_expand('obproxy.yaml', <<'EOF2')->run();
+listen_port: %%PORT_2883%%
+local_bound_ip: 127.0.0.1
+automatic_match_work_thread: false
+work_thread_num: 1
+hot_upgrade_rollback_timeout: 30s
+EOF2
+
+my $mon;
+ok($t->waitfor(sub { $mon = $t->monitor() }, 10), 'the master forked the '
+	. 'monitor');
+my @workers = $t->workers();
+is(scalar @workers, 1, 'one worker beside it');
+like($t->status()->{monitor} // '', qr/^pid $mon, state running, restarts 0/,
+	'status: the monitor line');
+like($t->log(), qr/\[M\] monitor started: pid $mon/, 'log: monitor started');
+
+kill 'KILL', $mon;
+my $next;
+ok($t->waitfor(sub { ($next = $t->monitor() // $mon) != $mon }, 10),
+	'killed monitor replaced by a new process');
+like($t->log(), qr/monitor \(pid $mon\) was killed by signal 9/,
+	'log names the signal');
+like($t->status()->{monitor} // '', qr/^pid $next, state running, restarts 1/,
+	'status: the new pid, restarts 1');
+is(join(',', $t->workers()), join(',', @workers), 'the worker untouched');
+
+# Hot upgrade: the new master forks its own monitor; the old one lives
+# until its generation exits.
+my ($rc, $out) = $t->ctl('upgrade');
+is($rc, 0, 'upgrade serves') or diag($out);
+my $new_master = $t->pidfile_pid();
+my $new_mon;
+ok($t->waitfor(sub { $new_mon = $t->monitor($new_master) }, 10),
+	'the new master has its monitor');
+ok(Test::OBProxy::alive($next), 'the old monitor still runs before the '
+	. 'commit');
+($rc, $out) = $t->ctl('commit');
+is($rc, 0, 'commit') or diag($out);
+ok($t->follow_upgrade(20), 'the old master exited');
+ok($t->waitfor(sub { !Test::OBProxy::alive($next) }, 10),
+	'the old monitor exited with its generation');
+like($t->status()->{monitor} // '', qr/^pid $new_mon, state running/,
+	'status: the new generation\'s monitor');
+
+# Graceful stop: the monitor exits by itself, status 0.
+$t->stop('QUIT');
+ok(!Test::OBProxy::alive($new_mon), 'graceful stop: the monitor is gone');
+like($t->log(), qr/monitor \(pid $new_mon\) exited with status 0/,
+	'graceful stop: it exited by itself');
