@@ -16,7 +16,7 @@ BEGIN { use FindBin; chdir($FindBin::Bin); }
 use lib 'lib';
 use Test::OBProxy;
 
-my $t = Test::OBProxy->new()->plan(17);
+my $t = Test::OBProxy->new()->plan(21);
 
 $t->write_file_expand('obproxy.yaml', <<'EOF2')->run();
 listen_port: %%PORT_2883%%
@@ -63,8 +63,26 @@ ok($t->waitfor(sub { !Test::OBProxy::alive($next) }, 10),
 like($t->status()->{monitor} // '', qr/^pid $new_mon, state running/,
 	'status: the new generation\'s monitor');
 
+# A monitor dying young is respawned after a back-off.
+kill 'KILL', $new_mon;
+my $young;
+ok($t->waitfor(sub { ($young = $t->monitor() // $new_mon) != $new_mon }, 10),
+	'respawned again');
+kill 'KILL', $young;
+ok($t->waitfor(sub { $t->log() =~ /respawning the monitor in 100 ms/ }, 10),
+	'dying young: respawned after 100 ms');
+ok($t->waitfor(sub { ($new_mon = $t->monitor() // $young) != $young }, 10),
+	'and respawned');
+
 # Graceful stop: the monitor exits by itself, status 0.
 $t->stop('QUIT');
 ok(!Test::OBProxy::alive($new_mon), 'graceful stop: the monitor is gone');
 like($t->log(), qr/monitor \(pid $new_mon\) exited with status 0/,
 	'graceful stop: it exited by itself');
+
+# Fast stop: gone too.
+$t->run();
+my $fast;
+$t->waitfor(sub { $fast = $t->monitor() }, 10);
+$t->stop('TERM');
+ok($fast && !Test::OBProxy::alive($fast), 'fast stop: the monitor is gone');
