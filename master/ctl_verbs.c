@@ -22,8 +22,8 @@ static void verb_help(struct obp_ctl_conn *c, const char *arg);
 
 static const struct obp_ctl_verb verbs[] = {
     { "status", verb_status,
-      "status       the master, its generation, workers, servers and "
-      "counters" },
+      "status       the master, its generation, workers, monitor, servers "
+      "and counters" },
     { "workers", verb_workers,
       "workers      each worker's pid, state and restarts" },
     { "stats", verb_stats,

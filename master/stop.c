@@ -1,10 +1,11 @@
 /*
  * Stopping, called by signal.c, process.c and monproc.c.  Fast: listeners
- * closed, OBP_CHAN_TERM to every worker and the monitor, SIGKILL after delay_exit_time.  Graceful:
- * listeners closed, OBP_CHAN_QUIT, SIGKILL after hot_upgrade_exit_timeout
- * + 5 s.  Inside a hot upgrade's window the other generation stops too
- * (upgrade.h).  The loop ends when no worker is left and the other master
- * told to stop has exited, or 2 s after the SIGKILL.
+ * closed, OBP_CHAN_TERM to every worker and the monitor, SIGKILL after
+ * delay_exit_time.  Graceful: listeners closed, OBP_CHAN_QUIT, SIGKILL
+ * after hot_upgrade_exit_timeout + 5 s.  Inside a hot upgrade's window the
+ * other generation stops too (upgrade.h).  The loop ends when no worker
+ * and no monitor is left and the other master told to stop has exited,
+ * or 2 s after the SIGKILL.
  */
 #include "master.h"
 

@@ -3,8 +3,9 @@
 # Tests for the monitor process: the master forks it beside the workers,
 # obproxyctl status shows it, it is respawned after SIGKILL (the log names
 # the signal, the workers are untouched), it stops with the master (fast
-# and graceful, exiting by itself), and a hot upgrade brings the new
-# generation's monitor while the old one exits with its generation.
+# and graceful, exiting by itself), takes the master's reloads and
+# reopenings of the logs, and a hot upgrade brings the new generation's
+# monitor while the old one exits with its generation.
 
 use warnings;
 use strict;
@@ -16,7 +17,7 @@ BEGIN { use FindBin; chdir($FindBin::Bin); }
 use lib 'lib';
 use Test::OBProxy;
 
-my $t = Test::OBProxy->new()->plan(21);
+my $t = Test::OBProxy->new()->plan(23);
 
 $t->write_file_expand('obproxy.yaml', <<'EOF2')->run();
 listen_port: %%PORT_2883%%
@@ -44,6 +45,16 @@ like($t->log(), qr/monitor \(pid $mon\) was killed by signal 9/,
 like($t->status()->{monitor} // '', qr/^pid $next, state running, restarts 1/,
 	'status: the new pid, restarts 1');
 is(join(',', $t->workers()), join(',', @workers), 'the worker untouched');
+
+# The master passes a reload and a reopening of the logs on.
+my $said = qr/\[$next\]\[MON\] monitor/;
+ok($t->reload() && $t->waitfor(sub {
+	$t->log() =~ /$said applied a new configuration/ }, 10),
+	'HUP: the monitor applies the new configuration');
+kill 'USR1', $t->pid();
+ok($t->waitfor(sub {
+	$t->log() =~ /$said reopened its logs \(master sent REOPEN\)/ }, 10),
+	'USR1: the monitor reopens its logs');
 
 # Hot upgrade: the new master forks its own monitor; the old one lives
 # until its generation exits.
