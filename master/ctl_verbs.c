@@ -22,8 +22,8 @@ static void verb_help(struct obp_ctl_conn *c, const char *arg);
 
 static const struct obp_ctl_verb verbs[] = {
     { "status", verb_status,
-      "status       the master, its generation, workers, servers and "
-      "counters" },
+      "status       the master, its generation, workers, monitor, servers "
+      "and counters" },
     { "workers", verb_workers,
       "workers      each worker's pid, state and restarts" },
     { "stats", verb_stats,
@@ -131,6 +131,7 @@ verb_status(struct obp_ctl_conn *c, const char *arg)
     obp_ctl_reply(c, false, "connections: %" PRIu64,
                   sums[OBP_STAT_client_active]);
     reply_workers(c, m);
+    obp_monproc_status(m, c);
     for (int i = 0; obp_bl_describe(&m->shm, i, obp_now_us(), line,
                                     sizeof(line)) == OBP_OK; i++)
         obp_ctl_reply(c, false, "server %d: %s", i, line);

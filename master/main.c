@@ -298,6 +298,7 @@ launch(struct obp_master *m, struct obp_errs *errs)
         obp_errs_add(errs, "cannot start the event loop");
         return OBP_ERROR;
     }
+    obp_monproc_init(m);
     obp_stop_init(m);
     obp_upgrade_init(m);
     if (obp_upgrade_shm(m, errs) != OBP_OK)
@@ -313,6 +314,7 @@ launch(struct obp_master *m, struct obp_errs *errs)
     if (!inherited && obp_ctl_open(m, errs) != OBP_OK)
         return OBP_ERROR;
     obp_proc_spawn_all(m);
+    obp_monproc_spawn(m);
     obp_upgrade_launched(m);
     obp_log(OBP_LOG_INFO, 0, 0, "obproxy %s started: pid %ld, %d workers, "
             "listening on %s, config %s%s", OBP_VERSION_STRING, (long)m->pid,
@@ -358,6 +360,7 @@ cleanup(struct obp_master *m)
         obp_stop_cancel(m);
         obp_routes_stop(m);
         obp_ctl_close(m, false);
+        obp_monproc_drop(m);
     }
     obp_upgrade_free(m);
     if (m->pidfile_written)
@@ -383,6 +386,7 @@ main(int argc, char **argv)
     m->ready_fd = -1;
     m->shm.fd = -1;
     m->ctl.fd = -1;
+    m->mon.chan_fd = -1;
     m->start_us = obp_now_us();
     if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
         perror("obproxy: signal");

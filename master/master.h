@@ -16,6 +16,7 @@
 #include "pidfile.h"
 #include "listen.h"
 #include "process.h"
+#include "monproc.h"
 #include "stop.h"
 #include "signal.h"
 #include "state.h"
@@ -37,6 +38,7 @@ struct obp_master {
     struct obp_shm       shm;
     struct obp_slot     *slots;                 /* one per worker */
     int                  nslots;
+    struct obp_monproc   mon;                   /* the monitor process */
     struct obp_signals   sig;
     struct obp_stop      stop;
     struct obp_ctl       ctl;

@@ -63,6 +63,22 @@ drop_slots(struct obp_master *m)
     }
 }
 
+void
+obp_proc_in_child(struct obp_master *m)
+{
+    obp_signal_stop(m);
+    obp_stop_cancel(m);
+    obp_routes_stop(m);
+    obp_ctl_close(m, true);
+    obp_upgrade_close_in_child(m);
+    drop_slots(m);
+    obp_monproc_drop(m);
+    ev_loop_fork(m->loop);
+    if (m->ready_fd != -1)
+        close(m->ready_fd);
+    m->ready_fd = -1;
+}
+
 /* The forked child: keeps its slot's sockets and channel end only. */
 static OBP_NORETURN void
 run_child(struct obp_master *m, struct obp_slot *self, int fds[2])
@@ -72,14 +88,7 @@ run_child(struct obp_master *m, struct obp_slot *self, int fds[2])
 
     obp_log_set_role(self->index);
     close(fds[0]);
-    obp_signal_stop(m);
-    obp_stop_cancel(m);
-    obp_ctl_close(m, true);
-    obp_upgrade_close_in_child(m);
-    drop_slots(m);
-    ev_loop_fork(m->loop);
-    if (m->ready_fd != -1)
-        close(m->ready_fd);
+    obp_proc_in_child(m);
     obp_listen_close_except(&m->listeners, self->index);
     args.slot = self->index;
     args.half = m->up.half;
@@ -159,20 +168,25 @@ spawn(struct obp_master *m, struct obp_slot *s)
     return OBP_OK;
 }
 
+int64_t
+obp_proc_backoff(int64_t backoff_us, int64_t ran_us)
+{
+    if (ran_us >= RESPAWN_HEALTHY_US)
+        return 0;
+    if (backoff_us == 0)
+        return RESPAWN_FIRST_US;
+    if (backoff_us < RESPAWN_MAX_US / 2)
+        return backoff_us * 2;
+    return RESPAWN_MAX_US;
+}
+
 /* Respawns <s> now or later, by how long its last process ran. */
 static void
 schedule_respawn(struct obp_master *m, struct obp_slot *s, int64_t ran_us)
 {
     struct obp_shm_worker *w = obp_proc_shm(m, s->index);
 
-    if (ran_us >= RESPAWN_HEALTHY_US)
-        s->backoff_us = 0;
-    else if (s->backoff_us == 0)
-        s->backoff_us = RESPAWN_FIRST_US;
-    else if (s->backoff_us < RESPAWN_MAX_US / 2)
-        s->backoff_us *= 2;
-    else
-        s->backoff_us = RESPAWN_MAX_US;
+    s->backoff_us = obp_proc_backoff(s->backoff_us, ran_us);
     atomic_fetch_add(&w->restarts, 1);
     obp_log(OBP_LOG_INFO, 0, 0, "respawning worker %d in %lld ms",
             s->index, (long long)(s->backoff_us / 1000));
@@ -206,8 +220,9 @@ respawn_cb(struct ev_loop *loop, ev_timer *w, int revents)
         schedule_respawn(m, s, 0);
 }
 
-static void
-log_exit(const struct obp_master *m, const struct obp_slot *s, int status)
+void
+obp_proc_log_exit(const struct obp_master *m, const char *what, pid_t pid,
+                  int status)
 {
     bool stopping = m->stop.mode != OBP_STOP_NONE
                     || obp_upgrade_holds_slots(m);
@@ -216,14 +231,14 @@ log_exit(const struct obp_master *m, const struct obp_slot *s, int status)
         int sig = WTERMSIG(status);
 
         obp_log(stopping ? OBP_LOG_WARN : OBP_LOG_ERROR, 0, 0,
-                "worker %d (pid %ld) was killed by signal %d (%s)",
-                s->index, (long)s->pid, sig, strsignal(sig));
+                "%s (pid %ld) was killed by signal %d (%s)", what,
+                (long)pid, sig, strsignal(sig));
     } else {
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : status;
 
         obp_log(stopping && code == 0 ? OBP_LOG_INFO : OBP_LOG_WARN, 0, 0,
-                "worker %d (pid %ld) exited with status %d", s->index,
-                (long)s->pid, code);
+                "%s (pid %ld) exited with status %d", what, (long)pid,
+                code);
     }
 }
 
@@ -253,9 +268,11 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
     struct obp_slot   *s = (struct obp_slot *)
         ((char *)w - offsetof(struct obp_slot, child));
     int64_t            ran_us = obp_now_us() - s->started_us;
+    char               what[32];
 
     ev_child_stop(loop, w);
-    log_exit(m, s, w->rstatus);
+    snprintf(what, sizeof(what), "worker %d", s->index);
+    obp_proc_log_exit(m, what, s->pid, w->rstatus);
     obp_upgrade_worker_died(m, s, w->rstatus);
     clear_slot(m, s);
     if (m->stop.mode != OBP_STOP_NONE)

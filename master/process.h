@@ -50,6 +50,22 @@ void obp_proc_kill_all(struct obp_master *m, int signo, int level);
 /* Cancels pending respawns (the master is stopping). */
 void obp_proc_cancel_respawns(struct obp_master *m);
 
+/*
+ * In a forked child (worker or monitor): stops the master's watchers and
+ * closes what belongs to the master only.
+ */
+void obp_proc_in_child(struct obp_master *m);
+
+/*
+ * The delay before a respawn: none after a healthy run, else 100 ms
+ * doubling up to 10 s, so a crash loop cannot spin.
+ */
+int64_t obp_proc_backoff(int64_t backoff_us, int64_t ran_us);
+
+/* Logs a child's exit: "<what> (pid N) was killed by signal ...". */
+void obp_proc_log_exit(const struct obp_master *m, const char *what,
+                       pid_t pid, int status);
+
 /* Stops the watchers and closes the channels; the workers are not told. */
 void obp_proc_free(struct obp_master *m);
 

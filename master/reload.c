@@ -142,11 +142,13 @@ push_to_workers(struct obp_master *m)
         return;
     }
     len = obp_conf_serialize(m->conf, buf, OBP_CHAN_MAX_PAYLOAD);
-    if (len < 0)
+    if (len < 0) {
         obp_log(OBP_LOG_ERROR, 0, 0, "the configuration does not fit in a "
                 "channel message (%d bytes)", OBP_CHAN_MAX_PAYLOAD);
-    else
+    } else {
         obp_proc_send_all(m, OBP_CHAN_CONF, buf, (size_t)len, false);
+        obp_monproc_send(m, OBP_CHAN_CONF, buf, (size_t)len, false);
+    }
     free(buf);
 }
 

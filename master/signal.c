@@ -96,6 +96,7 @@ obp_signal_reopen(struct obp_master *m, const char *from)
         obp_log(OBP_LOG_ERROR, 0, errno, "cannot reopen the log files in %s",
                 m->log_dir);
     obp_proc_send_all(m, OBP_CHAN_REOPEN, NULL, 0, false);
+    obp_monproc_send(m, OBP_CHAN_REOPEN, NULL, 0, false);
     return rc;
 }
 

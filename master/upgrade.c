@@ -130,7 +130,9 @@ take_back(struct obp_master *m)
     }
     obp_errs_free(&errs);
     obp_proc_send_all(m, OBP_CHAN_RESUME, NULL, 0, false);
+    obp_monproc_send(m, OBP_CHAN_RESUME, NULL, 0, false);
     obp_proc_spawn_all(m);
+    obp_monproc_spawn(m);
     if (m->up.peer == 0)
         reclaim(m);
 }
@@ -177,7 +179,9 @@ handed(struct obp_master *m, const char *version)
         obp_log(OBP_LOG_WARN, 0, 0, "hot upgrade: %s", errs.text);
     obp_errs_free(&errs);
     obp_proc_cancel_respawns(m);
+    obp_monproc_cancel_respawn(m);
     obp_proc_send_all(m, OBP_CHAN_DRAIN, drain, sizeof(drain), false);
+    obp_monproc_send(m, OBP_CHAN_DRAIN, NULL, 0, false);
     obp_upgrade_set_last(m, "in progress: pid %ld (version %s) serves, "
                          "pid %ld drains", (long)m->up.peer, version,
                          (long)m->pid);

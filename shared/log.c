@@ -213,7 +213,9 @@ line_prefix(struct log_line *l, int level, uint64_t sess)
              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
              tm.tm_min, tm.tm_sec, (long)(now % 1000000), name,
              (long)getpid());
-    if (lg.slot < 0)
+    if (lg.slot == OBP_LOG_ROLE_MONITOR)
+        line_add(l, "[MON]");
+    else if (lg.slot < 0)
         line_add(l, "[M]");
     else
         line_add(l, "[W%d]", lg.slot);

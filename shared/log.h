@@ -1,7 +1,8 @@
 /*
  * The diagnostic log: log/obproxy.log, with WARN and above also written to
  * log/obproxy_error.log.  Every line carries the time, the level, the pid,
- * the process role (M for the master, W<n> for worker slot n) and the
+ * the process role (M for the master, W<n> for worker slot n, MON for the
+ * monitor) and the
  * session id when there is one:
  *
  *   [2026-11-21 06:05:03.123456] WARN  [4242][W0][S17] message: strerror
@@ -66,7 +67,12 @@ void obp_log_set_rotation(int64_t max_size, int64_t max_count);
  */
 void obp_log_set_dir_limit(int64_t max_bytes);
 
-/* Role shown in every line: -1 for the master, else the worker slot. */
+#define OBP_LOG_ROLE_MONITOR (-2)
+
+/*
+ * Role shown in every line: -1 for the master, OBP_LOG_ROLE_MONITOR for
+ * the monitor, else the worker slot.
+ */
 void obp_log_set_role(int worker_slot);
 
 /*

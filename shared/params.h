@@ -77,6 +77,8 @@ extern const struct obp_enum obp_enum_route_policy[];
       "TCP port the proxy accepts MySQL clients on")                         \
     X(prometheus_listen_port, INT, "2884", 1025, 65535, OBP_P_RESTART, NULL, \
       "TCP port of the Prometheus /metrics endpoint")                        \
+    X(enable_prometheus, BOOL, "true", 0, 1, OBP_P_RESTART, NULL,            \
+      "serve /metrics on prometheus_listen_port (the monitor process)")      \
     X(local_bound_ip, STRING, "0.0.0.0", 1, 64, OBP_P_RESTART, NULL,         \
       "IPv4 address the listening sockets bind to")                          \
     X(local_bound_ipv6_ip, STRING, "::", 1, 64, OBP_P_RESTART, NULL,         \

@@ -1,7 +1,8 @@
 /*
- * The boundary between the master and a worker.  The master forks and the
- * child calls obp_worker_main(), implemented in worker/; this header is the
- * only thing the two sides share about each other.
+ * The boundary between the master and its children.  The master forks and
+ * the child calls obp_worker_main(), implemented in worker/, or
+ * obp_monitor_main(), implemented in monitor/; this header is the only
+ * thing the sides share about each other.
  */
 #ifndef OBP_SHARED_PROC_H
 #define OBP_SHARED_PROC_H
@@ -28,5 +29,18 @@ struct obp_worker_args {
 
 /* Runs a worker until it is told to stop; returns the exit status. */
 int obp_worker_main(struct obp_worker_args *args);
+
+/* The monitor process (monitor/monitor.h). */
+struct obp_monitor_args {
+    int              half;          /* this generation's half of the
+                                       segment's worker slots */
+    int              chan_fd;       /* the monitor's end of the channel */
+    uint64_t         restarts;      /* respawns of the monitor so far */
+    struct obp_shm  *shm;           /* mapped by the master, inherited */
+    struct obp_conf *conf;          /* the monitor's copy, freed by it */
+};
+
+/* Runs the monitor until it is told to stop; returns the exit status. */
+int obp_monitor_main(struct obp_monitor_args *args);
 
 #endif

@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 
-# Tests for the source layout: worker/ and master/ never include each
-# other's headers; shared/ has no fork, no signal handling and no libev;
+# Tests for the source layout: worker/, master/ and monitor/ never
+# include each other's headers; shared/ has no fork, no signal handling and no libev;
 # every .c file includes its component's umbrella header first; no source
 # file reaches 800 lines.
 
@@ -14,19 +14,23 @@ BEGIN { use FindBin; chdir($FindBin::Bin); }
 
 my $top = "..";
 my %files = map { $_ => [ sort glob "$top/$_/*.[ch]" ] }
-	qw/shared master worker/;
+	qw/shared master worker monitor/;
 my %names = map { my $dir = $_;
 	$dir => { map { (m{([^/]+)$})[0] => 1 } @{$files{$dir}} } } keys %files;
 
-plan(tests => 8);
+plan(tests => 10);
 
 is(join(' ', grep { !grep { /\.c$/ } @{$files{$_}} } sort keys %files), '',
-	'shared/, master/ and worker/ hold C files');
+	'shared/, master/, worker/ and monitor/ hold C files');
 
 is(join("\n", foreign_includes('worker', 'master')), '',
 	'worker/ includes no master/ header');
 is(join("\n", foreign_includes('master', 'worker')), '',
 	'master/ includes no worker/ header');
+is(join("\n", map { foreign_includes('monitor', $_) } qw/master worker/),
+	'', 'monitor/ includes no master/ or worker/ header');
+is(join("\n", map { foreign_includes($_, 'monitor') } qw/master worker/),
+	'', 'master/ and worker/ include no monitor/ header');
 
 my %banned = (
 	'fork' => qr/\b(?:fork|vfork|clone)\s*\(/,
@@ -43,7 +47,8 @@ for my $what (sort keys %banned) {
 	is(join("\n", @hits), '', "shared/ has no $what");
 }
 
-my %umbrella = (shared => 'obp.h', master => 'master.h', worker => 'worker.h');
+my %umbrella = (shared => 'obp.h', master => 'master.h', worker => 'worker.h',
+	monitor => 'monitor.h');
 my @wrong;
 for my $dir (sort keys %files) {
 	for my $f (grep { /\.c$/ } @{$files{$dir}}) {

@@ -36,19 +36,22 @@ my @workers;
 $t->waitfor(sub { (@workers = $t->workers()) == 2 }, 10);
 $t->mariadb('SELECT 1') for 1 .. 4;
 my $master = $t->pid();
+my $monitor = $t->monitor() // 0;
 $t->stop();
 
 my $log = $t->log();
 my @lines = split /\n/, $log;
 my $re = qr/^\[\d{4}-\d\d-\d\d\ \d\d:\d\d:\d\d\.\d{6}\]
 	\ (?:ALERT|ERROR|WARN|INFO|EDIAG|WDIAG|TRACE|DEBUG)\ +
-	\[(\d+)\]\[(M|W\d+)\](?:\[S\d+\])?\ \S/x;
+	\[(\d+)\]\[(M|MON|W\d+)\](?:\[S\d+\])?\ \S/x;
 my @bad = grep { !/$re/ } @lines;
 ok(@lines > 0, 'obproxy.log written');
 is(join("\n", @bad), '', 'every line: time, level, pid, role');
 
-my %pid_of = (M => { $master => 1 }, W => { map { $_ => 1 } @workers });
-@bad = grep { /$re/ && !$pid_of{substr($2, 0, 1)}{$1} } @lines;
+my %pid_of = (M => { $master => 1 }, MON => { $monitor => 1 },
+	W => { map { $_ => 1 } @workers });
+@bad = grep { my ($pid, $role) = /$re/;
+	defined $pid && !$pid_of{$role =~ s/\d+$//r}{$pid} } @lines;
 is(join("\n", @bad), '', 'pid matches the role');
 ok((grep { /\]\[W\d+\]/ } @lines), 'workers log');
 ok((grep { /^\S+ \S+ INFO / } @lines), 'INFO lines at the default level');

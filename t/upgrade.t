@@ -133,7 +133,7 @@ ok($idle->selectrow_array('SELECT 2'), 'exiting binary: the client goes on');
 ($rc, $out) = $t->ctl('upgrade');
 is($rc, 0, 'crash: the upgrade serves') or diag($out);
 ($newpid) = ($t->read_file('run/obproxy.pid') // '') =~ /^(\d+)/;
-my @kids = Test::OBProxy::_children($newpid // 0);
+my @kids = $t->workers($newpid // 0);
 # the clients would see the crash: they wait meanwhile
 $t->write_file('load.pause', '');
 sleep 0.3;

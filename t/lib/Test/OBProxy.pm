@@ -554,12 +554,18 @@ sub knows_param {
 	return $list->{$name} ? 1 : 0;
 }
 
-# The service account's password for a binary that knows the parameter.
+# The service account's password for a binary that knows the parameter,
+# and a /metrics port of the test's own (never ODP's 2884, which tests
+# running at once would share).
 sub _service_opts {
 	my ($self) = @_;
-	return () unless $self->knows_param('observer_sys_password');
-	return ('-o', 'observer_sys_password='
-		. $self->service_password_sha1());
+	my @opts;
+	push @opts, '-o', 'observer_sys_password='
+		. $self->service_password_sha1()
+		if $self->knows_param('observer_sys_password');
+	push @opts, '-l', $self->port('prometheus')
+		if $self->knows_param('enable_prometheus');
+	return @opts;
 }
 
 sub _option {
@@ -676,11 +682,32 @@ sub _gone {
 	return $r == -1 && !alive($pid) ? 1 : 0;
 }
 
-# The worker processes: the master's children.
+# The monitor's process name (monitor/monitor.c).
+our $MONITOR_COMM = 'obp_monitor';
+
+# The worker processes of <master> (the one we run by default): its
+# children but the monitor.
 sub workers {
-	my ($self) = @_;
-	return () unless $self->{_obproxy_pid};
-	return _children($self->{_obproxy_pid});
+	my ($self, $master) = @_;
+	$master //= $self->{_obproxy_pid} or return ();
+	return grep { _comm($_) ne $MONITOR_COMM } _children($master);
+}
+
+# The monitor process of <master> (the one we run by default): its
+# child named $MONITOR_COMM, or undef.
+sub monitor {
+	my ($self, $master) = @_;
+	$master //= $self->{_obproxy_pid} or return undef;
+	my ($pid) = grep { _comm($_) eq $MONITOR_COMM } _children($master);
+	return $pid;
+}
+
+sub _comm {
+	my ($pid) = @_;
+	open my $fh, '<', "/proc/$pid/comm" or return '';
+	my $comm = <$fh> // '';
+	chomp $comm;
+	return $comm;
 }
 
 # The workers' resident memory, VmRSS summed, in bytes.
