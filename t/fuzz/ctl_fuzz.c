@@ -113,6 +113,12 @@ obp_upgrade_status(struct obp_master *m, struct obp_ctl_conn *c)
     obp_ctl_reply(c, false, "upgrade: none");
 }
 
+void
+obp_monproc_status(struct obp_master *m, struct obp_ctl_conn *c)
+{
+    obp_ctl_reply(c, false, "monitor: none");
+}
+
 /* ---- the clients ---- */
 
 static int
