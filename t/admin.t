@@ -23,7 +23,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
-	DBD::MariaDB/)->plan(82)->run_mariadb(1);
+	DBD::MariaDB/)->plan(83)->run_mariadb(1);
 plan(skip_all => 'no python3 module pymysql')
 	unless $t->python_module('pymysql');
 
@@ -202,6 +202,9 @@ like(scalar admin('ALTER PROXYCONFIG SET client_max_connections = 7',
 like(scalar admin('KILL PROXYSESSION 1', user => 'inspector@proxysys',
 		password => $INSP_PW),
 	qr/ERROR 1227/, '  nor KILL PROXYSESSION');
+like(scalar admin('KILL 1', user => 'inspector@proxysys',
+		password => $INSP_PW),
+	qr/ERROR 1227/, '  nor KILL');
 
 like(scalar $t->mariadb("SHOW PROXYCONFIG LIKE 'listen_port'"),
 	qr/ERROR 1227 \(42000\).*SHOW PROXYCONFIG is the proxy administrator's/,

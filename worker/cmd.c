@@ -38,6 +38,7 @@ cmd_change_user(struct obp_session *s, struct obp_iobuf *b,
 }
 
 #define ALL     (OBP_CMD_ADMIN | OBP_CMD_READER | OBP_CMD_USER)
+#define KILLERS (OBP_CMD_ADMIN | OBP_CMD_USER)  /* the inspector only reads */
 #define READERS (OBP_CMD_ADMIN | OBP_CMD_READER)
 #define PROXY_R (OBP_CMD_PROXY | OBP_CMD_ADMIN | OBP_CMD_READER)
 
@@ -49,12 +50,13 @@ static const struct cmd_row cmd_table[] = {
     { "COM_QUIT", OBP_COM_QUIT, { NULL }, ALL, cmd_quit },
     { "COM_CHANGE_USER", OBP_COM_CHANGE_USER, { NULL }, OBP_CMD_USER,
       cmd_change_user },
-    { "COM_PROCESS_KILL", OBP_COM_PROCESS_KILL, { NULL }, ALL, obp_kill_cmd },
+    { "COM_PROCESS_KILL", OBP_COM_PROCESS_KILL, { NULL }, KILLERS,
+      obp_kill_cmd },
     { "COM_PING", OBP_COM_PING, { NULL }, PROXY_R, obp_adm_ok },
     { "COM_INIT_DB", OBP_COM_INIT_DB, { NULL }, PROXY_R, obp_adm_ok },
     { "KILL PROXYSESSION", OBP_COM_QUERY, { "KILL", "PROXYSESSION" },
       OBP_CMD_ADMIN, obp_adm_kill_proxysession },
-    { "KILL", OBP_COM_QUERY, { "KILL" }, ALL, obp_kill_cmd },
+    { "KILL", OBP_COM_QUERY, { "KILL" }, KILLERS, obp_kill_cmd },
     { "PING PROXY", OBP_COM_QUERY, { "PING", "PROXY" }, ALL, obp_adm_ok },
     { "SELECT PROXY_VERSION()", OBP_COM_QUERY,
       { "SELECT", "PROXY_VERSION", "(" }, ALL, obp_adm_proxy_version },
