@@ -19,7 +19,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB/)->plan(5)->run_mariadb(1);
+	DBD::MariaDB/)->plan(6)->run_mariadb(1);
 $t->write_conf(<<'EOF2')->run();
 automatic_match_work_thread: false
 work_thread_num: 1
@@ -28,6 +28,10 @@ EOF2
 
 my $dbh = $t->dbh();
 $t->stop_mariadb(1);
+# a statement racing the server's close gets 2013, on which a client
+# library may give its connection up: let the proxy see the close first
+ok($t->waitfor(sub { $t->log() =~ /Lost connection[^\n]*\(idle\)/ }, 10),
+	'the proxy drops the idle server session of the stopped server');
 my $before = () = $t->log() =~ /\n/g;
 my $t0 = time();
 my $failed = 0;
