@@ -980,6 +980,28 @@ sub python_wait {
 ###############################################################################
 # Processes.
 
+# Starts <cmd> (array ref) in the background, output to a scratch file;
+# a handle for daemon_stop(), which the end of the test calls for any
+# still running.
+sub daemon {
+	my ($self, $cmd) = @_;
+	my $out = $self->_scratch('daemon');
+	my $pid = $self->_spawn($cmd, out => $out);
+	my $h = { pid => $pid, out => $out };
+	push @{$self->{_daemons}}, $h;
+	return $h;
+}
+
+# Stops daemon() handle <h> (TERM, then KILL after 10 s): its output.
+sub daemon_stop {
+	my ($self, $h) = @_;
+	if ($h->{pid}) {
+		$self->_stop_pid($h->{pid}, 'TERM', 10);
+		$h->{pid} = 0;
+	}
+	return $self->read_file($h->{out}) // '';
+}
+
 # Polls <sub> every 0.1 s for at most <seconds>; returns its last value.
 sub waitfor {
 	my ($self, $sub, $seconds) = @_;
@@ -1184,6 +1206,7 @@ sub _finish {
 
 	$self->stop();
 	$self->_stop_daemon();
+	$self->daemon_stop($_) for @{$self->{_daemons} // []};
 	$self->stop_mariadb($_) for keys %{$self->{_mariadb}};
 
 	if ($self->{_planned}) {

@@ -1,0 +1,103 @@
+#!/usr/bin/perl
+
+# A real Prometheus server (Debian's package) scrapes obproxy's /metrics
+# every second while the test logs in and runs statements; PromQL over
+# what it stored gives back exactly what the test did: the logins and
+# connections counted, obproxy's and ODP's families alike, the worker
+# gauge, and a rate that is not zero while the load runs.
+
+use warnings;
+use strict;
+
+use HTTP::Tiny;
+use JSON::PP;
+use Test::More;
+
+BEGIN { use FindBin; chdir($FindBin::Bin); }
+
+use lib 'lib';
+use Test::OBProxy;
+
+my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
+	DBD::MariaDB prometheus/)->plan(7)->run_mariadb(1);
+$t->write_conf(<<'EOF2')->run();
+automatic_match_work_thread: false
+work_thread_num: 2
+EOF2
+
+my $port = $t->port('prometheus');
+my $pport = $t->port('prometheus-server');
+$t->write_file('prometheus.yml', <<"EOF2");
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: obproxy
+    static_configs:
+      - targets: ['127.0.0.1:$port']
+EOF2
+my $dir = $t->testdir();
+my $prom = $t->daemon([ Test::OBProxy::_find_program('prometheus'),
+	"--config.file=$dir/prometheus.yml", "--storage.tsdb.path=$dir/tsdb",
+	"--web.listen-address=127.0.0.1:$pport" ]);
+my $http = HTTP::Tiny->new(timeout => 5);
+
+ok($t->waitfor(sub { (query('up{job="obproxy"}') // 0) == 1 }, 30),
+	'Prometheus scrapes obproxy: up == 1')
+	or diag($t->daemon_stop($prom));
+is(query('obproxy_workers{state="running"}'), 2,
+	'obproxy_workers: the two running workers');
+
+# The counters as Prometheus last stored them, once it has the value
+# /metrics gives now (nothing else logs in meanwhile).
+my %before = map { $_ => settled($_) } 'obproxy_login_ok_total',
+	'odp_new_client_connections{connectionResult="success"}';
+ok(!grep({ !defined } values %before), 'the counters before the load')
+	or diag(explain(\%before));
+
+my $rate_seen = 0;
+for my $n (1 .. 7) {
+	my $dbh = $t->dbh() or last;
+	$dbh->selectrow_array('SELECT 1') for 1 .. 20;
+	$dbh->disconnect();
+	$rate_seen ||= (query('rate(obproxy_login_ok_total[5s])') // 0) > 0
+		if $n > 3;
+	select(undef, undef, undef, 0.4);
+}
+is(settled('obproxy_login_ok_total') - $before{obproxy_login_ok_total}, 7,
+	'PromQL: obproxy_login_ok_total grew by the 7 logins');
+is(settled('odp_new_client_connections{connectionResult="success"}')
+	- $before{'odp_new_client_connections{connectionResult="success"}'}, 7,
+	'PromQL: odp_new_client_connections{connectionResult="success"} too');
+ok($rate_seen || $t->waitfor(sub {
+	(query('rate(obproxy_login_ok_total[10s])') // 0) > 0 }, 5),
+	'PromQL: rate(obproxy_login_ok_total) is above zero under the load');
+
+like($t->daemon_stop($prom), qr/Server is ready to receive web requests/,
+	'Prometheus ran and stopped');
+
+###############################################################################
+
+# The value of the PromQL instant query <q> (one sample), or undef.
+sub query {
+	my ($q) = @_;
+	my $res = $http->get("http://127.0.0.1:$pport/api/v1/query?"
+		. $http->www_form_urlencode({ query => $q }));
+	return undef unless $res->{success};
+	my $r = eval { decode_json($res->{content}) } or return undef;
+	my $v = $r->{data}{result};
+	return undef unless ref $v eq 'ARRAY' && @$v == 1;
+	return $v->[0]{value}[1];
+}
+
+# <series> once Prometheus stores what /metrics says now (10 s at most).
+sub settled {
+	my ($series) = @_;
+	my ($name, $labels) = $series =~ /^(\w+)(?:\{(.*)\})?$/;
+	my $l = defined $labels ? "\\{\Q$labels\E\\}" : '';
+	my $want = ($http->get("http://127.0.0.1:$port/metrics")->{content}
+		// '') =~ /^\Q$name\E$l (\d+)$/m ? $1 : return undef;
+	my $got;
+	$t->waitfor(sub { ($got = query($series) // -1) == $want }, 10);
+	return $got == $want ? $got : undef;
+}
