@@ -20,6 +20,8 @@
 #                        upgrade under load)
 #   BENCH_UPGRADE_TIME   seconds of load around the upgrade (12)
 #   BENCH_UPGRADE_THREADS  sysbench threads during the upgrade (32)
+#   BENCH_PLOT           where plot.sh draws the run as PNG pictures
+#                        (_build/bench-plots of the tree; "" draws none)
 set -eu
 
 BENCH_TIME=${BENCH_TIME:-20}
@@ -32,6 +34,7 @@ BENCH_KEEP=${BENCH_KEEP:-0}
 BENCH_TESTS=${BENCH_TESTS:-idle point_select read_only churn}
 BENCH_UPGRADE_TIME=${BENCH_UPGRADE_TIME:-12}
 BENCH_UPGRADE_THREADS=${BENCH_UPGRADE_THREADS:-32}
+BENCH_PLOT=${BENCH_PLOT-_build/bench-plots}
 
 TABLES=4
 TABLE_SIZE=10000
@@ -770,6 +773,7 @@ proxy_logs() {
 ###########################################################################
 
 packages="sysbench haproxy mariadb-server mariadb-client perl coreutils"
+[ -z "$BENCH_PLOT" ] || packages="$packages gnuplot-nox"
 [ "$BENCH_TESTS" != micro ] || packages="gcc coreutils"
 install_and_build "$packages"
 raise_fd_limit
@@ -846,5 +850,10 @@ report
 [ ! -f "$dir/micro.out" ] || { echo; cat "$dir/micro.out"; }
 ! wanted upgrade || upgrade_report
 proxy_logs
+if [ -n "$BENCH_PLOT" ]; then
+    echo
+    case $BENCH_PLOT in /*) plots=$BENCH_PLOT ;; *) plots=$top/$BENCH_PLOT ;; esac
+    sh "$here/plot.sh" "$dir" "$plots" || echo "bench: no pictures drawn"
+fi
 echo
 echo "the benchmark took $(($(date +%s) - start)) s"
