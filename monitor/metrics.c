@@ -7,9 +7,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-static void
-family(struct obp_mbuf *b, const char *name, const char *type,
-       const char *help)
+void
+obp_metrics_family(struct obp_mbuf *b, const char *name, const char *type,
+                   const char *help)
 {
     obp_mbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
                     type);
@@ -36,7 +36,8 @@ render_stats(struct obp_mbuf *b, const uint64_t sums[OBP_STAT_COUNT])
 
         snprintf(name, sizeof(name), "obproxy_%s%s", d->name,
                  counter ? "_total" : "");
-        family(b, name, counter ? "counter" : "gauge", d->help);
+        obp_metrics_family(b, name, counter ? "counter" : "gauge",
+                           d->help);
         sample(b, name, "", sums[i]);
     }
 }
@@ -76,8 +77,8 @@ render_odp(struct obp_mbuf *b, const uint64_t s[OBP_STAT_COUNT])
 {
     for (size_t i = 0; i < OBP_NELEMS(odp_samples); i++) {
         if (odp_samples[i].help != NULL)
-            family(b, odp_samples[i].name, odp_samples[i].type,
-                   odp_samples[i].help);
+            obp_metrics_family(b, odp_samples[i].name,
+                               odp_samples[i].type, odp_samples[i].help);
         sample(b, odp_samples[i].name, odp_samples[i].labels,
                s[odp_samples[i].stat]);
     }
@@ -105,16 +106,17 @@ render_workers(struct obp_mbuf *b, const struct obp_monitor *mon)
             && st < OBP_NELEMS(states) && states[st] != NULL)
             count[st]++;
     }
-    family(b, "obproxy_workers", "gauge",
-           "worker processes of the serving generation, by state");
+    obp_metrics_family(b, "obproxy_workers", "gauge",
+                       "worker processes of the serving generation, "
+                       "by state");
     for (size_t st = 0; st < OBP_NELEMS(states); st++) {
         if (states[st] == NULL)
             continue;
         snprintf(labels, sizeof(labels), "state=\"%s\"", states[st]);
         sample(b, "obproxy_workers", labels, count[st]);
     }
-    family(b, "obproxy_worker_restarts_total", "counter",
-           "worker processes respawned after they died");
+    obp_metrics_family(b, "obproxy_worker_restarts_total", "counter",
+                       "worker processes respawned after they died");
     sample(b, "obproxy_worker_restarts_total", "", restarts);
 }
 
@@ -123,13 +125,14 @@ render_process(struct obp_mbuf *b, const struct obp_monitor *mon)
 {
     uint64_t gen = atomic_load(&mon->shm->hdr->generation);
 
-    family(b, "obproxy_build_info", "gauge", "the running obproxy's version");
+    obp_metrics_family(b, "obproxy_build_info", "gauge",
+                       "the running obproxy's version");
     sample(b, "obproxy_build_info", "version=\"" OBP_VERSION_STRING "\"", 1);
-    family(b, "obproxy_hot_upgrades_total", "counter",
-           "hot upgrades that kept the shared segment");
+    obp_metrics_family(b, "obproxy_hot_upgrades_total", "counter",
+                       "hot upgrades that kept the shared segment");
     sample(b, "obproxy_hot_upgrades_total", "", gen > 0 ? gen - 1 : 0);
-    family(b, "obproxy_monitor_restarts_total", "counter",
-           "monitor processes respawned after they died");
+    obp_metrics_family(b, "obproxy_monitor_restarts_total", "counter",
+                       "monitor processes respawned after they died");
     sample(b, "obproxy_monitor_restarts_total", "", mon->restarts);
 }
 
@@ -141,6 +144,7 @@ obp_metrics_render(const struct obp_monitor *mon, struct obp_mbuf *b)
     obp_shm_stats_sum(mon->shm, sums);
     render_stats(b, sums);
     render_odp(b, sums);
+    obp_metrics_render_sql(mon, b);
     render_workers(b, mon);
     render_process(b, mon);
 }

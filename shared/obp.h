@@ -45,6 +45,8 @@ struct obp_addr;
 #include "addr.h"
 #include "topo.h"
 #include "stats.h"
+#include "sqltype.h"
+#include "sqlstat.h"
 #include "shm.h"
 #include "route.h"
 #include "topo_route.h"

@@ -79,6 +79,11 @@ extern const struct obp_enum obp_enum_route_policy[];
       "TCP port of the Prometheus /metrics endpoint")                        \
     X(enable_prometheus, BOOL, "true", 0, 1, OBP_P_RESTART, NULL,            \
       "serve /metrics on prometheus_listen_port (the monitor process)")      \
+    X(monitor_item_limit, INT, "3000", 1, 1000000, OBP_P_RELOAD, NULL,      \
+      "label sets /metrics shows of the per-tenant families, at most")      \
+    X(slow_query_time_threshold, TIME, "500ms", 0, 86400000000,            \
+      OBP_P_RELOAD, NULL, "a statement at least this long is slow "         \
+      "(slowQuery in /metrics)")                                            \
     X(local_bound_ip, STRING, "0.0.0.0", 1, 64, OBP_P_RESTART, NULL,         \
       "IPv4 address the listening sockets bind to")                          \
     X(local_bound_ipv6_ip, STRING, "::", 1, 64, OBP_P_RESTART, NULL,         \

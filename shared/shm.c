@@ -79,6 +79,10 @@ obp_shm_layout(struct obp_shm_hdr *hdr, uint32_t nworkers,
     end = place(&hdr->sessions, end,
                 (uint64_t)nworkers * OBP_SHM_SESS_PER_WORKER,
                 sizeof(struct obp_shm_sess));
+    end = place(&hdr->tenants, end, OBP_SQLSTAT_TENANTS,
+                sizeof(struct obp_shm_tenant));
+    end = place(&hdr->sqlstats, end, nworkers,
+                sizeof(struct obp_shm_sqlstat));
     hdr->total_size = round_up(end, page_size());
     return OBP_OK;
 }
@@ -152,7 +156,11 @@ check_hdr(const struct obp_shm_hdr *h, uint64_t size)
         || !region_ok(&h->routes, 1, size)
         || !region_ok(&h->sessions, sizeof(struct obp_shm_sess), size)
         || h->sessions.nitems
-           != (uint64_t)h->nworkers * OBP_SHM_SESS_PER_WORKER)
+           != (uint64_t)h->nworkers * OBP_SHM_SESS_PER_WORKER
+        || !region_ok(&h->tenants, sizeof(struct obp_shm_tenant), size)
+        || h->tenants.nitems != OBP_SQLSTAT_TENANTS
+        || !region_ok(&h->sqlstats, sizeof(struct obp_shm_sqlstat), size)
+        || h->sqlstats.nitems != h->nworkers)
         return "a bad region";
     return NULL;
 }
@@ -239,6 +247,26 @@ obp_shm_sess(const struct obp_shm *shm, unsigned slot, unsigned idx)
         return NULL;
     return (struct obp_shm_sess *)((char *)h + h->sessions.off
                                    + i * h->sessions.item_size);
+}
+
+struct obp_shm_tenant *
+obp_shm_tenants(const struct obp_shm *shm)
+{
+    struct obp_shm_hdr *h = shm != NULL ? shm->hdr : NULL;
+
+    return h != NULL ? (struct obp_shm_tenant *)((char *)h + h->tenants.off)
+                     : NULL;
+}
+
+struct obp_shm_sqlstat *
+obp_shm_sqlstat(const struct obp_shm *shm, unsigned slot)
+{
+    struct obp_shm_hdr *h = shm != NULL ? shm->hdr : NULL;
+
+    if (h == NULL || slot >= h->sqlstats.nitems)
+        return NULL;
+    return (struct obp_shm_sqlstat *)((char *)h + h->sqlstats.off
+                                      + slot * h->sqlstats.item_size);
 }
 
 void

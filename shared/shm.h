@@ -2,7 +2,8 @@
  * The shared segment: one memfd mapped MAP_SHARED by the master and every
  * worker (and, across a hot upgrade, by the next generation).  Layout:
  *
- *   header | worker stats slots | server table | route cache | sessions
+ *   header | worker stats slots | server table | route cache | sessions |
+ *   tenant table | statement statistics (a slot per worker slot)
  *
  * The master lays out two worker slots per worker: a generation uses one
  * half, the next one (hot upgrade, master/upgrade.h) the other.
@@ -26,10 +27,11 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "sqlstat.h"
 #include "stats.h"
 
 #define OBP_SHM_MAGIC           UINT64_C(0x314d48535850424f) /* "OBPXSHM1" */
-#define OBP_SHM_LAYOUT_VERSION  8
+#define OBP_SHM_LAYOUT_VERSION  9
 #define OBP_SHM_ALIGN           128     /* slots never share a cache line */
 #define OBP_SHM_MAX_WORKERS     128
 #define OBP_SHM_MAX_SERVERS     1024
@@ -68,6 +70,9 @@ struct obp_shm_hdr {
     struct obp_shm_region routes;         /* route cache bytes */
     struct obp_shm_region sessions;       /* struct obp_shm_sess[] */
     struct obp_shm_srvinfo srvinfo;       /* the servers' handshake */
+    struct obp_shm_region tenants;        /* struct obp_shm_tenant[] */
+    struct obp_shm_region sqlstats;       /* struct obp_shm_sqlstat[], one
+                                             per worker slot */
 };
 
 enum obp_worker_state {
@@ -90,6 +95,15 @@ struct obp_shm_worker {
     _Atomic uint64_t route_gen;         /* route set being read (route.h) */
     uint8_t          pad[OBP_SHM_ALIGN - (32 + 8 * OBP_STAT_COUNT)
                          % OBP_SHM_ALIGN];
+};
+
+/* A worker slot's statement statistics, a row per tenant (sqlstat.h). */
+struct obp_shm_sqlstat {
+    struct obp_sqlstat_row row[OBP_SQLSTAT_ROWS];
+    uint8_t                pad[OBP_SHM_ALIGN - (OBP_SQLSTAT_ROWS
+                                                * sizeof(struct
+                                                         obp_sqlstat_row))
+                                               % OBP_SHM_ALIGN];
 };
 
 /*
@@ -160,6 +174,10 @@ _Static_assert(sizeof(struct obp_shm_server) == 256,
                "bump OBP_SHM_LAYOUT_VERSION when the server entry changes");
 _Static_assert(sizeof(struct obp_shm_sess) == 512,
                "bump OBP_SHM_LAYOUT_VERSION when the session entry changes");
+_Static_assert(sizeof(struct obp_shm_tenant) == 192,
+               "bump OBP_SHM_LAYOUT_VERSION when the tenant entry changes");
+_Static_assert(sizeof(struct obp_shm_sqlstat) % OBP_SHM_ALIGN == 0,
+               "statement statistics slots must fill whole cache lines");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2,
                "shared counters need lock-free 64-bit atomics");
 
@@ -206,6 +224,13 @@ struct obp_shm_server *obp_shm_server(const struct obp_shm *shm,
 /* Entry <idx> of worker slot <slot>'s sessions, or NULL. */
 struct obp_shm_sess *obp_shm_sess(const struct obp_shm *shm, unsigned slot,
                                   unsigned idx);
+
+/* The tenant table (sqlstat.h). */
+struct obp_shm_tenant *obp_shm_tenants(const struct obp_shm *shm);
+
+/* Worker slot <slot>'s statement statistics, or NULL. */
+struct obp_shm_sqlstat *obp_shm_sqlstat(const struct obp_shm *shm,
+                                        unsigned slot);
 
 /* Sums every worker slot's counters into <out>. */
 void obp_shm_stats_sum(const struct obp_shm *shm,

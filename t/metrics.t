@@ -162,8 +162,9 @@ sub stat_names {
 }
 
 # Lines that break the text format 0.0.4: HELP and TYPE once per family,
-# TYPE before its samples, sample names and labels by the grammar,
-# counters' families ending in _total or known from ODP.
+# TYPE before its samples (a histogram's _bucket, _sum and _count under
+# its name), sample names and labels by the grammar, counters' families
+# ending in _total or known from ODP.
 sub format_errors {
 	my ($text) = @_;
 	my (%type, %help, @bad);
@@ -173,11 +174,15 @@ sub format_errors {
 	for my $line (split /\n/, $text) {
 		if ($line =~ /^# HELP ($name) \S.*$/) {
 			push @bad, "second HELP: $line" if $help{$1}++;
-		} elsif ($line =~ /^# TYPE ($name) (counter|gauge)$/) {
+		} elsif ($line =~ /^# TYPE ($name) (counter|gauge|histogram)$/) {
 			push @bad, "second TYPE: $line" if $type{$1};
 			$type{$1} = $2;
-		} elsif ($line =~ /^($name)(?:\{$label(?:,$label)*\})? \d+$/) {
-			push @bad, "no TYPE before: $line" unless $type{$1};
+		} elsif ($line =~ /^($name)(?:\{$label(?:,$label)*\})?
+			\ \d+(?:\.\d+)?$/x) {
+			my $n = $1;
+			(my $base = $n) =~ s/_(?:bucket|sum|count)$//;
+			push @bad, "no TYPE before: $line"
+				unless $type{$n} || ($type{$base} // '') eq 'histogram';
 		} else {
 			push @bad, "bad line: $line";
 		}

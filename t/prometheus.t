@@ -3,8 +3,9 @@
 # A real Prometheus server (Debian's package) scrapes obproxy's /metrics
 # every second while the test logs in and runs statements; PromQL over
 # what it stored gives back exactly what the test did: the logins and
-# connections counted, obproxy's and ODP's families alike, the worker
-# gauge, and a rate that is not zero while the load runs.
+# connections counted, the statements of a tenant, obproxy's and ODP's
+# families alike, the worker gauge, and a rate that is not zero while the
+# load runs.
 
 use warnings;
 use strict;
@@ -19,7 +20,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB prometheus/)->plan(7)->run_mariadb(1);
+	DBD::MariaDB prometheus/)->plan(8)->run_mariadb(1);
 $t->write_conf(<<'EOF2')->run();
 automatic_match_work_thread: false
 work_thread_num: 2
@@ -57,7 +58,7 @@ ok(!grep({ !defined } values %before), 'the counters before the load')
 
 my $rate_seen = 0;
 for my $n (1 .. 7) {
-	my $dbh = $t->dbh() or last;
+	my $dbh = $t->dbh(user => $t->user() . '@app') or last;
 	$dbh->selectrow_array('SELECT 1') for 1 .. 20;
 	$dbh->disconnect();
 	$rate_seen ||= (query('rate(obproxy_login_ok_total[5s])') // 0) > 0
@@ -69,6 +70,10 @@ is(settled('obproxy_login_ok_total') - $before{obproxy_login_ok_total}, 7,
 is(settled('odp_new_client_connections{connectionResult="success"}')
 	- $before{'odp_new_client_connections{connectionResult="success"}'}, 7,
 	'PromQL: odp_new_client_connections{connectionResult="success"} too');
+my $q = 'sum(odp_sql_request_total{tenant="app",sqlType="SELECT"})';
+my $sum;
+ok($t->waitfor(sub { ($sum = query($q) // -1) == 140 }, 10),
+	"PromQL: $q is the 7 x 20 SELECTs sent as tenant app") or diag($sum);
 ok($rate_seen || $t->waitfor(sub {
 	(query('rate(obproxy_login_ok_total[10s])') // 0) > 0 }, 5),
 	'PromQL: rate(obproxy_login_ok_total) is above zero under the load');

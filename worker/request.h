@@ -36,6 +36,9 @@ struct obp_req {
     unsigned later:1;       /* the answer comes later (obp_req_answered) */
     unsigned answering:1;   /* <ans> is being sent */
     unsigned plist:1;       /* a query that reads a process list */
+    unsigned part_hit:1;    /* routed to a computed partition (reqstat.h) */
+    uint8_t  sqltype;       /* enum obp_sqltype of the command */
+    int64_t  start_us;      /* when it was dispatched, obp_now_us() */
     struct obp_ans ans;     /* the proxy's answer to a dropped command */
     char    *init_db;       /* COM_INIT_DB's or USE's schema, until its
                                OK */

@@ -105,6 +105,7 @@ finish(struct obp_session *s)
 {
     obp_trace_ended(&s->trace, s->resp.failed,
                     (s->status & OBP_SERVER_STATUS_IN_TRANS) != 0);
+    obp_reqstat_end(s);
     s->resp.phase = OBP_R_NONE;
     s->req.busy = 0;
     free(s->req.init_db);

@@ -76,6 +76,8 @@ struct obp_session {
     struct obp_ssync      *sync;        /* the proxy's commands under way */
     struct obp_sroute      rt;          /* routing: idle server sessions */
     struct obp_trace       trace;       /* what its commands did */
+    unsigned               sqlstat_row; /* its tenant's row + 1 (reqstat.h),
+                                           0 until its first count */
     int                    reg;         /* shared entry index + 1, or 0 */
     uint8_t                admin;       /* enum obp_admin (cmd.h): the
                                            proxy's own account */

@@ -530,6 +530,8 @@ static void
 count(struct obp_session *s, const struct obp_router_out *out)
 {
     obp_stat_add(s->w->stats, obp_router_stat(out->kind), 1);
+    s->req.part_hit = out->leaf >= 0 && (out->kind == OBP_RT_LEADER
+                                         || out->kind == OBP_RT_WEAK);
     if (out->looked_up)
         obp_stat_add(s->w->stats, out->found ? OBP_STAT_route_lookup_hit
                                              : OBP_STAT_route_lookup_miss, 1);

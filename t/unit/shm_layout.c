@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 8.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 8
+/* Layout version 9.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 9
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -41,7 +41,9 @@ static const struct row expected[] = {
     { "obp_shm_hdr.routes", 104, 32 },
     { "obp_shm_hdr.sessions", 136, 32 },
     { "obp_shm_hdr.srvinfo", 168, 80 },
-    { "sizeof obp_shm_hdr", 0, 248 },
+    { "obp_shm_hdr.tenants", 248, 32 },
+    { "obp_shm_hdr.sqlstats", 280, 32 },
+    { "sizeof obp_shm_hdr", 0, 312 },
     { "obp_shm_srvinfo.state", 0, 4 },
     { "obp_shm_srvinfo.caps", 4, 4 },
     { "obp_shm_srvinfo.ext_caps", 8, 4 },
@@ -88,6 +90,17 @@ static const struct row expected[] = {
     { "obp_shm_sess.nsrv", 488, 4 },
     { "obp_shm_sess.pad", 492, 20 },
     { "sizeof obp_shm_sess", 0, 512 },
+    { "obp_shm_tenant.state", 0, 4 },
+    { "obp_shm_tenant.cluster", 8, 64 },
+    { "obp_shm_tenant.tenant", 72, 64 },
+    { "sizeof obp_shm_tenant", 0, 192 },
+    { "obp_sqlstat_row.requests", 0, 1600 },
+    { "obp_sqlstat_row.cost_us", 1600, 600 },
+    { "obp_sqlstat_row.buckets", 2200, 120 },
+    { "obp_sqlstat_row.total_us", 2320, 8 },
+    { "obp_sqlstat_row.transactions", 2328, 8 },
+    { "sizeof obp_sqlstat_row", 0, 2336 },
+    { "sizeof obp_shm_sqlstat", 0, 77184 },
     { "obp_route_ctl.root", 0, 8 },
     { "sizeof obp_route_ctl", 0, 128 },
     { "obp_route_set.magic", 0, 8 },
@@ -155,6 +168,8 @@ static const struct row compiled[] = {
     FIELD(obp_shm_hdr, routes),
     FIELD(obp_shm_hdr, sessions),
     FIELD(obp_shm_hdr, srvinfo),
+    FIELD(obp_shm_hdr, tenants),
+    FIELD(obp_shm_hdr, sqlstats),
     SIZE(obp_shm_hdr),
     FIELD(obp_shm_srvinfo, state),
     FIELD(obp_shm_srvinfo, caps),
@@ -202,6 +217,17 @@ static const struct row compiled[] = {
     FIELD(obp_shm_sess, nsrv),
     FIELD(obp_shm_sess, pad),
     SIZE(obp_shm_sess),
+    FIELD(obp_shm_tenant, state),
+    FIELD(obp_shm_tenant, cluster),
+    FIELD(obp_shm_tenant, tenant),
+    SIZE(obp_shm_tenant),
+    FIELD(obp_sqlstat_row, requests),
+    FIELD(obp_sqlstat_row, cost_us),
+    FIELD(obp_sqlstat_row, buckets),
+    FIELD(obp_sqlstat_row, total_us),
+    FIELD(obp_sqlstat_row, transactions),
+    SIZE(obp_sqlstat_row),
+    SIZE(obp_shm_sqlstat),
     FIELD(obp_route_ctl, root),
     SIZE(obp_route_ctl),
     FIELD(obp_route_set, magic),
