@@ -5,7 +5,7 @@
 # what it stored gives back exactly what the test did: the logins and
 # connections counted, the statements of a tenant, obproxy's and ODP's
 # families alike, the worker gauge, and a rate that is not zero while the
-# load runs.
+# load runs; every query of contrib/grafana's dashboard finds data.
 
 use warnings;
 use strict;
@@ -20,10 +20,11 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB prometheus/)->plan(8)->run_mariadb(1);
+	DBD::MariaDB prometheus/)->plan(9)->run_mariadb(1);
 $t->write_conf(<<'EOF2')->run();
 automatic_match_work_thread: false
 work_thread_num: 2
+slow_query_time_threshold: 100ms
 EOF2
 
 my $port = $t->port('prometheus');
@@ -56,27 +57,50 @@ my %before = map { $_ => settled($_) } 'obproxy_login_ok_total',
 ok(!grep({ !defined } values %before), 'the counters before the load')
 	or diag(explain(\%before));
 
+my $slow = $t->dbh(user => $t->user() . '@other');
+$slow && $slow->selectrow_array('SELECT SLEEP(0.2)');
 my $rate_seen = 0;
 for my $n (1 .. 7) {
 	my $dbh = $t->dbh(user => $t->user() . '@app') or last;
 	$dbh->selectrow_array('SELECT 1') for 1 .. 20;
+	$dbh->do('SELECT * FROM no_such_table');
 	$dbh->disconnect();
 	$rate_seen ||= (query('rate(obproxy_login_ok_total[5s])') // 0) > 0
 		if $n > 3;
 	select(undef, undef, undef, 0.4);
 }
-is(settled('obproxy_login_ok_total') - $before{obproxy_login_ok_total}, 7,
-	'PromQL: obproxy_login_ok_total grew by the 7 logins');
+is(settled('obproxy_login_ok_total') - $before{obproxy_login_ok_total}, 8,
+	'PromQL: obproxy_login_ok_total grew by the 8 logins');
 is(settled('odp_new_client_connections{connectionResult="success"}')
-	- $before{'odp_new_client_connections{connectionResult="success"}'}, 7,
+	- $before{'odp_new_client_connections{connectionResult="success"}'}, 8,
 	'PromQL: odp_new_client_connections{connectionResult="success"} too');
 my $q = 'sum(odp_sql_request_total{tenant="app",sqlType="SELECT"})';
 my $sum;
-ok($t->waitfor(sub { ($sum = query($q) // -1) == 140 }, 10),
-	"PromQL: $q is the 7 x 20 SELECTs sent as tenant app") or diag($sum);
+ok($t->waitfor(sub { ($sum = query($q) // -1) == 147 }, 10),
+	"PromQL: $q is the 7 x 21 SELECTs sent as tenant app") or diag($sum);
 ok($rate_seen || $t->waitfor(sub {
 	(query('rate(obproxy_login_ok_total[10s])') // 0) > 0 }, 5),
 	'PromQL: rate(obproxy_login_ok_total) is above zero under the load');
+
+# Every query of the Grafana dashboard runs on what Prometheus stored
+# and finds data (the template variables stand for every job and tenant).
+my $dash = eval { decode_json($t->read_file("$FindBin::Bin/../contrib/"
+	. 'grafana/obproxy.json') // '') };
+my @exprs = map { $_->{expr} } map { @{$_->{targets} // []} }
+	@{$dash->{panels} // []};
+my @empty;
+for my $e (@exprs) {
+	(my $q = $e) =~ s/\$__rate_interval/30s/g;
+	$q =~ s/\$(?:job|tenant)\b/.*/g;
+	my $res = $http->get("http://127.0.0.1:$pport/api/v1/query?"
+		. $http->www_form_urlencode({ query => $q }));
+	my $r = eval { decode_json($res->{content}) } // {};
+	push @empty, "$e: " . ($r->{error} // 'no data')
+		unless ($r->{status} // '') eq 'success'
+		&& @{$r->{data}{result} // []};
+}
+ok(@exprs >= 20 && !@empty, 'the dashboard\'s ' . scalar(@exprs)
+	. ' queries all find data') or diag(join "\n", @empty);
 
 like($t->daemon_stop($prom), qr/Server is ready to receive web requests/,
 	'Prometheus ran and stopped');
