@@ -20,6 +20,9 @@
 #                        upgrade under load)
 #   BENCH_UPGRADE_TIME   seconds of load around the upgrade (12)
 #   BENCH_UPGRADE_THREADS  sysbench threads during the upgrade (32)
+#   BENCH_BASELINE       another obproxy binary, run beside the tree's in
+#                        every test: the cost of a change on the hot
+#                        path, as queries per proxy CPU-second of each
 #   BENCH_PLOT           where plot.sh draws the run as PNG pictures
 #                        (_build/bench-plots of the tree; "" draws none)
 set -eu
@@ -35,6 +38,8 @@ BENCH_TESTS=${BENCH_TESTS:-idle point_select read_only churn}
 BENCH_UPGRADE_TIME=${BENCH_UPGRADE_TIME:-12}
 BENCH_UPGRADE_THREADS=${BENCH_UPGRADE_THREADS:-32}
 BENCH_PLOT=${BENCH_PLOT-_build/bench-plots}
+BENCH_BASELINE=${BENCH_BASELINE:-}
+TARGETS="direct haproxy obproxy${BENCH_BASELINE:+ baseline}"
 
 TABLES=4
 TABLE_SIZE=10000
@@ -52,6 +57,7 @@ dir=""
 db_pid=""
 hap_pid=""
 obp_pid=""
+base_pid=""
 job=""
 ports=""
 
@@ -101,6 +107,7 @@ proxy_pids() {
     case $1 in
     haproxy) echo "$hap_pid" ;;
     obproxy) echo "$obp_pid"; children "$obp_pid" ;;
+    baseline) echo "$base_pid"; children "$base_pid" ;;
     esac
 }
 
@@ -145,6 +152,7 @@ cleanup() {
     set +e
     [ -z "$job" ] || stop_pid "$job" 10
     [ -z "$obp_pid" ] || stop_obproxy "$obp_pid"
+    [ -z "$base_pid" ] || stop_obproxy "$base_pid"
     [ -z "$hap_pid" ] || stop_pid "$hap_pid" 10
     [ -z "$db_pid" ] || stop_pid "$db_pid" 60
     if [ -n "$dir" ] && [ "$BENCH_KEEP" = 1 ]; then
@@ -237,12 +245,15 @@ EOF
     }
 }
 
-start_obproxy() {
-    obp_port=$(free_port)
+# Starts obproxy binary <bin> in $dir/<name>: sets started_pid,
+# started_port and started_workers.
+start_proxy() {
+    bin=$1 pdir=$dir/$2
+    started_port=$(free_port)
     metrics_port=$(free_port)
-    mkdir -p "$dir/obproxy/etc"
-    cat >"$dir/obproxy/etc/obproxy.yaml" <<EOF
-listen_port: $obp_port
+    mkdir -p "$pdir/etc"
+    cat >"$pdir/etc/obproxy.yaml" <<EOF
+listen_port: $started_port
 prometheus_listen_port: $metrics_port
 local_bound_ip: 127.0.0.1
 rootservice_list: "127.0.0.1:$db_port"
@@ -250,25 +261,34 @@ automatic_match_work_thread: false
 work_thread_num: 2
 EOF
     # Only a binary that checks logins itself knows the parameter.
-    if "$top/master/obproxy" --help-params |
-        grep -qx observer_sys_password; then
+    if "$bin" --help-params | grep -qx observer_sys_password; then
         echo "observer_sys_password: $(printf %s "$SERVICE_PASSWORD" |
-            sha1sum | cut -d' ' -f1)" >>"$dir/obproxy/etc/obproxy.yaml"
+            sha1sum | cut -d' ' -f1)" >>"$pdir/etc/obproxy.yaml"
     fi
-    OBPROXY_ROOT=$dir/obproxy "$top/master/obproxy" -N \
-        -f "$dir/obproxy/etc/obproxy.yaml" >"$dir/obproxy/stderr" 2>&1 &
-    obp_pid=$!
-    wait_listen "$obp_port" "$obp_pid" 20 || {
-        tail -20 "$dir/obproxy/stderr" >&2
-        die "obproxy did not start"
+    OBPROXY_ROOT=$pdir "$bin" -N -f "$pdir/etc/obproxy.yaml" \
+        >"$pdir/stderr" 2>&1 &
+    started_pid=$!
+    wait_listen "$started_port" "$started_pid" 20 || {
+        tail -20 "$pdir/stderr" >&2
+        die "$bin did not start"
     }
     # The workers open their listening sockets after the master's.
     n=0
-    while [ "$(children "$obp_pid" | wc -l)" -lt 2 ] && [ "$n" -lt 100 ]; do
+    while [ "$(children "$started_pid" | wc -l)" -lt 2 ] &&
+        [ "$n" -lt 100 ]; do
         sleep 0.1
         n=$((n + 1))
     done
-    obp_workers=$(children "$obp_pid" | tr '\n' ' ')
+    started_workers=$(children "$started_pid" | tr '\n' ' ')
+}
+
+start_obproxy() {
+    start_proxy "$top/master/obproxy" obproxy
+    obp_pid=$started_pid obp_port=$started_port
+    obp_workers=$started_workers
+    [ -n "$BENCH_BASELINE" ] || return 0
+    start_proxy "$BENCH_BASELINE" baseline
+    base_pid=$started_pid base_port=$started_port
 }
 
 port_of() {
@@ -276,12 +296,13 @@ port_of() {
     direct) echo "$db_port" ;;
     haproxy) echo "$hap_port" ;;
     obproxy) echo "$obp_port" ;;
+    baseline) echo "$base_port" ;;
     esac
 }
 
 # One query through every target before anything is measured.
 check_targets() {
-    for t in direct haproxy obproxy; do
+    for t in $TARGETS; do
         out=$(bounded 30 mariadb --no-defaults -h127.0.0.1 \
             -P"$(port_of "$t")" -u"$USER" -p"$PASSWORD" -D"$DB" \
             --batch --skip-column-names -e 'SELECT 1' 2>&1) || :
@@ -310,7 +331,7 @@ prepare_tables() {
 # A few seconds through each target first, so no measured run pays for
 # cold caches or a proxy's first allocations.
 warm_up() {
-    for t in direct haproxy obproxy; do
+    for t in $TARGETS; do
         bounded 60 sysbench oltp_point_select $(sysbench_args \
             "$(port_of "$t")") --threads=8 --time=3 run \
             >"$dir/warmup.$t.log" 2>&1 || {
@@ -392,9 +413,10 @@ bench_run() {
     esac
 }
 
-# A B C then C B A, back to back, so drift over the run hits all three.
+# A B C then C B A, back to back, so drift over the run hits all three
+# (the baseline, when there is one, after obproxy).
 interleaved() {
-    for t in direct haproxy obproxy obproxy haproxy direct; do
+    for t in $TARGETS $(echo "$TARGETS" | tr ' ' '\n' | tac); do
         bench_run "$1" "$2" "$t"
     done
 }
@@ -610,7 +632,8 @@ upgrade_report() {
 report() {
     echo
     echo "obproxy benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs;" \
-        "$BENCH_TIME s per run, $BENCH_ROUNDS round(s) of A B C C B A"
+        "$BENCH_TIME s per run, $BENCH_ROUNDS round(s) of" \
+        "$(echo "$TARGETS" | wc -w) targets there and back"
     echo "$versions"
     echo "load average at the start: $load"
     echo "medians over the runs; churn = connect, SELECT 1, quit with" \
@@ -716,6 +739,31 @@ report() {
             " if obproxy cost no CPU", churn_free == "" ? "-" : churn_free
         target("idle memory: KiB per client through obproxy", idle_kib, "<=",
             16)
+        hot_path()
+    }
+    # With BENCH_BASELINE: queries per proxy CPU-second of the tree
+    # binary against the baseline binary, in the same cells.
+    function hot_path(   r, f, o, b, worst) {
+        for (r = 1; r <= nrows; r++)
+            if (cnt["cpu", rows[r] SUBSEP "baseline"]) break
+        if (r > nrows) return
+        printf "\nhot path: queries per proxy CPU-second of the tree" \
+            " against BENCH_BASELINE\n"
+        printf "%-12s %8s %11s %11s %7s\n", "test", "threads", "baseline",
+            "obproxy", "ratio"
+        worst = ""
+        for (r = 1; r <= nrows; r++) {
+            split(rows[r], f, " ")
+            o = cell("cpu", rows[r] SUBSEP "obproxy")
+            b = cell("cpu", rows[r] SUBSEP "baseline")
+            printf "%-12s %8s %11s %11s %7s\n", f[1], f[2], num(b, "%.0f"),
+                num(o, "%.0f"), ratio(o, b)
+            if (ratio(o, b) == "-")
+                continue
+            if (worst == "" || ratio(o, b) + 0 < worst + 0)
+                worst = ratio(o, b)
+        }
+        target("hot path: obproxy/baseline, lowest", worst, ">=", 0.97)
     }
     # Where the CPU goes: microseconds per query (churn: per connection)
     # of mariadbd, of the proxy and of the whole machine; what the machine
@@ -824,7 +872,7 @@ for test in point_select read_only; do
 done
 wanted churn && cells=$((cells + 1))
 run=0
-runs=$((BENCH_ROUNDS * cells * 6))
+runs=$((BENCH_ROUNDS * cells * 2 * $(echo "$TARGETS" | wc -w)))
 echo "$runs runs of $BENCH_TIME s"
 r=0
 while [ "$r" -lt "$BENCH_ROUNDS" ]; do
@@ -852,7 +900,10 @@ report
 proxy_logs
 if [ -n "$BENCH_PLOT" ]; then
     echo
-    case $BENCH_PLOT in /*) plots=$BENCH_PLOT ;; *) plots=$top/$BENCH_PLOT ;; esac
+    case $BENCH_PLOT in
+    /*) plots=$BENCH_PLOT ;;
+    *) plots=$top/$BENCH_PLOT ;;
+    esac
     sh "$here/plot.sh" "$dir" "$plots" || echo "bench: no pictures drawn"
 fi
 echo
