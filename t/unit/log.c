@@ -138,7 +138,7 @@ test_open(void)
            "open under a missing parent fails with errno");
     tap_ok(obp_log_open(dir) == OBP_OK, "open creates the directory");
     tap_ok(file_size("obproxy.log") == 0
-           && file_size("obproxy_error.log") == 0, "  and both files");
+           && file_size("obproxy.log.wf") == 0, "  and both files");
 }
 
 static void
@@ -151,15 +151,15 @@ test_levels(void)
     obp_log(OBP_LOG_INFO, 0, 0, "shown-info");
     tap_ok(strstr(slurp("obproxy.log"), "shown-info") != NULL
            && strstr(fbuf, "hidden") == NULL, "level filtering");
-    tap_ok(strstr(slurp("obproxy_error.log"), "shown-info") == NULL,
-           "INFO stays out of obproxy_error.log");
+    tap_ok(strstr(slurp("obproxy.log.wf"), "shown-info") == NULL,
+           "INFO stays out of obproxy.log.wf");
     obp_log(OBP_LOG_WARN, 17, ENOENT, "warn-%d", 42);
     obp_log(OBP_LOG_ERROR, 0, 0, "error-line");
     tap_ok(strstr(slurp("obproxy.log"), "warn-42") != NULL
            && strstr(fbuf, "error-line") != NULL, "WARN, ERROR in the log");
-    tap_ok(strstr(slurp("obproxy_error.log"), "warn-42") != NULL
+    tap_ok(strstr(slurp("obproxy.log.wf"), "warn-42") != NULL
            && strstr(fbuf, "error-line") != NULL,
-           "  and in obproxy_error.log");
+           "  and in obproxy.log.wf");
     obp_log_set_level(-1);
     obp_log(OBP_LOG_ERROR, 0, 0, "error-filtered");
     obp_log(OBP_LOG_ALERT, 0, 0, "alert-always");
@@ -337,7 +337,7 @@ test_rotation(void)
     tap_is_int(count_lines("obproxy.log", "] rot-"), 200,
                "  no line lost, every line whole");
     tap_ok(file_size("obproxy.log") < 2048, "  current file under the size");
-    tap_is_int(count_rotated("obproxy_error.log"), 0,
+    tap_is_int(count_rotated("obproxy.log.wf"), 0,
                "  the error log is rotated on its own size");
     obp_log_set_rotation(2048, 2);
     write_lines("keep", 400);
