@@ -17,6 +17,7 @@
 #include "response.h"
 #include "sroute.h"
 #include "sstate.h"
+#include "reqlog.h"
 #include "trace.h"
 
 #define OBP_SESS_ERR_WAIT 1.0       /* seconds to deliver a last ERR */
@@ -76,6 +77,7 @@ struct obp_session {
     struct obp_ssync      *sync;        /* the proxy's commands under way */
     struct obp_sroute      rt;          /* routing: idle server sessions */
     struct obp_trace       trace;       /* what its commands did */
+    struct obp_reqlog      rlog;        /* its request logs' data */
     int                    reg;         /* shared entry index + 1, or 0 */
     uint8_t                admin;       /* enum obp_admin (cmd.h): the
                                            proxy's own account */

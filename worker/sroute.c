@@ -299,6 +299,7 @@ route(struct obp_session *s, struct obp_router_in *in,
 {
     s->rt.asked = 1;
     obp_router_route(in, out);
+    s->rlog.kind = (uint8_t)out->sql_kind;
     if (out->kind == OBP_RT_NONE && !s->rt.cached) {
         in->want_tenant = true;
         obp_router_route(in, out);
