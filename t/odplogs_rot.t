@@ -7,7 +7,8 @@
 # cut across the rotated files (the counts equal the statements), and
 # after a reload with max_syslog_file_count 2 at most 2 rotated files
 # stay per log.  Then every file of the log directory, moved away, is
-# written anew after USR1 and after obproxyctl reopen-logs.
+# written anew after USR1 and after obproxyctl reopen-logs; and with the
+# request logs on a full disk the statements go on.
 # (t/unit/log.c rotates obproxy_stat.log and obproxy_diagnosis.log, whose
 # lines are too few here to fill a megabyte.)
 
@@ -23,7 +24,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB/)->plan(21)->run_mariadb(1);
+	DBD::MariaDB/)->plan(24)->run_mariadb(1);
 my $conf = <<'EOF';
 automatic_match_work_thread: false
 work_thread_num: 2
@@ -113,4 +114,25 @@ for my $how ('USR1', 'obproxyctl reopen-logs') {
 	unlike($old, qr/round $round/, '  not in the moved one');
 }
 
+# A full disk: the request logs are /dev/full (every write fails with
+# ENOSPC).  Statements go on at their pace, the failure is reported once
+# on stderr.
+$t->stop();
+for (qw/error digest slow stat diagnosis/) {
+	unlink "$d/obproxy_$_.log";
+	symlink '/dev/full', "$d/obproxy_$_.log" or die "symlink: $!\n";
+}
+$t->run();
+$dbh = $t->dbh() or die $t->dbi_error() . "\n";
+my ($t0, $fails) = (time(), 0);
+for (1 .. 2000) {
+	$dbh->do($sql);
+	$fails++ if ($dbh->err // 0) == 1146;
+}
+my $took = time() - $t0;
+is($fails, 2000, 'full disk: 2000 statements answered 1146');
+cmp_ok($took, '<', 10, sprintf('  in %.2f s', $took));
+like($t->read_file('obproxy.stderr') // '',
+	qr/obproxy: log: write "[^"]*obproxy_(?:error|digest|slow)\.log": No space left on device/,
+	'  the failure reported on stderr');
 $t->stop();
