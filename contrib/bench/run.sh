@@ -758,9 +758,9 @@ proxy_logs() {
     now=$(children "$obp_pid" | tr '\n' ' ')
     [ "$now" = "$obp_workers" ] ||
         echo "obproxy workers changed during the run: $obp_workers-> $now"
-    err=$dir/obproxy/log/obproxy_error.log
+    err=$dir/obproxy/log/obproxy.log.wf
     n=$(cat "$err" 2>/dev/null | wc -l)
-    echo "obproxy log/obproxy_error.log: $n lines"
+    echo "obproxy log/obproxy.log.wf: $n lines"
     [ "$n" -eq 0 ] || { tail -10 "$err"; }
     n=$(wc -l <"$dir/haproxy.out")
     echo "haproxy output: $n lines"
