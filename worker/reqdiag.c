@@ -73,7 +73,7 @@ write_diag(struct obp_session *s, enum diag d, uint16_t code,
     const struct obp_reqlog *r = &s->rlog;
     struct obp_rline         l = { .len = 0 };
     int64_t                  total = r->recv_us != 0
-                                     ? obp_now_us() - r->recv_us : 0;
+                                     ? obp_reqlog_now(s) - r->recv_us : 0;
     const char              *cmd = d == D_LOGIN ? "OB_MYSQL_COM_LOGIN"
                                    : r->recv_us != 0
                                    ? obp_reqlog_cmd_name(r->cmd)

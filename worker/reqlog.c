@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define KIND_TEXT 128       /* bytes of a statement classified here */
+
 /* What a line says of one request. */
 struct rec {
     const char *cmd;            /* OB_MYSQL_COM_QUERY */
@@ -48,6 +50,19 @@ static const char *const kind_names[] = {
     "OTHERS", "SELECT", "INSERT", "REPLACE", "UPDATE", "DELETE", "BEGIN",
     "COMMIT", "ROLLBACK", "SET", "USE_DB", "SHOW", "CALL", "DDL"
 };
+
+int64_t
+obp_reqlog_now(const struct obp_session *s)
+{
+    return (int64_t)(ev_now(s->w->loop) * 1e6);
+}
+
+/* <to> - <from>, 0 when the clock went back. */
+static int64_t
+span(int64_t from, int64_t to)
+{
+    return to > from ? to - from : 0;
+}
 
 const char *
 obp_reqlog_cmd_name(uint8_t cmd)
@@ -180,7 +195,7 @@ obp_reqlog_begin(struct obp_session *s, const struct obp_iobuf *b,
 
     if (r->recv_us != 0)
         return;         /* framed again after a wait: the same command */
-    r->recv_us = obp_now_us();
+    r->recv_us = obp_reqlog_now(s);
     r->sent_us = r->first_us = 0;
     r->seq++;
     r->cmd = p[0];
@@ -198,6 +213,8 @@ obp_reqlog_begin(struct obp_session *s, const struct obp_iobuf *b,
         return;
     n = n < len ? n : len;
     n = n - 1 < max ? n - 1 : max;
+    if (n == 0)
+        return;
     if (n > r->sql_cap) {
         if ((grown = realloc(r->sql, n)) == NULL)
             return;     /* the lines go without the text */
@@ -215,14 +232,14 @@ obp_reqlog_sent(struct obp_session *s, bool response)
         s->rlog.recv_us = 0;    /* no answer: nothing to time */
         return;
     }
-    s->rlog.sent_us = obp_now_us();
+    s->rlog.sent_us = obp_reqlog_now(s);
 }
 
 void
 obp_reqlog_first(struct obp_session *s)
 {
     if (s->rlog.sent_us != 0 && s->rlog.first_us == 0)
-        s->rlog.first_us = obp_now_us();
+        s->rlog.first_us = obp_reqlog_now(s);
 }
 
 void
@@ -277,18 +294,20 @@ trx_check(struct obp_session *s, struct rec *rc, int64_t now)
     }
     if (r->trx_us == 0)
         return;
-    took = now - r->trx_us;
+    took = span(r->trx_us, now);
     r->trx_us = 0;
     if (took < s->w->conf->slow_transaction_time_threshold
         || rc->total >= s->w->conf->slow_query_time_threshold)
         return;         /* or the request's own line says it */
     rc->total = took;
+    rec_sql(s, rc);
     write_rec(s, rc, OBP_LOG_F_SLOW);
 }
 
 /*
  * The statement's kind when routing did not classify it (no topology):
- * the classifier reads the copy, or a prepared statement's text once.
+ * the classifier reads the copy's first KIND_TEXT bytes (the kind is in
+ * the first words), or a prepared statement's text once.
  */
 static uint8_t
 kind_of(struct obp_session *s)
@@ -300,7 +319,9 @@ kind_of(struct obp_session *s)
     if (r->kind != OBP_REQLOG_KIND_UNKNOWN)
         return r->kind;
     if (r->cmd == OBP_COM_QUERY && r->sql_len > 0) {
-        obp_sql_classify(&c, r->sql, r->sql_len, 0, NULL, 0);
+        obp_sql_classify(&c, r->sql, r->sql_len < KIND_TEXT ? r->sql_len
+                                                            : KIND_TEXT,
+                         0, NULL, 0);
         return (uint8_t)c.kind;
     }
     if (r->stmt_id == 0
@@ -324,14 +345,15 @@ finish_rec(struct obp_session *s, struct rec *rc, int64_t now)
                ? obp_reqlog_kind_name(kind_of(s)) : "";
     rc->code = r->failed ? r->err_code : 0;
     rc->msg = r->failed ? r->err_msg : "";
-    rc->total = now - r->recv_us;
+    rc->total = span(r->recv_us, now);
     r->last_total_us = rc->total;
-    rec_sql(s, rc);
     obp_reqstat_add(s, rc->type[0] != '\0' ? rc->type : rc->cmd, r->failed,
                     rc->code, rc->total, rc->prepare, rc->server);
     if (rc->code != 0 || rc->total >= s->w->conf->query_digest_time_threshold
-        || rc->total >= s->w->conf->slow_query_time_threshold)
+        || rc->total >= s->w->conf->slow_query_time_threshold) {
+        rec_sql(s, rc);
         write_lines(s, rc);
+    }
     trx_check(s, rc, now);
     r->recv_us = 0;
 }
@@ -345,9 +367,9 @@ obp_reqlog_end(struct obp_session *s)
 
     if (r->recv_us == 0 || r->sent_us == 0)
         return;
-    now = obp_now_us();
-    rc.prepare = r->sent_us - r->recv_us;
-    rc.server = (r->first_us != 0 ? r->first_us : now) - r->sent_us;
+    now = obp_reqlog_now(s);
+    rc.prepare = span(r->recv_us, r->sent_us);
+    rc.server = span(r->sent_us, r->first_us != 0 ? r->first_us : now);
     if (s->srv != NULL)
         rc.server_addr = s->srv->addr.text;
     finish_rec(s, &rc, now);
@@ -369,8 +391,8 @@ obp_reqlog_answered(struct obp_session *s, const struct obp_ans *a)
             n = a->len - OBP_PKT_HDR_LEN;
         obp_reqlog_err(s, a->buf + OBP_PKT_HDR_LEN, n);
     }
-    now = obp_now_us();
-    rc.prepare = now - r->recv_us;
+    now = obp_reqlog_now(s);
+    rc.prepare = span(r->recv_us, now);
     finish_rec(s, &rc, now);
 }
 
@@ -406,7 +428,7 @@ obp_reqlog_failed(struct obp_session *s, uint16_t code, const char *msg)
 {
     struct obp_reqlog *r = &s->rlog;
     struct rec         rc = { .server_addr = "" };
-    int64_t            now = obp_now_us();
+    int64_t            now = obp_reqlog_now(s);
 
     r->err_code = code;
     obp_strlcpy(r->err_msg, msg != NULL ? msg : "", sizeof(r->err_msg));
@@ -417,8 +439,8 @@ obp_reqlog_failed(struct obp_session *s, uint16_t code, const char *msg)
     if (r->recv_us == 0)
         return;         /* between requests: the diagnosis says it */
     r->failed = 1;
-    rc.prepare = (r->sent_us != 0 ? r->sent_us : now) - r->recv_us;
-    rc.server = r->sent_us != 0 ? now - r->sent_us : 0;
+    rc.prepare = span(r->recv_us, r->sent_us != 0 ? r->sent_us : now);
+    rc.server = r->sent_us != 0 ? span(r->sent_us, now) : 0;
     if (s->srv != NULL)
         rc.server_addr = s->srv->addr.text;
     finish_rec(s, &rc, now);

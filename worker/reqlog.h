@@ -17,9 +17,10 @@
  * packet is framed, response.c obp_reqlog_sent() as it goes to its
  * server, obp_reqlog_first() at the response's first bytes and
  * obp_reqlog_end() when it ended; an answer of the proxy's own ends it
- * through obp_reqlog_answered().  A fast request that succeeds costs
- * four clock reads, the copy of its statement's first bytes and a stat
- * entry's update: no write.
+ * through obp_reqlog_answered().  Times are the event loop's (ev_now(),
+ * no clock read: a request's moments are those of the loop turns that
+ * saw them).  A fast request that succeeds costs the copy of its
+ * statement's first bytes and a stat entry's update: no write.
  */
 #ifndef OBP_WORKER_REQLOG_H
 #define OBP_WORKER_REQLOG_H
@@ -52,6 +53,8 @@ struct obp_reqlog {
     uint8_t  kind;          /* enum obp_sql_kind, set by routing, or
                                    OBP_REQLOG_KIND_UNKNOWN */
     uint16_t err_code;      /* the last ERR the client got, 0: none */
+    uint16_t stat_slot;     /* reqstat.c's entry of the last request */
+    uint32_t stat_gen;      /* its table generation, 0: none */
     char     err_msg[OBP_REQLOG_MSG_MAX];
     unsigned failed:1;      /* the current request got an ERR */
     unsigned diag_done:1;   /* this event has its diagnosis line */
@@ -104,7 +107,7 @@ void obp_reqlog_closed(struct obp_session *s, const char *why);
  * reqstat.c.  Counts a finished request (its times in us) for
  * obproxy_stat.log; <type> is a static name (obp_reqlog_kind_name).
  */
-void obp_reqstat_add(const struct obp_session *s, const char *type,
+void obp_reqstat_add(struct obp_session *s, const char *type,
                      bool failed, uint16_t code, int64_t total,
                      int64_t prepare, int64_t server);
 
@@ -129,6 +132,9 @@ void obp_rline_stamp(struct obp_rline *l, bool brackets);
 
 /* Ends the line and appends it to <file> (enum obp_log_file). */
 void obp_rline_put(struct obp_rline *l, int file);
+
+/* The loop's time, us (wall clock): the requests' clock. */
+int64_t obp_reqlog_now(const struct obp_session *s);
 
 /* ODP's names: OB_MYSQL_COM_QUERY, and SELECT, OTHERS. */
 const char *obp_reqlog_cmd_name(uint8_t cmd);

@@ -35,6 +35,8 @@ struct stat_ent {
 
 static struct stat_ent tab[STAT_SLOTS];
 static struct stat_ent spill;   /* keys that found no slot */
+static uint32_t        gen = 1; /* counts the dumps: a session's cached
+                                   slot is valid in its generation */
 
 static uint32_t
 fnv(uint32_t h, const char *p)
@@ -54,19 +56,26 @@ same(const struct stat_ent *e, const struct obp_session *s,
            && strcmp(e->cluster, s->name.cluster) == 0;
 }
 
-/* The slot of the key, taken when new; &spill when the table is full. */
+/*
+ * The slot of the key, taken when new; &spill when the table is full.
+ * The session's last slot is tried first: its requests mostly share one.
+ */
 static struct stat_ent *
-slot_of(const struct obp_session *s, const char *type, bool failed,
-        uint16_t code)
+slot_of(struct obp_session *s, const char *type, bool failed, uint16_t code)
 {
-    uint32_t h = fnv(fnv(fnv(2166136261u, s->name.cluster), s->name.tenant),
-                     s->db);
-    struct stat_ent *e;
+    struct obp_reqlog *r = &s->rlog;
+    struct stat_ent   *e = &tab[r->stat_slot % STAT_SLOTS];
+    uint32_t           h;
 
+    if (r->stat_gen == gen && e->hash != 0 && same(e, s, type, failed, code))
+        return e;
+    h = fnv(fnv(fnv(2166136261u, s->name.cluster), s->name.tenant), s->db);
     h = (h ^ (uint32_t)(uintptr_t)type ^ code ^ (failed ? 1u << 31 : 0))
         | 1;            /* never 0, the free mark */
     for (unsigned i = 0; i < STAT_SLOTS; i++) {
-        e = &tab[(h + i) % STAT_SLOTS];
+        r->stat_slot = (uint16_t)((h + i) % STAT_SLOTS);
+        r->stat_gen = gen;
+        e = &tab[r->stat_slot];
         if (e->hash == h && same(e, s, type, failed, code))
             return e;
         if (e->hash != 0)
@@ -80,11 +89,12 @@ slot_of(const struct obp_session *s, const char *type, bool failed,
         obp_strlcpy(e->db, s->db, sizeof(e->db));
         return e;
     }
+    r->stat_gen = 0;
     return &spill;
 }
 
 void
-obp_reqstat_add(const struct obp_session *s, const char *type, bool failed,
+obp_reqstat_add(struct obp_session *s, const char *type, bool failed,
                 uint16_t code, int64_t total, int64_t prepare, int64_t server)
 {
     const struct obp_conf *c = s->w->conf;
@@ -147,4 +157,5 @@ obp_reqstat_dump(const struct obp_worker *w)
         obp_log_put(OBP_LOG_F_STAT, out, n);
     memset(tab, 0, sizeof(tab));
     memset(&spill, 0, sizeof(spill));
+    gen = gen + 1 != 0 ? gen + 1 : 1;
 }
