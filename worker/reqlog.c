@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KIND_TEXT 128       /* bytes of a statement classified here */
-
 /* What a line says of one request. */
 struct rec {
     const char *cmd;            /* OB_MYSQL_COM_QUERY */
@@ -306,31 +304,26 @@ trx_check(struct obp_session *s, struct rec *rc, int64_t now)
 
 /*
  * The statement's kind when routing did not classify it (no topology):
- * the classifier reads the copy's first KIND_TEXT bytes (the kind is in
- * the first words), or a prepared statement's text once.
+ * from the first words of the copy, or of a prepared statement's text
+ * (once per statement).
  */
 static uint8_t
 kind_of(struct obp_session *s)
 {
-    struct obp_reqlog   *r = &s->rlog;
-    struct obp_stmt     *st;
-    struct obp_sql_class c;
+    struct obp_reqlog *r = &s->rlog;
+    struct obp_stmt   *st;
 
     if (r->kind != OBP_REQLOG_KIND_UNKNOWN)
         return r->kind;
-    if (r->cmd == OBP_COM_QUERY && r->sql_len > 0) {
-        obp_sql_classify(&c, r->sql, r->sql_len < KIND_TEXT ? r->sql_len
-                                                            : KIND_TEXT,
-                         0, NULL, 0);
-        return (uint8_t)c.kind;
-    }
+    if (r->cmd == OBP_COM_QUERY)
+        return (uint8_t)obp_sql_first_kind(r->sql != NULL ? r->sql : "",
+                                           r->sql_len);
     if (r->stmt_id == 0
         || (st = obp_sstate_stmt(&s->st, r->stmt_id)) == NULL)
         return OBP_SQL_OTHER;
-    if (st->log_kind == 0 && st->text != NULL) {
-        obp_sql_classify(&c, st->text, st->text_len, 0, NULL, 0);
-        st->log_kind = (uint8_t)(c.kind + 1);
-    }
+    if (st->log_kind == 0 && st->text != NULL)
+        st->log_kind = (uint8_t)(obp_sql_first_kind(st->text, st->text_len)
+                                 + 1);
     return st->log_kind > 0 ? (uint8_t)(st->log_kind - 1) : OBP_SQL_OTHER;
 }
 

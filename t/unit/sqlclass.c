@@ -563,6 +563,49 @@ bench(void)
     }
 }
 
+/* obp_sql_first_kind: the first words only. */
+static void
+test_first_kind(void)
+{
+    static const struct {
+        const char       *sql;
+        enum obp_sql_kind kind;
+    } cases[] = {
+        { "SELECT 1", OBP_SQL_SELECT },
+        { "  /* c */ select * from t", OBP_SQL_SELECT },
+        { "((SELECT 1) UNION (SELECT 2))", OBP_SQL_SELECT },
+        { "WITH a AS (SELECT 1) SELECT * FROM a", OBP_SQL_SELECT },
+        { "insert into t values (1)", OBP_SQL_INSERT },
+        { "Replace t SET a = 1", OBP_SQL_REPLACE },
+        { "UPDATE t SET a = 1", OBP_SQL_UPDATE },
+        { "DELETE FROM t", OBP_SQL_DELETE },
+        { "START TRANSACTION", OBP_SQL_BEGIN },
+        { "XA START 'x'", OBP_SQL_BEGIN },
+        { "XA COMMIT 'x'", OBP_SQL_COMMIT },
+        { "XA RECOVER", OBP_SQL_OTHER },
+        { "rollback", OBP_SQL_ROLLBACK },
+        { "SET @a = 1", OBP_SQL_SET },
+        { "USE db", OBP_SQL_USE },
+        { "SHOW TABLES", OBP_SQL_SHOW },
+        { "CALL p()", OBP_SQL_CALL },
+        { "TRUNCATE t", OBP_SQL_DDL },
+        { "SELEC 1", OBP_SQL_OTHER },
+        { "", OBP_SQL_OTHER },
+        { "/*!50000 SELECT */ 1", OBP_SQL_SELECT },
+    };
+    int ok = 0;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (obp_sql_first_kind(cases[i].sql, strlen(cases[i].sql))
+            == cases[i].kind)
+            ok++;
+        else
+            tap_diag(cases[i].sql);
+    }
+    tap_is_int(ok, (int)(sizeof(cases) / sizeof(cases[0])),
+               "first words: the kinds of 21 statements");
+}
+
 int
 main(void)
 {
@@ -576,6 +619,7 @@ main(void)
     test_keys();
     test_caps();
     test_garbage();
+    test_first_kind();
     if (getenv("SQLCLASS_BENCH") != NULL)
         bench();
     return tap_done();
