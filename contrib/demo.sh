@@ -165,8 +165,10 @@ MariaDB servers: $servers
   admin:    mariadb -h127.0.0.1 -P$PORT -uroot@proxysys -pdemo
             (the proxy's own: SHOW PROXYSESSION, SHOW PROXYCONFIG, ...)
   status:   $top/master/obproxyctl -d $dir status
-  logs:     $dir/log/obproxy.log
-            $dir/log/obproxy_error.log
+  logs:     $dir/log/obproxy.log, obproxy.log.wf (WARN and above)
+            $dir/log/obproxy_error.log (statements that failed),
+            obproxy_slow.log, obproxy_digest.log, obproxy_stat.log,
+            obproxy_diagnosis.log
 
 $dir/etc/obproxy.yaml declares the three servers as a cluster and
 demo.greeting partitioned over them: each statement goes to the leader of

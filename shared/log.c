@@ -26,6 +26,8 @@
 #define LOG_CHECK_US    1000000     /* how often we stat() for renames */
 #define LOG_SUFFIX_MAX  999         /* .1 ... for rotations within 1 s */
 
+_Static_assert(OBP_LOG_F_COUNT <= OBP_LOG_ROT_BASES, "every log is pruned");
+
 struct log_file {
     const char *name;               /* base name in the log directory */
     char        path[PATH_MAX];
@@ -42,8 +44,7 @@ struct log_line {
 };
 
 static struct {
-    struct log_file main;           /* every line */
-    struct log_file err;            /* WARN and above */
+    struct log_file f[OBP_LOG_F_COUNT]; /* by enum obp_log_file */
     char            dir[PATH_MAX];
     int             level;          /* syslog_level */
     int             to_stderr;
@@ -56,8 +57,15 @@ static struct {
     int             busy;           /* inside obp_log(): no recursion */
     obp_log_tap     tap;            /* sees WARN and above, or NULL */
 } lg = {
-    .main = { .name = "obproxy.log", .fd = -1 },
-    .err = { .name = "obproxy_error.log", .fd = -1 },
+    .f = {
+        [OBP_LOG_F_MAIN] = { .name = "obproxy.log", .fd = -1 },
+        [OBP_LOG_F_WF] = { .name = "obproxy.log.wf", .fd = -1 },
+        [OBP_LOG_F_ERROR] = { .name = "obproxy_error.log", .fd = -1 },
+        [OBP_LOG_F_DIGEST] = { .name = "obproxy_digest.log", .fd = -1 },
+        [OBP_LOG_F_SLOW] = { .name = "obproxy_slow.log", .fd = -1 },
+        [OBP_LOG_F_STAT] = { .name = "obproxy_stat.log", .fd = -1 },
+        [OBP_LOG_F_DIAG] = { .name = "obproxy_diagnosis.log", .fd = -1 },
+    },
     .level = OBP_LOG_WDIAG,
     .slot = -1,
     .max_size = INT64_C(256) * 1024 * 1024,
@@ -150,23 +158,17 @@ utf8_seq(const unsigned char *p, size_t n)
     return len;
 }
 
-/*
- * Appends <n> bytes of a message, which may carry what a client or a
- * server sent: control bytes, backslashes and bytes that are no UTF-8
- * are written as \n, \t, \r, \\ or \xNN, so one call is one line and
- * no value can forge another.
- */
-static void
-line_escape(struct log_line *l, const char *msg, size_t n)
+size_t
+obp_log_escape(char *dst, size_t room, const char *src, size_t n, bool *cut)
 {
-    static const char         hex[] = "0123456789abcdef";
-    const unsigned char      *p = (const unsigned char *)msg;
-    size_t                    room, seq;
-    char                      esc[4];
-    const char               *out;
-    size_t                    outlen;
+    static const char    hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)src;
+    size_t               len = 0, seq, outlen;
+    char                 esc[4];
+    const char          *out;
 
-    for (size_t i = 0; i < n && !l->cut; i += seq) {
+    *cut = false;
+    for (size_t i = 0; i < n; i += seq) {
         seq = 1;
         out = esc;
         outlen = 2;
@@ -182,37 +184,60 @@ line_escape(struct log_line *l, const char *msg, size_t n)
             esc[3] = hex[p[i] & 15];
             outlen = 4;
         } else {
-            out = msg + i;
+            out = src + i;
             outlen = seq;
         }
-        room = sizeof(l->buf) - 1 - l->len;     /* keep one for '\n' */
-        if (outlen > room) {
-            l->cut = 1;
+        if (outlen > room - len) {
+            *cut = true;
             break;
         }
-        memcpy(l->buf + l->len, out, outlen);
-        l->len += outlen;
+        memcpy(dst + len, out, outlen);
+        len += outlen;
     }
+    return len;
+}
+
+/* Appends <n> bytes of a message, escaped (obp_log_escape). */
+static void
+line_escape(struct log_line *l, const char *msg, size_t n)
+{
+    bool cut;
+
+    if (l->cut)
+        return;
+    /* keep one byte for the '\n' */
+    l->len += obp_log_escape(l->buf + l->len, sizeof(l->buf) - 1 - l->len,
+                             msg, n, &cut);
+    if (cut)
+        l->cut = 1;
+}
+
+size_t
+obp_log_stamp(char *buf, size_t cap, int64_t at_us)
+{
+    time_t    sec = (time_t)(at_us / 1000000);
+    struct tm tm;
+    int       n;
+
+    if (localtime_r(&sec, &tm) == NULL)
+        memset(&tm, 0, sizeof(tm));
+    n = snprintf(buf, cap, "%04d-%02d-%02d %02d:%02d:%02d.%06ld",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec, (long)(at_us % 1000000));
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
 static void
 line_prefix(struct log_line *l, int level, uint64_t sess)
 {
-    int64_t     now = obp_wallclock_us();
-    time_t      sec = (time_t)(now / 1000000);
+    char        stamp[OBP_LOG_STAMP_MAX];
     const char *name = "?";
-    struct tm   tm;
 
-    l->at_us = now;
-
-    if (localtime_r(&sec, &tm) == NULL)
-        memset(&tm, 0, sizeof(tm));
+    l->at_us = obp_wallclock_us();
+    obp_log_stamp(stamp, sizeof(stamp), l->at_us);
     if (level >= 0 && (size_t)level < OBP_NELEMS(level_names))
         name = level_names[level];
-    line_add(l, "[%04d-%02d-%02d %02d:%02d:%02d.%06ld] %-5s [%ld]",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, (long)(now % 1000000), name,
-             (long)getpid());
+    line_add(l, "[%s] %-5s [%ld]", stamp, name, (long)getpid());
     if (lg.slot == OBP_LOG_ROLE_MONITOR)
         line_add(l, "[MON]");
     else if (lg.slot < 0)
@@ -361,23 +386,26 @@ open_bytes(void)
     struct stat st;
     int64_t     n = 0;
 
-    if (lg.main.fd != -1 && fstat(lg.main.fd, &st) == 0)
-        n += st.st_size;
-    if (lg.err.fd != -1 && fstat(lg.err.fd, &st) == 0)
-        n += st.st_size;
+    for (int i = 0; i < OBP_LOG_F_COUNT; i++)
+        if (lg.f[i].fd != -1 && fstat(lg.f[i].fd, &st) == 0)
+            n += st.st_size;
     return n;
 }
 
 /*
  * Deletes the oldest rotated files beyond max_syslog_file_count and
- * log_dir_size_threshold, for both logs: another process may have
- * rotated the other.
+ * log_dir_size_threshold, for every log: another process may have
+ * rotated another.
  */
 static void
 prune(int dfd)
 {
-    const char *bases[] = { lg.main.name, lg.err.name, NULL };
+    const char *bases[OBP_LOG_F_COUNT + 1];
     char        failed[NAME_MAX + 1];
+
+    for (int i = 0; i < OBP_LOG_F_COUNT; i++)
+        bases[i] = lg.f[i].name;
+    bases[OBP_LOG_F_COUNT] = NULL;
 
     if (obp_log_rot_prune(dfd, bases, lg.max_count, lg.max_dir,
                           open_bytes(), failed, sizeof(failed)) != OBP_OK)
@@ -418,13 +446,13 @@ rotate(struct log_file *f)
 }
 
 static void
-file_write(struct log_file *f, const struct log_line *l)
+file_write(struct log_file *f, const char *buf, size_t len)
 {
     struct stat st;
 
     if (f->fd == -1)
         return;
-    if (obp_write_all(f->fd, l->buf, l->len) == OBP_ERROR) {
+    if (obp_write_all(f->fd, buf, len) == OBP_ERROR) {
         complain("write", f->path, errno);
         return;
     }
@@ -447,23 +475,31 @@ follow_renames(void)
     if (now - lg.checked_us < LOG_CHECK_US)
         return;
     lg.checked_us = now;
-    if (lg.main.fd != -1 && !still_current(&lg.main))
-        (void)file_reopen(&lg.main);
-    if (lg.err.fd != -1 && !still_current(&lg.err))
-        (void)file_reopen(&lg.err);
+    for (int i = 0; i < OBP_LOG_F_COUNT; i++)
+        if (lg.f[i].fd != -1 && !still_current(&lg.f[i]))
+            (void)file_reopen(&lg.f[i]);
 }
 
 static void
 emit(const struct log_line *l, int level)
 {
-    if (lg.main.fd == -1 || lg.to_stderr)
+    if (lg.f[OBP_LOG_F_MAIN].fd == -1 || lg.to_stderr)
         (void)obp_write_all(STDERR_FILENO, l->buf, l->len);
-    if (lg.main.fd == -1)
+    if (lg.f[OBP_LOG_F_MAIN].fd == -1)
         return;
     follow_renames();
-    file_write(&lg.main, l);
+    file_write(&lg.f[OBP_LOG_F_MAIN], l->buf, l->len);
     if (level <= OBP_LOG_WARN)
-        file_write(&lg.err, l);
+        file_write(&lg.f[OBP_LOG_F_WF], l->buf, l->len);
+}
+
+void
+obp_log_put(enum obp_log_file f, const char *buf, size_t len)
+{
+    if (f < 0 || f >= OBP_LOG_F_COUNT || lg.f[f].fd == -1)
+        return;
+    follow_renames();
+    file_write(&lg.f[f], buf, len);
 }
 
 /* A line that passed folding, to the files and the tap. */
@@ -569,18 +605,21 @@ obp_log_open(const char *dir)
     obp_log_close();
     if (mkdir(dir, 0755) == -1 && errno != EEXIST)
         return OBP_ERROR;
-    if (obp_strlcpy(lg.dir, dir, sizeof(lg.dir)) >= sizeof(lg.dir)
-        || set_path(&lg.main, dir) == OBP_ERROR
-        || set_path(&lg.err, dir) == OBP_ERROR) {
+    if (obp_strlcpy(lg.dir, dir, sizeof(lg.dir)) >= sizeof(lg.dir)) {
         errno = ENAMETOOLONG;
         return OBP_ERROR;
     }
+    for (int i = 0; i < OBP_LOG_F_COUNT; i++)
+        if (set_path(&lg.f[i], dir) == OBP_ERROR)
+            return OBP_ERROR;
     tzset();    /* read the zone now, not inside the first line */
-    if (file_open(&lg.main) == OBP_ERROR || file_open(&lg.err) == OBP_ERROR) {
-        err = errno;
-        obp_log_close();
-        errno = err;
-        return OBP_ERROR;
+    for (int i = 0; i < OBP_LOG_F_COUNT; i++) {
+        if (file_open(&lg.f[i]) == OBP_ERROR) {
+            err = errno;
+            obp_log_close();
+            errno = err;
+            return OBP_ERROR;
+        }
     }
     lg.complained = 0;
     lg.checked_us = obp_now_us();
@@ -592,16 +631,14 @@ obp_log_reopen(void)
 {
     int rc = OBP_OK, err = 0;
 
-    if (lg.main.fd == -1)
+    if (lg.f[OBP_LOG_F_MAIN].fd == -1)
         return OBP_OK;
     lg.complained = 0;
-    if (file_reopen(&lg.main) == OBP_ERROR) {
-        rc = OBP_ERROR;
-        err = errno;
-    }
-    if (file_reopen(&lg.err) == OBP_ERROR) {
-        rc = OBP_ERROR;
-        err = errno;
+    for (int i = 0; i < OBP_LOG_F_COUNT; i++) {
+        if (file_reopen(&lg.f[i]) == OBP_ERROR) {
+            rc = OBP_ERROR;
+            err = errno;
+        }
     }
     lg.checked_us = obp_now_us();
     if (rc == OBP_ERROR)
@@ -627,12 +664,11 @@ obp_log_close(void)
         obp_log_fold_expire(0, true, write_summary);
         lg.busy = 0;
     }
-    if (lg.main.fd != -1)
-        close(lg.main.fd);
-    if (lg.err.fd != -1)
-        close(lg.err.fd);
-    lg.main.fd = -1;
-    lg.err.fd = -1;
+    for (int i = 0; i < OBP_LOG_F_COUNT; i++) {
+        if (lg.f[i].fd != -1)
+            close(lg.f[i].fd);
+        lg.f[i].fd = -1;
+    }
 }
 
 void

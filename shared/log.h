@@ -1,11 +1,16 @@
 /*
- * The diagnostic log: log/obproxy.log, with WARN and above also written to
- * log/obproxy_error.log.  Every line carries the time, the level, the pid,
+ * The diagnostic log: log/obproxy.log.  Every line carries the time, the level, the pid,
  * the process role (M for the master, W<n> for worker slot n, MON for the
  * monitor) and the
  * session id when there is one:
  *
  *   [2026-11-21 06:05:03.123456] WARN  [4242][W0][S17] message: strerror
+ *
+ * WARN and above also go to log/obproxy.log.wf (ODP's enable_syslog_wf
+ * file).  The request logs of ODP (obproxy_error.log, obproxy_digest.log,
+ * obproxy_slow.log, obproxy_stat.log, obproxy_diagnosis.log) take lines
+ * their writers format (worker/reqlog.h) through obp_log_put(), and are
+ * rotated, pruned and reopened with the others.
  *
  * Several processes append to the same files (O_APPEND).  Rotation by size
  * is serialized with flock() on the file being rotated; a process whose
@@ -15,8 +20,9 @@
 #ifndef OBP_SHARED_LOG_H
 #define OBP_SHARED_LOG_H
 
-#include <stdint.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Most severe first; values are the syslog_level enum values. */
 enum obp_log_level {
@@ -30,13 +36,27 @@ enum obp_log_level {
     OBP_LOG_DEBUG
 };
 
+/* The files of the log directory. */
+enum obp_log_file {
+    OBP_LOG_F_MAIN,         /* obproxy.log: every line */
+    OBP_LOG_F_WF,           /* obproxy.log.wf: WARN and above */
+    OBP_LOG_F_ERROR,        /* obproxy_error.log: failed requests */
+    OBP_LOG_F_DIGEST,       /* obproxy_digest.log */
+    OBP_LOG_F_SLOW,         /* obproxy_slow.log */
+    OBP_LOG_F_STAT,         /* obproxy_stat.log */
+    OBP_LOG_F_DIAG,         /* obproxy_diagnosis.log */
+    OBP_LOG_F_COUNT
+};
+
+#define OBP_LOG_STAMP_MAX 32    /* "YYYY-MM-DD hh:mm:ss.uuuuuu" and NUL */
+
 /*
- * Opens <dir>/obproxy.log and <dir>/obproxy_error.log, creating <dir>.
+ * Opens the files of enum obp_log_file in <dir>, creating <dir>.
  * Returns OBP_OK, or OBP_ERROR with errno set (the caller reports it).
  */
 int obp_log_open(const char *dir);
 
-/* Reopens both files (SIGUSR1, after logrotate moved them). */
+/* Reopens every file (SIGUSR1, after logrotate moved them). */
 int obp_log_reopen(void);
 
 /*
@@ -62,7 +82,7 @@ void obp_log_set_rotation(int64_t max_size, int64_t max_count);
 
 /*
  * log_dir_size_threshold: at each rotation the oldest rotated files of
- * either log are deleted while the log files take more than <max_bytes>
+ * any log are deleted while the log files take more than <max_bytes>
  * (0: no bound).
  */
 void obp_log_set_dir_limit(int64_t max_bytes);
@@ -93,6 +113,30 @@ void obp_log_set_tap(obp_log_tap tap);
  */
 void obp_log(int level, uint64_t sess, int err, const char *fmt, ...)
     OBP_PRINTF(4, 5);
+
+/*
+ * Appends <len> bytes, whole lines the caller formatted, to <f> with one
+ * write(), then rotates it by max_log_file_size like the others.
+ * Nothing happens before obp_log_open().
+ */
+void obp_log_put(enum obp_log_file f, const char *buf, size_t len);
+
+/*
+ * Writes the local time <at_us> (wall clock) as "YYYY-MM-DD
+ * hh:mm:ss.uuuuuu" into <buf> (<cap> >= OBP_LOG_STAMP_MAX); returns its
+ * length.
+ */
+size_t obp_log_stamp(char *buf, size_t cap, int64_t at_us);
+
+/*
+ * Copies <n> bytes of <src>, which may carry what a client or a server
+ * sent, into <dst> (<room> bytes): control bytes, backslashes and bytes
+ * that are no UTF-8 become \n, \t, \r, \\ or \xNN, so no value can forge
+ * a line.  Returns the bytes written; *<cut> when <src> did not fit (it
+ * stops before a whole escape or character).
+ */
+size_t obp_log_escape(char *dst, size_t room, const char *src, size_t n,
+                      bool *cut);
 
 /* Logs at ALERT and aborts: for states that cannot happen. */
 OBP_NORETURN void obp_fatal(const char *fmt, ...) OBP_PRINTF(1, 2);

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define OBP_LOG_STAMP_LEN  14       /* YYYYMMDDhhmmss */
-#define OBP_LOG_ROT_BASES  4        /* logs pruned together, at most */
+#define OBP_LOG_ROT_BASES  8        /* logs pruned together, at most */
 
 /* The rotated files of one log. */
 struct obp_log_rot {

@@ -81,9 +81,6 @@ extern const struct obp_enum obp_enum_route_policy[];
       "serve /metrics on prometheus_listen_port (the monitor process)")      \
     X(monitor_item_limit, INT, "3000", 1, 1000000, OBP_P_RELOAD, NULL,      \
       "label sets /metrics shows of the per-tenant families, at most")      \
-    X(slow_query_time_threshold, TIME, "500ms", 0, 86400000000,            \
-      OBP_P_RELOAD, NULL, "a statement at least this long is slow "         \
-      "(slowQuery in /metrics)")                                            \
     X(local_bound_ip, STRING, "0.0.0.0", 1, 64, OBP_P_RESTART, NULL,         \
       "IPv4 address the listening sockets bind to")                          \
     X(local_bound_ipv6_ip, STRING, "::", 1, 64, OBP_P_RESTART, NULL,         \
@@ -208,7 +205,27 @@ extern const struct obp_enum obp_enum_route_policy[];
       "rotated log files kept per log, 0 for no limit")                      \
     X(log_dir_size_threshold, SIZE, "64GB", 1048576,                         \
       INT64_C(1125899906842624), OBP_P_RELOAD, NULL, "bytes the log files "  \
-      "may take: the oldest rotated ones go at each rotation")
+      "may take: the oldest rotated ones go at each rotation")               \
+    X(query_digest_time_threshold, TIME, "100ms", 0, 86400000000,            \
+      OBP_P_RELOAD, NULL, "a request taking this long is written to "        \
+      "log/obproxy_digest.log")                                              \
+    X(slow_query_time_threshold, TIME, "500ms", 0, 86400000000,              \
+      OBP_P_RELOAD, NULL, "a request taking this long is slow: written to "  \
+      "log/obproxy_slow.log, slowQuery in /metrics")                         \
+    X(slow_transaction_time_threshold, TIME, "1s", 0, 86400000000,           \
+      OBP_P_RELOAD, NULL, "a transaction taking this long is written to "    \
+      "log/obproxy_slow.log when it ends")                                   \
+    X(digest_sql_length, INT, "1024", 0, 65536, OBP_P_RELOAD, NULL,          \
+      "bytes of a statement kept for the request logs")                      \
+    X(monitor_stat_dump_interval, TIME, "1m", 1000000, 3600000000,           \
+      OBP_P_RELOAD, NULL, "how often log/obproxy_stat.log gets its lines")   \
+    X(monitor_stat_low_threshold, TIME, "30ms", 0, 86400000000,              \
+      OBP_P_RELOAD, NULL, "obproxy_stat.log: a request this slow or more "   \
+      "counts as low")                                                       \
+    X(monitor_stat_middle_threshold, TIME, "100ms", 0, 86400000000,          \
+      OBP_P_RELOAD, NULL, "obproxy_stat.log: as middle")                     \
+    X(monitor_stat_high_threshold, TIME, "500ms", 0, 86400000000,            \
+      OBP_P_RELOAD, NULL, "obproxy_stat.log: as high")
 
 #define OBP_CTYPE_BOOL   bool
 #define OBP_CTYPE_INT    int64_t

@@ -163,6 +163,14 @@ struct obp_sql_class {
 };
 
 /*
+ * The kind of the statement <sql> (<len> bytes) from its first words
+ * alone (sqlclass_kind.c): SELECT, WITH or a parenthesis is SELECT, START
+ * and XA START are BEGIN, CREATE, ALTER, DROP, RENAME and TRUNCATE are
+ * DDL.  For counting statements; routing uses obp_sql_classify().
+ */
+enum obp_sql_kind obp_sql_first_kind(const char *sql, size_t len);
+
+/*
  * Classifies the first statement of <sql> (<len> bytes) into <c>, which
  * then points into <sql>.  <keys> (<nkeys> <= OBP_SQL_KEYS_MAX names as
  * written, matched without regard to ASCII case) are the partition-key

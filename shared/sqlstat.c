@@ -72,15 +72,16 @@ obp_sqlstat_add(struct obp_sqlstat_row *row, const struct obp_sqlstat_req *r)
 {
     int64_t prepare = r->prepare_us > 0 ? r->prepare_us : 0;
     int64_t server = r->server_us > 0 ? r->server_us : 0;
+    int64_t total = r->total_us > 0 ? r->total_us : 0;
     unsigned t = (unsigned)r->type < OBP_SQLTYPE_COUNT ? (unsigned)r->type
                                                         : 0;
 
     bump(&row->requests[t][r->labels % OBP_SQLSTAT_LABELS], 1);
     bump(&row->cost_us[t][OBP_SQLSTAT_PREPARE], (uint64_t)prepare);
     bump(&row->cost_us[t][OBP_SQLSTAT_SERVER], (uint64_t)server);
-    bump(&row->cost_us[t][OBP_SQLSTAT_TOTAL], (uint64_t)(prepare + server));
-    bump(&row->buckets[bucket_of(prepare + server)], 1);
-    bump(&row->total_us, (uint64_t)(prepare + server));
+    bump(&row->cost_us[t][OBP_SQLSTAT_TOTAL], (uint64_t)total);
+    bump(&row->buckets[bucket_of(total)], 1);
+    bump(&row->total_us, (uint64_t)total);
     if (r->transaction)
         bump(&row->transactions, 1);
 }

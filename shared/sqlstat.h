@@ -36,8 +36,8 @@
 /* odp_sql_cost_total's timeType. */
 enum obp_sqlstat_time {
     OBP_SQLSTAT_PREPARE,    /* request read -> sent to the server */
-    OBP_SQLSTAT_SERVER,     /* sent -> the response ended */
-    OBP_SQLSTAT_TOTAL,
+    OBP_SQLSTAT_SERVER,     /* sent -> the response's first bytes */
+    OBP_SQLSTAT_TOTAL,      /* request read -> the response ended */
     OBP_SQLSTAT_TIMES
 };
 
@@ -67,6 +67,7 @@ struct obp_sqlstat_req {
     unsigned         labels;        /* OBP_SQLSTAT_FAIL | SLOW | HIT */
     int64_t          prepare_us;
     int64_t          server_us;
+    int64_t          total_us;
     bool             transaction;   /* it ended a transaction */
 };
 

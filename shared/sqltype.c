@@ -40,6 +40,28 @@ obp_sqltype_name(enum obp_sqltype t)
     return (unsigned)t < OBP_SQLTYPE_COUNT ? names[t] : names[0];
 }
 
+/* START, DROP and XA (<t>): their types need the word after them. */
+static enum obp_sqltype
+second_word(struct obp_sqllex *lx, struct obp_sqllex_tok *t)
+{
+    bool start = obp_sqllex_kw(t, "START"), xa = obp_sqllex_kw(t, "XA");
+
+    obp_sqllex_next(lx, t);
+    if (start)
+        return obp_sqllex_kw(t, "TRANSACTION") ? OBP_SQLTYPE_BEGIN
+                                              : OBP_SQLTYPE_OTHERS;
+    if (xa) {
+        if (obp_sqllex_kw(t, "START") || obp_sqllex_kw(t, "BEGIN"))
+            return OBP_SQLTYPE_BEGIN;
+        if (obp_sqllex_kw(t, "COMMIT"))
+            return OBP_SQLTYPE_COMMIT;
+        return obp_sqllex_kw(t, "ROLLBACK") ? OBP_SQLTYPE_ROLLBACK
+                                           : OBP_SQLTYPE_OTHERS;
+    }
+    return obp_sqllex_kw(t, "PREPARE") ? OBP_SQLTYPE_TEXT_PS_DROP
+                                       : OBP_SQLTYPE_DROP;
+}
+
 enum obp_sqltype
 obp_sqltype_of(const char *sql, size_t len, unsigned flags)
 {
@@ -47,20 +69,14 @@ obp_sqltype_of(const char *sql, size_t len, unsigned flags)
     struct obp_sqllex_tok t;
 
     obp_sqllex_init(&lx, sql, len, flags);
-    obp_sqllex_next(&lx, &t);
+    do      /* (SELECT ...) UNION (SELECT ...) */
+        obp_sqllex_next(&lx, &t);
+    while (t.type == OBP_SQLLEX_LPAREN);
     if (t.type != OBP_SQLLEX_WORD)
         return OBP_SQLTYPE_OTHERS;
-    /* the two that need their second word */
-    if (obp_sqllex_kw(&t, "START") || obp_sqllex_kw(&t, "DROP")) {
-        bool start = obp_sqllex_kw(&t, "START");
-
-        obp_sqllex_next(&lx, &t);
-        if (start)
-            return obp_sqllex_kw(&t, "TRANSACTION") ? OBP_SQLTYPE_BEGIN
-                                                   : OBP_SQLTYPE_OTHERS;
-        return obp_sqllex_kw(&t, "PREPARE") ? OBP_SQLTYPE_TEXT_PS_DROP
-                                            : OBP_SQLTYPE_DROP;
-    }
+    if (obp_sqllex_kw(&t, "START") || obp_sqllex_kw(&t, "DROP")
+        || obp_sqllex_kw(&t, "XA"))
+        return second_word(&lx, &t);
     for (size_t i = 0; i < OBP_NELEMS(words); i++) {
         if (obp_sqllex_kw(&t, words[i].word))
             return words[i].type;

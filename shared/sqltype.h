@@ -29,9 +29,11 @@ const char *obp_sqltype_name(enum obp_sqltype t);
 
 /*
  * The type of the statement <sql> (<len> bytes; <flags> as the lexer's),
- * from its first words: SELECT and WITH are SELECT, START TRANSACTION
- * and BEGIN are BEGIN, DESCRIBE and EXPLAIN are DESC, DEALLOCATE PREPARE
- * and DROP PREPARE are TEXT_PS_DROP; anything unknown is OTHERS.
+ * from its first words after any opening parentheses: SELECT and WITH
+ * are SELECT, START TRANSACTION, XA START and BEGIN are BEGIN, XA COMMIT
+ * and XA ROLLBACK are COMMIT and ROLLBACK, DESCRIBE and EXPLAIN are DESC,
+ * DEALLOCATE PREPARE and DROP PREPARE are TEXT_PS_DROP; anything unknown
+ * is OTHERS.
  */
 enum obp_sqltype obp_sqltype_of(const char *sql, size_t len, unsigned flags);
 

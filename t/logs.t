@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 
-# Tests for log/obproxy.log and log/obproxy_error.log: every line carries
-# time, level, pid and role; WARN and above are copied to the error log;
+# Tests for log/obproxy.log and log/obproxy.log.wf: every line carries
+# time, level, pid and role; WARN and above are copied to obproxy.log.wf;
 # syslog_level filters; files are rotated at max_log_file_size and at most
 # max_syslog_file_count rotated files are kept, and the oldest rotated
 # files go when the log files take more than log_dir_size_threshold.
@@ -59,9 +59,9 @@ ok((grep { /^\S+ \S+ INFO / } @lines), 'INFO lines at the default level');
 my @warn = grep { / WARN .*\Q127.0.0.1:${\ $t->port(9001)}\E/ } @lines;
 ok(@warn >= 4, 'a client without server logs a WARN naming the servers');
 my $errlog = $t->error_log();
-ok(!grep({ index($errlog, $_) < 0 } @warn), 'WARN lines also in the error log');
+ok(!grep({ index($errlog, $_) < 0 } @warn), 'WARN lines also in obproxy.log.wf');
 is(join("\n", grep { !/^\S+ \S+ (?:ALERT|ERROR|WARN) / } split /\n/, $errlog),
-	'', 'error log: nothing below WARN');
+	'', 'obproxy.log.wf: nothing below WARN');
 
 # syslog_level=ERROR: the same start, clients and stop write nothing
 # below ERROR.
@@ -90,11 +90,11 @@ diag(sprintf('%d rotations in %.1f s', $rotations, time() - $start))
 	if $ENV{TEST_OBPROXY_VERBOSE};
 $t->stop();
 
-my @rotated = grep { !/\.log$/ } glob "$d/log/obproxy.log.*";
-my @erotated = grep { !/\.log$/ } glob "$d/log/obproxy_error.log.*";
+my @rotated = grep { /\.log\.\d{14}/ } glob "$d/log/obproxy.log.*";
+my @erotated = grep { /\.wf\.\d{14}/ } glob "$d/log/obproxy.log.wf.*";
 is($rotations, 4, 'obproxy.log rotated 4 times');
 cmp_ok(scalar @rotated, '<=', 2, 'at most 2 rotated obproxy.log files kept');
-cmp_ok(scalar @erotated, '<=', 2, 'at most 2 rotated error log files kept');
+cmp_ok(scalar @erotated, '<=', 2, 'at most 2 rotated obproxy.log.wf files kept');
 my @big = grep { -s $_ > 1024 * 1024 + 65536 } glob "$d/log/*";
 is(join(' ', @big), '', 'no file much over max_log_file_size');
 
@@ -117,7 +117,7 @@ $bytes += -s $_ for glob "$d/log/*";
 is($rotations, 5, 'obproxy.log rotated 5 times');
 cmp_ok($bytes, '<=', 4 * 1024 * 1024 + 65536,
 	'  the directory within log_dir_size_threshold and one file');
-@rotated = grep { !/\.log$/ } glob "$d/log/obproxy.log.*";
+@rotated = grep { /\.log\.\d{14}/ } glob "$d/log/obproxy.log.*";
 cmp_ok(scalar @rotated, '<=', 3, '  the oldest rotated files deleted');
 
 ###############################################################################

@@ -59,7 +59,7 @@ like($log, qr/^\[[^\]]+\] ERROR .*obproxy\.yaml:7: .*no_such_parameter/m,
 	'bad file: unknown key with FILE:LINE at ERROR');
 like($log, qr/obproxy\.yaml:8: connect_server_timeout: .*range/,
 	'bad file: out of range value with FILE:LINE and the range');
-like($t->error_log(), qr/reload failed/, 'bad file: in obproxy_error.log');
+like($t->error_log(), qr/reload failed/, 'bad file: in obproxy.log.wf');
 
 # A bad file applied late would show here too.
 sleep 1;

@@ -236,7 +236,6 @@ obp_cmd_dispatch(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
     enum obp_cmd_rc       rc;
 
     memset(&a, 0, sizeof(a));
-    obp_reqstat_begin(s, b, len);
     if (com != OBP_COM_QUERY) {
         row = com_row(s, com);
     } else {

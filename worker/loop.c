@@ -179,11 +179,24 @@ obp_worker_session_gone(struct obp_worker *w)
     finish(w);
 }
 
-/* A quiet worker writes the summary of folded lines within a second. */
+/*
+ * A quiet worker writes the summary of folded lines within a second, and
+ * its obproxy_stat.log lines when the wall clock enters another
+ * monitor_stat_dump_interval (every worker at the same moments).
+ */
 static void
 log_tick_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
+    struct obp_worker *w = t->data;
+    int64_t            period = obp_wallclock_us()
+                                / w->conf->monitor_stat_dump_interval;
+
     obp_log_tick();
+    if (period != w->stat_period) {
+        if (w->stat_period != 0)
+            obp_reqstat_dump(w);
+        w->stat_period = period;
+    }
 }
 
 static void
@@ -443,6 +456,7 @@ worker_init(struct obp_worker *w, struct obp_worker_args *args)
                   OBP_WORKER_DRAIN_TICK);
     w->drain_tick.data = w;
     ev_timer_init(&w->log_tick, log_tick_cb, 1., 1.);
+    w->log_tick.data = w;
     w->stats = obp_shm_worker(args->shm, w->shm_slot);
     w->servers = obp_servers_parse(w->conf->rootservice_list, w->shm);
     w->chan_buf = malloc(OBP_CHAN_MAX_PAYLOAD + 1);

@@ -42,7 +42,11 @@ struct obp_worker {
     ev_signal              sigs[OBP_WORKER_NSIGNALS];
     ev_timer               drain;       /* bounds a graceful stop */
     ev_timer               drain_tick;  /* closes quiet sessions */
-    ev_timer               log_tick;    /* folded lines' summaries */
+    ev_timer               log_tick;    /* folded lines' summaries, stat
+                                           lines */
+    int64_t                stat_period; /* the monitor_stat_dump_interval
+                                           the stat lines count, 0 before
+                                           the first tick */
     ev_timer               reg_timer;   /* looks at the kill words */
     unsigned               nslots;      /* slots the session ids name */
     struct obp_session    *sessions;    /* open sessions, newest first */

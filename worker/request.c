@@ -68,6 +68,7 @@ send_answer(struct obp_session *s)
 
     if (!q->answering) {
         q->answering = 1;
+        obp_reqlog_answered(s, &q->ans);
         obp_ans_number(&q->ans, (uint8_t)(s->resp.seq + 1));
     }
     /* each turn fills the client's buffer: bounded by the answer */
@@ -115,7 +116,11 @@ packets_over(struct obp_session *s)
     q->busy = 0;
     if (q->fatal)
         return end_with_answer(s);
-    return obp_ans_pending(&q->ans) ? send_answer(s) : OBP_OK;
+    if (!obp_ans_pending(&q->ans)) {
+        obp_reqlog_dropped(s);
+        return OBP_OK;
+    }
+    return send_answer(s);
 }
 
 void
@@ -322,6 +327,7 @@ new_command(struct obp_session *s, struct obp_iobuf *b)
     }
     q->total = len;
     q->cmd = h[OBP_PKT_HDR_LEN];
+    obp_reqlog_begin(s, b, len);
     s->trx_ended = 0;
     s->resp.seq = h[3];
     return taken(s, b, obp_cmd_dispatch(s, b, len));

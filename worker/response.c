@@ -50,6 +50,7 @@ obp_resp_begin(struct obp_session *s, uint8_t cmd, bool plist)
     r->plist = plist && r->query;
     r->execute = cmd == OBP_COM_STMT_EXECUTE;
     r->phase = first_phase(cmd);
+    obp_reqlog_sent(s, r->phase != OBP_R_NONE);
     if (r->phase == OBP_R_NONE)
         return false;
     if (s->srv != NULL)
@@ -105,7 +106,7 @@ finish(struct obp_session *s)
 {
     obp_trace_ended(&s->trace, s->resp.failed,
                     (s->status & OBP_SERVER_STATUS_IN_TRANS) != 0);
-    obp_reqstat_end(s);
+    obp_reqlog_end(s);
     s->resp.phase = OBP_R_NONE;
     s->req.busy = 0;
     free(s->req.init_db);
@@ -261,6 +262,7 @@ whole(struct obp_session *s, enum kind k, uint8_t *p, size_t len)
         return OBP_OK;
     case K_ERR:
         s->resp.failed = 1;
+        obp_reqlog_err(s, p, len);
         finish(s);
         return OBP_OK;
     case K_INFILE:
@@ -276,6 +278,8 @@ whole(struct obp_session *s, enum kind k, uint8_t *p, size_t len)
         if (len > 0 && len < EOF_MAX_LEN && p[0] == OBP_PKT_EOF)
             obp_eof_parse(p, len, NULL, &s->status);
         s->resp.failed = len > 0 && p[0] == OBP_PKT_ERR;
+        if (s->resp.failed)
+            obp_reqlog_err(s, p, len);
         finish(s);
         return OBP_OK;
     default:
@@ -369,6 +373,7 @@ obp_resp_run(struct obp_session *s, const char **why)
         b = s->srv->c.in;
         if (b == NULL || b->parse == b->recv)
             return OBP_OK;
+        obp_reqlog_first(s);
         n = b->recv - b->parse;
         if (r->remain > 0) {
             n = n < r->remain ? n : r->remain;

@@ -59,6 +59,7 @@ obp_session_close(struct obp_session *s, const char *why)
     obp_adm_cancel(s);
     obp_reg_clear(s);
     ev_timer_stop(w->loop, &s->timer);
+    obp_reqlog_closed(s, why);
     obp_log(OBP_LOG_DEBUG, s->id, 0, "session closed (%s): client %s, "
             "%llu bytes from client", why, s->caddr.text,
             (unsigned long long)s->cl.bytes);
@@ -184,6 +185,7 @@ void
 obp_session_fail(struct obp_session *s, uint8_t seq, uint16_t code,
                  const char *sqlstate, const char *msg)
 {
+    obp_reqlog_failed(s, code, msg);
     /* queued before the server goes: <msg> may live in it */
     if (send_err(s, seq, code, sqlstate, msg) != OBP_OK) {
         obp_session_close(s, "error packet does not fit");
@@ -365,6 +367,7 @@ server_lost(struct obp_session *s, const char *why)
     obp_log(in_cmd ? OBP_LOG_WARN : OBP_LOG_INFO, s->id, 0, "%s%s", msg,
             in_cmd ? "" : " (idle)");
     obp_stat_add(s->w->stats, OBP_STAT_server_lost, 1);
+    obp_reqlog_server_lost(s, why);
     /* inside a packet the client cannot be told anything any more */
     if ((in_cmd && (s->resp.remain > 0 || s->resp.cont))
         || keep_relayed(s) != OBP_OK) {

@@ -17,6 +17,7 @@
 #include "response.h"
 #include "sroute.h"
 #include "sstate.h"
+#include "reqlog.h"
 #include "trace.h"
 
 #define OBP_SESS_ERR_WAIT 1.0       /* seconds to deliver a last ERR */
@@ -76,7 +77,9 @@ struct obp_session {
     struct obp_ssync      *sync;        /* the proxy's commands under way */
     struct obp_sroute      rt;          /* routing: idle server sessions */
     struct obp_trace       trace;       /* what its commands did */
-    unsigned               sqlstat_row; /* its tenant's row + 1 (reqstat.h),
+    struct obp_reqlog      rlog;        /* its request logs' data */
+    unsigned               sqlstat_row; /* its tenant's row + 1 in the
+                                           statement statistics (reqlog.c),
                                            0 until its first count */
     int                    reg;         /* shared entry index + 1, or 0 */
     uint8_t                admin;       /* enum obp_admin (cmd.h): the

@@ -67,6 +67,8 @@ struct obp_stmt {
     unsigned  quiet_bs:1;               /* ...read with backslash escapes */
     unsigned  long_data:1;              /* long data sent since the last
                                            execute: it runs where sent */
+    uint8_t   log_type;                 /* enum obp_sqltype + 1 for the
+                                           request logs, 0 until known */
 };
 
 struct obp_sstate {

@@ -31,7 +31,7 @@ struct obp_session;
 #include "request.h"
 #include "response.h"
 #include "trace.h"
-#include "reqstat.h"
+#include "reqlog.h"
 #include "session.h"
 #include "idle.h"
 #include "sockopt.h"

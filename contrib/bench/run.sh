@@ -180,46 +180,6 @@ raise_fd_limit() {
         die "open files limit $cur is too low for BENCH_IDLE=$BENCH_IDLE"
 }
 
-# The server is made for speed, not safety: no binary log, no flush at
-# commit, a buffer pool that holds every sysbench table, connections for
-# two idle tests at once, and no host blocking for the many connections
-# the proxies' probes and the churn test open and drop.
-start_mariadb() {
-    d=$dir/db
-    root=""
-    [ "$(id -u)" -ne 0 ] || root=--user=root
-    mkdir -p "$d.tmp"
-    bounded 300 mariadb-install-db --no-defaults $root --datadir="$d" \
-        --tmpdir="$d.tmp" --auth-root-authentication-method=normal \
-        --skip-test-db --skip-name-resolve >"$d.install.log" 2>&1 || {
-        tail -30 "$d.install.log" >&2
-        die "mariadb-install-db failed"
-    }
-    db_port=$(free_port)
-    mariadbd --no-defaults $root --datadir="$d" --port="$db_port" \
-        --bind-address=127.0.0.1 --socket="$d.sock" --pid-file="$d.pid" \
-        --tmpdir="$d.tmp" --log-error="$d.err" --skip-log-bin \
-        --skip-name-resolve --innodb-buffer-pool-size=256M \
-        --innodb-log-file-size=64M --innodb-flush-log-at-trx-commit=0 \
-        --innodb-doublewrite=0 --performance-schema=OFF \
-        --max-connections=$((BENCH_IDLE * 2 + 200)) \
-        --max-connect-errors=1000000000 --key-buffer-size=1M \
-        --loose-feedback=OFF >/dev/null 2>&1 &
-    db_pid=$!
-    wait_listen "$db_port" "$db_pid" 60 || {
-        tail -20 "$d.err" >&2
-        die "mariadbd did not start"
-    }
-    bounded 30 mariadb --no-defaults --socket="$d.sock" -uroot -e "
-        DELETE FROM mysql.global_priv WHERE User = '';
-        FLUSH PRIVILEGES;
-        CREATE USER '$USER'@'%' IDENTIFIED BY '$PASSWORD';
-        GRANT ALL PRIVILEGES ON $DB.* TO '$USER'@'%';
-        CREATE USER '$SERVICE_USER'@'%' IDENTIFIED BY '$SERVICE_PASSWORD';
-        GRANT SELECT ON mysql.* TO '$SERVICE_USER'@'%';
-        CREATE DATABASE $DB;" || die "MariaDB account setup failed"
-}
-
 start_haproxy() {
     hap_port=$(free_port)
     cat >"$dir/haproxy.cfg" <<EOF
@@ -809,9 +769,9 @@ proxy_logs() {
     now=$(children "$obp_pid" | tr '\n' ' ')
     [ "$now" = "$obp_workers" ] ||
         echo "obproxy workers changed during the run: $obp_workers-> $now"
-    err=$dir/obproxy/log/obproxy_error.log
+    err=$dir/obproxy/log/obproxy.log.wf
     n=$(cat "$err" 2>/dev/null | wc -l)
-    echo "obproxy log/obproxy_error.log: $n lines"
+    echo "obproxy log/obproxy.log.wf: $n lines"
     [ "$n" -eq 0 ] || { tail -10 "$err"; }
     n=$(wc -l <"$dir/haproxy.out")
     echo "haproxy output: $n lines"

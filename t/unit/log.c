@@ -138,7 +138,7 @@ test_open(void)
            "open under a missing parent fails with errno");
     tap_ok(obp_log_open(dir) == OBP_OK, "open creates the directory");
     tap_ok(file_size("obproxy.log") == 0
-           && file_size("obproxy_error.log") == 0, "  and both files");
+           && file_size("obproxy.log.wf") == 0, "  and both files");
 }
 
 static void
@@ -151,15 +151,15 @@ test_levels(void)
     obp_log(OBP_LOG_INFO, 0, 0, "shown-info");
     tap_ok(strstr(slurp("obproxy.log"), "shown-info") != NULL
            && strstr(fbuf, "hidden") == NULL, "level filtering");
-    tap_ok(strstr(slurp("obproxy_error.log"), "shown-info") == NULL,
-           "INFO stays out of obproxy_error.log");
+    tap_ok(strstr(slurp("obproxy.log.wf"), "shown-info") == NULL,
+           "INFO stays out of obproxy.log.wf");
     obp_log(OBP_LOG_WARN, 17, ENOENT, "warn-%d", 42);
     obp_log(OBP_LOG_ERROR, 0, 0, "error-line");
     tap_ok(strstr(slurp("obproxy.log"), "warn-42") != NULL
            && strstr(fbuf, "error-line") != NULL, "WARN, ERROR in the log");
-    tap_ok(strstr(slurp("obproxy_error.log"), "warn-42") != NULL
+    tap_ok(strstr(slurp("obproxy.log.wf"), "warn-42") != NULL
            && strstr(fbuf, "error-line") != NULL,
-           "  and in obproxy_error.log");
+           "  and in obproxy.log.wf");
     obp_log_set_level(-1);
     obp_log(OBP_LOG_ERROR, 0, 0, "error-filtered");
     obp_log(OBP_LOG_ALERT, 0, 0, "alert-always");
@@ -337,7 +337,7 @@ test_rotation(void)
     tap_is_int(count_lines("obproxy.log", "] rot-"), 200,
                "  no line lost, every line whole");
     tap_ok(file_size("obproxy.log") < 2048, "  current file under the size");
-    tap_is_int(count_rotated("obproxy_error.log"), 0,
+    tap_is_int(count_rotated("obproxy.log.wf"), 0,
                "  the error log is rotated on its own size");
     obp_log_set_rotation(2048, 2);
     write_lines("keep", 400);
@@ -348,6 +348,54 @@ test_rotation(void)
            && count_lines("obproxy.log", "] rot-") == 0,
            "  the newest ones");
     obp_log_set_rotation(0, 0);
+}
+
+/*
+ * The request logs (obp_log_put) rotate by the same size and count, each
+ * on its own, and are reopened after a rename.
+ */
+static void
+test_request_logs(void)
+{
+    static const char *const names[] = {
+        "obproxy_error.log", "obproxy_digest.log", "obproxy_slow.log",
+        "obproxy_stat.log", "obproxy_diagnosis.log"
+    };
+    char line[128], moved[PATH_MAX + 16], tag[32];
+    DIR           *d;
+    struct dirent *e;
+    int  n, ok_rot = 0, ok_lines = 0, ok_reopen = 0;
+
+    obp_log_set_rotation(2048, 2);
+    for (int f = OBP_LOG_F_ERROR; f < OBP_LOG_F_COUNT; f++) {
+        const char *name = names[f - OBP_LOG_F_ERROR];
+
+        for (int i = 0; i < 200; i++) {
+            n = snprintf(line, sizeof(line), "[x] req-%d-%04d padding "
+                         "padding padding padding\n", f, i);
+            obp_log_put((enum obp_log_file)f, line, (size_t)n);
+        }
+        snprintf(tag, sizeof(tag), "req-%d-0199", f);
+        ok_rot += count_rotated(name) == 2 && file_size(name) < 2048;
+        ok_lines += count_lines(name, tag) == 1;
+        snprintf(moved, sizeof(moved), "%s.moved", path_of(name));
+        rename(path_of(name), moved);
+    }
+    obp_log_set_rotation(0, 0);
+    tap_is_int(ok_rot, 5, "each request log rotated, 2 rotated files kept");
+    tap_is_int(ok_lines, 5, "  their newest lines whole");
+    tap_ok(obp_log_reopen() == OBP_OK, "reopen after they were moved");
+    for (int f = OBP_LOG_F_ERROR; f < OBP_LOG_F_COUNT; f++) {
+        obp_log_put((enum obp_log_file)f, "[x] after\n", 10);
+        ok_reopen += count_lines(names[f - OBP_LOG_F_ERROR], "after") == 1;
+    }
+    tap_is_int(ok_reopen, 5, "  each written anew");
+    /* out of the way of the directory bound's test */
+    for (d = opendir(dir); d != NULL && (e = readdir(d)) != NULL;)
+        if (strncmp(e->d_name, "obproxy_", 8) == 0)
+            unlink(path_of(e->d_name));
+    if (d != NULL)
+        closedir(d);
 }
 
 /* Bytes of all the files in the log directory. */
@@ -462,6 +510,7 @@ main(void)
     test_escaping();
     test_stderr();
     test_rotation();
+    test_request_logs();
     test_dir_limit();
     test_rotation_procs();
     test_reopen();

@@ -38,7 +38,12 @@ types(void)
         { "EXECUTE s", OBP_SQLTYPE_TEXT_PS_EXECUTE },
         { "EXPLAIN SELECT 1", OBP_SQLTYPE_DESC },
         { "describe t", OBP_SQLTYPE_DESC },
-        { "(SELECT 1)", OBP_SQLTYPE_OTHERS },
+        { "((SELECT 1) UNION (SELECT 2))", OBP_SQLTYPE_SELECT },
+        { "XA START 'x'", OBP_SQLTYPE_BEGIN },
+        { "XA COMMIT 'x'", OBP_SQLTYPE_COMMIT },
+        { "XA RECOVER", OBP_SQLTYPE_OTHERS },
+        { "/*!50000 SELECT */ 1", OBP_SQLTYPE_SELECT },
+        { "SELEC 1", OBP_SQLTYPE_OTHERS },
         { "", OBP_SQLTYPE_OTHERS },
         { "'str'", OBP_SQLTYPE_OTHERS },
         { "FLUSH TABLES", OBP_SQLTYPE_OTHERS },
@@ -96,18 +101,20 @@ counting(void)
     static struct obp_sqlstat_row row, sum;
     struct obp_sqlstat_req        r = {
         .type = OBP_SQLTYPE_INSERT, .labels = OBP_SQLSTAT_FAIL,
-        .prepare_us = 100, .server_us = 700, .transaction = true,
+        .prepare_us = 100, .server_us = 600, .total_us = 800,
+        .transaction = true,
     };
 
     obp_sqlstat_add(&row, &r);
     r.prepare_us = -5;      /* a clock step: counted as 0 */
     r.server_us = 20000000;
+    r.total_us = 20000000;
     r.transaction = false;
     obp_sqlstat_add(&row, &r);
     tap_is_int(atomic_load(&row.requests[OBP_SQLTYPE_INSERT]
                            [OBP_SQLSTAT_FAIL]), 2, "two failed INSERTs");
     tap_is_int(atomic_load(&row.cost_us[OBP_SQLTYPE_INSERT]
-                           [OBP_SQLSTAT_SERVER]), 20000700,
+                           [OBP_SQLSTAT_SERVER]), 20000600,
                "their server time");
     tap_is_int(atomic_load(&row.cost_us[OBP_SQLTYPE_INSERT]
                            [OBP_SQLSTAT_PREPARE]), 100,

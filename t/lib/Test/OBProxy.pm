@@ -201,7 +201,10 @@ sub read_file {
 }
 
 sub log { $_[0]->read_file('log/obproxy.log') // '' }
-sub error_log { $_[0]->read_file('log/obproxy_error.log') // '' }
+# WARN and above (obproxy.log.wf); obproxy_error.log is a request log.
+sub error_log { $_[0]->read_file('log/obproxy.log.wf') // '' }
+# One of ODP's request logs: error, digest, slow, stat, diagnosis.
+sub odp_log { $_[0]->read_file("log/obproxy_$_[1].log") // '' }
 
 # A free TCP port on 127.0.0.1 per name, kept for the whole test.
 sub port {
