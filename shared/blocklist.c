@@ -156,6 +156,15 @@ obp_bl_failed(const struct obp_shm *shm, int idx, bool refused,
                                     memory_order_release) != OBP_SRV_DEAD;
 }
 
+bool
+obp_bl_failing(const struct obp_shm *shm, int idx)
+{
+    struct obp_shm_server *e = entry(shm, idx);
+
+    return e != NULL
+           && atomic_load_explicit(&e->retry_at_us, memory_order_relaxed) != 0;
+}
+
 void
 obp_bl_ok(const struct obp_shm *shm, int idx)
 {

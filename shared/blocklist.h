@@ -68,6 +68,12 @@ bool obp_bl_blocked(const struct obp_shm *shm, int idx, int64_t now_us,
 bool obp_bl_failed(const struct obp_shm *shm, int idx, bool refused,
                    int64_t now_us, const struct obp_conf *conf);
 
+/*
+ * Whether server <idx> failed since it last answered (blocked or backed
+ * off, due or not): a connection to it is a retry.
+ */
+bool obp_bl_failing(const struct obp_shm *shm, int idx);
+
 /* Server <idx> answered: it is not blocked any more. */
 void obp_bl_ok(const struct obp_shm *shm, int idx);
 

@@ -174,6 +174,9 @@ extern const struct obp_enum obp_enum_route_policy[];
     X(min_keep_congestion_interval, TIME, "20s", 1000000, 86400000000,     \
       OBP_P_RELOAD, NULL, "how long a blocked server stays blocked at least "\
       "before a detection success frees it")                                \
+    X(min_congested_connect_timeout, TIME, "100ms", 1000, 3600000000,      \
+      OBP_P_RELOAD, NULL, "connect and handshake time of a retry of a "   \
+      "server that failed (connect_server_timeout if shorter)")            \
     X(server_detect_mode, INT, "1", 0, 2, OBP_P_RELOAD, NULL,               \
       "0 no detection, 1 probe servers that recently failed, 2 probe all")  \
     X(server_detect_fail_threshold, INT, "3", 1, 10000, OBP_P_RELOAD, NULL, \

@@ -195,8 +195,7 @@ try_server(struct obp_srv *srv, const struct obp_addr *a)
     ev_io_init(&srv->cw, connect_ready_cb, fd, EV_WRITE);
     srv->cw.data = srv;
     ev_io_start(w->loop, &srv->cw);
-    ev_timer_set(&srv->timer, (ev_tstamp)w->conf->connect_server_timeout
-                              / 1e6, 0.);
+    ev_timer_set(&srv->timer, obp_connect_timeout(srv), 0.);
     ev_timer_start(w->loop, &srv->timer);
     return OBP_AGAIN;
 }
@@ -235,6 +234,17 @@ pick(struct obp_srv *srv)
     }
 }
 
+ev_tstamp
+obp_connect_timeout(const struct obp_srv *srv)
+{
+    const struct obp_conf *c = srv->w->conf;
+    int64_t                us = c->connect_server_timeout;
+
+    if (srv->retrying && c->min_congested_connect_timeout < us)
+        us = c->min_congested_connect_timeout;
+    return (ev_tstamp)us / 1e6;
+}
+
 /* Tries the remaining servers in order; at most one wait at a time. */
 static void
 try_next(struct obp_srv *srv)
@@ -244,6 +254,7 @@ try_next(struct obp_srv *srv)
 
     while ((i = pick(srv)) >= 0) {
         srv->bl = l->bl[i];
+        srv->retrying = obp_bl_failing(srv->w->shm, srv->bl);
         switch (try_server(srv, &l->addr[i])) {
         case OBP_OK:
             connected(srv);
