@@ -65,9 +65,23 @@ obp_probe_init(struct obp_probe *p, struct ev_loop *loop,
     return OBP_OK;
 }
 
+/*
+ * A logged-in connection says goodbye (COM_QUIT) before it closes, so
+ * the server does not count an aborted client; best effort, never waits.
+ */
+static void
+say_quit(struct obp_probe *p)
+{
+    static const uint8_t quit[] = { 1, 0, 0, 0, OBP_COM_QUIT };
+
+    if (p->state == OBP_PROBE_IDLE || p->state == OBP_PROBE_QUERY)
+        (void)send(p->fd, quit, sizeof(quit), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 void
 obp_probe_close(struct obp_probe *p)
 {
+    say_quit(p);
     ev_io_stop(p->loop, &p->io);
     ev_timer_stop(p->loop, &p->timer);
     if (p->fd != -1 && close(p->fd) == -1)
