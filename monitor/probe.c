@@ -476,6 +476,25 @@ on_packet(struct obp_probe *p, const uint8_t *pl, size_t len)
     }
 }
 
+/*
+ * A packet larger than the probe reads (a replica's status with a long
+ * GTID list): the server answered, what it said stays unknown.
+ */
+static void
+too_big(struct obp_probe *p, uint32_t len)
+{
+    if (!p->too_big)
+        obp_log(OBP_LOG_INFO, 0, 0, "monitor: %s sent a packet of %u bytes "
+                "to the probe's \"%s\": its state is not read",
+                p->addr.text, len, queries[p->query].sql);
+    p->too_big = true;      /* said once */
+    p->res.read_only = -1;
+    p->res.repl = 0;
+    p->res.lag_us = -1;
+    probe_answered(p);
+    obp_probe_close(p);
+}
+
 /* Handles every whole packet read; stops once the round is over. */
 static void
 on_input(struct obp_probe *p)
@@ -486,7 +505,7 @@ on_input(struct obp_probe *p)
     while (p->busy && p->in_len - used >= OBP_PKT_HDR_LEN) {
         len = obp_pkt_payload_len(p->in + used);
         if (len > sizeof(p->in) - OBP_PKT_HDR_LEN) {
-            probe_fail(p, "a packet of %u bytes", len);
+            too_big(p, len);
             return;
         }
         if (p->in_len - used < OBP_PKT_HDR_LEN + len)

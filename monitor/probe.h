@@ -47,6 +47,7 @@ struct obp_probe {
     bool                     busy;      /* a round is under way */
     bool                     old_pw;    /* observer_sys_password1 next */
     bool                     denied;    /* the login was refused */
+    bool                     too_big;   /* a packet over OBP_PROBE_IN_MAX */
     uint8_t                  seq;
     uint32_t                 caps;
     unsigned                 query;     /* the round's query under way */

@@ -54,8 +54,9 @@ bool obp_bl_may_try(const struct obp_shm *shm, int idx, int64_t now_us,
 
 /*
  * Whether server <idx> is detect-dead, or blocked or backed off at
- * <now_us> and not yet due for its retry: a read-only check for choosing among servers (the router); the
- * one that connects still claims its try with obp_bl_may_try.  False
+ * <now_us> and not yet due for its retry: a read-only check for
+ * choosing among servers (the router); the one that connects still
+ * claims its try with obp_bl_may_try.  False
  * with enable_congestion off and for an index out of range.
  */
 bool obp_bl_blocked(const struct obp_shm *shm, int idx, int64_t now_us,

@@ -85,7 +85,8 @@ test_detect(int i)
     tap_ok(!obp_srvstate_missed(&shm, i, 5 * S, true, 3),
            "a fourth: already dead, said once");
     tap_ok(!obp_srvstate_readable(&shm, i, 5 * S, -1)
-           && !obp_srvstate_writable(&shm, i), "dead: neither reads nor writes");
+           && !obp_srvstate_writable(&shm, i),
+           "dead: neither reads nor writes");
     tap_ok(!obp_bl_may_try(&shm, i, 100 * S, conf)
            && obp_bl_blocked(&shm, i, 100 * S, conf),
            "dead: no session tries it");
