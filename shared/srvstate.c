@@ -127,7 +127,9 @@ obp_srvstate_missed(const struct obp_shm *shm, int idx, int64_t now_us,
         return false;
     atomic_store_explicit(&e->read_only, -1, memory_order_relaxed);
     atomic_store_explicit(&e->lag_us, -1, memory_order_relaxed);
-    atomic_store_explicit(&e->repl, 0, memory_order_relaxed);
+    /* a replica stays one, but no longer known to apply: no reads */
+    atomic_fetch_and_explicit(&e->repl, OBP_REPL_KNOWN | OBP_REPL_REPLICA,
+                              memory_order_relaxed);
     if (!detecting)
         return false;
     n = atomic_fetch_add_explicit(&e->detect_fails, 1, memory_order_relaxed)

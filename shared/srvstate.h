@@ -98,7 +98,8 @@ bool obp_srvstate_probed(const struct obp_shm *shm, int idx, int64_t now_us,
 /*
  * Monitor only.  A probe of <idx> failed or is still unanswered; counts
  * towards detect-dead when <detecting> (server_detect_mode covers it),
- * and makes read_only and the replica's state unknown.  True when this
+ * and makes read_only and the lag unknown and a replica's threads not
+ * running (it takes no reads until a probe reads it again).  True when this
  * made the server detect-dead (the caller logs it).
  */
 bool obp_srvstate_missed(const struct obp_shm *shm, int idx, int64_t now_us,

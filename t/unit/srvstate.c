@@ -64,6 +64,10 @@ test_replica(int i)
     tap_ok(!obp_srvstate_readable(&shm, i, 21 * S, 5 * S)
            && obp_srvstate_readable(&shm, i, 21 * S, -1),
            "lag unknown: no reads under a limit");
+    obp_srvstate_missed(&shm, i, 22 * S, false, 3);
+    tap_ok(!obp_srvstate_readable(&shm, i, 22 * S, -1)
+           && obp_srvstate_writable(&shm, i),
+           "a replica's probe failed: no reads; read_only unknown: writable");
 }
 
 static void
