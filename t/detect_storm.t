@@ -25,7 +25,7 @@ $t->write_conf(<<'EOF')->run();
 automatic_match_work_thread: false
 work_thread_num: 2
 server_session_pool_size: 0
-connect_server_timeout: 2s
+connect_server_timeout: 4s
 EOF
 my ($p1, $p2) = ($t->server_port(1), $t->server_port(2));
 my $s1 = $t->server(1);
@@ -53,7 +53,7 @@ sleep 3.5;
 unlike(line(), qr/detect dead/, 'server_detect_mode 1: a hang no session '
 	. 'met does not count');
 my ($port, $first) = session();
-ok($port eq $p2 && $first >= 1.5, sprintf('the first session after the '
+ok($port eq $p2 && $first >= 3.5, sprintf('the first session after the '
 	. 'hang waits connect_server_timeout, then server 2 (%.2f s)', $first));
 
 my (@ports, @times);
@@ -66,7 +66,8 @@ while (time() < $end && @times < 200) {
 my ($max) = sort { $b <=> $a } @times;
 is(scalar(grep { $_ ne $p2 } @ports), 0,
 	scalar(@ports) . ' sessions in 6 s, all on server 2');
-ok($max < 1, sprintf('none waits connect_server_timeout: slowest %.2f s',
+# Under 0.2 s on an idle machine; a wait on the hung server takes 4 s.
+ok($max < 2, sprintf('none waits connect_server_timeout: slowest %.2f s',
 	$max));
 diag(sprintf('%d logins during the hang: slowest %.2f s, connect failures '
 	. 'on the hung server: %d', scalar(@times), $max, failures()));
