@@ -12,7 +12,7 @@ obp_detect_interval(const struct obp_conf *conf)
     return (double)conf->server_detect_refresh_interval / 1e6;
 }
 
-/* Whether server <e>'s failures count (server_detect_mode). */
+/* Whether server <idx>'s failures count (server_detect_mode). */
 static bool
 detecting(const struct obp_monitor *mon, int idx, int64_t now_us)
 {
@@ -39,8 +39,8 @@ detecting(const struct obp_monitor *mon, int idx, int64_t now_us)
 static void
 missed(struct obp_monitor *mon, struct obp_probe *p, const char *why)
 {
-    int64_t now = obp_now_us();
-    bool    counts = detecting(mon, p->idx, now);
+    int64_t             now = obp_now_us();
+    bool                counts = detecting(mon, p->idx, now);
     struct obp_srvstate st;
 
     if (obp_srvstate_missed(mon->shm, p->idx, now, counts,
