@@ -14,7 +14,7 @@ obp_detect_interval(const struct obp_conf *conf)
 
 /* Whether server <idx>'s failures count (server_detect_mode). */
 static bool
-detecting(const struct obp_monitor *mon, int idx, int64_t now_us)
+detect_detecting(const struct obp_monitor *mon, int idx, int64_t now_us)
 {
     const struct obp_conf *c = mon->conf;
     struct obp_shm_server *e = obp_shm_server(mon->shm, (unsigned)idx);
@@ -37,10 +37,10 @@ detecting(const struct obp_monitor *mon, int idx, int64_t now_us)
 
 /* A round failed, or is still unanswered at the next one. */
 static void
-missed(struct obp_monitor *mon, struct obp_probe *p, const char *why)
+detect_missed(struct obp_monitor *mon, struct obp_probe *p, const char *why)
 {
     int64_t             now = obp_now_us();
-    bool                counts = detecting(mon, p->idx, now);
+    bool                counts = detect_detecting(mon, p->idx, now);
     struct obp_srvstate st;
 
     if (obp_srvstate_missed(mon->shm, p->idx, now, counts,
@@ -56,13 +56,13 @@ missed(struct obp_monitor *mon, struct obp_probe *p, const char *why)
 }
 
 static void
-round_done(struct obp_probe *p, int rc)
+detect_round_done(struct obp_probe *p, int rc)
 {
     struct obp_monitor *mon = p->owner;
     int64_t             now = obp_now_us();
 
     if (rc != OBP_OK) {
-        missed(mon, p, p->why);
+        detect_missed(mon, p, p->why);
         return;
     }
     if (obp_srvstate_probed(mon->shm, p->idx, now, &p->res))
@@ -75,7 +75,7 @@ round_done(struct obp_probe *p, int rc)
 
 /* Server <idx>'s probe, made on its first round; NULL (logged). */
 static struct obp_probe *
-probe_of(struct obp_monitor *mon, unsigned idx, const char *addr)
+detect_probe_of(struct obp_monitor *mon, unsigned idx, const char *addr)
 {
     struct obp_detect *d = &mon->detect;
     struct obp_probe  *p;
@@ -94,7 +94,7 @@ probe_of(struct obp_monitor *mon, unsigned idx, const char *addr)
         return d->probes[idx];
     p = malloc(sizeof(*p));
     if (p == NULL || obp_probe_init(p, mon->loop, &mon->conf, (int)idx, addr,
-                                    round_done, mon) != OBP_OK) {
+                                    detect_round_done, mon) != OBP_OK) {
         free(p);
         return NULL;
     }
@@ -107,7 +107,7 @@ probe_of(struct obp_monitor *mon, unsigned idx, const char *addr)
  * (most of an interval after it started), a failure.
  */
 static void
-turn(struct obp_monitor *mon, struct obp_probe *p, int64_t now_us)
+detect_turn(struct obp_monitor *mon, struct obp_probe *p, int64_t now_us)
 {
     int64_t due = (int64_t)(obp_detect_interval(mon->conf) * 1e6 * 0.9);
 
@@ -116,7 +116,8 @@ turn(struct obp_monitor *mon, struct obp_probe *p, int64_t now_us)
         return;
     }
     if (now_us - p->round_us >= due)
-        missed(mon, p, "no answer within server_detect_refresh_interval");
+        detect_missed(mon, p, "no answer within "
+                      "server_detect_refresh_interval");
 }
 
 void
@@ -134,9 +135,9 @@ obp_detect_run(struct obp_monitor *mon)
         if (state == OBP_SRV_UNUSED)
             break;              /* registered entries come first */
         if (state == OBP_SRV_DELETED
-            || (p = probe_of(mon, i, e->addr)) == NULL)
+            || (p = detect_probe_of(mon, i, e->addr)) == NULL)
             continue;
-        turn(mon, p, now);
+        detect_turn(mon, p, now);
     }
 }
 

@@ -21,8 +21,8 @@ enum probe_phase {
     PH_ROWS                     /* rows until EOF or ERR */
 };
 
-static void read_only_of(struct obp_probe *p, bool answered);
-static void replica_of(struct obp_probe *p, bool answered);
+static void probe_read_only_of(struct obp_probe *p, bool answered);
+static void probe_replica_of(struct obp_probe *p, bool answered);
 
 /* The round's queries; <cols> NULL: the first column is kept. */
 static const struct probe_query {
@@ -31,9 +31,9 @@ static const struct probe_query {
     void      (*keep)(struct obp_probe *p, bool answered);
 } queries[] = {
     { "select 'detect server' from dual", { NULL }, NULL },
-    { "select @@global.read_only", { NULL }, read_only_of },
+    { "select @@global.read_only", { NULL }, probe_read_only_of },
     { "SHOW SLAVE STATUS", { "Slave_IO_Running", "Slave_SQL_Running",
-                             "Seconds_Behind_Master" }, replica_of },
+                             "Seconds_Behind_Master" }, probe_replica_of },
 };
 
 static void probe_io_cb(struct ev_loop *loop, ev_io *io, int revents);
@@ -70,7 +70,7 @@ obp_probe_init(struct obp_probe *p, struct ev_loop *loop,
  * the server does not count an aborted client; best effort, never waits.
  */
 static void
-say_quit(struct obp_probe *p)
+probe_say_quit(struct obp_probe *p)
 {
     static const uint8_t quit[] = { 1, 0, 0, 0, OBP_COM_QUIT };
 
@@ -81,7 +81,7 @@ say_quit(struct obp_probe *p)
 void
 obp_probe_close(struct obp_probe *p)
 {
-    say_quit(p);
+    probe_say_quit(p);
     ev_io_stop(p->loop, &p->io);
     ev_timer_stop(p->loop, &p->timer);
     if (p->fd != -1 && close(p->fd) == -1)
@@ -116,7 +116,7 @@ probe_answered(struct obp_probe *p)
 
 /* Each step has detect_server_timeout from its start. */
 static void
-arm_timer(struct obp_probe *p)
+probe_arm_timer(struct obp_probe *p)
 {
     ev_timer_stop(p->loop, &p->timer);
     ev_timer_set(&p->timer, (ev_tstamp)(*p->conf)->detect_server_timeout / 1e6,
@@ -125,7 +125,7 @@ arm_timer(struct obp_probe *p)
 }
 
 static void
-watch(struct obp_probe *p, int events)
+probe_watch(struct obp_probe *p, int events)
 {
     if (p->io.events == events && ev_is_active(&p->io))
         return;
@@ -136,7 +136,7 @@ watch(struct obp_probe *p, int events)
 
 /* Sends what is queued; OBP_ERROR (failed, told) when the socket broke. */
 static int
-flush_out(struct obp_probe *p)
+probe_flush_out(struct obp_probe *p)
 {
     ssize_t n;
 
@@ -146,7 +146,7 @@ flush_out(struct obp_probe *p)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN) {
-            watch(p, EV_READ | EV_WRITE);
+            probe_watch(p, EV_READ | EV_WRITE);
             return OBP_OK;
         }
         if (n < 0) {
@@ -156,13 +156,13 @@ flush_out(struct obp_probe *p)
         p->out_off += (size_t)n;
     }
     p->out_len = p->out_off = 0;
-    watch(p, EV_READ);
+    probe_watch(p, EV_READ);
     return OBP_OK;
 }
 
 /* Queues and sends the packet <wr> holds (built by the caller). */
 static int
-send_packet(struct obp_probe *p, struct obp_wr *wr)
+probe_send_packet(struct obp_probe *p, struct obp_wr *wr)
 {
     if (wr->err) {
         probe_fail(p, "login or query does not fit a packet");
@@ -170,12 +170,12 @@ send_packet(struct obp_probe *p, struct obp_wr *wr)
     }
     p->out_len = wr->len;
     p->out_off = 0;
-    arm_timer(p);
-    return flush_out(p);
+    probe_arm_timer(p);
+    return probe_flush_out(p);
 }
 
 static void
-start_query(struct obp_probe *p)
+probe_start_query(struct obp_probe *p)
 {
     const struct probe_query *q = &queries[p->query];
     struct obp_wr             wr;
@@ -195,12 +195,12 @@ start_query(struct obp_probe *p)
     obp_wr_bytes(&wr, q->sql, strlen(q->sql));
     obp_wr_pkt_end(&wr, off, 0);
     p->state = OBP_PROBE_QUERY;
-    (void)send_packet(p, &wr);
+    (void)probe_send_packet(p, &wr);
 }
 
 /* The query under way is over; the next one, or the round's end. */
 static void
-query_over(struct obp_probe *p, bool answered)
+probe_query_over(struct obp_probe *p, bool answered)
 {
     const struct probe_query *q = &queries[p->query];
 
@@ -208,14 +208,14 @@ query_over(struct obp_probe *p, bool answered)
         q->keep(p, answered);
     p->state = OBP_PROBE_IDLE;
     if (++p->query < OBP_NELEMS(queries)) {
-        start_query(p);
+        probe_start_query(p);
         return;
     }
     probe_answered(p);
 }
 
 static void
-read_only_of(struct obp_probe *p, bool answered)
+probe_read_only_of(struct obp_probe *p, bool answered)
 {
     if (answered && p->got_row && !p->is_null[0])
         p->res.read_only = strcmp(p->val[0], "0") == 0 ? 0 : 1;
@@ -223,7 +223,7 @@ read_only_of(struct obp_probe *p, bool answered)
 
 /* Seconds_Behind_Master: NULL while the SQL thread does not apply. */
 static void
-replica_of(struct obp_probe *p, bool answered)
+probe_replica_of(struct obp_probe *p, bool answered)
 {
     char *end;
     long  s;
@@ -247,7 +247,7 @@ replica_of(struct obp_probe *p, bool answered)
 
 /* A column definition: which of the query's values it holds. */
 static int
-on_coldef(struct obp_probe *p, const uint8_t *pl, size_t len)
+probe_on_coldef(struct obp_probe *p, const uint8_t *pl, size_t len)
 {
     const struct probe_query *q = &queries[p->query];
     const uint8_t            *name = NULL;
@@ -269,7 +269,7 @@ on_coldef(struct obp_probe *p, const uint8_t *pl, size_t len)
 
 /* A row: the first one's values are kept. */
 static int
-on_row(struct obp_probe *p, const uint8_t *pl, size_t len)
+probe_on_row(struct obp_probe *p, const uint8_t *pl, size_t len)
 {
     const uint8_t *val[MAX_COLS];
     size_t         vlen[MAX_COLS];
@@ -291,18 +291,18 @@ on_row(struct obp_probe *p, const uint8_t *pl, size_t len)
 }
 
 static int
-on_result(struct obp_probe *p, const uint8_t *pl, size_t len)
+probe_on_result(struct obp_probe *p, const uint8_t *pl, size_t len)
 {
     struct obp_rd rd;
 
     if (len > 0 && pl[0] == OBP_PKT_ERR) {
-        query_over(p, false);
+        probe_query_over(p, false);
         return OBP_OK;
     }
     switch (p->phase) {
     case PH_FIRST:
         if (len > 0 && pl[0] == OBP_PKT_OK) {
-            query_over(p, true);
+            probe_query_over(p, true);
             return OBP_OK;
         }
         obp_rd_init(&rd, pl, len);
@@ -312,7 +312,7 @@ on_result(struct obp_probe *p, const uint8_t *pl, size_t len)
         p->phase = PH_COLS;
         return OBP_OK;
     case PH_COLS:
-        if (on_coldef(p, pl, len) != OBP_OK)
+        if (probe_on_coldef(p, pl, len) != OBP_OK)
             return OBP_ERROR;
         if (p->col == p->ncols)
             p->phase = PH_COLS_EOF;
@@ -322,16 +322,16 @@ on_result(struct obp_probe *p, const uint8_t *pl, size_t len)
         return obp_is_eof(pl, len) ? OBP_OK : OBP_ERROR;
     default:
         if (obp_is_eof(pl, len)) {
-            query_over(p, true);
+            probe_query_over(p, true);
             return OBP_OK;
         }
-        return on_row(p, pl, len);
+        return probe_on_row(p, pl, len);
     }
 }
 
 /* The handshake response: the service account's token for <hs>. */
 static int
-send_login(struct obp_probe *p, const struct obp_handshake *hs)
+probe_send_login(struct obp_probe *p, const struct obp_handshake *hs)
 {
     struct obp_hs_response r;
     struct obp_wr          wr;
@@ -366,11 +366,11 @@ send_login(struct obp_probe *p, const struct obp_handshake *hs)
     explicit_bzero(stage1, sizeof(stage1));
     explicit_bzero(token, sizeof(token));
     p->state = OBP_PROBE_AUTH;
-    return send_packet(p, &wr);
+    return probe_send_packet(p, &wr);
 }
 
 static int
-on_greeting(struct obp_probe *p, const uint8_t *pl, size_t len)
+probe_on_greeting(struct obp_probe *p, const uint8_t *pl, size_t len)
 {
     struct obp_handshake hs;
 
@@ -382,12 +382,12 @@ on_greeting(struct obp_probe *p, const uint8_t *pl, size_t len)
     if (obp_handshake_parse(&hs, pl, len) != OBP_OK
         || hs.scramble_len < OBP_SCRAMBLE_LEN)
         return OBP_ERROR;
-    return send_login(p, &hs);
+    return probe_send_login(p, &hs);
 }
 
 /* An auth switch to mysql_native_password: the token for its scramble. */
 static int
-on_switch(struct obp_probe *p, const uint8_t *pl, size_t len)
+probe_on_switch(struct obp_probe *p, const uint8_t *pl, size_t len)
 {
     const char    *plugin;
     const uint8_t *data;
@@ -412,12 +412,12 @@ on_switch(struct obp_probe *p, const uint8_t *pl, size_t len)
     obp_wr_pkt_end(&wr, off, ++p->seq);
     explicit_bzero(stage1, sizeof(stage1));
     explicit_bzero(token, sizeof(token));
-    return send_packet(p, &wr);
+    return probe_send_packet(p, &wr);
 }
 
 /* The login refused: the server answered, nothing can be read. */
 static void
-login_refused(struct obp_probe *p, const uint8_t *pl, size_t len)
+probe_login_refused(struct obp_probe *p, const uint8_t *pl, size_t len)
 {
     struct obp_err e;
 
@@ -439,22 +439,22 @@ login_refused(struct obp_probe *p, const uint8_t *pl, size_t len)
 }
 
 static int
-on_auth(struct obp_probe *p, const uint8_t *pl, size_t len)
+probe_on_auth(struct obp_probe *p, const uint8_t *pl, size_t len)
 {
     if (len > 0 && pl[0] == OBP_PKT_OK) {
         if (p->denied)
             obp_log(OBP_LOG_INFO, 0, 0, "monitor: %s accepts the service "
                     "account again", p->addr.text);
         p->denied = false;
-        start_query(p);
+        probe_start_query(p);
         return OBP_OK;
     }
     if (len > 0 && pl[0] == OBP_PKT_ERR) {
-        login_refused(p, pl, len);
+        probe_login_refused(p, pl, len);
         return OBP_OK;
     }
     if (len > 0 && pl[0] == OBP_PKT_EOF)
-        return on_switch(p, pl, len);
+        return probe_on_switch(p, pl, len);
     /* caching_sha2's "fast auth succeeded": the OK follows */
     if (len == 2 && pl[0] == OBP_PKT_AUTH_MORE && pl[1] == 3)
         return OBP_OK;
@@ -462,15 +462,15 @@ on_auth(struct obp_probe *p, const uint8_t *pl, size_t len)
 }
 
 static int
-on_packet(struct obp_probe *p, const uint8_t *pl, size_t len)
+probe_on_packet(struct obp_probe *p, const uint8_t *pl, size_t len)
 {
     switch (p->state) {
     case OBP_PROBE_GREETING:
-        return on_greeting(p, pl, len);
+        return probe_on_greeting(p, pl, len);
     case OBP_PROBE_AUTH:
-        return on_auth(p, pl, len);
+        return probe_on_auth(p, pl, len);
     case OBP_PROBE_QUERY:
-        return on_result(p, pl, len);
+        return probe_on_result(p, pl, len);
     default:
         return OBP_ERROR;       /* the server speaks out of turn */
     }
@@ -481,7 +481,7 @@ on_packet(struct obp_probe *p, const uint8_t *pl, size_t len)
  * GTID list): the server answered, what it said stays unknown.
  */
 static void
-too_big(struct obp_probe *p, uint32_t len)
+probe_too_big(struct obp_probe *p, uint32_t len)
 {
     if (!p->too_big)
         obp_log(OBP_LOG_INFO, 0, 0, "monitor: %s sent a packet of %u bytes "
@@ -497,7 +497,7 @@ too_big(struct obp_probe *p, uint32_t len)
 
 /* Handles every whole packet read; stops once the round is over. */
 static void
-on_input(struct obp_probe *p)
+probe_on_input(struct obp_probe *p)
 {
     size_t   used = 0;
     uint32_t len;
@@ -505,13 +505,14 @@ on_input(struct obp_probe *p)
     while (p->busy && p->in_len - used >= OBP_PKT_HDR_LEN) {
         len = obp_pkt_payload_len(p->in + used);
         if (len > sizeof(p->in) - OBP_PKT_HDR_LEN) {
-            too_big(p, len);
+            probe_too_big(p, len);
             return;
         }
         if (p->in_len - used < OBP_PKT_HDR_LEN + len)
             break;
         p->seq = p->in[used + 3];
-        if (on_packet(p, p->in + used + OBP_PKT_HDR_LEN, len) != OBP_OK) {
+        if (probe_on_packet(p, p->in + used + OBP_PKT_HDR_LEN, len)
+            != OBP_OK) {
             if (p->fd != -1)
                 probe_fail(p, "unexpected packet 0x%02x", len > 0
                            ? p->in[used + OBP_PKT_HDR_LEN] : 0);
@@ -526,7 +527,7 @@ on_input(struct obp_probe *p)
 }
 
 static void
-on_readable(struct obp_probe *p)
+probe_on_readable(struct obp_probe *p)
 {
     ssize_t n;
 
@@ -543,11 +544,11 @@ on_readable(struct obp_probe *p)
         return;
     }
     p->in_len += (size_t)n;
-    on_input(p);
+    probe_on_input(p);
 }
 
 static void
-on_connected(struct obp_probe *p)
+probe_on_connected(struct obp_probe *p)
 {
     int       err = 0;
     socklen_t elen = sizeof(err);
@@ -559,8 +560,8 @@ on_connected(struct obp_probe *p)
         return;
     }
     p->state = OBP_PROBE_GREETING;
-    watch(p, EV_READ);
-    arm_timer(p);
+    probe_watch(p, EV_READ);
+    probe_arm_timer(p);
 }
 
 static void
@@ -569,13 +570,13 @@ probe_io_cb(struct ev_loop *loop, ev_io *io, int revents)
     struct obp_probe *p = io->data;
 
     if (p->state == OBP_PROBE_CONNECTING) {
-        on_connected(p);
+        probe_on_connected(p);
         return;
     }
-    if ((revents & EV_WRITE) && flush_out(p) != OBP_OK)
+    if ((revents & EV_WRITE) && probe_flush_out(p) != OBP_OK)
         return;
     if ((revents & EV_READ) && p->fd != -1)
-        on_readable(p);
+        probe_on_readable(p);
 }
 
 static void
@@ -591,7 +592,7 @@ probe_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 }
 
 static void
-start_connect(struct obp_probe *p)
+probe_start_connect(struct obp_probe *p)
 {
     p->fd = socket(p->addr.sa.ss_family,
                    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -606,8 +607,8 @@ start_connect(struct obp_probe *p)
         probe_fail(p, "connect: %s", strerror(errno));
         return;
     }
-    watch(p, EV_WRITE);
-    arm_timer(p);
+    probe_watch(p, EV_WRITE);
+    probe_arm_timer(p);
 }
 
 void
@@ -621,7 +622,7 @@ obp_probe_start(struct obp_probe *p)
     p->res.lag_us = -1;
     p->round_us = obp_now_us();
     if (p->state == OBP_PROBE_IDLE)
-        start_query(p);
+        probe_start_query(p);
     else
-        start_connect(p);
+        probe_start_connect(p);
 }

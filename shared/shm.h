@@ -13,7 +13,8 @@
  * lock a SIGKILL could leave held: stats slots have one writer each and
  * use relaxed atomics; the route cache is published whole, one generation
  * at a time, by the master (route.h); server entries are named once
- * by the master and their states are atomics (blocklist.h); session entries
+ * by the master and their states are atomics (blocklist.h; what the
+ * monitor's probes found, srvstate.h); session entries
  * (OBP_SHM_SESS_PER_WORKER per worker slot, what KILL looks up) a seqlock
  * written by their worker only; the servers' handshake in the header is
  * written once, by the worker that claims it.

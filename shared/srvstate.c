@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 static struct obp_shm_server *
-entry(const struct obp_shm *shm, int idx)
+srvstate_entry(const struct obp_shm *shm, int idx)
 {
     struct obp_shm_server *e;
 
@@ -23,7 +23,7 @@ int
 obp_srvstate_get(const struct obp_shm *shm, int idx,
                  struct obp_srvstate *out)
 {
-    struct obp_shm_server *e = entry(shm, idx);
+    struct obp_shm_server *e = srvstate_entry(shm, idx);
 
     if (e == NULL)
         return OBP_ERROR;
@@ -43,7 +43,7 @@ obp_srvstate_get(const struct obp_shm *shm, int idx,
 bool
 obp_srvstate_dead(const struct obp_shm *shm, int idx)
 {
-    struct obp_shm_server *e = entry(shm, idx);
+    struct obp_shm_server *e = srvstate_entry(shm, idx);
 
     return e != NULL && atomic_load_explicit(&e->detect, memory_order_relaxed)
                         == OBP_DETECT_DEAD;
@@ -99,7 +99,7 @@ bool
 obp_srvstate_probed(const struct obp_shm *shm, int idx, int64_t now_us,
                     const struct obp_probe_result *r)
 {
-    struct obp_shm_server *e = entry(shm, idx);
+    struct obp_shm_server *e = srvstate_entry(shm, idx);
 
     if (e == NULL)
         return false;
@@ -120,7 +120,7 @@ bool
 obp_srvstate_missed(const struct obp_shm *shm, int idx, int64_t now_us,
                     bool detecting, uint32_t threshold)
 {
-    struct obp_shm_server *e = entry(shm, idx);
+    struct obp_shm_server *e = srvstate_entry(shm, idx);
     uint32_t               n;
 
     if (e == NULL)
@@ -144,7 +144,7 @@ obp_srvstate_missed(const struct obp_shm *shm, int idx, int64_t now_us,
 }
 
 static const char *
-detect_name(uint32_t detect)
+srvstate_detect_name(uint32_t detect)
 {
     switch (detect) {
     case OBP_DETECT_ALIVE:
@@ -157,7 +157,7 @@ detect_name(uint32_t detect)
 }
 
 static const char *
-on_off(uint32_t repl, uint32_t flag)
+srvstate_on_off(uint32_t repl, uint32_t flag)
 {
     return (repl & flag) ? "on" : "off";
 }
@@ -167,7 +167,7 @@ obp_srvstate_describe(const struct obp_srvstate *st, char *buf, size_t len)
 {
     int n;
 
-    n = snprintf(buf, len, "detect %s", detect_name(st->detect));
+    n = snprintf(buf, len, "detect %s", srvstate_detect_name(st->detect));
     if (n < 0 || (size_t)n >= len)
         return;
     if (st->detect_fails > 0)
@@ -180,8 +180,8 @@ obp_srvstate_describe(const struct obp_srvstate *st, char *buf, size_t len)
     if (n < 0 || (size_t)n >= len || !(st->repl & OBP_REPL_REPLICA))
         return;
     n += snprintf(buf + n, len - (size_t)n, ", replica io %s sql %s lag ",
-                  on_off(st->repl, OBP_REPL_IO),
-                  on_off(st->repl, OBP_REPL_SQL));
+                  srvstate_on_off(st->repl, OBP_REPL_IO),
+                  srvstate_on_off(st->repl, OBP_REPL_SQL));
     if (n < 0 || (size_t)n >= len)
         return;
     if (st->lag_us < 0)
