@@ -30,8 +30,9 @@ static const struct verb verbs[] = {
     { "status", "status",
       "Shows the master (pid, version, state, generation, uptime,\n"
       "configuration, listeners, open client connections), each worker\n"
-      "(pid, state, restarts), each server of the blocklist and the\n"
-      "counters.  Exit 0 running, 3 not running, 1 not running but the\n"
+      "(pid, state, restarts), each server of the blocklist with what\n"
+      "the monitor's probes found (detection, read_only, replica) and\n"
+      "the counters.  Exit 0 running, 3 not running, 1 not running but the\n"
       "pid file names a dead process, 4 the master lives but its control\n"
       "socket does not answer.", 0, 0, 0 },
     { "start", "start [--binary PATH] [OBPROXY OPTIONS...]",

@@ -5,9 +5,11 @@
  * LeakSanitizer can check it, as the workers).  The master forks it after
  * the workers and respawns it when it dies (master/monproc.c).
  *
- * Periodic tasks: one row of the table below each, with its own timer.
- * Server detection, replica lag and OceanBase metadata go there; a task
- * must not block (connections are watchers of this loop).
+ * Periodic tasks: one row of the table below each, with its own timer
+ * (its period a parameter's when the row names one).  Server detection
+ * and replica state are one (detect.h); OceanBase metadata will be
+ * another.  A task must not block (connections are watchers of this
+ * loop).
  */
 #include "monitor.h"
 
@@ -26,14 +28,22 @@
 struct mon_task {
     const char *name;
     double      interval_s;
+    double    (*interval)(const struct obp_conf *conf);  /* or NULL */
     void      (*run)(struct obp_monitor *mon);
 };
 
 static void task_listen(struct obp_monitor *mon);
 
 static const struct mon_task tasks[OBP_MONITOR_NTASKS] = {
-    { "prometheus listener", 1.0, task_listen },
+    { "prometheus listener", 1.0, NULL, task_listen },
+    { "server detection", 1.0, obp_detect_interval, obp_detect_run },
 };
+
+static double
+task_interval(const struct mon_task *t, const struct obp_conf *conf)
+{
+    return t->interval != NULL ? t->interval(conf) : t->interval_s;
+}
 
 static const struct {
     int         signo;
@@ -90,9 +100,12 @@ task_listen(struct obp_monitor *mon)
 static void
 task_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-    struct obp_monitor *mon = w->data;
+    struct obp_monitor    *mon = w->data;
+    const struct mon_task *t = &tasks[w - mon->tasks];
 
-    tasks[w - mon->tasks].run(mon);
+    t->run(mon);
+    w->repeat = task_interval(t, mon->conf);    /* a reload may change it */
+    ev_timer_again(loop, w);
 }
 
 static void
@@ -117,6 +130,7 @@ mon_stop(struct obp_monitor *mon, bool fast, const char *why)
         ev_timer_stop(mon->loop, &mon->tasks[i]);
     ev_io_stop(mon->loop, &mon->chan);
     obp_http_unlisten(&mon->http);
+    obp_detect_stop(mon);
     if (fast || obp_http_busy(&mon->http) == 0) {
         ev_break(mon->loop, EVBREAK_ALL);
         return;
@@ -171,10 +185,12 @@ static void
 hand_over(struct obp_monitor *mon, bool handed)
 {
     mon->handed = handed;
-    if (handed)
+    if (handed) {
         obp_http_unlisten(&mon->http);
-    else
+        obp_detect_stop(mon);   /* two monitors would count twice */
+    } else {
         task_listen(mon);
+    }
 }
 
 static void
@@ -270,7 +286,8 @@ start_watchers(struct obp_monitor *mon)
     mon->chan.data = mon;
     ev_io_start(mon->loop, &mon->chan);
     for (int i = 0; i < OBP_MONITOR_NTASKS; i++) {
-        ev_timer_init(&mon->tasks[i], task_cb, 0., tasks[i].interval_s);
+        ev_timer_init(&mon->tasks[i], task_cb, 0.,
+                      task_interval(&tasks[i], mon->conf));
         mon->tasks[i].data = mon;
         ev_timer_start(mon->loop, &mon->tasks[i]);
     }
@@ -280,6 +297,7 @@ static void
 cleanup(struct obp_monitor *mon)
 {
     obp_http_close_all(&mon->http);
+    obp_detect_free(mon);
     ev_timer_stop(mon->loop, &mon->stop_poll);
     for (int i = 0; i < OBP_MONITOR_NTASKS; i++)
         ev_timer_stop(mon->loop, &mon->tasks[i]);

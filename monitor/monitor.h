@@ -3,8 +3,8 @@
  * libev and every monitor module, then struct obp_monitor.  The monitor
  * is one process beside the workers, forked by the master: it never
  * touches client traffic; it does the background work a worker must not
- * block on (today /metrics; later server detection, replica lag and
- * OceanBase metadata, each a periodic task of monitor.c's table).  It
+ * block on (/metrics; server detection, read_only and replica lag; later
+ * OceanBase metadata), each a periodic task of monitor.c's table.  It
  * meets the master only in shared/proc.h and the channel.
  */
 #ifndef OBP_MONITOR_MONITOR_H
@@ -17,9 +17,11 @@
 #include "mbuf.h"
 #include "http.h"
 #include "metrics.h"
+#include "probe.h"
+#include "detect.h"
 
 #define OBP_MONITOR_NSIGNALS 4
-#define OBP_MONITOR_NTASKS   1
+#define OBP_MONITOR_NTASKS   2
 
 struct obp_monitor {
     struct ev_loop  *loop;
@@ -38,6 +40,7 @@ struct obp_monitor {
     bool             handed;        /* the next generation serves */
     bool             stopping;
     struct obp_http  http;
+    struct obp_detect detect;
 };
 
 #endif

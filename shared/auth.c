@@ -207,3 +207,21 @@ out:
     OPENSSL_cleanse(check, sizeof(check));
     return rc;
 }
+
+int
+obp_auth_service_stage1(const struct obp_conf *conf, bool old,
+                        uint8_t stage1[OBP_SHA1_LEN])
+{
+    const char *pw = old ? conf->observer_sys_password1
+                         : conf->observer_sys_password;
+    size_t      len = pw != NULL ? strlen(pw) : 0;
+
+    if (len == 0)
+        return OBP_DONE;
+    if (obp_auth_parse_stage1(pw, len, stage1) == OBP_OK)
+        return OBP_OK;
+    obp_log(OBP_LOG_ERROR, 0, 0, "observer_sys_password%s is not 40 hex "
+            "digits (SHA1 of proxyro's password): service logins refused",
+            old ? "1" : "");
+    return OBP_ERROR;
+}

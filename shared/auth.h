@@ -9,12 +9,18 @@
 #ifndef OBP_SHARED_AUTH_H
 #define OBP_SHARED_AUTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "mysql.h"
 
 #define OBP_SHA1_LEN 20
+
+/* The servers' service account (ODP's proxyro): account lookups, probes. */
+#define OBP_SERVICE_USER "proxyro"
+
+struct obp_conf;
 
 /* SHA1(a || b); <b> may be NULL with blen 0. */
 void obp_sha1(const void *a, size_t alen, const void *b, size_t blen,
@@ -52,5 +58,14 @@ int obp_auth_check(const uint8_t *token, size_t token_len,
                    const uint8_t scramble[OBP_SCRAMBLE_LEN],
                    const uint8_t stage2[OBP_SHA1_LEN],
                    uint8_t stage1[OBP_SHA1_LEN]);
+
+/*
+ * The service account's stage1 from observer_sys_password, or with
+ * <old> from observer_sys_password1 (the password before a change).
+ * OBP_OK with <stage1>; OBP_DONE when the password is empty (the account
+ * has none); OBP_ERROR (logged) when it is not 40 hex digits.
+ */
+int obp_auth_service_stage1(const struct obp_conf *conf, bool old,
+                            uint8_t stage1[OBP_SHA1_LEN]);
 
 #endif

@@ -5,6 +5,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+/* The first back-off after a failure that does not block a server. */
+#define BACKOFF_BASE_US  INT64_C(500000)
 
 static struct obp_shm_server *
 entry(const struct obp_shm *shm, int idx)
@@ -52,6 +56,7 @@ obp_bl_register(struct obp_shm *shm, const struct obp_addr *a)
         obp_strlcpy(e->addr, a->text, sizeof(e->addr));
         atomic_store_explicit(&e->fail_count, 0, memory_order_relaxed);
         atomic_store_explicit(&e->retry_at_us, 0, memory_order_relaxed);
+        obp_srvstate_reset(shm, (int)i);
         /* the address is complete before any reader can match it */
         atomic_store_explicit(&e->state, OBP_SRV_ALIVE,
                               memory_order_release);
@@ -60,23 +65,50 @@ obp_bl_register(struct obp_shm *shm, const struct obp_addr *a)
     return -1;
 }
 
+/*
+ * The back-off after <n> failures in a row: BACKOFF_BASE_US doubled per
+ * failure, at most congestion_retry_interval, drawn in its upper half so
+ * that workers that saw the same failure do not come back together.
+ */
+static int64_t
+backoff_us(uint32_t n, int64_t now_us, int idx, const struct obp_conf *conf)
+{
+    int64_t  d = BACKOFF_BASE_US;
+    uint64_t r = (uint64_t)now_us * UINT64_C(0x9e3779b97f4a7c15)
+                 ^ (uint64_t)idx << 32 ^ (uint64_t)getpid();
+
+    while (n-- > 1 && d < conf->congestion_retry_interval)
+        d *= 2;
+    if (d > conf->congestion_retry_interval)
+        d = conf->congestion_retry_interval;
+    r ^= r >> 29;
+    return d / 2 + (int64_t)(r % (uint64_t)(d / 2 + 1));
+}
+
 bool
 obp_bl_may_try(const struct obp_shm *shm, int idx, int64_t now_us,
                const struct obp_conf *conf)
 {
     struct obp_shm_server *e = entry(shm, idx);
-    int64_t                at;
+    int64_t                at, next;
 
-    if (e == NULL || !conf->enable_congestion
-        || atomic_load_explicit(&e->state, memory_order_acquire)
-           != OBP_SRV_DEAD)
+    if (e == NULL || !conf->enable_congestion)
         return true;
+    if (obp_srvstate_dead(shm, idx))
+        return false;           /* the monitor revives it, no session */
     at = atomic_load_explicit(&e->retry_at_us, memory_order_relaxed);
+    if (at == 0)
+        return true;            /* no failure since its last answer */
+    next = atomic_load_explicit(&e->state, memory_order_acquire)
+           == OBP_SRV_DEAD
+           ? now_us + conf->congestion_retry_interval
+           : now_us + backoff_us(atomic_load_explicit(&e->fail_count,
+                                     memory_order_relaxed), now_us, idx,
+                                 conf);
     /* one try per interval: the others keep avoiding it meanwhile */
     return now_us >= at
            && atomic_compare_exchange_strong_explicit(&e->retry_at_us, &at,
-                  now_us + conf->congestion_retry_interval,
-                  memory_order_relaxed, memory_order_relaxed);
+                  next, memory_order_relaxed, memory_order_relaxed);
 }
 
 bool
@@ -86,10 +118,9 @@ obp_bl_blocked(const struct obp_shm *shm, int idx, int64_t now_us,
     struct obp_shm_server *e = entry(shm, idx);
 
     return e != NULL && conf->enable_congestion
-           && atomic_load_explicit(&e->state, memory_order_acquire)
-              == OBP_SRV_DEAD
-           && now_us < atomic_load_explicit(&e->retry_at_us,
-                                            memory_order_relaxed);
+           && (obp_srvstate_dead(shm, idx)
+               || now_us < atomic_load_explicit(&e->retry_at_us,
+                                                memory_order_relaxed));
 }
 
 bool
@@ -111,14 +142,27 @@ obp_bl_failed(const struct obp_shm *shm, int idx, bool refused,
     }
     n = atomic_fetch_add_explicit(&e->fail_count, 1, memory_order_relaxed)
         + 1;
-    if (!refused && n < conf->congestion_failure_threshold)
+    if (!refused && n < conf->congestion_failure_threshold) {
+        atomic_store_explicit(&e->retry_at_us,
+                              now_us + backoff_us(n, now_us, idx, conf),
+                              memory_order_relaxed);
         return false;
+    }
     atomic_store_explicit(&e->retry_at_us,
                           now_us + conf->congestion_retry_interval,
                           memory_order_relaxed);
     atomic_store_explicit(&e->dead_since_us, now_us, memory_order_relaxed);
     return atomic_exchange_explicit(&e->state, OBP_SRV_DEAD,
                                     memory_order_release) != OBP_SRV_DEAD;
+}
+
+bool
+obp_bl_failing(const struct obp_shm *shm, int idx)
+{
+    struct obp_shm_server *e = entry(shm, idx);
+
+    return e != NULL
+           && atomic_load_explicit(&e->retry_at_us, memory_order_relaxed) != 0;
 }
 
 void
@@ -129,10 +173,50 @@ obp_bl_ok(const struct obp_shm *shm, int idx)
     if (e == NULL)
         return;
     atomic_store_explicit(&e->fail_count, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->retry_at_us, 0, memory_order_relaxed);
     if (atomic_load_explicit(&e->state, memory_order_relaxed)
         == OBP_SRV_DEAD)
         atomic_store_explicit(&e->state, OBP_SRV_ALIVE,
                               memory_order_release);
+}
+
+bool
+obp_bl_release(const struct obp_shm *shm, int idx, int64_t now_us,
+               const struct obp_conf *conf)
+{
+    struct obp_shm_server *e = entry(shm, idx);
+
+    if (e == NULL)
+        return false;
+    if (atomic_load_explicit(&e->state, memory_order_acquire)
+        != OBP_SRV_DEAD) {
+        /* a back-off is not a block: an answer ends it at once */
+        atomic_store_explicit(&e->retry_at_us, 0, memory_order_relaxed);
+        return false;
+    }
+    if (now_us - atomic_load_explicit(&e->dead_since_us, memory_order_relaxed)
+        < conf->min_keep_congestion_interval)
+        return false;
+    obp_bl_ok(shm, idx);
+    return true;
+}
+
+/* "alive", "blocked, retried in 12s" or "backing off 2s" */
+static void
+describe_block(const struct obp_shm_server *e, int64_t now_us, char *buf,
+               size_t len)
+{
+    int64_t wait = atomic_load_explicit(&e->retry_at_us,
+                                        memory_order_relaxed) - now_us;
+    long long s = (long long)(wait > 0 ? (wait + 999999) / 1000000 : 0);
+
+    if (atomic_load_explicit(&e->state, memory_order_relaxed)
+        == OBP_SRV_DEAD)
+        snprintf(buf, len, "blocked, retried in %llds", s);
+    else if (wait > 0)
+        snprintf(buf, len, "alive, backing off %llds", s);
+    else
+        snprintf(buf, len, "alive");
 }
 
 int
@@ -140,19 +224,13 @@ obp_bl_describe(const struct obp_shm *shm, int idx, int64_t now_us,
                 char *buf, size_t len)
 {
     struct obp_shm_server *e = entry(shm, idx);
-    int64_t                wait;
+    struct obp_srvstate    st;
+    char                   block[64], probe[160];
 
-    if (e == NULL || atomic_load_explicit(&e->state, memory_order_acquire)
-                     == OBP_SRV_UNUSED)
+    if (e == NULL || obp_srvstate_get(shm, idx, &st) != OBP_OK)
         return OBP_ERROR;
-    if (atomic_load_explicit(&e->state, memory_order_relaxed)
-        != OBP_SRV_DEAD) {
-        snprintf(buf, len, "%s alive", e->addr);
-        return OBP_OK;
-    }
-    wait = atomic_load_explicit(&e->retry_at_us, memory_order_relaxed)
-           - now_us;
-    snprintf(buf, len, "%s blocked, retried in %llds", e->addr,
-             (long long)(wait > 0 ? (wait + 999999) / 1000000 : 0));
+    describe_block(e, now_us, block, sizeof(block));
+    obp_srvstate_describe(&st, probe, sizeof(probe));
+    snprintf(buf, len, "%s %s; %s", e->addr, block, probe);
     return OBP_OK;
 }

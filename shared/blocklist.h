@@ -13,6 +13,14 @@
  * congestion_retry_interval has passed (the caller that claims the try
  * moves the retry time on, so the others keep avoiding it); a login
  * that gets the server's handshake unblocks it.
+ *
+ * A failure that does not block the server yet backs it off: for every
+ * worker, one connection at a time tries it, after 0.5 s, then 1 s, 2 s,
+ * ... (at most congestion_retry_interval, each drawn at random in its
+ * upper half), until one gets its handshake.  A server the monitor found
+ * detect-dead (srvstate.h) is never tried by a session: only a probe
+ * that succeeds revives it, and frees a blocked server too once it has
+ * been blocked min_keep_congestion_interval.
  */
 #ifndef OBP_SHARED_BLOCKLIST_H
 #define OBP_SHARED_BLOCKLIST_H
@@ -37,16 +45,18 @@ int obp_bl_find(const struct obp_shm *shm, const char *text);
 
 /*
  * Whether a connection to server <idx> may be tried at <now_us>: true
- * for a server not blocked, or for the one caller that claims the try of
- * a blocked server whose retry time has come.
+ * for a server that has not failed since it last answered, or for the one
+ * caller that claims the try of a blocked or backed-off server whose
+ * time has come; false for a detect-dead one.
  */
 bool obp_bl_may_try(const struct obp_shm *shm, int idx, int64_t now_us,
                     const struct obp_conf *conf);
 
 /*
- * Whether server <idx> is blocked at <now_us> and not yet due for its
- * retry: a read-only check for choosing among servers (the router); the
- * one that connects still claims its try with obp_bl_may_try.  False
+ * Whether server <idx> is detect-dead, or blocked or backed off at
+ * <now_us> and not yet due for its retry: a read-only check for
+ * choosing among servers (the router); the one that connects still
+ * claims its try with obp_bl_may_try.  False
  * with enable_congestion off and for an index out of range.
  */
 bool obp_bl_blocked(const struct obp_shm *shm, int idx, int64_t now_us,
@@ -59,12 +69,28 @@ bool obp_bl_blocked(const struct obp_shm *shm, int idx, int64_t now_us,
 bool obp_bl_failed(const struct obp_shm *shm, int idx, bool refused,
                    int64_t now_us, const struct obp_conf *conf);
 
+/*
+ * Whether server <idx> failed since it last answered (blocked or backed
+ * off, due or not): a connection to it is a retry.
+ */
+bool obp_bl_failing(const struct obp_shm *shm, int idx);
+
 /* Server <idx> answered: it is not blocked any more. */
 void obp_bl_ok(const struct obp_shm *shm, int idx);
 
 /*
- * "ip:port alive" or "ip:port blocked, retried in 12s" into <buf> for
- * obproxyctl: OBP_OK, or OBP_ERROR past the last server.
+ * Monitor only: server <idx> answered a probe at <now_us>.  Ends its
+ * back-off, and unblocks it once it has been blocked
+ * min_keep_congestion_interval: true when it did (the caller logs it).
+ */
+bool obp_bl_release(const struct obp_shm *shm, int idx, int64_t now_us,
+                    const struct obp_conf *conf);
+
+/*
+ * "ip:port alive; detect alive, read_only 0" or "ip:port blocked,
+ * retried in 12s; detect dead (4 failed)" into <buf> for obproxyctl (the
+ * part after ';' is obp_srvstate_describe's): OBP_OK, or OBP_ERROR past
+ * the last server.
  */
 int obp_bl_describe(const struct obp_shm *shm, int idx, int64_t now_us,
                     char *buf, size_t len);

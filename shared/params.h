@@ -173,6 +173,20 @@ extern const struct obp_enum obp_enum_route_policy[];
       OBP_P_RELOAD, NULL, "window in which a server's failures count")     \
     X(congestion_retry_interval, TIME, "20s", 1000000, 3600000000,          \
       OBP_P_RELOAD, NULL, "how long a blocked server waits for one try")   \
+    X(min_keep_congestion_interval, TIME, "20s", 1000000, 86400000000,     \
+      OBP_P_RELOAD, NULL, "how long a blocked server stays blocked at least "\
+      "before a detection success frees it")                                \
+    X(min_congested_connect_timeout, TIME, "100ms", 1000, 3600000000,      \
+      OBP_P_RELOAD, NULL, "connect and handshake time of a retry of a "   \
+      "server that failed (connect_server_timeout if shorter)")            \
+    X(server_detect_mode, INT, "1", 0, 2, OBP_P_RELOAD, NULL,               \
+      "0 no detection, 1 probe servers that recently failed, 2 probe all")  \
+    X(server_detect_fail_threshold, INT, "3", 1, 10000, OBP_P_RELOAD, NULL, \
+      "probes failed in a row that make a server detect-dead")              \
+    X(server_detect_refresh_interval, TIME, "1s", 100000, 3600000000,      \
+      OBP_P_RELOAD, NULL, "how often the monitor probes the servers")       \
+    X(detect_server_timeout, TIME, "5s", 100000, 3600000000, OBP_P_RELOAD, \
+      NULL, "how long a probe's connect, login or query may take")          \
     X(proxy_idc_name, STRING, "", 0, 127, OBP_P_RELOAD, NULL,               \
       "IDC of this proxy for LDC routing of weak reads (\"\": LDC off)")    \
     X(proxy_route_policy, ENUM, "", 0, 0, OBP_P_RELOAD,                     \

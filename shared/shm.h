@@ -14,7 +14,8 @@
  * lock a SIGKILL could leave held: stats slots have one writer each and
  * use relaxed atomics; the route cache is published whole, one generation
  * at a time, by the master (route.h); server entries are named once
- * by the master and their states are atomics (blocklist.h); session entries
+ * by the master and their states are atomics (blocklist.h; what the
+ * monitor's probes found, srvstate.h); session entries
  * (OBP_SHM_SESS_PER_WORKER per worker slot, what KILL looks up) a seqlock
  * written by their worker only; the servers' handshake in the header is
  * written once, by the worker that claims it.
@@ -31,7 +32,7 @@
 #include "stats.h"
 
 #define OBP_SHM_MAGIC           UINT64_C(0x314d48535850424f) /* "OBPXSHM1" */
-#define OBP_SHM_LAYOUT_VERSION  9
+#define OBP_SHM_LAYOUT_VERSION  10
 #define OBP_SHM_ALIGN           128     /* slots never share a cache line */
 #define OBP_SHM_MAX_WORKERS     128
 #define OBP_SHM_MAX_SERVERS     1024
@@ -164,8 +165,17 @@ struct obp_shm_server {
     uint32_t         reserved;
     _Atomic int64_t  fail_window_us;    /* start of the failure window */
     _Atomic int64_t  dead_since_us;
-    _Atomic int64_t  retry_at_us;       /* when a dead server is retried */
-    uint8_t          pad[56];
+    _Atomic int64_t  retry_at_us;       /* when a dead server is retried,
+                                           or the end of its back-off */
+    /* written by the monitor only (srvstate.h) */
+    _Atomic uint32_t detect;            /* enum obp_detect_state */
+    _Atomic uint32_t detect_fails;      /* failed probes in a row */
+    _Atomic int64_t  detect_since_us;   /* when detection found it dead */
+    _Atomic int64_t  probe_us;          /* the last probe answered, or 0 */
+    _Atomic int64_t  lag_us;            /* the replica's lag, -1 unknown */
+    _Atomic int32_t  read_only;         /* -1 unknown, 0 or 1 */
+    _Atomic uint32_t repl;              /* OBP_REPL_* flags */
+    uint8_t          pad[16];
 };
 
 _Static_assert(sizeof(struct obp_shm_worker) % OBP_SHM_ALIGN == 0,

@@ -48,14 +48,14 @@ is(ports(12), join(' ', ($p2) x 12), 'server 1 stopped: the second one');
 is(failures(), 1, 'one refused connect for 12 sessions on 2 workers');
 like($t->log(), qr/server \Q$s1\E blocked for every worker/,
 	'the block is logged');
-like($t->status()->{text}, qr/^server 0: \Q$s1\E blocked, retried in [12]s$/m,
+like($t->status()->{text}, qr/^server 0: \Q$s1\E blocked, retried in [12]s;/m,
 	'obproxyctl status shows it blocked');
 
 $t->start_mariadb(1);
 sleep 2.5;
 is(ports(4), join(' ', ($p1) x 4),
 	'back after congestion_retry_interval: the first server again');
-like($t->status()->{text}, qr/^server 0: \Q$s1\E alive$/m,
+like($t->status()->{text}, qr/^server 0: \Q$s1\E alive;/m,
 	'obproxyctl status shows it alive again');
 
 # Every server blocked: they are tried all the same.

@@ -1,10 +1,11 @@
 /*
  * SHOW PROXYCONGESTION (adm.h): the blocklist (blocklist.h), one row per
- * server of the segment's server table in ODP's columns.  obproxy has
- * one blocked state, "dead", entered from connection failures: it shows
- * as dead_congested with the time of the failure that blocked the
- * server.  ODP's alive congestion, failure histories, cluster resource
- * versions and zone states have no counterpart: 0 or "".  Zones and
+ * server of the segment's server table in ODP's columns.  A server
+ * blocked by connection failures shows as dead_congested with the time
+ * of the failure that blocked it; one the monitor found detect-dead
+ * (srvstate.h) as DETECT_DEAD with detect_congested and its time.  ODP's
+ * alive congestion, failure histories, cluster resource versions and
+ * zone states have no counterpart: 0 or "".  Zones and
  * regions come from the route cache (route.h).
  */
 #include "worker.h"
@@ -19,8 +20,10 @@
 
 /* A server state's name among ODP's (ODP-REFERENCE 8.1). */
 static const char *
-state_name(uint32_t state)
+state_name(uint32_t state, bool detect_dead)
 {
+    if (detect_dead)
+        return "DETECT_DEAD";
     switch (state) {
     case OBP_SRV_ALIVE:
         return "ACTIVE";
@@ -49,17 +52,25 @@ server_row(struct obp_session *s, const struct obp_route_view *v,
 {
     const struct obp_shm_server *e = obp_shm_server(s->w->shm, i);
     const struct obp_route_ldc  *l = obp_route_ldc(v, i);
-    bool                         dead = state == OBP_SRV_DEAD;
+    struct obp_srvstate          st = { 0 };
+    bool                         dead = state == OBP_SRV_DEAD, ddead;
     char                         since[TIME_MAX], fails[NUM_MAX];
+    char                         dsince[TIME_MAX];
     const char                  *row[] = {
         s->w->conf->rootservice_cluster_name, l != NULL ? l->zone : "",
-        l != NULL ? l->region : "", "", e->addr, "0", state_name(state),
+        l != NULL ? l->region : "", "", e->addr, "0", NULL,
         "0", "0", dead ? "1" : "0", since, "0", "0", since, fails, "0", "0",
-        "0", state == OBP_SRV_DETECTING ? "1" : "0", "0"
+        "0", NULL, dsince
     };
 
+    (void)obp_srvstate_get(s->w->shm, (int)i, &st);
+    ddead = st.detect == OBP_DETECT_DEAD;
+    row[6] = state_name(state, ddead);
+    row[18] = ddead ? "1" : "0";
     obp_adm_time(since, sizeof(since), dead ? wall_of(atomic_load_explicit(
                      &e->dead_since_us, memory_order_relaxed)) : 0, false);
+    obp_adm_time(dsince, sizeof(dsince), ddead ? wall_of(st.detect_since_us)
+                                               : 0, false);
     snprintf(fails, sizeof(fails), "%" PRIu32,
              atomic_load_explicit(&e->fail_count, memory_order_relaxed));
     return obp_ans_row(&s->req.ans, row);
@@ -84,7 +95,8 @@ server_rows(struct obp_session *s, bool all)
         state = atomic_load_explicit(&e->state, memory_order_acquire);
         if (state == OBP_SRV_UNUSED)
             break;
-        if (all || (state != OBP_SRV_ALIVE && state != OBP_SRV_DELETED))
+        if (all || (state != OBP_SRV_ALIVE && state != OBP_SRV_DELETED)
+            || obp_srvstate_dead(s->w->shm, (int)i))
             rc = server_row(s, &v, i, state);
     }
     obp_route_read_end(&v);

@@ -87,16 +87,29 @@ obp_servers_of(const uint16_t *idx, unsigned n, const struct obp_shm *shm)
     return l;
 }
 
+/* Adds "ADDR (reason)" to the list of servers tried, cut when full. */
+static void
+note_tried(struct obp_srv *srv, const char *addr, const char *reason)
+{
+    size_t room = sizeof(srv->tried) - srv->tried_len;
+    int    n;
+
+    if (room <= 1)
+        return;
+    n = snprintf(srv->tried + srv->tried_len, room, "%s%s (%s)",
+                 srv->tried_len > 0 ? ", " : "", addr, reason);
+    if (n > 0)
+        srv->tried_len += (size_t)n < room ? (size_t)n : room - 1;
+}
+
 /*
- * Adds "ADDR (reason)" to the list of servers tried, cut when full, and
- * counts a failure of the server's own (<err> >= 0) in the blocklist.
+ * Notes a failed attempt (note_tried) and counts a failure of the
+ * server's own (<err> >= 0) in the blocklist.
  */
 static void
 note_failure(struct obp_srv *srv, int err, const char *reason)
 {
     const struct obp_conf *conf = srv->w->conf;
-    size_t                 room = sizeof(srv->tried) - srv->tried_len;
-    int                    n;
 
     obp_stat_add(srv->w->stats, OBP_STAT_server_connect_fail, 1);
     obp_log(OBP_LOG_INFO, srv->sid, 0, "connect to server %s failed: %s",
@@ -106,12 +119,7 @@ note_failure(struct obp_srv *srv, int err, const char *reason)
         obp_log(OBP_LOG_WARN, srv->sid, 0, "server %s blocked for every "
                 "worker (%s); tried again after %lld ms", srv->addr.text,
                 reason, (long long)(conf->congestion_retry_interval / 1000));
-    if (room <= 1)
-        return;
-    n = snprintf(srv->tried + srv->tried_len, room, "%s%s (%s)",
-                 srv->tried_len > 0 ? ", " : "", srv->addr.text, reason);
-    if (n > 0)
-        srv->tried_len += (size_t)n < room ? (size_t)n : room - 1;
+    note_tried(srv, srv->addr.text, reason);
 }
 
 /* Every server failed: the owner learns which and why. */
@@ -187,8 +195,7 @@ try_server(struct obp_srv *srv, const struct obp_addr *a)
     ev_io_init(&srv->cw, connect_ready_cb, fd, EV_WRITE);
     srv->cw.data = srv;
     ev_io_start(w->loop, &srv->cw);
-    ev_timer_set(&srv->timer, (ev_tstamp)w->conf->connect_server_timeout
-                              / 1e6, 0.);
+    ev_timer_set(&srv->timer, obp_connect_timeout(srv), 0.);
     ev_timer_start(w->loop, &srv->timer);
     return OBP_AGAIN;
 }
@@ -197,7 +204,8 @@ try_server(struct obp_srv *srv, const struct obp_addr *a)
  * The next server to try, or -1.  A first pass skips blocked servers;
  * when it found none that answers, a second one tries the blocked ones
  * all the same, as ODP does (those that failed in the first pass are
- * blocked by now and get a second try).
+ * blocked by now and get a second try), except the detect-dead: the
+ * monitor saw them hang, a session would only wait on them.
  */
 static int
 pick(struct obp_srv *srv)
@@ -211,6 +219,10 @@ pick(struct obp_srv *srv)
         while (srv->next < l->n) {
             i = srv->next++;
             ok = obp_bl_may_try(srv->w->shm, l->bl[i], now, srv->w->conf);
+            if (srv->forced && obp_srvstate_dead(srv->w->shm, l->bl[i])) {
+                note_tried(srv, l->addr[i].text, "detect-dead");
+                continue;
+            }
             if (ok != (bool)srv->forced)
                 return i;
             srv->skipped += !srv->forced;
@@ -222,6 +234,17 @@ pick(struct obp_srv *srv)
     }
 }
 
+ev_tstamp
+obp_connect_timeout(const struct obp_srv *srv)
+{
+    const struct obp_conf *c = srv->w->conf;
+    int64_t                us = c->connect_server_timeout;
+
+    if (srv->retrying && c->min_congested_connect_timeout < us)
+        us = c->min_congested_connect_timeout;
+    return (ev_tstamp)us / 1e6;
+}
+
 /* Tries the remaining servers in order; at most one wait at a time. */
 static void
 try_next(struct obp_srv *srv)
@@ -231,6 +254,7 @@ try_next(struct obp_srv *srv)
 
     while ((i = pick(srv)) >= 0) {
         srv->bl = l->bl[i];
+        srv->retrying = obp_bl_failing(srv->w->shm, srv->bl);
         switch (try_server(srv, &l->addr[i])) {
         case OBP_OK:
             connected(srv);

@@ -56,4 +56,13 @@ void obp_connect_first(struct obp_srv *srv);
  */
 void obp_connect_retry(struct obp_srv *srv, int err, const char *reason);
 
+/*
+ * How long the connect and the handshake of <srv> may take:
+ * connect_server_timeout, or for a server that failed since it last
+ * answered (a retry, blocklist.h) the shorter
+ * min_congested_connect_timeout, as ODP: a retry must not hold a
+ * session long on a server that may hang.
+ */
+ev_tstamp obp_connect_timeout(const struct obp_srv *srv);
+
 #endif

@@ -202,10 +202,6 @@ srv_done(struct obp_srv *srv, int rc)
 static int
 service_login(struct obp_worker *w, struct obp_srv_login *lg, bool old)
 {
-    const char *pw = old ? w->conf->observer_sys_password1
-                         : w->conf->observer_sys_password;
-    size_t      len = pw != NULL ? strlen(pw) : 0;
-
     memset(lg, 0, sizeof(*lg));
     obp_strlcpy(lg->user, OBP_SERVICE_USER, sizeof(lg->user));
     lg->caps = OBP_CLIENT_PROTOCOL_41 | OBP_CLIENT_SECURE_CONNECTION
@@ -213,16 +209,15 @@ service_login(struct obp_worker *w, struct obp_srv_login *lg, bool old)
                | OBP_CLIENT_LONG_FLAG | OBP_CLIENT_TRANSACTIONS;
     lg->max_packet = OBP_PKT_MAX_PAYLOAD;
     lg->charset = OBP_DEFAULT_CHARSET;
-    if (len == 0)
+    switch (obp_auth_service_stage1(w->conf, old, lg->stage1)) {
+    case OBP_DONE:
         return OBP_OK;      /* the account has no password */
-    if (obp_auth_parse_stage1(pw, len, lg->stage1) != OBP_OK) {
-        obp_log(OBP_LOG_ERROR, 0, 0, "observer_sys_password%s is not 40 hex "
-                "digits (SHA1 of proxyro's password): logins refused",
-                old ? "1" : "");
+    case OBP_OK:
+        lg->has_pw = 1;
+        return OBP_OK;
+    default:
         return OBP_ERROR;
     }
-    lg->has_pw = 1;
-    return OBP_OK;
 }
 
 /* observer_sys_password1 is set: the servers may still have it. */

@@ -13,8 +13,6 @@
 
 #include "mquery.h"
 
-#define OBP_SERVICE_USER "proxyro"
-
 struct obp_acct;
 struct obp_acct_row;
 

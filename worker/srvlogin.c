@@ -332,8 +332,7 @@ obp_srv_connected(struct obp_srv *srv, int fd)
                   &login_ops, srv);
     srv->state = OBP_SRV_GREETING;
     obp_conn_update(&srv->c);
-    ev_timer_set(&srv->timer, (ev_tstamp)w->conf->connect_server_timeout
-                              / 1e6, 0.);
+    ev_timer_set(&srv->timer, obp_connect_timeout(srv), 0.);
     ev_timer_start(w->loop, &srv->timer);
 }
 

@@ -117,6 +117,8 @@ struct obp_srv {
     unsigned             counted:1;     /* in server_active */
     unsigned             resetting:1;   /* pool.c: COM_RESET_CONNECTION */
     unsigned             forced:1;      /* trying blocked servers too */
+    unsigned             retrying:1;    /* its server failed since it last
+                                           answered (obp_connect_timeout) */
     struct obp_srv      *pprev;         /* pool.c's or srvquit.c's list */
     struct obp_srv      *pnext;
     char                 pool_db[OBP_NAME_MAX]; /* its current schema (a

@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 9.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 9
+/* Layout version 10.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 10
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -67,7 +67,14 @@ static const struct row expected[] = {
     { "obp_shm_server.fail_window_us", 176, 8 },
     { "obp_shm_server.dead_since_us", 184, 8 },
     { "obp_shm_server.retry_at_us", 192, 8 },
-    { "obp_shm_server.pad", 200, 56 },
+    { "obp_shm_server.detect", 200, 4 },
+    { "obp_shm_server.detect_fails", 204, 4 },
+    { "obp_shm_server.detect_since_us", 208, 8 },
+    { "obp_shm_server.probe_us", 216, 8 },
+    { "obp_shm_server.lag_us", 224, 8 },
+    { "obp_shm_server.read_only", 232, 4 },
+    { "obp_shm_server.repl", 236, 4 },
+    { "obp_shm_server.pad", 240, 16 },
     { "sizeof obp_shm_server", 0, 256 },
     { "obp_shm_sess.seq", 0, 4 },
     { "obp_shm_sess.kill", 4, 4 },
@@ -194,6 +201,13 @@ static const struct row compiled[] = {
     FIELD(obp_shm_server, fail_window_us),
     FIELD(obp_shm_server, dead_since_us),
     FIELD(obp_shm_server, retry_at_us),
+    FIELD(obp_shm_server, detect),
+    FIELD(obp_shm_server, detect_fails),
+    FIELD(obp_shm_server, detect_since_us),
+    FIELD(obp_shm_server, probe_us),
+    FIELD(obp_shm_server, lag_us),
+    FIELD(obp_shm_server, read_only),
+    FIELD(obp_shm_server, repl),
     FIELD(obp_shm_server, pad),
     SIZE(obp_shm_server),
     FIELD(obp_shm_sess, seq),
