@@ -145,6 +145,7 @@ obp_metrics_render(const struct obp_monitor *mon, struct obp_mbuf *b)
     render_stats(b, sums);
     render_odp(b, sums);
     obp_metrics_render_sql(mon, b);
+    obp_metrics_render_servers(mon, b);
     render_workers(b, mon);
     render_process(b, mon);
 }

@@ -31,4 +31,11 @@ void obp_metrics_family(struct obp_mbuf *b, const char *name,
 void obp_metrics_render_sql(const struct obp_monitor *mon,
                             struct obp_mbuf *b);
 
+/*
+ * The per-server gauges (metrics_srv.c): blocked, detect-dead, read_only,
+ * a replica's lag and SQL thread, from the segment's server table.
+ */
+void obp_metrics_render_servers(const struct obp_monitor *mon,
+                                struct obp_mbuf *b);
+
 #endif

@@ -13,6 +13,7 @@
 use warnings;
 use strict;
 
+use HTTP::Tiny;
 use Test::More;
 use Time::HiRes qw/time sleep/;
 use Digest::SHA qw/sha1_hex/;
@@ -23,7 +24,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(18)->run_mariadb(2);
+	->plan(20)->run_mariadb(2);
 my $conf = <<"EOF";
 automatic_match_work_thread: false
 work_thread_num: 2
@@ -100,6 +101,12 @@ is(join(':', @{$cong{$s1} // []}[6, 18]), 'DETECT_DEAD:1',
 	'SHOW PROXYCONGESTION: DETECT_DEAD, detect_congested 1');
 like($cong{$s1} && $cong{$s1}[19], qr/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/,
 	'  last_detect_congested: when');
+my $page = HTTP::Tiny->new(timeout => 5)->get('http://127.0.0.1:'
+	. $t->port('prometheus') . '/metrics')->{content} // '';
+like($page, qr/^obproxy_server_detect_dead\{server="\Q$s1\E"\} 1$/m,
+	'/metrics: obproxy_server_detect_dead 1 for it');
+like($page, qr/^obproxy_server_blocked\{server="\Q$s1\E"\} 1$/m,
+	'  and obproxy_server_blocked 1: workers skip it');
 
 kill 'CONT', $pid1;
 ok($t->waitfor(sub { line(0) =~ /detect alive/ }, 10),

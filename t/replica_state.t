@@ -12,6 +12,7 @@
 use warnings;
 use strict;
 
+use HTTP::Tiny;
 use Test::More;
 
 BEGIN { use FindBin; chdir($FindBin::Bin); }
@@ -20,7 +21,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(9);
+	->plan(13);
 
 # Runs <sql> on server <n> directly (as the test's account).
 sub on {
@@ -67,6 +68,14 @@ sub line {
 	return $l // '';
 }
 
+# The value of /metrics' <family>{server="<server>"}, or ''.
+sub metric {
+	my ($family, $server) = @_;
+	my $page = HTTP::Tiny->new(timeout => 5)->get('http://127.0.0.1:'
+		. $t->port('prometheus') . '/metrics')->{content} // '';
+	return $page =~ /^\Q$family\E\{server="\Q$server\E"\} (\S+)$/m ? $1 : '';
+}
+
 sub wait_line {
 	my ($n, $re) = @_;
 	return $t->waitfor(sub { line($n) =~ $re }, 10)
@@ -84,10 +93,15 @@ ok($t->waitfor(sub { eval { on(2, 'SELECT id FROM test.r') } // '' }, 10)
 
 on(2, 'SET GLOBAL read_only = 1');
 ok(wait_line(1, qr/read_only 1, replica/), 'read_only 1 shows');
+is(metric('obproxy_server_read_only', $s2), 1,
+	'/metrics: obproxy_server_read_only 1 on the replica');
+is(metric('obproxy_server_read_only', $s1), 0, '  and 0 on the primary');
 
 on(2, 'STOP SLAVE SQL_THREAD');
 ok(wait_line(1, qr/replica io on sql off lag unknown$/),
 	'STOP SLAVE SQL_THREAD: sql off, lag unknown');
+is(metric('obproxy_server_replica_sql_running', $s2), 0,
+	'/metrics: obproxy_server_replica_sql_running 0');
 on(2, 'START SLAVE SQL_THREAD');
 ok(wait_line(1, qr/replica io on sql on lag 0s$/), 'started again: sql on');
 
@@ -96,6 +110,8 @@ on(2, 'STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 30; START SLAVE');
 on(1, 'INSERT INTO test.r VALUES (2)');
 ok(wait_line(1, qr/replica io on sql on lag [2-9]s$/),
 	'MASTER_DELAY: the lag grows');
+like(metric('obproxy_server_replica_lag_seconds', $s2), qr/^[1-9]\d*\.000$/,
+	'/metrics: obproxy_server_replica_lag_seconds, in seconds');
 
 # Without SLAVE MONITOR the replica state cannot be read: unknown.
 on(2, 'STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 0; START SLAVE;'
