@@ -33,6 +33,7 @@ struct obp_session;
 #include "trace.h"
 #include "session.h"
 #include "idle.h"
+#include "qtimeout.h"
 #include "sockopt.h"
 #include "pool.h"
 #include "chuser.h"
