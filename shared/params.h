@@ -93,6 +93,8 @@ extern const struct obp_enum obp_enum_route_policy[];
       "client connections the proxy accepts at once, 0 for no limit")        \
     X(connect_server_timeout, TIME, "5s", 1000, 3600000000, OBP_P_RELOAD,    \
       NULL, "how long a connection attempt to a server may take")            \
+    X(connect_observer_max_retries, INT, "3", 2, 5, OBP_P_RELOAD, NULL,    \
+      "servers one connection tries before it fails")                        \
     X(rootservice_list, LIST, "", 0, 4096, OBP_P_RESTART, NULL,              \
       "the cluster's servers, ip:sql_port;ip:sql_port")                      \
     X(rootservice_cluster_name, STRING, "undefined", 1, 128, OBP_P_RESTART,  \

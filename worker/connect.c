@@ -197,7 +197,8 @@ try_server(struct obp_srv *srv, const struct obp_addr *a)
  * The next server to try, or -1.  A first pass skips blocked servers;
  * when it found none that answers, a second one tries the blocked ones
  * all the same, as ODP does (those that failed in the first pass are
- * blocked by now and get a second try).
+ * blocked by now and get a second try).  At most
+ * connect_observer_max_retries servers are tried in all.
  */
 static int
 pick(struct obp_srv *srv)
@@ -207,12 +208,16 @@ pick(struct obp_srv *srv)
     bool                ok;
     int                 i;
 
+    if (srv->tries >= srv->w->conf->connect_observer_max_retries)
+        return -1;
     for (;;) {
         while (srv->next < l->n) {
             i = srv->next++;
             ok = obp_bl_may_try(srv->w->shm, l->bl[i], now, srv->w->conf);
-            if (ok != (bool)srv->forced)
+            if (ok != (bool)srv->forced) {
+                srv->tries++;
                 return i;
+            }
             srv->skipped += !srv->forced;
         }
         if (srv->forced || srv->skipped == 0)
@@ -409,6 +414,7 @@ obp_connect_first(struct obp_srv *srv)
     }
     srv->next = 0;
     srv->skipped = 0;
+    srv->tries = 0;
     srv->forced = 0;
     srv->bl = -1;
     srv->tried_len = 0;
