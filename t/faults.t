@@ -58,7 +58,7 @@ unless ($ENV{OBP_FAULTS_NS}) {
 use lib 'lib';
 use Test::OBProxy;
 
-my $WRITERS = 4;
+my $WRITERS = 4;     # even ones go on after an error
 my $ROWS = 3000;        # the reader's table
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
@@ -112,6 +112,7 @@ sub child {
 			next;
 		}
 		$body->($dbh, $fh) or $dbh = undef;
+		sleep 0.02;     # load, not a CPU hog beside other tests
 	}
 	close $fh;
 	_exit(0);
@@ -228,7 +229,7 @@ diag(sprintf('%d acknowledged commits, errors by code: %s; reader: %d '
 	. 'whole results, %d short; longest wait between two commits of '
 	. 'a writer: %.1f s', $acks // 0, join(', ', map { "$_ x$errs{$_}" }
 	sort keys %errs) || 'none', $whole, $short, $gap));
-ok(($acks // 0) > 100, 'the writers committed under the faults');
+ok(($acks // 0) > 50, 'the writers committed under the faults');
 ok(($after // 0) > 0, '  and after the last one');
 ok(keys %errs, '  the faults reached them (errors seen)');
 ok($gap < 7, '  no writer waited 7 s for a commit') or diag("$gap s");

@@ -23,7 +23,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB/)->plan(17)->run_mariadb(2);
+	DBD::MariaDB/)->plan(22)->run_mariadb(2);
 $t->write_file_expand('obproxy.yaml', <<'EOF2')->run();
 listen_port: %%PORT_2883%%
 local_bound_ip: 127.0.0.1
@@ -62,14 +62,21 @@ sub timed {
 		. ($dbh->errstr // ''), time() - $t0);
 }
 
-# The session's own max_statement_time, a fraction: 0.5 + 1 s.
+for my $n (1, 2) {
+	my $d = $t->direct_dbh(server => $n);
+	$d && $d->do('CREATE TABLE t (id INT PRIMARY KEY)');
+}
+
+# The session's own max_statement_time, a fraction: 0.5 + 1 s.  A write
+# is never sent twice.
 my $dbh = $t->dbh();
 $dbh && $dbh->do('SET SESSION max_statement_time = 0.5');
 my $n = server_of($dbh) // 1;
 stop_server($n);
-my ($err, $took) = timed($dbh, 'SELECT 1', 8);
-like($err, qr/^4012 Timeout: server 127\.0\.0\.1:\d+ did not answer within 1\.5 s/,
-	'a stopped server: ERR 4012') or diag($err);
+my ($err, $took) = timed($dbh, 'INSERT INTO t VALUES (10)', 8);
+my $tmo = qr/4012 Timeout: server 127\.0\.0\.1:\d+ did not answer within/;
+like($err, qr/^$tmo 1\.5 s/, 'a write on a stopped server: ERR 4012')
+	or diag($err);
 ok($took > 1.2 && $took < 3, '  after max_statement_time + '
 	. 'observer_query_timeout_delta (1.5 s)') or diag("$took s");
 my $port = $t->server_port($n);
@@ -89,12 +96,32 @@ my $direct = $t->direct_dbh(server => $n);
 ok($t->waitfor(sub { !$direct->selectrow_array('SELECT COUNT(*) FROM '
 	. 'information_schema.PROCESSLIST WHERE ID = ?', undef,
 	$thread // 0) }, 10), "  its server connection ($thread) is closed");
+my $wrote = 0;
+$wrote += $t->direct_dbh(server => $_)->selectrow_array('SELECT COUNT(*) '
+	. 'FROM t WHERE id = 10') // 0 for 1, 2;
+ok($wrote <= 1, "  the write went once at most (rows: $wrote)");
+
+# A read outside a transaction goes again on a new server session.
+$dbh = $t->dbh();
+$n = server_of($dbh) // 1;
+stop_server($n);
+($err, $took) = timed($dbh, 'SELECT 7', 8);
+is($err, 'ok', 'a read on a stopped server: served all the same');
+ok($took > 1.7 && $took < 4.5, '  after the bound (2 s), on a new server '
+	. 'session') or diag("$took s");
+$port = $t->server_port($n);
+my $again = qr/the read goes again on a new server session \(retry 1\)/;
+like($t->log(), qr/Timeout: server 127\.0\.0\.1:$port did not answer.*: $again/,
+	'  the log says so');
+is($dbh && $dbh->selectrow_array('SELECT @@port'),
+	$t->server_port(3 - $n), '  the session is on the other server');
+cont_server($n);
 
 # No limit of the session's own: server_query_timeout (1 s) + 1 s.
 $dbh = $t->dbh();
 $n = server_of($dbh) // 1;
 stop_server($n);
-($err, $took) = timed($dbh, 'SELECT 2', 8);
+($err, $took) = timed($dbh, 'DO 2', 8);
 like($err, qr/^4012 Timeout: .* within 2 s/,
 	'no limit set: server_query_timeout applies') or diag($err);
 ok($took > 1.7 && $took < 3.5, '  after 2 s') or diag("$took s");

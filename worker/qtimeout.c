@@ -66,7 +66,11 @@ qtimer_cb(struct ev_loop *loop, ev_timer *t, int revents)
     ev_tstamp           now = ev_now(loop);
     ev_tstamp           limit;
 
-    if (!awaiting_server(s) || (limit = obp_qtimeout_limit(s)) <= 0)
+    if (!awaiting_server(s)) {
+        obp_session_pump(s);    /* a read put back (retry.h) */
+        return;
+    }
+    if ((limit = obp_qtimeout_limit(s)) <= 0)
         return;
     if (obp_conn_pending(&s->cl) > 0)
         s->srv_heard = now;     /* the client is slow to read, not it */
@@ -95,6 +99,12 @@ obp_qtimeout_watch(struct obp_session *s)
 {
     ev_tstamp limit;
 
+    if (s->retry.kick) {
+        /* the bytes are there, but no event will say so: another turn */
+        s->retry.kick = 0;
+        start(s, 0.);
+        return;
+    }
     if (!awaiting_server(s)) {
         obp_qtimeout_stop(s);
         return;

@@ -5,8 +5,9 @@
  * session's query timeout (max_statement_time, seconds, or
  * max_execution_time, ms, as the client set them; else
  * server_query_timeout) plus observer_query_timeout_delta; past that the
- * client gets ERR 4012, and the server session is closed, never reused
- * (session.h, obp_session_server_failed).  Silence only counts while the
+ * server session is closed, never reused, and the client gets ERR 4012
+ * (session.h, obp_session_server_failed) unless a read goes again
+ * (retry.h).  Silence only counts while the
  * proxy waits for the server: not while the client is slow to read.
  * Without a known query timeout nothing is bounded.  session.c calls
  * these around its pump and the server's events.
@@ -28,7 +29,8 @@ void obp_qtimeout_heard(struct obp_session *s);
 
 /*
  * After the session's turn: starts the timer when a response is now
- * awaited, stops it when none is.
+ * awaited, stops it when none is; a read put back for a retry (retry.h)
+ * gets another turn of the pump from it at once.
  */
 void obp_qtimeout_watch(struct obp_session *s);
 

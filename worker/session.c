@@ -67,6 +67,7 @@ obp_session_close(struct obp_session *s, const char *why)
     obp_sroute_reset(s, true);
     obp_conn_close(&s->cl);
     obp_req_free(&s->req);
+    obp_retry_free(&s->retry);
     obp_sstate_free(&s->st);
     obp_stat_add(w->stats, OBP_STAT_client_active, -1);
     if (s->prev != NULL)
@@ -361,9 +362,14 @@ static int
 server_gone(struct obp_session *s, uint16_t code, const char *sqlstate,
             const char *msg)
 {
-    bool    in_cmd = s->req.busy || !obp_req_packets_over(s);
-    uint8_t seq;
-    int     rc;
+    bool                    in_cmd = s->req.busy || !obp_req_packets_over(s);
+    const struct obp_iobuf *b = s->srv->c.in;
+    bool                    untouched = s->req.busy && !s->resp.cont
+                                        && obp_req_packets_over(s)
+                                        && s->resp.remain == 0
+                                        && (b == NULL || b->parse == b->done);
+    uint8_t                 seq;
+    int                     rc;
 
     /* inside a packet the client cannot be told anything any more */
     if ((in_cmd && (s->resp.remain > 0 || s->resp.cont))
@@ -391,6 +397,12 @@ server_gone(struct obp_session *s, uint16_t code, const char *sqlstate,
     s->resp.seq = seq;
     if (!in_cmd)
         return OBP_OK;
+    if (obp_retry_again(s, untouched)) {
+        obp_log(OBP_LOG_INFO, s->id, 0, "%s: the read goes again on a new "
+                "server session (retry %u)", msg, s->retry.tries);
+        s->req.busy = 0;
+        return OBP_OK;
+    }
     /*
      * The client is still sending: drop the rest, and answer once it has
      * sent it all unless the server already did (an early ERR).

@@ -15,6 +15,7 @@
 #include "conn.h"
 #include "request.h"
 #include "response.h"
+#include "retry.h"
 #include "sroute.h"
 #include "sstate.h"
 #include "trace.h"
@@ -76,6 +77,7 @@ struct obp_session {
     struct obp_ssync      *sync;        /* the proxy's commands under way */
     struct obp_sroute      rt;          /* routing: idle server sessions */
     struct obp_trace       trace;       /* what its commands did */
+    struct obp_retry       retry;       /* the read that may go again */
     int                    reg;         /* shared entry index + 1, or 0 */
     uint8_t                admin;       /* enum obp_admin (cmd.h): the
                                            proxy's own account */

@@ -34,6 +34,7 @@ struct obp_session;
 #include "session.h"
 #include "idle.h"
 #include "qtimeout.h"
+#include "retry.h"
 #include "sockopt.h"
 #include "pool.h"
 #include "chuser.h"
