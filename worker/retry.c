@@ -69,6 +69,15 @@ put_back(struct obp_session *s)
 }
 
 bool
+obp_retry_untouched(const struct obp_session *s)
+{
+    const struct obp_iobuf *b = s->srv->c.in;
+
+    return s->req.busy && obp_req_packets_over(s) && s->resp.remain == 0
+           && !s->resp.cont && (b == NULL || b->parse == b->done);
+}
+
+bool
 obp_retry_again(struct obp_session *s, bool untouched)
 {
     struct obp_retry *r = &s->retry;

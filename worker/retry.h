@@ -40,10 +40,16 @@ void obp_retry_note(struct obp_session *s, const struct obp_iobuf *b,
                     uint32_t len);
 
 /*
+ * Before the failed server session goes: true when the whole command was
+ * sent and nothing of its response was relayed or is waiting to be.
+ */
+bool obp_retry_untouched(const struct obp_session *s);
+
+/*
  * The server session failed the command and is gone (its state was
  * replaceable): true when the read goes again, its packet back in the
- * client's buffer; the caller then answers nothing.  <untouched>:
- * nothing of the response reached the client.
+ * client's buffer; the caller then answers nothing.  <untouched>: what
+ * obp_retry_untouched() said.
  */
 bool obp_retry_again(struct obp_session *s, bool untouched);
 

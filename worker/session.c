@@ -362,14 +362,10 @@ static int
 server_gone(struct obp_session *s, uint16_t code, const char *sqlstate,
             const char *msg)
 {
-    bool                    in_cmd = s->req.busy || !obp_req_packets_over(s);
-    const struct obp_iobuf *b = s->srv->c.in;
-    bool                    untouched = s->req.busy && !s->resp.cont
-                                        && obp_req_packets_over(s)
-                                        && s->resp.remain == 0
-                                        && (b == NULL || b->parse == b->done);
-    uint8_t                 seq;
-    int                     rc;
+    bool    in_cmd = s->req.busy || !obp_req_packets_over(s);
+    bool    untouched = obp_retry_untouched(s);
+    uint8_t seq;
+    int     rc;
 
     /* inside a packet the client cannot be told anything any more */
     if ((in_cmd && (s->resp.remain > 0 || s->resp.cont))
