@@ -23,7 +23,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB/)->plan(22)->run_mariadb(2);
+	DBD::MariaDB/)->plan(24)->run_mariadb(2);
 $t->write_file_expand('obproxy.yaml', <<'EOF2')->run();
 listen_port: %%PORT_2883%%
 local_bound_ip: 127.0.0.1
@@ -152,6 +152,19 @@ my $rows;
 $t->waitfor(sub { $rows = $check && $check->selectrow_array(
 	'SELECT COUNT(*) FROM t WHERE id = 1'); defined $rows }, 10);
 is($rows, 0, '  the transaction did not commit');
+
+# The first statement of a transaction (the proxy held the BEGIN): the
+# same, the transaction's BEGIN is not lost under the client.
+$dbh = $t->dbh();
+$n = server_of($dbh) // 1;
+$dbh && $dbh->do('BEGIN');
+stop_server($n);
+($err, $took) = timed($dbh, 'INSERT INTO t VALUES (2)', 8);
+like($err, qr/^4012 Timeout/, 'the first statement after BEGIN: ERR 4012')
+	or diag($err);
+ok(!($dbh && $dbh->do('INSERT INTO t VALUES (3)')),
+	'  then the connection is closed');
+cont_server($n);
 
 # A server that answers slowly but within the bound is not cut.
 $dbh = $t->dbh();
