@@ -150,6 +150,15 @@ push @kids, child('reader', sub {
 sub ns { system("@_ >/dev/null 2>&1") == 0 or diag("failed: @_") }
 sub nft { ns("nft add rule inet obpf out tcp $_[0] $P1 $_[1]") }
 
+# SIGSTOP, then until every thread of server 1 is stopped.
+sub stop1 {
+	my $pid = $t->mariadb_pid(1);
+	kill 'STOP', $pid;
+	$t->waitfor(sub { !grep { open(my $fh, '<', $_)
+		&& (<$fh> // '') !~ /\) [Tt] / } glob("/proc/$pid/task/*/stat") },
+		5);
+}
+
 # Server 1's traffic through a 512 kbit/s class, 200 ms later where the
 # kernel has netem, and 5% of its packets lost either way.
 my $netem;
@@ -167,7 +176,7 @@ sub slow {
 
 # The faults, each on server 1 for a few seconds under load.
 my @phases = (
-	[ 'SIGSTOP 4 s', sub { kill 'STOP', $t->mariadb_pid(1) }, 4,
+	[ 'SIGSTOP 4 s', \&stop1, 4,
 		sub { kill 'CONT', $t->mariadb_pid(1) } ],
 	[ 'blackhole 4 s', sub { nft('dport', 'drop'); nft('sport', 'drop') },
 		4, sub { ns('nft flush chain inet obpf out') } ],

@@ -36,7 +36,20 @@ server_query_timeout: 1s
 EOF2
 
 my %stopped;
-sub stop_server { kill 'STOP', $t->mariadb_pid($_[0]); $stopped{$_[0]} = 1 }
+# SIGSTOP, then until every thread of the server is stopped: kill()
+# returns before a busy thread stops.
+sub stop_server {
+	my $pid = $t->mariadb_pid($_[0]);
+	kill 'STOP', $pid;
+	$stopped{$_[0]} = 1;
+	$t->waitfor(sub { !grep { (_state($_) // 'T') !~ /^[Tt]$/ }
+		glob("/proc/$pid/task/*/stat") }, 5) or diag("$pid not stopped");
+}
+sub _state {
+	open my $fh, '<', $_[0] or return undef;
+	my $line = <$fh> // '';
+	return $line =~ /\) (\S)/ ? $1 : undef;
+}
 sub cont_server { kill 'CONT', $t->mariadb_pid($_[0]); delete $stopped{$_[0]} }
 END { kill 'CONT', $t->mariadb_pid($_) for keys %stopped }
 
