@@ -95,6 +95,8 @@ extern const struct obp_enum obp_enum_route_policy[];
       "client connections the proxy accepts at once, 0 for no limit")        \
     X(connect_server_timeout, TIME, "5s", 1000, 3600000000, OBP_P_RELOAD,    \
       NULL, "how long a connection attempt to a server may take")            \
+    X(connect_observer_max_retries, INT, "3", 2, 5, OBP_P_RELOAD, NULL,    \
+      "servers one connection tries before it fails")                        \
     X(rootservice_list, LIST, "", 0, 4096, OBP_P_RESTART, NULL,              \
       "the cluster's servers, ip:sql_port;ip:sql_port")                      \
     X(rootservice_cluster_name, STRING, "undefined", 1, 128, OBP_P_RESTART,  \
@@ -139,6 +141,12 @@ extern const struct obp_enum obp_enum_route_policy[];
       NULL, "how long a worker reuses an account's fetched password hash")   \
     X(short_async_task_timeout, TIME, "5s", 100000, 3600000000,              \
       OBP_P_RELOAD, NULL, "how long an account lookup query may take")      \
+    X(observer_query_timeout_delta, TIME, "20s", 1000000, 30000000,         \
+      OBP_P_RELOAD, NULL, "added to a session's query timeout: how long "   \
+      "the proxy waits for a server's answer")                               \
+    X(server_query_timeout, TIME, "0", 0, INT64_C(31536000000000),           \
+      OBP_P_RELOAD, NULL, "obproxy's own: the query timeout of a session "  \
+      "that set none (max_statement_time, max_execution_time), 0 none")      \
     X(server_session_pool_size, INT, "64", 0, 100000, OBP_P_RELOAD, NULL,  \
       "obproxy's own: idle server sessions a worker keeps for reuse, 0 off") \
     X(server_session_idle_timeout, TIME, "60s", 100000, 86400000000,         \

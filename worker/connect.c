@@ -205,7 +205,8 @@ try_server(struct obp_srv *srv, const struct obp_addr *a)
  * when it found none that answers, a second one tries the blocked ones
  * all the same, as ODP does (those that failed in the first pass are
  * blocked by now and get a second try), except the detect-dead: the
- * monitor saw them hang, a session would only wait on them.
+ * monitor saw them hang, a session would only wait on them.  At most
+ * connect_observer_max_retries servers are tried in all.
  */
 static int
 pick(struct obp_srv *srv)
@@ -215,6 +216,8 @@ pick(struct obp_srv *srv)
     bool                ok;
     int                 i;
 
+    if (srv->tries >= srv->w->conf->connect_observer_max_retries)
+        return -1;
     for (;;) {
         while (srv->next < l->n) {
             i = srv->next++;
@@ -223,8 +226,10 @@ pick(struct obp_srv *srv)
                 note_tried(srv, l->addr[i].text, "detect-dead");
                 continue;
             }
-            if (ok != (bool)srv->forced)
+            if (ok != (bool)srv->forced) {
+                srv->tries++;
                 return i;
+            }
             srv->skipped += !srv->forced;
         }
         if (srv->forced || srv->skipped == 0)
@@ -433,6 +438,7 @@ obp_connect_first(struct obp_srv *srv)
     }
     srv->next = 0;
     srv->skipped = 0;
+    srv->tries = 0;
     srv->forced = 0;
     srv->bl = -1;
     srv->tried_len = 0;

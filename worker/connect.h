@@ -5,7 +5,9 @@
  * a tenant, the account lookup, takes every server of the topology when
  * rootservice_list is empty), are tried in order, each with a
  * non-blocking connect bounded by connect_server_timeout, those the
- * blocklist holds skipped unless every one is blocked.  When none answers, the srv fails with error 1429
+ * blocklist holds skipped unless every one is blocked, at most
+ * connect_observer_max_retries of them.  When none answers, the srv
+ * fails with error 1429
  * naming every server tried and the reason.  rootservice_list is parsed
  * once per configuration generation and shared, by reference, by the
  * connections still trying it when a new generation arrives; a tenant's

@@ -12,19 +12,31 @@
  * interactive client and their wait_timeout for others; the proxy's
  * default_inactivity_timeout when that is smaller.
  */
+ev_tstamp
+obp_idle_wait_timeout(const struct obp_session *s)
+{
+    uint64_t v;
+
+    if (obp_sstate_sysvar_uint(&s->st, "wait_timeout", &v))
+        return (ev_tstamp)v;
+    return (ev_tstamp)((s->caps & OBP_CLIENT_INTERACTIVE)
+                       ? s->w->interactive_timeout : s->w->wait_timeout);
+}
+
+ev_tstamp
+obp_idle_before_server(ev_tstamp wait_timeout)
+{
+    /* a second early, half of a limit shorter than two */
+    return wait_timeout > 2 ? wait_timeout - 1 : wait_timeout / 2;
+}
+
 static ev_tstamp
 idle_limit(struct obp_session *s)
 {
     ev_tstamp proxy = (ev_tstamp)s->w->conf->default_inactivity_timeout
                       / 1e6;
-    ev_tstamp own;
-    uint64_t  v;
+    ev_tstamp own = obp_idle_wait_timeout(s);
 
-    if (obp_sstate_sysvar_uint(&s->st, "wait_timeout", &v))
-        own = (ev_tstamp)v;
-    else
-        own = (ev_tstamp)((s->caps & OBP_CLIENT_INTERACTIVE)
-                          ? s->w->interactive_timeout : s->w->wait_timeout);
     s->idle_proxy = own <= 0 || proxy < own;
     return s->idle_proxy ? proxy : own;
 }

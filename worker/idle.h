@@ -13,7 +13,23 @@
 #ifndef OBP_WORKER_IDLE_H
 #define OBP_WORKER_IDLE_H
 
+#include <ev.h>
+
 struct obp_session;
+
+/*
+ * The wait_timeout the servers apply to <s>'s server sessions: the one
+ * it set, else the servers' global for its kind of client; 0 unknown.
+ */
+ev_tstamp obp_idle_wait_timeout(const struct obp_session *s);
+
+/*
+ * How long an idle server session may stay open under a server's
+ * <wait_timeout> (seconds, 0 unknown: 0), so that the proxy closes it
+ * (COM_QUIT) before the server drops it as an aborted client and before
+ * a statement races the server's close.
+ */
+ev_tstamp obp_idle_before_server(ev_tstamp wait_timeout);
 
 /* Sets the timer for the limit now in force, from the last activity. */
 void obp_idle_arm(struct obp_session *s);

@@ -69,13 +69,37 @@ idle(const struct obp_session *s)
            && (s->status & OBP_SERVER_STATUS_AUTOCOMMIT) != 0;
 }
 
+/*
+ * How long a parked session may wait (us): server_session_idle_timeout,
+ * and less than the wait_timeout its server applies to it after the
+ * reset (its global one for the kind of client), so the proxy closes it
+ * first.
+ */
+static int64_t
+park_limit(const struct obp_srv *srv)
+{
+    const struct obp_worker *w = srv->w;
+    int64_t                  lim = w->conf->server_session_idle_timeout;
+    ev_tstamp                wt = (ev_tstamp)
+        ((srv->pool_caps & OBP_CLIENT_INTERACTIVE) ? w->interactive_timeout
+                                                   : w->wait_timeout);
+    int64_t                  before = (int64_t)
+        (obp_idle_before_server(wt) * 1e6);
+
+    return wt > 0 && before < lim ? before : lim;
+}
+
 static void
 timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
     struct obp_srv *srv = t->data;
 
-    drop(srv, srv->resetting ? "no answer to COM_RESET_CONNECTION"
-                             : "server_session_idle_timeout");
+    if (srv->resetting)
+        drop(srv, "no answer to COM_RESET_CONNECTION");
+    else if (park_limit(srv) < srv->w->conf->server_session_idle_timeout)
+        drop(srv, "the server's wait_timeout is near");
+    else
+        drop(srv, "server_session_idle_timeout");
 }
 
 static void
@@ -200,7 +224,7 @@ reset_answer(struct obp_srv *srv, const uint8_t *p, size_t len)
     obp_log(OBP_LOG_DEBUG, srv->sid, 0, "server session on %s parked "
             "('%s', schema '%s')", srv->addr.text, srv->lg.user,
             srv->pool_db);
-    arm(srv, srv->w->conf->server_session_idle_timeout);
+    arm(srv, park_limit(srv));
     return OBP_OK;
 }
 

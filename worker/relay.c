@@ -148,5 +148,6 @@ obp_relay_command(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
     h = b->data + b->parse;     /* inspect() may have moved or grown it */
     if (s->req.cmd == OBP_COM_INIT_DB)
         note_init_db(s, h, obp_pkt_payload_len(h), b->recv - b->parse);
+    obp_retry_note(s, b, obp_pkt_payload_len(h));
     return OBP_CMD_RELAY;
 }

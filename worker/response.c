@@ -135,7 +135,8 @@ take_ok(struct obp_session *s, const uint8_t *p, size_t len)
 
     if (obp_ok_parse(&ok, p, len, s->srv->caps) != OBP_OK)
         return OBP_ERROR;
-    s->status = ok.status;
+    /* the server session's own: attaching it again keeps the status */
+    s->status = s->srv->status = ok.status;
     if (s->req.init_db != NULL)
         set_db(s, s->req.init_db, strlen(s->req.init_db));
     if (ok.track == NULL)
@@ -160,7 +161,7 @@ take_eof(struct obp_session *s, const uint8_t *p, size_t len)
         return take_ok(s, p, len);
     if (obp_eof_parse(p, len, NULL, &status) != OBP_OK)
         return OBP_ERROR;
-    s->status = status;
+    s->status = s->srv->status = status;
     return OBP_OK;
 }
 

@@ -60,6 +60,7 @@ obp_session_close(struct obp_session *s, const char *why)
     obp_reg_clear(s);
     ev_timer_stop(w->loop, &s->timer);
     obp_reqlog_closed(s, why);
+    obp_qtimeout_stop(s);
     obp_log(OBP_LOG_DEBUG, s->id, 0, "session closed (%s): client %s, "
             "%llu bytes from client", why, s->caddr.text,
             (unsigned long long)s->cl.bytes);
@@ -67,6 +68,7 @@ obp_session_close(struct obp_session *s, const char *why)
     obp_sroute_reset(s, true);
     obp_conn_close(&s->cl);
     obp_req_free(&s->req);
+    obp_retry_free(&s->retry);
     obp_sstate_free(&s->st);
     obp_stat_add(w->stats, OBP_STAT_client_active, -1);
     if (s->prev != NULL)
@@ -353,21 +355,20 @@ state_replaceable(const struct obp_session *s)
            && obp_sstate_restorable(&s->st);
 }
 
-/* OBP_DONE when the session had to be closed too. */
+/*
+ * The server session goes; the client gets ERR <code> <sqlstate> <msg>
+ * if a command was under way.  OBP_DONE when the session had to be
+ * closed too.
+ */
 static int
-server_lost(struct obp_session *s, const char *why)
+server_gone(struct obp_session *s, uint16_t code, const char *sqlstate,
+            const char *msg)
 {
     bool    in_cmd = s->req.busy || !obp_req_packets_over(s);
-    char    msg[OBP_ADDR_STRLEN + 160];
+    bool    untouched = obp_retry_untouched(s);
     uint8_t seq;
     int     rc;
 
-    snprintf(msg, sizeof(msg), "Lost connection to MySQL server during "
-             "query (server %s: %s)", s->srv->addr.text, why);
-    obp_log(in_cmd ? OBP_LOG_WARN : OBP_LOG_INFO, s->id, 0, "%s%s", msg,
-            in_cmd ? "" : " (idle)");
-    obp_stat_add(s->w->stats, OBP_STAT_server_lost, 1);
-    obp_reqlog_server_lost(s, why);
     /* inside a packet the client cannot be told anything any more */
     if ((in_cmd && (s->resp.remain > 0 || s->resp.cont))
         || keep_relayed(s) != OBP_OK) {
@@ -375,9 +376,9 @@ server_lost(struct obp_session *s, const char *why)
         return OBP_DONE;
     }
     if (!state_replaceable(s)) {
-        if (in_cmd && obp_req_packets_over(s) && !s->req.busy) {
-            obp_session_fail(s, (uint8_t)(s->resp.seq + 1),
-                             ER_LOST_CONNECTION, "08S01", msg);
+        if (in_cmd && obp_req_packets_over(s)) {
+            obp_session_fail(s, (uint8_t)(s->resp.seq + 1), code, sqlstate,
+                             msg);
             return OBP_DONE;
         }
         obp_session_close(s, obp_sstate_restorable(&s->st)
@@ -394,6 +395,12 @@ server_lost(struct obp_session *s, const char *why)
     s->resp.seq = seq;
     if (!in_cmd)
         return OBP_OK;
+    if (obp_retry_again(s, untouched)) {
+        obp_log(OBP_LOG_INFO, s->id, 0, "%s: the read goes again on a new "
+                "server session (retry %u)", msg, s->retry.tries);
+        s->req.busy = 0;
+        return OBP_OK;
+    }
     /*
      * The client is still sending: drop the rest, and answer once it has
      * sent it all unless the server already did (an early ERR).
@@ -402,10 +409,9 @@ server_lost(struct obp_session *s, const char *why)
         s->req.drop = 1;
         rc = OBP_OK;
     } else if (!obp_req_packets_over(s)) {
-        rc = obp_req_refuse(s, 0, ER_LOST_CONNECTION, "08S01", msg);
+        rc = obp_req_refuse(s, 0, code, sqlstate, msg);
     } else {
-        rc = obp_ans_err(obp_req_answer(s), ER_LOST_CONNECTION, "08S01", "%s",
-                         msg);
+        rc = obp_ans_err(obp_req_answer(s), code, sqlstate, "%s", msg);
         if (rc == OBP_OK)
             rc = obp_req_answer_now(s);
     }
@@ -415,6 +421,31 @@ server_lost(struct obp_session *s, const char *why)
         return OBP_DONE;
     }
     return OBP_OK;
+}
+
+/* OBP_DONE when the session had to be closed too. */
+static int
+server_lost(struct obp_session *s, const char *why)
+{
+    bool in_cmd = s->req.busy || !obp_req_packets_over(s);
+    char msg[OBP_ADDR_STRLEN + 160];
+
+    snprintf(msg, sizeof(msg), "Lost connection to MySQL server during "
+             "query (server %s: %s)", s->srv->addr.text, why);
+    obp_log(in_cmd ? OBP_LOG_WARN : OBP_LOG_INFO, s->id, 0, "%s%s", msg,
+            in_cmd ? "" : " (idle)");
+    obp_stat_add(s->w->stats, OBP_STAT_server_lost, 1);
+    obp_reqlog_server_lost(s, why);
+    return server_gone(s, ER_LOST_CONNECTION, "08S01", msg);
+}
+
+void
+obp_session_server_failed(struct obp_session *s, uint16_t code,
+                          const char *sqlstate, const char *msg)
+{
+    obp_reqlog_server_lost(s, msg);
+    if (server_gone(s, code, sqlstate, msg) != OBP_DONE)
+        obp_session_pump(s);
 }
 
 int
@@ -538,6 +569,7 @@ obp_session_pump(struct obp_session *s)
             break;
     }
     obp_idle_watch(s);
+    obp_qtimeout_watch(s);
     if (s->w->draining && at_boundary(s)
         && obp_handoff_give(s) != OBP_OK && s->trx_ended)
         obp_session_close(s, "drained at the end of a transaction");
@@ -599,6 +631,7 @@ client_drained(struct obp_conn *c)
 static void
 server_read(struct obp_conn *c)
 {
+    obp_qtimeout_heard(c->owner);
     obp_session_pump(c->owner);
 }
 
@@ -612,6 +645,7 @@ server_error(struct obp_conn *c, int err)
 static void
 server_drained(struct obp_conn *c)
 {
+    obp_qtimeout_heard(c->owner);
     obp_session_pump(c->owner);
 }
 
@@ -678,6 +712,7 @@ session_new(struct obp_worker *w, int fd, const struct obp_addr *peer)
     ev_timer_init(&s->timer, timer_cb,
                   (ev_tstamp)w->conf->client_login_timeout / 1e6, 0.);
     s->timer.data = s;
+    obp_qtimeout_init(s);
     obp_sstate_init(&s->st, s->id);
     obp_proxyvar_init(&s->rt.pv);
     s->next = w->sessions;

@@ -15,6 +15,7 @@
 #include "conn.h"
 #include "request.h"
 #include "response.h"
+#include "retry.h"
 #include "sroute.h"
 #include "sstate.h"
 #include "reqlog.h"
@@ -81,6 +82,7 @@ struct obp_session {
     unsigned               sqlstat_row; /* its tenant's row + 1 in the
                                            statement statistics (reqlog.c),
                                            0 until its first count */
+    struct obp_retry       retry;       /* the read that may go again */
     int                    reg;         /* shared entry index + 1, or 0 */
     uint8_t                admin;       /* enum obp_admin (cmd.h): the
                                            proxy's own account */
@@ -99,6 +101,10 @@ struct obp_session {
                                            proxy's limit if smaller */
     ev_tstamp              timer_at;    /* when the timer runs out (READY) */
     uint64_t               idle_ver;    /* st.version it was read at */
+    ev_timer               qtimer;      /* the server's answer (qtimeout.h) */
+    ev_tstamp              srv_heard;   /* the server last moved bytes */
+    unsigned               qwaiting:1;  /* a response is awaited, qtimer
+                                           set if bounded */
 };
 
 /* Starts a session for an accepted client <fd>, owned from now on. */
@@ -169,6 +175,15 @@ void obp_session_synced(struct obp_session *s, int rc, bool restore,
  * OBP_ERROR when it holds no such server session.
  */
 int obp_session_close_server(struct obp_session *s, uint32_t thread);
+
+/*
+ * The server session failed the command under way (qtimeout.h): the
+ * client gets ERR <code> <sqlstate> <msg> and the server session is
+ * closed; the client session goes on when a new server session can
+ * stand in for it, else it is closed after the ERR.
+ */
+void obp_session_server_failed(struct obp_session *s, uint16_t code,
+                               const char *sqlstate, const char *msg);
 
 /* The server session broke; <why> names the reason. */
 void obp_session_server_lost(struct obp_session *s, const char *why);

@@ -34,6 +34,7 @@ idle_take(struct obp_session *s, int i)
 {
     struct obp_srv *srv = s->rt.idle[i];
 
+    ev_timer_stop(s->w->loop, &srv->timer);
     memmove(&s->rt.idle[i], &s->rt.idle[i + 1],
             (OBP_SROUTE_IDLE - 1 - (size_t)i) * sizeof(s->rt.idle[0]));
     s->rt.idle[OBP_SROUTE_IDLE - 1] = NULL;
@@ -50,6 +51,18 @@ idle_drop(struct obp_session *s, int i, bool pool, const char *why)
             srv->addr.text, pool ? "leaves" : "closed", why);
     if (!pool || obp_pool_offer_srv(s, srv) != OBP_OK)
         obp_srv_free(srv);
+}
+
+/* Idle near the server's wait_timeout: it leaves before the server
+ * closes it. */
+static void
+idle_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    struct obp_srv *srv = t->data;
+    int             i = idle_index(srv->owner, srv);
+
+    if (i >= 0)
+        idle_drop(srv->owner, i, true, "the server's wait_timeout is near");
 }
 
 /*
@@ -89,6 +102,7 @@ park(struct obp_session *s)
 {
     struct obp_srv *srv = s->srv;
     int             i = idle_index(s, NULL);
+    ev_tstamp       before;
 
     if (i < 0) {
         idle_drop(s, 0, true, "the session holds too many");
@@ -102,6 +116,13 @@ park(struct obp_session *s)
     s->rt.idle[i] = srv;
     s->srv = NULL;
     obp_conn_update(&srv->c);
+    before = obp_idle_before_server(obp_idle_wait_timeout(s));
+    if (before > 0) {
+        ev_timer_stop(s->w->loop, &srv->timer);
+        ev_set_cb(&srv->timer, idle_timer_cb);
+        ev_timer_set(&srv->timer, before, 0.);
+        ev_timer_start(s->w->loop, &srv->timer);
+    }
 }
 
 void

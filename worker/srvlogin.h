@@ -96,6 +96,7 @@ struct obp_srv {
     int                  next;          /* index into servers->addr */
     int                  bl;            /* addr's blocklist index, or -1 */
     int                  skipped;       /* blocked servers passed over */
+    int                  tries;         /* servers tried */
     int                  fd;            /* socket being connected, or -1 */
     ev_io                cw;            /* connect completion */
     ev_timer             timer;         /* start, connect, login bound */

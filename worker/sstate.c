@@ -313,6 +313,27 @@ obp_sstate_sysvar_uint(const struct obp_sstate *st, const char *name,
     return true;
 }
 
+bool
+obp_sstate_sysvar_num(const struct obp_sstate *st, const char *name,
+                      double *out)
+{
+    const struct obp_svar *v = find_var(st, false, name);
+    char                   text[32];
+    char                  *end;
+    double                 d;
+
+    if (v == NULL || !v->has_value || v->len == 0 || v->len >= sizeof(text)
+        || v->type == OBP_SVAL_NULL || v->type == OBP_SVAL_STRING)
+        return false;
+    memcpy(text, v->data, v->len);
+    text[v->len] = '\0';
+    d = strtod(text, &end);
+    if (*end != '\0' || !(d >= 0))
+        return false;
+    *out = d;
+    return true;
+}
+
 int
 obp_sstate_set_value(struct obp_sstate *st, struct obp_svar *v,
                      enum obp_sval_type type, const uint8_t *data,

@@ -148,6 +148,10 @@ void obp_sstate_drop_var(struct obp_sstate *st, struct obp_svar *v);
 bool obp_sstate_sysvar_uint(const struct obp_sstate *st, const char *name,
                             uint64_t *out);
 
+/* The same for any number (a DOUBLE or DECIMAL too). */
+bool obp_sstate_sysvar_num(const struct obp_sstate *st, const char *name,
+                           double *out);
+
 /* Prepared statements by the client's id, or NULL. */
 struct obp_stmt *obp_sstate_stmt(const struct obp_sstate *st, uint32_t id);
 

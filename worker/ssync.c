@@ -640,6 +640,10 @@ ready_done(struct obp_owncmd *oc, int rc)
         if (prepared(y) != OBP_OK)
             return;
         break;
+    case STEP_BEGIN:
+        /* open now: a server lost from here on cannot be replaced */
+        srv->status |= OBP_SERVER_STATUS_IN_TRANS;
+        break;
     default:
         break;
     }

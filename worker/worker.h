@@ -34,6 +34,8 @@ struct obp_session;
 #include "reqlog.h"
 #include "session.h"
 #include "idle.h"
+#include "qtimeout.h"
+#include "retry.h"
 #include "sockopt.h"
 #include "pool.h"
 #include "chuser.h"

@@ -257,6 +257,9 @@ sub server {
 
 sub server_port { $_[0]->{_mariadb}{$_[1]}{port} }
 
+# The process id of server <n>, to signal it (STOP, CONT), or undef.
+sub mariadb_pid { $_[0]->{_mariadb}{$_[1]}{pid} }
+
 # More mariadbd options for the servers started from now on.
 sub mariadbd_options {
 	my ($self, @opts) = @_;
