@@ -150,6 +150,40 @@ tenant(struct obp_router_ctx *x)
     obp_router_emit(x, OBP_RT_TENANT);
 }
 
+/* The tenant's entry when its servers have roles (router.h "Roles"). */
+static const struct obp_route_entry *
+roles_entry(struct obp_router_ctx *x)
+{
+    const struct obp_route_entry   *t = tenant_entry(x);
+    const struct obp_route_replica *r;
+    uint32_t                        n = 0;
+
+    r = t != NULL ? obp_route_replicas(t, 0, &n) : NULL;
+    return r != NULL && obp_router_primary(r, n) != NULL ? t : NULL;
+}
+
+/*
+ * Roles without route info: what concerns the session alone stays where
+ * it is (its first statement goes to the primary); the rest by role.
+ */
+static void
+role_tenant(struct obp_router_ctx *x)
+{
+    const struct obp_route_replica *r;
+    uint32_t                        n = 0;
+    enum obp_sql_kind               k = x->c.kind;
+
+    if (!x->in->want_tenant
+        && (k == OBP_SQL_SET || k == OBP_SQL_USE || k == OBP_SQL_SHOW
+            || k == OBP_SQL_BEGIN || k == OBP_SQL_COMMIT
+            || k == OBP_SQL_ROLLBACK)) {
+        x->out->kind = OBP_RT_NONE;
+        return;
+    }
+    r = obp_route_replicas(x->roles, 0, &n);
+    obp_router_by_role(x, r, n);
+}
+
 static void
 no_info(struct obp_router_ctx *x)
 {
@@ -204,6 +238,10 @@ route_leaf(struct obp_router_ctx *x, int32_t leaf)
     r = obp_route_replicas(x->e, (uint32_t)leaf, &n);
     if (r == NULL || n == 0) {
         tenant(x);
+        return;
+    }
+    if (x->roles != NULL) {
+        obp_router_by_role(x, r, n);
         return;
     }
     if (x->out->write) {
@@ -300,6 +338,7 @@ decide(struct obp_router_ctx *x)
 
     x->out->write = c->kind != OBP_SQL_SELECT && routable_kind(c->kind);
     x->out->weak = weak_read(x);
+    x->roles = roles_entry(x);
     if (c->target_db_server.n > 0) {
         forced(x, c->target_db_server.s, c->target_db_server.n);
         return;
@@ -310,7 +349,10 @@ decide(struct obp_router_ctx *x)
     }
     if (!routable_kind(c->kind)
         || (c->table.s == NULL && c->route_table.n == 0) || !find_table(x)) {
-        no_info(x);
+        if (x->roles != NULL)
+            role_tenant(x);
+        else
+            no_info(x);
         return;
     }
     x->out->table_id = x->e->table_id;
@@ -334,6 +376,9 @@ obp_router_route(const struct obp_router_in *in, struct obp_router_out *out)
     x.out = out;
     x.rng = in->rng != NULL ? in->rng : &process_rng;
     x.e = NULL;
+    x.roles = NULL;
+    x.db[0] = '\0';
+    x.table[0] = '\0';
     x.ldc_done = false;
     x.ldc_on = false;
     x.idc = NULL;

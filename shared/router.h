@@ -161,6 +161,10 @@ struct obp_router_in {
                                               off: no weak read */
     bool                         want_tenant;   /* the tenant's servers
                                               rather than NONE */
+    bool                         primary_reads; /* the session's reads
+                                              stay on the primary (read-
+                                              your-writes, temporary
+                                              tables): "Roles" */
     int64_t                      now_us;   /* for the blocklist */
     uint64_t                    *rng;      /* PRNG state, or NULL: the
                                               process's */
@@ -176,6 +180,8 @@ struct obp_router_out {
                                                will do as well */
     bool                 write;             /* the statement writes */
     bool                 weak;              /* routed as a weak read */
+    bool                 roles;             /* routed by the servers'
+                                               roles ("Roles") */
     bool                 looked_up;         /* a table was looked up */
     bool                 found;             /* and found */
     uint64_t             generation;        /* route set used, 0: none */

@@ -61,7 +61,8 @@ enum obp_sql_kind {
 #define OBP_SQL_F_FOR_UPDATE    0x00002 /* FOR UPDATE|SHARE, LOCK IN SHARE
                                          * MODE: a strong read */
 #define OBP_SQL_F_DEP_FUNC      0x00004 /* last_insert_id(), found_rows(),
-                                         * row_count(): the last server */
+                                         * row_count(), @@identity and the
+                                         * like: the last server */
 #define OBP_SQL_F_JOIN          0x00008 /* more tables than the first */
 #define OBP_SQL_F_UNION         0x00010 /* UNION, EXCEPT, INTERSECT */
 #define OBP_SQL_F_CAPPED        0x00020 /* a bound was reached: fall back */
@@ -80,6 +81,11 @@ enum obp_sql_kind {
 #define OBP_SQL_F_SAVEPOINT     0x40000 /* ROLLBACK TO SAVEPOINT: the
                                          * transaction goes on */
 #define OBP_SQL_F_XA            0x80000 /* XA START|COMMIT|ROLLBACK */
+#define OBP_SQL_F_LOCK_FUNC    0x100000 /* GET_LOCK() and friends: the
+                                         * primary's (router.h "Roles") */
+#define OBP_SQL_F_TEMPORARY    0x200000 /* the word TEMPORARY (CREATE
+                                         * TEMPORARY TABLE): the session's
+                                         * server holds its tables */
 
 enum obp_sql_consistency {
     OBP_SQL_CONS_NONE,          /* no READ_CONSISTENCY hint */

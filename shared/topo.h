@@ -66,6 +66,8 @@ struct obp_topo_server {
     char            *name;
     struct obp_addr  addr;
     uint32_t         zone;      /* index in obp_topo.zones */
+    uint32_t         weight;    /* share of the reads spread over
+                                   replicas, 0 to 65535; default 1 */
 };
 
 /* One zone of a primary zone list and its priority group (0 first). */
@@ -111,6 +113,9 @@ struct obp_topo {
     uint32_t                ntenants;
     struct obp_topo_table  *tables;
     uint32_t                ntables;
+    bool                    roles;   /* servers declared primary and
+                                        replica roles: every table follows
+                                        them (router.h "Roles") */
 };
 
 /* Kinds of declared objects. */

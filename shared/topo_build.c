@@ -8,6 +8,7 @@
 #include "topo_src.h"
 #include "topo_build.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,8 @@ static const char *const kind_names[] = {
  */
 static const char *const zone_keys[] = { "region", "idc", "readonly",
                                          NULL };
-static const char *const server_keys[] = { "address", "zone", "role", NULL };
+static const char *const server_keys[] = { "address", "zone", "role",
+                                           "weight", NULL };
 static const char *const tenant_keys[] = { "primary_zone", "servers",
                                            "replicas", NULL };
 static const char *const table_keys[] = {
@@ -240,6 +242,28 @@ build_server(struct obp_topo_b *tb, const struct obp_topo_obj *o)
     }
 }
 
+/* Server <idx>'s share of the replicas' reads: 1 unless declared. */
+static void
+server_weight(struct obp_topo_b *tb, const struct obp_topo_obj *o,
+              uint32_t idx)
+{
+    const struct obp_topo_key *k = obp_topo_key(o, "weight");
+    const char *w = obp_topo_scalar(tb, o, k);
+    char *end;
+    unsigned long v;
+
+    tb->topo->servers[idx].weight = 1;
+    if (w == NULL)
+        return;
+    errno = 0;
+    v = strtoul(w, &end, 10);
+    if (errno != 0 || end == w || *end != '\0' || w[0] == '-' || v > 65535)
+        obp_topo_bad(tb, o, k, "\"%s\" is not a weight from 0 to 65535",
+                     w);
+    else
+        tb->topo->servers[idx].weight = (uint32_t)v;
+}
+
 /* Marks server <idx> as the primary of a plain deployment, or refuses. */
 static void
 server_role(struct obp_topo_b *tb, const struct obp_topo_obj *o,
@@ -256,6 +280,7 @@ server_role(struct obp_topo_b *tb, const struct obp_topo_obj *o,
         return;
     }
     tb->roles = true;
+    tb->topo->roles = true;
     if (strcmp(role, "replica") == 0)
         return;
     if (strcmp(role, "primary") != 0) {
@@ -420,6 +445,7 @@ build_kind(struct obp_topo_b *tb, enum obp_topo_kind kind)
         case OBP_TOPO_SERVER:
             build_server(tb, o);
             server_role(tb, o, tb->topo->nservers - 1);
+            server_weight(tb, o, tb->topo->nservers - 1);
             break;
         case OBP_TOPO_TENANT:
             build_tenant(tb, o);

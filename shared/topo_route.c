@@ -43,6 +43,14 @@ add_tenant(const struct obp_topo *topo, const struct obp_topo_tenant *t,
         r[i].type = topo->zones[topo->servers[s].zone].readonly
                     ? OBP_ROUTE_READONLY : OBP_ROUTE_FULL;
         r[i].priority = zone_priority(t, topo->servers[s].zone);
+        r[i].weight = (uint16_t)topo->servers[s].weight;
+        /* roles: the primary leads, and logins go to it first */
+        if (topo->roles && t->replicas.n > 0) {
+            bool primary = t->replicas.r[t->replicas.leader].server == s;
+
+            r[i].role = primary ? OBP_ROUTE_LEADER : OBP_ROUTE_FOLLOWER;
+            r[i].priority = primary ? 0 : 1;
+        }
     }
     memset(&in, 0, sizeof(in));
     in.cluster = obp_route_name(cluster);
@@ -79,6 +87,8 @@ add_table(const struct obp_topo *topo, const struct obp_topo_table *tb,
         nrepl[i] = tb->leaves[i].n;
         for (j = 0; j < tb->leaves[i].n; j++, n++) {
             r[n].server = server_idx[tb->leaves[i].r[j].server];
+            r[n].weight = (uint16_t)
+                topo->servers[tb->leaves[i].r[j].server].weight;
             r[n].role = tb->leaves[i].r[j].role == OBP_TOPO_LEADER
                         ? OBP_ROUTE_LEADER : OBP_ROUTE_FOLLOWER;
             r[n].type = tb->leaves[i].r[j].type == OBP_TOPO_READONLY
