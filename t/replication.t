@@ -22,7 +22,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(21)->run_replication(2);
+	->plan(23)->run_replication(2);
 
 # Each server's own counters: Com_select, Com_insert ... (a replica's
 # count what it applies too), the test account's writes (userstat) and
@@ -189,3 +189,49 @@ my $c6 = counters();
 is_deeply([ $rc, delta($c5, $c6, 'Com_insert')->[0],
 	replicas_unwritten($c5, $c6) ], [ 0, 1, 1 ],
 	'etc/primary-replicas.ini: the write on the primary') or diag($out);
+
+# README's two examples, addresses and port substituted: servers alone
+# (reads on the primary), and the split with a read-after-write window.
+
+sub readme_block {
+	my ($after) = @_;
+	my $readme = $t->read_file("$FindBin::Bin/../README") // die 'README';
+	my ($block) = $readme =~ /\Q$after\E.*?\n\n((?: {4}[^\n]*\n)+)/s
+		or die "README: no example after '$after'";
+	$block =~ s/^ {4}//mg;
+	my %addr = map { ("10.0.0.$_:3306", $t->server($_)) } 1 .. 3;
+	$block =~ s/(10\.0\.0\.\d:3306)/$addr{$1}/g;
+	return "listen_port: %%PORT_2883%%\n$block";
+}
+
+$t->stop();
+unlink $t->testdir() . '/obproxy.ini';
+$t->write_file_expand('obproxy.yaml',
+	readme_block('A plain MySQL/MariaDB deployment needs servers only'));
+$t->run();
+$dbh = $t->dbh();
+$c5 = counters();
+$dbh->do('INSERT INTO w (v) VALUES (400)');
+$dbh->selectrow_array('SELECT COUNT(*) FROM w') for 1 .. 5;
+$c6 = counters();
+is_deeply([ delta($c5, $c6, 'Com_insert')->[0],
+	delta($c5, $c6, 'Com_select'), replicas_unwritten($c5, $c6) ],
+	[ 1, [ 5, 0, 0 ], 1 ],
+	"README's servers-only example: the write and the reads on the primary");
+$dbh->disconnect();
+$t->stop();
+$t->write_file_expand('obproxy.yaml',
+	readme_block('is declared with servers only, each with its role'));
+$t->run();
+$dbh = $t->dbh();
+$dbh->do('INSERT INTO w (v) VALUES (401)');
+my ($after) = $dbh->selectrow_array('SELECT COUNT(*) FROM w WHERE v = 401');
+select(undef, undef, undef, 1.2);
+$c5 = counters();
+$dbh->selectrow_array('SELECT COUNT(*) FROM w') for 1 .. 30;
+$c6 = counters();
+my $r = delta($c5, $c6, 'Com_select');
+is_deeply([ $after, $r->[0], $r->[1] + $r->[2], $r->[1] > $r->[2] ],
+	[ 1, 0, 30, 1 ], "README's split example: read-your-writes, then"
+	. " the replicas ($r->[1], $r->[2])");
+$dbh->disconnect();
