@@ -37,6 +37,13 @@ enum obp_topo_role {
     OBP_TOPO_FOLLOWER
 };
 
+/* A server's declared role (MySQL/MariaDB primary and replicas). */
+enum obp_topo_srole {
+    OBP_TOPO_SRV_NONE = 0,
+    OBP_TOPO_SRV_PRIMARY,
+    OBP_TOPO_SRV_REPLICA
+};
+
 enum obp_topo_rtype {
     OBP_TOPO_FULL = 0,
     OBP_TOPO_READONLY
@@ -68,6 +75,8 @@ struct obp_topo_server {
     uint32_t         zone;      /* index in obp_topo.zones */
     uint32_t         weight;    /* share of the reads spread over
                                    replicas, 0 to 65535; default 1 */
+    uint8_t          role;      /* enum obp_topo_srole */
+    int32_t          primary;   /* a replica's primary (index), else -1 */
 };
 
 /* One zone of a primary zone list and its priority group (0 first). */

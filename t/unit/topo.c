@@ -512,6 +512,21 @@ static const struct refusal refusals[] = {
     { "noprimary.ini",
       "[server a]\naddress = 127.0.0.1:1\nrole = replica\n",
       ":1: servers: no server has role primary" },
+    { "sets.yaml",
+      "servers:\n  a: {address: 127.0.0.1:1, role: primary}\n"
+      "  b: {address: 127.0.0.1:2, role: primary}\n"
+      "  a1: {address: 127.0.0.1:3, role: replica, primary: a}\n"
+      "  b1: {address: 127.0.0.1:4, role: replica}\n",
+      ":5: server b1: no primary: with several primaries each replica "
+      "names its own" },
+    { "follows.yaml",
+      "servers:\n  a: {address: 127.0.0.1:1, role: primary}\n"
+      "  a1: {address: 127.0.0.1:3, role: replica, primary: a2}\n"
+      "  a2: {address: 127.0.0.1:4, role: replica, primary: a}\n",
+      ":3: server a1: primary: \"a2\" is no server with role primary" },
+    { "weight.ini",
+      "[server a]\naddress = 127.0.0.1:1\nrole = primary\nweight = -1\n",
+      ":4: server a: weight: \"-1\" is not a weight from 0 to 65535" },
     { "role.yaml", "servers: {a: {address: 127.0.0.1:1, role: boss}}\n",
       ":1: server a: role: \"boss\" is not primary or replica" },
     { "norepl.yaml", TOPO_YAML

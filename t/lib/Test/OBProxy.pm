@@ -380,51 +380,55 @@ sub stop_mariadb {
 ###############################################################################
 # Replication: server 1 a primary, servers 2 .. n+1 its replicas.
 
-# Starts server 1 with a binary log (row format, GTIDs are MariaDB's
-# own) and <n> replicas of it (read_only, each its own server id),
-# each following the primary from the position reached after the
-# harness's account setup (MASTER_USE_GTID=slave_pos), and waits until
-# they have caught up.  A replica's Com_insert and the like count the
-# changes it applies too; user_writes() counts only the test account's,
-# and a change a client makes on a replica lands in its own binary log.
+# Starts server <first> (option, 1) with a binary log (row format,
+# GTIDs are MariaDB's own) and <n> replicas of it, numbered after it
+# (read_only, each its own server id), each following the primary from
+# the position reached after the harness's account setup
+# (MASTER_USE_GTID=slave_pos), and waits until they have caught up.  A
+# replica's Com_insert and the like count the changes it applies too;
+# user_writes() counts only the test account's, and a change a client
+# makes on a replica lands in its own binary log.
 sub run_replication {
-	my ($self, $n) = @_;
+	my ($self, $n, %o) = @_;
 	my $d = $self->{_testdir};
-	for my $i (1 .. $n + 1) {
+	my $p = $o{first} // 1;
+	for my $i ($p .. $p + $n) {
 		$self->{_mariadb}{$i} = { dir => "$d/mdb$i", opts => [
 			"--server-id=$i",
 			"--log-bin=$d/mdb$i-bin", '--binlog-format=ROW',
 			'--userstat=1',
-			($i > 1 ? ('--read-only=1', '--skip-slave-start')
+			($i > $p ? ('--read-only=1', '--skip-slave-start')
 				: ()) ] };
 		$self->start_mariadb($i);
 	}
-	$self->_root_sql(1, "SET sql_log_bin = 0; CREATE USER 'repl'\@'%'"
+	$self->_root_sql($p, "SET sql_log_bin = 0; CREATE USER 'repl'\@'%'"
 		. " IDENTIFIED BY 'repl-pw'; GRANT REPLICATION SLAVE ON *.*"
 		. " TO 'repl'\@'%'", 'replication account');
-	my $pos = $self->root_query(1, 'SELECT @@gtid_binlog_pos');
-	my $port = $self->server_port(1);
-	for my $i (2 .. $n + 1) {
+	my $pos = $self->root_query($p, 'SELECT @@gtid_binlog_pos');
+	my $port = $self->server_port($p);
+	for my $i ($p + 1 .. $p + $n) {
 		$self->_root_sql($i, "SET GLOBAL gtid_slave_pos = '$pos';"
 			. " CHANGE MASTER TO MASTER_HOST = '127.0.0.1',"
 			. " MASTER_PORT = $port, MASTER_USER = 'repl',"
 			. " MASTER_PASSWORD = 'repl-pw',"
 			. " MASTER_USE_GTID = slave_pos; START SLAVE",
 			'replication start');
+		$self->{_replicas}{$i} = $p;
 	}
-	$self->{_replicas} = [ 2 .. $n + 1 ];
 	return $self->sync_replicas();
 }
 
-# Waits (at most 20 s each) until every replica has applied what the
+# Waits (at most 20 s each) until every replica has applied what its
 # primary has logged; dies when one has not.
 sub sync_replicas {
 	my ($self) = @_;
-	my $pos = $self->root_query(1, 'SELECT @@gtid_binlog_pos');
-	for my $i (@{$self->{_replicas} // []}) {
+	my %pos;
+	for my $i (sort { $a <=> $b } keys %{$self->{_replicas} // {}}) {
+		my $p = $self->{_replicas}{$i};
+		$pos{$p} //= $self->root_query($p, 'SELECT @@gtid_binlog_pos');
 		my $r = $self->root_query($i,
-			"SELECT MASTER_GTID_WAIT('$pos', 20)");
-		die "replica $i did not reach $pos: "
+			"SELECT MASTER_GTID_WAIT('$pos{$p}', 20)");
+		die "replica $i did not reach $pos{$p}: "
 			. $self->root_query($i, 'SHOW SLAVE STATUS\G')
 			unless defined $r && $r eq '0';
 	}
