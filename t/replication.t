@@ -193,21 +193,11 @@ is_deeply([ $rc, delta($c5, $c6, 'Com_insert')->[0],
 # README's two examples, addresses and port substituted: servers alone
 # (reads on the primary), and the split with a read-after-write window.
 
-sub readme_block {
-	my ($after) = @_;
-	my $readme = $t->read_file("$FindBin::Bin/../README") // die 'README';
-	my ($block) = $readme =~ /\Q$after\E.*?\n\n((?: {4}[^\n]*\n)+)/s
-		or die "README: no example after '$after'";
-	$block =~ s/^ {4}//mg;
-	my %addr = map { ("10.0.0.$_:3306", $t->server($_)) } 1 .. 3;
-	$block =~ s/(10\.0\.0\.\d:3306)/$addr{$1}/g;
-	return "listen_port: %%PORT_2883%%\n$block";
-}
-
 $t->stop();
 unlink $t->testdir() . '/obproxy.ini';
 $t->write_file_expand('obproxy.yaml',
-	readme_block('A plain MySQL/MariaDB deployment needs servers only'));
+	"listen_port: %%PORT_2883%%\n" . $t->readme_example(
+	'A plain MySQL/MariaDB deployment needs servers only'));
 $t->run();
 $dbh = $t->dbh();
 $c5 = counters();
@@ -221,7 +211,8 @@ is_deeply([ delta($c5, $c6, 'Com_insert')->[0],
 $dbh->disconnect();
 $t->stop();
 $t->write_file_expand('obproxy.yaml',
-	readme_block('is declared with servers only, each with its role'));
+	"listen_port: %%PORT_2883%%\n" . $t->readme_example(
+	'is declared with servers only, each with its role'));
 $t->run();
 $dbh = $t->dbh();
 $dbh->do('INSERT INTO w (v) VALUES (401)');

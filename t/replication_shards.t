@@ -4,8 +4,8 @@
 # partition of a table: rows are written by key to their set's primary,
 # read by key from its replica with enable_read_write_split (inside a
 # transaction, from its primary), never written on a replica; a table
-# the topology does not declare lives on the first set.  Counted on the
-# servers' own counters.
+# the topology does not declare lives on the first set.  The topology
+# is README's example.  Counted on the servers' own counters.
 
 use warnings;
 use strict;
@@ -27,29 +27,10 @@ for my $p (1, 3) {
 }
 $t->sync_replicas();
 
-$t->write_file_expand('obproxy.yaml', <<'EOF');
-listen_port: %%PORT_2883%%
-enable_read_write_split: true
-servers:
-  a: {address: "%%S1%%", role: primary}
-  a1: {address: "%%S2%%", role: replica, primary: a}
-  b: {address: "%%S3%%", role: primary}
-  b1: {address: "%%S4%%", role: replica, primary: b}
-tenants:
-  sys:
-    databases:
-      shop:
-        orders:
-          partition: HASH
-          columns: [id BIGINT]
-          partitions: 2
-          replicas:
-            p0: [a leader, a1 follower]
-            p1: [b leader, b1 follower]
-EOF
-my $conf = $t->read_file('obproxy.yaml');
-$conf =~ s/%%S(\d)%%/$t->server($1)/ge;
-$t->write_file_expand('obproxy.yaml', $conf)->run();
+# README's example, addresses and port substituted.
+$t->write_file_expand('obproxy.yaml', "listen_port: %%PORT_2883%%\n"
+	. "enable_read_write_split: true\n"
+	. $t->readme_example('Shards: several primary/replica sets'))->run();
 
 sub selects {
 	return [ map { $t->server_status($_, 'Com_select')->{Com_select} }

@@ -447,6 +447,18 @@ sub root_query {
 	return $out;
 }
 
+# The first indented example of README after the text <after>, without
+# its indentation, each address 10.0.0.N:3306 replaced by server N's.
+sub readme_example {
+	my ($self, $after) = @_;
+	my $readme = $self->read_file("$TDIR/../README") // die "no README\n";
+	my ($block) = $readme =~ /\Q$after\E.*?\n\n((?: {4}[^\n]*\n)+)/s
+		or die "README: no example after '$after'\n";
+	$block =~ s/^ {4}//mg;
+	$block =~ s/10\.0\.0\.(\d+):3306/$self->server($1)/ge;
+	return $block;
+}
+
 # The writes (INSERT, UPDATE, DELETE and the like) the test account made
 # on server <n> (userstat, which run_replication() turns on).
 sub user_writes {
