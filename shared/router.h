@@ -59,7 +59,8 @@
  * statement without route info.  SET, USE, SHOW, BEGIN, COMMIT and
  * ROLLBACK without route info stay NONE (with want_tenant: the
  * primary).  A read the replicas may take (a weak read, rule 4, without
- * lock function, second statement or TEMPORARY, and not primary_reads)
+ * lock function, LAST_WRITE function, second statement or TEMPORARY,
+ * and not primary_reads)
  * is kind WEAK: one replica drawn by weight among those of the best LDC
  * rank, alone first (best is 1, so each statement draws again), then the
  * other replicas, weight-0 ones after, then the primary.  Anything else

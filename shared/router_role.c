@@ -44,15 +44,16 @@ obp_router_primary(const struct obp_route_replica *r, uint32_t n)
 /*
  * A read the replicas may serve: weak (router.h rule 4, which
  * enable_read_write_split makes of every SELECT outside a transaction),
- * no lock function, one statement, and no reason of the session's to
- * stay on the primary.
+ * no lock function, nothing about the last write (LAST_INSERT_ID()), one
+ * statement, and no reason of the session's to stay on the primary.
  */
 static bool
 replica_read(const struct obp_router_ctx *x)
 {
     return x->out->weak && !x->in->primary_reads
            && (x->c.flags & (OBP_SQL_F_LOCK_FUNC | OBP_SQL_F_MORE
-                             | OBP_SQL_F_TEMPORARY)) == 0;
+                             | OBP_SQL_F_TEMPORARY
+                             | OBP_SQL_F_LAST_WRITE)) == 0;
 }
 
 static const char *

@@ -12,11 +12,10 @@
 #define kw obp_sqllex_kw
 
 /* What obp_sql_next() watches for across tokens (x->state). */
-#define W_DEP  0x1      /* a dependent function's name: is '(' next? */
+#define W_FUNC 0x1      /* a function the router minds: is '(' next? */
 #define W_FOR  0x2      /* FOR: is UPDATE or SHARE next? */
 #define W_LOCK 0x4      /* LOCK: is IN next? */
 #define W_IN   0x8      /* LOCK IN: is SHARE next? */
-#define W_LOCKF 0x10    /* a lock function's name: is '(' next? */
 
 static void
 set_name(struct obp_sql_name *nm, const struct obp_sqllex_tok *t)
@@ -134,40 +133,6 @@ hint(struct obp_sql_parse *x)
     }
 }
 
-static bool
-dep_func(const struct obp_sqllex_tok *t)
-{
-    return kw(t, "LAST_INSERT_ID") || kw(t, "FOUND_ROWS")
-           || kw(t, "ROW_COUNT");
-}
-
-/* User-level locks live on the server that granted them. */
-static bool
-lock_func(const struct obp_sqllex_tok *t)
-{
-    return kw(t, "GET_LOCK") || kw(t, "RELEASE_LOCK")
-           || kw(t, "RELEASE_ALL_LOCKS") || kw(t, "IS_FREE_LOCK")
-           || kw(t, "IS_USED_LOCK");
-}
-
-/* @@[scope.]name: the variables that tell of the last statement. */
-static bool
-dep_sysvar(const struct obp_sqllex_tok *t)
-{
-    static const char *const names[] = { "identity", "last_insert_id",
-        "insert_id", "last_gtid", "warning_count", "error_count", NULL };
-    const char *s = t->s, *e = t->s + t->n;
-
-    for (const char *p = s; p < e; p++)
-        if (*p == '.')
-            s = p + 1;
-    for (int i = 0; names[i] != NULL; i++)
-        if (strlen(names[i]) == (size_t)(e - s)
-            && strncasecmp(names[i], s, (size_t)(e - s)) == 0)
-            return true;
-    return false;
-}
-
 /* Facts any token may tell, wherever it stands. */
 static void
 watch(struct obp_sql_parse *x)
@@ -182,10 +147,8 @@ watch(struct obp_sql_parse *x)
         x->param = c->nparams++;
         return;
     case OBP_SQLLEX_LPAREN:
-        if (was & W_DEP)
-            c->flags |= OBP_SQL_F_DEP_FUNC;
-        if (was & W_LOCKF)
-            c->flags |= OBP_SQL_F_LOCK_FUNC;
+        if (was & W_FUNC)
+            c->flags |= x->func;
         x->group = x->ngroups++;
         x->depth++;
         return;
@@ -193,8 +156,7 @@ watch(struct obp_sql_parse *x)
         x->depth -= x->depth > 0;
         return;
     case OBP_SQLLEX_SYSVAR:
-        if (dep_sysvar(t))
-            c->flags |= OBP_SQL_F_DEP_FUNC;
+        c->flags |= obp_sql_sysvar_flags(t->s, t->n);
         return;
     case OBP_SQLLEX_WORD:
         break;
@@ -206,8 +168,8 @@ watch(struct obp_sql_parse *x)
     if (((was & W_FOR) && (kw(t, "UPDATE") || kw(t, "SHARE")))
         || ((was & W_IN) && kw(t, "SHARE")))
         c->flags |= OBP_SQL_F_FOR_UPDATE;
-    x->state = (dep_func(t) ? W_DEP : 0) | (lock_func(t) ? W_LOCKF : 0)
-               | (kw(t, "FOR") ? W_FOR : 0)
+    x->func = obp_sql_func_flags(t->s, t->n);
+    x->state = (x->func != 0 ? W_FUNC : 0) | (kw(t, "FOR") ? W_FOR : 0)
                | (kw(t, "LOCK") ? W_LOCK : 0)
                | ((was & W_LOCK) && kw(t, "IN") ? W_IN : 0);
     if (x->depth == 0 && (kw(t, "UNION") || kw(t, "EXCEPT")

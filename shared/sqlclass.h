@@ -86,6 +86,10 @@ enum obp_sql_kind {
 #define OBP_SQL_F_TEMPORARY    0x200000 /* the word TEMPORARY (CREATE
                                          * TEMPORARY TABLE): the session's
                                          * server holds its tables */
+#define OBP_SQL_F_LAST_WRITE   0x400000 /* with DEP_FUNC: last_insert_id(),
+                                         * row_count(), @@identity, ...:
+                                         * about the last write, which a
+                                         * primary ran */
 
 enum obp_sql_consistency {
     OBP_SQL_CONS_NONE,          /* no READ_CONSISTENCY hint */
@@ -193,12 +197,22 @@ struct obp_sql_parse {
     uint32_t                   ngroups; /* '(' read so far */
     unsigned                   depth;   /* parentheses open */
     unsigned                   state;   /* what next() is watching */
+    unsigned                   func;    /* the flags of the function
+                                           named last, if '(' follows */
     bool                       hint_here; /* a hint now is the statement's */
     bool                       leading; /* no token read yet */
     struct obp_sql_class      *c;      /* the result being filled */
     unsigned                   nkeys;   /* key columns given */
     const char                *text;    /* the start of the text */
 };
+
+/*
+ * The OBP_SQL_F_* flags a call of the function <name> (a word, <n>
+ * bytes) sets, and those reading the system variable <name> ("x",
+ * "session.x") sets; 0 for the others (sqlclass_func.c).
+ */
+unsigned obp_sql_func_flags(const char *name, size_t n);
+unsigned obp_sql_sysvar_flags(const char *name, size_t n);
 
 /* The next token, past comments (ODP's and hints are read on the way). */
 void obp_sql_next(struct obp_sql_parse *x);

@@ -454,9 +454,9 @@ route_query(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
     if (hold_begin(s, out, sql, in.sql_len, &rc)
         || own_set(s, out, sql, in.sql_len, &rc))
         return rc == OBP_OK ? OBP_DONE : rc;
-    /* a primary's write stays there (router.h "Roles") */
+    /* what the roles send to the primary goes there (router.h "Roles") */
     if ((out->sql_flags & OBP_SQL_F_DEP_FUNC)
-        && !(out->roles && out->write))
+        && !(out->roles && out->kind == OBP_RT_LEADER))
         out->kind = OBP_RT_NONE;
     if (out->sql_kind == OBP_SQL_USE)
         return note_use(s, sql, in.sql_len);
@@ -549,8 +549,14 @@ decide(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
     out->kind = OBP_RT_NONE;
     switch (s->req.cmd) {
     case OBP_COM_QUERY:
-        if (s->w->conf->topo == NULL || sticky(s))
+        if (s->w->conf->topo == NULL)
             return OBP_OK;
+        if (sticky(s)) {
+            /* a transaction counts as a write for read-your-writes */
+            if (s->status & OBP_SERVER_STATUS_IN_TRANS)
+                s->rt.wrote = 1;
+            return OBP_OK;
+        }
         write_ended(s);
         return route_query(s, b, len, out);
     case OBP_COM_STMT_EXECUTE: case OBP_COM_STMT_BULK_EXECUTE:

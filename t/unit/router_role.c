@@ -164,6 +164,12 @@ test_split(void)
                "two statements: the primary");
     tap_is_str(where_sql("INSERT INTO t VALUES (1)"), "LEADER p",
                "split: a write on the primary");
+    tap_is_str(where_sql("SELECT LAST_INSERT_ID()"), "LEADER p",
+               "LAST_INSERT_ID(): the primary, where the write ran");
+    tap_is_str(where_sql("SELECT @@session.identity"), "LEADER p",
+               "@@session.identity too");
+    tap_is_str(where_sql("SELECT FOUND_ROWS()"), "WEAK r",
+               "FOUND_ROWS(): a read (the worker keeps it in place)");
     in = in_for("SELECT * FROM t");
     in.in_trans = true;
     tap_is_str(where(&in), "LEADER p", "in a transaction: the primary");
