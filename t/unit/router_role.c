@@ -20,6 +20,18 @@ static const char topology[] =
     "  replica1: {address: 127.0.0.1:4002, role: replica, weight: 3}\n"
     "  replica2: {address: 127.0.0.1:4003, role: replica}\n";
 
+/* The same in two IDCs: the primary and replica1 in i1, replica2 in i2. */
+static const char topology_ldc[] =
+    "rootservice_cluster_name: demo\n"
+    "zones:\n"
+    "  z1: {region: r1, idc: i1}\n"
+    "  z2: {region: r1, idc: i2}\n"
+    "servers:\n"
+    "  primary: {address: 127.0.0.1:4001, zone: z1, role: primary}\n"
+    "  replica1: {address: 127.0.0.1:4002, zone: z1, role: replica,"
+    " weight: 3}\n"
+    "  replica2: {address: 127.0.0.1:4003, zone: z2, role: replica}\n";
+
 static struct obp_shm   shm;
 static struct obp_conf *conf;
 static int              srv[3];         /* primary, replica1, replica2 */
@@ -33,9 +45,9 @@ bail(const char *what, const char *why)
     exit(1);
 }
 
-/* Publishes the topology into the segment (route.h's sink). */
+/* Publishes <yaml> into the segment (route.h's sink). */
 static void
-publish(void)
+publish(const char *yaml)
 {
     struct obp_errs           errs = { 0 };
     struct obp_conf          *c;
@@ -48,7 +60,7 @@ publish(void)
 
     snprintf(path, sizeof(path), "%s/roles.yaml", dir);
     f = fopen(path, "w");
-    if (f == NULL || fputs(topology, f) < 0 || fclose(f) != 0)
+    if (f == NULL || fputs(yaml, f) < 0 || fclose(f) != 0)
         bail(path, "cannot write");
     c = obp_conf_build(path, NULL, &errs);
     if (c == NULL || c->topo == NULL || !c->topo->roles)
@@ -230,6 +242,29 @@ test_blocked(void)
                "unblocked: the primary again");
 }
 
+/* LDC first: the proxy's IDC's replica, whatever the weights. */
+static void
+test_ldc(void)
+{
+    struct obp_router_in  in;
+    struct obp_router_out o;
+    bool                  near = true;
+
+    publish(topology_ldc);
+    setp("proxy_idc_name", "i2");
+    for (int i = 0; i < 50; i++) {
+        in = in_for("SELECT * FROM t");
+        obp_router_route(&in, &o);
+        near = near && o.kind == OBP_RT_WEAK && o.n == 3
+               && o.server[0] == srv[2] && o.server[1] == srv[1]
+               && o.server[2] == srv[0];
+    }
+    tap_ok(near, "proxy_idc_name i2: replica2 (i2), then replica1, then "
+           "the primary, over 50 reads");
+    setp("proxy_idc_name", "");
+    setp("enable_read_write_split", "false");
+}
+
 int
 main(void)
 {
@@ -237,11 +272,12 @@ main(void)
     if (conf == NULL || obp_shm_create(&shm, 1, 4 * 1024 * 1024) != OBP_OK)
         bail("setup", "out of memory");
     tap_tmpdir(dir, sizeof(dir), "router_role");
-    publish();
+    publish(topology);
     test_primary();
     test_split();
     test_weights();
     test_blocked();
+    test_ldc();
     obp_shm_detach(&shm);
     obp_conf_free(conf);
     rmdir(dir);
