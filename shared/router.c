@@ -164,7 +164,8 @@ roles_entry(struct obp_router_ctx *x)
 
 /*
  * Roles without route info: what concerns the session alone stays where
- * it is (its first statement goes to the primary); the rest by role.
+ * it is (its first such statement goes to the primary, else a replica);
+ * the rest by role.
  */
 static void
 role_tenant(struct obp_router_ctx *x)
@@ -172,16 +173,19 @@ role_tenant(struct obp_router_ctx *x)
     const struct obp_route_replica *r;
     uint32_t                        n = 0;
     enum obp_sql_kind               k = x->c.kind;
+    bool                            session = k == OBP_SQL_SET
+        || k == OBP_SQL_USE || k == OBP_SQL_SHOW || k == OBP_SQL_BEGIN
+        || k == OBP_SQL_COMMIT || k == OBP_SQL_ROLLBACK;
 
-    if (!x->in->want_tenant
-        && (k == OBP_SQL_SET || k == OBP_SQL_USE || k == OBP_SQL_SHOW
-            || k == OBP_SQL_BEGIN || k == OBP_SQL_COMMIT
-            || k == OBP_SQL_ROLLBACK)) {
+    if (session && !x->in->want_tenant) {
         x->out->kind = OBP_RT_NONE;
         return;
     }
     r = obp_route_replicas(x->roles, 0, &n);
-    obp_router_by_role(x, r, n);
+    if (session)
+        obp_router_role_any(x, r, n);
+    else
+        obp_router_by_role(x, r, n);
 }
 
 static void

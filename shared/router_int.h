@@ -94,6 +94,11 @@ bool obp_router_replica_ok(struct obp_router_ctx *x,
 const struct obp_route_replica *
 obp_router_primary(const struct obp_route_replica *r, uint32_t n);
 
+/* A statement that only needs a server (SET, USE...): the primary,
+   else a replica. */
+void obp_router_role_any(struct obp_router_ctx *x,
+                         const struct obp_route_replica *r, uint32_t n);
+
 /* Routes the statement among the primary and replicas <r>[0..n). */
 void obp_router_by_role(struct obp_router_ctx *x,
                         const struct obp_route_replica *r, uint32_t n);

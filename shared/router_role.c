@@ -137,3 +137,18 @@ obp_router_by_role(struct obp_router_ctx *x,
     obp_router_add(x, p->server, 0);
     obp_router_emit(x, OBP_RT_LEADER);
 }
+
+void
+obp_router_role_any(struct obp_router_ctx *x,
+                    const struct obp_route_replica *r, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (r[i].role == OBP_ROUTE_LEADER)
+            obp_router_add(x, r[i].server,
+                           obp_router_writable(x, &r[i]) ? 0 : 2);
+        else
+            obp_router_add(x, r[i].server, 1);
+    }
+    x->out->roles = true;
+    obp_router_emit(x, OBP_RT_TENANT);
+}

@@ -22,7 +22,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(23)->run_replication(2);
+	->plan(26)->run_replication(2);
 
 # Each server's own counters: Com_select, Com_insert ... (a replica's
 # count what it applies too), the test account's writes (userstat) and
@@ -230,3 +230,16 @@ is_deeply([ $after, $r->[0], $r->[1] + $r->[2], $r->[1] > $r->[2] ],
 	[ 1, 0, 30, 1 ], "README's split example: read-your-writes, then"
 	. " the replicas ($r->[1], $r->[2])");
 $dbh->disconnect();
+
+# The primary down: logins land on a replica, reads go on there, and a
+# write is refused with an error naming the primary.
+
+$t->stop_mariadb(1);
+$dbh = $t->dbh();
+ok($dbh, 'the primary down: a login all the same') or diag($t->dbi_error());
+my ($rows_left) = $dbh ? $dbh->selectrow_array('SELECT COUNT(*) FROM w') : 0;
+ok($rows_left > 0, "the primary down: reads on the replicas ($rows_left)");
+my $wrote = $dbh ? $dbh->do('INSERT INTO w (v) VALUES (500)') : 1;
+my $primary = $t->server(1);
+ok(!$wrote && ($dbh->errstr // '') =~ /\Q$primary\E/,
+	'the primary down: a write refused, naming it') or diag($dbh->errstr);

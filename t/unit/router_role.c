@@ -151,7 +151,7 @@ test_primary(void)
     tap_is_str(where_sql("SHOW WARNINGS"), "NONE", "SHOW too");
     in = in_for("SET @a = 1");
     in.want_tenant = true;
-    tap_is_str(where(&in), "LEADER p",
+    tap_is_str(where(&in), "TENANT p",
                "the session's first server: the primary");
 }
 
