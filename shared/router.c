@@ -165,7 +165,8 @@ roles_entry(struct obp_router_ctx *x)
 /*
  * Roles without route info: what concerns the session alone stays where
  * it is (its first such statement goes to the primary, else a replica);
- * the rest by role.
+ * the rest by role: a transaction the proxy does not hold (XA START)
+ * starts on the primary.
  */
 static void
 role_tenant(struct obp_router_ctx *x)
@@ -174,8 +175,7 @@ role_tenant(struct obp_router_ctx *x)
     uint32_t                        n = 0;
     enum obp_sql_kind               k = x->c.kind;
     bool                            session = k == OBP_SQL_SET
-        || k == OBP_SQL_USE || k == OBP_SQL_SHOW || k == OBP_SQL_BEGIN
-        || k == OBP_SQL_COMMIT || k == OBP_SQL_ROLLBACK;
+        || k == OBP_SQL_USE || k == OBP_SQL_SHOW;
 
     if (session && !x->in->want_tenant) {
         x->out->kind = OBP_RT_NONE;

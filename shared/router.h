@@ -56,9 +56,8 @@
  * and replicas, topo.h: the tenant entry names the primary as leader),
  * rules 2 to 5 give way to them for every table: the replicas are those
  * of the table's leaf, or the tenant's for a table not declared and a
- * statement without route info.  SET, USE, SHOW, BEGIN, COMMIT and
- * ROLLBACK without route info stay NONE (with want_tenant: TENANT,
- * the primary first, then the replicas).  A read the replicas may take (a weak read, rule 4, without
+ * statement without route info.  SET, USE and SHOW stay NONE (with
+ * want_tenant: TENANT, the primary first, then the replicas).  A read the replicas may take (a weak read, rule 4, without
  * lock function, LAST_WRITE function, second statement or TEMPORARY,
  * and not primary_reads)
  * is kind WEAK: one replica drawn by weight among those of the best LDC

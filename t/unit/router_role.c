@@ -149,6 +149,8 @@ test_primary(void)
     tap_is_str(where_sql("SET @a = 1"), "NONE",
                "SET: where the session is");
     tap_is_str(where_sql("SHOW WARNINGS"), "NONE", "SHOW too");
+    tap_is_str(where_sql("XA START 'x'"), "LEADER p",
+               "XA START (not held by the proxy): the primary");
     in = in_for("SET @a = 1");
     in.want_tenant = true;
     tap_is_str(where(&in), "TENANT p",
