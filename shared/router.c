@@ -197,9 +197,8 @@ no_info(struct obp_router_ctx *x)
         x->out->kind = OBP_RT_NONE;
 }
 
-/* The server's address for a message. */
-static const char *
-server_text(const struct obp_router_ctx *x, uint16_t idx)
+const char *
+obp_router_server_text(const struct obp_router_ctx *x, uint16_t idx)
 {
     const struct obp_shm_server *s = obp_shm_server(x->in->shm, idx);
 
@@ -224,7 +223,7 @@ write_leader(struct obp_router_ctx *x, const struct obp_route_replica *r,
                        x->in->conf)) {
         fail(x, "the leader of %s.%s, server %s, is unreachable (blocked):"
              " the write is refused", x->db, x->table,
-             server_text(x, r[i].server));
+             obp_router_server_text(x, r[i].server));
         return;
     }
     obp_router_add(x, r[i].server, 0);

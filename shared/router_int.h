@@ -61,6 +61,10 @@ int32_t obp_router_leaf(struct obp_router_ctx *x);
 /* The next pseudo-random number of the call's state. */
 uint64_t obp_router_rand(struct obp_router_ctx *x);
 
+/* Server <idx>'s address for a message ("?" when unknown). */
+const char *obp_router_server_text(const struct obp_router_ctx *x,
+                                   uint16_t idx);
+
 /* Adds server <server> at <rank> (NEVER: not), unless it is there. */
 void obp_router_add(struct obp_router_ctx *x, uint16_t server,
                     uint32_t rank);

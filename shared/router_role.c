@@ -56,14 +56,6 @@ replica_read(const struct obp_router_ctx *x)
                              | OBP_SQL_F_LAST_WRITE)) == 0;
 }
 
-static const char *
-addr_of(const struct obp_router_ctx *x, uint16_t server)
-{
-    const struct obp_shm_server *s = obp_shm_server(x->in->shm, server);
-
-    return s != NULL ? s->addr : "?";
-}
-
 /*
  * The replicas that may serve the read, by LDC class; in the best class
  * one is drawn by weight and ranked alone before the others, so each
@@ -130,7 +122,8 @@ obp_router_by_role(struct obp_router_ctx *x,
     if (!obp_router_writable(x, p) && !reads) {
         snprintf(x->out->err, sizeof(x->out->err),
                  "the primary, server %s, is unreachable (blocked): the "
-                 "statement is refused", addr_of(x, p->server));
+                 "statement is refused",
+                 obp_router_server_text(x, p->server));
         x->out->kind = OBP_RT_ERROR;
         return;
     }

@@ -43,17 +43,10 @@ die() {
     exit 1
 }
 
-case $BENCH_TIME in
-'' | *[!0-9]* | 0) die "BENCH_TIME must be a positive integer" ;;
-esac
-for t in $BENCH_THREADS; do
-    case $t in
-    *[!0-9]* | 0) die "BENCH_THREADS: '$t' is not a positive integer" ;;
-    esac
-done
 
 . "$top/contrib/proc.sh"
 . "$here/common.sh"
+check_time_threads
 
 cleanup() {
     rc=$?
@@ -63,20 +56,8 @@ cleanup() {
     for p in $obp_pids; do
         stop_obproxy "$p"
     done
-    for p in $db_pids; do
-        stop_pid "$p" 60
-    done
-    if [ -n "$dir" ] && [ "$BENCH_KEEP" = 1 ]; then
-        echo "bench: logs left in $dir"
-    elif [ -n "$dir" ]; then
-        rm -rf "$dir"
-    fi
+    stop_servers_and_dir
     exit "$rc"
-}
-
-sql() {
-    bounded 60 mariadb --no-defaults --socket="$dir/db$1.sock" -uroot -N -B \
-        -e "$2"
 }
 
 # Server <k>: 1 the primary, 2 and 3 read-only replicas; each logs its
@@ -198,8 +179,7 @@ run_one() {
         --db-ps-mode=disable --threads="$threads" \
         --time="$BENCH_TIME" --report-interval=0 run >"$log" 2>&1 ||
         die "sysbench failed: $log"
-    awk '/^ *queries:/ { q = $2 } /^ *total time:/ { t = $3 + 0 }
-        END { printf "%.0f\n", (t > 0 ? q / t : 0) }' "$log"
+    qps "$log"
 }
 
 # The statements each server ran during a run through obproxy, as

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "route_fixture.h"
 
 static const char topology[] =
     "rootservice_cluster_name: demo\n"
@@ -38,43 +39,17 @@ static int              srv[3];         /* primary, replica1, replica2 */
 static uint64_t         rng = 0x7654321;
 static char             dir[256];
 
-static void
-bail(const char *what, const char *why)
-{
-    printf("Bail out! %s: %s\n", what, why != NULL ? why : "");
-    exit(1);
-}
-
-/* Publishes <yaml> into the segment (route.h's sink). */
+/* Publishes <yaml> as the next generation. */
 static void
 publish(const char *yaml)
 {
-    struct obp_errs           errs = { 0 };
-    struct obp_conf          *c;
-    struct obp_route_builder  b;
-    struct obp_route_sink_ctx ctx;
-    struct obp_route_sink     sink;
-    uint16_t                  idx[3];
-    char                      path[300], err[256] = "";
-    FILE                     *f;
+    fixture_publish(&shm, dir, yaml, srv);
+}
 
-    snprintf(path, sizeof(path), "%s/roles.yaml", dir);
-    f = fopen(path, "w");
-    if (f == NULL || fputs(yaml, f) < 0 || fclose(f) != 0)
-        bail(path, "cannot write");
-    c = obp_conf_build(path, NULL, &errs);
-    if (c == NULL || c->topo == NULL || !c->topo->roles)
-        bail(path, errs.text);
-    for (uint32_t i = 0; i < 3; i++)
-        idx[i] = (uint16_t)(srv[i] = obp_bl_register(&shm,
-                                              &c->topo->servers[i].addr));
-    obp_route_sink_init(&sink, &ctx, &b, &shm);
-    if (obp_topo_route_fill(c->topo, "demo", idx, &sink, err, sizeof(err))
-        != OBP_OK)
-        bail("publish", err);
-    obp_errs_free(&errs);
-    obp_conf_free(c);
-    unlink(path);
+static void
+setp(const char *name, const char *value)
+{
+    fixture_set(conf, name, value);
 }
 
 static struct obp_router_in
@@ -119,16 +94,6 @@ where_sql(const char *sql)
     struct obp_router_in in = in_for(sql);
 
     return where(&in);
-}
-
-static void
-setp(const char *name, const char *value)
-{
-    char err[256];
-
-    if (obp_param_set(conf, obp_param_find(name), value, err, sizeof(err))
-        != OBP_OK)
-        bail(name, err);
 }
 
 static void
