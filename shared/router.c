@@ -360,7 +360,9 @@ decide(struct obp_router_ctx *x)
     }
     x->out->table_id = x->e->table_id;
     leaf = obp_router_leaf(x);
-    if (leaf < 0)
+    if (leaf < 0 && x->roles != NULL)
+        role_tenant(x);     /* never a write on a replica */
+    else if (leaf < 0)
         no_partition(x);
     else
         route_leaf(x, leaf);

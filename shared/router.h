@@ -55,8 +55,8 @@
  * Roles.  When the tenant's servers have roles (a MySQL/MariaDB primary
  * and replicas, topo.h: the tenant entry names the primary as leader),
  * rules 2 to 5 give way to them for every table: the replicas are those
- * of the table's leaf, or the tenant's for a table not declared and a
- * statement without route info.  SET, USE and SHOW stay NONE (with
+ * of the table's leaf, or the tenant's for a table not declared, a
+ * statement without route info and one without a usable key.  SET, USE and SHOW stay NONE (with
  * want_tenant: TENANT, the primary first, then the replicas).  A read the replicas may take (a weak read, rule 4, without
  * lock function, LAST_WRITE function, second statement or TEMPORARY,
  * and not primary_reads)

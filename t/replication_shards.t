@@ -18,7 +18,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(8);
+	->plan(9);
 $t->run_replication(1, first => 1)->run_replication(1, first => 3);
 
 for my $p (1, 3) {
@@ -73,4 +73,10 @@ is_deeply([ map { $t->root_query($_, "SELECT COUNT(*) FROM"
 	[ 1, 1, 0, 0 ], 'a table not declared: on the first set');
 is_deeply([ map { $t->user_writes($_) } 2, 4 ], [ 0, 0 ],
 	'still no write on a replica');
+# Without a usable key: the first set's primary, never a replica.
+
+$dbh->selectrow_array('SELECT v FROM orders WHERE id = 3');
+$dbh->do('UPDATE orders SET v = v + 100 WHERE v > 15');
+is_deeply([ map { $t->user_writes($_) } 2, 4 ], [ 0, 0 ],
+	'a write without a key, after a read on a replica: on no replica');
 $dbh->disconnect();
