@@ -365,6 +365,9 @@ test_plain(void)
                && rs->r[1].role == OBP_TOPO_FOLLOWER,
                "the primary leads, the replicas follow");
         tap_is_int(t->ntables, 0, "no tables");
+        tap_ok(t->roles && t->servers[1].weight == 2
+               && t->servers[2].weight == 1 && t->servers[2].primary == 0,
+               "roles, weights (default 1), the primary followed");
     }
     copy = conf != NULL ? obp_conf_dup(conf) : NULL;
     tap_ok(copy != NULL && copy->topo == t && t->refs == 2,
@@ -390,6 +393,20 @@ test_plain(void)
            && strcmp(leader(t, &t->tenants[0].replicas), "b") == 0
            && t->tenants[0].replicas.r[1].type == OBP_TOPO_READONLY,
            "a replica named by address; a read-only zone");
+    obp_conf_free(conf);
+    conf = build(file("sets.yaml",
+                      "servers:\n  a: {address: 127.0.0.1:1, role: primary}\n"
+                      "  b: {address: 127.0.0.1:2, role: primary}\n"
+                      "  b1: {address: 127.0.0.1:3, role: replica, "
+                      "primary: b}\n"
+                      "  a1: {address: 127.0.0.1:4, role: replica, "
+                      "primary: a}\n"), &errs);
+    t = conf != NULL ? conf->topo : NULL;
+    tap_ok(t != NULL && t->servers[2].primary == 1
+           && t->tenants[0].replicas.n == 2
+           && strcmp(leader(t, &t->tenants[0].replicas), "a") == 0
+           && t->tenants[0].replicas.r[1].server == 3,
+           "two sets: tables not declared on the first primary's");
     obp_conf_free(conf);
     conf = build(file("none.yaml", "rootservice_list: [127.0.0.1:3306]\n"),
                  &errs);
