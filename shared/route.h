@@ -145,7 +145,9 @@ struct obp_route_replica {
     uint8_t  type;                  /* enum obp_route_rtype */
     uint16_t priority;              /* tenant servers: primary-zone
                                        priority, 0 first; else 0 */
-    uint16_t pad;
+    uint16_t weight;                /* its share of the reads spread over
+                                       the replicas of one rank (role
+                                       routing); 0 only when no other */
 };
 
 /* One leaf partition's replicas. */

@@ -150,6 +150,44 @@ tenant(struct obp_router_ctx *x)
     obp_router_emit(x, OBP_RT_TENANT);
 }
 
+/* The tenant's entry when its servers have roles (router.h "Roles"). */
+static const struct obp_route_entry *
+roles_entry(struct obp_router_ctx *x)
+{
+    const struct obp_route_entry   *t = tenant_entry(x);
+    const struct obp_route_replica *r;
+    uint32_t                        n = 0;
+
+    r = t != NULL ? obp_route_replicas(t, 0, &n) : NULL;
+    return r != NULL && obp_router_primary(r, n) != NULL ? t : NULL;
+}
+
+/*
+ * Roles without route info: what concerns the session alone stays where
+ * it is (its first such statement goes to the primary, else a replica);
+ * the rest by role: a transaction the proxy does not hold (XA START)
+ * starts on the primary.
+ */
+static void
+role_tenant(struct obp_router_ctx *x)
+{
+    const struct obp_route_replica *r;
+    uint32_t                        n = 0;
+    enum obp_sql_kind               k = x->c.kind;
+    bool                            session = k == OBP_SQL_SET
+        || k == OBP_SQL_USE || k == OBP_SQL_SHOW;
+
+    if (session && !x->in->want_tenant) {
+        x->out->kind = OBP_RT_NONE;
+        return;
+    }
+    r = obp_route_replicas(x->roles, 0, &n);
+    if (session)
+        obp_router_role_any(x, r, n);
+    else
+        obp_router_by_role(x, r, n);
+}
+
 static void
 no_info(struct obp_router_ctx *x)
 {
@@ -159,9 +197,8 @@ no_info(struct obp_router_ctx *x)
         x->out->kind = OBP_RT_NONE;
 }
 
-/* The server's address for a message. */
-static const char *
-server_text(const struct obp_router_ctx *x, uint16_t idx)
+const char *
+obp_router_server_text(const struct obp_router_ctx *x, uint16_t idx)
 {
     const struct obp_shm_server *s = obp_shm_server(x->in->shm, idx);
 
@@ -186,7 +223,7 @@ write_leader(struct obp_router_ctx *x, const struct obp_route_replica *r,
                        x->in->conf)) {
         fail(x, "the leader of %s.%s, server %s, is unreachable (blocked):"
              " the write is refused", x->db, x->table,
-             server_text(x, r[i].server));
+             obp_router_server_text(x, r[i].server));
         return;
     }
     obp_router_add(x, r[i].server, 0);
@@ -204,6 +241,10 @@ route_leaf(struct obp_router_ctx *x, int32_t leaf)
     r = obp_route_replicas(x->e, (uint32_t)leaf, &n);
     if (r == NULL || n == 0) {
         tenant(x);
+        return;
+    }
+    if (x->roles != NULL) {
+        obp_router_by_role(x, r, n);
         return;
     }
     if (x->out->write) {
@@ -300,6 +341,7 @@ decide(struct obp_router_ctx *x)
 
     x->out->write = c->kind != OBP_SQL_SELECT && routable_kind(c->kind);
     x->out->weak = weak_read(x);
+    x->roles = roles_entry(x);
     if (c->target_db_server.n > 0) {
         forced(x, c->target_db_server.s, c->target_db_server.n);
         return;
@@ -310,12 +352,17 @@ decide(struct obp_router_ctx *x)
     }
     if (!routable_kind(c->kind)
         || (c->table.s == NULL && c->route_table.n == 0) || !find_table(x)) {
-        no_info(x);
+        if (x->roles != NULL)
+            role_tenant(x);
+        else
+            no_info(x);
         return;
     }
     x->out->table_id = x->e->table_id;
     leaf = obp_router_leaf(x);
-    if (leaf < 0)
+    if (leaf < 0 && x->roles != NULL)
+        role_tenant(x);     /* never a write on a replica */
+    else if (leaf < 0)
         no_partition(x);
     else
         route_leaf(x, leaf);
@@ -334,6 +381,9 @@ obp_router_route(const struct obp_router_in *in, struct obp_router_out *out)
     x.out = out;
     x.rng = in->rng != NULL ? in->rng : &process_rng;
     x.e = NULL;
+    x.roles = NULL;
+    x.db[0] = '\0';
+    x.table[0] = '\0';
     x.ldc_done = false;
     x.ldc_on = false;
     x.idc = NULL;

@@ -52,6 +52,21 @@
  *     strong read to the leader); a blocked leader then moves out like any
  *     blocked server, and when every replica is blocked they are all given.
  *
+ * Roles.  When the tenant's servers have roles (a MySQL/MariaDB primary
+ * and replicas, topo.h: the tenant entry names the primary as leader),
+ * rules 2 to 5 give way to them for every table: the replicas are those
+ * of the table's leaf, or the tenant's for a table not declared, a
+ * statement without route info and one without a usable key.  SET, USE and SHOW stay NONE (with
+ * want_tenant: TENANT, the primary first, then the replicas).  A read the replicas may take (a weak read, rule 4, without
+ * lock function, LAST_WRITE function, second statement or TEMPORARY,
+ * and not primary_reads)
+ * is kind WEAK: one replica drawn by weight among those of the best LDC
+ * rank, alone first (best is 1, so each statement draws again), then the
+ * other replicas, weight-0 ones after, then the primary.  Anything else
+ * is kind LEADER with the primary alone, or ERROR when it is not
+ * writable.  obp_router_writable and obp_router_replica_ok
+ * (router_int.h) are the one place that says what a server may take.
+ *
  * Order of weak reads.  The proxy's IDC is session_idc when set, else
  * proxy_idc_name; LDC is off (one class, random) when it is empty or no
  * server of the set stands in it.  Classes: A same IDC, B same region,
@@ -161,6 +176,10 @@ struct obp_router_in {
                                               off: no weak read */
     bool                         want_tenant;   /* the tenant's servers
                                               rather than NONE */
+    bool                         primary_reads; /* the session's reads
+                                              stay on the primary (read-
+                                              your-writes, temporary
+                                              tables): "Roles" */
     int64_t                      now_us;   /* for the blocklist */
     uint64_t                    *rng;      /* PRNG state, or NULL: the
                                               process's */
@@ -176,6 +195,8 @@ struct obp_router_out {
                                                will do as well */
     bool                 write;             /* the statement writes */
     bool                 weak;              /* routed as a weak read */
+    bool                 roles;             /* routed by the servers'
+                                               roles ("Roles") */
     bool                 looked_up;         /* a table was looked up */
     bool                 found;             /* and found */
     uint64_t             generation;        /* route set used, 0: none */

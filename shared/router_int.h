@@ -28,6 +28,8 @@ struct obp_router_ctx {
     uint64_t                     *rng;
     struct obp_route_view         v;
     const struct obp_route_entry *e;    /* the table's, or NULL */
+    const struct obp_route_entry *roles;/* the tenant's when its servers
+                                           have roles, else NULL */
     char                          db[OBP_ROUTE_NAME_MAX + 1];
     char                          table[OBP_ROUTE_NAME_MAX + 1];
     bool                          ldc_done; /* idc and region looked up */
@@ -59,6 +61,10 @@ int32_t obp_router_leaf(struct obp_router_ctx *x);
 /* The next pseudo-random number of the call's state. */
 uint64_t obp_router_rand(struct obp_router_ctx *x);
 
+/* Server <idx>'s address for a message ("?" when unknown). */
+const char *obp_router_server_text(const struct obp_router_ctx *x,
+                                   uint16_t idx);
+
 /* Adds server <server> at <rank> (NEVER: not), unless it is there. */
 void obp_router_add(struct obp_router_ctx *x, uint16_t server,
                     uint32_t rank);
@@ -77,6 +83,29 @@ uint32_t obp_router_strong_rank(struct obp_router_ctx *x,
 /* Whether <r> is a read-only replica or in a read-only zone. */
 bool obp_router_readonly(struct obp_router_ctx *x,
                          const struct obp_route_replica *r);
+
+/*
+ * Roles (router_role.c): whether server <r> may take writes (the
+ * declared primary, not blocked) and whether it may serve reads as a
+ * replica.  The one place to add what the monitor learns of a server.
+ */
+bool obp_router_writable(struct obp_router_ctx *x,
+                         const struct obp_route_replica *r);
+bool obp_router_replica_ok(struct obp_router_ctx *x,
+                           const struct obp_route_replica *r);
+
+/* The primary (role LEADER) among <r>[0..n), or NULL. */
+const struct obp_route_replica *
+obp_router_primary(const struct obp_route_replica *r, uint32_t n);
+
+/* A statement that only needs a server (SET, USE...): the primary,
+   else a replica. */
+void obp_router_role_any(struct obp_router_ctx *x,
+                         const struct obp_route_replica *r, uint32_t n);
+
+/* Routes the statement among the primary and replicas <r>[0..n). */
+void obp_router_by_role(struct obp_router_ctx *x,
+                        const struct obp_route_replica *r, uint32_t n);
 
 /*
  * Orders the candidates, leaves blocked ones out (all of them kept when

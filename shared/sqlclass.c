@@ -12,7 +12,7 @@
 #define kw obp_sqllex_kw
 
 /* What obp_sql_next() watches for across tokens (x->state). */
-#define W_DEP  0x1      /* a dependent function's name: is '(' next? */
+#define W_FUNC 0x1      /* a function the router minds: is '(' next? */
 #define W_FOR  0x2      /* FOR: is UPDATE or SHARE next? */
 #define W_LOCK 0x4      /* LOCK: is IN next? */
 #define W_IN   0x8      /* LOCK IN: is SHARE next? */
@@ -133,13 +133,6 @@ hint(struct obp_sql_parse *x)
     }
 }
 
-static bool
-dep_func(const struct obp_sqllex_tok *t)
-{
-    return kw(t, "LAST_INSERT_ID") || kw(t, "FOUND_ROWS")
-           || kw(t, "ROW_COUNT");
-}
-
 /* Facts any token may tell, wherever it stands. */
 static void
 watch(struct obp_sql_parse *x)
@@ -154,23 +147,29 @@ watch(struct obp_sql_parse *x)
         x->param = c->nparams++;
         return;
     case OBP_SQLLEX_LPAREN:
-        if (was & W_DEP)
-            c->flags |= OBP_SQL_F_DEP_FUNC;
+        if (was & W_FUNC)
+            c->flags |= x->func;
         x->group = x->ngroups++;
         x->depth++;
         return;
     case OBP_SQLLEX_RPAREN:
         x->depth -= x->depth > 0;
         return;
+    case OBP_SQLLEX_SYSVAR:
+        c->flags |= obp_sql_sysvar_flags(t->s, t->n);
+        return;
     case OBP_SQLLEX_WORD:
         break;
     default:
         return;
     }
+    if (kw(t, "TEMPORARY"))
+        c->flags |= OBP_SQL_F_TEMPORARY;
     if (((was & W_FOR) && (kw(t, "UPDATE") || kw(t, "SHARE")))
         || ((was & W_IN) && kw(t, "SHARE")))
         c->flags |= OBP_SQL_F_FOR_UPDATE;
-    x->state = (dep_func(t) ? W_DEP : 0) | (kw(t, "FOR") ? W_FOR : 0)
+    x->func = obp_sql_func_flags(t->s, t->n);
+    x->state = (x->func != 0 ? W_FUNC : 0) | (kw(t, "FOR") ? W_FOR : 0)
                | (kw(t, "LOCK") ? W_LOCK : 0)
                | ((was & W_LOCK) && kw(t, "IN") ? W_IN : 0);
     if (x->depth == 0 && (kw(t, "UNION") || kw(t, "EXCEPT")

@@ -61,7 +61,8 @@ enum obp_sql_kind {
 #define OBP_SQL_F_FOR_UPDATE    0x00002 /* FOR UPDATE|SHARE, LOCK IN SHARE
                                          * MODE: a strong read */
 #define OBP_SQL_F_DEP_FUNC      0x00004 /* last_insert_id(), found_rows(),
-                                         * row_count(): the last server */
+                                         * row_count(), @@identity and the
+                                         * like: the last server */
 #define OBP_SQL_F_JOIN          0x00008 /* more tables than the first */
 #define OBP_SQL_F_UNION         0x00010 /* UNION, EXCEPT, INTERSECT */
 #define OBP_SQL_F_CAPPED        0x00020 /* a bound was reached: fall back */
@@ -80,6 +81,15 @@ enum obp_sql_kind {
 #define OBP_SQL_F_SAVEPOINT     0x40000 /* ROLLBACK TO SAVEPOINT: the
                                          * transaction goes on */
 #define OBP_SQL_F_XA            0x80000 /* XA START|COMMIT|ROLLBACK */
+#define OBP_SQL_F_LOCK_FUNC    0x100000 /* GET_LOCK() and friends: the
+                                         * primary's (router.h "Roles") */
+#define OBP_SQL_F_TEMPORARY    0x200000 /* the word TEMPORARY (CREATE
+                                         * TEMPORARY TABLE): the session's
+                                         * server holds its tables */
+#define OBP_SQL_F_LAST_WRITE   0x400000 /* with DEP_FUNC: last_insert_id(),
+                                         * row_count(), @@identity, ...:
+                                         * about the last write, which a
+                                         * primary ran */
 
 enum obp_sql_consistency {
     OBP_SQL_CONS_NONE,          /* no READ_CONSISTENCY hint */
@@ -195,12 +205,22 @@ struct obp_sql_parse {
     uint32_t                   ngroups; /* '(' read so far */
     unsigned                   depth;   /* parentheses open */
     unsigned                   state;   /* what next() is watching */
+    unsigned                   func;    /* the flags of the function
+                                           named last, if '(' follows */
     bool                       hint_here; /* a hint now is the statement's */
     bool                       leading; /* no token read yet */
     struct obp_sql_class      *c;      /* the result being filled */
     unsigned                   nkeys;   /* key columns given */
     const char                *text;    /* the start of the text */
 };
+
+/*
+ * The OBP_SQL_F_* flags a call of the function <name> (a word, <n>
+ * bytes) sets, and those reading the system variable <name> ("x",
+ * "session.x") sets; 0 for the others (sqlclass_func.c).
+ */
+unsigned obp_sql_func_flags(const char *name, size_t n);
+unsigned obp_sql_sysvar_flags(const char *name, size_t n);
 
 /* The next token, past comments (ODP's and hints are read on the way). */
 void obp_sql_next(struct obp_sql_parse *x);

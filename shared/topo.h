@@ -37,6 +37,13 @@ enum obp_topo_role {
     OBP_TOPO_FOLLOWER
 };
 
+/* A server's declared role (MySQL/MariaDB primary and replicas). */
+enum obp_topo_srole {
+    OBP_TOPO_SRV_NONE = 0,
+    OBP_TOPO_SRV_PRIMARY,
+    OBP_TOPO_SRV_REPLICA
+};
+
 enum obp_topo_rtype {
     OBP_TOPO_FULL = 0,
     OBP_TOPO_READONLY
@@ -66,6 +73,10 @@ struct obp_topo_server {
     char            *name;
     struct obp_addr  addr;
     uint32_t         zone;      /* index in obp_topo.zones */
+    uint32_t         weight;    /* share of the reads spread over
+                                   replicas, 0 to 65535; default 1 */
+    uint8_t          role;      /* enum obp_topo_srole */
+    int32_t          primary;   /* a replica's primary (index), else -1 */
 };
 
 /* One zone of a primary zone list and its priority group (0 first). */
@@ -111,6 +122,9 @@ struct obp_topo {
     uint32_t                ntenants;
     struct obp_topo_table  *tables;
     uint32_t                ntables;
+    bool                    roles;   /* servers declared primary and
+                                        replica roles: every table follows
+                                        them (router.h "Roles") */
 };
 
 /* Kinds of declared objects. */

@@ -26,7 +26,8 @@ static const char *const kind_names[] = {
  */
 static const char *const zone_keys[] = { "region", "idc", "readonly",
                                          NULL };
-static const char *const server_keys[] = { "address", "zone", "role", NULL };
+static const char *const server_keys[] = { "address", "zone", "role",
+                                           "weight", "primary", NULL };
 static const char *const tenant_keys[] = { "primary_zone", "servers",
                                            "replicas", NULL };
 static const char *const table_keys[] = {
@@ -240,34 +241,6 @@ build_server(struct obp_topo_b *tb, const struct obp_topo_obj *o)
     }
 }
 
-/* Marks server <idx> as the primary of a plain deployment, or refuses. */
-static void
-server_role(struct obp_topo_b *tb, const struct obp_topo_obj *o,
-            uint32_t idx)
-{
-    const struct obp_topo_key *k = obp_topo_key(o, "role");
-    const char *role = obp_topo_scalar(tb, o, k);
-
-    if (role == NULL)
-        return;
-    if (!tb->implicit_tenant) {
-        obp_topo_bad(tb, o, k, "a role is for a deployment without "
-                     "tenants: declare replicas in the tenant");
-        return;
-    }
-    tb->roles = true;
-    if (strcmp(role, "replica") == 0)
-        return;
-    if (strcmp(role, "primary") != 0) {
-        obp_topo_bad(tb, o, k, "\"%s\" is not primary or replica", role);
-    } else if (tb->primary >= 0) {
-        obp_topo_bad(tb, o, k, "a second primary (the first is %s)",
-                     tb->topo->servers[tb->primary].name);
-    } else {
-        tb->primary = (int)idx;
-    }
-}
-
 /*
  * The one tenant of a deployment that declares none: every server, and
  * when servers have roles, the primary as leader of every table.
@@ -276,35 +249,23 @@ static void
 build_implicit_tenant(struct obp_topo_b *tb)
 {
     struct obp_topo_tenant *t = &tb->topo->tenants[0];
-    struct obp_topo_replicas *rs = &t->replicas;
     uint32_t i, n = tb->topo->nservers;
 
     tb->topo->ntenants = 1;
     t->name = obp_topo_strdup(tb, OBP_TOPO_IMPLICIT_TENANT);
     t->primary_zone = obp_topo_strdup(tb, "");
     t->servers = calloc(n ? n : 1, sizeof(*t->servers));
-    rs->r = calloc(n ? n : 1, sizeof(*rs->r));
-    if (t->servers == NULL || rs->r == NULL) {
+    if (t->servers == NULL) {
         tb->oom = true;
         return;
     }
     for (i = 0; i < n; i++)
         t->servers[t->nservers++] = i;
-    if (!tb->roles)
-        return;
-    if (tb->primary < 0) {
+    if (tb->roles && tb->primary < 0)
         obp_errs_add(tb->errs, "%s:%u: servers: no server has role "
                      "primary", tb->path, tb->servers_line);
-        return;
-    }
-    for (i = 0; i < n; i++) {
-        if (i == (uint32_t)tb->primary)
-            rs->leader = rs->n;
-        rs->r[rs->n].server = i;
-        rs->r[rs->n].role = i == (uint32_t)tb->primary ? OBP_TOPO_LEADER
-                                                       : OBP_TOPO_FOLLOWER;
-        rs->r[rs->n++].type = OBP_TOPO_FULL;
-    }
+    else if (tb->roles)
+        obp_topo_role_replicas(tb, t);
 }
 
 /* The tenant's servers: those listed, or every server. */
@@ -363,6 +324,8 @@ build_tenant(struct obp_topo_b *tb, const struct obp_topo_obj *o)
     k = obp_topo_key(o, "replicas");
     if (k != NULL)
         obp_topo_replicas(tb, o, k, t, &t->replicas);
+    else if (tb->roles)
+        obp_topo_role_replicas(tb, t);
 }
 
 /* Counts every kind, reports names declared twice. */
@@ -419,7 +382,7 @@ build_kind(struct obp_topo_b *tb, enum obp_topo_kind kind)
             break;
         case OBP_TOPO_SERVER:
             build_server(tb, o);
-            server_role(tb, o, tb->topo->nservers - 1);
+            obp_topo_server_role(tb, o, tb->topo->nservers - 1);
             break;
         case OBP_TOPO_TENANT:
             build_tenant(tb, o);
@@ -446,6 +409,7 @@ build_all(struct obp_topo_b *tb, const uint32_t count[4])
     }
     build_kind(tb, OBP_TOPO_ZONE);
     build_kind(tb, OBP_TOPO_SERVER);
+    obp_topo_roles_resolve(tb);
     if (tb->topo->nservers == 0)
         obp_errs_add(tb->errs, "%s: the topology declares no server",
                      tb->path);

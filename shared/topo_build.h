@@ -14,7 +14,8 @@ struct obp_topo_b {
     bool                       implicit_zone;
     bool                       implicit_tenant;
     bool                       roles;       /* a server declared a role */
-    int                        primary;     /* the primary server, or -1 */
+    int                        primary;     /* the first primary, or -1 */
+    unsigned                   nprimaries;
     unsigned                   servers_line;
 };
 
@@ -24,6 +25,19 @@ struct obp_topo_words {
     char  **v;
     size_t  n;
 };
+
+/*
+ * Roles (topo_role.c).  obp_topo_server_role() reads server <idx>'s
+ * role and weight as it is built; obp_topo_roles_resolve(), once every
+ * server is, the primary each replica follows; obp_topo_role_replicas()
+ * gives tenant <t> the first primary among its servers as leader and
+ * that primary's replicas as followers.
+ */
+void obp_topo_server_role(struct obp_topo_b *tb, const struct obp_topo_obj *o,
+                          uint32_t idx);
+void obp_topo_roles_resolve(struct obp_topo_b *tb);
+void obp_topo_role_replicas(struct obp_topo_b *tb,
+                            struct obp_topo_tenant *t);
 
 /* Adds "PATH:LINE: kind name: key: phrase" (no key when <k> is NULL). */
 void obp_topo_bad(struct obp_topo_b *tb, const struct obp_topo_obj *o,

@@ -22,6 +22,29 @@ zone_priority(const struct obp_topo_tenant *t, uint32_t zone)
     return (uint16_t)last;
 }
 
+/*
+ * With roles, the tenant's servers are its primary and that primary's
+ * replicas (topo.h): the primary leads, and logins go to it first.
+ */
+static uint32_t
+tenant_role_servers(const struct obp_topo *topo,
+                    const struct obp_topo_tenant *t,
+                    const uint16_t *server_idx, struct obp_route_replica *r)
+{
+    const struct obp_topo_replicas *rs = &t->replicas;
+
+    for (uint32_t i = 0; i < rs->n; i++) {
+        bool primary = i == rs->leader;
+
+        r[i].server = server_idx[rs->r[i].server];
+        r[i].role = primary ? OBP_ROUTE_LEADER : OBP_ROUTE_FOLLOWER;
+        r[i].type = OBP_ROUTE_FULL;
+        r[i].priority = primary ? 0 : 1;
+        r[i].weight = (uint16_t)topo->servers[rs->r[i].server].weight;
+    }
+    return rs->n;
+}
+
 static int
 add_tenant(const struct obp_topo *topo, const struct obp_topo_tenant *t,
            const char *cluster, const uint16_t *server_idx,
@@ -29,25 +52,29 @@ add_tenant(const struct obp_topo *topo, const struct obp_topo_tenant *t,
 {
     struct obp_route_tenant_in  in;
     struct obp_route_replica   *r = calloc(t->nservers + 1, sizeof(*r));
-    uint32_t                    i, s;
+    uint32_t                    i, s, n = t->nservers;
     int                         rc;
+    bool                        roles = topo->roles && t->replicas.n > 0;
 
     if (r == NULL) {
         snprintf(err, errlen, "out of memory");
         return OBP_ERROR;
     }
-    for (i = 0; i < t->nservers; i++) {
+    if (roles)
+        n = tenant_role_servers(topo, t, server_idx, r);
+    for (i = 0; !roles && i < t->nservers; i++) {
         s = t->servers[i];
         r[i].server = server_idx[s];
         r[i].role = OBP_ROUTE_FOLLOWER;
         r[i].type = topo->zones[topo->servers[s].zone].readonly
                     ? OBP_ROUTE_READONLY : OBP_ROUTE_FULL;
         r[i].priority = zone_priority(t, topo->servers[s].zone);
+        r[i].weight = (uint16_t)topo->servers[s].weight;
     }
     memset(&in, 0, sizeof(in));
     in.cluster = obp_route_name(cluster);
     in.tenant = obp_route_name(t->name);
-    in.nservers = t->nservers;
+    in.nservers = n;
     in.servers = r;
     rc = sink->ops->add_tenant(sink->ctx, &in, err, errlen);
     free(r);
@@ -79,6 +106,8 @@ add_table(const struct obp_topo *topo, const struct obp_topo_table *tb,
         nrepl[i] = tb->leaves[i].n;
         for (j = 0; j < tb->leaves[i].n; j++, n++) {
             r[n].server = server_idx[tb->leaves[i].r[j].server];
+            r[n].weight = (uint16_t)
+                topo->servers[tb->leaves[i].r[j].server].weight;
             r[n].role = tb->leaves[i].r[j].role == OBP_TOPO_LEADER
                         ? OBP_ROUTE_LEADER : OBP_ROUTE_FOLLOWER;
             r[n].type = tb->leaves[i].r[j].type == OBP_TOPO_READONLY

@@ -131,6 +131,9 @@ obp_sroute_reset(struct obp_session *s, bool pool)
     free(s->rt.begin);
     s->rt.begin = NULL;
     obp_proxyvar_init(&s->rt.pv);
+    s->rt.wrote = 0;
+    s->rt.wrote_us = 0;
+    s->rt.temp = 0;
     s->rt.lv_gen = 0;           /* a new user may name another tenant */
     while (s->rt.idle[0] != NULL)
         idle_drop(s, 0, pool, "the session's state changed or ended");
@@ -307,6 +310,35 @@ router_in(struct obp_session *s, struct obp_router_in *in, const char *sql,
     in->in_trans = s->rt.begin != NULL
                    || (s->status & OBP_SERVER_STATUS_AUTOCOMMIT) == 0;
     in->now_us = obp_now_us();
+    in->primary_reads = s->rt.temp
+                        || (s->rt.wrote_us != 0
+                            && in->now_us - s->rt.wrote_us
+                               < s->w->conf->read_after_write_window);
+}
+
+/*
+ * Read-your-writes (router.h "Roles"): a statement that changes data or
+ * starts a transaction marks the session; the window opens when the
+ * session's next statement outside a transaction comes, so it never
+ * starts before the write's commit.  Temporary tables keep reads on the
+ * primary for the session's life.
+ */
+static void
+note_write(struct obp_session *s, const struct obp_router_out *out)
+{
+    if (out->sql_flags & OBP_SQL_F_TEMPORARY)
+        s->rt.temp = 1;
+    if (out->kind == OBP_RT_LEADER && out->sql_kind != OBP_SQL_SELECT)
+        s->rt.wrote = 1;
+}
+
+static void
+write_ended(struct obp_session *s)
+{
+    if (s->rt.wrote) {
+        s->rt.wrote = 0;
+        s->rt.wrote_us = obp_now_us();
+    }
 }
 
 /*
@@ -443,7 +475,9 @@ route_query(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
     if (hold_begin(s, out, sql, in.sql_len, &rc)
         || own_set(s, out, sql, in.sql_len, &rc))
         return rc == OBP_OK ? OBP_DONE : rc;
-    if (out->sql_flags & OBP_SQL_F_DEP_FUNC)
+    /* what the roles send to the primary goes there (router.h "Roles") */
+    if ((out->sql_flags & OBP_SQL_F_DEP_FUNC)
+        && !(out->roles && out->kind == OBP_RT_LEADER))
         out->kind = OBP_RT_NONE;
     if (out->sql_kind == OBP_SQL_USE)
         return note_use(s, sql, in.sql_len);
@@ -513,6 +547,7 @@ route_stmt(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
         s->rt.stmt = stmt->id;
     if (s->w->conf->topo == NULL || sticky(s))
         return OBP_OK;
+    write_ended(s);
     if (cmd != OBP_COM_STMT_EXECUTE || stmt->long_data
         || stmt->text == NULL) {
         /* long data, a cursor, a reset: where it last ran */
@@ -535,8 +570,15 @@ decide(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
     out->kind = OBP_RT_NONE;
     switch (s->req.cmd) {
     case OBP_COM_QUERY:
-        if (s->w->conf->topo == NULL || sticky(s))
+        if (s->w->conf->topo == NULL)
             return OBP_OK;
+        if (sticky(s)) {
+            /* a transaction counts as a write for read-your-writes */
+            if (s->status & OBP_SERVER_STATUS_IN_TRANS)
+                s->rt.wrote = 1;
+            return OBP_OK;
+        }
+        write_ended(s);
         return route_query(s, b, len, out);
     case OBP_COM_STMT_EXECUTE: case OBP_COM_STMT_BULK_EXECUTE:
     case OBP_COM_STMT_SEND_LONG_DATA: case OBP_COM_STMT_FETCH:
@@ -571,6 +613,7 @@ go(struct obp_session *s, const struct obp_router_out *out)
     if (out->kind == OBP_RT_ERROR)
         return obp_req_refuse(s, 1, OBP_ER_CONNECT_TO_SERVER, "HY000",
                               out->err);
+    note_write(s, out);
     if (out->kind != OBP_RT_NONE && out->n > 0)
         rc = move_to(s, out, &fresh);
     if (rc != OBP_OK || s->srv == NULL)

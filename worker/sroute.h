@@ -55,6 +55,11 @@ struct obp_sroute {
     struct obp_proxyvars pv;    /* ob_read_consistency and the like */
     uint32_t        stmt;       /* the command's statement (client id) to
                                    prepare on its server, or 0 */
+    int64_t         wrote_us;   /* when the session's last write (or
+                                   transaction) was seen ended, 0: never */
+    unsigned        wrote:1;    /* a write was sent: wrote_us is set when
+                                   it has ended */
+    unsigned        temp:1;     /* the session made temporary tables */
     unsigned        routed:1;   /* the command at the head has its server */
     unsigned        cached:1;   /* a command ran: its server is the last */
     unsigned        asked:1;    /* the router decided this command */

@@ -97,3 +97,40 @@ start_mariadb() {
         GRANT SELECT ON mysql.* TO '$SERVICE_USER'@'%';
         CREATE DATABASE $DB;" || die "MariaDB account setup failed"
 }
+
+# BENCH_TIME and BENCH_THREADS must be positive integers.
+check_time_threads() {
+    case $BENCH_TIME in
+    '' | *[!0-9]* | 0) die "BENCH_TIME must be a positive integer" ;;
+    esac
+    for t in $BENCH_THREADS; do
+        case $t in
+        *[!0-9]* | 0) die "BENCH_THREADS: '$t' is not a positive integer" ;;
+        esac
+    done
+}
+
+# Runs <sql> as root on server <k> of $dir (its socket $dir/db<k>.sock).
+sql() {
+    bounded 60 mariadb --no-defaults --socket="$dir/db$1.sock" -uroot -N -B \
+        -e "$2"
+}
+
+# The queries per second of sysbench's output <log>.
+qps() {
+    awk '/^ *queries:/ { q = $2 } /^ *total time:/ { t = $3 + 0 }
+        END { printf "%.0f\n", (t > 0 ? q / t : 0) }' "$1"
+}
+
+# The end of a cleanup: the servers of $db_pids stopped, then $dir kept
+# (BENCH_KEEP=1) or removed.
+stop_servers_and_dir() {
+    for p in $db_pids; do
+        stop_pid "$p" 60
+    done
+    if [ -n "$dir" ] && [ "$BENCH_KEEP" = 1 ]; then
+        echo "bench: logs left in $dir"
+    elif [ -n "$dir" ]; then
+        rm -rf "$dir"
+    fi
+}

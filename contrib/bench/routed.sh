@@ -44,14 +44,6 @@ die() {
     exit 1
 }
 
-case $BENCH_TIME in
-'' | *[!0-9]* | 0) die "BENCH_TIME must be a positive integer" ;;
-esac
-for t in $BENCH_THREADS; do
-    case $t in
-    *[!0-9]* | 0) die "BENCH_THREADS: '$t' is not a positive integer" ;;
-    esac
-done
 for m in $BENCH_PS_MODES; do
     case $m in
     auto | disable) ;;
@@ -61,6 +53,7 @@ done
 
 . "$top/contrib/proc.sh"
 . "$here/common.sh"
+check_time_threads
 
 cleanup() {
     rc=$?
@@ -69,20 +62,8 @@ cleanup() {
     [ -z "$job" ] || stop_pid "$job" 10
     [ -z "$obp_pid" ] || stop_obproxy "$obp_pid"
     [ -z "$hap_pid" ] || stop_pid "$hap_pid" 10
-    for p in $db_pids; do
-        stop_pid "$p" 60
-    done
-    if [ -n "$dir" ] && [ "$BENCH_KEEP" = 1 ]; then
-        echo "bench: logs left in $dir"
-    elif [ -n "$dir" ]; then
-        rm -rf "$dir"
-    fi
+    stop_servers_and_dir
     exit "$rc"
-}
-
-sql() {
-    bounded 60 mariadb --no-defaults --socket="$dir/db$1.sock" -uroot -N -B \
-        -e "$2"
 }
 
 # Server <k> (1..3), its accounts, and the rows of partition p<k-1>.
@@ -221,8 +202,7 @@ run_one() {
         --mysql-db="$DB" --tables=1 --table-size="$TABLE_SIZE" \
         --db-ps-mode="$mode" --threads="$threads" --time="$BENCH_TIME" \
         --report-interval=0 run >"$log" 2>&1 || die "sysbench failed: $log"
-    awk '/^ *queries:/ { q = $2 } /^ *total time:/ { t = $3 + 0 }
-        END { printf "%.0f\n", (t > 0 ? q / t : 0) }' "$log"
+    qps "$log"
 }
 
 main() {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "route_fixture.h"
 
 /* Zones z1 and z2 of region r1, then z3 as <z3>, and the servers. */
 #define CLUSTER(z3)                                                   \
@@ -84,54 +85,17 @@ static int              srv[3];         /* s1, s2, s3's indexes */
 static uint64_t         rng = 0x1234567;
 static char             dir[256];
 
-static void
-bail(const char *what, const char *why)
-{
-    printf("Bail out! %s: %s\n", what, why != NULL ? why : "");
-    exit(1);
-}
-
 /* Publishes <yaml> as the next generation. */
 static void
 publish(const char *yaml)
 {
-    struct obp_errs           errs = { 0 };
-    struct obp_conf          *c;
-    struct obp_route_builder  b;
-    struct obp_route_sink_ctx ctx;
-    struct obp_route_sink     sink;
-    uint16_t                  idx[3];
-    char                      path[300], err[256] = "";
-    FILE                     *f;
-
-    snprintf(path, sizeof(path), "%s/cluster.yaml", dir);
-    f = fopen(path, "w");
-    if (f == NULL || fputs(yaml, f) < 0 || fclose(f) != 0)
-        bail(path, "cannot write");
-    c = obp_conf_build(path, NULL, &errs);
-    if (c == NULL || c->topo == NULL || c->topo->nservers != 3)
-        bail(path, errs.text);
-    for (uint32_t i = 0; i < 3; i++) {
-        srv[i] = obp_bl_register(&shm, &c->topo->servers[i].addr);
-        idx[i] = (uint16_t)srv[i];
-    }
-    obp_route_sink_init(&sink, &ctx, &b, &shm);
-    if (obp_topo_route_fill(c->topo, "demo", idx, &sink, err, sizeof(err))
-        != OBP_OK)
-        bail("publish", err);
-    obp_errs_free(&errs);
-    obp_conf_free(c);
-    unlink(path);
+    fixture_publish(&shm, dir, yaml, srv);
 }
 
 static void
 setp(const char *name, const char *value)
 {
-    char err[256];
-
-    if (obp_param_set(conf, obp_param_find(name), value, err, sizeof(err))
-        != OBP_OK)
-        bail(name, err);
+    fixture_set(conf, name, value);
 }
 
 static struct obp_router_in

@@ -365,6 +365,9 @@ test_plain(void)
                && rs->r[1].role == OBP_TOPO_FOLLOWER,
                "the primary leads, the replicas follow");
         tap_is_int(t->ntables, 0, "no tables");
+        tap_ok(t->roles && t->servers[1].weight == 2
+               && t->servers[2].weight == 1 && t->servers[2].primary == 0,
+               "roles, weights (default 1), the primary followed");
     }
     copy = conf != NULL ? obp_conf_dup(conf) : NULL;
     tap_ok(copy != NULL && copy->topo == t && t->refs == 2,
@@ -390,6 +393,20 @@ test_plain(void)
            && strcmp(leader(t, &t->tenants[0].replicas), "b") == 0
            && t->tenants[0].replicas.r[1].type == OBP_TOPO_READONLY,
            "a replica named by address; a read-only zone");
+    obp_conf_free(conf);
+    conf = build(file("sets.yaml",
+                      "servers:\n  a: {address: 127.0.0.1:1, role: primary}\n"
+                      "  b: {address: 127.0.0.1:2, role: primary}\n"
+                      "  b1: {address: 127.0.0.1:3, role: replica, "
+                      "primary: b}\n"
+                      "  a1: {address: 127.0.0.1:4, role: replica, "
+                      "primary: a}\n"), &errs);
+    t = conf != NULL ? conf->topo : NULL;
+    tap_ok(t != NULL && t->servers[2].primary == 1
+           && t->tenants[0].replicas.n == 2
+           && strcmp(leader(t, &t->tenants[0].replicas), "a") == 0
+           && t->tenants[0].replicas.r[1].server == 3,
+           "two sets: tables not declared on the first primary's");
     obp_conf_free(conf);
     conf = build(file("none.yaml", "rootservice_list: [127.0.0.1:3306]\n"),
                  &errs);
@@ -512,6 +529,21 @@ static const struct refusal refusals[] = {
     { "noprimary.ini",
       "[server a]\naddress = 127.0.0.1:1\nrole = replica\n",
       ":1: servers: no server has role primary" },
+    { "sets.yaml",
+      "servers:\n  a: {address: 127.0.0.1:1, role: primary}\n"
+      "  b: {address: 127.0.0.1:2, role: primary}\n"
+      "  a1: {address: 127.0.0.1:3, role: replica, primary: a}\n"
+      "  b1: {address: 127.0.0.1:4, role: replica}\n",
+      ":5: server b1: no primary: with several primaries each replica "
+      "names its own" },
+    { "follows.yaml",
+      "servers:\n  a: {address: 127.0.0.1:1, role: primary}\n"
+      "  a1: {address: 127.0.0.1:3, role: replica, primary: a2}\n"
+      "  a2: {address: 127.0.0.1:4, role: replica, primary: a}\n",
+      ":3: server a1: primary: \"a2\" is no server with role primary" },
+    { "weight.ini",
+      "[server a]\naddress = 127.0.0.1:1\nrole = primary\nweight = -1\n",
+      ":4: server a: weight: \"-1\" is not a weight from 0 to 65535" },
     { "role.yaml", "servers: {a: {address: 127.0.0.1:1, role: boss}}\n",
       ":1: server a: role: \"boss\" is not primary or replica" },
     { "norepl.yaml", TOPO_YAML

@@ -342,7 +342,7 @@ sub _mariadbd_cmd {
 		'--performance-schema=OFF', '--max-connections=500',
 		'--max-allowed-packet=64M', '--local-infile=1',
 		'--key-buffer-size=1M', '--loose-feedback=OFF',
-		@{$self->{_mariadbd_opts} // []} ];
+		@{$self->{_mariadbd_opts} // []}, @{$m->{opts} // []} ];
 }
 
 sub _setup_mariadb {
@@ -381,6 +381,116 @@ sub stop_mariadb {
 	my $pid = delete $m->{pid} or return $self;
 	$self->_stop_pid($pid, $sig // 'TERM', 30);
 	return $self;
+}
+
+###############################################################################
+# Replication: server 1 a primary, servers 2 .. n+1 its replicas.
+
+# Starts server <first> (option, 1) with a binary log (row format,
+# GTIDs are MariaDB's own) and <n> replicas of it, numbered after it
+# (read_only, each its own server id), each following the primary from
+# the position reached after the harness's account setup
+# (MASTER_USE_GTID=slave_pos), and waits until they have caught up.  A
+# replica's Com_insert and the like count the changes it applies too;
+# user_writes() counts only the test account's, and a change a client
+# makes on a replica lands in its own binary log.
+sub run_replication {
+	my ($self, $n, %o) = @_;
+	my $d = $self->{_testdir};
+	my $p = $o{first} // 1;
+	for my $i ($p .. $p + $n) {
+		$self->{_mariadb}{$i} = { dir => "$d/mdb$i", opts => [
+			"--server-id=$i",
+			"--log-bin=$d/mdb$i-bin", '--binlog-format=ROW',
+			'--userstat=1',
+			($i > $p ? ('--read-only=1', '--skip-slave-start')
+				: ()) ] };
+		$self->start_mariadb($i);
+	}
+	$self->_root_sql($p, "SET sql_log_bin = 0; CREATE USER 'repl'\@'%'"
+		. " IDENTIFIED BY 'repl-pw'; GRANT REPLICATION SLAVE ON *.*"
+		. " TO 'repl'\@'%'", 'replication account');
+	my $pos = $self->root_query($p, 'SELECT @@gtid_binlog_pos');
+	my $port = $self->server_port($p);
+	for my $i ($p + 1 .. $p + $n) {
+		$self->_root_sql($i, "SET GLOBAL gtid_slave_pos = '$pos';"
+			. " CHANGE MASTER TO MASTER_HOST = '127.0.0.1',"
+			. " MASTER_PORT = $port, MASTER_USER = 'repl',"
+			. " MASTER_PASSWORD = 'repl-pw',"
+			. " MASTER_USE_GTID = slave_pos; START SLAVE",
+			'replication start');
+		$self->{_replicas}{$i} = $p;
+	}
+	return $self->sync_replicas();
+}
+
+# Waits (at most 20 s each) until every replica has applied what its
+# primary has logged; dies when one has not.
+sub sync_replicas {
+	my ($self) = @_;
+	my %pos;
+	for my $i (sort { $a <=> $b } keys %{$self->{_replicas} // {}}) {
+		my $p = $self->{_replicas}{$i};
+		$pos{$p} //= $self->root_query($p, 'SELECT @@gtid_binlog_pos');
+		my $r = $self->root_query($i,
+			"SELECT MASTER_GTID_WAIT('$pos{$p}', 20)");
+		die "replica $i did not reach $pos{$p}: "
+			. $self->root_query($i, 'SHOW SLAVE STATUS\G')
+			unless defined $r && $r eq '0';
+	}
+	return $self;
+}
+
+# The value of the first column of the first row of <sql> on server <n>
+# as root (undef when it fails).
+sub root_query {
+	my ($self, $n, $sql) = @_;
+	my ($rc, $out) = $self->run_cmd([ _program('mariadb'),
+		'--no-defaults', "--socket=$self->{_mariadb}{$n}{dir}.sock",
+		'-uroot', '-N', '-B', '-e', $sql ], timeout => 30);
+	return undef if $rc;
+	chomp $out;
+	return $out;
+}
+
+# The first indented example of README after the text <after>, without
+# its indentation, each address 10.0.0.N:3306 replaced by server N's.
+sub readme_example {
+	my ($self, $after) = @_;
+	my $readme = $self->read_file("$TDIR/../README") // die "no README\n";
+	my ($block) = $readme =~ /\Q$after\E.*?\n\n((?: {4}[^\n]*\n)+)/s
+		or die "README: no example after '$after'\n";
+	$block =~ s/^ {4}//mg;
+	$block =~ s/10\.0\.0\.(\d+):3306/$self->server($1)/ge;
+	return $block;
+}
+
+# The writes (INSERT, UPDATE, DELETE and the like) the test account made
+# on server <n> (userstat, which run_replication() turns on).
+sub user_writes {
+	my ($self, $n) = @_;
+	return $self->root_query($n, 'SELECT IFNULL(SUM(UPDATE_COMMANDS), 0)'
+		. " FROM information_schema.USER_STATISTICS WHERE USER = '$USER'");
+}
+
+# The SELECTs the test account ran on server <n> (userstat): unlike
+# Com_select, without the proxy monitor's probes and root's queries.
+sub user_selects {
+	my ($self, $n) = @_;
+	return $self->root_query($n, 'SELECT IFNULL(SUM(SELECT_COMMANDS), 0)'
+		. " FROM information_schema.USER_STATISTICS WHERE USER = '$USER'");
+}
+
+# Server <n>'s global status counters named in <names>: a hash.
+sub server_status {
+	my ($self, $n, @names) = @_;
+	my $list = join ',', map { "'$_'" } @names;
+	my $out = $self->root_query($n, 'SELECT VARIABLE_NAME, VARIABLE_VALUE'
+		. ' FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME'
+		. " IN ($list)") // '';
+	my %v = map { my ($k, $v) = split /\t/; (lc $k, $v) }
+		split /\n/, $out;
+	return { map { ($_, $v{lc $_} // 0) } @names };
 }
 
 ###############################################################################
