@@ -27,7 +27,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB/)->plan(27)->run_mariadb(1);
+	DBD::MariaDB/)->plan(28)->run_mariadb(1);
 my $conf = <<'EOF';
 automatic_match_work_thread: false
 work_thread_num: 2
@@ -55,11 +55,12 @@ while (time() - $start < 40
 	$dbh->do($sql) for 1 .. 500;
 	$n += 500;
 }
-for my $k (sort keys %logs) {
-	my $base = $logs{$k};
-	my @files = ("$d/$base", $rotated->($base));
+# The lines of statements in <base> and its rotated files, and the lines
+# that are not whole.
+my $count = sub {
+	my ($base) = @_;
 	my ($lines, $bad) = (0, 0);
-	for my $f (@files) {
+	for my $f ("$d/$base", $rotated->($base)) {
 		my $text = $t->read_file($f) // '';
 		$bad++ if $text ne '' && substr($text, -1) ne "\n";
 		for (split /\n/, $text) {
@@ -67,12 +68,22 @@ for my $k (sort keys %logs) {
 			$lines++ if /,OB_MYSQL_COM_QUERY,SELECT,failed,1146,SELECT \* FROM nosuch_table/;
 		}
 	}
+	return ($lines, $bad);
+};
+# the writer thread may still hold the last ones
+$t->waitfor(sub { !grep { ($count->($_))[0] < $n } values %logs }, 10);
+for my $k (sort keys %logs) {
+	my $base = $logs{$k};
+	my @files = ("$d/$base", $rotated->($base));
+	my ($lines, $bad) = $count->($base);
 	cmp_ok(scalar $rotated->($base), '>=', 3, "$base rotated 3 times");
 	is($lines, $n, "  $n lines in it and its rotated files, one per statement");
 	is($bad, 0, '  every line whole');
 	is(scalar(grep { -s $_ > 1024 * 1024 + 65536 } @files), 0,
 		'  no file much over max_log_file_size');
 }
+
+unlike($t->log(), qr/lines dropped/, 'the writer thread kept up: no line dropped');
 
 # max_syslog_file_count 2 on reload: the next rotation prunes.
 $t->write_conf($conf . "max_syslog_file_count: 2\n");
