@@ -7,6 +7,7 @@
  * allocates while logging and never logs about itself.
  */
 #include "obp.h"
+#include "log_async.h"
 #include "log_fold.h"
 #include "log_rot.h"
 
@@ -24,14 +25,17 @@
 
 #define LOG_LINE_MAX    4096        /* bytes, the newline included */
 #define LOG_CHECK_US    1000000     /* how often we stat() for renames */
+#define LOG_WRITER_WAIT_US 200000   /* a closing writer's last writes */
 #define LOG_SUFFIX_MAX  999         /* .1 ... for rotations within 1 s */
 
 _Static_assert(OBP_LOG_F_COUNT <= OBP_LOG_ROT_BASES, "every log is pruned");
+_Static_assert(OBP_LOG_F_COUNT <= OBP_LOG_ASYNC_FILES, "a buffer a file");
 
 struct log_file {
     const char *name;               /* base name in the log directory */
     char        path[PATH_MAX];
-    int         fd;                 /* -1 when closed */
+    _Atomic int fd;                 /* -1 when closed; read by the other
+                                       thread's pruning (log_async.h) */
     dev_t       dev;                /* the file fd refers to */
     ino_t       ino;
 };
@@ -49,11 +53,12 @@ static struct {
     int             level;          /* syslog_level */
     int             to_stderr;
     int             slot;           /* -1 for the master */
-    int64_t         max_size;       /* rotate at this size, 0 never */
-    int64_t         max_count;      /* rotated files kept, 0 all */
-    int64_t         max_dir;        /* bytes of log files, 0 no bound */
+    _Atomic int64_t max_size;       /* rotate at this size, 0 never */
+    _Atomic int64_t max_count;      /* rotated files kept, 0 all */
+    _Atomic int64_t max_dir;        /* bytes of log files, 0 no bound */
     int64_t         checked_us;     /* last stat() looking for renames */
-    int             complained;     /* a logger error went to stderr */
+    _Atomic int     complained;     /* a logger error went to stderr */
+    uint64_t        dropped;        /* the writer's drops reported */
     int             busy;           /* inside obp_log(): no recursion */
     obp_log_tap     tap;            /* sees WARN and above, or NULL */
 } lg = {
@@ -466,6 +471,25 @@ file_write(struct log_file *f, const char *buf, size_t len)
         rotate(f);
 }
 
+/*
+ * The files this thread writes: all, or with the writer thread running
+ * the diagnostic ones (the writer has the request logs).
+ */
+static int
+own_files(void)
+{
+    return obp_log_async_running() ? OBP_LOG_F_ERROR : OBP_LOG_F_COUNT;
+}
+
+/* Follows the files [from, to) renamed by another process or logrotate. */
+static void
+follow_range(int from, int to)
+{
+    for (int i = from; i < to; i++)
+        if (lg.f[i].fd != -1 && !still_current(&lg.f[i]))
+            (void)file_reopen(&lg.f[i]);
+}
+
 /* Once a second: follow a file renamed by another process or logrotate. */
 static void
 follow_renames(void)
@@ -475,9 +499,7 @@ follow_renames(void)
     if (now - lg.checked_us < LOG_CHECK_US)
         return;
     lg.checked_us = now;
-    for (int i = 0; i < OBP_LOG_F_COUNT; i++)
-        if (lg.f[i].fd != -1 && !still_current(&lg.f[i]))
-            (void)file_reopen(&lg.f[i]);
+    follow_range(0, own_files());
 }
 
 static void
@@ -498,8 +520,48 @@ obp_log_put(enum obp_log_file f, const char *buf, size_t len)
 {
     if (f < 0 || f >= OBP_LOG_F_COUNT || lg.f[f].fd == -1)
         return;
+    if ((int)f >= own_files()) {
+        (void)obp_log_async_push((int)f, buf, len);
+        return;
+    }
     follow_renames();
     file_write(&lg.f[f], buf, len);
+}
+
+/* The writer thread's work (log_async.h): the request logs. */
+static void
+writer_write(int file, const char *buf, size_t len)
+{
+    file_write(&lg.f[file], buf, len);
+}
+
+static void
+writer_reopen(void)
+{
+    for (int i = OBP_LOG_F_ERROR; i < OBP_LOG_F_COUNT; i++)
+        (void)file_reopen(&lg.f[i]);
+}
+
+static void
+writer_tick(void)
+{
+    follow_range(OBP_LOG_F_ERROR, OBP_LOG_F_COUNT);
+}
+
+static const struct obp_log_async_ops writer_ops = {
+    writer_write, writer_reopen, writer_tick
+};
+
+int
+obp_log_start_writer(void)
+{
+    return obp_log_async_start(&writer_ops);
+}
+
+void
+obp_log_stop_writer(void)
+{
+    (void)obp_log_async_stop(LOG_WRITER_WAIT_US);
 }
 
 /* A line that passed folding, to the files and the tap. */
@@ -634,7 +696,9 @@ obp_log_reopen(void)
     if (lg.f[OBP_LOG_F_MAIN].fd == -1)
         return OBP_OK;
     lg.complained = 0;
-    for (int i = 0; i < OBP_LOG_F_COUNT; i++) {
+    if (obp_log_async_running())
+        obp_log_async_reopen();
+    for (int i = 0; i < own_files(); i++) {
         if (file_reopen(&lg.f[i]) == OBP_ERROR) {
             rc = OBP_ERROR;
             err = errno;
@@ -649,6 +713,14 @@ obp_log_reopen(void)
 void
 obp_log_tick(void)
 {
+    uint64_t dropped = obp_log_async_dropped();
+
+    if (dropped != lg.dropped) {
+        obp_log(OBP_LOG_WARN, 0, 0, "request logs: %llu lines dropped in "
+                "all, the log device does not keep up",
+                (unsigned long long)dropped);
+        lg.dropped = dropped;
+    }
     if (lg.busy)
         return;
     lg.busy = 1;
@@ -659,12 +731,17 @@ obp_log_tick(void)
 void
 obp_log_close(void)
 {
+    int n = OBP_LOG_F_COUNT;
+
     if (!lg.busy) {
         lg.busy = 1;
         obp_log_fold_expire(0, true, write_summary);
         lg.busy = 0;
     }
-    for (int i = 0; i < OBP_LOG_F_COUNT; i++) {
+    /* a writer stuck in a write keeps its files: they go with the process */
+    if (obp_log_async_running() && !obp_log_async_stop(LOG_WRITER_WAIT_US))
+        n = OBP_LOG_F_ERROR;
+    for (int i = 0; i < n; i++) {
         if (lg.f[i].fd != -1)
             close(lg.f[i].fd);
         lg.f[i].fd = -1;

@@ -56,6 +56,21 @@ enum obp_log_file {
  */
 int obp_log_open(const char *dir);
 
+/*
+ * A worker hands the request logs (from OBP_LOG_F_ERROR on) to a writer
+ * thread (log_async.h): a log device that stops taking writes then holds
+ * no statement, its lines are dropped and counted in a WARN line.
+ * OBP_ERROR with errno set when the thread cannot start (the lines are
+ * then written as before).
+ */
+int obp_log_start_writer(void);
+
+/*
+ * Stops it once it wrote what it holds (a worker's exit), waiting a
+ * bounded time; the files are then written by the caller again.
+ */
+void obp_log_stop_writer(void);
+
 /* Reopens every file (SIGUSR1, after logrotate moved them). */
 int obp_log_reopen(void);
 

@@ -8,13 +8,16 @@
 # after a reload with max_syslog_file_count 2 at most 2 rotated files
 # stay per log.  Then every file of the log directory, moved away, is
 # written anew after USR1 and after obproxyctl reopen-logs; and with the
-# request logs on a full disk the statements go on.
+# request logs on a full disk, or on a device that takes no more writes,
+# the statements go on.
 # (t/unit/log.c rotates obproxy_stat.log and obproxy_diagnosis.log, whose
 # lines are too few here to fill a megabyte.)
 
 use warnings;
 use strict;
 
+use Fcntl;
+use POSIX qw/mkfifo/;
 use Test::More;
 use Time::HiRes qw/time sleep/;
 
@@ -24,7 +27,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB/)->plan(24)->run_mariadb(1);
+	DBD::MariaDB/)->plan(28)->run_mariadb(1);
 my $conf = <<'EOF';
 automatic_match_work_thread: false
 work_thread_num: 2
@@ -52,11 +55,12 @@ while (time() - $start < 40
 	$dbh->do($sql) for 1 .. 500;
 	$n += 500;
 }
-for my $k (sort keys %logs) {
-	my $base = $logs{$k};
-	my @files = ("$d/$base", $rotated->($base));
+# The lines of statements in <base> and its rotated files, and the lines
+# that are not whole.
+my $count = sub {
+	my ($base) = @_;
 	my ($lines, $bad) = (0, 0);
-	for my $f (@files) {
+	for my $f ("$d/$base", $rotated->($base)) {
 		my $text = $t->read_file($f) // '';
 		$bad++ if $text ne '' && substr($text, -1) ne "\n";
 		for (split /\n/, $text) {
@@ -64,12 +68,22 @@ for my $k (sort keys %logs) {
 			$lines++ if /,OB_MYSQL_COM_QUERY,SELECT,failed,1146,SELECT \* FROM nosuch_table/;
 		}
 	}
+	return ($lines, $bad);
+};
+# the writer thread may still hold the last ones
+$t->waitfor(sub { !grep { ($count->($_))[0] < $n } values %logs }, 10);
+for my $k (sort keys %logs) {
+	my $base = $logs{$k};
+	my @files = ("$d/$base", $rotated->($base));
+	my ($lines, $bad) = $count->($base);
 	cmp_ok(scalar $rotated->($base), '>=', 3, "$base rotated 3 times");
 	is($lines, $n, "  $n lines in it and its rotated files, one per statement");
 	is($bad, 0, '  every line whole');
-	is(scalar(grep { -s $_ > 1024 * 1024 + 4096 } @files), 0,
+	is(scalar(grep { -s $_ > 1024 * 1024 + 65536 } @files), 0,
 		'  no file much over max_log_file_size');
 }
+
+unlike($t->log(), qr/lines dropped/, 'the writer thread kept up: no line dropped');
 
 # max_syslog_file_count 2 on reload: the next rotation prunes.
 $t->write_conf($conf . "max_syslog_file_count: 2\n");
@@ -136,3 +150,26 @@ like($t->read_file('obproxy.stderr') // '',
 	qr/obproxy: log: write "[^"]*obproxy_\w+\.log": No space left on device/,
 	'  the failure reported on stderr');
 $t->stop();
+
+# A log device that stops taking writes: obproxy_error.log is a FIFO
+# whose reader never reads.  The writer thread blocks, the statements go
+# on, the lines that do not fit are dropped and a WARN line says so.
+unlink "$d/obproxy_error.log";
+mkfifo("$d/obproxy_error.log", 0644) or die "mkfifo: $!\n";
+sysopen(my $fifo, "$d/obproxy_error.log", O_RDONLY | O_NONBLOCK)
+	or die "fifo: $!\n";
+$t->write_conf($conf)->run();
+$dbh = $t->dbh(dsn => 'mariadb_read_timeout=5') or die $t->dbi_error() . "\n";
+($t0, $fails) = (time(), 0);
+for (1 .. 2000) {
+	$dbh->do($sql);
+	last unless ($dbh->err // 0) == 1146;
+	$fails++;
+}
+$took = time() - $t0;
+is($fails, 2000, 'stalled log device: 2000 statements answered 1146');
+cmp_ok($took, '<', 10, sprintf('  in %.2f s', $took));
+ok($t->waitfor(sub { $t->log() =~ /request logs: \d+ lines dropped/ }, 5),
+	'  a WARN line counts the lines dropped');
+$t->stop();
+close $fifo;

@@ -545,9 +545,13 @@ obp_worker_main(struct obp_worker_args *args)
     if (rc == OBP_OK) {
         obp_log(OBP_LOG_INFO, 0, 0, "worker %d started (pid %d)", w.slot,
                 (int)getpid());
+        if (obp_log_start_writer() != OBP_OK)
+            obp_log(OBP_LOG_WARN, 0, errno, "worker %d: no writer thread, "
+                    "the request logs are written by the loop", w.slot);
         obp_lookup_probe(&w);
         ev_run(w.loop, 0);
     }
     worker_cleanup(&w);
+    obp_log_stop_writer();
     return rc == OBP_OK ? 0 : 1;
 }

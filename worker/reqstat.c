@@ -19,7 +19,7 @@
 #include <string.h>
 
 #define STAT_SLOTS 128
-#define STAT_BUF   65536        /* lines written at once */
+#define STAT_BUF   16384        /* lines written at once */
 
 struct stat_ent {
     uint32_t    hash;           /* 0: a free slot */

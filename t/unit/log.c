@@ -398,6 +398,31 @@ test_request_logs(void)
         closedir(d);
 }
 
+/*
+ * The writer thread (log_async.h): lines put while it runs are written,
+ * rotated at the size, all of them once it stopped.
+ */
+static void
+test_writer(void)
+{
+    char line[128];
+    int  n;
+
+    obp_log_set_rotation(2048, 0);
+    tap_ok(obp_log_start_writer() == OBP_OK, "the writer thread starts");
+    for (int i = 0; i < 100; i++) {
+        n = snprintf(line, sizeof(line), "[x] async-%04d padding padding "
+                     "padding padding\n", i);
+        obp_log_put(OBP_LOG_F_SLOW, line, (size_t)n);
+    }
+    obp_log_stop_writer();
+    obp_log_set_rotation(0, 0);
+    tap_is_int(count_lines("obproxy_slow.log", "] async-"), 100,
+               "  every line written once it stopped, whole");
+    tap_ok(count_rotated("obproxy_slow.log") >= 1,
+           "  and rotated by the thread");
+}
+
 /* Bytes of all the files in the log directory. */
 static off_t
 dir_bytes(void)
@@ -510,6 +535,7 @@ main(void)
     test_escaping();
     test_stderr();
     test_rotation();
+    test_writer();
     test_request_logs();
     test_dir_limit();
     test_rotation_procs();
