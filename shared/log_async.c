@@ -14,6 +14,15 @@
 #include <string.h>
 #include <time.h>
 
+/*
+ * A full buffer waits for the thread while its writes return (a loaded
+ * machine, a slow disk), at most WAIT_US for one line; once a write has
+ * not returned for STALL_US (a device that takes nothing) lines drop at
+ * once.
+ */
+#define WAIT_US  100000
+#define STALL_US 500000
+
 struct abuf {
     char   *p;
     size_t  len;
@@ -22,6 +31,7 @@ struct abuf {
 static struct {
     pthread_mutex_t                 mx;
     pthread_cond_t                  cv;
+    pthread_cond_t                  room;   /* the fill buffers emptied */
     pthread_t                       thread;
     struct abuf                     fill[OBP_LOG_ASYNC_FILES];
     struct abuf                     out[OBP_LOG_ASYNC_FILES];  /* the
@@ -30,6 +40,7 @@ static struct {
     bool                            running;
     bool                            stop;
     bool                            reopen;
+    int64_t                         writing_us; /* its write began, 0 */
     atomic_uint_fast64_t            dropped;
 } la = {
     .mx = PTHREAD_MUTEX_INITIALIZER,
@@ -98,11 +109,14 @@ run(void *arg)
             wait_work(&tick_at);
             continue;
         }
+        la.writing_us = obp_now_us();
+        pthread_cond_broadcast(&la.room);
         pthread_mutex_unlock(&la.mx);
         if (reopen)
             la.ops->reopen();
         write_out();
         pthread_mutex_lock(&la.mx);
+        la.writing_us = 0;
         if (stop && !any)
             break;
     }
@@ -148,11 +162,13 @@ obp_log_async_start(const struct obp_log_async_ops *ops)
     }
     pthread_condattr_init(&attr);
     pthread_cond_init(&la.cv, &attr);
+    pthread_cond_init(&la.room, &attr);
     pthread_condattr_destroy(&attr);
     la.ops = ops;
     la.stop = la.reopen = false;
     if ((err = pthread_create(&la.thread, NULL, run, NULL)) != 0) {
         pthread_cond_destroy(&la.cv);
+        pthread_cond_destroy(&la.room);
         free_bufs();
         errno = err;
         return OBP_ERROR;
@@ -167,6 +183,30 @@ obp_log_async_running(void)
     return la.running;
 }
 
+/* Whether <len> more bytes fit in <b>, waiting as the top says; locked. */
+static bool
+room_for(const struct abuf *b, size_t len)
+{
+    int64_t         start = obp_now_us(), now = start;
+    struct timespec ts;
+
+    while (len > OBP_LOG_ASYNC_BUF - b->len) {
+        if (len > OBP_LOG_ASYNC_BUF || now - start >= WAIT_US
+            || (la.writing_us != 0 && now - la.writing_us >= STALL_US))
+            return false;
+        pthread_cond_signal(&la.cv);
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 10 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        (void)pthread_cond_timedwait(&la.room, &la.mx, &ts);
+        now = obp_now_us();
+    }
+    return true;
+}
+
 bool
 obp_log_async_push(int file, const char *buf, size_t len)
 {
@@ -177,7 +217,7 @@ obp_log_async_push(int file, const char *buf, size_t len)
         return false;
     pthread_mutex_lock(&la.mx);
     b = &la.fill[file];
-    if (len > OBP_LOG_ASYNC_BUF - b->len) {
+    if (!room_for(b, len)) {
         pthread_mutex_unlock(&la.mx);
         atomic_fetch_add_explicit(&la.dropped, 1, memory_order_relaxed);
         return false;
@@ -222,6 +262,7 @@ obp_log_async_stop(int64_t wait_us)
         return false;       /* stuck in a write: it goes with the process */
     la.running = false;
     pthread_cond_destroy(&la.cv);
+    pthread_cond_destroy(&la.room);
     free_bufs();
     return true;
 }

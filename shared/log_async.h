@@ -3,8 +3,10 @@
  * enable_async_log): the event loop only copies a line into its file's
  * buffer; the thread writes the buffers, one write() per file and turn,
  * and rotates and reopens those files.  A log device that stops taking
- * writes holds the thread, never the loop: once a file's buffer is full
- * its lines are dropped and counted (obp_log_async_dropped).
+ * writes holds the thread, never the loop: a full buffer waits a little
+ * for the thread while its writes return, and once one has not returned
+ * for half a second the lines that do not fit are dropped and counted
+ * (obp_log_async_dropped).
  *
  * Each file has two buffers, one filled under the lock while the thread
  * writes the other; the thread is woken only when a buffer stops being
