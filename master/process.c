@@ -259,6 +259,10 @@ clear_slot(struct obp_master *m, struct obp_slot *s)
         if (obp_stat_descs[i].kind == OBP_STAT_GAUGE)
             atomic_store_explicit(&w->stat[i], 0, memory_order_relaxed);
     }
+    for (int i = 0; i < OBP_SHM_SRV_COUNTED; i++) {
+        atomic_store_explicit(&w->srv_open[i], 0, memory_order_relaxed);
+        atomic_store_explicit(&w->srv_parked[i], 0, memory_order_relaxed);
+    }
 }
 
 static void

@@ -32,8 +32,9 @@ void obp_metrics_render_sql(const struct obp_monitor *mon,
                             struct obp_mbuf *b);
 
 /*
- * The per-server gauges (metrics_srv.c): blocked, detect-dead, read_only,
- * a replica's lag and SQL thread, from the segment's server table.
+ * The per-server gauges (metrics_srv.c): connections open and pooled
+ * (the first OBP_SHM_SRV_COUNTED servers), blocked, detect-dead,
+ * read_only, a replica's lag and SQL thread, from the segment.
  */
 void obp_metrics_render_servers(const struct obp_monitor *mon,
                                 struct obp_mbuf *b);

@@ -11,6 +11,39 @@ typedef bool (*srv_value)(const struct obp_monitor *mon, int idx,
                           const struct obp_srvstate *st, int64_t now_us,
                           double *v);
 
+/* Every worker slot's gauge <field> (srv_open or srv_parked) of <idx>. */
+static bool
+slot_sum(const struct obp_monitor *mon, int idx, bool parked, double *v)
+{
+    struct obp_shm_worker *w;
+    int64_t                n = 0;
+
+    if (idx >= OBP_SHM_SRV_COUNTED)
+        return false;
+    for (unsigned i = 0; (w = obp_shm_worker(mon->shm, i)) != NULL; i++)
+        n += atomic_load_explicit(parked ? &w->srv_parked[idx]
+                                         : &w->srv_open[idx],
+                                  memory_order_relaxed);
+    *v = (double)n;
+    return true;
+}
+
+static bool
+sessions(const struct obp_monitor *mon, int idx,
+         const struct obp_srvstate *st, int64_t now_us, double *v)
+{
+    (void)st, (void)now_us;
+    return slot_sum(mon, idx, false, v);
+}
+
+static bool
+parked(const struct obp_monitor *mon, int idx, const struct obp_srvstate *st,
+       int64_t now_us, double *v)
+{
+    (void)st, (void)now_us;
+    return slot_sum(mon, idx, true, v);
+}
+
 static bool
 blocked(const struct obp_monitor *mon, int idx,
         const struct obp_srvstate *st, int64_t now_us, double *v)
@@ -62,6 +95,11 @@ static const struct {
     srv_value   get;
     const char *fmt;    /* small integers, or seconds to the millisecond */
 } families[] = {
+    { "obproxy_server_sessions",
+      "server connections the workers hold open (pooled ones included)",
+      sessions, "%.0f" },
+    { "obproxy_server_pool_idle",
+      "of them, parked in the workers' pools", parked, "%.0f" },
     { "obproxy_server_blocked",
       "1 while workers skip the server (blocklist, back-off, detect-dead)",
       blocked, "%.0f" },

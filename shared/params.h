@@ -79,6 +79,8 @@ extern const struct obp_enum obp_enum_route_policy[];
       "TCP port of the Prometheus /metrics endpoint")                        \
     X(enable_prometheus, BOOL, "true", 0, 1, OBP_P_RESTART, NULL,            \
       "serve /metrics on prometheus_listen_port (the monitor process)")      \
+    X(enable_extra_prometheus_metric, BOOL, "false", 0, 1, OBP_P_RELOAD,    \
+      NULL, "also odp_request_byte and odp_entry_total in /metrics")        \
     X(monitor_item_limit, INT, "3000", 1, 1000000, OBP_P_RELOAD, NULL,      \
       "label sets /metrics shows of the per-tenant families, at most")      \
     X(local_bound_ip, STRING, "0.0.0.0", 1, 64, OBP_P_RESTART, NULL,         \

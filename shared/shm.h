@@ -32,11 +32,13 @@
 #include "stats.h"
 
 #define OBP_SHM_MAGIC           UINT64_C(0x314d48535850424f) /* "OBPXSHM1" */
-#define OBP_SHM_LAYOUT_VERSION  10
+#define OBP_SHM_LAYOUT_VERSION  11
 #define OBP_SHM_ALIGN           128     /* slots never share a cache line */
 #define OBP_SHM_MAX_WORKERS     128
 #define OBP_SHM_MAX_SERVERS     1024
 #define OBP_SHM_SESS_PER_WORKER 4096    /* KILL-able client sessions */
+#define OBP_SHM_SRV_COUNTED     64      /* servers whose connections a
+                                           worker slot counts */
 
 struct obp_shm_region {
     uint64_t off;           /* from the start of the segment */
@@ -94,7 +96,11 @@ struct obp_shm_worker {
     _Atomic uint64_t restarts;          /* respawns of this slot */
     _Atomic uint64_t stat[OBP_STAT_COUNT];
     _Atomic uint64_t route_gen;         /* route set being read (route.h) */
-    uint8_t          pad[OBP_SHM_ALIGN - (32 + 8 * OBP_STAT_COUNT)
+    /* gauges by server-table index, as stat[]'s (obp_stat_srv) */
+    _Atomic int32_t  srv_open[OBP_SHM_SRV_COUNTED];   /* connections */
+    _Atomic int32_t  srv_parked[OBP_SHM_SRV_COUNTED]; /* of them pooled */
+    uint8_t          pad[OBP_SHM_ALIGN - (32 + 8 * OBP_STAT_COUNT
+                                          + 8 * OBP_SHM_SRV_COUNTED)
                          % OBP_SHM_ALIGN];
 };
 
@@ -250,6 +256,21 @@ static inline void
 obp_stat_add(struct obp_shm_worker *w, enum obp_stat_id id, int64_t delta)
 {
     atomic_fetch_add_explicit(&w->stat[id], (uint64_t)delta,
+                              memory_order_relaxed);
+}
+
+/*
+ * The worker's connections to server <idx>: <open> more (or fewer), of
+ * them <parked> in its pool.  Servers past OBP_SHM_SRV_COUNTED are not
+ * counted.
+ */
+static inline void
+obp_stat_srv(struct obp_shm_worker *w, int idx, int open, int parked)
+{
+    if (idx < 0 || idx >= OBP_SHM_SRV_COUNTED)
+        return;
+    atomic_fetch_add_explicit(&w->srv_open[idx], open, memory_order_relaxed);
+    atomic_fetch_add_explicit(&w->srv_parked[idx], parked,
                               memory_order_relaxed);
 }
 

@@ -23,7 +23,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB/)->plan(26)->run_mariadb(1);
+	DBD::MariaDB/)->plan(29)->run_mariadb(1);
 $t->write_conf(<<'EOF2')->run();
 automatic_match_work_thread: false
 work_thread_num: 2
@@ -91,6 +91,16 @@ my $dbh = $t->dbh();
 $body = $http->get($url)->{content};
 is(metric($body, 'odp_current_session', 'sessionType="client"'), 1,
 	'odp_current_session counts the open client');
+my $srv = 'server="' . $t->server(1) . '"';
+is(join(' ', map { metric($body, "obproxy_server_$_", $srv) // '-' }
+	qw/sessions pool_idle/), join(' ', map { metric($body, $_) // '-' }
+	qw/obproxy_server_active obproxy_pool_idle/),
+	'the server\'s connections and pooled ones, as the totals say');
+ok((metric($body, 'obproxy_server_sessions', $srv) // 0) >= 1,
+	'  one at least: the open client\'s');
+unlike($body, qr/^odp_(?:request_byte|entry_total)\b/m,
+	'no odp_request_byte nor odp_entry_total without '
+	. 'enable_extra_prometheus_metric');
 
 is($http->get("http://127.0.0.1:$port/other")->{status}, 404,
 	'another path: 404');

@@ -20,7 +20,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB/)->plan(17)->run_mariadb(1);
+	DBD::MariaDB/)->plan(19)->run_mariadb(1);
 $t->write_conf(<<'EOF2')->run();
 automatic_match_work_thread: false
 work_thread_num: 2
@@ -101,7 +101,8 @@ like($m, qr/^odp_sql_request_total\{[^\n]*tenant="ev\\"il\\\\x"/m,
 
 # monitor_item_limit bounds the label sets of these families
 $t->stop();
-$t->run('-o', 'monitor_item_limit=2');
+$t->run('-o', 'monitor_item_limit=2', '-o',
+	'enable_extra_prometheus_metric=true');
 my $dbh = $t->dbh(user => "$user\@app");
 $dbh->do('SELECT * FROM no_such_table');
 $dbh->selectrow_array('SELECT 1') for 1 .. 2;
@@ -110,6 +111,10 @@ $m = $http->get($url)->{content} // '';
 my $sets = () = $m =~ /^(?:odp_sql_request_total|odp_sql_cost_total|
 	odp_transaction_total|obproxy_sql_duration_seconds_count)\{/mgx;
 is($sets, 2, 'monitor_item_limit 2: two label sets shown');
+like($m, qr/^odp_request_byte\{transType="request",sessionType="client"\}
+	[ ][1-9]/mx, 'enable_extra_prometheus_metric: odp_request_byte');
+like($m, qr/^odp_entry_total\{entryType="table_entry",routeHit="false",
+	routeResult="fail"\}[ ]\d+$/mx, '  and odp_entry_total');
 
 ###############################################################################
 

@@ -158,6 +158,7 @@ connected(struct obp_srv *srv)
     srv->counted = 1;
     obp_stat_add(srv->w->stats, OBP_STAT_server_connect_ok, 1);
     obp_stat_add(srv->w->stats, OBP_STAT_server_active, 1);
+    obp_stat_srv(srv->w->stats, srv->bl, 1, 0);
     /* the list stays held: a server may still fail before its handshake */
     obp_srv_connected(srv, fd);
 }
@@ -309,6 +310,7 @@ obp_connect_retry(struct obp_srv *srv, int err, const char *reason)
         srv->c.w = NULL;
         srv->counted = 0;
         obp_stat_add(srv->w->stats, OBP_STAT_server_active, -1);
+        obp_stat_srv(srv->w->stats, srv->bl, -1, 0);
     }
     srv->state = OBP_SRV_CONNECTING;
     try_next(srv);

@@ -47,8 +47,10 @@ drop(struct obp_srv *srv, const char *why)
     obp_log(OBP_LOG_DEBUG, srv->sid, 0, "pooled server session on %s "
             "dropped (%s)", srv->addr.text, why);
     obp_stat_add(srv->w->stats, OBP_STAT_pool_dropped, 1);
-    if (!srv->resetting)
+    if (!srv->resetting) {
         obp_stat_add(srv->w->stats, OBP_STAT_pool_idle, -1);
+        obp_stat_srv(srv->w->stats, srv->bl, 0, -1);
+    }
     unlink_srv(&srv->w->spool, srv);
     obp_srv_free(srv);
 }
@@ -221,6 +223,7 @@ reset_answer(struct obp_srv *srv, const uint8_t *p, size_t len)
     obp_srvstmt_clear(&srv->stmts);     /* ...and closed the statements */
     obp_stat_add(srv->w->stats, OBP_STAT_pool_parked, 1);
     obp_stat_add(srv->w->stats, OBP_STAT_pool_idle, 1);
+    obp_stat_srv(srv->w->stats, srv->bl, 0, 1);
     obp_log(OBP_LOG_DEBUG, srv->sid, 0, "server session on %s parked "
             "('%s', schema '%s')", srv->addr.text, srv->lg.user,
             srv->pool_db);
@@ -280,6 +283,7 @@ take(struct obp_session *s, struct obp_srv *srv)
     unlink_srv(&s->w->spool, srv);
     obp_stat_add(s->w->stats, OBP_STAT_pool_reused, 1);
     obp_stat_add(s->w->stats, OBP_STAT_pool_idle, -1);
+    obp_stat_srv(s->w->stats, srv->bl, 0, -1);
     ev_timer_stop(s->w->loop, &srv->timer);
     obp_log(OBP_LOG_DEBUG, s->id, 0, "server session on %s reused (parked "
             "by session %llu)", srv->addr.text,

@@ -403,8 +403,10 @@ obp_srv_abort(struct obp_srv *srv)
                 srv->addr.text);
     if (srv->c.w != NULL)
         obp_conn_close(&srv->c);
-    if (srv->counted)
+    if (srv->counted) {
         obp_stat_add(srv->w->stats, OBP_STAT_server_active, -1);
+        obp_stat_srv(srv->w->stats, srv->bl, -1, 0);
+    }
     obp_servers_release(srv->servers);
     obp_srvstmt_clear(&srv->stmts);
     explicit_bzero(&srv->lg, sizeof(srv->lg));

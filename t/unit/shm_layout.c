@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 10.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 10
+/* Layout version 11.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 11
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -54,8 +54,10 @@ static const struct row expected[] = {
     { "obp_shm_worker.restarts", 16, 8 },
     { "obp_shm_worker.stat", 24, 256 },
     { "obp_shm_worker.route_gen", 280, 8 },
-    { "obp_shm_worker.pad", 288, 96 },
-    { "sizeof obp_shm_worker", 0, 384 },
+    { "obp_shm_worker.srv_open", 288, 256 },
+    { "obp_shm_worker.srv_parked", 544, 256 },
+    { "obp_shm_worker.pad", 800, 96 },
+    { "sizeof obp_shm_worker", 0, 896 },
     { "obp_shm_server.seq", 0, 4 },
     { "obp_shm_server.state", 4, 4 },
     { "obp_shm_server.addr", 8, 64 },
@@ -188,6 +190,8 @@ static const struct row compiled[] = {
     FIELD(obp_shm_worker, restarts),
     FIELD(obp_shm_worker, stat),
     FIELD(obp_shm_worker, route_gen),
+    FIELD(obp_shm_worker, srv_open),
+    FIELD(obp_shm_worker, srv_parked),
     FIELD(obp_shm_worker, pad),
     SIZE(obp_shm_worker),
     FIELD(obp_shm_server, seq),
