@@ -17,7 +17,7 @@ use Test::OBProxy;
 use Digest::SHA qw/sha1_hex/;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(22);
+	->plan(23);
 my $topology = $t->run_routing_cluster();
 my $u = $t->user();
 my @addr = map { $t->server($_) } 1 .. 3;
@@ -87,6 +87,15 @@ $plan = plan_of('SELECT srv FROM t_hash');
 ok(holds($plan, "> PARTITION_ID_CALC_DONE\n  [WARN] Fail to use partition key",
 	'ROUTE_TYPE_TENANT'), 'a SELECT without the key: no partition, the '
 	. "tenant's servers") or diag($plan);
+
+# A statement that misses its partition: its plan in obproxy_diagnosis.log.
+real('SELECT COUNT(*) FROM t_hash');
+ok($t->waitfor(sub { holds($t->odp_log('diagnosis'),
+	'[ROUTE](trace_type="ROUTE_TRACE", route_diagnosis="',
+	'SELECT COUNT(*) FROM t_hash', '[WARN] Fail to use partition key') },
+	10) && $t->odp_log('diagnosis') !~ /WHERE id = 4/,
+	'a statement without the key (only) gets a [ROUTE] line in '
+	. 'obproxy_diagnosis.log') or diag($t->odp_log('diagnosis'));
 
 $plan = plan_of('SELECT srv FROM t_plain WHERE id = 1');
 ok(holds($plan, '[INFO] Non-partition table will be routed by ROUTE_POLICY'),

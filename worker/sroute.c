@@ -358,13 +358,20 @@ obp_sroute_ask(const struct obp_session *s, struct obp_router_in *in,
     }
 }
 
-/* The router's decision, counted by go(). */
+/*
+ * The router's decision, counted by go(); one that missed the table's
+ * partition goes to obproxy_diagnosis.log.
+ */
 static void
 route(struct obp_session *s, struct obp_router_in *in,
       struct obp_router_out *out)
 {
     s->rt.asked = 1;
     obp_sroute_ask(s, in, out);
+    if (s->w->conf->route_diagnosis_level > 0 && out->found
+        && out->partitioned && (!out->keyed || (out->kind != OBP_RT_LEADER
+                                                && out->kind != OBP_RT_WEAK)))
+        obp_reqdiag_route(s, in, out);
 }
 
 /* The server session on server-table index <bl>: 0 current, 1 idle. */
