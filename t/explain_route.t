@@ -3,7 +3,9 @@
 # EXPLAIN ROUTE (README, Admin SQL): the route diagnosis of a statement,
 # as the session would route it, without running it; on the harness's
 # routing cluster (t_hash: HASH by id over three partitions, partition
-# p<id % 3> led by server id % 3 + 1), then on a primary and replicas.
+# p<id % 3> led by server id % 3 + 1), then on a primary and replicas;
+# the [ROUTE] line of obproxy_diagnosis.log, and SHOW PROXYTRACE's
+# attempts of a retried read.
 
 use warnings;
 use strict;
@@ -17,7 +19,7 @@ use Test::OBProxy;
 use Digest::SHA qw/sha1_hex/;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(23);
+	->plan(24);
 my $topology = $t->run_routing_cluster();
 my $u = $t->user();
 my @addr = map { $t->server($_) } 1 .. 3;
@@ -186,3 +188,30 @@ ok(holds($plan, "Will route to last connected server($s1) because the "
 	. "session's state lives there", 'USE_LAST_SESSION'),
 	'roles: after a temporary table, the server that holds it')
 	or diag($plan);
+$t->stop();
+
+# SHOW PROXYTRACE: a read whose server stops answering goes again on
+# another server (retry.h); the trace shows both attempts.
+$t->write_conf("automatic_match_work_thread: false\nwork_thread_num: 1\n"
+	. "server_query_timeout: 1s\nobserver_query_timeout_delta: 1s\n"
+	. "obproxy_sys_password: @{[ sha1_hex('admin-pw') ]}\n"
+	. $topology)->run();
+my $dbh = $t->dbh(user => "$u\@app", database => 'rt');
+my $srv = $dbh ? $dbh->selectrow_array('SELECT srv FROM t_plain WHERE id = 1')
+	// '' : '';
+my ($n) = $srv =~ /^s(\d)$/;
+my $pid = $n ? $t->mariadb_pid($n) : 0;
+kill 'STOP', $pid if $pid;
+my $again = $dbh ? $dbh->selectrow_array('SELECT srv FROM t_plain WHERE id = 1')
+	// '' : '';
+kill 'CONT', $pid if $pid;
+my $adbh = $t->dbh(user => 'root@proxysys', password => 'admin-pw',
+	database => undef);
+my $rows = $adbh && $dbh ? $adbh->selectall_arrayref('SHOW PROXYTRACE '
+	. $dbh->{mariadb_thread_id}) // [] : [];
+my $was = $n ? $addr[$n - 1] : '';
+is_deeply([ map { "$_->[0] $_->[2]:$_->[3] $_->[4]" } @$rows ],
+	[ "1 $was CONNECTION_CLOSED", "2 " . ($again =~ /^s(\d)$/
+		? $addr[$1 - 1] : '?') . ' CMD_COMPLETE' ],
+	"SHOW PROXYTRACE: the retried read's two attempts ($srv, then $again)")
+	or diag(explain($rows), $t->log());
