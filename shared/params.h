@@ -214,6 +214,8 @@ extern const struct obp_enum obp_enum_route_policy[];
       "without a partition, keep the session's current server")            \
     X(obproxy_read_consistency, INT, "0", 0, 1, OBP_P_RELOAD, NULL,          \
       "1: sessions read weak (ob_read_consistency=2) unless they say")      \
+    X(route_diagnosis_level, INT, "2", 0, 4, OBP_P_RELOAD, NULL,             \
+      "EXPLAIN ROUTE's detail: 0 off, 1 main points, 2 to 4 more")          \
     X(routing_cache_mem_limited, SIZE, "128MB", 1048576, 68719476736,        \
       OBP_P_RESTART, NULL, "room for the route cache in the shared segment") \
     X(hot_upgrade_exit_timeout, TIME, "30s", 0, 86400000000, OBP_P_RELOAD,   \

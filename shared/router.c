@@ -239,6 +239,9 @@ route_leaf(struct obp_router_ctx *x, int32_t leaf)
 
     x->out->leaf = leaf;
     r = obp_route_replicas(x->e, (uint32_t)leaf, &n);
+    for (uint32_t i = 0; r != NULL && i < n; i++)
+        if (r[i].role == OBP_ROUTE_LEADER)
+            x->out->leader = r[i].server;
     if (r == NULL || n == 0) {
         tenant(x);
         return;
@@ -359,7 +362,10 @@ decide(struct obp_router_ctx *x)
         return;
     }
     x->out->table_id = x->e->table_id;
+    x->out->nleaves = x->e->nleaves;
+    x->out->partitioned = obp_route_part(x->e) != NULL;
     leaf = obp_router_leaf(x);
+    x->out->keyed = leaf >= 0;
     if (leaf < 0 && x->roles != NULL)
         role_tenant(x);     /* never a write on a replica */
     else if (leaf < 0)
@@ -376,6 +382,7 @@ obp_router_route(const struct obp_router_in *in, struct obp_router_out *out)
 
     memset(out, 0, sizeof(*out));
     out->leaf = -1;
+    out->leader = -1;
     /* the context's big parts are written before they are read */
     x.in = in;
     x.out = out;

@@ -202,6 +202,11 @@ struct obp_router_out {
     uint64_t             generation;        /* route set used, 0: none */
     int64_t              table_id;          /* the table entry's, 0: none */
     int32_t              leaf;              /* leaf partition, -1: none */
+    uint32_t             nleaves;           /* the table's leaves, 0: none */
+    bool                 partitioned;       /* the table is */
+    bool                 keyed;             /* its key values gave leaf */
+    int32_t              leader;            /* the leaf's leader (server-
+                                               table index), -1: none */
     enum obp_sql_kind    sql_kind;          /* what the classifier said */
     unsigned             sql_flags;         /* OBP_SQL_F_* of the statement */
     char                 err[160];          /* kind ERROR: the client's

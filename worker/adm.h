@@ -24,6 +24,7 @@
  *   adm_net.c      SHOW PROXYNET: the workers and this worker's sockets
  *   adm_cluster.c  SHOW PROXYCLUSTER, SHOW PROXYINFO IDC
  *   adm_log.c      SHOW WARNLOG
+ *   adm_explain.c  EXPLAIN ROUTE: the route diagnosis of a statement
  *   adm_util.c     what the handlers share
  */
 #ifndef OBP_WORKER_ADM_H
@@ -72,6 +73,7 @@ OBP_ADM_HANDLER(obp_adm_show_proxynet);
 OBP_ADM_HANDLER(obp_adm_show_proxycluster);
 OBP_ADM_HANDLER(obp_adm_show_warnlog);
 OBP_ADM_HANDLER(obp_adm_show_proxytrace);
+OBP_ADM_HANDLER(obp_adm_explain_route);
 
 /*
  * SHOW PROXYSESSION's VARIABLES [ALL] and STAT forms and SHOW PROXYINFO

@@ -176,25 +176,47 @@ obp_adm_session_stat(struct obp_session *s, struct obp_iobuf *b,
                       ? obp_ans_end(ans) : OBP_ERROR);
 }
 
-/* The trace's one row: the last command's server, state and time. */
+/* A trace row: attempt <n> of the last command on <addr>. */
 static int
-trace_row(struct obp_ans *ans, const struct obp_trace *t)
+trace_row(struct obp_ans *ans, uint64_t n, const char *addr,
+          const char *state, const char *resp, int64_t cost_us)
 {
-    char        ip[OBP_ADDR_STRLEN], cost[NUM_MAX];
+    char        ip[OBP_ADDR_STRLEN], num[NUM_MAX], cost[NUM_MAX];
     const char *port;
-    const char *row[] = { "1", "0", ip, NULL,
-                          t->running ? "CONNECTION_ALIVE"
-                          : t->trx_ended ? "TRANSACTION_COMPLETE"
-                          : "CMD_COMPLETE",
-                          "SERVER_SEND_REQUEST",
-                          t->failed ? "ERROR_PACKET" : "MIN_RESP_ERR", cost };
+    const char *row[] = { num, "0", ip, NULL, state, "SERVER_SEND_REQUEST",
+                          resp, cost };
 
-    obp_adm_split_addr(t->addr, ip, sizeof(ip), &port);
+    obp_adm_split_addr(addr, ip, sizeof(ip), &port);
     row[3] = port;
-    /* a response still running: the time so far */
-    snprintf(cost, sizeof(cost), "%" PRId64,
-             t->running ? obp_now_us() - t->sent_us : t->cost_us);
+    snprintf(num, sizeof(num), "%" PRIu64, n);
+    snprintf(cost, sizeof(cost), "%" PRId64, cost_us);
     return obp_ans_row(ans, row);
+}
+
+/*
+ * The last command's attempts: those a retry left (their server failed
+ * them), then the last one (<only>: that attempt alone, 0 all).
+ */
+static int
+trace_rows(struct obp_ans *ans, const struct obp_trace *t, uint64_t only)
+{
+    uint64_t n = 1;
+
+    if (t->addr[0] == '\0')
+        return OBP_OK;
+    for (unsigned i = 0; i < t->ntries; i++, n++)
+        if ((only == 0 || only == n)
+            && trace_row(ans, n, t->tries[i].addr, "CONNECTION_CLOSED",
+                         "MIN_RESP_ERR", t->tries[i].cost_us) != OBP_OK)
+            return OBP_ERROR;
+    if (only != 0 && only != n)
+        return OBP_OK;
+    /* a response still running: the time so far */
+    return trace_row(ans, n, t->addr, t->running ? "CONNECTION_ALIVE"
+                     : t->trx_ended ? "TRANSACTION_COMPLETE"
+                     : "CMD_COMPLETE", t->failed ? "ERROR_PACKET"
+                     : "MIN_RESP_ERR", t->running
+                     ? obp_now_us() - t->sent_us : t->cost_us);
 }
 
 /* SHOW PROXYTRACE [id [attempt]]: the session's last command. */
@@ -208,7 +230,8 @@ obp_adm_show_proxytrace(struct obp_session *s, struct obp_iobuf *b,
                                         "#cost_time_us" };
     struct obp_ans     *ans = obp_req_answer(s);
     struct obp_session *o;
-    uint64_t            attempt = 1;
+    uint64_t            attempt = 0;
+    bool                attempt_given = false;
     bool                named = a->t.type == OBP_SQLLEX_NUMBER;
     uint32_t            id;
     enum obp_cmd_rc     rc;
@@ -216,16 +239,17 @@ obp_adm_show_proxytrace(struct obp_session *s, struct obp_iobuf *b,
 
     if (!session_arg(s, a, &id, &rc))
         return rc;
-    if (named && a->t.type == OBP_SQLLEX_NUMBER
-        && !obp_adm_number(s, a, UINT32_MAX, &attempt, &rc))
-        return rc;
+    if (named && a->t.type == OBP_SQLLEX_NUMBER) {
+        if (!obp_adm_number(s, a, UINT32_MAX, &attempt, &rc))
+            return rc;
+        attempt_given = true;
+    }
     if (!obp_cmd_at_end(a))
         return obp_cmd_syntax(s, a);
     if ((o = obp_adm_own_session(s, id, "SHOW PROXYTRACE", &rc)) == NULL)
         return rc;
     ok = obp_adm_columns(ans, cols, OBP_NELEMS(cols)) == OBP_OK;
-    /* one attempt per command: the proxy does not retry a sent one */
-    if (ok && o->trace.addr[0] != '\0' && attempt == 1)
-        ok = trace_row(ans, &o->trace) == OBP_OK;
+    if (ok && (!attempt_given || attempt > 0))
+        ok = trace_rows(ans, &o->trace, attempt) == OBP_OK;
     return obp_adm_rc(ok ? obp_ans_end(ans) : OBP_ERROR);
 }

@@ -88,6 +88,8 @@ static const struct cmd_row cmd_table[] = {
       obp_adm_show_warnlog },
     { "SHOW PROXYTRACE", OBP_COM_QUERY, { "SHOW", "PROXYTRACE" }, READERS,
       obp_adm_show_proxytrace },
+    { "EXPLAIN ROUTE", OBP_COM_QUERY, { "EXPLAIN", "ROUTE" }, ALL,
+      obp_adm_explain_route },
     { "REPLACE INTO", OBP_COM_QUERY, { "REPLACE", "INTO" }, OBP_CMD_PROXY
       | OBP_CMD_ADMIN, obp_adm_level_write },
     { "INSERT INTO", OBP_COM_QUERY, { "INSERT", "INTO" }, OBP_CMD_PROXY

@@ -8,8 +8,12 @@
  * session.c calls obp_reqlog_failed() with the last ERR a session sends,
  * obp_reqlog_server_lost() when its server session breaks and
  * obp_reqlog_closed() when it closes; the reason is read from them.
+ * sroute.c calls obp_reqdiag_route() for a statement on a partitioned
+ * table that did not reach its partition: a [ROUTE] line with the route
+ * diagnosis (EXPLAIN ROUTE's text, its lines escaped).
  */
 #include "worker.h"
+#include "routediag.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -181,4 +185,24 @@ void
 obp_reqdiag_login(struct obp_session *s, uint16_t code, const char *msg)
 {
     write_diag(s, D_LOGIN, code, msg, "");
+}
+
+void
+obp_reqdiag_route(struct obp_session *s, const struct obp_router_in *in,
+                  const struct obp_router_out *out)
+{
+    struct obp_rdiag d = { .in = in, .out = out };
+    struct obp_rline l = { .len = 0 };
+    char             text[OBP_RDIAG_TEXT_MAX];
+
+    d.level = (int)s->w->conf->route_diagnosis_level;
+    d.last = s->srv != NULL ? s->srv->addr.text : NULL;
+    (void)obp_rdiag_text(&d, text, sizeof(text));   /* cut: what fits */
+    obp_rline_stamp(&l, true);
+    obp_rline_add(&l, "[%ld][Y%" PRIX32 "-%016" PRIX64 "] [ROUTE]"
+                  "(trace_type=\"ROUTE_TRACE\", route_diagnosis=\"",
+                  (long)getpid(), s->id, s->rlog.seq);
+    obp_rline_esc(&l, text + 1, strlen(text + 1));  /* past its newline */
+    obp_rline_add(&l, "\")");
+    obp_rline_put(&l, OBP_LOG_F_DIAG);
 }

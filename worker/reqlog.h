@@ -11,7 +11,8 @@
  *                       transaction taking slow_transaction_time_threshold
  *   obproxy_stat.log    per tenant, schema, statement type and outcome,
  *                       every monitor_stat_dump_interval (reqstat.c)
- *   obproxy_diagnosis.log  why a session ended abnormally (reqdiag.c)
+ *   obproxy_diagnosis.log  why a session ended abnormally, and how a
+ *                          statement missed its partition (reqdiag.c)
  *
  * A request's life: request.c calls obp_reqlog_begin() when its first
  * packet is framed, response.c obp_reqlog_sent() as it goes to its
@@ -94,6 +95,16 @@ void obp_reqlog_failed(struct obp_session *s, uint16_t code,
 /* reqdiag.c: a [LOGIN] line for a login refused with <code> <msg>. */
 void obp_reqdiag_login(struct obp_session *s, uint16_t code,
                        const char *msg);
+
+struct obp_router_in;
+struct obp_router_out;
+
+/*
+ * reqdiag.c: a [ROUTE] line with the route diagnosis (routediag.h) of a
+ * statement on a partitioned table that did not reach its partition.
+ */
+void obp_reqdiag_route(struct obp_session *s, const struct obp_router_in *in,
+                       const struct obp_router_out *out);
 
 /* The session's server session broke (<why>): a SERVER_VC_TRACE line. */
 void obp_reqlog_server_lost(struct obp_session *s, const char *why);

@@ -55,7 +55,8 @@ obp_resp_begin(struct obp_session *s, uint8_t cmd, bool plist)
         return false;
     if (s->srv != NULL)
         obp_trace_sent(&s->trace, &s->srv->addr,
-                       (s->status & OBP_SERVER_STATUS_IN_TRANS) != 0);
+                       (s->status & OBP_SERVER_STATUS_IN_TRANS) != 0,
+                       s->retry.tries > 0);
     return true;
 }
 

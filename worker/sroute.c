@@ -263,9 +263,8 @@ own_set(struct obp_session *s, const struct obp_router_out *out,
     }
 }
 
-/* The current server session keeps the command (a transaction, ...). */
-static bool
-sticky(const struct obp_session *s)
+bool
+obp_sroute_sticky(const struct obp_session *s)
 {
     return s->srv != NULL && s->rt.begin == NULL
            && ((s->status & OBP_SERVER_STATUS_IN_TRANS) != 0
@@ -284,9 +283,9 @@ levels(struct obp_session *s)
     return &s->rt.lv;
 }
 
-static void
-router_in(struct obp_session *s, struct obp_router_in *in, const char *sql,
-          size_t len)
+void
+obp_sroute_input(struct obp_session *s, struct obp_router_in *in,
+                 const char *sql, size_t len)
 {
     memset(in, 0, sizeof(*in));
     in->shm = s->w->shm;
@@ -310,7 +309,11 @@ router_in(struct obp_session *s, struct obp_router_in *in, const char *sql,
     in->in_trans = s->rt.begin != NULL
                    || (s->status & OBP_SERVER_STATUS_AUTOCOMMIT) == 0;
     in->now_us = obp_now_us();
+    /* a write not yet seen ended (EXPLAIN ROUTE asks before the
+     * next statement ends it) opens the window too */
     in->primary_reads = s->rt.temp
+                        || (s->rt.wrote
+                            && s->w->conf->read_after_write_window > 0)
                         || (s->rt.wrote_us != 0
                             && in->now_us - s->rt.wrote_us
                                < s->w->conf->read_after_write_window);
@@ -341,21 +344,34 @@ write_ended(struct obp_session *s)
     }
 }
 
+void
+obp_sroute_ask(const struct obp_session *s, struct obp_router_in *in,
+               struct obp_router_out *out)
+{
+    obp_router_route(in, out);
+    /* without route info, a session that has not run a statement yet
+     * goes to its tenant's servers, as it has no last server to keep
+     * (its login's server session may come from the pool) */
+    if (out->kind == OBP_RT_NONE && !s->rt.cached) {
+        in->want_tenant = true;
+        obp_router_route(in, out);
+    }
+}
+
 /*
- * The router's decision; without route info, a session that has not run
- * a statement yet goes to its tenant's servers, as it has no last server
- * to keep (its login's server session may come from the pool).
+ * The router's decision, counted by go(); one that missed the table's
+ * partition goes to obproxy_diagnosis.log.
  */
 static void
 route(struct obp_session *s, struct obp_router_in *in,
       struct obp_router_out *out)
 {
     s->rt.asked = 1;
-    obp_router_route(in, out);
-    if (out->kind == OBP_RT_NONE && !s->rt.cached) {
-        in->want_tenant = true;
-        obp_router_route(in, out);
-    }
+    obp_sroute_ask(s, in, out);
+    if (s->w->conf->route_diagnosis_level > 0 && out->found
+        && out->partitioned && (!out->keyed || (out->kind != OBP_RT_LEADER
+                                                && out->kind != OBP_RT_WEAK)))
+        obp_reqdiag_route(s, in, out);
 }
 
 /* The server session on server-table index <bl>: 0 current, 1 idle. */
@@ -470,7 +486,7 @@ route_query(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
         return OBP_AGAIN;
     if (avail > OBP_PKT_HDR_LEN + (size_t)len)
         avail = OBP_PKT_HDR_LEN + (size_t)len;
-    router_in(s, &in, sql, avail - OBP_PKT_HDR_LEN - 1);
+    obp_sroute_input(s, &in, sql, avail - OBP_PKT_HDR_LEN - 1);
     route(s, &in, out);
     if (hold_begin(s, out, sql, in.sql_len, &rc)
         || own_set(s, out, sql, in.sql_len, &rc))
@@ -514,7 +530,7 @@ route_execute(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
 
     if (b->recv - b->parse < whole && whole <= OBP_IOBUF_SIZE)
         return OBP_AGAIN;
-    router_in(s, &in, stmt->text, stmt->text_len);
+    obp_sroute_input(s, &in, stmt->text, stmt->text_len);
     in.db = obp_route_name(stmt->db);   /* its tables are the prepare's */
     if (b->recv - b->parse >= whole && stmt->params <= PARAMS_MAX
         && obp_psparam_decode(b->data + b->parse + OBP_PKT_HDR_LEN, len,
@@ -545,7 +561,7 @@ route_stmt(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
     if (cmd == OBP_COM_STMT_EXECUTE || cmd == OBP_COM_STMT_BULK_EXECUTE
         || cmd == OBP_COM_STMT_SEND_LONG_DATA)
         s->rt.stmt = stmt->id;
-    if (s->w->conf->topo == NULL || sticky(s))
+    if (s->w->conf->topo == NULL || obp_sroute_sticky(s))
         return OBP_OK;
     write_ended(s);
     if (cmd != OBP_COM_STMT_EXECUTE || stmt->long_data
@@ -572,7 +588,7 @@ decide(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
     case OBP_COM_QUERY:
         if (s->w->conf->topo == NULL)
             return OBP_OK;
-        if (sticky(s)) {
+        if (obp_sroute_sticky(s)) {
             /* a transaction counts as a write for read-your-writes */
             if (s->status & OBP_SERVER_STATUS_IN_TRANS)
                 s->rt.wrote = 1;

@@ -75,6 +75,24 @@ struct obp_sroute {
 int obp_sroute_command(struct obp_session *s, struct obp_iobuf *b,
                        uint32_t len);
 
+struct obp_router_in;
+struct obp_router_out;
+
+/*
+ * The router's input for statement <sql> (<len> bytes) in session <s>:
+ * its tenant, schema, transaction, proxy variables and read-your-writes
+ * (EXPLAIN ROUTE asks as the session's own statement would).
+ */
+void obp_sroute_input(struct obp_session *s, struct obp_router_in *in,
+                      const char *sql, size_t len);
+
+/* The router's decision for <in>, as the session's statement gets it. */
+void obp_sroute_ask(const struct obp_session *s, struct obp_router_in *in,
+                    struct obp_router_out *out);
+
+/* The current server session keeps the command (a transaction, ...). */
+bool obp_sroute_sticky(const struct obp_session *s);
+
 /* The command at the head was taken or dropped: the next one routes. */
 void obp_sroute_next(struct obp_session *s);
 

@@ -5,8 +5,16 @@
 
 void
 obp_trace_sent(struct obp_trace *t, const struct obp_addr *addr,
-               bool in_trx)
+               bool in_trx, bool retry)
 {
+    if (!retry) {
+        t->ntries = 0;
+    } else if (t->running && t->ntries < OBP_TRACE_TRIES) {
+        struct obp_trace_try *e = &t->tries[t->ntries++];
+
+        obp_strlcpy(e->addr, t->addr, sizeof(e->addr));
+        e->cost_us = obp_now_us() - t->sent_us;
+    }
     obp_strlcpy(t->addr, addr->text, sizeof(t->addr));
     t->sent_us = obp_now_us();
     t->cost_us = -1;

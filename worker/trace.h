@@ -1,7 +1,8 @@
 /*
  * What a client session's relayed commands did, for SHOW PROXYTRACE and
  * SHOW PROXYSESSION STAT (adm_detail.c): the last command's server and
- * how long its response took, and counters over the session's life.
+ * how long its response took, the attempts a retry (retry.h) left
+ * behind, and counters over the session's life.
  * response.c notes a command as it goes to its server session, with a
  * response to come, and when that response ended.  It lives in the
  * session: only the worker holding the session can show it.
@@ -13,6 +14,14 @@
 #include <stdint.h>
 
 #include "addr.h"
+
+#define OBP_TRACE_TRIES 4   /* failed attempts of one command kept */
+
+/* An attempt of the last command whose server failed it (retry.h). */
+struct obp_trace_try {
+    char    addr[OBP_ADDR_STRLEN];
+    int64_t cost_us;        /* from sending to the failure */
+};
 
 struct obp_trace {
     char     addr[OBP_ADDR_STRLEN]; /* the last command's server, "" before
@@ -27,11 +36,17 @@ struct obp_trace {
     uint64_t responses;     /* their responses that ended */
     uint64_t errors;        /* of them, ERRs */
     uint64_t transactions;  /* transactions they ended */
+    struct obp_trace_try tries[OBP_TRACE_TRIES];   /* the last command's
+                                                      failed attempts */
+    uint8_t  ntries;
 };
 
-/* A command goes to server <addr>, inside a transaction (<in_trx>). */
+/*
+ * A command goes to server <addr>, inside a transaction (<in_trx>); a
+ * <retry> of the last one keeps the attempt that failed.
+ */
 void obp_trace_sent(struct obp_trace *t, const struct obp_addr *addr,
-                    bool in_trx);
+                    bool in_trx, bool retry);
 
 /*
  * Its response ended: with an ERR (<failed>), a transaction open after
