@@ -6,14 +6,17 @@
 
 #include <inttypes.h>
 
-/* A gauge family over the registered servers; <get> says each value. */
+/* A family over the registered servers; <get> says each value. */
 typedef bool (*srv_value)(const struct obp_monitor *mon, int idx,
                           const struct obp_srvstate *st, int64_t now_us,
                           double *v);
 
-/* Every worker slot's gauge <field> (srv_open or srv_parked) of <idx>. */
+enum slot_field { OPEN, PARKED, FAILED };
+
+/* Every worker slot's <field> of server <idx>, summed. */
 static bool
-slot_sum(const struct obp_monitor *mon, int idx, bool parked, double *v)
+slot_sum(const struct obp_monitor *mon, int idx, enum slot_field field,
+         double *v)
 {
     struct obp_shm_worker *w;
     int64_t                n = 0;
@@ -21,9 +24,12 @@ slot_sum(const struct obp_monitor *mon, int idx, bool parked, double *v)
     if (idx >= OBP_SHM_SRV_COUNTED)
         return false;
     for (unsigned i = 0; (w = obp_shm_worker(mon->shm, i)) != NULL; i++)
-        n += atomic_load_explicit(parked ? &w->srv_parked[idx]
-                                         : &w->srv_open[idx],
-                                  memory_order_relaxed);
+        n += field == FAILED
+             ? (int64_t)atomic_load_explicit(&w->srv_failed[idx],
+                                             memory_order_relaxed)
+             : atomic_load_explicit(field == PARKED ? &w->srv_parked[idx]
+                                                    : &w->srv_open[idx],
+                                    memory_order_relaxed);
     *v = (double)n;
     return true;
 }
@@ -33,7 +39,7 @@ sessions(const struct obp_monitor *mon, int idx,
          const struct obp_srvstate *st, int64_t now_us, double *v)
 {
     (void)st, (void)now_us;
-    return slot_sum(mon, idx, false, v);
+    return slot_sum(mon, idx, OPEN, v);
 }
 
 static bool
@@ -41,7 +47,15 @@ parked(const struct obp_monitor *mon, int idx, const struct obp_srvstate *st,
        int64_t now_us, double *v)
 {
     (void)st, (void)now_us;
-    return slot_sum(mon, idx, true, v);
+    return slot_sum(mon, idx, PARKED, v);
+}
+
+static bool
+failed(const struct obp_monitor *mon, int idx, const struct obp_srvstate *st,
+       int64_t now_us, double *v)
+{
+    (void)st, (void)now_us;
+    return slot_sum(mon, idx, FAILED, v);
 }
 
 static bool
@@ -91,28 +105,31 @@ sql_running(const struct obp_monitor *mon, int idx,
 
 static const struct {
     const char *name;
+    const char *type;
     const char *help;
     srv_value   get;
-    const char *fmt;    /* small integers, or seconds to the millisecond */
+    const char *fmt;    /* integers, or seconds to the millisecond */
 } families[] = {
-    { "obproxy_server_sessions",
+    { "obproxy_server_sessions", "gauge",
       "server connections the workers hold open (pooled ones included)",
       sessions, "%.0f" },
-    { "obproxy_server_pool_idle",
+    { "obproxy_server_pool_idle", "gauge",
       "of them, parked in the workers' pools", parked, "%.0f" },
-    { "obproxy_server_blocked",
+    { "obproxy_server_connect_failures_total", "counter",
+      "connect attempts to the server that failed", failed, "%.0f" },
+    { "obproxy_server_blocked", "gauge",
       "1 while workers skip the server (blocklist, back-off, detect-dead)",
       blocked, "%.0f" },
-    { "obproxy_server_detect_dead",
+    { "obproxy_server_detect_dead", "gauge",
       "1 while the monitor's probes find the server dead", detect_dead,
       "%.0f" },
-    { "obproxy_server_read_only",
+    { "obproxy_server_read_only", "gauge",
       "the server's @@global.read_only, as the monitor last read it",
       read_only, "%.0f" },
-    { "obproxy_server_replica_lag_seconds",
+    { "obproxy_server_replica_lag_seconds", "gauge",
       "a replica's Seconds_Behind_Master, as the monitor last read it",
       lag, "%.3f" },
-    { "obproxy_server_replica_sql_running",
+    { "obproxy_server_replica_sql_running", "gauge",
       "1 while a replica's SQL thread runs", sql_running, "%.0f" },
 };
 
@@ -125,7 +142,8 @@ obp_metrics_render_servers(const struct obp_monitor *mon, struct obp_mbuf *b)
     double                 v;
 
     for (size_t f = 0; f < OBP_NELEMS(families); f++) {
-        obp_metrics_family(b, families[f].name, "gauge", families[f].help);
+        obp_metrics_family(b, families[f].name, families[f].type,
+                           families[f].help);
         for (int i = 0; (e = obp_shm_server(mon->shm, (unsigned)i)) != NULL;
              i++) {
             if (atomic_load(&e->state) == OBP_SRV_UNUSED

@@ -99,8 +99,10 @@ struct obp_shm_worker {
     /* gauges by server-table index, as stat[]'s (obp_stat_srv) */
     _Atomic int32_t  srv_open[OBP_SHM_SRV_COUNTED];   /* connections */
     _Atomic int32_t  srv_parked[OBP_SHM_SRV_COUNTED]; /* of them pooled */
+    _Atomic uint64_t srv_failed[OBP_SHM_SRV_COUNTED]; /* a counter: connect
+                                                         attempts failed */
     uint8_t          pad[OBP_SHM_ALIGN - (32 + 8 * OBP_STAT_COUNT
-                                          + 8 * OBP_SHM_SRV_COUNTED)
+                                          + 16 * OBP_SHM_SRV_COUNTED)
                          % OBP_SHM_ALIGN];
 };
 
@@ -272,6 +274,15 @@ obp_stat_srv(struct obp_shm_worker *w, int idx, int open, int parked)
     atomic_fetch_add_explicit(&w->srv_open[idx], open, memory_order_relaxed);
     atomic_fetch_add_explicit(&w->srv_parked[idx], parked,
                               memory_order_relaxed);
+}
+
+/* A connect attempt of the worker's to server <idx> failed. */
+static inline void
+obp_stat_srv_failed(struct obp_shm_worker *w, int idx)
+{
+    if (idx >= 0 && idx < OBP_SHM_SRV_COUNTED)
+        atomic_fetch_add_explicit(&w->srv_failed[idx], 1,
+                                  memory_order_relaxed);
 }
 
 #endif

@@ -10,6 +10,7 @@
 use warnings;
 use strict;
 
+use HTTP::Tiny;
 use Test::More;
 use Time::HiRes qw/time/;
 
@@ -19,7 +20,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB/)->plan(6)->run_mariadb(1);
+	DBD::MariaDB/)->plan(7)->run_mariadb(1);
 $t->write_conf(<<'EOF2')->run();
 automatic_match_work_thread: false
 work_thread_num: 1
@@ -64,5 +65,15 @@ $t->waitfor(sub {
 	$n >= 1000;
 }, 25);
 ok($n >= 1000, "  counting the lines folded ($n)");
+
+# /metrics counts the failed connects by server too
+my $page = HTTP::Tiny->new(timeout => 5)->get('http://127.0.0.1:'
+	. $t->port('prometheus') . '/metrics')->{content} // '';
+my ($srv_fails) = $page =~ /^obproxy_server_connect_failures_total
+	\{server="\Q@{[ $t->server(1) ]}\E"\}[ ](\d+)$/mx;
+my ($all_fails) = $page =~ /^obproxy_server_connect_fail_total[ ](\d+)$/m;
+ok(($srv_fails // 0) >= 2200 && $srv_fails == ($all_fails // -1),
+	'/metrics: the server\'s failed connects, all of them ('
+	. ($srv_fails // 'none') . ')');
 
 $t->stop();

@@ -112,6 +112,7 @@ note_failure(struct obp_srv *srv, int err, const char *reason)
     const struct obp_conf *conf = srv->w->conf;
 
     obp_stat_add(srv->w->stats, OBP_STAT_server_connect_fail, 1);
+    obp_stat_srv_failed(srv->w->stats, srv->bl);
     obp_log(OBP_LOG_INFO, srv->sid, 0, "connect to server %s failed: %s",
             srv->addr.text, reason);
     if (err >= 0 && obp_bl_failed(srv->w->shm, srv->bl, err == ECONNREFUSED,
