@@ -47,18 +47,8 @@ my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
 	DBD::MariaDB/)->plan(9);
 # a killed server keeps what it acknowledged (the log reaches the OS)
 $t->mariadbd_options('--innodb-flush-log-at-trx-commit=2')->run_mariadb(2);
-$t->write_file_expand('obproxy.yaml', <<'EOF2')->run();
-listen_port: %%PORT_2883%%
-local_bound_ip: 127.0.0.1
-rootservice_list: "%%SERVERS%%"
-automatic_match_work_thread: false
-work_thread_num: 2
-connect_server_timeout: 1s
-server_query_timeout: 1s
-observer_query_timeout_delta: 1s
-server_session_pool_size: 0
-enable_congestion: false
-EOF2
+Test::OBProxy::Faults->write_conf($t, "server_session_pool_size: 0\n")
+	->run();
 
 for my $n (1, 2) {
 	my $d = $t->direct_dbh(server => $n) or die "server $n: "

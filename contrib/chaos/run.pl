@@ -39,6 +39,7 @@ BEGIN { $top = abs_path("$FindBin::Bin/../..") }
 use lib "$top/t/lib";
 use Test::OBProxy::Faults;
 
+$| = 1;          # each fault as it comes, into a file too
 my $F = 'Test::OBProxy::Faults';
 my %opt = (time => $ENV{CHAOS_TIME} // 600, threads =>
 	$ENV{CHAOS_THREADS} // 8, seed => $ENV{CHAOS_SEED}
@@ -101,17 +102,7 @@ END {
 # TCP keepalive would end them in production.
 $t->mariadbd_options('--innodb-flush-log-at-trx-commit=2',
 	'--wait-timeout=15')->run_mariadb(2);
-$t->write_file_expand('obproxy.yaml', <<'EOF')->run();
-listen_port: %%PORT_2883%%
-local_bound_ip: 127.0.0.1
-rootservice_list: "%%SERVERS%%"
-automatic_match_work_thread: false
-work_thread_num: 2
-connect_server_timeout: 1s
-server_query_timeout: 1s
-observer_query_timeout_delta: 1s
-enable_congestion: false
-EOF
+$F->write_conf($t)->run();
 
 my @sb = ('sysbench', 'oltp_read_write', '--db-driver=mysql',
 	'--mysql-host=127.0.0.1', '--mysql-user=' . $t->user(),

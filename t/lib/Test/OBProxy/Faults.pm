@@ -14,6 +14,7 @@ use warnings;
 use strict;
 
 use POSIX qw/_exit WNOHANG/;
+use Test::More ();
 use Time::HiRes qw/time sleep/;
 
 ###############################################################################
@@ -167,6 +168,24 @@ sub restart {
 	my ($self, $n) = @_;
 	$self->{t}->start_mariadb($n);
 	return 1;
+}
+
+# obproxy.yaml for faults: two workers, each step toward a server bounded
+# by a second (connect, its silence, the delta over it), no congestion
+# (a server that fails is tried again at once), then <more> YAML lines.
+sub write_conf {
+	my ($class, $t, $more) = @_;
+	return $t->write_file_expand('obproxy.yaml', <<'EOF' . ($more // ''));
+listen_port: %%PORT_2883%%
+local_bound_ip: 127.0.0.1
+rootservice_list: "%%SERVERS%%"
+automatic_match_work_thread: false
+work_thread_num: 2
+connect_server_timeout: 1s
+server_query_timeout: 1s
+observer_query_timeout_delta: 1s
+enable_congestion: false
+EOF
 }
 
 ###############################################################################
