@@ -217,6 +217,14 @@ obp_router_by_role(struct obp_router_ctx *x,
         obp_router_emit(x, OBP_RT_WEAK);
         return;
     }
+    if (p == NULL && reads && n > 0 && r[0].role == OBP_ROUTE_AUTO) {
+        char set[96];
+
+        set_text(x, r, n, set, sizeof(set));
+        snprintf(x->out->err, sizeof(x->out->err), "no server of the set "
+                 "%s may serve the read: no replica readable, no primary",
+                 set);
+    }
     if (p == NULL) {
         x->out->kind = OBP_RT_ERROR;
         return;
