@@ -181,11 +181,12 @@ set_primary(struct obp_router_ctx *x, const struct obp_route_replica *r,
     set_text(x, r, n, set, sizeof(set));
     if (nw == 0)
         snprintf(x->out->err, sizeof(x->out->err), "no primary in the set "
-                 "%s: no server reports read_only=0 (yet); writes are "
+                 "%.80s: no server reports read_only=0 (yet); writes are "
                  "refused", set);
     else
         snprintf(x->out->err, sizeof(x->out->err), "two primaries in the "
-                 "set %s: %s and %s report read_only=0; writes are refused",
+                 "set %.40s: %.24s and %.24s report read_only=0; writes "
+                 "are refused",
                  set, obp_router_server_text(x, w[0]->server),
                  obp_router_server_text(x, w[1]->server));
     return NULL;
@@ -222,7 +223,7 @@ obp_router_by_role(struct obp_router_ctx *x,
 
         set_text(x, r, n, set, sizeof(set));
         snprintf(x->out->err, sizeof(x->out->err), "no server of the set "
-                 "%s may serve the read: no replica readable, no primary",
+                 "%.80s may serve the read: no replica readable, no primary",
                  set);
     }
     if (p == NULL) {
