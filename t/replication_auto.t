@@ -11,7 +11,9 @@
 # within two monitor periods without reload, the old primary serving reads
 # as a replica; two writable servers refuse writes with an error naming
 # both; with the primary stopped writes get an immediate error and reads
-# go on.
+# go on.  Declared roles (after a reload) read the monitor too: a declared
+# primary reporting read_only=1 refuses writes, a declared replica with
+# its SQL thread stopped takes no reads.
 
 use warnings;
 use strict;
@@ -25,7 +27,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(20)->run_replication(2);
+	->plan(23)->run_replication(2);
 
 my $PERIOD = 1;         # server_detect_refresh_interval, s
 
@@ -216,3 +218,31 @@ like($e->[1], qr/no primary in the set/, sprintf('primary stopped: the '
 ok(!$e->[0] && $e->[2] < 1, sprintf('... and comes at once (%.3f s)',
 	$e->[2]));
 is(reads(20), 0, '... while the replicas serve the reads');
+
+# Declared roles read the monitor too: a declared primary that reports
+# read_only=1 takes no writes, a declared replica whose SQL thread is
+# stopped no reads (they go to the primary).
+$t->write_file_expand('obproxy.yaml', <<"EOF2");
+listen_port: %%PORT_2883%%
+local_bound_ip: 127.0.0.1
+automatic_match_work_thread: false
+work_thread_num: 1
+enable_read_write_split: true
+server_detect_mode: 2
+server_detect_refresh_interval: ${PERIOD}s
+servers:
+  db1: {address: $s1, role: primary}
+  db3: {address: $s3, role: replica}
+EOF2
+ok($t->reload(undef, 1), 'declared roles by a reload');
+undef $dbh;
+($e) = write_until(0, 2);
+like($e->[1], qr/the primary, server \Q$s1\E, reports read_only=1: the statement is refused/,
+	'a declared primary reporting read_only=1 takes no write');
+root(3, 'STOP SLAVE SQL_THREAD');
+sleep 2 * $PERIOD + 0.5;
+my @before = map { $t->user_selects($_) } 1, 3;
+reads(10);
+my @after = map { $t->user_selects($_) } 1, 3;
+is_deeply([ $after[0] - $before[0], $after[1] - $before[1] ], [ 10, 0 ],
+	'a declared replica with its SQL thread stopped: reads on the primary');
