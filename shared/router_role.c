@@ -163,15 +163,16 @@ set_primary(struct obp_router_ctx *x, const struct obp_route_replica *r,
             uint32_t n)
 {
     const struct obp_route_replica *w[2] = { NULL, NULL };
+    const struct obp_route_replica *p = declared_primary(r, n);
     char set[96];
     uint32_t nw = 0;
 
     if (n == 0 || r[0].role != OBP_ROUTE_AUTO) {
-        if (declared_primary(r, n) == NULL)
+        if (p == NULL)
             snprintf(x->out->err, sizeof(x->out->err),
                      "no primary is declared for %.64s%s%.64s", x->db,
                      x->db[0] != '\0' ? "." : "", x->table);
-        return declared_primary(r, n);
+        return p;
     }
     for (uint32_t i = 0; i < n; i++)
         if (obp_router_writable(x, &r[i]) && nw++ < 2)
