@@ -90,7 +90,9 @@ enum obp_route_state {
 
 enum obp_route_role {
     OBP_ROUTE_LEADER = 1,    /* OceanBase's numbering (role 1, 2) */
-    OBP_ROUTE_FOLLOWER = 2
+    OBP_ROUTE_FOLLOWER = 2,
+    OBP_ROUTE_AUTO = 3       /* role routing: a server of a set whose
+                                primary is discovered (read_only 0) */
 };
 
 enum obp_route_rtype {

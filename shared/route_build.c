@@ -117,8 +117,7 @@ check_replicas(struct obp_route_builder *b, size_t nleaves,
     }
     for (int64_t i = 0; i < total; i++) {
         if (r[i].server >= nservers
-            || (r[i].role != OBP_ROUTE_LEADER
-                && r[i].role != OBP_ROUTE_FOLLOWER)
+            || r[i].role < OBP_ROUTE_LEADER || r[i].role > OBP_ROUTE_AUTO
             || (r[i].type != OBP_ROUTE_FULL
                 && r[i].type != OBP_ROUTE_READONLY)) {
             fail(b, err, errlen, "route entry: replica %lld: server %u, "

@@ -159,7 +159,7 @@ roles_entry(struct obp_router_ctx *x)
     uint32_t                        n = 0;
 
     r = t != NULL ? obp_route_replicas(t, 0, &n) : NULL;
-    return r != NULL && obp_router_primary(r, n) != NULL ? t : NULL;
+    return r != NULL && obp_router_has_roles(r, n) ? t : NULL;
 }
 
 /*

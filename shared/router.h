@@ -65,7 +65,14 @@
  * other replicas, weight-0 ones after, then the primary.  Anything else
  * is kind LEADER with the primary alone, or ERROR when it is not
  * writable.  obp_router_writable and obp_router_replica_ok
- * (router_int.h) are the one place that says what a server may take.
+ * (router_int.h) are the one place that says what a server may take:
+ * they join the monitor's findings (srvstate.h) to the roles, so a
+ * replica with its SQL thread stopped or lagging past
+ * ob_max_read_stale_time takes no reads and a primary read_only=1 no
+ * writes.  In a set of role auto (replicas of role OBP_ROUTE_AUTO) the
+ * primary is the one server the monitor reads read_only 0 from and the
+ * replicas those it reads 1 from; with none, or two, a write is ERROR
+ * naming the set (never both sides of a split brain).
  *
  * Order of weak reads.  The proxy's IDC is session_idc when set, else
  * proxy_idc_name; LDC is off (one class, random) when it is empty or no

@@ -86,17 +86,21 @@ bool obp_router_readonly(struct obp_router_ctx *x,
 
 /*
  * Roles (router_role.c): whether server <r> may take writes (the
- * declared primary, not blocked) and whether it may serve reads as a
- * replica.  The one place to add what the monitor learns of a server.
+ * declared primary, or in a set of role auto a server the monitor reads
+ * read_only 0 from; not blocked, not detect-dead, not read_only 1) and
+ * whether it may serve reads as a replica (not blocked, not detect-dead,
+ * its SQL thread running and its lag within ob_max_read_stale_time; in a
+ * set of role auto, read_only 1).  The one place that reads what the
+ * monitor learns of a server (srvstate.h).
  */
 bool obp_router_writable(struct obp_router_ctx *x,
                          const struct obp_route_replica *r);
 bool obp_router_replica_ok(struct obp_router_ctx *x,
                            const struct obp_route_replica *r);
 
-/* The primary (role LEADER) among <r>[0..n), or NULL. */
-const struct obp_route_replica *
-obp_router_primary(const struct obp_route_replica *r, uint32_t n);
+/* Whether <r>[0..n) has a declared primary (role LEADER) or is a set
+   of role auto. */
+bool obp_router_has_roles(const struct obp_route_replica *r, uint32_t n);
 
 /* A statement that only needs a server (SET, USE...): the primary,
    else a replica. */

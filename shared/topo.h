@@ -77,6 +77,8 @@ struct obp_topo_server {
                                    replicas, 0 to 65535; default 1 */
     uint8_t          role;      /* enum obp_topo_srole */
     int32_t          primary;   /* a replica's primary (index), else -1 */
+    bool             discovered;/* role: auto (the first stands as the
+                                   set's primary in the model) */
 };
 
 /* One zone of a primary zone list and its priority group (0 first). */

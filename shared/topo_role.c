@@ -4,6 +4,8 @@
  * primary and its replicas need nothing more; several primaries (sets
  * each holding part of the data, mapped to partitions by the tables'
  * replica lists) need each replica to name its own ("primary: NAME").
+ * "role: auto" on every server of one set leaves its primary to be
+ * discovered: the one the monitor reads read_only 0 from (router.h).
  */
 #include "obp.h"
 #include "topo_src.h"
@@ -56,9 +58,39 @@ obp_topo_server_role(struct obp_topo_b *tb, const struct obp_topo_obj *o,
         if (tb->primary < 0)
             tb->primary = (int)idx;
         tb->nprimaries++;
+    } else if (strcmp(role, "auto") == 0) {
+        /* the first stands for the set in the model; the router finds
+           the real primary among them from the monitor's read_only */
+        s->discovered = true;
+        s->role = tb->primary < 0 ? OBP_TOPO_SRV_PRIMARY
+                                  : OBP_TOPO_SRV_REPLICA;
+        if (tb->primary < 0) {
+            tb->primary = (int)idx;
+            tb->nprimaries++;
+        }
     } else {
-        obp_topo_bad(tb, o, k, "\"%s\" is not primary or replica", role);
+        obp_topo_bad(tb, o, k, "\"%s\" is not primary, replica or auto",
+                     role);
     }
+}
+
+/* role: auto is for one set whose servers all say it. */
+static void
+auto_check(struct obp_topo_b *tb, const struct obp_topo_obj *o,
+           const struct obp_topo_server *s, bool sets)
+{
+    const struct obp_topo_server *p;
+
+    if (tb->primary < 0 || s->role == OBP_TOPO_SRV_NONE)
+        return;
+    p = &tb->topo->servers[tb->primary];
+    if (s->discovered && sets)
+        obp_topo_bad(tb, o, obp_topo_key(o, "role"), "role auto is for "
+                     "one set: no server names a primary");
+    else if (s->discovered != p->discovered)
+        obp_topo_bad(tb, o, obp_topo_key(o, "role"), "role auto and "
+                     "declared roles do not mix (%s is %s)", p->name,
+                     p->discovered ? "auto" : "primary");
 }
 
 /* Whether a server names its primary: several primaries are declared. */
@@ -117,6 +149,7 @@ obp_topo_roles_resolve(struct obp_topo_b *tb)
                          " (the first is %s): with several, each replica "
                          "names its own (primary: NAME)",
                          tb->topo->servers[tb->primary].name);
+        auto_check(tb, o, &tb->topo->servers[idx], sets);
         follows(tb, o, &tb->topo->servers[idx], sets);
     }
 }

@@ -37,7 +37,9 @@ tenant_role_servers(const struct obp_topo *topo,
         bool primary = i == rs->leader;
 
         r[i].server = server_idx[rs->r[i].server];
-        r[i].role = primary ? OBP_ROUTE_LEADER : OBP_ROUTE_FOLLOWER;
+        r[i].role = topo->servers[rs->r[i].server].discovered
+                    ? OBP_ROUTE_AUTO
+                    : primary ? OBP_ROUTE_LEADER : OBP_ROUTE_FOLLOWER;
         r[i].type = OBP_ROUTE_FULL;
         r[i].priority = primary ? 0 : 1;
         r[i].weight = (uint16_t)topo->servers[rs->r[i].server].weight;
@@ -108,7 +110,9 @@ add_table(const struct obp_topo *topo, const struct obp_topo_table *tb,
             r[n].server = server_idx[tb->leaves[i].r[j].server];
             r[n].weight = (uint16_t)
                 topo->servers[tb->leaves[i].r[j].server].weight;
-            r[n].role = tb->leaves[i].r[j].role == OBP_TOPO_LEADER
+            r[n].role = topo->servers[tb->leaves[i].r[j].server].discovered
+                        ? OBP_ROUTE_AUTO
+                        : tb->leaves[i].r[j].role == OBP_TOPO_LEADER
                         ? OBP_ROUTE_LEADER : OBP_ROUTE_FOLLOWER;
             r[n].type = tb->leaves[i].r[j].type == OBP_TOPO_READONLY
                         ? OBP_ROUTE_READONLY : OBP_ROUTE_FULL;

@@ -46,9 +46,11 @@ replica_text(const struct obp_shm *shm, const struct obp_route_entry *e,
     for (uint32_t i = 0; r != NULL && i < n; i++) {
         const struct obp_shm_server *s = obp_shm_server(shm, r[i].server);
 
+        /* AUTO: role: auto, the monitor says which one leads */
         k = snprintf(buf + len, cap - len, "server[%" PRIu32 "]=%s,%s,%s; ",
-                     i, s != NULL ? s->addr : "", r[i].role
-                     == OBP_ROUTE_LEADER ? "LEADER" : "FOLLOWER",
+                     i, s != NULL ? s->addr : "",
+                     r[i].role == OBP_ROUTE_LEADER ? "LEADER"
+                     : r[i].role == OBP_ROUTE_AUTO ? "AUTO" : "FOLLOWER",
                      r[i].type == OBP_ROUTE_READONLY ? "READONLY" : "FULL");
         if (k < 0 || (size_t)k >= cap - len)
             return;         /* cut: what fits stays */

@@ -377,6 +377,15 @@ test_plain(void)
            && copy->topo->nservers == 3, "the copy outlives the original");
     obp_conf_free(copy);
 
+    conf = build(file("auto.ini", "[server a]\naddress = 127.0.0.1:1\n"
+                      "role = auto\n[server b]\naddress = 127.0.0.1:2\n"
+                      "role = auto\n"), &errs);
+    t = conf != NULL ? conf->topo : NULL;
+    tap_ok(t != NULL && t->roles && t->tenants[0].replicas.n == 2
+           && t->servers[0].discovered && t->servers[1].discovered
+           && t->servers[1].primary == 0,
+           "role auto: one set, the first standing for its primary");
+    obp_conf_free(conf);
     conf = build(file("one.yaml", "servers: {db: 127.0.0.1:3306}\n"), &errs);
     t = conf != NULL ? conf->topo : NULL;
     tap_ok(t != NULL && t->nservers == 1 && t->tenants[0].replicas.n == 0,
@@ -545,7 +554,16 @@ static const struct refusal refusals[] = {
       "[server a]\naddress = 127.0.0.1:1\nrole = primary\nweight = -1\n",
       ":4: server a: weight: \"-1\" is not a weight from 0 to 65535" },
     { "role.yaml", "servers: {a: {address: 127.0.0.1:1, role: boss}}\n",
-      ":1: server a: role: \"boss\" is not primary or replica" },
+      ":1: server a: role: \"boss\" is not primary, replica or auto" },
+    { "automix.yaml",
+      "servers:\n  a: {address: 127.0.0.1:1, role: auto}\n"
+      "  b: {address: 127.0.0.1:2, role: replica}\n",
+      ":3: server b: role: role auto and declared roles do not mix (a is "
+      "auto)" },
+    { "autosets.ini",
+      "[server a]\naddress = 127.0.0.1:1\nrole = auto\n"
+      "[server b]\naddress = 127.0.0.1:2\nrole = auto\nprimary = a\n",
+      ":3: server a: role: role auto is for one set" },
     { "norepl.yaml", TOPO_YAML
       "          partition: HASH\n"
       "          columns: [id INT]\n"
@@ -695,7 +713,8 @@ cleanup(void)
     static const char *const extra[] = { "lc.yaml", "lc.ini", "one.yaml",
                                          "none.yaml", "many.yaml",
                                          "addr.yaml", "own.yaml",
-                                         "own.ini", "bigcount.yaml" };
+                                         "own.ini", "bigcount.yaml",
+                                         "auto.ini" };
     size_t i;
 
     for (i = 0; i < OBP_NELEMS(refusals); i++) {
