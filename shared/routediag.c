@@ -430,6 +430,9 @@ obp_rdiag_text(const struct obp_rdiag *d, char *buf, size_t cap)
     struct diag        dx;
     struct diag       *x = &dx;
     const char        *sql = d->in->sql != NULL ? d->in->sql : "";
+    char               q[2048];     /* the statement shown, escaped */
+    bool               cut;
+    size_t             qn;
     int                k;
 
     memset(x, 0, offsetof(struct diag, pbuf));
@@ -446,9 +449,12 @@ obp_rdiag_text(const struct obp_rdiag *d, char *buf, size_t cap)
         route_policy(x);
     }
     congestion(x);
-    k = snprintf(buf, cap, "\nTrans Current Query:\"%.*s\"\n\nRoute Prompts"
+    /* its bytes as the logs show them: a NUL would end the text */
+    qn = obp_log_escape(q, sizeof(q) - 4, sql, d->in->sql_len, &cut);
+    memcpy(q + qn, cut ? "..." : "", cut ? 4 : 1);
+    k = snprintf(buf, cap, "\nTrans Current Query:\"%s\"\n\nRoute Prompts"
                  "\n-----------------\n%s\n\nRoute Plan\n-----------------\n"
-                 "%s", (int)d->in->sql_len, sql, x->pbuf, x->lbuf);
+                 "%s", q, x->pbuf, x->lbuf);
     return k >= 0 && (size_t)k < cap && !x->prompts.cut && !x->plan.cut
            ? OBP_OK : OBP_ERROR;
 }

@@ -161,6 +161,10 @@ test_cases(void)
     tap_is_str(text, "\nTrans Current Query:\"SELECT c FROM t1 ",
                "  with what fits");
     cap = sizeof(text);
+    tap_is_int(diag("SELECT c\nFROM t1 WHERE id = 4", 2, false, NULL),
+               OBP_OK, "a statement over two lines");
+    tap_like(text, "Trans Current Query:\"SELECT c\\nFROM t1 WHERE id = 4\"",
+             "  shown escaped, on one line, as the logs show it");
 }
 
 int
