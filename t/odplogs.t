@@ -66,6 +66,9 @@ my $count = sub {
 	return $n;
 };
 $t->waitfor(sub { $count->('SELECT', 'success') >= 23 }, 10);
+# Lines reach the files from a writer thread, a moment after the client
+# got its answer: the refused login's line is the last one written.
+$t->waitfor(sub { $t->odp_log('error') =~ /,OB_MYSQL_COM_LOGIN,/ }, 10);
 
 my @err = split /\n/, $t->odp_log('error');
 my $mon = qr/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6},/;
