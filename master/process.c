@@ -246,7 +246,9 @@ obp_proc_log_exit(const struct obp_master *m, const char *what, pid_t pid,
 static void
 clear_slot(struct obp_master *m, struct obp_slot *s)
 {
-    struct obp_shm_worker *w = obp_proc_shm(m, s->index);
+    struct obp_shm_worker  *w = obp_proc_shm(m, s->index);
+    struct obp_shm_sqlstat *st = obp_shm_sqlstat(&m->shm, m->shm_base
+                                                 + (unsigned)s->index);
 
     if (s->chan_fd != -1)
         close(s->chan_fd);
@@ -263,6 +265,8 @@ clear_slot(struct obp_master *m, struct obp_slot *s)
         atomic_store_explicit(&w->srv_open[i], 0, memory_order_relaxed);
         atomic_store_explicit(&w->srv_parked[i], 0, memory_order_relaxed);
     }
+    if (st != NULL)
+        obp_sqlstat_gauges_clear(st->row, OBP_SQLSTAT_ROWS);
 }
 
 static void

@@ -43,10 +43,11 @@ render_stats(struct obp_mbuf *b, const uint64_t sums[OBP_STAT_COUNT])
 }
 
 /*
- * ODP's families where the meaning is the same, one row per sample, the
- * rows of a family together; ODP's cluster, tenant and vip labels are
- * left out: the workers count per process, not per tenant.  <extra>
- * rows only with enable_extra_prometheus_metric, as ODP.
+ * ODP's families where the meaning is the same and the workers count per
+ * process, not per tenant (the per-tenant ones: metrics_sql.c), one row
+ * per sample, the rows of a family together; ODP's cluster, tenant and
+ * vip labels are left out.  Only with enable_extra_prometheus_metric,
+ * as ODP.
  */
 static const struct {
     const char      *name;
@@ -54,40 +55,30 @@ static const struct {
     const char      *help;
     const char      *labels;
     enum obp_stat_id stat;
-    bool             extra;
 } odp_samples[] = {
-    { "odp_current_session", "gauge", "sessions open now",
-      "sessionType=\"client\"", OBP_STAT_client_active, false },
-    { "odp_current_session", "gauge", NULL,
-      "sessionType=\"server\"", OBP_STAT_server_active, false },
-    { "odp_new_client_connections", "counter",
-      "client connections accepted or refused",
-      "connectionResult=\"success\"", OBP_STAT_client_accepted, false },
-    { "odp_new_client_connections", "counter", NULL,
-      "connectionResult=\"fail\"", OBP_STAT_client_refused, false },
     { "odp_request_byte", "counter",
       "bytes read from clients (requests) and servers (responses)",
       "transType=\"request\",sessionType=\"client\"",
-      OBP_STAT_bytes_from_client, true },
+      OBP_STAT_bytes_from_client },
     { "odp_request_byte", "counter", NULL,
       "transType=\"response\",sessionType=\"server\"",
-      OBP_STAT_bytes_from_server, true },
+      OBP_STAT_bytes_from_server },
     { "odp_entry_total", "counter",
       "route cache lookups of a statement's table",
       "entryType=\"table_entry\",routeHit=\"true\",routeResult=\"success\"",
-      OBP_STAT_route_lookup_hit, true },
+      OBP_STAT_route_lookup_hit },
     { "odp_entry_total", "counter", NULL,
       "entryType=\"table_entry\",routeHit=\"false\",routeResult=\"fail\"",
-      OBP_STAT_route_lookup_miss, true },
+      OBP_STAT_route_lookup_miss },
 };
 
 static void
 render_odp(struct obp_mbuf *b, const struct obp_monitor *mon,
            const uint64_t s[OBP_STAT_COUNT])
 {
+    if (!mon->conf->enable_extra_prometheus_metric)
+        return;
     for (size_t i = 0; i < OBP_NELEMS(odp_samples); i++) {
-        if (odp_samples[i].extra && !mon->conf->enable_extra_prometheus_metric)
-            continue;
         if (odp_samples[i].help != NULL)
             obp_metrics_family(b, odp_samples[i].name,
                                odp_samples[i].type, odp_samples[i].help);

@@ -1,7 +1,7 @@
 /*
- * The per-tenant statement families of /metrics (metrics.h), from the
- * segment's tenant table and every worker slot's rows (sqlstat.h),
- * summed per tenant name: two entries of one name, claimed by two
+ * The per-tenant statement and session families of /metrics (metrics.h),
+ * from the segment's tenant table and every worker slot's rows
+ * (sqlstat.h), summed per tenant name: two entries of one name, claimed by two
  * workers at once, are one label set.
  */
 #include "monitor.h"
@@ -220,6 +220,63 @@ render_histogram(struct page *p)
     }
 }
 
+/* Anything counted under "_other" (the table full), or a named tenant. */
+static bool
+shown(const struct tenant_sum *t)
+{
+    uint64_t any = get(&t->row.logins[0]) + get(&t->row.logins[1]);
+
+    for (unsigned k = 0; k < OBP_SQLSTAT_SESS_TYPES; k++)
+        any |= get(&t->row.sessions[k]);
+    return t->cluster[0] != '\0' || any != 0 || count_of(t) != 0;
+}
+
+static void
+render_sessions(struct page *p)
+{
+    static const char *const types[OBP_SQLSTAT_SESS_TYPES] = {
+        [OBP_SQLSTAT_SESS_CLIENT] = "client",
+        [OBP_SQLSTAT_SESS_SERVER] = "server",
+    };
+
+    obp_metrics_family(p->b, "odp_current_session", "gauge",
+                       "client sessions logged in, and their server "
+                       "connections, open now, by tenant");
+    for (unsigned i = 0; i < p->n; i++) {
+        const struct tenant_sum *t = &p->sums[i];
+
+        for (unsigned k = 0; k < OBP_SQLSTAT_SESS_TYPES; k++) {
+            if (!shown(t) || !take(p))
+                continue;
+            /* summed wrapping slots: read signed */
+            obp_mbuf_printf(p->b, "odp_current_session{cluster=\"%s\","
+                            "tenant=\"%s\",sessionType=\"%s\",vip=\"\"} "
+                            "%" PRId64 "\n", t->cluster, t->tenant, types[k],
+                            (int64_t)get(&t->row.sessions[k]));
+        }
+    }
+}
+
+static void
+render_logins(struct page *p)
+{
+    obp_metrics_family(p->b, "odp_new_client_connections", "counter",
+                       "client logins, accepted or refused, by tenant");
+    for (unsigned i = 0; i < p->n; i++) {
+        const struct tenant_sum *t = &p->sums[i];
+
+        for (unsigned ok = 0; ok < 2; ok++) {
+            if (!shown(t) || !take(p))
+                continue;
+            obp_mbuf_printf(p->b, "odp_new_client_connections{cluster=\"%s\","
+                            "tenant=\"%s\",vip=\"\",connectionResult="
+                            "\"%s\"} %" PRIu64 "\n", t->cluster, t->tenant,
+                            ok ? "success" : "fail",
+                            get(&t->row.logins[ok]));
+        }
+    }
+}
+
 void
 obp_metrics_render_sql(const struct obp_monitor *mon, struct obp_mbuf *b)
 {
@@ -236,5 +293,7 @@ obp_metrics_render_sql(const struct obp_monitor *mon, struct obp_mbuf *b)
     render_costs(&p);
     render_transactions(&p);
     render_histogram(&p);
+    render_sessions(&p);
+    render_logins(&p);
     free(p.sums);
 }

@@ -212,22 +212,178 @@ route_info(struct diag *x)
     point_end(x);
 }
 
-/* Level 3: the columns the statement gives values to. */
+static const char *
+part_type_name(unsigned t)
+{
+    static const char *const names[] = { "HASH", "KEY", "KEY", "RANGE",
+                                         "RANGE COLUMNS", "LIST",
+                                         "LIST COLUMNS" };
+
+    return t < OBP_NELEMS(names) ? names[t] : "?";
+}
+
+/* The key columns of <level>, comma separated, as ODP's part_expr. */
+static void
+put_columns(struct diag *x, unsigned level)
+{
+    const struct obp_router_keys *k = &x->out->key;
+    bool                          first = true;
+
+    for (unsigned i = 0; i < k->n; i++) {
+        if (k->keys[i].level != level)
+            continue;
+        put(&x->plan, "%s%s", first ? "" : ",", k->keys[i].column);
+        first = false;
+    }
+}
+
+/* Level 3: the table's partitioning as the route cache gave it. */
+static void
+fetch_table_data(struct diag *x)
+{
+    if (x->out->key.levels == 0 || !point(x, 3, "FETCH_TABLE_RELATED_DATA"))
+        return;
+    put(&x->plan, "part_level:%u, part_expr:\"", x->out->key.levels);
+    put_columns(x, 1);
+    put(&x->plan, "\"");
+    if (x->out->key.levels == 2) {
+        put(&x->plan, ", sub_part_expr:\"");
+        put_columns(x, 2);
+        put(&x->plan, "\"");
+    }
+    point_end(x);
+}
+
+/* Level 3: the key columns the statement gave, column=literal. */
+static void
+expr_parse(struct diag *x)
+{
+    const struct obp_router_keys *k = &x->out->key;
+    bool                          any = false;
+
+    if (!point(x, 3, "EXPR_PARSE"))
+        return;
+    put(&x->plan, "col_val:\"");
+    for (unsigned i = 0; i < k->n; i++) {
+        if (!k->keys[i].given)
+            continue;
+        put(&x->plan, "%s%s=%s", any ? "," : "", k->keys[i].column,
+            k->keys[i].token);
+        any = true;
+    }
+    put(&x->plan, "%s\"", any ? "" : "there are no part keys");
+    point_end(x);
+}
+
+/* The resolved values of <level>'s key, as a point range "[v ; v]". */
+static void
+put_range(struct diag *x, unsigned level, const char *name, bool comma)
+{
+    const struct obp_router_keys *k = &x->out->key;
+    char                          vals[OBP_RDIAG_TEXT_MAX / 8];
+    size_t                        o = 0;
+
+    vals[0] = '\0';
+    for (unsigned i = 0; i < k->n; i++) {
+        int n;
+
+        if (k->keys[i].level != level || !k->keys[i].given)
+            continue;
+        n = snprintf(vals + o, sizeof(vals) - o, "%s%s", o > 0 ? "," : "",
+                     k->keys[i].kind == OBP_PV_NULL ? "NULL"
+                     : k->keys[i].value);
+        if (n < 0 || (size_t)n >= sizeof(vals) - o)
+            break;
+        o += (size_t)n;
+    }
+    if (o > 0)
+        put(&x->plan, "%s%s:\"[%s ; %s]\"", comma ? ", " : "", name, vals,
+            vals);
+}
+
+/* Level 3: the key ranges the values make (a point each). */
+static void
+resolve_expr(struct diag *x)
+{
+    if (!point(x, 3, "RESOLVE_EXPR"))
+        return;
+    put_range(x, 1, "part_range", false);
+    put_range(x, 2, "sub_part_range", x->plan.len > 0
+              && x->plan.p[x->plan.len - 1] != '{');
+    point_end(x);
+}
+
+static const char *
+token_type(unsigned t)
+{
+    switch (t) {
+    case OBP_SQL_V_INT:
+    case OBP_SQL_V_BOOL:    return "TOKEN_INT_VAL";
+    case OBP_SQL_V_DECIMAL:
+    case OBP_SQL_V_STRING:  return "TOKEN_STR_VAL";
+    case OBP_SQL_V_HEX:
+    case OBP_SQL_V_BIT:     return "TOKEN_HEX_VAL";
+    case OBP_SQL_V_NULL:    return "TOKEN_NULL";
+    case OBP_SQL_V_PARAM:   return "TOKEN_PLACE_HOLDER";
+    default:                return "TOKEN_FUNC";
+    }
+}
+
+static const char *
+value_type(unsigned kind)
+{
+    static const char *const names[] = {
+        [OBP_PV_INT] = "BIGINT", [OBP_PV_UINT] = "BIGINT UNSIGNED",
+        [OBP_PV_DECIMAL] = "DECIMAL", [OBP_PV_FLOAT] = "DOUBLE",
+        [OBP_PV_STRING] = "VARCHAR", [OBP_PV_DATETIME] = "DATETIME",
+    };
+
+    return kind < OBP_NELEMS(names) && names[kind] != NULL ? names[kind]
+                                                           : NULL;
+}
+
+/* Level 4: each key value, the literal and what it resolved to. */
+static void
+resolve_tokens(struct diag *x)
+{
+    const struct obp_router_keys *k = &x->out->key;
+
+    for (unsigned i = 0; i < k->n; i++) {
+        const struct obp_router_key *t = &k->keys[i];
+        const char                  *vt = value_type(t->kind);
+
+        if (!t->given || !point(x, 4, "RESOLVE_TOKEN"))
+            continue;
+        put(&x->plan, "token_type:\"%s\"", token_type(t->token_type));
+        if (vt != NULL)
+            put(&x->plan, ", resolve:\"%s:%s\"", vt, t->value);
+        put(&x->plan, ", token:\"%s\", column:\"%s\"", t->token, t->column);
+        point_end(x);
+    }
+}
+
+/* Level 3: the partitioning the values were calculated with. */
 static void
 calc_partition_id(struct diag *x)
 {
-    if (!point(x, 3, "CALC_PARTITION_ID"))
-        return;
-    put(&x->plan, "columns:\"");
-    for (unsigned i = 0; i < x->c.ncolumns; i++) {
-        const struct obp_sql_column *col = &x->c.columns[i];
-        size_t                       n = col->name.n < NAME_SHOWN
-                                         ? col->name.n : NAME_SHOWN;
+    const struct obp_router_keys *k = &x->out->key;
 
-        put(&x->plan, "%s%.*s%s", i > 0 ? "," : "", (int)n, col->name.s,
-            col->state == OBP_SQL_COL_VALUES ? "" : "(no value)");
+    if (k->levels == 0 || !point(x, 3, "CALC_PARTITION_ID"))
+        return;
+    put(&x->plan, "part_description:\"partition by %s(",
+        part_type_name(k->type[0]));
+    put_columns(x, 1);
+    put(&x->plan, ") partitions %" PRIu32, k->count);
+    if (k->levels == 2) {
+        put(&x->plan, " subpartition by %s(", part_type_name(k->type[1]));
+        put_columns(x, 2);
+        put(&x->plan, ")");
     }
     put(&x->plan, "\"");
+    if (k->part_idx >= 0)
+        put(&x->plan, ", part_idx:%" PRId32, k->part_idx);
+    if (k->sub_idx >= 0)
+        put(&x->plan, ", sub_part_idx:%" PRId32, k->sub_idx);
     point_end(x);
 }
 
@@ -242,6 +398,9 @@ partition_calc(struct diag *x)
         put(&x->plan, "partition_num:%" PRIu32, o->nleaves);
         point_end(x);
     }
+    expr_parse(x);
+    resolve_expr(x);
+    resolve_tokens(x);
     calc_partition_id(x);
     if (!o->keyed)
         prompt(x, "PARTITION_ID_CALC_DONE", true, "Fail to use partition "
@@ -275,6 +434,8 @@ cache_lookup(struct diag *x)
     else if (!o->partitioned)
         prompt(x, "TABLE_ENTRY_LOOKUP_DONE", false, "Non-partition table "
                "will be routed by ROUTE_POLICY");
+    if (o->partitioned)
+        fetch_table_data(x);
     if (point(x, 2, "TABLE_ENTRY_LOOKUP_DONE")) {
         put(&x->plan, "table:\"%.*s\"", table_len(x), table_text(x));
         if (o->found)

@@ -7,9 +7,11 @@
  * below 1.  route_diagnosis_level cuts the points: 1 SQL_PARSE,
  * ROUTE_INFO, LOCATION_CACHE_LOOKUP, ROUTE_POLICY, CONGESTION_CONTROL;
  * 2 adds TABLE_ENTRY_LOOKUP_DONE, PARTITION_ID_CALC_START/DONE and
- * PARTITION_ENTRY_LOOKUP_DONE; 3 adds CALC_PARTITION_ID (the key columns
- * the statement gave).  Pure formatting over the router's input and
- * output: no allocation, usable from unit tests.
+ * PARTITION_ENTRY_LOOKUP_DONE; 3 adds FETCH_TABLE_RELATED_DATA,
+ * EXPR_PARSE, RESOLVE_EXPR and CALC_PARTITION_ID, 4 RESOLVE_TOKEN: the
+ * key columns, values and partition as the router resolved them
+ * (out->key, router.h), not parsed again.  Pure formatting over the
+ * router's input and output: no allocation, usable from unit tests.
  */
 #ifndef OBP_SHARED_ROUTEDIAG_H
 #define OBP_SHARED_ROUTEDIAG_H

@@ -383,6 +383,8 @@ obp_router_route(const struct obp_router_in *in, struct obp_router_out *out)
     memset(out, 0, sizeof(*out));
     out->leaf = -1;
     out->leader = -1;
+    out->key.part_idx = -1;
+    out->key.sub_idx = -1;
     /* the context's big parts are written before they are read */
     x.in = in;
     x.out = out;

@@ -147,6 +147,35 @@ enum obp_router_kind {
 };
 
 #define OBP_ROUTER_MAX_CAND 16
+#define OBP_ROUTER_KEYS_SHOWN 4     /* key values route diagnosis shows */
+#define OBP_ROUTER_KEY_TEXT  48     /* a value's text shown, cut */
+
+/*
+ * The table's partitioning and the key values as the router resolved
+ * them, for route diagnosis (routediag.h, levels 3 and 4): the literal
+ * the statement wrote and the value cast from it, of the first
+ * alternative when there are several (IN lists, INSERT rows).  Copied
+ * out: the route set is not held after the call.
+ */
+struct obp_router_key {
+    char    column[OBP_PART_NAME_MAX];  /* the table's key column */
+    char    token[OBP_ROUTER_KEY_TEXT]; /* the literal as written */
+    char    value[OBP_ROUTER_KEY_TEXT]; /* the value it resolved to */
+    uint8_t token_type;                 /* enum obp_sql_vtype */
+    uint8_t kind;                       /* enum obp_part_vkind */
+    uint8_t level;                      /* its partitioning level, 1 or 2 */
+    uint8_t given;                      /* the statement gave a value */
+};
+
+struct obp_router_keys {
+    uint8_t               levels;       /* 0: not partitioned */
+    uint8_t               type[2];      /* enum obp_part_type per level */
+    uint32_t              count;        /* first-level partitions */
+    unsigned              n;            /* keys[] filled */
+    struct obp_router_key keys[OBP_ROUTER_KEYS_SHOWN];
+    int32_t               part_idx;     /* the computed partition, -1 */
+    int32_t               sub_idx;      /* and subpartition, -1 */
+};
 
 struct obp_router_in {
     const struct obp_shm        *shm;      /* route cache + server table */
@@ -214,6 +243,7 @@ struct obp_router_out {
     bool                 keyed;             /* its key values gave leaf */
     int32_t              leader;            /* the leaf's leader (server-
                                                table index), -1: none */
+    struct obp_router_keys key;             /* how rule 3 got leaf */
     enum obp_sql_kind    sql_kind;          /* what the classifier said */
     unsigned             sql_flags;         /* OBP_SQL_F_* of the statement */
     char                 err[160];          /* kind ERROR: the client's

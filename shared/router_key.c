@@ -7,6 +7,8 @@
 #include "obp.h"
 #include "router_int.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -286,6 +288,66 @@ alternatives(const struct obp_sql_class *c, const unsigned *map,
     return nalt;
 }
 
+/* <len> bytes of <s> as a shown text of <out> (cut to fit). */
+static void
+shown(char out[OBP_ROUTER_KEY_TEXT], const char *s, size_t len)
+{
+    size_t n = len < OBP_ROUTER_KEY_TEXT - 1 ? len : OBP_ROUTER_KEY_TEXT - 1;
+
+    if (n > 0)
+        memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+/* Key <k> for the diagnosis: the literal <sv> (NULL: <tok>) and <v>. */
+static void
+note_key(struct obp_router_ctx *x, unsigned k, const struct obp_sql_value *sv,
+         const struct obp_sql_name *tok, const struct obp_part_value *v)
+{
+    struct obp_router_key *o = &x->out->key.keys[k];
+
+    if (k >= OBP_ROUTER_KEYS_SHOWN)
+        return;
+    o->given = 1;
+    o->kind = (uint8_t)v->kind;
+    o->token_type = (uint8_t)(sv != NULL ? sv->type : OBP_SQL_V_STRING);
+    if (sv != NULL && sv->type == OBP_SQL_V_PARAM)
+        shown(o->token, "?", 1);
+    else if (sv != NULL && sv->negative)
+        snprintf(o->token, sizeof(o->token), "-%.*s",
+                 (int)(sv->text.n < OBP_ROUTER_KEY_TEXT ? sv->text.n
+                       : OBP_ROUTER_KEY_TEXT), sv->text.s);
+    else if (sv != NULL)
+        shown(o->token, sv->text.s, sv->text.n);
+    else
+        shown(o->token, tok->s, tok->n);
+    if (v->kind == OBP_PV_INT)
+        snprintf(o->value, sizeof(o->value), "%" PRId64, v->i);
+    else if (v->kind == OBP_PV_UINT)
+        snprintf(o->value, sizeof(o->value), "%" PRIu64, v->u);
+    else if (v->kind != OBP_PV_NULL && v->str != NULL)
+        shown(o->value, v->str, v->len);
+}
+
+/* The table's partitioning and key columns, for the diagnosis. */
+static void
+note_table(struct obp_router_ctx *x, const struct obp_part_desc *d,
+           const struct obp_part_col *const *cols, unsigned n1, unsigned n)
+{
+    struct obp_router_keys *o = &x->out->key;
+
+    o->levels = (uint8_t)d->levels;
+    o->type[0] = d->level[0].type;
+    o->type[1] = d->levels == 2 ? d->level[1].type : 0;
+    o->count = d->level[0].count;
+    o->n = n < OBP_ROUTER_KEYS_SHOWN ? n : OBP_ROUTER_KEYS_SHOWN;
+    for (unsigned k = 0; k < o->n; k++) {
+        obp_strlcpy(o->keys[k].column, cols[k]->name,
+                    sizeof(o->keys[k].column));
+        o->keys[k].level = k < n1 ? 1 : 2;
+    }
+}
+
 /* The leaf of alternative <a>, or -1. */
 static int32_t
 leaf_of(struct obp_router_ctx *x, const struct obp_part_desc *d,
@@ -299,14 +361,21 @@ leaf_of(struct obp_router_ctx *x, const struct obp_part_desc *d,
 
     x->scratch_used = 0;
     for (unsigned k = 0; k < n; k++) {
-        unsigned vi = rows || (int)k == multi ? a : 0;
+        unsigned                    vi = rows || (int)k == multi ? a : 0;
+        const struct obp_sql_value *sv = &c->columns[map[k]].values[vi];
 
-        if (!part_value(x, &c->columns[map[k]].values[vi], &kv[k]))
+        if (!part_value(x, sv, &kv[k]))
             return -1;
+        if (a == 0)
+            note_key(x, k, sv, NULL, &kv[k]);
     }
     if (obp_part_calc(d, kv, n1, n > n1 ? kv + n1 : NULL, n - n1, &res)
         == OBP_PART_NO_KEY)
         return -1;
+    if (a == 0) {
+        x->out->key.part_idx = res.part_idx;
+        x->out->key.sub_idx = res.sub_idx;
+    }
     return obp_route_leaf_index(d, &res);
 }
 
@@ -324,8 +393,11 @@ simple_leaf(struct obp_router_ctx *x, const struct obp_part_desc *d)
     v.kind = OBP_PV_STRING;     /* cast to the column's type (6.1) */
     v.str = k->s;
     v.len = k->n;
+    note_key(x, 0, NULL, k, &v);
     if (obp_part_calc(d, &v, 1, NULL, 0, &res) == OBP_PART_NO_KEY)
         return -1;
+    x->out->key.part_idx = res.part_idx;
+    x->out->key.sub_idx = res.sub_idx;
     return obp_route_leaf_index(d, &res);
 }
 
@@ -341,10 +413,11 @@ obp_router_leaf(struct obp_router_ctx *x)
 
     if (d == NULL)
         return 0;
-    if (x->c.route_table.n > 0 && x->c.route_part_key.n > 0)
-        return simple_leaf(x, d);
     if (!key_columns(d, cols, &n1, &n))
         return -1;
+    note_table(x, d, cols, n1, n);
+    if (x->c.route_table.n > 0 && x->c.route_part_key.n > 0)
+        return simple_leaf(x, d);
     if (!map_columns(&x->c, cols, n, map)) {
         /* absent, or beyond the columns a first pass follows */
         if (x->c.ncolumns < OBP_SQL_KEYS_MAX)

@@ -86,6 +86,28 @@ obp_sqlstat_add(struct obp_sqlstat_row *row, const struct obp_sqlstat_req *r)
         bump(&row->transactions, 1);
 }
 
+void
+obp_sqlstat_gauge(struct obp_sqlstat_row *row, enum obp_sqlstat_sess type,
+                  int delta)
+{
+    bump(&row->sessions[type], (uint64_t)(int64_t)delta);
+}
+
+void
+obp_sqlstat_login(struct obp_sqlstat_row *row, bool ok)
+{
+    bump(&row->logins[ok ? 1 : 0], 1);
+}
+
+void
+obp_sqlstat_gauges_clear(struct obp_sqlstat_row *rows, unsigned n)
+{
+    for (unsigned r = 0; r < n; r++)
+        for (unsigned k = 0; k < OBP_SQLSTAT_SESS_TYPES; k++)
+            atomic_store_explicit(&rows[r].sessions[k], 0,
+                                  memory_order_relaxed);
+}
+
 static void
 sum_n(_Atomic uint64_t *out, const _Atomic uint64_t *in, size_t n)
 {
@@ -103,4 +125,6 @@ obp_sqlstat_sum(struct obp_sqlstat_row *out, const struct obp_sqlstat_row *in)
     sum_n(out->buckets, in->buckets, OBP_SQLSTAT_BUCKETS);
     sum_n(&out->total_us, &in->total_us, 1);
     sum_n(&out->transactions, &in->transactions, 1);
+    sum_n(out->sessions, in->sessions, OBP_SQLSTAT_SESS_TYPES);
+    sum_n(out->logins, in->logins, 2);
 }

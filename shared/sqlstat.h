@@ -1,7 +1,8 @@
 /*
- * Statement statistics per tenant in the shared segment, what /metrics
- * shows as ODP's odp_sql_request_total, odp_sql_cost_total and
- * odp_transaction_total and as obproxy's latency histogram.
+ * Statement and session statistics per tenant in the shared segment, what
+ * /metrics shows as ODP's odp_sql_request_total, odp_sql_cost_total,
+ * odp_transaction_total, odp_current_session and
+ * odp_new_client_connections and as obproxy's latency histogram.
  *
  * Tenants are named once, in the segment's tenant table: the first worker
  * that meets a (cluster, tenant) claims a free entry with a compare and
@@ -10,7 +11,10 @@
  * share one more row, shown as tenant "_other".  Each worker slot has one
  * row per tenant, written by that worker only with relaxed atomics (a
  * reader sums the slots): a statement costs a few additions, no lock and
- * no allocation.
+ * no allocation.  The session gauges go up and down in the slot of the
+ * worker holding the session (a wrapping unsigned value, read summed and
+ * signed); the master zeroes a dead worker's (obp_sqlstat_gauges_clear),
+ * as its sessions died with it.
  */
 #ifndef OBP_SHARED_SQLSTAT_H
 #define OBP_SHARED_SQLSTAT_H
@@ -41,6 +45,13 @@ enum obp_sqlstat_time {
     OBP_SQLSTAT_TIMES
 };
 
+/* odp_current_session's sessionType. */
+enum obp_sqlstat_sess {
+    OBP_SQLSTAT_SESS_CLIENT, /* logged-in client sessions */
+    OBP_SQLSTAT_SESS_SERVER, /* server connections of client sessions */
+    OBP_SQLSTAT_SESS_TYPES
+};
+
 /* One entry of the tenant table: state 0 free, a pid while named, READY. */
 #define OBP_SQLSTAT_READY UINT32_C(0xffffffff)
 
@@ -59,6 +70,8 @@ struct obp_sqlstat_row {
     _Atomic uint64_t buckets[OBP_SQLSTAT_BUCKETS];  /* not cumulative */
     _Atomic uint64_t total_us;
     _Atomic uint64_t transactions;
+    _Atomic uint64_t sessions[OBP_SQLSTAT_SESS_TYPES];  /* gauges */
+    _Atomic uint64_t logins[2];     /* counters: [0] refused, [1] in */
 };
 
 /* One finished statement. */
@@ -85,6 +98,16 @@ unsigned obp_sqlstat_tenant(struct obp_shm_tenant *table,
 /* Counts <r> into <row> (the caller's own slot). */
 void obp_sqlstat_add(struct obp_sqlstat_row *row,
                      const struct obp_sqlstat_req *r);
+
+/* Gauge <type> of <row> (the caller's own slot) moves by <delta>. */
+void obp_sqlstat_gauge(struct obp_sqlstat_row *row,
+                       enum obp_sqlstat_sess type, int delta);
+
+/* A login of <row>'s tenant succeeded (<ok>) or was refused. */
+void obp_sqlstat_login(struct obp_sqlstat_row *row, bool ok);
+
+/* Zeroes the gauges of <n> rows: their worker is gone. */
+void obp_sqlstat_gauges_clear(struct obp_sqlstat_row *rows, unsigned n);
 
 /* <out> += <in>, for a reader summing the slots. */
 void obp_sqlstat_sum(struct obp_sqlstat_row *out,

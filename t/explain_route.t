@@ -19,7 +19,7 @@ use Test::OBProxy;
 use Digest::SHA qw/sha1_hex/;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(24);
+	->plan(27);
 my $topology = $t->run_routing_cluster();
 my $u = $t->user();
 my @addr = map { $t->server($_) } 1 .. 3;
@@ -147,6 +147,33 @@ ok(holds($plan, "> CONGESTION_CONTROL\n  [WARN] Will not route to this "
 $plan = plan_of('UPDATE t_hash SET srv = srv WHERE id = 4');
 ok(holds($plan, "> ROUTE_POLICY\n  [WARN] the leader of rt.t_hash, server "
 	. "$s2, is unreachable"), 'a write to it: the error') or diag($plan);
+
+# Levels 3 and 4 add the key as the router resolved it: the column, the
+# literal, its value and the partition it gives; level 2 shows none.
+my $keyed = 'SELECT srv FROM t_hash WHERE id = 4';
+$plan = plan_of($keyed);
+ok(holds($plan, 'PARTITION_ID_CALC_DONE:{partition_id:1')
+	&& !holds($plan, 'EXPR_PARSE') && !holds($plan, 'RESOLVE_TOKEN')
+	&& !holds($plan, 'part_expr'), 'level 2: no key column nor value')
+	or diag($plan);
+admin('ALTER PROXYCONFIG SET route_diagnosis_level = 3');
+$plan = plan_of($keyed);
+ok(holds($plan, qq|    > FETCH_TABLE_RELATED_DATA:{part_level:1, |
+	. qq|part_expr:"id"}\n|, qq|    > EXPR_PARSE:{col_val:"id=4"}\n|
+	. qq|    > RESOLVE_EXPR:{part_range:"[4 ; 4]"}\n|
+	. qq|    > CALC_PARTITION_ID:{part_description:"partition by HASH(id) |
+	. qq|partitions 3", part_idx:1}\n|
+	. qq|  > PARTITION_ID_CALC_DONE:{partition_id:1, partitions:"(p1)"}|)
+	&& !holds($plan, 'RESOLVE_TOKEN'),
+	'level 3: the key column, its value, the partition computed')
+	or diag($plan);
+admin('ALTER PROXYCONFIG SET route_diagnosis_level = 4');
+$plan = plan_of("SELECT srv FROM t_hash WHERE id = '4'");
+ok(holds($plan, qq|    > EXPR_PARSE:{col_val:"id=4"}\n|,
+	qq|      > RESOLVE_TOKEN:{token_type:"TOKEN_STR_VAL", |
+	. qq|resolve:"VARCHAR:4", token:"4", column:"id"}\n|,
+	qq|part_idx:1}\n|, qq|partition_id:1, partitions:"(p1)"}|),
+	'level 4: the token as written and its value') or diag($plan);
 
 # Level 1 keeps the main points; 0 turns the diagnosis off.
 admin('ALTER PROXYCONFIG SET route_diagnosis_level = 1');

@@ -7,7 +7,6 @@
 use warnings;
 use strict;
 
-use Socket qw/sockaddr_in/;
 use Test::More;
 
 BEGIN { use FindBin; chdir($FindBin::Bin); }
@@ -37,7 +36,7 @@ is(join(',', sort map { $_->{pid} } values %{$st->{worker} // {}}),
 my (%held, @conns);
 for (1 .. 40) {
 	my $dbh = $t->dbh() or next;
-	my $w = worker_of($dbh, $t->port(2883), @workers) // next;
+	my $w = $t->worker_of($dbh, @workers) // next;
 	push @conns, [ $dbh, $w ];
 	$held{$w}++;
 	last if keys %held == 2 && @conns >= 4;
@@ -79,27 +78,3 @@ undef @conns;
 ok($t->waitfor(sub { ($t->status()->{client_active} // -1) == @kept }, 5),
 	'client_active counts only live clients') or diag($t->status()->{text});
 is($t->pid(), $master, 'master unchanged');
-
-###############################################################################
-
-# The worker process holding the proxy side of <dbh>'s connection: the
-# client's local port leads to the socket's inode in /proc/net/tcp, and
-# the inode to the worker's descriptor.
-sub worker_of {
-	my ($dbh, $proxy_port, @pids) = @_;
-	open(my $s, '+<&', $dbh->{mariadb_sockfd}) or return undef;
-	my ($port) = sockaddr_in(getsockname($s));
-	my $want = sprintf '0100007F:%04X 0100007F:%04X', $proxy_port, $port;
-	open my $fh, '<', '/proc/net/tcp' or return undef;
-	my ($inode) = map { (split ' ')[9] } grep { /^\s*\d+: \Q$want\E / }
-		<$fh>;
-	close $fh;
-	return undef unless $inode;
-	for my $pid (@pids) {
-		for my $fd (glob "/proc/$pid/fd/*") {
-			my $l = readlink($fd) // next;
-			return $pid if $l eq "socket:[$inode]";
-		}
-	}
-	return undef;
-}

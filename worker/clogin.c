@@ -270,6 +270,7 @@ logged_in(struct obp_session *s, const struct obp_ok *ok)
         return;
     }
     obp_stat_add(s->w->stats, OBP_STAT_login_ok, 1);
+    obp_tenantstat_in(s, s->req.cmd != OBP_COM_CHANGE_USER);
     obp_log(OBP_LOG_DEBUG, s->id, 0, "'%s'@'%s' logged in (tenant '%s', "
             "cluster '%s') through server %s%s%s%s", s->name.user, s->cip,
             s->name.tenant, s->name.cluster, srv->addr.text,

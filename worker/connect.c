@@ -160,6 +160,7 @@ connected(struct obp_srv *srv)
     obp_stat_add(srv->w->stats, OBP_STAT_server_connect_ok, 1);
     obp_stat_add(srv->w->stats, OBP_STAT_server_active, 1);
     obp_stat_srv(srv->w->stats, srv->bl, 1, 0);
+    obp_tenantstat_server(srv, 1);
     /* the list stays held: a server may still fail before its handshake */
     obp_srv_connected(srv, fd);
 }
@@ -312,6 +313,7 @@ obp_connect_retry(struct obp_srv *srv, int err, const char *reason)
         srv->counted = 0;
         obp_stat_add(srv->w->stats, OBP_STAT_server_active, -1);
         obp_stat_srv(srv->w->stats, srv->bl, -1, 0);
+        obp_tenantstat_server(srv, -1);
     }
     srv->state = OBP_SRV_CONNECTING;
     try_next(srv);

@@ -70,6 +70,7 @@ obp_session_close(struct obp_session *s, const char *why)
     obp_req_free(&s->req);
     obp_retry_free(&s->retry);
     obp_sstate_free(&s->st);
+    obp_tenantstat_out(s);
     obp_stat_add(w->stats, OBP_STAT_client_active, -1);
     if (s->prev != NULL)
         s->prev->next = s->next;
@@ -289,7 +290,10 @@ obp_session_open_server(struct obp_session *s)
     lg.attrs_len = s->attrs_len;
     s->srv = obp_srv_open(s->w, s->id, &lg, srv_done, s);
     explicit_bzero(&lg, sizeof(lg));
-    return s->srv != NULL ? OBP_OK : OBP_ERROR;
+    if (s->srv == NULL)
+        return OBP_ERROR;
+    s->srv->for_client = 1;
+    return OBP_OK;
 }
 
 void
@@ -754,6 +758,7 @@ obp_session_resume(struct obp_worker *w, int fd, const uint8_t *buf,
     s->active_at = ev_now(w->loop);
     obp_idle_arm(s);
     obp_reg_update(s);
+    obp_tenantstat_in(s, false);
     obp_stat_add(w->stats, OBP_STAT_handoff_in, 1);
     obp_log(OBP_LOG_INFO, s->id, 0, "client %s ('%s', tenant '%s') taken "
             "from the generation before", peer.text, s->name.user,

@@ -82,6 +82,9 @@ struct obp_session {
     unsigned               sqlstat_row; /* its tenant's row + 1 in the
                                            statement statistics (reqlog.c),
                                            0 until its first count */
+    unsigned               tstat_row;   /* the tenant row + 1 its client
+                                           gauge counts under, 0: none
+                                           (tenantstat.h) */
     struct obp_retry       retry;       /* the read that may go again */
     int                    reg;         /* shared entry index + 1, or 0 */
     uint8_t                admin;       /* enum obp_admin (cmd.h): the

@@ -406,6 +406,7 @@ obp_srv_abort(struct obp_srv *srv)
     if (srv->counted) {
         obp_stat_add(srv->w->stats, OBP_STAT_server_active, -1);
         obp_stat_srv(srv->w->stats, srv->bl, -1, 0);
+        obp_tenantstat_server(srv, -1);
     }
     obp_servers_release(srv->servers);
     obp_srvstmt_clear(&srv->stmts);

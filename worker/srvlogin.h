@@ -116,10 +116,14 @@ struct obp_srv {
     char                 err_msg[400];
     unsigned             from_server:1; /* err_* is the server's ERR */
     unsigned             counted:1;     /* in server_active */
+    unsigned             for_client:1;  /* a client session's: counted
+                                           per tenant (tenantstat.h) */
     unsigned             resetting:1;   /* pool.c: COM_RESET_CONNECTION */
     unsigned             forced:1;      /* trying blocked servers too */
     unsigned             retrying:1;    /* its server failed since it last
                                            answered (obp_connect_timeout) */
+    unsigned             tstat_row;     /* its tenant's row + 1, once
+                                           counted */
     struct obp_srv      *pprev;         /* pool.c's or srvquit.c's list */
     struct obp_srv      *pnext;
     char                 pool_db[OBP_NAME_MAX]; /* its current schema (a

@@ -42,6 +42,7 @@ struct obp_session;
 #include "registry.h"
 #include "kill.h"
 #include "sqlfix.h"
+#include "tenantstat.h"
 #include "plist.h"
 #include "sqlset.h"
 #include "sstate.h"

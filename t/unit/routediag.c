@@ -115,8 +115,21 @@ test_layout(void)
            && strstr(text, "TABLE_ENTRY_LOOKUP_DONE") == NULL,
            "level 1: no level-2 point");
     diag("SELECT c FROM t1 WHERE id = 4", 3, false, NULL);
-    tap_like(text, "\n    > CALC_PARTITION_ID:{columns:\"id\"}\n",
-             "level 3: the key columns, indented three levels");
+    tap_like(text, "\n    > FETCH_TABLE_RELATED_DATA:{part_level:1, "
+             "part_expr:\"id\"}\n  > TABLE_ENTRY_LOOKUP_DONE:",
+             "level 3: the table's key, indented three levels");
+    tap_like(text, "\n  > PARTITION_ID_CALC_START:{partition_num:3}\n"
+             "    > EXPR_PARSE:{col_val:\"id=4\"}\n"
+             "    > RESOLVE_EXPR:{part_range:\"[4 ; 4]\"}\n"
+             "    > CALC_PARTITION_ID:{part_description:\"partition by "
+             "HASH(id) partitions 3\", part_idx:1}\n"
+             "  > PARTITION_ID_CALC_DONE:",
+             "  the key's value as the router resolved it, its partition");
+    tap_ok(strstr(text, "RESOLVE_TOKEN") == NULL, "  no level-4 point");
+    diag("SELECT c FROM t1 WHERE id = -7", 4, false, NULL);
+    tap_like(text, "\n      > RESOLVE_TOKEN:{token_type:\"TOKEN_INT_VAL\", "
+             "resolve:\"BIGINT:-7\", token:\"-7\", column:\"id\"}\n",
+             "level 4: the token, its value, indented four levels");
 }
 
 static void

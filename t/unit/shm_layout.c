@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 11.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 11
+/* Layout version 12.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 12
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -109,8 +109,10 @@ static const struct row expected[] = {
     { "obp_sqlstat_row.buckets", 2200, 120 },
     { "obp_sqlstat_row.total_us", 2320, 8 },
     { "obp_sqlstat_row.transactions", 2328, 8 },
-    { "sizeof obp_sqlstat_row", 0, 2336 },
-    { "sizeof obp_shm_sqlstat", 0, 77184 },
+    { "obp_sqlstat_row.sessions", 2336, 16 },
+    { "obp_sqlstat_row.logins", 2352, 16 },
+    { "sizeof obp_sqlstat_row", 0, 2368 },
+    { "sizeof obp_shm_sqlstat", 0, 78208 },
     { "obp_route_ctl.root", 0, 8 },
     { "sizeof obp_route_ctl", 0, 128 },
     { "obp_route_set.magic", 0, 8 },
@@ -246,6 +248,8 @@ static const struct row compiled[] = {
     FIELD(obp_sqlstat_row, buckets),
     FIELD(obp_sqlstat_row, total_us),
     FIELD(obp_sqlstat_row, transactions),
+    FIELD(obp_sqlstat_row, sessions),
+    FIELD(obp_sqlstat_row, logins),
     SIZE(obp_sqlstat_row),
     SIZE(obp_shm_sqlstat),
     FIELD(obp_route_ctl, root),

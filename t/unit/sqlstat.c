@@ -129,11 +129,38 @@ counting(void)
                "summing two slots adds up");
 }
 
+/* Gauges summed over two slots, read signed; a slot cleared. */
+static void
+sessions(void)
+{
+    static struct obp_sqlstat_row slot[2], sum;
+
+    obp_sqlstat_gauge(&slot[0], OBP_SQLSTAT_SESS_CLIENT, 1);
+    obp_sqlstat_gauge(&slot[0], OBP_SQLSTAT_SESS_CLIENT, 1);
+    obp_sqlstat_gauge(&slot[0], OBP_SQLSTAT_SESS_CLIENT, -1);
+    obp_sqlstat_gauge(&slot[1], OBP_SQLSTAT_SESS_CLIENT, -1);
+    obp_sqlstat_login(&slot[0], true);
+    obp_sqlstat_login(&slot[1], false);
+    obp_sqlstat_sum(&sum, &slot[0]);
+    obp_sqlstat_sum(&sum, &slot[1]);
+    tap_is_int((int64_t)atomic_load(&sum.sessions[OBP_SQLSTAT_SESS_CLIENT]),
+               0, "the slots sum to 0 (wrapping values)");
+    tap_is_int((int64_t)atomic_load(&slot[1].sessions[0]), -1,
+               "  that slot's gauge reads -1 signed");
+    tap_is_int(atomic_load(&sum.logins[1]) * 10 + atomic_load(&sum.logins[0]),
+               11, "a login in, a login refused");
+    obp_sqlstat_gauges_clear(slot, 2);
+    tap_is_int(atomic_load(&slot[0].sessions[0])
+               + atomic_load(&slot[1].sessions[0]), 0, "gauges cleared");
+    tap_is_int(atomic_load(&slot[0].logins[1]), 1, "  counters kept");
+}
+
 int
 main(void)
 {
     types();
     tenants();
     counting();
+    sessions();
     return tap_done();
 }

@@ -798,6 +798,33 @@ sub _gone {
 	return $r == -1 && !alive($pid) ? 1 : 0;
 }
 
+# The worker among <pids> (default: ours) holding the proxy's end of the
+# client connection <sock> (a handle, or a DBD::MariaDB handle): the
+# client's local port leads to the socket's inode in /proc/net/tcp, and
+# the inode to the worker's descriptor.  undef when none does.
+sub worker_of {
+	my ($self, $sock, @pids) = @_;
+	@pids = $self->workers() unless @pids;
+	if (ref $sock ne 'GLOB' && !eval { $sock->can('sockport') }) {
+		open(my $dup, '+<&', $sock->{mariadb_sockfd}) or return undef;
+		$sock = $dup;
+	}
+	my ($port) = Socket::sockaddr_in(getsockname($sock) // return undef);
+	my $want = sprintf '0100007F:%04X 0100007F:%04X', $self->client_port(),
+		$port;
+	open my $fh, '<', '/proc/net/tcp' or return undef;
+	my ($inode) = map { (split ' ')[9] } grep { /^\s*\d+: \Q$want\E / }
+		<$fh>;
+	close $fh;
+	return undef unless $inode;
+	for my $pid (@pids) {
+		for my $fd (glob "/proc/$pid/fd/*") {
+			return $pid if (readlink($fd) // '') eq "socket:[$inode]";
+		}
+	}
+	return undef;
+}
+
 # The monitor's process name (monitor/monitor.c).
 our $MONITOR_COMM = 'obp_monitor';
 
