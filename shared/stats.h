@@ -34,6 +34,9 @@ enum obp_stat_kind {
     X(pool_reused, COUNTER, "parked server sessions taken by a client")    \
     X(pool_dropped, COUNTER, "pooled server sessions closed")              \
     X(pool_idle, GAUGE, "server sessions parked now")                      \
+    X(pool_checked, COUNTER, "quiet server sessions pinged before reuse")  \
+    X(pool_check_failed, COUNTER, "server sessions that failed the ping, " \
+      "closed and replaced")                                               \
     X(change_user, COUNTER, "COM_CHANGE_USER commands")                    \
     X(kill_ok, COUNTER, "KILL commands carried out")                       \
     X(kill_refused, COUNTER, "KILLs refused: another user's session")     \
