@@ -36,7 +36,7 @@ use Test::OBProxy::Faults;
 }
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB/)->plan(14)->run_mariadb(1);
+	DBD::MariaDB/)->plan(15)->run_mariadb(1);
 $t->write_conf(<<'EOF')->run();
 automatic_match_work_thread: false
 work_thread_num: 1
@@ -111,6 +111,8 @@ ok($dbh && $dbh->do('INSERT INTO w VALUES (2)'), '  and so is a write')
 	or diag($dbh ? $dbh->errstr : 'no handle');
 is_deeply($direct->selectcol_arrayref('SELECT id FROM w ORDER BY id'),
 	[ 1, 2 ], '  every row once');
+is(counter('pool_checked') . ' ' . counter('pool_check_failed'), '3 2',
+	'three sessions pinged, two failed');
 $dbh && $dbh->disconnect();
 
 $f->clear();

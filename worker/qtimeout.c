@@ -59,6 +59,7 @@ expired(struct obp_session *s, ev_tstamp limit)
     obp_log(OBP_LOG_WARN, s->id, 0, "client %s: %s: server session "
             "(connection %u) closed", s->caddr.text, msg,
             s->srv->thread_id);
+    obp_stat_add(s->w->stats, OBP_STAT_query_timeout, 1);
     obp_session_server_failed(s, OBP_ER_QUERY_TIMEOUT, "HY000", msg);
 }
 
