@@ -8,7 +8,8 @@
 # A statement whose own limit is long runs past the session's short one
 # (server_query_timeout 1 s here); one whose own limit is short fails
 # with 4012 on a stopped server (SIGSTOP) long before the session's
-# limit of 10 s; a limit of 0 is none.
+# limit of 10 s; a limit of 0 is none.  A prepared statement's text sets
+# the limit of each execute.
 
 use warnings;
 use strict;
@@ -21,7 +22,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB/)->plan(10)->run_mariadb(2);
+	DBD::MariaDB/)->plan(11)->run_mariadb(2);
 $t->write_conf(<<'EOF')->run();
 automatic_match_work_thread: false
 work_thread_num: 1
@@ -49,6 +50,13 @@ is($err, 'ok', 'max_statement_time = 0 for the statement: no bound');
 ($err, $took) = $t->timed_query($dbh, 'SELECT SLEEP(2.5)', 8);
 like($err, qr/^4012 Timeout: .* within 2 s/, '  the next statement has '
 	. 'the session\'s bound again') or diag($err);
+
+# A prepared statement's text says it as well.
+my $sth = $dbh && $dbh->prepare('SELECT /*+ MAX_EXECUTION_TIME(10000) */ '
+	. 'SLEEP(?)', { mariadb_server_prepare => 1 });
+ok($sth && $sth->execute(2.5), 'a prepared SELECT with '
+	. 'MAX_EXECUTION_TIME(10000): a 2.5 s execute is served')
+	or diag($dbh ? $dbh->errstr : 'no handle');
 
 # A short limit of the statement's own, the session's long.
 $dbh = $t->dbh();

@@ -3,7 +3,8 @@
  * observer_query_timeout_delta over ob_query_timeout).  While a relayed
  * command waits for its response, the server may stay silent for the
  * statement's query timeout (its own, SET STATEMENT max_statement_time
- * = s FOR or a SELECT's MAX_EXECUTION_TIME(ms) hint, sqlclass.h; else
+ * = s FOR or a SELECT's MAX_EXECUTION_TIME(ms) hint, sqlclass.h, read
+ * by relay.c from a query and by stmtid.c from a prepared text; else
  * the session's max_statement_time, seconds, or max_execution_time, ms,
  * as the client set them; else server_query_timeout) plus
  * observer_query_timeout_delta (none when the one that applies is 0);
