@@ -154,6 +154,9 @@ extern const struct obp_enum obp_enum_route_policy[];
     X(server_session_idle_timeout, TIME, "60s", 100000, 86400000000,         \
       OBP_P_RELOAD, NULL, "obproxy's own: how long a server session may "    \
       "stay parked in a worker's pool")                                      \
+    X(server_check_delay, TIME, "30s", 0, 86400000000, OBP_P_RELOAD, NULL,   \
+      "pgbouncer's: a server session quiet this long is pinged before a "   \
+      "command goes on it (0: before every command)")                        \
     OBP_TCP_PARAMS(X, client, client_sock_option_flag_out)                   \
     OBP_TCP_PARAMS(X, server, sock_option_flag_out)                          \
     X(enable_client_ssl, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,            \

@@ -1,7 +1,8 @@
 /*
  * The SQL classifier (sqlclass.h): the statement's kind, its first
- * table, ODP's leading comments and hints, session changes, and the
- * end of the first statement.  Values are read by sqlclass_cond.c.
+ * table, session changes, and the end of the first statement.  Values
+ * are read by sqlclass_cond.c, ODP's leading comments and the hints by
+ * sqlclass_note.c.
  * Every loop reads a token per turn, so all of it is bounded by the text.
  */
 #include "obp.h"
@@ -30,107 +31,6 @@ static bool
 at_end(const struct obp_sql_parse *x)
 {
     return x->t.type == OBP_SQLLEX_END || x->t.type == OBP_SQLLEX_SEMI;
-}
-
-/* A slice of a comment: [p, e). */
-static void
-set_slice(struct obp_sql_name *nm, const char *p, const char *e, char q)
-{
-    nm->s = p;
-    nm->n = (size_t)(e - p);
-    nm->quote = q;
-}
-
-/* A key's value in a leading comment, from <p>: one past it. */
-static const char *
-comment_value(const char *p, const char *e, struct obp_sql_name *v,
-              bool commas)
-{
-    const char *q;
-    char        quote = 0;
-
-    if (p < e && (*p == '\'' || *p == '"')) {
-        quote = *p++;
-        for (q = p; q < e && *q != quote; q++)
-            ;
-        set_slice(v, p, q, quote);
-        return q < e ? q + 1 : e;
-    }
-    for (q = p; q < e && *q != ' ' && *q != '\t' && *q != '\n'
-                && *q != '\r' && !(commas && *q == ','); q++)
-        ;
-    set_slice(v, p, q, 0);
-    return q;
-}
-
-static bool
-key_is(const char *p, const char *e, const char *key)
-{
-    size_t n = strlen(key);
-
-    return (size_t)(e - p) == n && strncasecmp(p, key, n) == 0;
-}
-
-/*
- * A comment before the statement: ODP's "target_db_server=ip:port,..."
- * (optionally after "ODP:") and "table=t part_key=v" (simple route info).
- */
-static void
-odp_comment(struct obp_sql_parse *x)
-{
-    const char          *p = x->t.s, *e = x->t.s + x->t.n, *k;
-    struct obp_sql_name  v, *dst;
-    struct obp_sql_class *c = x->c;
-
-    while (p < e) {
-        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'
-            || *p == ',') {
-            p++;
-            continue;
-        }
-        if (e - p >= 4 && strncasecmp(p, "ODP:", 4) == 0) {
-            p += 4;
-            continue;
-        }
-        for (k = p; p < e && *p != '=' && *p != ' ' && *p != ','; p++)
-            ;
-        if (p == e || *p != '=')
-            return;
-        dst = key_is(k, p, "target_db_server") ? &c->target_db_server
-              : key_is(k, p, "table") ? &c->route_table
-              : key_is(k, p, "part_key") ? &c->route_part_key : &v;
-        p = comment_value(p + 1, e, &v, dst != &c->target_db_server);
-        if (dst != &v)
-            *dst = v;
-    }
-}
-
-/* A hint comment in the statement's hint position. */
-static void
-hint(struct obp_sql_parse *x)
-{
-    struct obp_sqllex     lx;
-    struct obp_sqllex_tok t;
-    struct obp_sql_class *c = x->c;
-    bool                  rc = false;   /* after READ_CONSISTENCY( */
-
-    if (c->hint.s == NULL)
-        set_name(&c->hint, &x->t);
-    obp_sqllex_init(&lx, x->t.s, x->t.n, 0);
-    for (obp_sqllex_next(&lx, &t); t.type != OBP_SQLLEX_END;
-         obp_sqllex_next(&lx, &t)) {
-        if (rc && kw(&t, "WEAK"))
-            c->consistency = OBP_SQL_CONS_WEAK;
-        else if (rc && kw(&t, "STRONG"))
-            c->consistency = OBP_SQL_CONS_STRONG;
-        else if (rc && kw(&t, "FROZEN"))
-            c->consistency = OBP_SQL_CONS_FROZEN;
-        rc = t.type == OBP_SQLLEX_LPAREN && rc;
-        if (kw(&t, "READ_CONSISTENCY")) {
-            obp_sqllex_next(&lx, &t);
-            rc = t.type == OBP_SQLLEX_LPAREN;
-        }
-    }
 }
 
 /* Facts any token may tell, wherever it stands. */
@@ -182,10 +82,13 @@ obp_sql_next(struct obp_sql_parse *x)
 {
     for (;;) {
         obp_sqllex_next(&x->lx, &x->t);
-        if (x->t.type == OBP_SQLLEX_COMMENT && x->leading)
-            odp_comment(x);
-        else if (x->t.type == OBP_SQLLEX_HINT && x->hint_here)
-            hint(x);
+        if (x->t.type == OBP_SQLLEX_COMMENT && x->leading) {
+            obp_sql_odp_comment(x);
+        } else if (x->t.type == OBP_SQLLEX_HINT && x->hint_here) {
+            if (x->c->hint.s == NULL)
+                set_name(&x->c->hint, &x->t);
+            obp_sql_hint(x);
+        }
         else if (x->t.type != OBP_SQLLEX_COMMENT
                  && x->t.type != OBP_SQLLEX_HINT)
             break;
@@ -530,6 +433,28 @@ set_item(struct obp_sql_parse *x, unsigned d, enum scope *scope)
 }
 
 /*
+ * SET STATEMENT's variables (at depth <d>), to its FOR: the limit that
+ * max_statement_time = <seconds> gives the statement.
+ */
+static void
+stmt_vars(struct obp_sql_parse *x, unsigned d)
+{
+    int     at = 0;     /* 1: after MAX_STATEMENT_TIME, 2: after its = */
+    int64_t us = -1;
+
+    while (!at_end(x) && !(kw(&x->t, "FOR") && x->depth == d)) {
+        if (at == 2 && obp_sql_number_us(&x->t, 1000000) >= 0)
+            us = obp_sql_number_us(&x->t, 1000000);
+        at = x->depth != d ? 0
+             : kw(&x->t, "MAX_STATEMENT_TIME") ? 1
+             : at == 1 && x->t.type == OBP_SQLLEX_EQ ? 2 : 0;
+        obp_sql_next(x);
+    }
+    if (!at_end(x) && us >= 0)
+        x->c->time_limit_us = us;   /* without FOR the server refuses it */
+}
+
+/*
  * SET (its first token current).  True for SET STATEMENT ... FOR: the
  * statement that follows is the one to classify.
  */
@@ -541,8 +466,7 @@ set_stmt(struct obp_sql_parse *x)
 
     x->c->kind = OBP_SQL_SET;
     if (kw(&x->t, "STATEMENT")) {
-        while (!at_end(x) && !(kw(&x->t, "FOR") && x->depth == d))
-            obp_sql_next(x);
+        stmt_vars(x, d);
         x->c->kind = OBP_SQL_OTHER;
         if (at_end(x))
             return false;
@@ -727,6 +651,21 @@ finish(struct obp_sql_parse *x, bool split)
     }
 }
 
+/* <x> at the first token of <sql>, filling <c> (its header set). */
+static void
+begin(struct obp_sql_parse *x, struct obp_sql_class *c, const char *sql,
+      size_t len, unsigned flags)
+{
+    memset(x, 0, sizeof(*x));
+    obp_sqllex_init(&x->lx, sql, len, OBP_SQLLEX_COMMENTS
+                    | ((flags & OBP_SQL_BACKSLASH) ? OBP_SQLLEX_BACKSLASH
+                                                   : 0));
+    x->c = c;
+    x->text = sql;
+    x->leading = true;
+    obp_sql_next(x);
+}
+
 void
 obp_sql_classify(struct obp_sql_class *c, const char *sql, size_t len,
                  unsigned flags, const struct obp_sql_name *keys,
@@ -739,6 +678,7 @@ obp_sql_classify(struct obp_sql_class *c, const char *sql, size_t len,
     memset(&c->table, 0, offsetof(struct obp_sql_class, columns)
                          - offsetof(struct obp_sql_class, table));
     c->autocommit = -1;
+    c->time_limit_us = -1;
     nkeys = nkeys < OBP_SQL_KEYS_MAX ? nkeys : OBP_SQL_KEYS_MAX;
     for (unsigned i = 0; i < nkeys; i++) {
         c->columns[i].name = keys[i];
@@ -747,14 +687,30 @@ obp_sql_classify(struct obp_sql_class *c, const char *sql, size_t len,
         c->columns[i].nvalues = 0;
     }
     c->ncolumns = nkeys;
-    memset(&x, 0, sizeof(x));
-    obp_sqllex_init(&x.lx, sql, len, OBP_SQLLEX_COMMENTS
-                    | ((flags & OBP_SQL_BACKSLASH) ? OBP_SQLLEX_BACKSLASH
-                                                   : 0));
-    x.c = c;
+    begin(&x, c, sql, len, flags);
     x.nkeys = nkeys;
-    x.text = sql;
-    x.leading = true;
-    obp_sql_next(&x);
     finish(&x, statement(&x));
+}
+
+int64_t
+obp_sql_time_limit(const char *sql, size_t len, unsigned flags)
+{
+    struct obp_sql_class  c;
+    struct obp_sql_parse  x;
+
+    c.kind = OBP_SQL_OTHER;
+    c.time_limit_us = -1;
+    begin(&x, &c, sql, len, flags);
+    /* each SET STATEMENT takes tokens up to its FOR: bounded by the text */
+    while (kw(&x.t, "SET")) {
+        obp_sql_next(&x);
+        if (!kw(&x.t, "STATEMENT") || !set_stmt(&x))
+            return c.time_limit_us;
+    }
+    if (kw(&x.t, "SELECT")) {
+        c.kind = OBP_SQL_SELECT;
+        x.hint_here = true;
+        obp_sql_next(&x);       /* a hint right after it is read */
+    }
+    return c.time_limit_us;
 }

@@ -163,6 +163,9 @@ struct obp_sql_class {
     struct obp_sql_name      route_part_key; /* and its part_key= */
     int                      autocommit;    /* SET autocommit: 0 or 1;
                                          * -1 when unknown or not set */
+    int64_t                  time_limit_us; /* the statement's own time
+                                         * limit (obp_sql_time_limit),
+                                         * -1: none given, 0: unlimited */
     uint32_t                 nparams;   /* placeholders in the first
                                          * statement */
     unsigned                 nrows;     /* INSERT: VALUES rows (all) */
@@ -192,6 +195,16 @@ enum obp_sql_kind obp_sql_first_kind(const char *sql, size_t len);
 void obp_sql_classify(struct obp_sql_class *c, const char *sql, size_t len,
                       unsigned flags, const struct obp_sql_name *keys,
                       unsigned nkeys);
+
+/*
+ * The time limit the statement <sql> (<len> bytes) sets for itself, in
+ * microseconds: MariaDB's SET STATEMENT max_statement_time=<seconds>
+ * FOR ..., MySQL's MAX_EXECUTION_TIME(<ms>) hint (slash-star-plus) of
+ * a SELECT; -1 when it sets none, 0 when it sets no limit.  Reads only
+ * the tokens up to them, the way obp_sql_classify() reads them (into
+ * time_limit_us): cheap enough for every statement.  <flags>: OBP_SQL_*.
+ */
+int64_t obp_sql_time_limit(const char *sql, size_t len, unsigned flags);
 
 /*
  * Internal: the parser state shared by sqlclass.c (statements, tables,
@@ -224,6 +237,21 @@ unsigned obp_sql_sysvar_flags(const char *name, size_t n);
 
 /* The next token, past comments (ODP's and hints are read on the way). */
 void obp_sql_next(struct obp_sql_parse *x);
+
+/*
+ * sqlclass_note.c: a comment before the statement (ODP's
+ * "target_db_server=ip:port,...", optionally after "ODP:", and
+ * "table=t part_key=v", simple route info), and a hint comment in the
+ * statement's hint position (READ_CONSISTENCY, MAX_EXECUTION_TIME).
+ */
+void obp_sql_odp_comment(struct obp_sql_parse *x);
+void obp_sql_hint(struct obp_sql_parse *x);
+
+/*
+ * A NUMBER token (digits, a fraction) of <unit> microseconds each, or -1
+ * for another token, another notation or an absurd size.
+ */
+int64_t obp_sql_number_us(const struct obp_sqllex_tok *t, int64_t unit);
 
 /* The current token is a name: a word or a `quoted` one. */
 bool obp_sql_name_tok(const struct obp_sql_parse *x);

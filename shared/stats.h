@@ -30,10 +30,22 @@ enum obp_stat_kind {
     X(auth_cache_miss, COUNTER, "account rows fetched from a server")      \
     X(auth_lookup_fail, COUNTER, "account fetches that failed")            \
     X(server_lost, COUNTER, "server sessions lost under a client")         \
+    X(query_timeout, COUNTER, "statements whose server stayed silent past " \
+      "their bound (4012, or the read went again)")                        \
+    X(read_retry, COUNTER, "reads sent again on a new server session")     \
+    X(connect_retry, COUNTER, "connection attempts on another server "     \
+      "after one failed")                                                  \
+    X(client_read_timeout, COUNTER, "clients cut off after a pause inside " \
+      "a packet (1159, client_net_read_timeout)")                          \
+    X(client_idle_timeout, COUNTER, "clients cut off after idling past "   \
+      "their wait_timeout (4031)")                                         \
     X(pool_parked, COUNTER, "server sessions reset and parked")            \
     X(pool_reused, COUNTER, "parked server sessions taken by a client")    \
     X(pool_dropped, COUNTER, "pooled server sessions closed")              \
     X(pool_idle, GAUGE, "server sessions parked now")                      \
+    X(pool_checked, COUNTER, "quiet server sessions pinged before reuse")  \
+    X(pool_check_failed, COUNTER, "server sessions that failed the ping, " \
+      "closed and replaced")                                               \
     X(change_user, COUNTER, "COM_CHANGE_USER commands")                    \
     X(kill_ok, COUNTER, "KILL commands carried out")                       \
     X(kill_refused, COUNTER, "KILLs refused: another user's session")     \

@@ -35,45 +35,10 @@ observer_query_timeout_delta: 1s
 server_query_timeout: 1s
 EOF2
 
-my %stopped;
-# SIGSTOP, then until every thread of the server is stopped: kill()
-# returns before a busy thread stops.
-sub stop_server {
-	my $pid = $t->mariadb_pid($_[0]);
-	kill 'STOP', $pid;
-	$stopped{$_[0]} = 1;
-	$t->waitfor(sub { !grep { (_state($_) // 'T') !~ /^[Tt]$/ }
-		glob("/proc/$pid/task/*/stat") }, 5) or diag("$pid not stopped");
-}
-sub _state {
-	open my $fh, '<', $_[0] or return undef;
-	my $line = <$fh> // '';
-	return $line =~ /\) (\S)/ ? $1 : undef;
-}
-sub cont_server { kill 'CONT', $t->mariadb_pid($_[0]); delete $stopped{$_[0]} }
-END { kill 'CONT', $t->mariadb_pid($_) for keys %stopped }
-
-# The server number a handle's session is on.
-sub server_of {
-	my ($dbh) = @_;
-	my $port = $dbh ? $dbh->selectrow_array('SELECT @@port') // 0 : 0;
-	my ($n) = grep { $t->server_port($_) == $port } 1, 2;
-	return $n;
-}
-
-# Runs <sql> on <dbh> without waiting more than <max> seconds: ("ok" or
-# "code message", seconds taken).
-sub timed {
-	my ($dbh, $sql, $max) = @_;
-	my $t0 = time();
-	my $sth = $dbh && $dbh->prepare($sql, { mariadb_async => 1 });
-	return ('no statement', 0) unless $sth && $sth->execute();
-	$t->waitfor(sub { $sth->mariadb_async_ready() }, $max)
-		or return ('no answer', time() - $t0);
-	my $res = $sth->mariadb_async_result();
-	return (defined $res ? 'ok' : ($dbh->err // '') . ' '
-		. ($dbh->errstr // ''), time() - $t0);
-}
+sub stop_server { $t->pause_mariadb($_[0]) or diag("server $_[0] not stopped") }
+sub cont_server { $t->cont_mariadb($_[0]) }
+sub server_of { $t->server_of($_[0]) }
+sub timed { $t->timed_query(@_) }
 
 for my $n (1, 2) {
 	my $d = $t->direct_dbh(server => $n);

@@ -22,7 +22,7 @@ use Test::OBProxy;
 use Test::OBProxy::Raw;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db
-	DBD::MariaDB/)->plan(14)->run_mariadb(1);
+	DBD::MariaDB/)->plan(16)->run_mariadb(1);
 $t->write_conf(<<'EOF2')->run();
 automatic_match_work_thread: false
 work_thread_num: 1
@@ -76,6 +76,8 @@ $r && $r->send_raw($head . substr($query, 0, 4));
 is($err, '1159 Got timeout reading communication packets',
 	'a header and half its payload: ERR 1159');
 ok($took > 0.8 && $took < 2.5, '  after about 1 s') or diag("$took s");
+is($t->status()->{client_read_timeout}, 2, '  client_read_timeout counts '
+	. 'both');
 
 # Slowly, each piece within the limit: served.
 $r = $t->raw_login() or diag($@);
@@ -93,6 +95,7 @@ my $dbh = $t->dbh();
 sleep 1.5;
 is($dbh && $dbh->selectrow_array('SELECT 2'), 2,
 	'idle 1.5 s between statements: still served');
+$dbh && $dbh->disconnect();
 
 # default_inactivity_timeout (3 s) under the servers' wait_timeout.
 $r = $t->raw_login() or diag($@);
@@ -109,5 +112,7 @@ $r && $r->query('SET SESSION wait_timeout = 1');
 ($err, $took) = err_of($r, 6);
 ok($err =~ /^4031 / && $took < 2, '  a smaller wait_timeout wins')
 	or diag("$err after $took s");
+is($t->status()->{client_idle_timeout}, 2, 'client_idle_timeout counts '
+	. 'both');
 
 $t->stop();

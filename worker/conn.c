@@ -241,6 +241,7 @@ read_cb(struct ev_loop *loop, ev_io *io, int revents)
     }
     c->in->recv += (size_t)n;
     c->bytes += (uint64_t)n;
+    c->heard = ev_now(c->w->loop);
     obp_stat_add(c->w->stats, (enum obp_stat_id)c->stat, n);
     c->ops->read(c);
 }

@@ -44,6 +44,8 @@ struct obp_conn {
     uint64_t                   sent;    /* written to fd so far (before
                                            TLS or compression) */
     int64_t                    opened_us; /* obp_now_us() at init */
+    ev_tstamp                  heard;   /* the loop's time of the last
+                                           read of any byte, 0: none */
     uint64_t                   sid;     /* session id in log lines */
     int                        stat;    /* OBP_STAT_bytes_from_* */
     unsigned                   hold:1;  /* the owner wants no input now */

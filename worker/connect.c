@@ -230,7 +230,8 @@ pick(struct obp_srv *srv)
                 continue;
             }
             if (ok != (bool)srv->forced) {
-                srv->tries++;
+                if (srv->tries++ > 0)
+                    obp_stat_add(srv->w->stats, OBP_STAT_connect_retry, 1);
                 return i;
             }
             srv->skipped += !srv->forced;

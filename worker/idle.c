@@ -96,6 +96,7 @@ read_expired(struct obp_session *s)
     obp_log(OBP_LOG_INFO, s->id, 0, "client %s sent part of a packet, then "
             "nothing for client_net_read_timeout (%.0f s): disconnected",
             s->caddr.text, read_limit(s));
+    obp_stat_add(s->w->stats, OBP_STAT_client_read_timeout, 1);
     obp_session_fail(s, 1, ER_NET_READ_INTERRUPTED, "08S01",
                      "Got timeout reading communication packets");
 }
@@ -122,6 +123,7 @@ obp_idle_expired(struct obp_session *s)
     obp_log(OBP_LOG_INFO, s->id, 0, "client %s idle for %s (%.0f s): "
             "disconnected", s->caddr.text, s->idle_proxy
             ? "default_inactivity_timeout" : "wait_timeout", s->idle_limit);
+    obp_stat_add(s->w->stats, OBP_STAT_client_idle_timeout, 1);
     obp_session_fail(s, 1, ER_CLIENT_INTERACTION_TIMEOUT, "HY000",
                      "The client was disconnected by the server because of "
                      "inactivity. See wait_timeout and interactive_timeout "

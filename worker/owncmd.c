@@ -333,3 +333,13 @@ obp_owncmd_prepare(struct obp_owncmd *oc, struct obp_srv *srv,
     oc->owner = owner;
     return start(oc, srv, OBP_COM_STMT_PREPARE, sql, len, timeout);
 }
+
+int
+obp_owncmd_ping(struct obp_owncmd *oc, struct obp_srv *srv, double timeout,
+                obp_owncmd_done_cb done, void *owner)
+{
+    memset(oc, 0, sizeof(*oc));
+    oc->done = done;
+    oc->owner = owner;
+    return start(oc, srv, OBP_COM_PING, "", 0, timeout);
+}

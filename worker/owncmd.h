@@ -2,8 +2,8 @@
  * Commands of the proxy's own on a logged-in server session, whose
  * answers the proxy consumes instead of relaying: a text query (OK, ERR
  * or one text result set, its rows handed over with each column's type,
- * flags and character set) or a COM_STMT_PREPARE (the server's statement
- * id and counts).  Works whether or not the session agreed on
+ * flags and character set), a COM_STMT_PREPARE (the server's statement
+ * id and counts) or a COM_PING.  Works whether or not the session agreed on
  * DEPRECATE_EOF; a command of any length is written as the connection
  * drains.  ssync.c reads session variables back and brings a new server
  * session to a session's state with it; cluster routing syncs a session
@@ -79,6 +79,10 @@ int obp_owncmd_query(struct obp_owncmd *oc, struct obp_srv *srv,
 int obp_owncmd_prepare(struct obp_owncmd *oc, struct obp_srv *srv,
                        const char *sql, size_t len, double timeout,
                        obp_owncmd_done_cb done, void *owner);
+
+/* COM_PING: OBP_OK once the server's OK came (pool hygiene, srvcheck.h). */
+int obp_owncmd_ping(struct obp_owncmd *oc, struct obp_srv *srv,
+                    double timeout, obp_owncmd_done_cb done, void *owner);
 
 /* Abandons a running command without calling done (owner teardown). */
 void obp_owncmd_stop(struct obp_owncmd *oc);

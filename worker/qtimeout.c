@@ -24,7 +24,10 @@ obp_qtimeout_limit(const struct obp_session *s)
     ev_tstamp              base;
     double                 v;
 
-    if (obp_sstate_sysvar_num(&s->st, "max_statement_time", &v) && v > 0)
+    if (s->req.time_limit_us >= 0)
+        base = (ev_tstamp)s->req.time_limit_us / 1e6;  /* the statement's */
+    else if (obp_sstate_sysvar_num(&s->st, "max_statement_time", &v)
+             && v > 0)
         base = v;                               /* MariaDB: seconds */
     else if (obp_sstate_sysvar_num(&s->st, "max_execution_time", &v)
              && v > 0)
@@ -56,6 +59,7 @@ expired(struct obp_session *s, ev_tstamp limit)
     obp_log(OBP_LOG_WARN, s->id, 0, "client %s: %s: server session "
             "(connection %u) closed", s->caddr.text, msg,
             s->srv->thread_id);
+    obp_stat_add(s->w->stats, OBP_STAT_query_timeout, 1);
     obp_session_server_failed(s, OBP_ER_QUERY_TIMEOUT, "HY000", msg);
 }
 

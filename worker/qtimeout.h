@@ -2,9 +2,13 @@
  * How long a session waits for its server's answer (ODP's
  * observer_query_timeout_delta over ob_query_timeout).  While a relayed
  * command waits for its response, the server may stay silent for the
- * session's query timeout (max_statement_time, seconds, or
- * max_execution_time, ms, as the client set them; else
- * server_query_timeout) plus observer_query_timeout_delta; past that the
+ * statement's query timeout (its own, SET STATEMENT max_statement_time
+ * = s FOR or a SELECT's MAX_EXECUTION_TIME(ms) hint, sqlclass.h, read
+ * by relay.c from a query and by stmtid.c from a prepared text; else
+ * the session's max_statement_time, seconds, or max_execution_time, ms,
+ * as the client set them; else server_query_timeout) plus
+ * observer_query_timeout_delta (none when the one that applies is 0);
+ * past that the
  * server session is closed, never reused, and the client gets ERR 4012
  * (session.h, obp_session_server_failed) unless a read goes again
  * (retry.h).  Silence only counts while the

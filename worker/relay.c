@@ -19,21 +19,27 @@ note_init_db(struct obp_session *s, const uint8_t *h, uint32_t len,
 }
 
 /*
- * COM_QUERY: its text is scanned for the session state it changes, once
- * it is whole or fills the buffer (then only its start is scanned).
+ * COM_QUERY: its text is scanned for the session state it changes and
+ * for the time limit it sets itself, once it is whole or fills the
+ * buffer (then only its start is scanned).
  */
 static int
 scan_state(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
 {
-    size_t avail = b->recv - b->parse;
-    size_t whole = OBP_PKT_HDR_LEN + (size_t)len;
-    bool   cut = avail < whole;
+    size_t      avail = b->recv - b->parse;
+    size_t      whole = OBP_PKT_HDR_LEN + (size_t)len;
+    bool        cut = avail < whole;
+    const char *text = (const char *)b->data + b->parse + OBP_PKT_HDR_LEN
+                       + 1;
+    size_t      n = (cut ? avail : whole) - OBP_PKT_HDR_LEN - 1;
+    bool        bs = !(s->status & OBP_SERVER_STATUS_NO_BACKSLASH_ESCAPES);
 
     if (cut && b->recv - b->done < OBP_IOBUF_SIZE)
         return OBP_AGAIN;
-    obp_ssync_scan(s, (const char *)b->data + b->parse + OBP_PKT_HDR_LEN + 1,
-                   (cut ? avail : whole) - OBP_PKT_HDR_LEN - 1, cut,
+    obp_ssync_scan(s, text, n, cut,
                    (s->caps & OBP_CLIENT_MULTI_STATEMENTS) || s->multi_on);
+    s->req.time_limit_us = obp_sql_time_limit(text, n,
+                                              bs ? OBP_SQL_BACKSLASH : 0);
     return OBP_OK;
 }
 

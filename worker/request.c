@@ -327,6 +327,7 @@ new_command(struct obp_session *s, struct obp_iobuf *b)
     }
     q->total = len;
     q->cmd = h[OBP_PKT_HDR_LEN];
+    q->time_limit_us = -1;      /* relay.c reads a query's own */
     obp_reqlog_begin(s, b, len);
     s->trx_ended = 0;
     s->resp.seq = h[3];

@@ -39,6 +39,8 @@ struct obp_req {
     unsigned part_hit:1;    /* routed to a computed partition (reqstat.h) */
     uint8_t  sqltype;       /* enum obp_sqltype of the command */
     int64_t  start_us;      /* when it was dispatched, obp_now_us() */
+    int64_t  time_limit_us; /* the statement's own limit (qtimeout.h),
+                               -1: none */
     struct obp_ans ans;     /* the proxy's answer to a dropped command */
     char    *init_db;       /* COM_INIT_DB's or USE's schema, until its
                                OK */

@@ -88,6 +88,7 @@ obp_retry_again(struct obp_session *s, bool untouched)
         || r->tries >= max || !put_back(s))
         return false;
     r->tries++;
+    obp_stat_add(s->w->stats, OBP_STAT_read_retry, 1);
     r->again = 1;
     r->kick = 1;
     r->len = 0;

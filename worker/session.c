@@ -232,7 +232,7 @@ reopened(struct obp_session *s, int rc)
     if (rc == OBP_OK) {
         obp_log(OBP_LOG_DEBUG, s->id, 0, "server session opened on %s",
                 srv->addr.text);
-        rc = obp_ssync_ready(s, true);
+        rc = obp_ssync_ready(s, true, false);
         if (rc == OBP_AGAIN) {
             s->restoring = 1;
             return;             /* obp_session_synced() goes on */
@@ -306,6 +306,10 @@ obp_session_synced(struct obp_session *s, int rc, bool restore,
         obp_session_close(s, "client closed");
         return;
     }
+    if (rc == OBP_AGAIN) {
+        obp_srvcheck_failed(s, why);
+        return;
+    }
     if (rc == OBP_OK && restore) {
         obp_log(s->restoring ? OBP_LOG_INFO : OBP_LOG_DEBUG, s->id, 0,
                 "session state %s %s", s->restoring ? "restored on"
@@ -345,14 +349,13 @@ keep_relayed(struct obp_session *s)
 }
 
 /*
- * Whether a new server session can stand in for a lost one.  Not when a
- * transaction was open or autocommit was off: a later COMMIT on the new
- * session would silently commit nothing, so the client is closed as a
- * lost server would close it.  Nor when the session's state could not
- * be kept (sstate.h): the new session would silently differ.
+ * Not when a transaction was open or autocommit was off: a later COMMIT
+ * on the new session would silently commit nothing, so the client is
+ * closed as a lost server would close it.  Nor when the session's state
+ * could not be kept (sstate.h): the new session would silently differ.
  */
-static bool
-state_replaceable(const struct obp_session *s)
+bool
+obp_session_replaceable(const struct obp_session *s)
 {
     return (s->status & OBP_SERVER_STATUS_IN_TRANS) == 0
            && (s->status & OBP_SERVER_STATUS_AUTOCOMMIT) != 0
@@ -379,7 +382,7 @@ server_gone(struct obp_session *s, uint16_t code, const char *sqlstate,
         obp_session_close(s, "server lost inside a packet");
         return OBP_DONE;
     }
-    if (!state_replaceable(s)) {
+    if (!obp_session_replaceable(s)) {
         if (in_cmd && obp_req_packets_over(s)) {
             obp_session_fail(s, (uint8_t)(s->resp.seq + 1), code, sqlstate,
                              msg);

@@ -165,8 +165,9 @@ int obp_session_open_server(struct obp_session *s);
 void obp_session_pump(struct obp_session *s);
 
 /*
- * ssync.c: the proxy's commands on the server session ended (<rc>), a
- * restore (<restore>) or a read back; <why> says why one failed.
+ * ssync.c: the proxy's commands on the server session ended (<rc>; a
+ * failed check, srvcheck.h: OBP_AGAIN), a restore (<restore>) or a read
+ * back; <why> says why one failed.
  */
 void obp_session_synced(struct obp_session *s, int rc, bool restore,
                         const char *why);
@@ -187,6 +188,9 @@ int obp_session_close_server(struct obp_session *s, uint32_t thread);
  */
 void obp_session_server_failed(struct obp_session *s, uint16_t code,
                                const char *sqlstate, const char *msg);
+
+/* Whether a new server session can stand in for the current one. */
+bool obp_session_replaceable(const struct obp_session *s);
 
 /* The server session broke; <why> names the reason. */
 void obp_session_server_lost(struct obp_session *s, const char *why);

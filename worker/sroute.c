@@ -634,7 +634,7 @@ go(struct obp_session *s, const struct obp_router_out *out)
         rc = move_to(s, out, &fresh);
     if (rc != OBP_OK || s->srv == NULL)
         return rc;          /* request.c opens one when there is none */
-    rc = obp_ssync_ready(s, fresh);
+    rc = obp_ssync_ready(s, fresh, obp_srvcheck_due(s));
     if (rc == OBP_OK)
         obp_session_attach(s);
     else if (rc == OBP_ERROR)

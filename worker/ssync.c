@@ -38,6 +38,7 @@ struct obp_ssync {
     int                 step;       /* ready: the next step */
     int                 ran;        /* ready: the step running */
     unsigned            restore:1;  /* a ready sync, not a read back */
+    unsigned            check:1;    /* ready: a COM_PING goes first */
     unsigned            got:1;      /* the read back's row came */
     unsigned            single:1;   /* one variable a query */
 };
@@ -50,7 +51,7 @@ enum { PASS_SYSVARS, PASS_COLLATIONS, PASS_USERVARS, PASS_STMTS };
  */
 enum {
     STEP_USE, STEP_VARS, STEP_STMT_USE, STEP_STMT, STEP_STMT_BACK,
-    STEP_BEGIN, STEP_DONE
+    STEP_BEGIN, STEP_DONE, STEP_CHECK
 };
 
 static void capture_next(struct obp_ssync *y);
@@ -550,6 +551,14 @@ ready_start(struct obp_ssync *y)
 {
     int rc = OBP_DONE;
 
+    if (y->check) {
+        y->check = 0;
+        y->ran = STEP_CHECK;
+        obp_stat_add(y->s->w->stats, OBP_STAT_pool_checked, 1);
+        return obp_owncmd_ping(&y->oc, y->s->srv, obp_srvcheck_timeout(y->s),
+                               ready_done, y);
+    }
+
     /* each step runs once: bounded */
     while (rc == OBP_DONE && y->step != STEP_DONE)
         rc = step_start(y, y->step++);
@@ -616,6 +625,10 @@ ready_done(struct obp_owncmd *oc, int rc)
     struct obp_ssync *y = oc->owner;
     struct obp_srv   *srv = y->s->srv;
 
+    if (rc != OBP_OK && y->ran == STEP_CHECK) {
+        end(y, OBP_AGAIN);      /* the session takes another server */
+        return;
+    }
     if (rc != OBP_OK && !oc->lost && (y->ran == STEP_STMT_USE
                                       || y->ran == STEP_STMT
                                       || y->ran == STEP_BEGIN)) {
@@ -651,12 +664,12 @@ ready_done(struct obp_owncmd *oc, int rc)
 }
 
 int
-obp_ssync_ready(struct obp_session *s, bool fresh)
+obp_ssync_ready(struct obp_session *s, bool fresh, bool check)
 {
     struct obp_ssync *y;
     int               rc;
 
-    if (!fresh && s->rt.begin == NULL
+    if (!fresh && !check && s->rt.begin == NULL
         && (s->rt.stmt == 0 || obp_srvstmt_get(&s->srv->stmts, s->rt.stmt)
                                != NULL))
         return OBP_OK;
@@ -665,6 +678,7 @@ obp_ssync_ready(struct obp_session *s, bool fresh)
         return OBP_ERROR;
     y->s = s;
     y->restore = 1;
+    y->check = check;
     y->step = fresh ? STEP_USE : STEP_STMT_USE;
     rc = ready_start(y);
     if (rc == OBP_OK) {

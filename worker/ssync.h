@@ -12,7 +12,8 @@
  *                       next command is relayed;
  *   obp_ssync_ready()   session.c and sroute.c, before a command goes to
  *                       a server session that was opened, or idle, or
- *                       lacks what the command needs: the schema (USE),
+ *                       lacks what the command needs: a COM_PING when it
+ *                       was quiet too long (srvcheck.h), the schema (USE),
  *                       every variable in one SET (system variables,
  *                       collations after their character sets, user
  *                       variables) when the server session has an older
@@ -52,11 +53,12 @@ int obp_ssync_after(struct obp_session *s, bool ok);
 /*
  * Brings s->srv to what the command at the head needs (<fresh>: a server
  * session new to the client's state, else only the statement and the
- * held BEGIN).  OBP_OK: nothing to do; OBP_AGAIN: a sync runs;
- * OBP_ERROR: it could not start (logged).  The server's ERR to the
- * statement or the BEGIN becomes the command's answer.
+ * held BEGIN), after a COM_PING when <check> (srvcheck.h).  OBP_OK:
+ * nothing to do; OBP_AGAIN: a sync runs; OBP_ERROR: it could not start
+ * (logged).  The server's ERR to the statement or the BEGIN becomes the
+ * command's answer; a failed COM_PING ends the sync with rc OBP_AGAIN.
  */
-int obp_ssync_ready(struct obp_session *s, bool fresh);
+int obp_ssync_ready(struct obp_session *s, bool fresh, bool check);
 
 /* Abandons a running sync (session teardown). */
 void obp_ssync_cancel(struct obp_session *s);

@@ -201,6 +201,14 @@ not_here(struct obp_session *s, uint8_t cmd, uint32_t id)
     return unknown(s, cmd, id);
 }
 
+/* How the lexer reads a statement's text in this session (qtimeout.h). */
+static unsigned
+exec_lex_flags(const struct obp_session *s)
+{
+    return (s->status & OBP_SERVER_STATUS_NO_BACKSLASH_ESCAPES) != 0
+           ? 0 : OBP_SQL_BACKSLASH;
+}
+
 int
 obp_stmtid_request(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
 {
@@ -228,6 +236,9 @@ obp_stmtid_request(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
         obp_sstate_stmt_remove(&s->st, stmt->id);
         stmt = NULL;
     }
+    if (stmt != NULL && stmt->text != NULL && executes(cmd))
+        s->req.time_limit_us = obp_sql_time_limit(stmt->text, stmt->text_len,
+                                                  exec_lex_flags(s));
     if (stmt != NULL && (e = obp_srvstmt_get(&s->srv->stmts, stmt->id))
                         == NULL)
         return id == OBP_STMT_LAST_PREPARED ? OBP_OK : not_here(s, cmd, id);

@@ -48,6 +48,7 @@ struct obp_session;
 #include "sstate.h"
 #include "owncmd.h"
 #include "ssync.h"
+#include "srvcheck.h"
 #include "stmtid.h"
 #include "proxyvar.h"
 #include "sroute.h"

@@ -31,5 +31,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      (mode & 2) ? keys : NULL, (mode & 2) ? 2 : 0);
     if (!sqlclass_slices_inside(&c, text, size - 1, (mode & 2) != 0))
         abort();
+    /* the cheap reading of the time limit agrees with the full one */
+    if (c.time_limit_us < -1
+        || (obp_sql_time_limit(text, size - 1, mode & OBP_SQL_BACKSLASH)
+            >= 0 && c.time_limit_us < 0))
+        abort();
     return 0;
 }

@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 12.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 12
+/* Layout version 13.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 13
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -52,12 +52,12 @@ static const struct row expected[] = {
     { "obp_shm_worker.state", 4, 4 },
     { "obp_shm_worker.started_us", 8, 8 },
     { "obp_shm_worker.restarts", 16, 8 },
-    { "obp_shm_worker.stat", 24, 256 },
-    { "obp_shm_worker.route_gen", 280, 8 },
-    { "obp_shm_worker.srv_open", 288, 256 },
-    { "obp_shm_worker.srv_parked", 544, 256 },
-    { "obp_shm_worker.srv_failed", 800, 512 },
-    { "obp_shm_worker.pad", 1312, 96 },
+    { "obp_shm_worker.stat", 24, 312 },
+    { "obp_shm_worker.route_gen", 336, 8 },
+    { "obp_shm_worker.srv_open", 344, 256 },
+    { "obp_shm_worker.srv_parked", 600, 256 },
+    { "obp_shm_worker.srv_failed", 856, 512 },
+    { "obp_shm_worker.pad", 1368, 40 },
     { "sizeof obp_shm_worker", 0, 1408 },
     { "obp_shm_server.seq", 0, 4 },
     { "obp_shm_server.state", 4, 4 },

@@ -563,6 +563,56 @@ bench(void)
     }
 }
 
+/*
+ * The statement's own time limit: obp_sql_time_limit() from the first
+ * tokens, and obp_sql_classify() over the whole text, agree.
+ */
+static void
+test_time_limit(void)
+{
+    static const struct {
+        const char *sql;
+        int64_t     us;
+    } cases[] = {
+        { "SET STATEMENT max_statement_time = 10 FOR SELECT 1", 10000000 },
+        { "set statement MAX_STATEMENT_TIME=0.25 for update t set a = 1",
+          250000 },
+        { "SET STATEMENT sql_mode = '', max_statement_time = 1.5 FOR "
+          "INSERT INTO t VALUES (1)", 1500000 },
+        { "SET STATEMENT max_statement_time = 0 FOR SELECT SLEEP(9)", 0 },
+        { "/* c */ SET STATEMENT max_statement_time=2 FOR "
+          "SET STATEMENT sql_mode='' FOR SELECT 1", 2000000 },
+        { "SET STATEMENT max_statement_time = @x FOR SELECT 1", -1 },
+        { "SET STATEMENT max_statement_time = 1e3 FOR SELECT 1", -1 },
+        { "SET STATEMENT lock_wait_timeout = 5 FOR SELECT 1", -1 },
+        { "SET max_statement_time = 3", -1 },
+        { "SELECT /*+ MAX_EXECUTION_TIME(1500) */ * FROM t", 1500000 },
+        { "select /*+ BKA(t) max_execution_time( 20 ) */ 1", 20000 },
+        { "SELECT 1 /*+ MAX_EXECUTION_TIME(1500) */", -1 },
+        { "/*+ MAX_EXECUTION_TIME(1500) */ SELECT 1", -1 },
+        { "UPDATE /*+ MAX_EXECUTION_TIME(1500) */ t SET a = 1", -1 },
+        { "SELECT /* MAX_EXECUTION_TIME(1500) */ 1", -1 },
+        { "SELECT /*+ MAX_EXECUTION_TIME(99999999999999999) */ 1", -1 },
+        { "SET STATEMENT max_statement_time = 4 FOR "
+          "SELECT /*+ MAX_EXECUTION_TIME(20) */ 1", 20000 },
+        { "SET STATEMENT max_statement_time = 4", -1 },
+        { "INSERT INTO t VALUES (1)", -1 },
+    };
+    struct obp_sql_class c;
+    char                 name[160];
+
+    for (size_t i = 0; i < OBP_NELEMS(cases); i++) {
+        const char *sql = cases[i].sql;
+
+        snprintf(name, sizeof(name), "time limit of %s", sql);
+        tap_is_int(obp_sql_time_limit(sql, strlen(sql), 0), cases[i].us,
+                   name);
+        obp_sql_classify(&c, sql, strlen(sql), 0, NULL, 0);
+        snprintf(name, sizeof(name), "  the same classified");
+        tap_is_int(c.time_limit_us, cases[i].us, name);
+    }
+}
+
 int
 main(void)
 {
@@ -572,6 +622,7 @@ main(void)
     test_insert();
     test_hints();
     test_session();
+    test_time_limit();
     test_statements();
     test_keys();
     test_caps();

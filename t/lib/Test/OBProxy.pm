@@ -378,9 +378,60 @@ sub _root_sql {
 sub stop_mariadb {
 	my ($self, $n, $sig) = @_;
 	my $m = $self->{_mariadb}{$n} or return $self;
+	$self->cont_mariadb($n);
 	my $pid = delete $m->{pid} or return $self;
 	$self->_stop_pid($pid, $sig // 'TERM', 30);
 	return $self;
+}
+
+# SIGSTOP to server <n> (a hung server: a stuck disk, a blackholed
+# network), then until every thread of it is stopped, as kill() returns
+# before a busy thread stops; false when it did not stop within 5 s.
+# cont_mariadb(<n>) continues it, and so do stop_mariadb() and the end
+# of the test.
+sub pause_mariadb {
+	my ($self, $n) = @_;
+	my $pid = $self->mariadb_pid($n) or return 0;
+	kill 'STOP', $pid;
+	$self->{_mariadb}{$n}{paused} = 1;
+	return $self->waitfor(sub { !grep { !_stopped_task($_) }
+		glob("/proc/$pid/task/*/stat") }, 5);
+}
+
+sub _stopped_task {
+	open my $fh, '<', $_[0] or return 1;
+	return (<$fh> // '') =~ /\) [Tt] /;
+}
+
+sub cont_mariadb {
+	my ($self, $n) = @_;
+	my $m = $self->{_mariadb}{$n} or return 0;
+	delete $m->{paused} or return 0;
+	return $m->{pid} ? kill('CONT', $m->{pid}) : 0;
+}
+
+# The number of the server whose port <dbh>'s session is on (@@port), or
+# undef.
+sub server_of {
+	my ($self, $dbh) = @_;
+	my $port = $dbh ? $dbh->selectrow_array('SELECT @@port') // 0 : 0;
+	my ($n) = grep { $self->server_port($_) == $port }
+		sort keys %{$self->{_mariadb}};
+	return $n;
+}
+
+# Runs <sql> on DBI handle <dbh> without waiting more than <max>
+# seconds: ("ok", or "code message", or "no answer"; seconds taken).
+sub timed_query {
+	my ($self, $dbh, $sql, $max) = @_;
+	my $t0 = time();
+	my $sth = $dbh && $dbh->prepare($sql, { mariadb_async => 1 });
+	return ('no statement', 0) unless $sth && $sth->execute();
+	$self->waitfor(sub { $sth->mariadb_async_ready() }, $max)
+		or return ('no answer', time() - $t0);
+	my $res = $sth->mariadb_async_result();
+	return (defined $res ? 'ok' : ($dbh->err // '') . ' '
+		. ($dbh->errstr // ''), time() - $t0);
 }
 
 ###############################################################################

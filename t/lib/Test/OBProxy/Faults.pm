@@ -94,22 +94,14 @@ sub _nft {
 # SIGSTOP to server <n>, then until every thread of it is stopped.
 sub stop {
 	my ($self, $n) = @_;
-	my $pid = $self->{t}->mariadb_pid($n) or return 0;
-	kill 'STOP', $pid;
-	$self->{stopped}{$n} = $pid;
-	return $self->{t}->waitfor(sub { !grep { !_stopped($_) }
-		glob("/proc/$pid/task/*/stat") }, 5);
+	$self->{stopped}{$n} = 1;
+	return $self->{t}->pause_mariadb($n);
 }
 
 sub cont {
 	my ($self, $n) = @_;
-	my $pid = delete $self->{stopped}{$n} or return 0;
-	return kill 'CONT', $pid;
-}
-
-sub _stopped {
-	open my $fh, '<', $_[0] or return 1;
-	return (<$fh> // '') =~ /\) [Tt] /;
+	delete $self->{stopped}{$n} or return 0;
+	return $self->{t}->cont_mariadb($n);
 }
 
 # Every packet to and from server <n> dropped.
