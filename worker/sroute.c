@@ -283,6 +283,31 @@ levels(struct obp_session *s)
     return &s->rt.lv;
 }
 
+/*
+ * Read-your-writes (router.h "Roles"): a write not yet seen ended
+ * (EXPLAIN ROUTE asks before the next statement ends it) keeps reads on
+ * the primary; after it, within read_after_write_window or with
+ * enable_causal_read, the replicas that have applied it (by GTID) serve
+ * them, and without GTIDs the primary within the window.
+ */
+static void
+read_after_write(struct obp_session *s, struct obp_router_in *in)
+{
+    const struct obp_conf *c = s->w->conf;
+    bool                   window;
+
+    in->primary_reads = s->rt.temp
+                        || (s->rt.wrote && (c->read_after_write_window > 0
+                                            || c->enable_causal_read));
+    if (in->primary_reads || s->rt.wrote_us == 0)
+        return;
+    window = in->now_us - s->rt.wrote_us < c->read_after_write_window;
+    if (window || c->enable_causal_read) {
+        s->rt.raw.window = window;
+        in->raw = &s->rt.raw;
+    }
+}
+
 void
 obp_sroute_input(struct obp_session *s, struct obp_router_in *in,
                  const char *sql, size_t len)
@@ -309,14 +334,7 @@ obp_sroute_input(struct obp_session *s, struct obp_router_in *in,
     in->in_trans = s->rt.begin != NULL
                    || (s->status & OBP_SERVER_STATUS_AUTOCOMMIT) == 0;
     in->now_us = obp_now_us();
-    /* a write not yet seen ended (EXPLAIN ROUTE asks before the
-     * next statement ends it) opens the window too */
-    in->primary_reads = s->rt.temp
-                        || (s->rt.wrote
-                            && s->w->conf->read_after_write_window > 0)
-                        || (s->rt.wrote_us != 0
-                            && in->now_us - s->rt.wrote_us
-                               < s->w->conf->read_after_write_window);
+    read_after_write(s, in);
 }
 
 /*
@@ -341,6 +359,8 @@ write_ended(struct obp_session *s)
     if (s->rt.wrote) {
         s->rt.wrote = 0;
         s->rt.wrote_us = obp_now_us();
+        s->rt.raw.since_us = s->rt.wrote_us;
+        s->rt.raw.primary = -1;
     }
 }
 

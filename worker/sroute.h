@@ -57,6 +57,7 @@ struct obp_sroute {
                                    prepare on its server, or 0 */
     int64_t         wrote_us;   /* when the session's last write (or
                                    transaction) was seen ended, 0: never */
+    struct obp_router_raw raw;  /* that write, for reads by GTID */
     unsigned        wrote:1;    /* a write was sent: wrote_us is set when
                                    it has ended */
     unsigned        temp:1;     /* the session made temporary tables */
