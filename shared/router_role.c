@@ -55,8 +55,9 @@ obp_router_replica_ok(struct obp_router_ctx *x,
         return false;
     if (r->role == OBP_ROUTE_AUTO && state_of(x, r).read_only != 1)
         return false;
+    /* the tenant's ob_max_read_stale_time (level.h) */
     return obp_srvstate_readable(x->in->shm, r->server, x->in->now_us,
-                                 x->in->conf->ob_max_read_stale_time);
+                                 x->in->levels->max_read_stale);
 }
 
 bool

@@ -9,7 +9,9 @@
 # replica 3; once replica 3 has applied the write the writer reads from it
 # again.  With a long read_after_write_window instead, replica 3 serves
 # the writer again as soon as it has applied the write, long before the
-# window ends.  Counted on each server's own counters (userstat).
+# window ends.  ob_max_read_stale_time set for the tenant alone (a
+# proxy_config row) keeps a replica of unknown lag from its reads.
+# Counted on each server's own counters (userstat).
 
 use warnings;
 use strict;
@@ -23,7 +25,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(10)->run_replication(2);
+	->plan(13)->run_replication(2);
 
 my $PERIOD = 0.25;      # server_detect_refresh_interval, s
 my $DELAY = 4;          # replica 3's MASTER_DELAY, s
@@ -135,3 +137,25 @@ sleep 3 * $PERIOD;
 ($missed, $n, $d) = writer_reads(2, 0.5);
 ok($d->[2] > 0 && $missed == 0, '... and read once it has, inside the '
 	. 'window') or diag("@$d missed $missed");
+
+# ob_max_read_stale_time per tenant: replica 3's IO thread stopped, its
+# lag is unknown; no limit (the parameter) reads it, the tenant's row of
+# 10 s does not, and deleting the row brings it back.
+$t->root_query(3, 'STOP SLAVE IO_THREAD') // die 'STOP SLAVE IO_THREAD';
+sleep 3 * $PERIOD;
+sub reads_on_3 {
+	my $dbh = $t->dbh() or return -1;
+	my $a = selects();
+	$dbh->selectrow_array('SELECT COUNT(*) FROM a') for 1 .. 30;
+	return delta($a, selects())->[2];
+}
+sub level {
+	my ($rc, $out) = $t->ctl('config', 'level', @_);
+	diag("config level @_: $out") if $rc;
+	return $rc;
+}
+ok(reads_on_3() > 0, 'lag unknown, no limit: the replica reads');
+level('set', 'proxy_config', '', 'sys', 'ob_max_read_stale_time', '10000000');
+is(reads_on_3(), 0, "the tenant's ob_max_read_stale_time: it does not");
+level('delete', 'proxy_config', '', 'sys', 'ob_max_read_stale_time');
+ok(reads_on_3() > 0, 'the row deleted: it reads again');
