@@ -45,9 +45,12 @@ static const struct probe_query {
     { "SHOW SLAVE STATUS", { "Slave_IO_Running", "Slave_SQL_Running",
                              "Seconds_Behind_Master" }, probe_replica_of,
       NULL, OBP_GTID_NONE },
-    { "select @@global.gtid_current_pos", { NULL }, NULL, probe_gtid_of,
+    /* a position longer than a probe's packet is left unknown (NULL) */
+    { "select if(length(@@global.gtid_current_pos) > 16000, NULL, "
+      "@@global.gtid_current_pos)", { NULL }, NULL, probe_gtid_of,
       OBP_GTID_MARIADB },
-    { "select @@global.gtid_executed", { NULL }, NULL, probe_gtid_of,
+    { "select if(length(@@global.gtid_executed) > 16000, NULL, "
+      "@@global.gtid_executed)", { NULL }, NULL, probe_gtid_of,
       OBP_GTID_MYSQL },
 };
 

@@ -8,7 +8,8 @@
  *   select @@global.read_only
  *   SHOW SLAVE STATUS                     (the replica's threads and lag)
  *   select @@global.gtid_current_pos      (MariaDB's position, gtid.h)
- *   select @@global.gtid_executed         (MySQL's)
+ *   select @@global.gtid_executed         (MySQL's; each NULL when
+ *                                          longer than 16000 bytes)
  *
  * Every socket is non-blocking, a watcher of the monitor's loop; every
  * step (connect, handshake, login, each query) is bounded by

@@ -27,7 +27,8 @@
 #include <stdint.h>
 
 #define OBP_GTID_SRCS     8     /* sources a position keeps */
-#define OBP_GTID_TEXT_MAX 16384 /* the longest text parsed */
+#define OBP_GTID_TEXT_MAX 16000 /* the longest text parsed (the probe
+                                   reads no longer one) */
 
 enum obp_gtid_kind {
     OBP_GTID_NONE = 0,          /* no GTIDs known */
