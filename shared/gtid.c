@@ -4,6 +4,8 @@
  */
 #include "obp.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 /* A cursor over the text; <bad> sticks once set. */
@@ -236,4 +238,45 @@ obp_gtid_covers(const struct obp_gtid_set *have,
             return false;
     }
     return true;
+}
+
+/* Source <src> of a set of <kind> into <buf>; the length it needs. */
+static int
+gtid_format_src(const struct obp_gtid_src *src, uint8_t kind, char *buf,
+                size_t len)
+{
+    const uint8_t *u = src->id;
+
+    if (kind == OBP_GTID_MARIADB)
+        return snprintf(buf, len, "%" PRIu32 ":%" PRIu64,
+                        (uint32_t)(u[0] | u[1] << 8 | u[2] << 16
+                                   | (uint32_t)u[3] << 24), src->hi);
+    return snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+                    "%02x%02x%02x%02x%02x%02x:%" PRIu64 "-%" PRIu64,
+                    u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8],
+                    u[9], u[10], u[11], u[12], u[13], u[14], u[15], src->lo,
+                    src->hi);
+}
+
+void
+obp_gtid_format(const struct obp_gtid_set *s, char *buf, size_t len)
+{
+    char   one[96];
+    size_t used = 0;
+    int    n;
+
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < s->n && i < OBP_GTID_SRCS; i++) {
+        n = gtid_format_src(&s->src[i], s->kind, one, sizeof(one));
+        if (n < 0 || used + (size_t)n + 5 >= len) {
+            snprintf(buf + used, len - used, "%s...", i > 0 ? "," : "");
+            return;
+        }
+        used += (size_t)snprintf(buf + used, len - used, "%s%s",
+                                 i > 0 ? "," : "", one);
+    }
+    if (s->cut)
+        snprintf(buf + used, len - used, ",...");
 }

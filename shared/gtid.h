@@ -69,4 +69,11 @@ int obp_gtid_parse(struct obp_gtid_set *out, enum obp_gtid_kind kind,
 bool obp_gtid_covers(const struct obp_gtid_set *have,
                      const struct obp_gtid_set *want);
 
+/*
+ * <s> as text into <buf> (always terminated): MariaDB's sources as
+ * domain:seq_no ("0:100,1:57"), MySQL's as uuid:interval; ",..." when
+ * it was cut or <len> is short; "" when nothing is known.
+ */
+void obp_gtid_format(const struct obp_gtid_set *s, char *buf, size_t len);
+
 #endif

@@ -147,6 +147,25 @@ test_garbage(void)
 }
 
 static void
+test_format(void)
+{
+    int                 rc;
+    char                buf[128];
+    struct obp_gtid_set s = parse(OBP_GTID_MARIADB, "0-1-100,1-2-57", &rc);
+
+    obp_gtid_format(&s, buf, sizeof(buf));
+    tap_is_str(buf, "0:100,1:57", "format: MariaDB's domain:seq_no");
+    s = parse(OBP_GTID_MYSQL, U1 ":1-5:7-9," U2 ":3", &rc);
+    obp_gtid_format(&s, buf, sizeof(buf));
+    tap_is_str(buf, U1 ":7-9," U2 ":3-3", "format: MySQL's last intervals");
+    obp_gtid_format(&s, buf, 60);
+    tap_is_str(buf, U1 ":7-9,...", "  short of room: cut");
+    s = parse(OBP_GTID_MARIADB, "", &rc);
+    obp_gtid_format(&s, buf, sizeof(buf));
+    tap_is_str(buf, "", "  nothing known: empty");
+}
+
+static void
 test_segment(void)
 {
     struct obp_shm      shm;
@@ -193,6 +212,7 @@ main(void)
     test_mariadb();
     test_mysql();
     test_garbage();
+    test_format();
     test_segment();
     return tap_done();
 }

@@ -105,6 +105,11 @@ test_detect(int i)
     obp_bl_describe(&shm, i, 6 * S, line, sizeof(line));
     tap_is_str(line, "127.0.0.1:3302 alive; detect alive, read_only 0",
                "status: detect alive, read_only 0");
+    obp_gtid_parse(&r.gtid, OBP_GTID_MARIADB, "0-1-42", 6);
+    obp_srvstate_probed(&shm, i, 7 * S, 7 * S, &r);
+    obp_bl_describe(&shm, i, 7 * S, line, sizeof(line));
+    tap_is_str(line, "127.0.0.1:3302 alive; detect alive, read_only 0, "
+               "gtid 0:42", "status: the replication position");
 }
 
 static void
