@@ -10,7 +10,10 @@
 # again.  With a long read_after_write_window instead, replica 3 serves
 # the writer again as soon as it has applied the write, long before the
 # window ends.  ob_max_read_stale_time set for the tenant alone (a
-# proxy_config row) keeps a replica of unknown lag from its reads.
+# proxy_config row) keeps a replica of unknown lag from its reads.  A
+# session whose server reports its write's GTID (session_track_system_
+# variables = last_gtid) is served by a replica that has applied that
+# write, though the primary has moved on since.
 # Counted on each server's own counters (userstat).
 
 use warnings;
@@ -25,7 +28,7 @@ use lib 'lib';
 use Test::OBProxy;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(13)->run_replication(2);
+	->plan(15)->run_replication(2);
 
 my $PERIOD = 0.25;      # server_detect_refresh_interval, s
 my $DELAY = 4;          # replica 3's MASTER_DELAY, s
@@ -159,3 +162,22 @@ level('set', 'proxy_config', '', 'sys', 'ob_max_read_stale_time', '10000000');
 is(reads_on_3(), 0, "the tenant's ob_max_read_stale_time: it does not");
 level('delete', 'proxy_config', '', 'sys', 'ob_max_read_stale_time');
 ok(reads_on_3() > 0, 'the row deleted: it reads again');
+
+# The session's own GTID, reported by the server: replica 2 applies the
+# writer's row, then holds back (MASTER_DELAY) the primary's next one;
+# it serves the writer all the same, inside the 60 s window.
+$writer = $t->dbh();
+$writer->do("SET session_track_system_variables = 'last_gtid'")
+	or die $writer->errstr;
+$writer->do('INSERT INTO a (v) VALUES (3)') or die $writer->errstr;
+my $pos = $t->root_query(1, 'SELECT @@gtid_binlog_pos');
+is($t->root_query(2, "SELECT MASTER_GTID_WAIT('$pos', 10)"), '0',
+	"replica 2 applies the writer's row");
+$t->root_query(2, 'STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 60;'
+	. ' START SLAVE') // die 'MASTER_DELAY on 2';
+$t->root_query(1, 'INSERT INTO test.a (v) VALUES (4)') // die 'insert on 1';
+sleep 3 * $PERIOD;
+($missed, $n, $d) = writer_reads(3, 0.5);
+ok($d->[1] > 0 && $missed == 0, "its own GTID: the replica that applied "
+	. "the write serves it, the primary's later writes not applied")
+	or diag("@$d missed $missed");

@@ -344,13 +344,22 @@ obp_sroute_input(struct obp_session *s, struct obp_router_in *in,
  * starts before the write's commit.  Temporary tables keep reads on the
  * primary for the session's life.
  */
+/* A write (or a statement of a transaction) goes: what is known of the
+   last one's GTID no longer holds. */
+static void
+write_begun(struct obp_session *s)
+{
+    s->rt.wrote = 1;
+    s->rt.raw.primary = -1;
+}
+
 static void
 note_write(struct obp_session *s, const struct obp_router_out *out)
 {
     if (out->sql_flags & OBP_SQL_F_TEMPORARY)
         s->rt.temp = 1;
     if (out->kind == OBP_RT_LEADER && out->sql_kind != OBP_SQL_SELECT)
-        s->rt.wrote = 1;
+        write_begun(s);
 }
 
 static void
@@ -360,8 +369,21 @@ write_ended(struct obp_session *s)
         s->rt.wrote = 0;
         s->rt.wrote_us = obp_now_us();
         s->rt.raw.since_us = s->rt.wrote_us;
-        s->rt.raw.primary = -1;
     }
+}
+
+void
+obp_sroute_own_gtid(struct obp_session *s, enum obp_gtid_kind kind,
+                    const uint8_t *text, size_t len)
+{
+    struct obp_gtid_set own;
+
+    if (!s->rt.wrote || s->srv == NULL || s->srv->bl < 0
+        || obp_gtid_parse(&own, kind, (const char *)text, len) != OBP_OK
+        || own.kind == OBP_GTID_NONE || own.cut)
+        return;
+    s->rt.raw.want = own;
+    s->rt.raw.primary = s->srv->bl;
 }
 
 void
@@ -611,7 +633,7 @@ decide(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
         if (obp_sroute_sticky(s)) {
             /* a transaction counts as a write for read-your-writes */
             if (s->status & OBP_SERVER_STATUS_IN_TRANS)
-                s->rt.wrote = 1;
+                write_begun(s);
             return OBP_OK;
         }
         write_ended(s);
