@@ -148,7 +148,7 @@ gtid_tag(struct gtid_rd *rd)
     if (q == rd->end || !((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')
                           || *q == '_'))
         return false;
-    while (q < rd->end && q - rd->p <= 32
+    while (q < rd->end && q - rd->p < 32
            && ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')
                || (*q >= '0' && *q <= '9') || *q == '_'))
         q++;

@@ -114,6 +114,7 @@ test_garbage(void)
         U1, U1 ":", U1 ":0", U1 ":5-3", U1 ":1-", U1 "x:1",
         "3e11fa47-71ca-11e1-9e33-c80aa942956:1", U1 ":1,", U1 ":1:-2",
         "3e11fa47x71ca-11e1-9e33-c80aa9429562:1", U1 ":9223372036854775808",
+        U1 ":1:tag_of_thirty_three_characters_xy:1",
     };
     size_t              big = OBP_GTID_TEXT_MAX + 1;
     char               *text = malloc(big + 1);
