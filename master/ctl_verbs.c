@@ -115,7 +115,7 @@ verb_status(struct obp_ctl_conn *c, const char *arg)
 {
     struct obp_master *m = obp_ctl_master(c);
     uint64_t           sums[OBP_STAT_COUNT];
-    char               line[OBP_ADDR_STRLEN + 48];
+    char               line[OBP_ADDR_STRLEN + 448];
 
     obp_shm_stats_sum(&m->shm, sums);
     obp_ctl_reply(c, false, "pid: %ld", (long)m->pid);

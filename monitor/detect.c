@@ -65,7 +65,8 @@ detect_round_done(struct obp_probe *p, int rc)
         detect_missed(mon, p, p->why);
         return;
     }
-    if (obp_srvstate_probed(mon->shm, p->idx, now, &p->res))
+    if (obp_srvstate_probed(mon->shm, p->idx, now, p->round_us,
+                            &p->res))
         obp_log(OBP_LOG_WARN, 0, 0, "server %s detected alive: sessions "
                 "may use it again", p->addr.text);
     if (obp_bl_release(mon->shm, p->idx, now, mon->conf))

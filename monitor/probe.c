@@ -23,17 +23,35 @@ enum probe_phase {
 
 static void probe_read_only_of(struct obp_probe *p, bool answered);
 static void probe_replica_of(struct obp_probe *p, bool answered);
+static void probe_gtid_of(struct obp_probe *p, const uint8_t *v, size_t len);
 
-/* The round's queries; <cols> NULL: the first column is kept. */
+/*
+ * The round's queries; <cols> NULL: the first column is kept; <row>
+ * takes the first row's first value whole; <flavour> NONE: every server,
+ * else only those of that kind.
+ */
 static const struct probe_query {
-    const char *sql;
-    const char *cols[OBP_PROBE_NVALS];
-    void      (*keep)(struct obp_probe *p, bool answered);
+    const char         *sql;
+    const char         *cols[OBP_PROBE_NVALS];
+    void              (*keep)(struct obp_probe *p, bool answered);
+    void              (*row)(struct obp_probe *p, const uint8_t *v,
+                             size_t len);
+    enum obp_gtid_kind  flavour;
 } queries[] = {
-    { "select 'detect server' from dual", { NULL }, NULL },
-    { "select @@global.read_only", { NULL }, probe_read_only_of },
+    { "select 'detect server' from dual", { NULL }, NULL, NULL,
+      OBP_GTID_NONE },
+    { "select @@global.read_only", { NULL }, probe_read_only_of, NULL,
+      OBP_GTID_NONE },
     { "SHOW SLAVE STATUS", { "Slave_IO_Running", "Slave_SQL_Running",
-                             "Seconds_Behind_Master" }, probe_replica_of },
+                             "Seconds_Behind_Master" }, probe_replica_of,
+      NULL, OBP_GTID_NONE },
+    /* a position longer than a probe's packet is left unknown (NULL) */
+    { "select if(length(@@global.gtid_current_pos) > 16000, NULL, "
+      "@@global.gtid_current_pos)", { NULL }, NULL, probe_gtid_of,
+      OBP_GTID_MARIADB },
+    { "select if(length(@@global.gtid_executed) > 16000, NULL, "
+      "@@global.gtid_executed)", { NULL }, NULL, probe_gtid_of,
+      OBP_GTID_MYSQL },
 };
 
 static void probe_io_cb(struct ev_loop *loop, ev_io *io, int revents);
@@ -207,7 +225,11 @@ probe_query_over(struct obp_probe *p, bool answered)
     if (q->keep != NULL)
         q->keep(p, answered);
     p->state = OBP_PROBE_IDLE;
-    if (++p->query < OBP_NELEMS(queries)) {
+    while (++p->query < OBP_NELEMS(queries)
+           && queries[p->query].flavour != OBP_GTID_NONE
+           && queries[p->query].flavour != p->flavour)
+        ;
+    if (p->query < OBP_NELEMS(queries)) {
         probe_start_query(p);
         return;
     }
@@ -245,6 +267,13 @@ probe_replica_of(struct obp_probe *p, bool answered)
         p->res.lag_us = (int64_t)s * 1000000;
 }
 
+/* The server's replication position (gtid.h); unknown when malformed. */
+static void
+probe_gtid_of(struct obp_probe *p, const uint8_t *v, size_t len)
+{
+    (void)obp_gtid_parse(&p->res.gtid, p->flavour, (const char *)v, len);
+}
+
 /* A column definition: which of the query's values it holds. */
 static int
 probe_on_coldef(struct obp_probe *p, const uint8_t *pl, size_t len)
@@ -280,6 +309,8 @@ probe_on_row(struct obp_probe *p, const uint8_t *pl, size_t len)
         != OBP_OK)
         return OBP_ERROR;
     p->got_row = true;
+    if (queries[p->query].row != NULL && p->ncols > 0 && val[0] != NULL)
+        queries[p->query].row(p, val[0], vlen[0]);
     for (int i = 0; i < OBP_PROBE_NVALS; i++) {
         if (p->pos[i] < 0 || val[p->pos[i]] == NULL)
             continue;
@@ -382,6 +413,10 @@ probe_on_greeting(struct obp_probe *p, const uint8_t *pl, size_t len)
     if (obp_handshake_parse(&hs, pl, len) != OBP_OK
         || hs.scramble_len < OBP_SCRAMBLE_LEN)
         return OBP_ERROR;
+    /* which position to read: OceanBase keeps none */
+    p->flavour = strstr(hs.version, "MariaDB") != NULL ? OBP_GTID_MARIADB
+                 : strstr(hs.version, "OceanBase") != NULL ? OBP_GTID_NONE
+                 : OBP_GTID_MYSQL;
     return probe_send_login(p, &hs);
 }
 
@@ -491,6 +526,7 @@ probe_too_big(struct obp_probe *p, uint32_t len)
     p->res.read_only = -1;
     p->res.repl = 0;
     p->res.lag_us = -1;
+    memset(&p->res.gtid, 0, sizeof(p->res.gtid));
     probe_answered(p);
     obp_probe_close(p);
 }
@@ -620,6 +656,7 @@ obp_probe_start(struct obp_probe *p)
     p->res.read_only = -1;
     p->res.repl = 0;
     p->res.lag_us = -1;
+    memset(&p->res.gtid, 0, sizeof(p->res.gtid));
     p->round_us = obp_now_us();
     if (p->state == OBP_PROBE_IDLE)
         probe_start_query(p);

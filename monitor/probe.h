@@ -7,6 +7,9 @@
  *   select 'detect server' from dual      (ODP's detection query)
  *   select @@global.read_only
  *   SHOW SLAVE STATUS                     (the replica's threads and lag)
+ *   select @@global.gtid_current_pos      (MariaDB's position, gtid.h)
+ *   select @@global.gtid_executed         (MySQL's; each NULL when
+ *                                          longer than 16000 bytes)
  *
  * Every socket is non-blocking, a watcher of the monitor's loop; every
  * step (connect, handshake, login, each query) is bounded by
@@ -48,6 +51,8 @@ struct obp_probe {
     bool                     old_pw;    /* observer_sys_password1 next */
     bool                     denied;    /* the login was refused */
     bool                     too_big;   /* a packet over OBP_PROBE_IN_MAX */
+    enum obp_gtid_kind       flavour;   /* the position the server keeps,
+                                           from its handshake */
     uint8_t                  seq;
     uint32_t                 caps;
     unsigned                 query;     /* the round's query under way */

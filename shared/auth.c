@@ -65,18 +65,6 @@ obp_sha1(const void *a, size_t alen, const void *b, size_t blen,
         obp_fatal("SHA1 digest failed in OpenSSL");
 }
 
-static int
-hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* 40 hex digits into 20 bytes; <out> is untouched on failure. */
 static int
 parse_hex20(const char *text, size_t len, uint8_t out[OBP_SHA1_LEN])
@@ -88,8 +76,8 @@ parse_hex20(const char *text, size_t len, uint8_t out[OBP_SHA1_LEN])
     if (text == NULL || len != HEX_LEN)
         return OBP_ERROR;
     for (i = 0; i < OBP_SHA1_LEN; i++) {
-        hi = hex_digit(text[2 * i]);
-        lo = hex_digit(text[2 * i + 1]);
+        hi = obp_hex_digit(text[2 * i]);
+        lo = obp_hex_digit(text[2 * i + 1]);
         if (hi < 0 || lo < 0) {
             OPENSSL_cleanse(bytes, sizeof(bytes));
             return OBP_ERROR;

@@ -225,12 +225,18 @@ obp_bl_describe(const struct obp_shm *shm, int idx, int64_t now_us,
 {
     struct obp_shm_server *e = entry(shm, idx);
     struct obp_srvstate    st;
-    char                   block[64], probe[160];
+    struct obp_gtid_set    pos;
+    int64_t                read_us;
+    char                   block[64], probe[160], gtid[256];
 
     if (e == NULL || obp_srvstate_get(shm, idx, &st) != OBP_OK)
         return OBP_ERROR;
     describe_block(e, now_us, block, sizeof(block));
     obp_srvstate_describe(&st, probe, sizeof(probe));
-    snprintf(buf, len, "%s %s; %s", e->addr, block, probe);
+    if (obp_srvstate_gtid(shm, idx, &pos, &read_us) != OBP_OK)
+        memset(&pos, 0, sizeof(pos));
+    obp_gtid_format(&pos, gtid, sizeof(gtid));
+    snprintf(buf, len, "%s %s; %s%s%s", e->addr, block, probe,
+             gtid[0] != '\0' ? ", gtid " : "", gtid);
     return OBP_OK;
 }

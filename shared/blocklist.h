@@ -89,8 +89,8 @@ bool obp_bl_release(const struct obp_shm *shm, int idx, int64_t now_us,
 /*
  * "ip:port alive; detect alive, read_only 0" or "ip:port blocked,
  * retried in 12s; detect dead (4 failed)" into <buf> for obproxyctl (the
- * part after ';' is obp_srvstate_describe's): OBP_OK, or OBP_ERROR past
- * the last server.
+ * part after ';' is obp_srvstate_describe's, then the replication
+ * position, ", gtid 0:100"): OBP_OK, or OBP_ERROR past the last server.
  */
 int obp_bl_describe(const struct obp_shm *shm, int idx, int64_t now_us,
                     char *buf, size_t len);

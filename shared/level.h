@@ -205,6 +205,7 @@ struct obp_level_vals {
     int         read_consistency;   /* obproxy_read_consistency */
     const char *idc;                /* proxy_idc_name */
     const char *target;             /* target_db_server */
+    int64_t     max_read_stale;     /* ob_max_read_stale_time, us */
 };
 
 void obp_level_resolve(const struct obp_conf *conf, const char *cluster,

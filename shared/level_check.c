@@ -23,7 +23,7 @@ static const char *const multi[] = {
     "enable_read_write_split", "proxy_route_policy",
     "obproxy_read_consistency", "proxy_idc_name", "target_db_server",
     "enable_client_ssl", "enable_server_ssl", "ssl_attributes",
-    "proxy_tenant_name", "mysql_version",
+    "proxy_tenant_name", "mysql_version", "ob_max_read_stale_time",
 };
 
 bool
@@ -160,7 +160,7 @@ check_proxy_config(struct obp_level_row *row, char *canon, char *err,
                  "proxy_route_policy, obproxy_read_consistency, "
                  "proxy_idc_name, target_db_server, enable_client_ssl, "
                  "enable_server_ssl, ssl_attributes, proxy_tenant_name, "
-                 "mysql_version)", row->name);
+                 "mysql_version, ob_max_read_stale_time)", row->name);
         return OBP_ERROR;
     }
     if (check_param(p, row->value, canon, &row->num, err, errlen) != OBP_OK)

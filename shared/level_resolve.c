@@ -74,6 +74,9 @@ obp_level_resolve(const struct obp_conf *conf, const char *cluster,
                                         conf->obproxy_read_consistency);
     out->idc = obp_level_text(conf, cluster, tenant, "proxy_idc_name");
     out->target = obp_level_text(conf, cluster, tenant, "target_db_server");
+    out->max_read_stale = num_of(conf, cluster, tenant,
+                                 "ob_max_read_stale_time",
+                                 conf->ob_max_read_stale_time);
 }
 
 bool

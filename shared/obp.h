@@ -61,6 +61,7 @@ struct obp_addr;
 #include "level_tls.h"
 #include "whitelist.h"
 #include "blocklist.h"
+#include "gtid.h"
 #include "srvstate.h"
 #include "sqllex.h"
 #include "sqlclass.h"

@@ -211,6 +211,8 @@ extern const struct obp_enum obp_enum_route_policy[];
       "SELECTs outside transactions are weak reads")                        \
     X(read_after_write_window, TIME, "0", 0, 3600000000, OBP_P_RELOAD, NULL, \
       "after a session's write its reads stay on the primary (0: off)")     \
+    X(enable_causal_read, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,           \
+      "after a session's write only replicas that applied it (GTID) read") \
     X(ob_max_read_stale_time, INT, "-1", -1, 86400000000, OBP_P_RELOAD, NULL,\
       "us a replica may lag and still serve reads (-1: no limit)")         \
     X(enable_primary_zone, BOOL, "true", 0, 1, OBP_P_RELOAD, NULL,           \

@@ -238,5 +238,8 @@ int obp_track_sysvar(const struct obp_track_item *it, const uint8_t **name,
 /* A SCHEMA item: the new current database. */
 int obp_track_schema(const struct obp_track_item *it, const uint8_t **db,
                      size_t *db_len);
+/* A GTIDS item (MySQL's session_track_gtids): the GTID set's text. */
+int obp_track_gtids(const struct obp_track_item *it, const uint8_t **gtids,
+                    size_t *len);
 
 #endif

@@ -432,6 +432,18 @@ obp_track_schema(const struct obp_track_item *it, const uint8_t **db,
 }
 
 int
+obp_track_gtids(const struct obp_track_item *it, const uint8_t **gtids,
+                size_t *len)
+{
+    struct obp_rd rd;
+
+    track_rd(&rd, it, OBP_SESSION_TRACK_GTIDS);
+    obp_rd_u8(&rd);             /* the encoding: 0, the text */
+    *gtids = obp_rd_lenenc_str(&rd, len);
+    return rd.err ? OBP_ERROR : OBP_OK;
+}
+
+int
 obp_text_row_parse(const uint8_t *payload, size_t len, unsigned ncols,
                    const uint8_t **val, size_t *vlen)
 {

@@ -507,6 +507,9 @@ policy_prompt(struct diag *x, const char *addr, const char *role)
                : in->in_trans ? "current query in transaction"
                : in->primary_reads ? "the session's reads stay on the "
                "primary (read_after_write_window, temporary tables)"
+               : in->raw != NULL ? "no replica may take it or has applied "
+               "the session's last write yet (read_after_write_window, "
+               "enable_causal_read)"
                : o->weak ? "no replica may take it" : "query for STRONG read");
     else if (o->roles)
         prompt(x, p, false, "Will route to replica(%s) drawn by weight "

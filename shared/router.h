@@ -59,7 +59,8 @@
  * statement without route info and one without a usable key.  SET, USE and SHOW stay NONE (with
  * want_tenant: TENANT, the primary first, then the replicas).  A read the replicas may take (a weak read, rule 4, without
  * lock function, LAST_WRITE function, second statement or TEMPORARY,
- * and not primary_reads)
+ * not primary_reads, and with raw only the replicas that have applied
+ * the session's last write)
  * is kind WEAK: one replica drawn by weight among those of the best LDC
  * rank, alone first (best is 1, so each statement draws again), then the
  * other replicas, weight-0 ones after, then the primary.  Anything else
@@ -216,9 +217,28 @@ struct obp_router_in {
                                               stay on the primary (read-
                                               your-writes, temporary
                                               tables): "Roles" */
+    struct obp_router_raw       *raw;      /* the session's last write,
+                                              for read-your-writes by GTID
+                                              ("Roles"); NULL: none */
     int64_t                      now_us;   /* for the blocklist */
     uint64_t                    *rng;      /* PRNG state, or NULL: the
                                               process's */
+};
+
+/*
+ * Read-your-writes by GTID ("Roles"): the session's last write ended at
+ * <since_us>.  A replica serves its reads once the replica's position
+ * (gtid.h, srvstate.h) covers the one its set's primary had after the
+ * write: read by a monitor round started at or after <since_us>.  The
+ * router keeps that position in <want> the first time it sees it; the
+ * session starts afresh (primary -1) with each write.
+ */
+struct obp_router_raw {
+    int64_t             since_us;
+    bool                window;     /* within read_after_write_window:
+                                       without GTIDs, the primary */
+    int32_t             primary;    /* the server <want> is of, -1 none */
+    struct obp_gtid_set want;
 };
 
 struct obp_router_out {

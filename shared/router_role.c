@@ -55,8 +55,9 @@ obp_router_replica_ok(struct obp_router_ctx *x,
         return false;
     if (r->role == OBP_ROUTE_AUTO && state_of(x, r).read_only != 1)
         return false;
+    /* the tenant's ob_max_read_stale_time (level.h) */
     return obp_srvstate_readable(x->in->shm, r->server, x->in->now_us,
-                                 x->in->conf->ob_max_read_stale_time);
+                                 x->in->levels->max_read_stale);
 }
 
 bool
@@ -94,20 +95,50 @@ replica_read(const struct obp_router_ctx *x)
 }
 
 /*
+ * Read-your-writes by GTID (router.h obp_router_raw): whether <r> has
+ * applied the session's last write, going by the position of its set's
+ * primary <p> read since that write.  Without GTIDs to go by, only
+ * beyond read_after_write_window.
+ */
+static bool
+caught_up(struct obp_router_ctx *x, const struct obp_route_replica *p,
+          const struct obp_route_replica *r)
+{
+    struct obp_router_raw *raw = x->in->raw;
+    struct obp_gtid_set    pos;
+    int64_t                read_us;
+
+    if (raw == NULL || p == NULL)
+        return true;
+    if (raw->primary != p->server) {
+        if (obp_srvstate_gtid(x->in->shm, p->server, &pos, &read_us)
+            != OBP_OK || read_us < raw->since_us)
+            return false;       /* not read since the write yet */
+        if (pos.kind == OBP_GTID_NONE || pos.cut)
+            return !raw->window;
+        raw->want = pos;
+        raw->primary = p->server;
+    }
+    return obp_srvstate_gtid(x->in->shm, r->server, &pos, &read_us) == OBP_OK
+           && obp_gtid_covers(&pos, &raw->want);
+}
+
+/*
  * The replicas that may serve the read, by LDC class; in the best class
  * one is drawn by weight and ranked alone before the others, so each
- * statement makes its own draw.  False when there is none.
+ * statement makes its own draw.  False when there is none.  <p>: the
+ * set's primary, or NULL.
  */
 static bool
 add_replicas(struct obp_router_ctx *x, const struct obp_route_replica *r,
-             uint32_t n)
+             uint32_t n, const struct obp_route_replica *p)
 {
     uint32_t rank[OBP_ROUTE_MAX_REPL], best = OBP_ROUTER_NEVER;
     uint64_t sum = 0, pick;
     uint32_t i, chosen = n;
 
     for (i = 0; i < n && i < OBP_ROUTE_MAX_REPL; i++) {
-        rank[i] = obp_router_replica_ok(x, &r[i])
+        rank[i] = obp_router_replica_ok(x, &r[i]) && caught_up(x, p, &r[i])
                   ? obp_router_weak_rank(x, &r[i], false) * 2 + 1
                   : OBP_ROUTER_NEVER;
         /* weight 0: only when no weighted replica may serve */
@@ -212,7 +243,7 @@ obp_router_by_role(struct obp_router_ctx *x,
     bool reads = replica_read(x);
 
     x->out->roles = true;
-    if (reads && add_replicas(x, r, n)) {
+    if (reads && add_replicas(x, r, n, p)) {
         x->out->err[0] = '\0';
         if (p != NULL)
             obp_router_add(x, p->server, RANK_PRIMARY);

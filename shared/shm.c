@@ -83,6 +83,8 @@ obp_shm_layout(struct obp_shm_hdr *hdr, uint32_t nworkers,
                 sizeof(struct obp_shm_tenant));
     end = place(&hdr->sqlstats, end, nworkers,
                 sizeof(struct obp_shm_sqlstat));
+    end = place(&hdr->gtids, end, OBP_SHM_MAX_SERVERS,
+                sizeof(struct obp_shm_gtid));
     hdr->total_size = round_up(end, page_size());
     return OBP_OK;
 }
@@ -160,7 +162,9 @@ check_hdr(const struct obp_shm_hdr *h, uint64_t size)
         || !region_ok(&h->tenants, sizeof(struct obp_shm_tenant), size)
         || h->tenants.nitems != OBP_SQLSTAT_TENANTS
         || !region_ok(&h->sqlstats, sizeof(struct obp_shm_sqlstat), size)
-        || h->sqlstats.nitems != h->nworkers)
+        || h->sqlstats.nitems != h->nworkers
+        || !region_ok(&h->gtids, sizeof(struct obp_shm_gtid), size)
+        || h->gtids.nitems != OBP_SHM_MAX_SERVERS)
         return "a bad region";
     return NULL;
 }
@@ -256,6 +260,17 @@ obp_shm_tenants(const struct obp_shm *shm)
 
     return h != NULL ? (struct obp_shm_tenant *)((char *)h + h->tenants.off)
                      : NULL;
+}
+
+struct obp_shm_gtid *
+obp_shm_gtid(const struct obp_shm *shm, unsigned idx)
+{
+    struct obp_shm_hdr *h = shm != NULL ? shm->hdr : NULL;
+
+    if (h == NULL || idx >= h->gtids.nitems)
+        return NULL;
+    return (struct obp_shm_gtid *)((char *)h + h->gtids.off
+                                   + idx * h->gtids.item_size);
 }
 
 struct obp_shm_sqlstat *

@@ -3,7 +3,8 @@
  * worker (and, across a hot upgrade, by the next generation).  Layout:
  *
  *   header | worker stats slots | server table | route cache | sessions |
- *   tenant table | statement statistics (a slot per worker slot)
+ *   tenant table | statement statistics (a slot per worker slot) |
+ *   replication positions (one per server)
  *
  * The master lays out two worker slots per worker: a generation uses one
  * half, the next one (hot upgrade, master/upgrade.h) the other.
@@ -28,11 +29,12 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "gtid.h"
 #include "sqlstat.h"
 #include "stats.h"
 
 #define OBP_SHM_MAGIC           UINT64_C(0x314d48535850424f) /* "OBPXSHM1" */
-#define OBP_SHM_LAYOUT_VERSION  13
+#define OBP_SHM_LAYOUT_VERSION  14
 #define OBP_SHM_ALIGN           128     /* slots never share a cache line */
 #define OBP_SHM_MAX_WORKERS     128
 #define OBP_SHM_MAX_SERVERS     1024
@@ -76,6 +78,8 @@ struct obp_shm_hdr {
     struct obp_shm_region tenants;        /* struct obp_shm_tenant[] */
     struct obp_shm_region sqlstats;       /* struct obp_shm_sqlstat[], one
                                              per worker slot */
+    struct obp_shm_region gtids;          /* struct obp_shm_gtid[], one per
+                                             server-table entry */
 };
 
 enum obp_worker_state {
@@ -186,6 +190,21 @@ struct obp_shm_server {
     uint8_t          pad[16];
 };
 
+/*
+ * A server's replication position as the monitor last read it (gtid.h,
+ * srvstate.h): written by the monitor only, under the seqlock (odd
+ * while written); a reader copies it and retries a bounded number of
+ * times.
+ */
+struct obp_shm_gtid {
+    _Atomic uint32_t    seq;            /* seqlock */
+    uint32_t            reserved;
+    int64_t             read_us;        /* when the round that read it
+                                           started (monotonic), 0 never */
+    struct obp_gtid_set pos;
+    uint8_t             pad[40];
+};
+
 _Static_assert(sizeof(struct obp_shm_worker) % OBP_SHM_ALIGN == 0,
                "worker slots must fill whole cache lines");
 _Static_assert(sizeof(struct obp_shm_server) == 256,
@@ -194,6 +213,8 @@ _Static_assert(sizeof(struct obp_shm_sess) == 512,
                "bump OBP_SHM_LAYOUT_VERSION when the session entry changes");
 _Static_assert(sizeof(struct obp_shm_tenant) == 192,
                "bump OBP_SHM_LAYOUT_VERSION when the tenant entry changes");
+_Static_assert(sizeof(struct obp_shm_gtid) == 320,
+               "bump OBP_SHM_LAYOUT_VERSION when the position entry changes");
 _Static_assert(sizeof(struct obp_shm_sqlstat) % OBP_SHM_ALIGN == 0,
                "statement statistics slots must fill whole cache lines");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2,
@@ -249,6 +270,9 @@ struct obp_shm_tenant *obp_shm_tenants(const struct obp_shm *shm);
 /* Worker slot <slot>'s statement statistics, or NULL. */
 struct obp_shm_sqlstat *obp_shm_sqlstat(const struct obp_shm *shm,
                                         unsigned slot);
+
+/* Server <idx>'s replication position entry, or NULL. */
+struct obp_shm_gtid *obp_shm_gtid(const struct obp_shm *shm, unsigned idx);
 
 /* Sums every worker slot's counters into <out>. */
 void obp_shm_stats_sum(const struct obp_shm *shm,

@@ -5,6 +5,9 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
+
+#define GTID_READ_TRIES 16      /* the monitor holds the seqlock briefly */
 
 static struct obp_shm_server *
 srvstate_entry(const struct obp_shm *shm, int idx)
@@ -79,6 +82,27 @@ obp_srvstate_writable(const struct obp_shm *shm, int idx)
            || (st.detect != OBP_DETECT_DEAD && st.read_only != 1);
 }
 
+/*
+ * Writes server <idx>'s position.  A monitor killed while writing left
+ * the count odd: writing it odd again and then even heals it.
+ */
+static void
+srvstate_gtid_write(const struct obp_shm *shm, int idx, int64_t read_us,
+                    const struct obp_gtid_set *pos)
+{
+    struct obp_shm_gtid *g = obp_shm_gtid(shm, (unsigned)idx);
+    uint32_t             seq;
+
+    if (g == NULL)
+        return;
+    seq = atomic_load_explicit(&g->seq, memory_order_relaxed) | 1u;
+    atomic_store_explicit(&g->seq, seq, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    g->read_us = read_us;
+    memcpy(&g->pos, pos, sizeof(g->pos));
+    atomic_store_explicit(&g->seq, seq + 1, memory_order_release);
+}
+
 void
 obp_srvstate_reset(const struct obp_shm *shm, int idx)
 {
@@ -93,17 +117,42 @@ obp_srvstate_reset(const struct obp_shm *shm, int idx)
     atomic_store_explicit(&e->lag_us, -1, memory_order_relaxed);
     atomic_store_explicit(&e->read_only, -1, memory_order_relaxed);
     atomic_store_explicit(&e->repl, 0, memory_order_relaxed);
+    srvstate_gtid_write(shm, idx, 0, &(struct obp_gtid_set){ 0 });
+}
+
+int
+obp_srvstate_gtid(const struct obp_shm *shm, int idx,
+                  struct obp_gtid_set *pos, int64_t *read_us)
+{
+    struct obp_shm_gtid *g;
+    uint32_t             s1, s2;
+
+    if (idx < 0 || (g = obp_shm_gtid(shm, (unsigned)idx)) == NULL)
+        return OBP_ERROR;
+    for (int i = 0; i < GTID_READ_TRIES; i++) {
+        s1 = atomic_load_explicit(&g->seq, memory_order_acquire);
+        if (s1 & 1)
+            continue;
+        *read_us = g->read_us;
+        memcpy(pos, &g->pos, sizeof(*pos));
+        atomic_thread_fence(memory_order_acquire);
+        s2 = atomic_load_explicit(&g->seq, memory_order_relaxed);
+        if (s1 == s2)
+            return OBP_OK;
+    }
+    return OBP_ERROR;
 }
 
 bool
 obp_srvstate_probed(const struct obp_shm *shm, int idx, int64_t now_us,
-                    const struct obp_probe_result *r)
+                    int64_t round_us, const struct obp_probe_result *r)
 {
     struct obp_shm_server *e = srvstate_entry(shm, idx);
 
     if (e == NULL)
         return false;
     if (r != NULL) {
+        srvstate_gtid_write(shm, idx, round_us, &r->gtid);
         atomic_store_explicit(&e->read_only, r->read_only,
                               memory_order_relaxed);
         atomic_store_explicit(&e->lag_us, r->lag_us, memory_order_relaxed);

@@ -59,9 +59,10 @@ struct obp_srvstate {
 
 /* What a probe read, for obp_srvstate_probed. */
 struct obp_probe_result {
-    int32_t  read_only;         /* -1 when not read */
-    uint32_t repl;
-    int64_t  lag_us;            /* -1 when unknown */
+    int32_t             read_only;  /* -1 when not read */
+    uint32_t            repl;
+    int64_t             lag_us;     /* -1 when unknown */
+    struct obp_gtid_set gtid;       /* the position, kind NONE unread */
 };
 
 /* Server <idx>'s state into <out>: OBP_OK, or OBP_ERROR past the table. */
@@ -88,12 +89,21 @@ bool obp_srvstate_writable(const struct obp_shm *shm, int idx);
 void obp_srvstate_reset(const struct obp_shm *shm, int idx);
 
 /*
+ * Server <idx>'s replication position as last read (gtid.h) into <pos>,
+ * and into <read_us> when the round that read it started (0: never).
+ * OBP_ERROR past the table, or when the monitor kept rewriting it.
+ */
+int obp_srvstate_gtid(const struct obp_shm *shm, int idx,
+                      struct obp_gtid_set *pos, int64_t *read_us);
+
+/*
  * Monitor only.  Probe of <idx> answered at <now_us> with <r> (NULL:
- * only detection ran): alive.  True when this revived a detect-dead
+ * only detection ran): alive.  <r>'s position is kept with <round_us>,
+ * when its round started.  True when this revived a detect-dead
  * server (the caller logs it).
  */
 bool obp_srvstate_probed(const struct obp_shm *shm, int idx, int64_t now_us,
-                         const struct obp_probe_result *r);
+                         int64_t round_us, const struct obp_probe_result *r);
 
 /*
  * Monitor only.  A probe of <idx> failed or is still unanswered; counts

@@ -27,7 +27,8 @@ static const char *const kind_names[] = {
 static const char *const zone_keys[] = { "region", "idc", "readonly",
                                          NULL };
 static const char *const server_keys[] = { "address", "zone", "role",
-                                           "weight", "primary", NULL };
+                                           "weight", "primary", "set",
+                                           NULL };
 static const char *const tenant_keys[] = { "primary_zone", "servers",
                                            "replicas", NULL };
 static const char *const table_keys[] = {

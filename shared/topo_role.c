@@ -4,8 +4,10 @@
  * primary and its replicas need nothing more; several primaries (sets
  * each holding part of the data, mapped to partitions by the tables'
  * replica lists) need each replica to name its own ("primary: NAME").
- * "role: auto" on every server of one set leaves its primary to be
+ * "role: auto" on every server of a set leaves its primary to be
  * discovered: the one the monitor reads read_only 0 from (router.h).
+ * Several such sets each name theirs ("set: NAME"); the first server of
+ * a set stands for its primary in the model, the others follow it.
  */
 #include "obp.h"
 #include "topo_src.h"
@@ -74,34 +76,73 @@ obp_topo_server_role(struct obp_topo_b *tb, const struct obp_topo_obj *o,
     }
 }
 
-/* role: auto is for one set whose servers all say it. */
+/* role: auto is for sets whose servers all say it. */
 static void
 auto_check(struct obp_topo_b *tb, const struct obp_topo_obj *o,
            const struct obp_topo_server *s, bool sets)
 {
     const struct obp_topo_server *p;
 
+    if (!s->discovered && obp_topo_key(o, "set") != NULL)
+        obp_topo_bad(tb, o, obp_topo_key(o, "set"), "only a server of "
+                     "role auto names its set (a replica names its "
+                     "primary)");
     if (tb->primary < 0 || s->role == OBP_TOPO_SRV_NONE)
         return;
     p = &tb->topo->servers[tb->primary];
     if (s->discovered && sets)
-        obp_topo_bad(tb, o, obp_topo_key(o, "role"), "role auto is for "
-                     "one set: no server names a primary");
+        obp_topo_bad(tb, o, obp_topo_key(o, "role"), "role auto does not "
+                     "mix with replicas naming a primary: sets of role auto "
+                     "name their set (set: NAME)");
     else if (s->discovered != p->discovered)
         obp_topo_bad(tb, o, obp_topo_key(o, "role"), "role auto and "
                      "declared roles do not mix (%s is %s)", p->name,
                      p->discovered ? "auto" : "primary");
 }
 
-/* Whether a server names its primary: several primaries are declared. */
+/* Whether a server declares key <key> ("primary", "set"): several sets. */
 static bool
-sets_declared(const struct obp_topo_src *src)
+sets_declared(const struct obp_topo_src *src, const char *key)
 {
     for (size_t i = 0; i < src->nobjs; i++)
         if (src->objs[i].kind == OBP_TOPO_SERVER
-            && obp_topo_key(&src->objs[i], "primary") != NULL)
+            && obp_topo_key(&src->objs[i], key) != NULL)
             return true;
     return false;
+}
+
+/*
+ * Several sets of role auto: server <s> (declared by <o>, the <i>th
+ * object) stands for its set's primary when it is the set's first
+ * server, else follows that one.
+ */
+static void
+auto_set(struct obp_topo_b *tb, const struct obp_topo_obj *o, size_t i,
+         struct obp_topo_server *s)
+{
+    const struct obp_topo_key *k = obp_topo_key(o, "set");
+    const char *set = obp_topo_scalar(tb, o, k);
+    int first = -1;
+
+    if (set == NULL) {
+        obp_topo_bad(tb, o, NULL, "no set: with several sets of role auto "
+                     "each server names its own (set: NAME)");
+        return;
+    }
+    for (size_t j = 0; j < i && first < 0; j++) {
+        const struct obp_topo_obj *q = &tb->src->objs[j];
+        const char *qs;
+
+        if (q->kind != OBP_TOPO_SERVER
+            || (qs = obp_topo_scalar(tb, q, obp_topo_key(q, "set"))) == NULL
+            || strcmp(qs, set) != 0)
+            continue;
+        first = obp_topo_find_server(tb->topo, q->name);
+    }
+    if (first < 0 && s->role != OBP_TOPO_SRV_PRIMARY)
+        tb->nprimaries++;
+    s->role = first < 0 ? OBP_TOPO_SRV_PRIMARY : OBP_TOPO_SRV_REPLICA;
+    s->primary = first;
 }
 
 /* The primary that replica <s> (declared by <o>) follows. */
@@ -134,7 +175,8 @@ void
 obp_topo_roles_resolve(struct obp_topo_b *tb)
 {
     const struct obp_topo_src *src = tb->src;
-    bool sets = sets_declared(src);
+    bool sets = sets_declared(src, "primary");
+    bool auto_sets = sets_declared(src, "set");
     int idx;
 
     for (size_t i = 0; i < src->nobjs && tb->roles; i++) {
@@ -150,7 +192,10 @@ obp_topo_roles_resolve(struct obp_topo_b *tb)
                          "names its own (primary: NAME)",
                          tb->topo->servers[tb->primary].name);
         auto_check(tb, o, &tb->topo->servers[idx], sets);
-        follows(tb, o, &tb->topo->servers[idx], sets);
+        if (!tb->topo->servers[idx].discovered || !sets)
+            follows(tb, o, &tb->topo->servers[idx], sets);
+        if (auto_sets && tb->topo->servers[idx].discovered && !sets)
+            auto_set(tb, o, i, &tb->topo->servers[idx]);
     }
 }
 

@@ -129,3 +129,15 @@ obp_root_default(const char *cwd)
 {
     return strcmp(cwd, "/") == 0 ? OBP_DEFAULT_ROOT : cwd;
 }
+
+int
+obp_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

@@ -29,6 +29,9 @@ size_t obp_strlcpy(char *dst, const char *src, size_t size);
 /* Case-insensitive comparison of NUL-terminated ASCII strings. */
 int obp_strcasecmp(const char *a, const char *b);
 
+/* The value of the hex digit <c> (any case), or -1. */
+int obp_hex_digit(char c);
+
 /* <s> without blanks (spaces, tabs) around it; cuts the string in place. */
 char *obp_trim(char *s);
 

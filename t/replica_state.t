@@ -82,10 +82,10 @@ sub wait_line {
 		|| diag("server $n: " . line($n));
 }
 
-ok(wait_line(1, qr/^\Q$s2\E alive; detect alive, read_only 0, replica io on sql on lag 0s$/),
+ok(wait_line(1, qr/^\Q$s2\E alive; detect alive, read_only 0, replica io on sql on lag 0s(?:, gtid [\d:,]+)?$/),
 	'the replica: IO and SQL threads running, no lag');
-like(line(0), qr/^\Q$s1\E alive; detect alive, read_only 0$/,
-	'the primary: read_only 0, no replica part');
+like(line(0), qr/^\Q$s1\E alive; detect alive, read_only 0, gtid 0:\d+$/,
+	'the primary: read_only 0, no replica part, its replication position');
 
 on(1, 'CREATE TABLE test.r (id INT PRIMARY KEY); INSERT INTO test.r VALUES (1)');
 ok($t->waitfor(sub { eval { on(2, 'SELECT id FROM test.r') } // '' }, 10)
@@ -98,17 +98,17 @@ is(metric('obproxy_server_read_only', $s2), 1,
 is(metric('obproxy_server_read_only', $s1), 0, '  and 0 on the primary');
 
 on(2, 'STOP SLAVE SQL_THREAD');
-ok(wait_line(1, qr/replica io on sql off lag unknown$/),
+ok(wait_line(1, qr/replica io on sql off lag unknown(?:, gtid [\d:,]+)?$/),
 	'STOP SLAVE SQL_THREAD: sql off, lag unknown');
 is(metric('obproxy_server_replica_sql_running', $s2), 0,
 	'/metrics: obproxy_server_replica_sql_running 0');
 on(2, 'START SLAVE SQL_THREAD');
-ok(wait_line(1, qr/replica io on sql on lag 0s$/), 'started again: sql on');
+ok(wait_line(1, qr/replica io on sql on lag 0s(?:, gtid [\d:,]+)?$/), 'started again: sql on');
 
 # A delayed replica lags behind what the primary wrote.
 on(2, 'STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 30; START SLAVE');
 on(1, 'INSERT INTO test.r VALUES (2)');
-ok(wait_line(1, qr/replica io on sql on lag [2-9]s$/),
+ok(wait_line(1, qr/replica io on sql on lag [2-9]s(?:, gtid [\d:,]+)?$/),
 	'MASTER_DELAY: the lag grows');
 like(metric('obproxy_server_replica_lag_seconds', $s2), qr/^[1-9]\d*\.000$/,
 	'/metrics: obproxy_server_replica_lag_seconds, in seconds');
@@ -119,7 +119,7 @@ on(2, 'STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 0; START SLAVE;'
 	. ' REVOKE SLAVE MONITOR ON *.* FROM proxyro');
 $t->stop();
 $t->run();
-ok(wait_line(1, qr/^\Q$s2\E alive; detect alive, read_only 0$/),
+ok(wait_line(1, qr/^\Q$s2\E alive; detect alive, read_only 0(?:, gtid [\d:,]+)?$/),
 	'no SLAVE MONITOR: read_only only');
 unlike($t->log(), qr/monitor: .* refused the service account/,
 	'the service account logs in');

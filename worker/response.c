@@ -124,15 +124,18 @@ set_db(struct obp_session *s, const void *db, size_t len)
     obp_strlcpy(s->srv->pool_db, s->db, sizeof(s->srv->pool_db));
 }
 
-/* Status and the current schema from an OK packet. */
+/*
+ * Status, the current schema and the GTID of the session's write (when
+ * the server tracks it) from an OK packet.
+ */
 static int
 take_ok(struct obp_session *s, const uint8_t *p, size_t len)
 {
     struct obp_ok         ok;
     struct obp_rd         rd;
     struct obp_track_item it;
-    const uint8_t        *db;
-    size_t                dblen;
+    const uint8_t        *db, *val;
+    size_t                dblen, vlen;
 
     if (obp_ok_parse(&ok, p, len, s->srv->caps) != OBP_OK)
         return OBP_ERROR;
@@ -146,6 +149,11 @@ take_ok(struct obp_session *s, const uint8_t *p, size_t len)
     while (obp_track_next(&rd, &it) == OBP_OK) {
         if (obp_track_schema(&it, &db, &dblen) == OBP_OK)
             set_db(s, db, dblen);
+        else if (obp_track_gtids(&it, &val, &vlen) == OBP_OK)
+            obp_sroute_own_gtid(s, OBP_GTID_MYSQL, val, vlen);
+        else if (obp_track_sysvar(&it, &db, &dblen, &val, &vlen) == OBP_OK
+                 && dblen == 9 && memcmp(db, "last_gtid", 9) == 0)
+            obp_sroute_own_gtid(s, OBP_GTID_MARIADB, val, vlen);
     }
     return OBP_OK;
 }

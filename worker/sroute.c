@@ -283,6 +283,31 @@ levels(struct obp_session *s)
     return &s->rt.lv;
 }
 
+/*
+ * Read-your-writes (router.h "Roles"): a write not yet seen ended
+ * (EXPLAIN ROUTE asks before the next statement ends it) keeps reads on
+ * the primary; after it, within read_after_write_window or with
+ * enable_causal_read, the replicas that have applied it (by GTID) serve
+ * them, and without GTIDs the primary within the window.
+ */
+static void
+read_after_write(struct obp_session *s, struct obp_router_in *in)
+{
+    const struct obp_conf *c = s->w->conf;
+    bool                   window;
+
+    in->primary_reads = s->rt.temp
+                        || (s->rt.wrote && (c->read_after_write_window > 0
+                                            || c->enable_causal_read));
+    if (in->primary_reads || s->rt.wrote_us == 0)
+        return;
+    window = in->now_us - s->rt.wrote_us < c->read_after_write_window;
+    if (window || c->enable_causal_read) {
+        s->rt.raw.window = window;
+        in->raw = &s->rt.raw;
+    }
+}
+
 void
 obp_sroute_input(struct obp_session *s, struct obp_router_in *in,
                  const char *sql, size_t len)
@@ -309,14 +334,7 @@ obp_sroute_input(struct obp_session *s, struct obp_router_in *in,
     in->in_trans = s->rt.begin != NULL
                    || (s->status & OBP_SERVER_STATUS_AUTOCOMMIT) == 0;
     in->now_us = obp_now_us();
-    /* a write not yet seen ended (EXPLAIN ROUTE asks before the
-     * next statement ends it) opens the window too */
-    in->primary_reads = s->rt.temp
-                        || (s->rt.wrote
-                            && s->w->conf->read_after_write_window > 0)
-                        || (s->rt.wrote_us != 0
-                            && in->now_us - s->rt.wrote_us
-                               < s->w->conf->read_after_write_window);
+    read_after_write(s, in);
 }
 
 /*
@@ -326,13 +344,22 @@ obp_sroute_input(struct obp_session *s, struct obp_router_in *in,
  * starts before the write's commit.  Temporary tables keep reads on the
  * primary for the session's life.
  */
+/* A write (or a statement of a transaction) goes: what is known of the
+   last one's GTID no longer holds. */
+static void
+write_begun(struct obp_session *s)
+{
+    s->rt.wrote = 1;
+    s->rt.raw.primary = -1;
+}
+
 static void
 note_write(struct obp_session *s, const struct obp_router_out *out)
 {
     if (out->sql_flags & OBP_SQL_F_TEMPORARY)
         s->rt.temp = 1;
     if (out->kind == OBP_RT_LEADER && out->sql_kind != OBP_SQL_SELECT)
-        s->rt.wrote = 1;
+        write_begun(s);
 }
 
 static void
@@ -341,7 +368,22 @@ write_ended(struct obp_session *s)
     if (s->rt.wrote) {
         s->rt.wrote = 0;
         s->rt.wrote_us = obp_now_us();
+        s->rt.raw.since_us = s->rt.wrote_us;
     }
+}
+
+void
+obp_sroute_own_gtid(struct obp_session *s, enum obp_gtid_kind kind,
+                    const uint8_t *text, size_t len)
+{
+    struct obp_gtid_set own;
+
+    if (!s->rt.wrote || s->srv == NULL || s->srv->bl < 0
+        || obp_gtid_parse(&own, kind, (const char *)text, len) != OBP_OK
+        || own.kind == OBP_GTID_NONE || own.cut)
+        return;
+    s->rt.raw.want = own;
+    s->rt.raw.primary = s->srv->bl;
 }
 
 void
@@ -591,7 +633,7 @@ decide(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
         if (obp_sroute_sticky(s)) {
             /* a transaction counts as a write for read-your-writes */
             if (s->status & OBP_SERVER_STATUS_IN_TRANS)
-                s->rt.wrote = 1;
+                write_begun(s);
             return OBP_OK;
         }
         write_ended(s);

@@ -57,6 +57,7 @@ struct obp_sroute {
                                    prepare on its server, or 0 */
     int64_t         wrote_us;   /* when the session's last write (or
                                    transaction) was seen ended, 0: never */
+    struct obp_router_raw raw;  /* that write, for reads by GTID */
     unsigned        wrote:1;    /* a write was sent: wrote_us is set when
                                    it has ended */
     unsigned        temp:1;     /* the session made temporary tables */
@@ -92,6 +93,14 @@ void obp_sroute_ask(const struct obp_session *s, struct obp_router_in *in,
 
 /* The current server session keeps the command (a transaction, ...). */
 bool obp_sroute_sticky(const struct obp_session *s);
+
+/*
+ * The server reported the GTID of the session's write (<kind>'s <text>:
+ * MariaDB's last_gtid, MySQL's session_track_gtids): read-your-writes
+ * compares the replicas with it, not with the primary's position.
+ */
+void obp_sroute_own_gtid(struct obp_session *s, enum obp_gtid_kind kind,
+                         const uint8_t *text, size_t len);
 
 /* The command at the head was taken or dropped: the next one routes. */
 void obp_sroute_next(struct obp_session *s);

@@ -243,6 +243,8 @@ leveled(void)
               "enable_read_write_split", "false", OBP_SRC_RUNTIME, err);
     rc |= set(&c->levels, OBP_LEVEL_PROXY_CONFIG, NULL, "t4",
               "enable_read_write_split", "on", OBP_SRC_FILE, err);
+    rc |= set(&c->levels, OBP_LEVEL_PROXY_CONFIG, "c1", "t1",
+              "ob_max_read_stale_time", "2000000", OBP_SRC_RUNTIME, err);
     if (rc != OBP_OK) {
         printf("Bail out! rows: %s\n", err);
         exit(1);
@@ -279,6 +281,9 @@ test_lookup(void)
     tap_ok(v.read_write_split && v.route_policy == 0
            && v.read_consistency == 0 && v.idc != NULL && v.idc[0] == '\0',
            "a file row of the proxy's own cluster; the rest global");
+    tap_ok(v.max_read_stale == -1, "ob_max_read_stale_time: the parameter");
+    obp_level_resolve(c, "c1", "t1", &v);
+    tap_ok(v.max_read_stale == 2000000, "  the tenant's row");
     tap_ok(obp_level_bool(c, "c1", "t4", "enable_read_write_split")
            && !obp_level_bool(c, "c1", "t3", "enable_read_write_split"),
            "obp_level_bool");
@@ -305,7 +310,7 @@ test_channel(void)
         OBP_SRC_RUNTIME, err);
     tap_ok(n > 0 && obp_conf_deserialize(dst, buf, (size_t)n, &errs)
            == OBP_OK, "the worker applies the text");
-    tap_is_int(dst->levels.n, 5, "  with the rows that apply, its old ones "
+    tap_is_int(dst->levels.n, 6, "  with the rows that apply, its old ones "
                "gone");
     tap_is_str(target(dst, "c1", "t1"), "10.0.0.2:1", "  the same answers");
     obp_errs_free(&errs);

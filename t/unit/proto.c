@@ -494,6 +494,18 @@ test_ok_captured(void)
     it.len = 3;
     tap_is_int(obp_track_sysvar(&it, &name, &nlen, &val, &vlen), OBP_ERROR,
                "sysvar name past the item: OBP_ERROR");
+    it.type = OBP_SESSION_TRACK_GTIDS;
+    it.data = (const uint8_t *)"\x00\x05u:1-2";
+    it.len = 7;
+    tap_ok(obp_track_gtids(&it, &val, &vlen) == OBP_OK
+           && same(val, vlen, "u:1-2", 5), "GTIDS item: the set's text");
+    it.len = 6;
+    tap_is_int(obp_track_gtids(&it, &val, &vlen), OBP_ERROR,
+               "  cut short: OBP_ERROR");
+    it.type = OBP_SESSION_TRACK_SCHEMA;
+    it.len = 7;
+    tap_is_int(obp_track_gtids(&it, &val, &vlen), OBP_ERROR,
+               "  not a GTIDS item: OBP_ERROR");
 }
 
 /* A track block: time_zone=+08:00, schema db1, state change "1". */

@@ -3,7 +3,9 @@
  * and two replicas published from a topology of servers only: every
  * statement kind on tables declared or not, the read/write split and
  * its weights (counted over many draws), lock functions, temporary
- * tables, primary_reads, a blocked primary and blocked replicas.
+ * tables, primary_reads, a blocked primary and blocked replicas, the
+ * replicas that have applied a session's write by GTID, and the tenant's
+ * ob_max_read_stale_time.
  */
 #include "obp.h"
 
@@ -209,6 +211,89 @@ test_blocked(void)
                "unblocked: the primary again");
 }
 
+/* Server <i>'s probe at <at_us>: a replica (i > 0) lagging <lag_us>,
+   its position <gtid> (MariaDB's text). */
+static void
+probed(int i, int64_t at_us, int64_t lag_us, const char *gtid)
+{
+    struct obp_probe_result r = {
+        .read_only = i > 0, .lag_us = i > 0 ? lag_us : -1,
+        .repl = OBP_REPL_KNOWN | (i > 0 ? OBP_REPL_REPLICA | OBP_REPL_IO
+                                          | OBP_REPL_SQL : 0)
+    };
+
+    obp_gtid_parse(&r.gtid, OBP_GTID_MARIADB, gtid, strlen(gtid));
+    obp_srvstate_probed(&shm, srv[i], at_us, at_us, &r);
+}
+
+/* Where 50 reads with <raw> went: "r1", "r2", "p" or "mixed". */
+static const char *
+reads_with(struct obp_router_raw *raw)
+{
+    struct obp_router_in  in;
+    struct obp_router_out o;
+    unsigned              n[3] = { 0, 0, 0 };
+
+    for (int i = 0; i < 50; i++) {
+        in = in_for("SELECT * FROM t");
+        in.raw = raw;
+        in.now_us = 6000000;
+        obp_router_route(&in, &o);
+        for (int k = 0; k < 3; k++)
+            n[k] += o.n > 0 && o.server[0] == srv[k];
+    }
+    return n[1] == 50 ? "r1" : n[2] == 50 ? "r2" : n[0] == 50 ? "p"
+           : "mixed";
+}
+
+static void
+test_gtid(void)
+{
+    struct obp_router_raw raw = { .since_us = 4000000, .window = true,
+                                  .primary = -1 };
+
+    probed(0, 5000000, 0, "0-1-100,1-1-7");
+    probed(1, 5000000, 0, "0-1-100,1-1-7");
+    probed(2, 5000000, 0, "0-1-99,1-1-7");
+    tap_is_str(reads_with(NULL), "mixed", "no write: both replicas");
+    tap_is_str(reads_with(&raw), "r1", "after a write: only the replica "
+               "that holds the primary's position");
+    tap_ok(raw.primary == srv[0] && raw.want.n == 2,
+           "  that position kept for the session");
+    probed(0, 5500000, 0, "0-1-120,1-1-7");
+    tap_is_str(reads_with(&raw), "r1", "  the primary moving on does not "
+               "matter");
+    raw.primary = -1;
+    raw.since_us = 5600000;
+    tap_is_str(reads_with(&raw), "p", "the primary not read since the "
+               "write: its reads on the primary");
+    probed(0, 5700000, 0, "");
+    tap_is_str(reads_with(&raw), "p", "a primary without GTIDs, within "
+               "the window: the primary");
+    raw.window = false;
+    tap_is_str(reads_with(&raw), "mixed", "  past the window: the replicas");
+    for (int i = 0; i < 3; i++)
+        obp_srvstate_reset(&shm, srv[i]);
+}
+
+static void
+test_stale(void)
+{
+    struct obp_router_in in = in_for("SELECT * FROM t");
+    struct obp_level_vals lv = *in.levels;
+
+    probed(1, 1000000, 2000000, "");
+    probed(2, 1000000, 2000000, "");
+    in.levels = &lv;
+    tap_is_str(where(&in), "WEAK r", "lag 2 s, no limit: a replica");
+    lv.max_read_stale = 1000000;
+    tap_is_str(where(&in), "LEADER p", "the tenant's 1 s: the primary");
+    lv.max_read_stale = 3000000;
+    tap_is_str(where(&in), "WEAK r", "the tenant's 3 s: a replica");
+    for (int i = 0; i < 3; i++)
+        obp_srvstate_reset(&shm, srv[i]);
+}
+
 /* LDC first: the proxy's IDC's replica, whatever the weights. */
 static void
 test_ldc(void)
@@ -244,6 +329,8 @@ main(void)
     test_split();
     test_weights();
     test_blocked();
+    test_gtid();
+    test_stale();
     test_ldc();
     obp_shm_detach(&shm);
     obp_conf_free(conf);

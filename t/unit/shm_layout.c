@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 13.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 13
+/* Layout version 14.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 14
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -43,7 +43,8 @@ static const struct row expected[] = {
     { "obp_shm_hdr.srvinfo", 168, 80 },
     { "obp_shm_hdr.tenants", 248, 32 },
     { "obp_shm_hdr.sqlstats", 280, 32 },
-    { "sizeof obp_shm_hdr", 0, 312 },
+    { "obp_shm_hdr.gtids", 312, 32 },
+    { "sizeof obp_shm_hdr", 0, 344 },
     { "obp_shm_srvinfo.state", 0, 4 },
     { "obp_shm_srvinfo.caps", 4, 4 },
     { "obp_shm_srvinfo.ext_caps", 8, 4 },
@@ -104,6 +105,16 @@ static const struct row expected[] = {
     { "obp_shm_tenant.cluster", 8, 64 },
     { "obp_shm_tenant.tenant", 72, 64 },
     { "sizeof obp_shm_tenant", 0, 192 },
+    { "obp_shm_gtid.seq", 0, 4 },
+    { "obp_shm_gtid.read_us", 8, 8 },
+    { "obp_shm_gtid.pos", 16, 264 },
+    { "obp_shm_gtid.pad", 280, 40 },
+    { "sizeof obp_shm_gtid", 0, 320 },
+    { "obp_gtid_set.kind", 0, 1 },
+    { "obp_gtid_set.n", 1, 1 },
+    { "obp_gtid_set.cut", 2, 1 },
+    { "obp_gtid_set.src", 8, 256 },
+    { "sizeof obp_gtid_src", 0, 32 },
     { "obp_sqlstat_row.requests", 0, 1600 },
     { "obp_sqlstat_row.cost_us", 1600, 600 },
     { "obp_sqlstat_row.buckets", 2200, 120 },
@@ -182,6 +193,7 @@ static const struct row compiled[] = {
     FIELD(obp_shm_hdr, srvinfo),
     FIELD(obp_shm_hdr, tenants),
     FIELD(obp_shm_hdr, sqlstats),
+    FIELD(obp_shm_hdr, gtids),
     SIZE(obp_shm_hdr),
     FIELD(obp_shm_srvinfo, state),
     FIELD(obp_shm_srvinfo, caps),
@@ -243,6 +255,16 @@ static const struct row compiled[] = {
     FIELD(obp_shm_tenant, cluster),
     FIELD(obp_shm_tenant, tenant),
     SIZE(obp_shm_tenant),
+    FIELD(obp_shm_gtid, seq),
+    FIELD(obp_shm_gtid, read_us),
+    FIELD(obp_shm_gtid, pos),
+    FIELD(obp_shm_gtid, pad),
+    SIZE(obp_shm_gtid),
+    FIELD(obp_gtid_set, kind),
+    FIELD(obp_gtid_set, n),
+    FIELD(obp_gtid_set, cut),
+    FIELD(obp_gtid_set, src),
+    SIZE(obp_gtid_src),
     FIELD(obp_sqlstat_row, requests),
     FIELD(obp_sqlstat_row, cost_us),
     FIELD(obp_sqlstat_row, buckets),

@@ -44,10 +44,12 @@ test_unknown(int i)
 static void
 test_replica(int i)
 {
-    struct obp_probe_result r = { 1, OBP_REPL_KNOWN | OBP_REPL_REPLICA
-                                     | OBP_REPL_IO | OBP_REPL_SQL, 2 * S };
+    struct obp_probe_result r = {
+        .read_only = 1, .lag_us = 2 * S,
+        .repl = OBP_REPL_KNOWN | OBP_REPL_REPLICA | OBP_REPL_IO | OBP_REPL_SQL
+    };
 
-    obp_srvstate_probed(&shm, i, 10 * S, &r);
+    obp_srvstate_probed(&shm, i, 10 * S, 10 * S, &r);
     tap_ok(!obp_srvstate_writable(&shm, i), "read_only 1: not writable");
     tap_ok(obp_srvstate_readable(&shm, i, 10 * S, -1), "lag 2s, no limit");
     tap_ok(obp_srvstate_readable(&shm, i, 10 * S, 3 * S), "lag 2s <= 3s");
@@ -56,11 +58,11 @@ test_replica(int i)
            "lag 2s read 2s ago: 4s > 3s");
     r.repl &= ~OBP_REPL_SQL;
     r.lag_us = -1;
-    obp_srvstate_probed(&shm, i, 20 * S, &r);
+    obp_srvstate_probed(&shm, i, 20 * S, 20 * S, &r);
     tap_ok(!obp_srvstate_readable(&shm, i, 20 * S, -1),
            "SQL thread stopped: no reads, whatever the limit");
     r.repl |= OBP_REPL_SQL;
-    obp_srvstate_probed(&shm, i, 21 * S, &r);
+    obp_srvstate_probed(&shm, i, 21 * S, 21 * S, &r);
     tap_ok(!obp_srvstate_readable(&shm, i, 21 * S, 5 * S)
            && obp_srvstate_readable(&shm, i, 21 * S, -1),
            "lag unknown: no reads under a limit");
@@ -73,10 +75,11 @@ test_replica(int i)
 static void
 test_detect(int i)
 {
-    struct obp_probe_result r = { 0, OBP_REPL_KNOWN, -1 };
+    struct obp_probe_result r = { .read_only = 0, .repl = OBP_REPL_KNOWN,
+                                  .lag_us = -1 };
     char                    line[256];
 
-    obp_srvstate_probed(&shm, i, 1 * S, &r);
+    obp_srvstate_probed(&shm, i, 1 * S, 1 * S, &r);
     tap_ok(!obp_srvstate_missed(&shm, i, 2 * S, false, 3)
            && !obp_srvstate_missed(&shm, i, 3 * S, false, 3)
            && !obp_srvstate_missed(&shm, i, 4 * S, false, 3)
@@ -97,11 +100,16 @@ test_detect(int i)
     obp_bl_describe(&shm, i, 5 * S, line, sizeof(line));
     tap_is_str(line, "127.0.0.1:3302 alive; detect dead (4 failed)",
                "status: detect dead");
-    tap_ok(obp_srvstate_probed(&shm, i, 6 * S, &r)
+    tap_ok(obp_srvstate_probed(&shm, i, 6 * S, 6 * S, &r)
            && obp_bl_may_try(&shm, i, 6 * S, conf), "an answer revives it");
     obp_bl_describe(&shm, i, 6 * S, line, sizeof(line));
     tap_is_str(line, "127.0.0.1:3302 alive; detect alive, read_only 0",
                "status: detect alive, read_only 0");
+    obp_gtid_parse(&r.gtid, OBP_GTID_MARIADB, "0-1-42", 6);
+    obp_srvstate_probed(&shm, i, 7 * S, 7 * S, &r);
+    obp_bl_describe(&shm, i, 7 * S, line, sizeof(line));
+    tap_is_str(line, "127.0.0.1:3302 alive; detect alive, read_only 0, "
+               "gtid 0:42", "status: the replication position");
 }
 
 static void

@@ -417,6 +417,22 @@ test_plain(void)
            && t->tenants[0].replicas.r[1].server == 3,
            "two sets: tables not declared on the first primary's");
     obp_conf_free(conf);
+    conf = build(file("autosets.yaml",
+                      "servers:\n  a: {address: 127.0.0.1:1, role: auto, "
+                      "set: x}\n"
+                      "  b: {address: 127.0.0.1:2, role: auto, set: y}\n"
+                      "  b1: {address: 127.0.0.1:3, role: auto, set: y}\n"
+                      "  a1: {address: 127.0.0.1:4, role: auto, set: x}\n"),
+                 &errs);
+    t = conf != NULL ? conf->topo : NULL;
+    tap_ok(t != NULL && t->servers[1].role == OBP_TOPO_SRV_PRIMARY
+           && t->servers[2].primary == 1 && t->servers[3].primary == 0
+           && t->servers[2].discovered && t->tenants[0].replicas.n == 2
+           && strcmp(leader(t, &t->tenants[0].replicas), "a") == 0
+           && t->tenants[0].replicas.r[1].server == 3,
+           "two sets of role auto: each its own, tables not declared on "
+           "the first");
+    obp_conf_free(conf);
     conf = build(file("none.yaml", "rootservice_list: [127.0.0.1:3306]\n"),
                  &errs);
     tap_ok(conf != NULL && conf->topo == NULL,
@@ -563,7 +579,16 @@ static const struct refusal refusals[] = {
     { "autosets.ini",
       "[server a]\naddress = 127.0.0.1:1\nrole = auto\n"
       "[server b]\naddress = 127.0.0.1:2\nrole = auto\nprimary = a\n",
-      ":3: server a: role: role auto is for one set" },
+      ":3: server a: role: role auto does not mix with replicas naming a "
+      "primary" },
+    { "autonoset.yaml",
+      "servers:\n  a: {address: 127.0.0.1:1, role: auto, set: x}\n"
+      "  b: {address: 127.0.0.1:2, role: auto}\n",
+      ":3: server b: no set: with several sets of role auto each server "
+      "names its own (set: NAME)" },
+    { "setdeclared.yaml",
+      "servers:\n  a: {address: 127.0.0.1:1, role: primary, set: x}\n",
+      ":2: server a: set: only a server of role auto names its set" },
     { "norepl.yaml", TOPO_YAML
       "          partition: HASH\n"
       "          columns: [id INT]\n"
@@ -714,7 +739,7 @@ cleanup(void)
                                          "none.yaml", "many.yaml",
                                          "addr.yaml", "own.yaml",
                                          "own.ini", "bigcount.yaml",
-                                         "auto.ini" };
+                                         "auto.ini", "autosets.yaml" };
     size_t i;
 
     for (i = 0; i < OBP_NELEMS(refusals); i++) {
