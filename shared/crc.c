@@ -3,6 +3,8 @@
  * first use from the polynomials rather than written out, so there is
  * nothing to mistype; a worker builds them before its first frame.
  */
+#include "obp.h"
+
 #include "crc.h"
 
 #include <stdbool.h>
