@@ -52,6 +52,7 @@ struct obp_session;
 #include "sroute.h"
 #include "sexport.h"
 #include "clogin.h"
+#include "cob20.h"
 #include "tenant.h"
 #include "warnlog.h"
 #include "loop.h"
