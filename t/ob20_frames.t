@@ -23,7 +23,7 @@ use Test::OBProxy::Raw;
 use Test::OBProxy::OB20 qw/frame/;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(28)->run_mariadb(1);
+	->plan(29)->run_mariadb(1);
 $t->write_conf(<<'EOF')->run();
 automatic_match_work_thread: false
 work_thread_num: 1
@@ -76,6 +76,8 @@ is(scalar(() = $r =~ /z{1000}/g), 100, '100 rows of 1000 bytes')
 	or diag($p && $p->{error});
 cmp_ok($p ? $p->{frames} : 0, '>', 5, 'over several frames, each '
 	. 'checked') or diag($p && $p->{frames});
+ok($p && $p->{last} && $p->{lasts} == 1, 'only the last frame says '
+	. 'OB_IS_LAST_PACKET') or diag($p && $p->{lasts});
 $p && $p->request("\x03SELECT 'new'", extra => Test::OBProxy::OB20::extra_new(
 	2001, 'trace-id'));
 is(rows($p && $p->read_response()), 'new', 'new-format extra info');

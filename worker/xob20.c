@@ -216,7 +216,8 @@ obp_xob20_pack(struct obp_conn *c, const uint8_t *p, size_t len, bool last)
     obp_xzip_track(x, p, k);
     memset(&h, 0, sizeof(h));
     obp_ob20_order_out(&x->order, &h);
-    if (last && k == len && x->inner_left == 0 && x->hdr_have == 0)
+    if (last && k == len && !c->resp_open && x->inner_left == 0
+        && x->hdr_have == 0)
         h.flags = OBP_OB20_IS_LAST_PACKET;
     b->done = 0;
     b->parse = 0;

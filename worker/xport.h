@@ -163,8 +163,9 @@ void obp_xzip_free(struct obp_conn *c);
  * xob20.c, the same for OceanBase 2.0 frames: a frame is read whole and
  * checked before any of its bytes are handed up; a bad one fails the
  * read with EPROTO and a log line.  Writing frames at most one buffer of
- * plain bytes; OB_IS_LAST_PACKET marks a frame that empties what was
- * offered, ending at a MySQL packet boundary.
+ * plain bytes; OB_IS_LAST_PACKET marks the frame that ends a response:
+ * it empties what was offered, at a MySQL packet boundary, and the
+ * response is over (c->resp_open clear).
  */
 ssize_t obp_xob20_read(struct obp_conn *c, uint8_t *dst, size_t cap);
 ssize_t obp_xob20_pack(struct obp_conn *c, const uint8_t *p, size_t len,

@@ -147,15 +147,17 @@ sub _bad { $_[0]->{error} = $_[1]; return undef }
 
 # One response's frames: their MySQL bytes joined (up to an OK or ERR
 # first, else the result set's second EOF, or an ERR), or undef.  Sets
-# {frames} (frames read) and {last} (the final one's OB_IS_LAST_PACKET).
+# {frames} (frames read), {last} (the final one's OB_IS_LAST_PACKET) and
+# {lasts} (how many said OB_IS_LAST_PACKET).
 sub read_response {
 	my ($self) = @_;
 	my ($bytes, $eofs) = ('', 0);
-	$self->{frames} = 0;
+	$self->{frames} = $self->{lasts} = 0;
 	for (1 .. 100000) {
 		my $f = $self->read_frame() // return undef;
 		$bytes .= $f->{mysql};
 		$self->{last} = $f->{flags} & IS_LAST_PACKET;
+		$self->{lasts}++ if $self->{last};
 		my @p = packets($bytes);
 		next unless @p;
 		return $bytes if $p[0] =~ /^[\x00\xff]/
