@@ -117,15 +117,30 @@ load_local(MYSQL *m, const char *path)
           "LOAD DATA LOCAL INFILE: 3000 rows", m);
 }
 
+static void
+change_user(MYSQL *m, const char *user, const char *password,
+            const char *db)
+{
+    MYSQL_RES *res;
+    MYSQL_ROW  row;
+
+    check(mysql_change_user(m, user, password, db) == 0
+          && mysql_query(m, "SELECT DATABASE()") == 0
+          && (res = mysql_store_result(m)) != NULL
+          && (row = mysql_fetch_row(res)) != NULL && row[0] != NULL
+          && strcmp(row[0], db) == 0, "COM_CHANGE_USER, then a query", m);
+}
+
 int
 main(int argc, char **argv)
 {
     MYSQL       *m;
     unsigned int one = 1;
+    my_bool      no = 0;
 
-    if (argc != 8) {
+    if (argc != 8 && argc != 9) {
         fprintf(stderr, "usage: ob20_client host port user password db "
-                "compress infile\n");
+                "compress infile [tls]\n");
         return 2;
     }
     mysql_library_init(0, NULL, NULL);
@@ -133,19 +148,24 @@ main(int argc, char **argv)
     if (atoi(argv[6]))
         mysql_options(m, MYSQL_OPT_COMPRESS, NULL);
     mysql_options(m, MYSQL_OPT_LOCAL_INFILE, &one);
+    if (argc == 9) {
+        mysql_ssl_set(m, NULL, NULL, NULL, NULL, NULL);
+        mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &no);
+    }
     if (mysql_real_connect(m, argv[1], argv[3], argv[4], argv[5],
                            (unsigned)atoi(argv[2]), NULL, 0) == NULL) {
         printf("not ok 1 - connect (%u: %s)\n", mysql_errno(m),
                mysql_error(m));
         return 1;
     }
-    printf("# ob20=%d compress=%d capability=%lu thread_id=%lu\n",
+    printf("# ob20=%d compress=%d capability=%lu thread_id=%lu tls=%s\n",
            m->net.use_ob20protocol, m->net.compress, m->capability,
-           m->thread_id);
+           m->thread_id, mysql_get_ssl_cipher(m) != NULL ? "on" : "off");
     check(1, "connect", m);
     text_queries(m);
     prepared(m);
     load_local(m, argv[7]);
+    change_user(m, argv[3], argv[4], argv[5]);
     mysql_close(m);
     printf("1..%d\n", n_checks);
     return 0;

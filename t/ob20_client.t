@@ -5,9 +5,10 @@
 # with enable_ob_protocol_v2_with_client the login OK grants OB 2.0 in
 # ob_capability_flag and the connector switches to OB 2.0 frames; text
 # and prepared statements, a result over many frames, a row and a
-# statement larger than one buffer, LOAD DATA LOCAL, against MariaDB,
-# whether the connector asked to compress or not; without the
-# parameter, or with the connector's OB 2.0 turned off, MySQL framing.
+# statement larger than one buffer, LOAD DATA LOCAL, a change of user,
+# against MariaDB, whether the connector asked to compress or not, over
+# TLS too; without the parameter, or with the connector's OB 2.0 turned
+# off, MySQL framing.
 
 use warnings;
 use strict;
@@ -24,8 +25,8 @@ my $obc = $ENV{TEST_OBCONNECTOR_C}
 plan(skip_all => "no OceanBase connector in $obc (a prebuilt one for "
 	. 'tests, see README "OceanBase 2.0 protocol")')
 	unless -f "$obc/lib/libobclnt.a" && -f "$obc/include/mysql.h";
-my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db cc/)
-	->plan(6)->run_mariadb(1);
+my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb-install-db cc openssl/)
+	->plan(7)->run_mariadb(1);
 my $dir = $t->testdir();
 
 my ($rc, $out) = $t->run_cmd([ 'cc', '-o', "$dir/ob20_client",
@@ -34,9 +35,13 @@ my ($rc, $out) = $t->run_cmd([ 'cc', '-o', "$dir/ob20_client",
 BAIL_OUT("ob20_client does not build: $out") if $rc;
 $t->write_file('load.txt', join '', map { "$_\trow $_\n" } 1 .. 3000);
 
-my $conf = <<'EOF';
+my ($cert, $key) = $t->tls_files();
+my $conf = <<"EOF";
 automatic_match_work_thread: false
 work_thread_num: 1
+enable_client_ssl: true
+ssl_public_key: $cert
+ssl_private_key: $key
 EOF
 $t->write_conf($conf . "enable_ob_protocol_v2_with_client: true\n")->run();
 
@@ -45,13 +50,13 @@ sub client {
 	my (%o) = @_;
 	my ($rc, $out) = $t->run_cmd([ "$dir/ob20_client", '127.0.0.1',
 		$t->client_port(), $t->user(), $t->password(), 'test',
-		$o{compress} ? 1 : 0, "$dir/load.txt" ], env => $o{env},
-		timeout => 60);
-	my ($ob20) = $out =~ /^# ob20=(\d)/m;
+		$o{compress} ? 1 : 0, "$dir/load.txt", $o{tls} ? ('tls') : () ],
+		env => $o{env}, timeout => 60);
+	my ($ob20, $tls) = $out =~ /^# ob20=(\d).* tls=(\w+)/m;
 	my @bad = $out =~ /^(not ok .*)$/mg;
 	my ($plan) = $out =~ /^1\.\.(\d+)$/m;
-	return { ok => !$rc && !@bad && ($plan // 0) == 6,
-		ob20 => $ob20 // '?', out => $out };
+	return { ok => !$rc && !@bad && ($plan // 0) == 7,
+		ob20 => $ob20 // '?', tls => $tls // '?', out => $out };
 }
 
 for my $compress (0, 1) {
@@ -60,7 +65,10 @@ for my $compress (0, 1) {
 		. ($compress ? ', the connector asking to compress' : '')
 		. ": every statement") or diag($r->{out});
 }
-my $r = client(compress => 1, env => { ENABLE_PROTOCOL_OB20 => 0 });
+my $r = client(tls => 1);
+ok($r->{ok} && $r->{ob20} eq '1' && $r->{tls} eq 'on', 'OceanBase 2.0 '
+	. 'framing over TLS: every statement') or diag($r->{out});
+$r = client(compress => 1, env => { ENABLE_PROTOCOL_OB20 => 0 });
 ok($r->{ok} && $r->{ob20} eq '0', 'the connector\'s OB 2.0 off: '
 	. 'the compressed protocol') or diag($r->{out});
 unlike($t->error_log(), qr/frame refused/, 'no frame refused');

@@ -4,7 +4,8 @@
 # specification (Test::OBProxy::OB20, no code shared with the proxy):
 # the grant in the login OK, answers framed with both checksums right,
 # the request id echoed and sequences in turn, a result over several
-# frames, extra info in both formats; then the frames a real client
+# frames, extra info in both formats, the proxy's own answers to
+# root@proxysys; then the frames a real client
 # never sends (wrong header checksum, wrong payload checksum, wrong
 # magic, wrong version, a payload length beyond the limit, lengths that
 # disagree, a sequence or connection id out of turn) each close the
@@ -14,6 +15,7 @@ use warnings;
 use strict;
 
 use Test::More;
+use Digest::SHA qw/sha1_hex/;
 
 BEGIN { use FindBin; chdir($FindBin::Bin); }
 
@@ -23,11 +25,13 @@ use Test::OBProxy::Raw;
 use Test::OBProxy::OB20 qw/frame/;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(29)->run_mariadb(1);
-$t->write_conf(<<'EOF')->run();
+	->plan(30)->run_mariadb(1);
+my $admin_pw = 'adm1n pw';
+$t->write_conf(<<"EOF")->run();
 automatic_match_work_thread: false
 work_thread_num: 1
 enable_ob_protocol_v2_with_client: true
+obproxy_sys_password: @{[ sha1_hex($admin_pw) ]}
 EOF
 $t->mariadb('CREATE TABLE ob20_sink (id INT)');
 my @workers = $t->workers();
@@ -88,6 +92,17 @@ my $long = 'w' x 30000;
 $p && $p->request("\x03SELECT LENGTH('$long')");
 is(rows($p && $p->read_response()), '30000', 'a request frame longer '
 	. 'than a buffer');
+
+# The proxy's own account is answered by the proxy, framed the same.
+my $raw = Test::OBProxy::Raw->new(port => $t->client_port());
+my $adm = $raw && Test::OBProxy::OB20->login($raw, user => 'root@proxysys',
+	password => $admin_pw, db => undef);
+$adm && $adm->request("\x03SHOW PROXYCONFIG LIKE "
+	. "'enable_ob_protocol_v2_with_client'");
+like(rows($adm && $adm->read_response()),
+	qr/^enable_ob_protocol_v2_with_client,/,
+	"root\@proxysys: granted, and the proxy's own answer framed")
+	or diag($adm ? $adm->{error} : $raw && $raw->{error});
 
 # Bad frames: each on its own connection, an INSERT that must not land.
 my $id = 0;

@@ -71,7 +71,8 @@ sub _varchar { pack('C4 C', 22, 2, 63, 0, length $_[0]) . "$_[0]\0" }
 sub extra_old { _varchar($_[0]) . _varchar($_[1]) }
 
 # Logs <raw> (a Test::OBProxy::Raw) in asking for OB 2.0 with <caps>
-# (the OB 2.0 and new extra info bits by default).  Returns the peer, or
+# (the OB 2.0 and new extra info bits by default), into database <db>
+# ('test'; undef: none).  Returns the peer, or
 # undef with {error} set on <raw> when the login or the grant failed.
 sub login {
 	my ($class, $raw, %o) = @_;
@@ -80,7 +81,8 @@ sub login {
 	my $attrs = join '', map { chr(length $_) . $_ }
 		'__proxy_capability_flag', "$want";
 	my $p = $raw->response_packet(%o, caps => Test::OBProxy::Raw::DEFAULT_CAPS
-		| CONNECT_ATTRS | SESSION_TRACK, db => $o{db} // 'test')
+		| CONNECT_ATTRS | SESSION_TRACK,
+		db => exists $o{db} ? $o{db} : 'test')
 		. chr(length $attrs) . $attrs;
 	$raw->send_packet($p, 1) or return undef;
 	my $ok = $raw->read_packet() // return undef;
