@@ -5,11 +5,11 @@
 # the grant in the login OK, answers framed with both checksums right,
 # the request id echoed and sequences in turn, a result over several
 # frames, extra info in both formats, the proxy's own answers to
-# root@proxysys; then the frames a real client
-# never sends (wrong header checksum, wrong payload checksum, wrong
-# magic, wrong version, a payload length beyond the limit, lengths that
-# disagree, a sequence or connection id out of turn) each close the
-# connection with a log line, forward nothing and crash nothing.
+# root@proxysys; then the frames a real client never sends (wrong header
+# checksum, wrong payload checksum, wrong magic, wrong version, a payload
+# length beyond the limit, lengths that disagree, a sequence or
+# connection id out of turn) each close the connection with a log line,
+# forward nothing and crash nothing.
 
 use warnings;
 use strict;
