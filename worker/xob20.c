@@ -5,7 +5,9 @@
  * extra info) and only then hands its MySQL bytes up, so that nothing
  * of a bad frame is ever forwarded.  A frame that fits a buffer is
  * checked in x->raw; a longer one (up to the protocol's 16 MiB) is
- * gathered in x->frame, allocated for it and freed once given.
+ * gathered in x->frame, which grows with the bytes that came (a frame
+ * that announces 16 MiB and sends little costs little) and is freed once
+ * given.
  */
 #include "worker.h"
 
@@ -76,6 +78,7 @@ frame_given(struct obp_xport *x)
         x->frame = NULL;
         x->frame_len = 0;
         x->frame_have = 0;
+        x->frame_cap = 0;
     } else {
         x->raw->done = x->give_end;
     }
@@ -89,7 +92,8 @@ start_long(struct obp_conn *c, size_t total)
     struct obp_xport *x = c->x;
     size_t            have = raw_avail(x);
 
-    x->frame = malloc(total);
+    x->frame_cap = 2 * OBP_IOBUF_SIZE < total ? 2 * OBP_IOBUF_SIZE : total;
+    x->frame = malloc(x->frame_cap);
     if (x->frame == NULL) {
         errno = ENOMEM;
         return OBP_ERROR;
@@ -138,12 +142,24 @@ static ssize_t
 fill(struct obp_conn *c)
 {
     struct obp_xport *x = c->x;
+    uint8_t          *more;
+    size_t            cap;
     ssize_t           n;
 
     if (x->frame == NULL)
         return obp_xzip_fill(c);
+    if (x->frame_have == x->frame_cap) {
+        cap = 2 * x->frame_cap < x->frame_len ? 2 * x->frame_cap
+                                              : x->frame_len;
+        if ((more = realloc(x->frame, cap)) == NULL) {
+            errno = ENOMEM;
+            return -1;
+        }
+        x->frame = more;
+        x->frame_cap = cap;
+    }
     n = obp_xport_lower_read(c, x->frame + x->frame_have,
-                             x->frame_len - x->frame_have);
+                             x->frame_cap - x->frame_have);
     if (n > 0)
         x->frame_have += (size_t)n;
     return n;

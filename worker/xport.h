@@ -81,8 +81,9 @@ struct obp_xport {
     uint8_t           seq;          /* next compressed sequence number */
     struct obp_ob20_order order;    /* OceanBase 2.0: frames' order */
     uint8_t          *frame;        /* an OB 2.0 frame beyond a buffer */
-    size_t            frame_len;    /* its length, bytes read of it: */
+    size_t            frame_len;    /* its length, bytes read of it, */
     size_t            frame_have;
+    size_t            frame_cap;    /* and room for them so far */
     const uint8_t    *give;         /* checked MySQL bytes to hand up */
     size_t            give_left;
     size_t            give_end;     /* raw->done once they are given */

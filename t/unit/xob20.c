@@ -4,7 +4,8 @@
  * bytes at a time, one longer than a session buffer, 300 empty ones,
  * extra info, all come out as the MySQL bytes they carry; a bad frame
  * behind good ones gives the good bytes and then fails with EPROTO, none
- * of its own; what the proxy writes is framed in turn (request id
+ * of its own; a frame announcing more than it sends holds little
+ * memory; what the proxy writes is framed in turn (request id
  * echoed, sequence following, both checksums right, OB_IS_LAST_PACKET on
  * the last frame only).
  */
@@ -177,6 +178,28 @@ test_bad_behind_good(void)
     close(fd[1]);
 }
 
+/* A frame that announces 1 MiB and sends 100 bytes costs little. */
+static void
+test_announced(void)
+{
+    static uint8_t  payload[1 << 20], wire[sizeof(payload) + 64], out[64];
+    struct obp_conn c;
+    size_t          n;
+    int             fd[2], err;
+
+    n = frame(wire, sizeof(wire), 1, 0, payload, sizeof(payload), NULL, 0,
+              0);
+    ob20_pair(&c, fd);
+    if (n == 0 || write(fd[1], wire, 100) != 100)
+        tap_diag("short write");
+    read_all(&c, out, sizeof(out), sizeof(out), &err);
+    tap_ok(err == 0 && c.x->frame != NULL
+           && c.x->frame_cap <= 2 * OBP_IOBUF_SIZE,
+           "a frame announcing 1 MiB, 100 bytes sent: 32 KiB held at most");
+    obp_conn_close(&c);
+    close(fd[1]);
+}
+
 /* The proxy's answer to request 9: frames checked with the codec. */
 static void
 test_writer(void)
@@ -240,6 +263,7 @@ main(void)
     test_pieces();
     test_empty_frames();
     test_bad_behind_good();
+    test_announced();
     test_writer();
     obp_iobuf_pool_free(&worker.pool);
     return tap_done();
