@@ -11,7 +11,7 @@
 #include "ob20.h"
 #include "ob20_int.h"
 
-static const char *const fault_texts[] = {
+static const char *const ob20_fault_texts[] = {
     [OBP_OB20_OK] = "no fault",
     [OBP_OB20_BAD_HDR_CRC] = "header checksum mismatch",
     [OBP_OB20_BAD_MAGIC] = "wrong magic number",
@@ -29,9 +29,10 @@ static const char *const fault_texts[] = {
 const char *
 obp_ob20_fault_text(enum obp_ob20_fault f)
 {
-    if ((size_t)f >= sizeof(fault_texts) / sizeof(fault_texts[0]))
+    if ((size_t)f >= sizeof(ob20_fault_texts)
+                     / sizeof(ob20_fault_texts[0]))
         return "unknown fault";
-    return fault_texts[f];
+    return ob20_fault_texts[f];
 }
 
 int
@@ -45,7 +46,7 @@ obp_ob20_frame_total(const uint8_t *p, size_t len, size_t *total)
 
 /* Reads the 24-byte OB 2.0 header at <p> into <h>. */
 static void
-read_hdr(const uint8_t *p, struct obp_ob20_hdr *h)
+ob20_read_hdr(const uint8_t *p, struct obp_ob20_hdr *h)
 {
     struct obp_rd rd;
 
@@ -66,12 +67,12 @@ read_hdr(const uint8_t *p, struct obp_ob20_hdr *h)
  * compressed header or the OB 2.0 one) against <max_payload>.
  */
 static enum obp_ob20_fault
-check_hdr(const uint8_t *crc_from, const uint8_t *p, uint32_t max_payload,
+ob20_check_hdr(const uint8_t *crc_from, const uint8_t *p, uint32_t max_payload,
           struct obp_ob20_hdr *h)
 {
     size_t covered = (size_t)(p - crc_from) + OBP_OB20_HDR_LEN - 2;
 
-    read_hdr(p, h);
+    ob20_read_hdr(p, h);
     if (h->checksum != 0 && obp_crc16(0, crc_from, covered) != h->checksum)
         return OBP_OB20_BAD_HDR_CRC;
     if (h->magic != OBP_OB20_MAGIC)
@@ -85,7 +86,7 @@ check_hdr(const uint8_t *crc_from, const uint8_t *p, uint32_t max_payload,
 
 /* Checks the payload of a whole frame and finds its parts. */
 static enum obp_ob20_fault
-check_payload(const uint8_t *pay, struct obp_ob20_frame *f)
+ob20_check_payload(const uint8_t *pay, struct obp_ob20_frame *f)
 {
     const struct obp_ob20_hdr *h = &f->hdr;
     struct obp_rd              rd;
@@ -111,7 +112,7 @@ check_payload(const uint8_t *pay, struct obp_ob20_frame *f)
 }
 
 static int
-failed(struct obp_ob20_frame *f, enum obp_ob20_fault fault)
+ob20_verdict(struct obp_ob20_frame *f, enum obp_ob20_fault fault)
 {
     f->fault = fault;
     return fault == OBP_OB20_OK ? OBP_OK : OBP_ERROR;
@@ -132,21 +133,21 @@ obp_ob20_frame_parse(const uint8_t *p, size_t len, uint32_t max_payload,
     h->comp_len = obp_rd_u24(&rd);
     h->comp_seq = obp_rd_u8(&rd);
     h->uncomp_len = obp_rd_u24(&rd);
-    fault = check_hdr(p, p + OBP_OB20_COMP_HDR_LEN, max_payload, h);
+    fault = ob20_check_hdr(p, p + OBP_OB20_COMP_HDR_LEN, max_payload, h);
     if (fault != OBP_OB20_OK)
-        return failed(f, fault);
+        return ob20_verdict(f, fault);
     if (h->uncomp_len != 0 || (uint64_t)h->comp_len != (uint64_t)
         h->payload_len + OBP_OB20_HDR_LEN + OBP_OB20_TAIL_LEN)
-        return failed(f, OBP_OB20_BAD_LENGTH);
+        return ob20_verdict(f, OBP_OB20_BAD_LENGTH);
     f->frame_len = OBP_OB20_COMP_HDR_LEN + (size_t)h->comp_len;
     if (len < f->frame_len)
         return OBP_AGAIN;
-    return failed(f, check_payload(p + OBP_OB20_FRAME_HDR, f));
+    return ob20_verdict(f, ob20_check_payload(p + OBP_OB20_FRAME_HDR, f));
 }
 
 /* Writes the 24-byte header at <p>; the checksum from <crc_from>. */
 static void
-write_hdr(uint8_t *crc_from, uint8_t *p, const struct obp_ob20_hdr *h,
+ob20_write_hdr(uint8_t *crc_from, uint8_t *p, const struct obp_ob20_hdr *h,
           uint32_t payload_len, uint32_t flags)
 {
     struct obp_wr wr;
@@ -166,7 +167,7 @@ write_hdr(uint8_t *crc_from, uint8_t *p, const struct obp_ob20_hdr *h,
 
 /* Header, payload and tail at <out> (no compressed header): the length. */
 static size_t
-build_body(uint8_t *crc_from, uint8_t *out, size_t room,
+ob20_build_body(uint8_t *crc_from, uint8_t *out, size_t room,
            const struct obp_ob20_hdr *h, const uint8_t *extra,
            size_t extra_len, const uint8_t *mysql, size_t mysql_len)
 {
@@ -195,7 +196,7 @@ build_body(uint8_t *crc_from, uint8_t *out, size_t room,
     q[1] = (uint8_t)(crc >> 8);
     q[2] = (uint8_t)(crc >> 16);
     q[3] = (uint8_t)(crc >> 24);
-    write_hdr(crc_from, out, h, (uint32_t)pay, flags);
+    ob20_write_hdr(crc_from, out, h, (uint32_t)pay, flags);
     return OBP_OB20_HDR_LEN + pay + OBP_OB20_TAIL_LEN;
 }
 
@@ -215,7 +216,7 @@ obp_ob20_frame_build(uint8_t *out, size_t room, const struct obp_ob20_hdr *h,
         return 0;
     obp_pkt_put_hdr(out, (uint32_t)body, h->seq);
     memset(out + 4, 0, 3);
-    body = build_body(out, out + OBP_OB20_COMP_HDR_LEN,
+    body = ob20_build_body(out, out + OBP_OB20_COMP_HDR_LEN,
                       room - OBP_OB20_COMP_HDR_LEN, h, extra, extra_len,
                       mysql, mysql_len);
     return body > 0 ? OBP_OB20_COMP_HDR_LEN + body : 0;
@@ -225,7 +226,7 @@ size_t
 obp_ob20_body_build(uint8_t *out, size_t room, const struct obp_ob20_hdr *h,
                     const uint8_t *mysql, size_t mysql_len)
 {
-    return build_body(out, out, room, h, NULL, 0, mysql, mysql_len);
+    return ob20_build_body(out, out, room, h, NULL, 0, mysql, mysql_len);
 }
 
 int
@@ -235,14 +236,14 @@ obp_ob20_body_parse(const uint8_t *p, size_t len, uint32_t max_payload,
     enum obp_ob20_fault fault;
 
     if (len < OBP_OB20_HDR_LEN)
-        return failed(f, OBP_OB20_BAD_LENGTH);
-    fault = check_hdr(p, p, max_payload, &f->hdr);
+        return ob20_verdict(f, OBP_OB20_BAD_LENGTH);
+    fault = ob20_check_hdr(p, p, max_payload, &f->hdr);
     if (fault != OBP_OB20_OK)
-        return failed(f, fault);
+        return ob20_verdict(f, fault);
     if ((uint64_t)len != (uint64_t)f->hdr.payload_len + OBP_OB20_HDR_LEN
                          + OBP_OB20_TAIL_LEN)
-        return failed(f, OBP_OB20_BAD_LENGTH);
-    return failed(f, check_payload(p + OBP_OB20_HDR_LEN, f));
+        return ob20_verdict(f, OBP_OB20_BAD_LENGTH);
+    return ob20_verdict(f, ob20_check_payload(p + OBP_OB20_HDR_LEN, f));
 }
 
 enum obp_ob20_fault

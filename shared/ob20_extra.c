@@ -18,7 +18,7 @@
 
 /* OceanBase's varint: 7 bits a byte, lowest first, high bit = more. */
 static int
-read_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
+ob20_read_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
 {
     unsigned shift;
     uint8_t  b;
@@ -37,7 +37,7 @@ read_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
 
 /* One varchar object (meta, varint length, bytes, NUL) at *pos. */
 static int
-read_varchar(const uint8_t *p, size_t len, size_t *pos, const uint8_t **s,
+ob20_read_varchar(const uint8_t *p, size_t len, size_t *pos, const uint8_t **s,
              size_t *slen)
 {
     uint64_t n;
@@ -45,7 +45,7 @@ read_varchar(const uint8_t *p, size_t len, size_t *pos, const uint8_t **s,
     if (len - *pos < OBJ_META_LEN || p[*pos] != OBJ_VARCHAR)
         return OBP_ERROR;
     *pos += OBJ_META_LEN;
-    if (read_varint(p, len, pos, &n) != OBP_OK || n >= len - *pos
+    if (ob20_read_varint(p, len, pos, &n) != OBP_OK || n >= len - *pos
         || p[*pos + n] != '\0')
         return OBP_ERROR;
     *s = p + *pos;
@@ -65,8 +65,8 @@ obp_ob20_extra_next(const uint8_t *p, size_t len, bool new_format,
     if (*pos >= len)
         return OBP_DONE;
     if (!new_format) {
-        if (read_varchar(p, len, pos, &it->key, &it->key_len) != OBP_OK
-            || read_varchar(p, len, pos, &it->val, &it->val_len) != OBP_OK)
+        if (ob20_read_varchar(p, len, pos, &it->key, &it->key_len) != OBP_OK
+            || ob20_read_varchar(p, len, pos, &it->val, &it->val_len) != OBP_OK)
             return OBP_ERROR;
         return OBP_OK;
     }
@@ -97,7 +97,7 @@ obp_ob20_extra_put_new(uint8_t *out, size_t room, uint16_t type,
 }
 
 static void
-put_varchar(struct obp_wr *wr, const void *s, size_t n)
+ob20_put_varchar(struct obp_wr *wr, const void *s, size_t n)
 {
     uint64_t v = n;
 
@@ -121,8 +121,8 @@ obp_ob20_extra_put_old(uint8_t *out, size_t room, const char *key,
     struct obp_wr wr;
 
     obp_wr_init(&wr, out, room);
-    put_varchar(&wr, key, strlen(key));
-    put_varchar(&wr, val, val_len);
+    ob20_put_varchar(&wr, key, strlen(key));
+    ob20_put_varchar(&wr, val, val_len);
     return wr.err ? 0 : wr.len;
 }
 

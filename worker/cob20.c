@@ -12,7 +12,8 @@
 
 /* The value of connect attribute <key> in <attrs>, or NULL. */
 static const uint8_t *
-attr_value(const uint8_t *attrs, size_t len, const char *key, size_t *vlen)
+cob20_attr_value(const uint8_t *attrs, size_t len, const char *key,
+                 size_t *vlen)
 {
     struct obp_rd  rd;
     const uint8_t *k, *v;
@@ -42,7 +43,7 @@ obp_cob20_granted(const struct obp_session *s,
     if (!s->w->conf->enable_ob_protocol_v2_with_client
         || !(r->caps & s->hs_caps & OBP_CLIENT_SESSION_TRACK))
         return 0;
-    v = attr_value(r->attrs, r->attrs_len, OBP_OB_CAP_ATTR, &vlen);
+    v = cob20_attr_value(r->attrs, r->attrs_len, OBP_OB_CAP_ATTR, &vlen);
     if (v == NULL || vlen == 0 || vlen > CAP_DIGITS)
         return 0;
     memcpy(digits, v, vlen);
@@ -60,7 +61,7 @@ obp_cob20_granted(const struct obp_session *s,
  * (malloc'ed, the caller frees): its length, or 0 when out of memory.
  */
 static size_t
-track_with_caps(const struct obp_session *s, const struct obp_ok *ok,
+cob20_track(const struct obp_session *s, const struct obp_ok *ok,
                 uint8_t **buf)
 {
     size_t        had = ok->track != NULL ? ok->track_len : 0;
@@ -84,7 +85,7 @@ track_with_caps(const struct obp_session *s, const struct obp_ok *ok,
 
 /* Writes <ok>, with the grant when there is one. */
 static int
-write_ok(struct obp_session *s, const struct obp_ok *ok)
+cob20_write_ok(struct obp_session *s, const struct obp_ok *ok)
 {
     struct obp_ok granted = *ok;
     struct obp_wr wr;
@@ -92,7 +93,7 @@ write_ok(struct obp_session *s, const struct obp_ok *ok)
     int           rc = OBP_ERROR;
 
     if (s->ob_caps != 0) {
-        granted.track_len = track_with_caps(s, ok, &track);
+        granted.track_len = cob20_track(s, ok, &track);
         if (granted.track_len == 0)
             goto done;
         granted.track = track;
@@ -113,7 +114,7 @@ obp_cob20_login_ok(struct obp_session *s, const struct obp_ok *ok)
 {
     struct obp_xport *x;
 
-    if (write_ok(s, ok) != OBP_OK)
+    if (cob20_write_ok(s, ok) != OBP_OK)
         return OBP_ERROR;
     /* the OK goes out as it is; the framing starts behind it */
     x = s->cl.x;

@@ -18,13 +18,13 @@
 #define OB20_CHUNK (OBP_IOBUF_SIZE - OBP_OB20_FRAME_HDR - OBP_OB20_TAIL_LEN)
 
 static size_t
-raw_avail(const struct obp_xport *x)
+ob20_raw_avail(const struct obp_xport *x)
 {
     return x->raw != NULL ? x->raw->recv - x->raw->done : 0;
 }
 
 static ssize_t
-bad(struct obp_conn *c, const char *why)
+ob20_bad(struct obp_conn *c, const char *why)
 {
     obp_log(OBP_LOG_WARN, c->sid, 0, "OceanBase 2.0 frame refused: %s", why);
     errno = EPROTO;
@@ -33,7 +33,7 @@ bad(struct obp_conn *c, const char *why)
 
 /* A frame that fails its checks: one log line with what it said. */
 static int
-refuse(struct obp_conn *c, const struct obp_ob20_frame *f,
+ob20_refuse(struct obp_conn *c, const struct obp_ob20_frame *f,
        enum obp_ob20_fault fault)
 {
     obp_log(OBP_LOG_WARN, c->sid, 0, "OceanBase 2.0 frame refused: %s "
@@ -46,7 +46,7 @@ refuse(struct obp_conn *c, const struct obp_ob20_frame *f,
 
 /* The checks beyond the frame itself: order and extra info. */
 static int
-accept_frame(struct obp_conn *c, const struct obp_ob20_frame *f)
+ob20_accept(struct obp_conn *c, const struct obp_ob20_frame *f)
 {
     struct obp_xport    *x = c->x;
     struct obp_ob20_item it;
@@ -57,12 +57,12 @@ accept_frame(struct obp_conn *c, const struct obp_ob20_frame *f)
 
     fault = obp_ob20_order_in(&x->order, &f->hdr, true);
     if (fault != OBP_OB20_OK)
-        return refuse(c, f, fault);
+        return ob20_refuse(c, f, fault);
     /* the content is not used on this leg, its shape is checked */
     for (n = 0, rc = OBP_OK; f->extra != NULL && rc == OBP_OK; n++)
         rc = obp_ob20_extra_next(f->extra, f->extra_len, fmt, &pos, &it);
     if (rc == OBP_ERROR)
-        return refuse(c, f, OBP_OB20_BAD_EXTRA);
+        return ob20_refuse(c, f, OBP_OB20_BAD_EXTRA);
     x->give = f->mysql;
     x->give_left = f->mysql_len;
     x->give_end = x->frame == NULL ? x->raw->done + f->frame_len : 0;
@@ -71,7 +71,7 @@ accept_frame(struct obp_conn *c, const struct obp_ob20_frame *f)
 
 /* The frame's bytes are all given: it goes. */
 static void
-frame_given(struct obp_xport *x)
+ob20_given(struct obp_xport *x)
 {
     if (x->frame != NULL) {
         free(x->frame);
@@ -87,10 +87,10 @@ frame_given(struct obp_xport *x)
 
 /* A frame too long for x->raw: what it holds moves to x->frame. */
 static int
-start_long(struct obp_conn *c, size_t total)
+ob20_start_long(struct obp_conn *c, size_t total)
 {
     struct obp_xport *x = c->x;
-    size_t            have = raw_avail(x);
+    size_t            have = ob20_raw_avail(x);
 
     x->frame_cap = 2 * OBP_IOBUF_SIZE < total ? 2 * OBP_IOBUF_SIZE : total;
     x->frame = malloc(x->frame_cap);
@@ -110,7 +110,7 @@ start_long(struct obp_conn *c, size_t total)
  * while bytes are missing, OBP_ERROR (logged, errno set).
  */
 static int
-next_frame(struct obp_conn *c)
+ob20_next_frame(struct obp_conn *c)
 {
     struct obp_xport     *x = c->x;
     struct obp_ob20_frame f;
@@ -123,23 +123,24 @@ next_frame(struct obp_conn *c)
         len = x->frame_have;
     } else {
         p = x->raw != NULL ? x->raw->data + x->raw->done : NULL;
-        len = raw_avail(x);
+        len = ob20_raw_avail(x);
     }
     if (obp_ob20_frame_total(p, len, &total) == OBP_AGAIN)
         return OBP_AGAIN;
     /* a bad header is refused before its payload is waited for */
     rc = obp_ob20_frame_parse(p, len, OBP_OB20_MAX_PAYLOAD, &f);
     if (rc == OBP_ERROR)
-        return refuse(c, &f, f.fault);
+        return ob20_refuse(c, &f, f.fault);
     if (rc == OBP_AGAIN)
         return x->frame == NULL && len >= OBP_OB20_FRAME_HDR
-               && total > OBP_IOBUF_SIZE ? start_long(c, total) : OBP_AGAIN;
-    return accept_frame(c, &f);
+               && total > OBP_IOBUF_SIZE ? ob20_start_long(c, total)
+                                         : OBP_AGAIN;
+    return ob20_accept(c, &f);
 }
 
 /* More bytes of the frame under way; as read(2) returns. */
 static ssize_t
-fill(struct obp_conn *c)
+ob20_fill(struct obp_conn *c)
 {
     struct obp_xport *x = c->x;
     uint8_t          *more;
@@ -167,7 +168,7 @@ fill(struct obp_conn *c)
 
 /* Gives checked bytes into <dst>: how many. */
 static size_t
-give(struct obp_xport *x, uint8_t *dst, size_t room)
+ob20_give(struct obp_xport *x, uint8_t *dst, size_t room)
 {
     size_t k = x->give_left < room ? x->give_left : room;
 
@@ -175,7 +176,7 @@ give(struct obp_xport *x, uint8_t *dst, size_t room)
     x->give += k;
     x->give_left -= k;
     if (x->give_left == 0)
-        frame_given(x);
+        ob20_given(x);
     return k;
 }
 
@@ -189,22 +190,22 @@ obp_xob20_read(struct obp_conn *c, uint8_t *dst, size_t cap)
 
     for (turn = 0; turn < OB20_TURNS && got < cap; turn++) {
         if (x->give != NULL) {
-            got += give(x, dst + got, cap - got);
+            got += ob20_give(x, dst + got, cap - got);
             continue;
         }
-        rc = next_frame(c);
+        rc = ob20_next_frame(c);
         if (rc == OBP_ERROR)
             return -1;
         if (rc == OBP_OK)
             continue;
-        r = fill(c);
+        r = ob20_fill(c);
         if (r > 0)
             continue;
         obp_xzip_trim(c);
         if (got > 0)
             return (ssize_t)got;
-        if (r == 0 && (raw_avail(x) > 0 || x->frame != NULL))
-            return bad(c, "connection closed inside a frame");
+        if (r == 0 && (ob20_raw_avail(x) > 0 || x->frame != NULL))
+            return ob20_bad(c, "connection closed inside a frame");
         return r;
     }
     obp_xzip_trim(c);
