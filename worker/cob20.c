@@ -121,7 +121,7 @@ obp_cob20_login_ok(struct obp_session *s, const struct obp_ok *ok)
     if (x != NULL && (x->zip || x->ob20))
         return OBP_OK;      /* a change of user keeps what was agreed */
     if (s->ob_caps != 0)
-        return obp_xport_ob20(&s->cl, s->id);
+        return obp_xport_ob20(&s->cl, s->id, false);
     if (s->zip)
         return obp_xport_zip(&s->cl);
     return OBP_OK;

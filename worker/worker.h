@@ -53,6 +53,7 @@ struct obp_session;
 #include "sexport.h"
 #include "clogin.h"
 #include "cob20.h"
+#include "sob20.h"
 #include "tenant.h"
 #include "warnlog.h"
 #include "loop.h"

@@ -1,6 +1,6 @@
 /*
- * The OceanBase 2.0 half of xport.h (the client leg; shared/ob20.h is
- * the codec).  Reading takes a whole frame, checks it (header and
+ * The OceanBase 2.0 half of xport.h, either leg (shared/ob20.h is the
+ * codec).  Reading takes a whole frame, checks it (header and
  * payload checksums, magic, version, lengths, request id and sequence,
  * extra info) and only then hands its MySQL bytes up, so that nothing
  * of a bad frame is ever forwarded.  A frame that fits a buffer is
@@ -55,7 +55,7 @@ ob20_accept(struct obp_conn *c, const struct obp_ob20_frame *f)
     int                  rc, n;
     bool                 fmt = (f->hdr.flags & OBP_OB20_IS_NEW_EXTRA_INFO);
 
-    fault = obp_ob20_order_in(&x->order, &f->hdr, true);
+    fault = obp_ob20_order_in(&x->order, &f->hdr, !x->ob20_ask);
     if (fault != OBP_OB20_OK)
         return ob20_refuse(c, f, fault);
     /* the content is not used on this leg, its shape is checked */
@@ -218,6 +218,46 @@ obp_xob20_read(struct obp_conn *c, uint8_t *dst, size_t cap)
     return (ssize_t)got;
 }
 
+/*
+ * Toward a server: a MySQL packet of sequence 0 at a packet boundary
+ * starts a request (a new request id, frames from 0 again), and a frame
+ * never carries the start of the next request.  Of the <k> bytes at
+ * <p>: how many go in this frame.
+ */
+static size_t
+ob20_ask_cut(struct obp_xport *x, const uint8_t *p, size_t k)
+{
+    uint8_t h[OBP_PKT_HDR_LEN];
+    size_t  pos, need;
+
+    if (x->inner_left == 0 && x->hdr_have == 0) {
+        if (k < OBP_PKT_HDR_LEN)
+            return k;
+        if (p[3] == 0) {
+            x->order.req_id = (x->order.req_id + 1) & 0xffffffu;
+            x->order.seq = 0;
+            x->order.started = true;
+        }
+        pos = OBP_PKT_HDR_LEN + obp_pkt_payload_len(p);
+    } else if (x->hdr_have > 0) {
+        need = OBP_PKT_HDR_LEN - x->hdr_have;
+        if (k < need)
+            return k;
+        memcpy(h, x->hdr, x->hdr_have);
+        memcpy(h + x->hdr_have, p, need);
+        pos = need + obp_pkt_payload_len(h);
+    } else {
+        pos = x->inner_left;
+    }
+    /* each turn passes a packet that starts within the chunk */
+    while (pos + OBP_PKT_HDR_LEN <= k) {
+        if (p[pos + 3] == 0)
+            return pos;
+        pos += OBP_PKT_HDR_LEN + obp_pkt_payload_len(p + pos);
+    }
+    return k;
+}
+
 ssize_t
 obp_xob20_pack(struct obp_conn *c, const uint8_t *p, size_t len, bool last)
 {
@@ -230,11 +270,13 @@ obp_xob20_pack(struct obp_conn *c, const uint8_t *p, size_t len, bool last)
         errno = ENOMEM;
         return -1;
     }
+    if (x->ob20_ask)
+        k = ob20_ask_cut(x, p, k);
     obp_xzip_track(x, p, k);
     memset(&h, 0, sizeof(h));
     obp_ob20_order_out(&x->order, &h);
-    if (last && k == len && !c->resp_open && x->inner_left == 0
-        && x->hdr_have == 0)
+    if (!x->ob20_ask && last && k == len && !c->resp_open
+        && x->inner_left == 0 && x->hdr_have == 0)
         h.flags = OBP_OB20_IS_LAST_PACKET;
     b->done = 0;
     b->parse = 0;

@@ -189,7 +189,7 @@ obp_xport_zip(struct obp_conn *c)
 }
 
 int
-obp_xport_ob20(struct obp_conn *c, uint32_t conn_id)
+obp_xport_ob20(struct obp_conn *c, uint32_t conn_id, bool ask)
 {
     struct obp_xport *x = xport_of(c);
 
@@ -199,6 +199,7 @@ obp_xport_ob20(struct obp_conn *c, uint32_t conn_id)
     memset(&x->order, 0, sizeof(x->order));
     x->order.conn_id = conn_id;
     x->ob20 = 1;
+    x->ob20_ask = ask;
     return OBP_OK;
 }
 

@@ -89,6 +89,7 @@ struct obp_xport {
     size_t            give_end;     /* raw->done once they are given */
     unsigned          zip:1;        /* compressed protocol on */
     unsigned          ob20:1;       /* OceanBase 2.0 framing on */
+    unsigned          ob20_ask:1;   /* and the proxy asks (a server's) */
     unsigned          more:1;       /* plain bytes may wait in user space */
     unsigned          stored:1;     /* the packet being read is stored */
     unsigned          rd_wants_wr:1; /* TLS must write before reading */
@@ -106,11 +107,12 @@ int obp_xport_tls(struct obp_conn *c, SSL_CTX *ctx, bool server);
 int obp_xport_zip(struct obp_conn *c);
 
 /*
- * Starts OceanBase 2.0 framing on <c>, the client leg of connection
- * <conn_id> (the id its handshake announced, which every frame carries).
+ * Starts OceanBase 2.0 framing on <c> for connection <conn_id> (the id
+ * its handshake announced, which every frame carries): a client's leg,
+ * or with <ask> a server's, where the proxy's commands start requests.
  * OBP_ERROR: out of memory.
  */
-int obp_xport_ob20(struct obp_conn *c, uint32_t conn_id);
+int obp_xport_ob20(struct obp_conn *c, uint32_t conn_id, bool ask);
 
 /*
  * Reads up to <cap> plain bytes into <dst>: > 0 bytes, 0 at end of
@@ -164,9 +166,11 @@ void obp_xzip_free(struct obp_conn *c);
  * xob20.c, the same for OceanBase 2.0 frames: a frame is read whole and
  * checked before any of its bytes are handed up; a bad one fails the
  * read with EPROTO and a log line.  Writing frames at most one buffer of
- * plain bytes; OB_IS_LAST_PACKET marks the frame that ends a response:
- * it empties what was offered, at a MySQL packet boundary, and the
- * response is over (c->resp_open clear).
+ * plain bytes.  Toward a client OB_IS_LAST_PACKET marks the frame that
+ * ends a response: it empties what was offered, at a MySQL packet
+ * boundary, and the response is over (c->resp_open clear).  Toward a
+ * server a MySQL packet of sequence 0 starts a request: a new request
+ * id, frames numbered from 0, the answer's frames checked against them.
  */
 ssize_t obp_xob20_read(struct obp_conn *c, uint8_t *dst, size_t cap);
 ssize_t obp_xob20_pack(struct obp_conn *c, const uint8_t *p, size_t len,

@@ -106,7 +106,7 @@ ob20_conn(struct obp_conn *c, int fd)
 {
     obp_conn_init(c, &worker, fd, 1, OBP_STAT_bytes_from_client, &ops,
                   NULL);
-    FUZZ_CHECK(obp_xport_ob20(c, CONN_ID) == OBP_OK);
+    FUZZ_CHECK(obp_xport_ob20(c, CONN_ID, false) == OBP_OK);
 }
 
 static bool

@@ -43,7 +43,7 @@ ob20_pair(struct obp_conn *c, int fd[2])
     }
     obp_conn_init(c, &worker, fd[0], 1, OBP_STAT_bytes_from_client, &ops,
                   NULL);
-    obp_xport_ob20(c, CONN_ID);
+    obp_xport_ob20(c, CONN_ID, false);
 }
 
 /* A client's frame of <n> bytes of <p>. */

@@ -13,6 +13,8 @@ use strict;
 
 use Exporter 'import';
 
+use Test::OBProxy::Raw;
+
 our @EXPORT_OK = qw/crc16 crc32c frame/;
 
 use constant {
