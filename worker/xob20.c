@@ -193,9 +193,17 @@ obp_xob20_read(struct obp_conn *c, uint8_t *dst, size_t cap)
             got += ob20_give(x, dst + got, cap - got);
             continue;
         }
-        rc = ob20_next_frame(c);
-        if (rc == OBP_ERROR)
+        rc = x->ob20_bad ? OBP_ERROR : ob20_next_frame(c);
+        if (rc == OBP_ERROR) {
+            /* what came before the bad frame goes first (logged once) */
+            x->ob20_bad = errno == EPROTO;
+            if (got > 0) {
+                x->more = 1;    /* come back for the refusal */
+                return (ssize_t)got;
+            }
+            errno = x->ob20_bad ? EPROTO : errno;
             return -1;
+        }
         if (rc == OBP_OK)
             continue;
         r = ob20_fill(c);

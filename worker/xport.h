@@ -90,6 +90,7 @@ struct obp_xport {
     unsigned          zip:1;        /* compressed protocol on */
     unsigned          ob20:1;       /* OceanBase 2.0 framing on */
     unsigned          ob20_ask:1;   /* and the proxy asks (a server's) */
+    unsigned          ob20_bad:1;   /* a frame was refused: reads fail */
     unsigned          more:1;       /* plain bytes may wait in user space */
     unsigned          stored:1;     /* the packet being read is stored */
     unsigned          rd_wants_wr:1; /* TLS must write before reading */

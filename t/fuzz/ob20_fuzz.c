@@ -7,8 +7,10 @@
  *      is built again from its fields, which must parse to the same;
  *   R  the reader over a socket, reading in steps of a chosen room as
  *      conn.c does, then the peer closes: refused or read, never a stall;
- *   W  plain bytes written as frames in pieces of a chosen size and read
- *      back by a second conn: they must come back unchanged.
+ *   W  plain bytes written as frames in pieces of a chosen size, as to a
+ *      client or as to a server (each MySQL packet of sequence 0 a new
+ *      request), and read back by a second conn as a client's: they must
+ *      come back unchanged.
  *
  * The first byte picks the mode.  Checked: no read outside the input or
  * a buffer, pointers inside the frame, bounded loops, the round trips,
@@ -101,12 +103,13 @@ fuzz_codec(struct fuzz_in *in)
     rebuild(&f);
 }
 
+/* A conn in OB 2.0 on <fd>; <ask>: as the proxy toward a server. */
 static void
-ob20_conn(struct obp_conn *c, int fd)
+ob20_conn(struct obp_conn *c, int fd, bool ask)
 {
     obp_conn_init(c, &worker, fd, 1, OBP_STAT_bytes_from_client, &ops,
                   NULL);
-    FUZZ_CHECK(obp_xport_ob20(c, CONN_ID, false) == OBP_OK);
+    FUZZ_CHECK(obp_xport_ob20(c, CONN_ID, ask) == OBP_OK);
 }
 
 static bool
@@ -130,7 +133,7 @@ fuzz_read(struct fuzz_in *in)
         return;
     FUZZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fd) == 0);
     FUZZ_CHECK(write(fd[1], in->p, in->n) == (ssize_t)in->n);
-    ob20_conn(&c, fd[0]);
+    ob20_conn(&c, fd[0], false);
     while (wants_read(&c) && got < sizeof(out)) {
         FUZZ_CHECK(++reads <= 2 * in->n + 16);
         r = obp_xport_read(&c, out + got, room < sizeof(out) - got
@@ -151,6 +154,7 @@ fuzz_write(struct fuzz_in *in)
     static uint8_t  back[SOCKET_MAX];
     struct obp_conn wc, rc;
     struct iovec    iov;
+    bool            ask = fuzz_u8(in) & 1;
     size_t          piece = (size_t)fuzz_u16(in) + 1, got = 0, turns = 0;
     ssize_t         n;
     int             fd[2];
@@ -158,8 +162,8 @@ fuzz_write(struct fuzz_in *in)
     if (in->n > SOCKET_MAX / 2)
         return;
     FUZZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fd) == 0);
-    ob20_conn(&wc, fd[0]);
-    ob20_conn(&rc, fd[1]);
+    ob20_conn(&wc, fd[0], ask);
+    ob20_conn(&rc, fd[1], false);
     iov.iov_base = (void *)(uintptr_t)in->p;
     /* each turn writes a piece or reads what fills the socket */
     while ((size_t)((const uint8_t *)iov.iov_base - in->p) < in->n

@@ -7,7 +7,7 @@
  * of its own; a frame announcing more than it sends holds little
  * memory; what the proxy writes is framed in turn (request id
  * echoed, sequence following, both checksums right, OB_IS_LAST_PACKET on
- * the last frame only).
+ * the last frame only); toward a server each command is a request.
  */
 #include "worker.h"
 
@@ -256,6 +256,59 @@ test_writer(void)
     close(fd[1]);
 }
 
+/*
+ * Toward a server: two commands in one write go as two requests (ids 1
+ * and 2, each from sequence 0); the server's answer to the second is
+ * read; one naming the first request is refused.
+ */
+static void
+test_asker(void)
+{
+    static const uint8_t  cmds[] = "\x05\x00\x00\x00\x19\x01\x00\x00\x00"
+                                   "\x09\x00\x00\x00\x03SELECT 1";
+    static uint8_t        back[512], wire[256], out[64];
+    struct obp_ob20_frame f[2];
+    struct obp_conn       c;
+    struct iovec          iov = { (void *)(uintptr_t)cmds, sizeof(cmds) - 1 };
+    size_t                have = 0, n;
+    ssize_t               r;
+    int                   fd[2], err, turn;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fd) != 0)
+        exit(1);
+    obp_conn_init(&c, &worker, fd[0], 1, OBP_STAT_bytes_from_server, &ops,
+                  NULL);
+    obp_xport_ob20(&c, CONN_ID, true);
+    for (turn = 0; turn < 10 && (iov.iov_len > 0
+                                 || obp_xport_pending(c.x) > 0); turn++) {
+        r = obp_xport_write(&c, &iov, iov.iov_len > 0 ? 1 : 0);
+        if (r > 0) {
+            iov.iov_base = (uint8_t *)iov.iov_base + r;
+            iov.iov_len -= (size_t)r;
+        }
+    }
+    r = read(fd[1], back, sizeof(back));
+    have = r > 0 ? (size_t)r : 0;
+    tap_ok(obp_ob20_frame_parse(back, have, OBP_OB20_MAX_PAYLOAD, &f[0])
+           == OBP_OK && obp_ob20_frame_parse(back + f[0].frame_len,
+                                              have - f[0].frame_len,
+                                              OBP_OB20_MAX_PAYLOAD, &f[1])
+           == OBP_OK && f[0].hdr.req_id == 1 && f[1].hdr.req_id == 2
+           && f[0].hdr.seq == 0 && f[1].hdr.seq == 0
+           && f[0].mysql_len == 9 && f[1].mysql_len == 13,
+           "to a server: two commands in one write, two requests");
+    n = frame(wire, sizeof(wire), 2, 1, "\x01\x00\x00\x01\x00", 5, NULL, 0,
+              OBP_OB20_IS_LAST_PACKET);
+    n += frame(wire + n, sizeof(wire) - n, 1, 2, "late", 4, NULL, 0, 0);
+    if (write(fd[1], wire, n) != (ssize_t)n)
+        tap_diag("short write");
+    have = read_all(&c, out, sizeof(out), sizeof(out), &err);
+    tap_ok(have == 5 && err == EPROTO,
+           "its answer read; a frame of the request before refused");
+    obp_conn_close(&c);
+    close(fd[1]);
+}
+
 int
 main(void)
 {
@@ -265,6 +318,7 @@ main(void)
     test_bad_behind_good();
     test_announced();
     test_writer();
+    test_asker();
     obp_iobuf_pool_free(&worker.pool);
     return tap_done();
 }
