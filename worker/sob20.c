@@ -19,9 +19,9 @@ obp_sob20_attrs(struct obp_srv *srv)
     struct obp_wr  wr;
     char           val[CAP_DIGITS + 1];
 
-    if (!srv->w->conf->enable_ob_protocol_v2)
+    /* built once: a login tried on the next server keeps them */
+    if (!srv->w->conf->enable_ob_protocol_v2 || srv->own_attrs != NULL)
         return OBP_OK;
-    free(srv->own_attrs);
     srv->own_attrs = malloc(srv->lg.attrs_len + 2 * CAP_DIGITS + n);
     if (srv->own_attrs == NULL)
         return OBP_ERROR;
