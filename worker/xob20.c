@@ -193,15 +193,19 @@ obp_xob20_read(struct obp_conn *c, uint8_t *dst, size_t cap)
             got += ob20_give(x, dst + got, cap - got);
             continue;
         }
-        rc = x->ob20_bad ? OBP_ERROR : ob20_next_frame(c);
+        if (x->ob20_bad) {
+            errno = EPROTO;     /* refused already, and logged */
+            rc = OBP_ERROR;
+        } else {
+            rc = ob20_next_frame(c);
+        }
         if (rc == OBP_ERROR) {
-            /* what came before the bad frame goes first (logged once) */
-            x->ob20_bad = errno == EPROTO;
+            x->ob20_bad = x->ob20_bad || errno == EPROTO;
+            /* what came before the bad frame goes first */
             if (got > 0) {
                 x->more = 1;    /* come back for the refusal */
                 return (ssize_t)got;
             }
-            errno = x->ob20_bad ? EPROTO : errno;
             return -1;
         }
         if (rc == OBP_OK)
