@@ -58,6 +58,8 @@ struct obp_addr;
 #include "sessid.h"
 #include "jsonobj.h"
 #include "transport.h"
+#include "crc.h"
+#include "ob20.h"
 #include "level_tls.h"
 #include "whitelist.h"
 #include "blocklist.h"

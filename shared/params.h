@@ -177,6 +177,10 @@ extern const struct obp_enum obp_enum_route_policy[];
       "obproxy's own: offer the compressed protocol to clients")            \
     X(compression_algorithm, STRING, "", 0, 16, OBP_P_RELOAD, NULL,          \
       "\"\" (zlib level 6) or zlib:0 .. zlib:9 (0: framed, not packed)")   \
+    X(enable_ob_protocol_v2, BOOL, "true", 0, 1, OBP_P_RELOAD, NULL,        \
+      "ask servers for OceanBase 2.0 framing (new server sessions)")       \
+    X(enable_ob_protocol_v2_with_client, BOOL, "false", 0, 1, OBP_P_RELOAD,  \
+      NULL, "OceanBase 2.0 framing to clients that ask for it")            \
     X(enable_congestion, BOOL, "true", 0, 1, OBP_P_RELOAD, NULL,             \
       "skip servers that failed, for every worker (the blocklist)")         \
     X(congestion_failure_threshold, INT, "5", 0, 1000000, OBP_P_RELOAD,     \

@@ -134,17 +134,12 @@ static void
 admin_logged_in(struct obp_session *s, enum obp_admin who)
 {
     struct obp_ok ok;
-    struct obp_wr wr;
 
     s->admin = (uint8_t)who;
     s->status = OBP_SERVER_STATUS_AUTOCOMMIT;
     memset(&ok, 0, sizeof(ok));
     ok.status = s->status;
-    if (obp_conn_writer(&s->cl, &wr) != OBP_OK
-        || obp_ok_write(&wr, (uint8_t)(s->seq + 1), &ok, s->caps) != OBP_OK
-        || obp_conn_commit(&s->cl, &wr) != OBP_OK
-        || (s->zip && (s->cl.x == NULL || !s->cl.x->zip)
-            && obp_xport_zip(&s->cl) != OBP_OK)) {
+    if (obp_cob20_login_ok(s, &ok) != OBP_OK) {
         obp_session_close(s, "out of memory");
         return;
     }
@@ -249,7 +244,6 @@ logged_in(struct obp_session *s, const struct obp_ok *ok)
 {
     struct obp_srv *srv = s->srv;
     struct obp_ok   own;
-    struct obp_wr   wr;
 
     if (ok == NULL) {
         memset(&own, 0, sizeof(own));
@@ -257,16 +251,8 @@ logged_in(struct obp_session *s, const struct obp_ok *ok)
         ok = &own;
     }
     s->status = srv->status;
-    if (obp_conn_writer(&s->cl, &wr) != OBP_OK
-        || obp_ok_write(&wr, (uint8_t)(s->seq + 1), ok, s->caps) != OBP_OK
-        || obp_conn_commit(&s->cl, &wr) != OBP_OK) {
-        obp_session_close(s, "login OK does not fit");
-        return;
-    }
-    /* the OK goes out as it is; packing starts behind it */
-    if (s->zip && (s->cl.x == NULL || !s->cl.x->zip)
-        && obp_xport_zip(&s->cl) != OBP_OK) {
-        obp_session_close(s, "out of memory");
+    if (obp_cob20_login_ok(s, ok) != OBP_OK) {
+        obp_session_close(s, "login OK does not fit, or out of memory");
         return;
     }
     obp_stat_add(s->w->stats, OBP_STAT_login_ok, 1);
@@ -277,7 +263,8 @@ logged_in(struct obp_session *s, const struct obp_ok *ok)
             s->cl.x != NULL && s->cl.x->ssl != NULL ? ", " : "",
             s->cl.x != NULL && s->cl.x->ssl != NULL
             ? obp_xport_tls_version(s->cl.x) : "",
-            s->zip ? ", compressed" : "");
+            s->ob_caps != 0 ? ", OceanBase 2.0"
+            : s->zip ? ", compressed" : "");
     obp_session_ready(s);
 }
 
@@ -460,6 +447,8 @@ on_response(struct obp_session *s, const uint8_t *p, size_t len)
         return;
     }
     s->zip = (r.caps & offered(s) & OBP_CLIENT_COMPRESS) != 0;
+    /* OceanBase 2.0 frames replace the compressed ones when granted */
+    s->ob_caps = obp_cob20_granted(s, &r);
     obp_clogin_answer(s, &r);
 }
 

@@ -49,6 +49,9 @@ struct obp_conn {
     uint64_t                   sid;     /* session id in log lines */
     int                        stat;    /* OBP_STAT_bytes_from_* */
     unsigned                   hold:1;  /* the owner wants no input now */
+    unsigned                   resp_open:1; /* a response to it is still
+                                           coming: no OceanBase 2.0 frame
+                                           is its last yet (xob20.c) */
 };
 
 /*

@@ -50,6 +50,7 @@ obp_resp_begin(struct obp_session *s, uint8_t cmd, bool plist)
     r->plist = plist && r->query;
     r->execute = cmd == OBP_COM_STMT_EXECUTE;
     r->phase = first_phase(cmd);
+    s->cl.resp_open = r->phase != OBP_R_NONE;
     obp_reqlog_sent(s, r->phase != OBP_R_NONE);
     if (r->phase == OBP_R_NONE)
         return false;
@@ -109,6 +110,7 @@ finish(struct obp_session *s)
                     (s->status & OBP_SERVER_STATUS_IN_TRANS) != 0);
     obp_reqlog_end(s);
     s->resp.phase = OBP_R_NONE;
+    s->cl.resp_open = 0;
     s->req.busy = 0;
     free(s->req.init_db);
     s->req.init_db = NULL;

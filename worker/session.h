@@ -67,6 +67,9 @@ struct obp_session {
     uint32_t               hs_ext_caps;
     uint32_t               max_packet;
     uint16_t               status;      /* server status of the last OK */
+    uint64_t               ob_caps;     /* OceanBase capabilities granted
+                                           to the client (cob20.h), 0:
+                                           MySQL framing */
     uint8_t               *attrs;       /* client's connect attributes */
     size_t                 attrs_len;
     struct obp_req         req;         /* client -> server framer */

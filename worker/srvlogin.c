@@ -39,6 +39,8 @@ finish(struct obp_srv *srv, int rc)
     srv->servers = NULL;
     explicit_bzero(srv->lg.stage1, sizeof(srv->lg.stage1));
     srv->lg.attrs = NULL;
+    free(srv->own_attrs);
+    srv->own_attrs = NULL;
     srv->done(srv, rc);
 }
 
@@ -140,6 +142,8 @@ send_response(struct obp_srv *srv, const struct obp_handshake *hs)
     uint8_t                token[OBP_SHA1_LEN];
 
     memset(&r, 0, sizeof(r));
+    if (obp_sob20_attrs(srv) != OBP_OK)
+        return OBP_ERROR;
     r.caps = srv->caps = agree_caps(srv, hs->caps);
     /* MariaDB reads extended capabilities only without LONG_PASSWORD */
     srv->ext_caps = srv->lg.ext_caps & hs->ext_caps & OBP_PROXY_EXT_CAPS;
@@ -242,8 +246,7 @@ on_auth(struct obp_srv *srv, const uint8_t *p, size_t len)
             return OBP_DONE;
         }
         srv->status = srv->ok.status;
-        if ((srv->caps & OBP_CLIENT_COMPRESS)
-            && obp_xport_zip(&srv->c) != OBP_OK)
+        if (obp_sob20_start(srv, &srv->ok) != OBP_OK)
             return OBP_ERROR;
         srv->state = OBP_SRV_READY;
         finish(srv, OBP_OK);

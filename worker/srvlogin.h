@@ -103,6 +103,9 @@ struct obp_srv {
     size_t               tried_len;
     char                 tried[400];    /* "ADDR (reason), ..." */
     struct obp_srv_login lg;            /* stage1 zeroed once logged in */
+    uint8_t             *own_attrs;     /* the attributes lg.attrs points
+                                           to when the proxy adds its own
+                                           (sob20.h), until done */
     uint32_t             caps;          /* agreed with the server */
     uint32_t             ext_caps;      /* MariaDB's, agreed */
     uint16_t             status;        /* from the server's last OK */
@@ -115,6 +118,7 @@ struct obp_srv {
     char                 err_state[6];
     char                 err_msg[400];
     unsigned             from_server:1; /* err_* is the server's ERR */
+    unsigned             ob20_asked:1;  /* the login asked for OB 2.0 */
     unsigned             counted:1;     /* in server_active */
     unsigned             for_client:1;  /* a client session's: counted
                                            per tenant (tenantstat.h) */

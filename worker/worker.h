@@ -54,6 +54,8 @@ struct obp_session;
 #include "sroute.h"
 #include "sexport.h"
 #include "clogin.h"
+#include "cob20.h"
+#include "sob20.h"
 #include "tenant.h"
 #include "warnlog.h"
 #include "loop.h"

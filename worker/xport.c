@@ -188,6 +188,21 @@ obp_xport_zip(struct obp_conn *c)
     return OBP_OK;
 }
 
+int
+obp_xport_ob20(struct obp_conn *c, uint32_t conn_id, bool ask)
+{
+    struct obp_xport *x = xport_of(c);
+
+    if (x == NULL)
+        return OBP_ERROR;
+    x->clear_left = obp_conn_pending(c);
+    memset(&x->order, 0, sizeof(x->order));
+    x->order.conn_id = conn_id;
+    x->ob20 = 1;
+    x->ob20_ask = ask;
+    return OBP_OK;
+}
+
 ssize_t
 obp_xport_read(struct obp_conn *c, uint8_t *dst, size_t cap)
 {
@@ -195,16 +210,20 @@ obp_xport_read(struct obp_conn *c, uint8_t *dst, size_t cap)
 
     c->x->more = 0;     /* the unpacker sets it when its turns ran out */
     r = c->x->zip ? obp_xzip_read(c, dst, cap)
-                  : obp_xport_lower_read(c, dst, cap);
+        : c->x->ob20 ? obp_xob20_read(c, dst, cap)
+        : obp_xport_lower_read(c, dst, cap);
     /* a full destination may leave plain bytes behind in user space */
     if (r > 0 && (size_t)r == cap)
         c->x->more = 1;
     return r;
 }
 
-/* One step of writing <p>: bytes taken, or -1 with errno. */
+/*
+ * One step of writing <p>: bytes taken, or -1 with errno.  <last>: <p>
+ * ends what the conn has to send now.
+ */
 static ssize_t
-write_step(struct obp_conn *c, const uint8_t *p, size_t len)
+write_step(struct obp_conn *c, const uint8_t *p, size_t len, bool last)
 {
     struct obp_xport *x = c->x;
     ssize_t           w;
@@ -217,6 +236,8 @@ write_step(struct obp_conn *c, const uint8_t *p, size_t len)
     }
     if (x->zip && x->clear_left == 0)
         return obp_xzip_pack(c, p, len);
+    if (x->ob20 && x->clear_left == 0)
+        return obp_xob20_pack(c, p, len, last);
     if (x->clear_left > 0 && len > x->clear_left)
         len = x->clear_left;
     w = obp_xport_lower_write(c, p, len);
@@ -252,7 +273,7 @@ obp_xport_write(struct obp_conn *c, const struct iovec *iov, int n)
         if (i == n)
             break;
         w = write_step(c, (const uint8_t *)iov[i].iov_base + off,
-                       iov[i].iov_len - off);
+                       iov[i].iov_len - off, i == n - 1);
         if (w <= 0) {
             err = w < 0 && !would_block(errno) ? errno : 0;
             break;
@@ -288,6 +309,7 @@ obp_xport_free(struct obp_conn *c)
         return;
     SSL_free(x->ssl);
     obp_xzip_free(c);
+    obp_xob20_free(c);
     free(x);
     c->x = NULL;
 }

@@ -1,7 +1,7 @@
 /*
  * What a conn's bytes go through between its buffers and its socket:
- * TLS (OpenSSL, either role) and the MySQL compressed protocol (zlib),
- * each optional, compression above TLS.  A conn without either has no
+ * TLS (OpenSSL, either role) and above it one framing, each optional:
+ * the MySQL compressed protocol (zlib) or OceanBase 2.0 (xob20.c).  A conn without either has no
  * xport and conn.c reads and writes its socket directly.
  *
  * The conn's buffers always hold plain MySQL packets, so the framers
@@ -32,6 +32,7 @@
 #include <zlib.h>
 
 #include "transport.h"
+#include "ob20.h"
 
 struct obp_conf;
 struct obp_conn;
@@ -78,7 +79,18 @@ struct obp_xport {
     uint8_t           hdr[4];       /* its header, as far as seen */
     uint8_t           hdr_have;
     uint8_t           seq;          /* next compressed sequence number */
+    struct obp_ob20_order order;    /* OceanBase 2.0: frames' order */
+    uint8_t          *frame;        /* an OB 2.0 frame beyond a buffer */
+    size_t            frame_len;    /* its length, bytes read of it, */
+    size_t            frame_have;
+    size_t            frame_cap;    /* and room for them so far */
+    const uint8_t    *give;         /* checked MySQL bytes to hand up */
+    size_t            give_left;
+    size_t            give_end;     /* raw->done once they are given */
     unsigned          zip:1;        /* compressed protocol on */
+    unsigned          ob20:1;       /* OceanBase 2.0 framing on */
+    unsigned          ob20_ask:1;   /* and the proxy asks (a server's) */
+    unsigned          ob20_bad:1;   /* a frame was refused: reads fail */
     unsigned          more:1;       /* plain bytes may wait in user space */
     unsigned          stored:1;     /* the packet being read is stored */
     unsigned          rd_wants_wr:1; /* TLS must write before reading */
@@ -94,6 +106,14 @@ int obp_xport_tls(struct obp_conn *c, SSL_CTX *ctx, bool server);
 
 /* Starts the compressed protocol on <c>.  OBP_ERROR: out of memory. */
 int obp_xport_zip(struct obp_conn *c);
+
+/*
+ * Starts OceanBase 2.0 framing on <c> for connection <conn_id> (the id
+ * its handshake announced, which every frame carries): a client's leg,
+ * or with <ask> a server's, where the proxy's commands start requests.
+ * OBP_ERROR: out of memory.
+ */
+int obp_xport_ob20(struct obp_conn *c, uint32_t conn_id, bool ask);
 
 /*
  * Reads up to <cap> plain bytes into <dst>: > 0 bytes, 0 at end of
@@ -133,6 +153,29 @@ ssize_t obp_xport_lower_write(struct obp_conn *c, const uint8_t *p,
 ssize_t obp_xzip_read(struct obp_conn *c, uint8_t *dst, size_t cap);
 ssize_t obp_xzip_pack(struct obp_conn *c, const uint8_t *p, size_t len);
 int obp_xzip_flush(struct obp_conn *c);
+/*
+ * Reads more framed bytes into x->raw (as read(2) returns); gives an
+ * empty x->raw back to the pool, so that idle sessions hold none.
+ */
+ssize_t obp_xzip_fill(struct obp_conn *c);
+void obp_xzip_trim(struct obp_conn *c);
+/* Follows the MySQL packet headers over <k> plain bytes being packed. */
+void obp_xzip_track(struct obp_xport *x, const uint8_t *p, size_t k);
 void obp_xzip_free(struct obp_conn *c);
+
+/*
+ * xob20.c, the same for OceanBase 2.0 frames: a frame is read whole and
+ * checked before any of its bytes are handed up; a bad one fails the
+ * read with EPROTO and a log line.  Writing frames at most one buffer of
+ * plain bytes.  Toward a client OB_IS_LAST_PACKET marks the frame that
+ * ends a response: it empties what was offered, at a MySQL packet
+ * boundary, and the response is over (c->resp_open clear).  Toward a
+ * server a MySQL packet of sequence 0 starts a request: a new request
+ * id, frames numbered from 0, the answer's frames checked against them.
+ */
+ssize_t obp_xob20_read(struct obp_conn *c, uint8_t *dst, size_t cap);
+ssize_t obp_xob20_pack(struct obp_conn *c, const uint8_t *p, size_t len,
+                       bool last);
+void obp_xob20_free(struct obp_conn *c);
 
 #endif

@@ -143,9 +143,8 @@ unpack(struct obp_conn *c, uint8_t *dst, size_t room, bool *stuck)
     return (ssize_t)k;
 }
 
-/* Reads more compressed bytes; as read(2) returns. */
-static ssize_t
-fill_raw(struct obp_conn *c)
+ssize_t
+obp_xzip_fill(struct obp_conn *c)
 {
     struct obp_xport *x = c->x;
     ssize_t           n;
@@ -163,9 +162,8 @@ fill_raw(struct obp_conn *c)
     return n;
 }
 
-/* An empty x->raw goes back to the pool: idle sessions hold none. */
-static void
-trim_raw(struct obp_conn *c)
+void
+obp_xzip_trim(struct obp_conn *c)
 {
     if (c->x->raw != NULL && raw_avail(c->x) == 0) {
         obp_iobuf_put(&c->w->pool, c->x->raw);
@@ -189,10 +187,10 @@ obp_xzip_read(struct obp_conn *c, uint8_t *dst, size_t cap)
         got += (size_t)r;
         if (!stuck)
             continue;
-        r = fill_raw(c);
+        r = obp_xzip_fill(c);
         if (r > 0)
             continue;
-        trim_raw(c);
+        obp_xzip_trim(c);
         if (got > 0)
             return (ssize_t)got;
         if (r == 0 && (x->zin_left > 0 || x->zout_left > 0
@@ -200,7 +198,7 @@ obp_xzip_read(struct obp_conn *c, uint8_t *dst, size_t cap)
             return bad(c, "connection closed inside a packet");
         return r;
     }
-    trim_raw(c);
+    obp_xzip_trim(c);
     if (turn == ZIP_TURNS)
         x->more = 1;    /* turns ran out: come back, bytes or not */
     if (got == 0) {
@@ -232,9 +230,8 @@ deflater(struct obp_xport_ctx *x, int level)
     return x->zdef;
 }
 
-/* Follows inner packet headers over <k> bytes about to be packed. */
-static void
-track_inner(struct obp_xport *x, const uint8_t *p, size_t k)
+void
+obp_xzip_track(struct obp_xport *x, const uint8_t *p, size_t k)
 {
     size_t pos = 0, s;
 
@@ -290,7 +287,7 @@ obp_xzip_pack(struct obp_conn *c, const uint8_t *p, size_t len)
     seq = x->inner_left == 0 && x->hdr_have == 0 && len >= OBP_PKT_HDR_LEN
           && p[3] == 0 ? 0 : x->seq;
     x->seq = (uint8_t)(seq + 1);
-    track_inner(x, p, k);
+    obp_xzip_track(x, p, k);
     packed = pack_payload(c, p, k, b->data + ZIP_HDR_LEN, ZIP_CHUNK);
     if (packed == 0)
         memcpy(b->data + ZIP_HDR_LEN, p, k);

@@ -112,6 +112,15 @@ sub _fail {
 	return undef;
 }
 
+# The next <n> bytes as they come (another framing's), or undef.
+# Options: timeout.
+sub read_raw {
+	my ($self, $n, %o) = @_;
+	$self->_fill($n, time() + ($o{timeout} // $self->{timeout}))
+		or return undef;
+	return substr($self->{buf}, 0, $n, '');
+}
+
 # The next packet's payload, a chain of 16 MiB packets joined; in list
 # context also its sequence number.  Options: timeout.
 sub read_packet {
