@@ -1,0 +1,245 @@
+package Test::OBProxy::ObMeta;
+
+# An emulated OceanBase metadata schema on one MariaDB server of the
+# harness: database "oceanbase" with the tables the proxy's metadata
+# queries read (ODP-REFERENCE 5), under the names and with the columns
+# those queries use, so that ODP's SQL runs on it unmodified.  A test
+# fills it with a cluster: zones, the harness's other servers as the
+# cluster's servers, tenants and partitioned tables with their tablets'
+# replicas; moving a leader is an UPDATE.  Not OceanBase: only the
+# columns the queries read, plain tables where OceanBase has views.
+#
+#   my $meta = Test::OBProxy::ObMeta->new($t, 4);   # server 4 holds it
+#   $meta->zone('z1', region => 'r1', idc => 'idc1');
+#   $meta->server(1, zone => 'z1');                 # server 1 serves
+#   $meta->tenant('app', id => 1002, servers => [1, 2, 3]);
+#   $meta->table('app', 'rt', 't_hash', id => 500001, type => 'HASH',
+#       key => [ 'id', 5 ], replicas => [ [1, 2, 3], [2, 3, 1], ... ]);
+#   $meta->move_leader(500001, 1, 3);   # partition 1 now led by server 3
+
+use warnings;
+use strict;
+
+our $CLUSTER = 'obcluster';
+our $TABLET_BASE = 200000;      # tablet ids: base + table's n * 100 + part
+our $LS_BASE = 1000;            # log stream ids: base + part + 1
+
+my @DDL = (
+	'CREATE TABLE DBA_OB_ZONES (zone VARCHAR(128) PRIMARY KEY,'
+	. ' status VARCHAR(32) NOT NULL, region VARCHAR(128) NOT NULL,'
+	. ' idc VARCHAR(128) NOT NULL, type VARCHAR(32) NOT NULL)',
+	'CREATE TABLE DBA_OB_SERVERS (svr_ip VARCHAR(46) NOT NULL,'
+	. ' svr_port BIGINT NOT NULL, sql_port BIGINT NOT NULL,'
+	. ' zone VARCHAR(128) NOT NULL, status VARCHAR(64) NOT NULL,'
+	. ' start_service_time DATETIME NULL, stop_time DATETIME NULL,'
+	. ' PRIMARY KEY (svr_ip, svr_port))',
+	'CREATE TABLE V$OB_PARAMETERS (name VARCHAR(128) NOT NULL,'
+	. ' value VARCHAR(256) NOT NULL)',
+	'CREATE TABLE DBA_OB_TENANTS (tenant_id BIGINT PRIMARY KEY,'
+	. ' tenant_name VARCHAR(128) NOT NULL, locality VARCHAR(256),'
+	. ' previous_locality VARCHAR(256), primary_zone VARCHAR(128),'
+	. ' status VARCHAR(64), tenant_role VARCHAR(32))',
+	'CREATE TABLE __all_virtual_proxy_schema (tenant_name VARCHAR(128)'
+	. ' NOT NULL, database_name VARCHAR(128) NOT NULL,'
+	. ' table_name VARCHAR(256) NOT NULL, tablet_id BIGINT NOT NULL,'
+	. ' svr_ip VARCHAR(46) NOT NULL, sql_port BIGINT NOT NULL,'
+	. ' table_id BIGINT NOT NULL, role BIGINT NOT NULL,'
+	. ' part_num BIGINT NOT NULL, replica_num BIGINT NOT NULL,'
+	. ' table_type BIGINT NOT NULL, schema_version BIGINT NOT NULL,'
+	. ' spare1 BIGINT NOT NULL DEFAULT 0,'
+	. ' spare2 BIGINT NOT NULL DEFAULT 0,'
+	. ' complex_table_type BIGINT NOT NULL DEFAULT 0,'
+	. ' replica_type BIGINT NOT NULL DEFAULT 0,'
+	. ' dup_replica_type BIGINT NOT NULL DEFAULT 0,'
+	. ' memstore_percent BIGINT NOT NULL DEFAULT 100)',
+	'CREATE TABLE __all_virtual_proxy_partition_info (table_id BIGINT'
+	. ' NOT NULL, tenant_name VARCHAR(128) NOT NULL,'
+	. ' part_level BIGINT NOT NULL, all_part_num BIGINT NOT NULL,'
+	. ' template_num BIGINT NOT NULL DEFAULT 0,'
+	. ' part_id_rule_ver BIGINT NOT NULL DEFAULT 0,'
+	. ' part_type BIGINT NOT NULL, part_num BIGINT NOT NULL,'
+	. ' is_column_type BIGINT NOT NULL DEFAULT 0,'
+	. ' part_space BIGINT NOT NULL DEFAULT 0,'
+	. " part_expr VARCHAR(4096) NOT NULL DEFAULT '',"
+	. " part_expr_bin VARCHAR(4096) NOT NULL DEFAULT '',"
+	. ' part_range_type VARCHAR(256) NOT NULL DEFAULT \'\','
+	. ' part_interval_bin VARCHAR(4096) NOT NULL DEFAULT \'\','
+	. ' interval_start_bin VARCHAR(4096) NOT NULL DEFAULT \'\','
+	. ' sub_part_type BIGINT NOT NULL DEFAULT -1,'
+	. ' sub_part_num BIGINT NOT NULL DEFAULT 0,'
+	. ' is_sub_column_type BIGINT NOT NULL DEFAULT 0,'
+	. ' sub_part_space BIGINT NOT NULL DEFAULT 0,'
+	. " sub_part_expr VARCHAR(4096) NOT NULL DEFAULT '',"
+	. " sub_part_expr_bin VARCHAR(4096) NOT NULL DEFAULT '',"
+	. " sub_part_range_type VARCHAR(256) NOT NULL DEFAULT '',"
+	. " def_sub_part_interval_bin VARCHAR(4096) NOT NULL DEFAULT '',"
+	. " def_sub_interval_start_bin VARCHAR(4096) NOT NULL DEFAULT '',"
+	. ' part_key_num BIGINT NOT NULL, part_key_name VARCHAR(128) NOT NULL,'
+	. ' part_key_type BIGINT NOT NULL, part_key_idx BIGINT NOT NULL,'
+	. ' part_key_level BIGINT NOT NULL,'
+	. " part_key_extra VARCHAR(4096) NOT NULL DEFAULT '',"
+	. ' part_key_collation_type BIGINT NOT NULL DEFAULT 63,'
+	. ' part_key_rowkey_idx BIGINT NOT NULL DEFAULT 0,'
+	. " part_key_expr VARCHAR(4096) NOT NULL DEFAULT '',"
+	. ' part_key_length BIGINT NOT NULL DEFAULT 0,'
+	. ' part_key_precision BIGINT NOT NULL DEFAULT 0,'
+	. ' part_key_scale BIGINT NOT NULL DEFAULT 0,'
+	. ' spare1 BIGINT NOT NULL DEFAULT 0,'
+	. ' spare2 BIGINT NOT NULL DEFAULT 0,'
+	. " spare4 VARCHAR(4096) NOT NULL DEFAULT '',"
+	. ' part_key_default_value VARCHAR(4096) NULL)',
+	'CREATE TABLE __all_virtual_proxy_partition (tenant_name VARCHAR(128)'
+	. ' NOT NULL, table_id BIGINT NOT NULL, part_id BIGINT NOT NULL,'
+	. ' tablet_id BIGINT NOT NULL, part_name VARCHAR(128) NOT NULL,'
+	. " high_bound_val VARCHAR(4096) NOT NULL DEFAULT '',"
+	. " high_bound_val_bin VARCHAR(4096) NOT NULL DEFAULT '',"
+	. ' sub_part_num BIGINT NOT NULL DEFAULT 0)',
+	'CREATE TABLE __all_virtual_proxy_sub_partition (tenant_name'
+	. ' VARCHAR(128) NOT NULL, table_id BIGINT NOT NULL,'
+	. ' part_id BIGINT NOT NULL, sub_part_id BIGINT NOT NULL,'
+	. ' tablet_id BIGINT NOT NULL, part_name VARCHAR(128) NOT NULL,'
+	. " high_bound_val VARCHAR(4096) NOT NULL DEFAULT '',"
+	. " high_bound_val_bin VARCHAR(4096) NOT NULL DEFAULT '')",
+	'CREATE TABLE __all_virtual_tablet_to_ls (tenant_id BIGINT NOT NULL,'
+	. ' table_id BIGINT NOT NULL, tablet_id BIGINT NOT NULL,'
+	. ' ls_id BIGINT NOT NULL)',
+);
+
+# Creates the schema on harness server <n> (started, with its accounts)
+# and grants the service account reading it; the cluster is named
+# <cluster> (default $CLUSTER) in V$OB_PARAMETERS.
+sub new {
+	my ($class, $t, $n, %o) = @_;
+	my $self = bless { t => $t, n => $n, ntables => 0 }, $class;
+	my $cluster = $o{cluster} // $CLUSTER;
+	$t->_root_sql($n, 'DROP DATABASE IF EXISTS oceanbase;'
+		. ' CREATE DATABASE oceanbase; USE oceanbase; '
+		. join('; ', @DDL) . ';'
+		. " INSERT INTO V\$OB_PARAMETERS VALUES ('cluster', '$cluster');"
+		. ' GRANT SELECT ON oceanbase.* TO'
+		. " '$Test::OBProxy::SERVICE_USER'\@'%';", 'oceanbase schema');
+	return $self;
+}
+
+# Runs <sql> as root in database oceanbase; dies when it fails.
+sub sql {
+	my ($self, $sql) = @_;
+	$self->{t}->_root_sql($self->{n}, "USE oceanbase; $sql",
+		'oceanbase schema');
+	return $self;
+}
+
+sub _addr {
+	my ($self, $k) = @_;
+	return ('127.0.0.1', $self->{t}->server_port($k));
+}
+
+# Zone <name>: region, idc, type (ReadWrite), status (ACTIVE).
+sub zone {
+	my ($self, $name, %o) = @_;
+	return $self->sql(sprintf('INSERT INTO DBA_OB_ZONES VALUES'
+		. " ('%s', '%s', '%s', '%s', '%s')", $name,
+		$o{status} // 'ACTIVE', $o{region} // '', $o{idc} // '',
+		$o{type} // 'ReadWrite'));
+}
+
+# Harness server <k> as a server of the cluster in zone <zone>; its RPC
+# port is its SQL port + 1 (nothing listens there).
+sub server {
+	my ($self, $k, %o) = @_;
+	my ($ip, $port) = $self->_addr($k);
+	return $self->sql(sprintf('INSERT INTO DBA_OB_SERVERS VALUES'
+		. " ('%s', %d, %d, '%s', '%s', NOW(), NULL)", $ip, $port + 1,
+		$port, $o{zone}, $o{status} // 'ACTIVE'));
+}
+
+# The rows of __all_virtual_proxy_schema for one tablet: the first of
+# <servers> (harness numbers) leads, the others follow.
+sub _replica_rows {
+	my ($self, $tenant, $db, $table, $tablet, $id, $nparts, $servers) = @_;
+	my @rows;
+	for my $i (0 .. $#$servers) {
+		my ($ip, $port) = $self->_addr($servers->[$i]);
+		push @rows, sprintf("('%s', '%s', '%s', %d, '%s', %d, %d, %d,"
+			. ' %d, %d, 3, 1)', $tenant, $db, $table, $tablet, $ip,
+			$port, $id, $i == 0 ? 1 : 2, $nparts, scalar @$servers);
+	}
+	return @rows;
+}
+
+sub _insert_replicas {
+	my ($self, @rows) = @_;
+	return $self->sql('INSERT INTO __all_virtual_proxy_schema'
+		. ' (tenant_name, database_name, table_name, tablet_id, svr_ip,'
+		. ' sql_port, table_id, role, part_num, replica_num, table_type,'
+		. ' schema_version) VALUES ' . join(', ', @rows));
+}
+
+# Tenant <name> with id <id> on harness servers <servers>: its row and
+# its __all_dummy entry (ODP's tenant server list).
+sub tenant {
+	my ($self, $name, %o) = @_;
+	$self->sql(sprintf('INSERT INTO DBA_OB_TENANTS VALUES'
+		. " (%d, '%s', 'FULL{1}\@z1', NULL, 'RANDOM', 'NORMAL',"
+		. " 'PRIMARY')", $o{id}, $name));
+	$self->{tenants}{$name} = $o{id};
+	return $self->_insert_replicas($self->_replica_rows($name,
+		'oceanbase', '__all_dummy', 0, 1, 1, $o{servers}));
+}
+
+# Table <db>.<name> of <tenant>, id <id>: one-level <type> (HASH, KEY:
+# part_type 0, 1) on key column <key> = [name, ObObjType], one partition
+# per element of <replicas> (each a list of harness servers, the leader
+# first); without <type> not partitioned (one element in <replicas>).
+# Partition i has tablet $TABLET_BASE + 100 * (table's n) + i.
+sub table {
+	my ($self, $tenant, $db, $name, %o) = @_;
+	my @types = (HASH => 0, KEY => 1);
+	my %ptype = @types;
+	my $reps = $o{replicas};
+	my $n = scalar @$reps;
+	my $first = $TABLET_BASE + 100 * ++$self->{ntables};
+	my $tid = $self->{tenants}{$tenant} // die "no tenant $tenant\n";
+	my @rows = $self->_replica_rows($tenant, $db, $name, 0, $o{id}, $n,
+		$reps->[0]);
+	push @rows, $self->_replica_rows($tenant, $db, $name, $first + $_,
+		$o{id}, $n, $reps->[$_]) for 0 .. $n - 1;
+	$self->_insert_replicas(@rows);
+	$self->{tables}{$o{id}} = { tenant => $tenant, db => $db,
+		name => $name, first => $first, n => $n };
+	return $self unless $o{type};
+	my $pt = $ptype{$o{type}} // die "part type $o{type}?\n";
+	my ($kname, $ktype) = @{$o{key}};
+	return $self->sql(sprintf('INSERT INTO __all_virtual_proxy_partition_info'
+		. ' (table_id, tenant_name, part_level, all_part_num, part_type,'
+		. ' part_num, part_expr, part_key_num, part_key_name,'
+		. ' part_key_type, part_key_idx, part_key_level) VALUES'
+		. " (%d, '%s', 1, %d, %d, %d, '%s', 1, '%s', %d, 0, 1);",
+		$o{id}, $tenant, $n, $pt, $n, $kname, $kname, $ktype)
+		. ' INSERT INTO __all_virtual_proxy_partition (tenant_name,'
+		. ' table_id, part_id, tablet_id, part_name) VALUES '
+		. join(', ', map { sprintf("('%s', %d, %d, %d, 'p%d')", $tenant,
+			$o{id}, $_, $first + $_, $_) } 0 .. $n - 1) . ';'
+		. ' INSERT INTO __all_virtual_tablet_to_ls VALUES '
+		. join(', ', map { sprintf('(%d, %d, %d, %d)', $tid, $o{id},
+			$first + $_, $LS_BASE + $_ + 1) } 0 .. $n - 1));
+}
+
+# The tablet of partition <part> of table <id>.
+sub tablet {
+	my ($self, $id, $part) = @_;
+	return $self->{tables}{$id}{first} + $part;
+}
+
+# Partition <part> of table <id> is led by harness server <k> from now
+# on (one of its replicas); the former leader follows.
+sub move_leader {
+	my ($self, $id, $part, $k) = @_;
+	my ($ip, $port) = $self->_addr($k);
+	return $self->sql(sprintf('UPDATE __all_virtual_proxy_schema SET role ='
+		. " IF(svr_ip = '%s' AND sql_port = %d, 1, 2) WHERE table_id = %d"
+		. ' AND tablet_id = %d', $ip, $port, $id,
+		$self->tablet($id, $part)));
+}
+
+1;
