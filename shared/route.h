@@ -103,7 +103,10 @@ enum obp_route_rtype {
 /* The region's first bytes. */
 struct obp_route_ctl {
     _Atomic uint64_t root;          /* published generation, 0: none */
-    uint8_t          pad[120];
+    _Atomic uint32_t live;          /* 1: the monitor's OceanBase source
+                                       publishes (workers ask it for the
+                                       tables they miss, mreq.h) */
+    uint8_t          pad[116];
 };
 
 /* A bank's header. */
@@ -123,6 +126,8 @@ struct obp_route_set {
 #define OBP_ROUTE_SET_READONLY_ZONE 0x1 /* a server stands in a read-only
                                            zone (ODP's "cluster has a
                                            readonly zone", 7.3) */
+#define OBP_ROUTE_SET_LIVE          0x2 /* published by the OceanBase
+                                           source */
 
 /* One server's LDC facts in a set. */
 struct obp_route_ldc {
@@ -302,6 +307,7 @@ struct obp_route_sink {
 struct obp_route_sink_ctx {
     struct obp_route_builder *b;
     struct obp_shm           *shm;
+    uint32_t                  flags;    /* OBP_ROUTE_SET_* the sets get */
 };
 
 void obp_route_sink_init(struct obp_route_sink *sink,
@@ -381,6 +387,15 @@ uint32_t obp_route_leaf_count(const struct obp_part_desc *d);
 /* The leaf of a computed partition, or -1 (no partition). */
 int32_t obp_route_leaf_index(const struct obp_part_desc *d,
                              const struct obp_part_result *r);
+
+/*
+ * The live word (struct obp_route_ctl): the monitor's OceanBase source
+ * sets it once it published, clears it when it stops being the source
+ * (a static topology publishes instead).  Workers read it to know they
+ * may ask for the tables they miss (mreq.h).
+ */
+void obp_route_set_live(const struct obp_shm *shm, bool live);
+bool obp_route_live(const struct obp_shm *shm);
 
 /* A worker marks an entry it found stale; the source refreshes it. */
 void obp_route_mark_dirty(const struct obp_route_entry *e);

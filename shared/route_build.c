@@ -425,8 +425,12 @@ static int
 sink_begin(void *ctx, char *err, size_t errlen)
 {
     struct obp_route_sink_ctx *c = ctx;
+    int                        rc = obp_route_build_begin(c->b, c->shm, err,
+                                                          errlen);
 
-    return obp_route_build_begin(c->b, c->shm, err, errlen);
+    if (rc == OBP_OK)
+        c->b->flags |= c->flags;
+    return rc;
 }
 
 static int
@@ -478,6 +482,7 @@ obp_route_sink_init(struct obp_route_sink *sink,
 {
     ctx->b = b;
     ctx->shm = shm;
+    ctx->flags = 0;
     sink->ops = &builder_ops;
     sink->ctx = ctx;
 }

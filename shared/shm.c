@@ -83,6 +83,8 @@ obp_shm_layout(struct obp_shm_hdr *hdr, uint32_t nworkers,
                 sizeof(struct obp_shm_tenant));
     end = place(&hdr->sqlstats, end, nworkers,
                 sizeof(struct obp_shm_sqlstat));
+    end = place(&hdr->mreqs, end, OBP_MREQ_SLOTS,
+                sizeof(struct obp_shm_mreq));
     hdr->total_size = round_up(end, page_size());
     return OBP_OK;
 }
@@ -160,7 +162,9 @@ check_hdr(const struct obp_shm_hdr *h, uint64_t size)
         || !region_ok(&h->tenants, sizeof(struct obp_shm_tenant), size)
         || h->tenants.nitems != OBP_SQLSTAT_TENANTS
         || !region_ok(&h->sqlstats, sizeof(struct obp_shm_sqlstat), size)
-        || h->sqlstats.nitems != h->nworkers)
+        || h->sqlstats.nitems != h->nworkers
+        || !region_ok(&h->mreqs, sizeof(struct obp_shm_mreq), size)
+        || h->mreqs.nitems != OBP_MREQ_SLOTS)
         return "a bad region";
     return NULL;
 }

@@ -358,6 +358,32 @@ obp_sroute_ask(const struct obp_session *s, struct obp_router_in *in,
     }
 }
 
+bool
+obp_sroute_on(const struct obp_session *s)
+{
+    return s->w->conf->topo != NULL || obp_route_live(s->w->shm);
+}
+
+/*
+ * A table the OceanBase source has not published: asked for once (a
+ * request already under way is joined), for the statements to come.
+ */
+static void
+ask_metadata(struct obp_session *s, const struct obp_router_in *in,
+             const struct obp_router_out *out)
+{
+    struct obp_route_key   key;
+    struct obp_mreq_ticket t;
+
+    if (!out->looked_up || out->found || !obp_route_live(s->w->shm))
+        return;
+    key.cluster = in->cluster;
+    key.tenant = in->tenant;
+    key.database = obp_route_name(out->db);
+    key.table = obp_route_name(out->table);
+    (void)obp_mreq_post(s->w->shm, OBP_ROUTE_TABLE, &key, in->now_us, &t);
+}
+
 /*
  * The router's decision, counted by go(); one that missed the table's
  * partition goes to obproxy_diagnosis.log.
@@ -368,6 +394,7 @@ route(struct obp_session *s, struct obp_router_in *in,
 {
     s->rt.asked = 1;
     obp_sroute_ask(s, in, out);
+    ask_metadata(s, in, out);
     if (s->w->conf->route_diagnosis_level > 0 && out->found
         && out->partitioned && (!out->keyed || (out->kind != OBP_RT_LEADER
                                                 && out->kind != OBP_RT_WEAK)))
@@ -561,7 +588,7 @@ route_stmt(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
     if (cmd == OBP_COM_STMT_EXECUTE || cmd == OBP_COM_STMT_BULK_EXECUTE
         || cmd == OBP_COM_STMT_SEND_LONG_DATA)
         s->rt.stmt = stmt->id;
-    if (s->w->conf->topo == NULL || obp_sroute_sticky(s))
+    if (!obp_sroute_on(s) || obp_sroute_sticky(s))
         return OBP_OK;
     write_ended(s);
     if (cmd != OBP_COM_STMT_EXECUTE || stmt->long_data
@@ -586,7 +613,7 @@ decide(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
     out->kind = OBP_RT_NONE;
     switch (s->req.cmd) {
     case OBP_COM_QUERY:
-        if (s->w->conf->topo == NULL)
+        if (!obp_sroute_on(s))
             return OBP_OK;
         if (obp_sroute_sticky(s)) {
             /* a transaction counts as a write for read-your-writes */

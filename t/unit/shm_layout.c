@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 11.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 11
+/* Layout version 12.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 12
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -43,7 +43,8 @@ static const struct row expected[] = {
     { "obp_shm_hdr.srvinfo", 168, 80 },
     { "obp_shm_hdr.tenants", 248, 32 },
     { "obp_shm_hdr.sqlstats", 280, 32 },
-    { "sizeof obp_shm_hdr", 0, 312 },
+    { "obp_shm_hdr.mreqs", 312, 32 },
+    { "sizeof obp_shm_hdr", 0, 344 },
     { "obp_shm_srvinfo.state", 0, 4 },
     { "obp_shm_srvinfo.caps", 4, 4 },
     { "obp_shm_srvinfo.ext_caps", 8, 4 },
@@ -111,7 +112,15 @@ static const struct row expected[] = {
     { "obp_sqlstat_row.transactions", 2328, 8 },
     { "sizeof obp_sqlstat_row", 0, 2336 },
     { "sizeof obp_shm_sqlstat", 0, 77184 },
+    { "obp_shm_mreq.state", 0, 4 },
+    { "obp_shm_mreq.ticket", 4, 4 },
+    { "obp_shm_mreq.since_us", 8, 8 },
+    { "obp_shm_mreq.kind", 16, 4 },
+    { "obp_shm_mreq.len", 20, 8 },
+    { "obp_shm_mreq.names", 28, 992 },
+    { "sizeof obp_shm_mreq", 0, 1024 },
     { "obp_route_ctl.root", 0, 8 },
+    { "obp_route_ctl.live", 8, 4 },
     { "sizeof obp_route_ctl", 0, 128 },
     { "obp_route_set.magic", 0, 8 },
     { "obp_route_set.generation", 8, 8 },
@@ -180,6 +189,7 @@ static const struct row compiled[] = {
     FIELD(obp_shm_hdr, srvinfo),
     FIELD(obp_shm_hdr, tenants),
     FIELD(obp_shm_hdr, sqlstats),
+    FIELD(obp_shm_hdr, mreqs),
     SIZE(obp_shm_hdr),
     FIELD(obp_shm_srvinfo, state),
     FIELD(obp_shm_srvinfo, caps),
@@ -248,7 +258,15 @@ static const struct row compiled[] = {
     FIELD(obp_sqlstat_row, transactions),
     SIZE(obp_sqlstat_row),
     SIZE(obp_shm_sqlstat),
+    FIELD(obp_shm_mreq, state),
+    FIELD(obp_shm_mreq, ticket),
+    FIELD(obp_shm_mreq, since_us),
+    FIELD(obp_shm_mreq, kind),
+    FIELD(obp_shm_mreq, len),
+    FIELD(obp_shm_mreq, names),
+    SIZE(obp_shm_mreq),
     FIELD(obp_route_ctl, root),
+    FIELD(obp_route_ctl, live),
     SIZE(obp_route_ctl),
     FIELD(obp_route_set, magic),
     FIELD(obp_route_set, generation),

@@ -20,7 +20,10 @@ package Test::OBProxy::ObMeta;
 use warnings;
 use strict;
 
+use Test::OBProxy ();
+
 our $CLUSTER = 'obcluster';
+our $SYS_USER = "$Test::OBProxy::SERVICE_USER\@sys";
 our $TABLET_BASE = 200000;      # tablet ids: base + table's n * 100 + part
 our $LS_BASE = 1000;            # log stream ids: base + part + 1
 
@@ -106,8 +109,10 @@ my @DDL = (
 );
 
 # Creates the schema on harness server <n> (started, with its accounts)
-# and grants the service account reading it; the cluster is named
-# <cluster> (default $CLUSTER) in V$OB_PARAMETERS.
+# and the account proxyro@sys (OceanBase's service account of the sys
+# tenant, as a MariaDB user of that name, with the service account's
+# password) reading it; the cluster is named <cluster> (default
+# $CLUSTER) in V$OB_PARAMETERS.
 sub new {
 	my ($class, $t, $n, %o) = @_;
 	my $self = bless { t => $t, n => $n, ntables => 0 }, $class;
@@ -116,8 +121,10 @@ sub new {
 		. ' CREATE DATABASE oceanbase; USE oceanbase; '
 		. join('; ', @DDL) . ';'
 		. " INSERT INTO V\$OB_PARAMETERS VALUES ('cluster', '$cluster');"
-		. ' GRANT SELECT ON oceanbase.* TO'
-		. " '$Test::OBProxy::SERVICE_USER'\@'%';", 'oceanbase schema');
+		. " CREATE USER '$SYS_USER'\@'%' IDENTIFIED BY"
+		. " '$Test::OBProxy::SERVICE_PASSWORD';"
+		. " GRANT SELECT ON oceanbase.* TO '$SYS_USER'\@'%';",
+		'oceanbase schema');
 	return $self;
 }
 

@@ -1,0 +1,207 @@
+/*
+ * The OceanBase source's model (obmeta.h): its tenants and tables, and
+ * what a table job's answers make of a table (partition description,
+ * one replica list per leaf).
+ */
+#include "monitor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+obp_obmeta_tenant_find(const struct obp_obmeta *om, const char *name)
+{
+    for (uint32_t i = 0; i < om->ntenants; i++)
+        if (strcmp(om->tenants[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int
+obp_obmeta_tenant_add(struct obp_obmeta *om, const char *name)
+{
+    struct obp_obmeta_tenant *t;
+    int                       i = obp_obmeta_tenant_find(om, name);
+
+    if (i >= 0)
+        return i;
+    t = realloc(om->tenants, (om->ntenants + 1) * sizeof(*t));
+    if (t == NULL)
+        return -1;
+    om->tenants = t;
+    t = &t[om->ntenants];
+    memset(t, 0, sizeof(*t));
+    if ((t->name = strdup(name)) == NULL)
+        return -1;
+    return (int)om->ntenants++;
+}
+
+static int
+table_find(const struct obp_obmeta *om, const char *tenant, const char *db,
+           const char *name)
+{
+    for (uint32_t i = 0; i < om->ntables; i++) {
+        const struct obp_obmeta_table *t = &om->tables[i];
+
+        if (strcmp(t->tenant, tenant) == 0 && strcmp(t->db, db) == 0
+            && strcmp(t->name, name) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+int
+obp_obmeta_table_add(struct obp_obmeta *om, const char *tenant,
+                     const char *db, const char *name)
+{
+    struct obp_obmeta_table *t;
+    int                      i = table_find(om, tenant, db, name);
+
+    if (i >= 0)
+        return i;
+    t = realloc(om->tables, (om->ntables + 1) * sizeof(*t));
+    if (t == NULL)
+        return -1;
+    om->tables = t;
+    t = &t[om->ntables];
+    memset(t, 0, sizeof(*t));
+    t->tenant = strdup(tenant);
+    t->db = strdup(db);
+    t->name = strdup(name);
+    if (t->tenant == NULL || t->db == NULL || t->name == NULL) {
+        free(t->tenant);
+        free(t->db);
+        free(t->name);
+        return -1;
+    }
+    return (int)om->ntables++;
+}
+
+static void
+table_clear(struct obp_obmeta_table *t)
+{
+    free(t->part);
+    free(t->leaves);
+    t->part = NULL;
+    t->leaves = NULL;
+    t->nleaves = 0;
+}
+
+/*
+ * The partition description of what the job read: one level, HASH or
+ * KEY over one column; NULL with <err> set otherwise.
+ */
+static struct obp_part_desc *
+build_part(const struct obp_obmeta *om, char *err, size_t errlen)
+{
+    const struct obp_obmeta_pinfo *p = &om->pinfo;
+    const char                    *type = obp_part_method_name(p->type);
+    const char                    *col = obp_part_coltype_name(
+                                                 (unsigned)p->key_type);
+    struct obp_part_builder       *b;
+    struct obp_part_desc          *d = NULL;
+
+    if (p->rows != 1 || p->level != 1 || type == NULL
+        || (p->type != OBP_PART_HASH && p->type != OBP_PART_KEY)) {
+        snprintf(err, errlen, "partitioning (level %d, part_type %d, %d key "
+                 "columns) not supported yet", p->level, p->type, p->rows);
+        return NULL;
+    }
+    if (col == NULL || p->num != (int64_t)om->nparts) {
+        snprintf(err, errlen, "key type %d, %lld partitions for %u rows",
+                 p->key_type, (long long)p->num, om->nparts);
+        return NULL;
+    }
+    if ((b = obp_part_builder_new()) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (obp_part_level(b, 1, type, err, errlen) == OBP_OK
+        && obp_part_column(b, 1, p->key_name, col,
+                           obp_part_coll_name((unsigned)p->key_coll),
+                           err, errlen) == OBP_OK
+        && obp_part_count(b, 1, (long)om->nparts, err, errlen) == OBP_OK)
+        (void)obp_part_finish(b, &d, err, errlen);
+    obp_part_builder_free(b);
+    return d;
+}
+
+/* The table as read, or false (<err> set) when it cannot be routed. */
+static bool
+table_take(struct obp_obmeta *om, struct obp_obmeta_table *t, char *err,
+           size_t errlen)
+{
+    struct obp_part_desc *part = NULL;
+
+    if (om->pinfo.rows > 0 && (part = build_part(om, err, errlen)) == NULL)
+        return false;
+    table_clear(t);
+    t->part = part;
+    if (part != NULL) {
+        t->leaves = om->parts;
+        t->nleaves = om->nparts;
+        om->parts = NULL;
+        om->nparts = 0;
+        return true;
+    }
+    t->leaves = malloc(sizeof(*t->leaves));
+    if (t->leaves == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    t->leaves[0] = om->leaf;
+    t->nleaves = 1;
+    return true;
+}
+
+void
+obp_obmeta_table_done(struct obp_obmeta *om, const struct obp_obmeta_job *j)
+{
+    struct obp_obmeta_table *t = &om->tables[j->idx];
+    char                     err[160];
+    bool                     was = t->found;
+
+    t->checked_us = obp_now_us();
+    if (j->failed)
+        return;             /* what it had stays, retried next round */
+    t->found = om->entry_id != 0 && table_take(om, t, err, sizeof(err));
+    if (om->entry_id != 0 && !t->found && was != t->found)
+        obp_log(OBP_LOG_WARN, 0, 0, "oceanbase metadata: table %s.%s of "
+                "tenant %s is not routed by partition: %s", t->db, t->name,
+                t->tenant, err);
+    if (om->entry_id != 0)
+        t->table_id = om->entry_id;
+    if (!t->found)
+        table_clear(t);
+    om->dirty = om->dirty || t->found || was;
+}
+
+void
+obp_obmeta_model_free(struct obp_obmeta *om)
+{
+    for (uint32_t i = 0; i < om->ntables; i++) {
+        table_clear(&om->tables[i]);
+        free(om->tables[i].tenant);
+        free(om->tables[i].db);
+        free(om->tables[i].name);
+    }
+    for (uint32_t i = 0; i < om->ntenants; i++)
+        free(om->tenants[i].name);
+    free(om->tables);
+    free(om->tenants);
+    free(om->zones);
+    free(om->servers);
+    free(om->new_zones);
+    free(om->new_servers);
+    free(om->parts);
+    om->tables = NULL;
+    om->tenants = NULL;
+    om->zones = NULL;
+    om->servers = NULL;
+    om->new_zones = NULL;
+    om->new_servers = NULL;
+    om->parts = NULL;
+    om->ntables = om->ntenants = om->nzones = om->nservers = 0;
+    om->new_nzones = om->new_nservers = om->nparts = 0;
+}

@@ -1,0 +1,492 @@
+/*
+ * The OceanBase source's queries (obmeta.h): ODP's SQL (ODP-REFERENCE
+ * 5.1 to 5.5) for each job of a round, one after the other through the
+ * probe's script, and what their rows change in the model.
+ */
+#include "monitor.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define NO_LIMIT        "9223372036854775807"   /* ODP's INT64_MAX */
+#define MAX_ROWKEY_COLS 64      /* OB_MAX_ROWKEY_COLUMN_NUMBER */
+#define INVALID_LS_ID   (-1)
+
+/* A table's replicas (5.3, 5.7): tenant, database, table, then which. */
+#define REPLICAS_SQL    "SELECT /*+READ_CONSISTENCY(WEAK)*/ A.*, "           \
+    "B.svr_port as svr_port FROM oceanbase.__all_virtual_proxy_schema A "     \
+    "inner join oceanbase.DBA_OB_SERVERS B ON A.svr_ip = B.svr_ip and "       \
+    "A.sql_port = B.sql_port WHERE A.tenant_name = '%s' AND "                 \
+    "A.database_name = '%s' AND A.table_name = '%s' AND "
+
+/* The steps of a table job. */
+enum table_step { ST_ENTRY = 0, ST_PINFO, ST_PARTS, ST_LOCS, ST_END };
+
+/* The columns each query reads, by name; NULL ends. */
+static const char *const cols_zones[] = {
+    "zone", "region", "spare4", "spare5", NULL };
+static const char *const cols_servers[] = {
+    "svr_ip", "svr_port", "zone", NULL };
+static const char *const cols_replicas[] = {
+    "svr_ip", "sql_port", "role", "tablet_id", "table_id", NULL };
+static const char *const cols_pinfo[] = {
+    "part_level", "part_type", "part_num", "part_key_name",
+    "part_key_type", "part_key_collation_type", NULL };
+static const char *const cols_parts[] = { "tablet_id", "part_id", NULL };
+
+static const char *const *
+job_cols(const struct obp_obmeta_job *j)
+{
+    static const char *const *const table_cols[] = {
+        cols_replicas, cols_pinfo, cols_parts, cols_replicas };
+
+    switch (j->kind) {
+    case OBP_OBMETA_ZONES:
+        return cols_zones;
+    case OBP_OBMETA_SERVERS:
+        return cols_servers;
+    case OBP_OBMETA_DUMMY:
+        return cols_replicas;
+    default:
+        return j->step < ST_END ? table_cols[j->step] : cols_parts;
+    }
+}
+
+/* <s> in single quotes' inside, ' and \ doubled (ODP's escaping). */
+static bool
+quote(char *dst, size_t cap, const char *s)
+{
+    size_t n = 0;
+
+    for (; *s != '\0'; s++) {
+        if (n + 3 > cap)
+            return false;
+        if (*s == '\'' || *s == '\\')
+            dst[n++] = *s;
+        dst[n++] = *s;
+    }
+    dst[n] = '\0';
+    return true;
+}
+
+/* The length written, or 0 when it does not fit. */
+static size_t OBP_PRINTF(3, 4)
+put(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    int     n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, cap, fmt, ap);
+    va_end(ap);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+static size_t
+sql_replicas(char *buf, size_t cap, const char *tenant, const char *db,
+             const char *table, const char *tablets)
+{
+    char t[2 * OBP_ROUTE_NAME_MAX + 1], d[2 * OBP_ROUTE_NAME_MAX + 1];
+    char n[2 * OBP_ROUTE_NAME_MAX + 1];
+
+    if (!quote(t, sizeof(t), tenant) || !quote(d, sizeof(d), db)
+        || !quote(n, sizeof(n), table))
+        return 0;
+    if (tablets == NULL)
+        return put(buf, cap, REPLICAS_SQL "A.tablet_id = 0 ORDER BY A.role "
+                   "ASC LIMIT " NO_LIMIT, t, d, n);
+    return put(buf, cap, REPLICAS_SQL "A.tablet_id IN (%s) ORDER BY "
+               "A.tablet_id, A.role ASC LIMIT " NO_LIMIT, t, d, n, tablets);
+}
+
+static size_t
+sql_dummy(char *buf, size_t cap, const char *tenant)
+{
+    char t[2 * OBP_ROUTE_NAME_MAX + 1];
+
+    if (!quote(t, sizeof(t), tenant))
+        return 0;
+    return put(buf, cap, "SELECT /*+READ_CONSISTENCY(WEAK)*/ A.*, "
+               "B.svr_port as svr_port FROM "
+               "oceanbase.__all_virtual_proxy_schema A inner join "
+               "oceanbase.DBA_OB_SERVERS B ON A.svr_ip = B.svr_ip and "
+               "A.sql_port = B.sql_port WHERE A.tenant_name = '%s' AND "
+               "A.database_name = 'oceanbase' AND A.table_name = "
+               "'__all_dummy' AND A.sql_port > 0 ORDER BY A.tablet_id ASC, "
+               "role ASC LIMIT " NO_LIMIT, t);
+}
+
+/* The partitions' tablets, "id, id, ...", for the locations' query. */
+static bool
+tablet_list(const struct obp_obmeta *om, char *buf, size_t cap)
+{
+    size_t n = 0;
+
+    buf[0] = '\0';
+    for (uint32_t i = 0; i < om->nparts; i++) {
+        int k = snprintf(buf + n, cap - n, "%s%lld", i > 0 ? ", " : "",
+                         (long long)om->parts[i].tablet);
+
+        if (k < 0 || (size_t)k >= cap - n)
+            return false;
+        n += (size_t)k;
+    }
+    return om->nparts > 0;
+}
+
+static size_t
+sql_table(struct obp_obmeta *om, const struct obp_obmeta_job *j, char *buf,
+          size_t cap)
+{
+    const struct obp_obmeta_table *t = &om->tables[j->idx];
+    char                           q[2 * OBP_ROUTE_NAME_MAX + 1];
+    char                           ids[OBP_PROBE_OUT_MAX / 2];
+
+    if (!quote(q, sizeof(q), t->tenant))
+        return 0;
+    switch (j->step) {
+    case ST_ENTRY:
+        return sql_replicas(buf, cap, t->tenant, t->db, t->name, NULL);
+    case ST_PINFO:
+        return put(buf, cap, "SELECT /*+READ_CONSISTENCY(WEAK)*/ * FROM "
+                   "oceanbase.__all_virtual_proxy_partition_info WHERE "
+                   "table_id = %lld and tenant_name = '%s' order by "
+                   "part_key_idx LIMIT %d;", (long long)om->entry_id, q,
+                   MAX_ROWKEY_COLS);
+    case ST_PARTS:
+        return put(buf, cap, "SELECT /*+READ_CONSISTENCY(WEAK)*/  "
+                   "A.tablet_id as tablet_id, IFNULL((SELECT B.ls_id FROM "
+                   "oceanbase.__all_virtual_tablet_to_ls B WHERE A.tablet_id "
+                   "= B.tablet_id AND B.table_id = %lld AND B.tenant_id = "
+                   "(SELECT tenant_id FROM oceanbase.DBA_OB_TENANTS WHERE "
+                   "tenant_name = '%s' LIMIT 1) LIMIT 1), %d) as ls_id, "
+                   "A.part_id as part_id, A.part_name as part_name, "
+                   "A.high_bound_val_bin as high_bound_val_bin, "
+                   "A.sub_part_num AS sub_part_num FROM "
+                   "oceanbase.__all_virtual_proxy_partition A WHERE "
+                   "A.table_id = %lld AND A.tenant_name = '%s'LIMIT "
+                   NO_LIMIT ";", (long long)om->entry_id, q, INVALID_LS_ID,
+                   (long long)om->entry_id, q);
+    case ST_LOCS:
+        if (!tablet_list(om, ids, sizeof(ids)))
+            return 0;
+        return sql_replicas(buf, cap, t->tenant, t->db, t->name, ids);
+    default:
+        return 0;
+    }
+}
+
+/* Query text of job <j>'s step; 0 when the job has none left. */
+static size_t
+job_sql(struct obp_obmeta *om, struct obp_obmeta_job *j, char *buf,
+        size_t cap)
+{
+    if (j->failed)
+        return 0;
+    switch (j->kind) {
+    case OBP_OBMETA_ZONES:
+        return j->step > 0 ? 0 : put(buf, cap, "SELECT "
+                   "/*+READ_CONSISTENCY(WEAK)*/ zone, status, 0 AS "
+                   "is_merging, region, idc AS spare4, type AS spare5 FROM "
+                   "oceanbase.DBA_OB_ZONES LIMIT " NO_LIMIT);
+    case OBP_OBMETA_SERVERS:
+        return j->step > 0 ? 0 : put(buf, cap, "SELECT "
+                   "/*+READ_CONSISTENCY(WEAK)*/ svr_ip, svr_port AS "
+                   "rpc_port, sql_port AS svr_port, zone, status, "
+                   "start_service_time is not null AS start_service_time, "
+                   "stop_time is not null as stop_time FROM "
+                   "oceanbase.DBA_OB_SERVERS WHERE svr_port > 0 ORDER BY "
+                   "zone LIMIT " NO_LIMIT);
+    case OBP_OBMETA_DUMMY:
+        return j->step > 0 ? 0
+               : sql_dummy(buf, cap, om->tenants[j->idx].name);
+    default:
+        return sql_table(om, j, buf, cap);
+    }
+}
+
+/* A value as a NUL-terminated string into <buf>; false for NULL. */
+static bool
+val_str(const uint8_t *const *val, const size_t *vlen, int pos, char *buf,
+        size_t cap)
+{
+    if (pos < 0 || val[pos] == NULL)
+        return false;
+    snprintf(buf, cap, "%.*s", (int)vlen[pos], (const char *)val[pos]);
+    return true;
+}
+
+static int64_t
+val_int(const uint8_t *const *val, const size_t *vlen, int pos)
+{
+    char buf[24];
+
+    return val_str(val, vlen, pos, buf, sizeof(buf))
+           ? strtoll(buf, NULL, 10) : -1;
+}
+
+static void
+row_zone(struct obp_obmeta *om, const uint8_t *const *val,
+         const size_t *vlen)
+{
+    struct obp_obmeta_zone *z = realloc(om->new_zones, (om->new_nzones + 1)
+                                        * sizeof(*z));
+    char                    type[32] = "";
+
+    if (z == NULL)
+        return;
+    om->new_zones = z;
+    z = &z[om->new_nzones];
+    memset(z, 0, sizeof(*z));
+    if (!val_str(val, vlen, om->pos[0], z->name, sizeof(z->name)))
+        return;
+    val_str(val, vlen, om->pos[1], z->region, sizeof(z->region));
+    val_str(val, vlen, om->pos[2], z->idc, sizeof(z->idc));
+    val_str(val, vlen, om->pos[3], type, sizeof(type));
+    z->readonly = strcasecmp(type, "ReadOnly") == 0;
+    om->new_nzones++;
+}
+
+static void
+row_server(struct obp_obmeta *om, const uint8_t *const *val,
+           const size_t *vlen)
+{
+    struct obp_obmeta_server *s = realloc(om->new_servers,
+                                          (om->new_nservers + 1)
+                                          * sizeof(*s));
+    char                      ip[OBP_ADDR_STRLEN];
+    int64_t                   port = val_int(val, vlen, om->pos[1]);
+
+    if (s == NULL)
+        return;
+    om->new_servers = s;
+    s = &s[om->new_nservers];
+    memset(s, 0, sizeof(*s));
+    if (!val_str(val, vlen, om->pos[0], ip, sizeof(ip)) || port <= 0
+        || port > 65535)
+        return;
+    snprintf(s->addr, sizeof(s->addr), strchr(ip, ':') != NULL
+             ? "[%s]:%lld" : "%s:%lld", ip, (long long)port);
+    val_str(val, vlen, om->pos[2], s->zone, sizeof(s->zone));
+    om->new_nservers++;
+}
+
+/* A replica row into <l> (rows come in tablet order, leader first). */
+static void
+row_replica(struct obp_obmeta *om, struct obp_obmeta_leaf *l,
+            const uint8_t *const *val, const size_t *vlen)
+{
+    struct obp_obmeta_repl *r;
+    char                    ip[OBP_ADDR_STRLEN];
+    int64_t                 port = val_int(val, vlen, om->pos[1]);
+
+    if (l->n >= OBP_OBMETA_REPL || port <= 0 || port > 65535
+        || !val_str(val, vlen, om->pos[0], ip, sizeof(ip)) || ip[0] == '\0')
+        return;
+    r = &l->r[l->n++];
+    snprintf(r->addr, sizeof(r->addr), strchr(ip, ':') != NULL
+             ? "[%s]:%lld" : "%s:%lld", ip, (long long)port);
+    r->role = val_int(val, vlen, om->pos[2]) == 1 ? 1 : 2;
+}
+
+static void
+row_pinfo(struct obp_obmeta *om, const uint8_t *const *val,
+          const size_t *vlen)
+{
+    struct obp_obmeta_pinfo *p = &om->pinfo;
+
+    if (p->rows++ > 0)
+        return;             /* a second key column: not supported */
+    p->level = (int)val_int(val, vlen, om->pos[0]);
+    p->type = (int)val_int(val, vlen, om->pos[1]);
+    p->num = val_int(val, vlen, om->pos[2]);
+    val_str(val, vlen, om->pos[3], p->key_name, sizeof(p->key_name));
+    p->key_type = (int)val_int(val, vlen, om->pos[4]);
+    p->key_coll = (int)val_int(val, vlen, om->pos[5]);
+}
+
+static void
+row_part(struct obp_obmeta *om, const uint8_t *const *val,
+         const size_t *vlen)
+{
+    struct obp_obmeta_leaf *p;
+
+    if (om->nparts >= OBP_ROUTE_MAX_LEAVES)
+        return;
+    p = realloc(om->parts, (om->nparts + 1) * sizeof(*p));
+    if (p == NULL)
+        return;
+    om->parts = p;
+    p = &p[om->nparts++];
+    memset(p, 0, sizeof(*p));
+    p->tablet = val_int(val, vlen, om->pos[0]);
+}
+
+/* A location row: the replica of the partition holding its tablet. */
+static void
+row_location(struct obp_obmeta *om, const uint8_t *const *val,
+             const size_t *vlen)
+{
+    int64_t tablet = val_int(val, vlen, om->pos[3]);
+
+    for (uint32_t i = 0; i < om->nparts; i++)
+        if (om->parts[i].tablet == tablet) {
+            row_replica(om, &om->parts[i], val, vlen);
+            return;
+        }
+}
+
+static void
+script_row(void *arg, const uint8_t *const *val, const size_t *vlen,
+           unsigned ncols)
+{
+    struct obp_obmeta     *om = arg;
+    struct obp_obmeta_job *j = &om->jobs[om->job];
+
+    om->got_rows = true;
+    switch (j->kind) {
+    case OBP_OBMETA_ZONES:
+        row_zone(om, val, vlen);
+        return;
+    case OBP_OBMETA_SERVERS:
+        row_server(om, val, vlen);
+        return;
+    case OBP_OBMETA_DUMMY:
+        row_replica(om, &om->leaf, val, vlen);
+        return;
+    default:
+        break;
+    }
+    if (j->step == ST_ENTRY) {
+        if (om->leaf.n == 0)
+            om->entry_id = val_int(val, vlen, om->pos[4]);
+        row_replica(om, &om->leaf, val, vlen);
+    } else if (j->step == ST_PINFO) {
+        row_pinfo(om, val, vlen);
+    } else if (j->step == ST_PARTS) {
+        row_part(om, val, vlen);
+    } else if (j->step == ST_LOCS) {
+        row_location(om, val, vlen);
+    }
+}
+
+static void
+script_col(void *arg, unsigned col, const uint8_t *name, size_t len)
+{
+    struct obp_obmeta  *om = arg;
+    const char *const  *want = job_cols(&om->jobs[om->job]);
+
+    for (int i = 0; want[i] != NULL && i < OBP_OBMETA_COLS; i++)
+        if (strlen(want[i]) == len && strncasecmp(want[i],
+                                                  (const char *)name,
+                                                  len) == 0)
+            om->pos[i] = (int)col;
+}
+
+/* The refresh's zones and servers replace the model's. */
+static void
+apply_list(struct obp_obmeta *om, const struct obp_obmeta_job *j)
+{
+    if (j->kind == OBP_OBMETA_ZONES) {
+        free(om->zones);
+        om->zones = om->new_zones;
+        om->nzones = om->new_nzones;
+        om->new_zones = NULL;
+        om->new_nzones = 0;
+    } else {
+        if (om->new_nservers > 0)
+            om->is_ob = true;
+        free(om->servers);
+        om->servers = om->new_servers;
+        om->nservers = om->new_nservers;
+        om->new_servers = NULL;
+        om->new_nservers = 0;
+    }
+    om->dirty = true;
+}
+
+/* Where a table job goes after <step> was answered. */
+static void
+table_next(struct obp_obmeta *om, struct obp_obmeta_job *j)
+{
+    if (j->step == ST_ENTRY && om->leaf.n == 0 && !om->got_rows)
+        j->step = ST_END;       /* no such table */
+    else if (j->step == ST_PINFO && om->pinfo.rows == 0)
+        j->step = ST_END;       /* not partitioned */
+    else
+        j->step++;
+}
+
+static void
+script_over(void *arg, unsigned i, bool answered)
+{
+    struct obp_obmeta     *om = arg;
+    struct obp_obmeta_job *j = &om->jobs[om->job];
+
+    if (!answered) {
+        j->failed = true;
+        return;
+    }
+    if (j->kind == OBP_OBMETA_ZONES || j->kind == OBP_OBMETA_SERVERS)
+        apply_list(om, j);
+    if (j->kind == OBP_OBMETA_DUMMY) {
+        om->tenants[j->idx].servers = om->leaf;
+        om->tenants[j->idx].fetched = true;
+        om->dirty = true;
+    }
+    if (j->kind == OBP_OBMETA_TABLE)
+        table_next(om, j);
+    else
+        j->step = 1;
+}
+
+/* A new job's (or step's) state. */
+static void
+job_reset(struct obp_obmeta *om, bool job)
+{
+    for (int i = 0; i < OBP_OBMETA_COLS; i++)
+        om->pos[i] = -1;
+    om->got_rows = false;
+    if (!job)
+        return;
+    memset(&om->leaf, 0, sizeof(om->leaf));
+    memset(&om->pinfo, 0, sizeof(om->pinfo));
+    free(om->parts);
+    om->parts = NULL;
+    om->nparts = 0;
+    om->entry_id = 0;
+}
+
+static size_t
+script_sql(void *arg, unsigned i, char *buf, size_t cap)
+{
+    struct obp_obmeta *om = arg;
+    size_t             n;
+
+    for (; om->job < om->njobs; om->job++) {
+        struct obp_obmeta_job *j = &om->jobs[om->job];
+
+        job_reset(om, false);
+        if ((n = job_sql(om, j, buf, cap)) > 0)
+            return n;
+        if (j->kind == OBP_OBMETA_TABLE)
+            obp_obmeta_table_done(om, j);
+        job_reset(om, true);
+    }
+    return 0;
+}
+
+void
+obp_obmeta_script_init(struct obp_obmeta *om)
+{
+    om->script.user = OBP_SERVICE_USER "@sys";
+    om->script.sql = script_sql;
+    om->script.col = script_col;
+    om->script.row = script_row;
+    om->script.over = script_over;
+    om->script.arg = om;
+    job_reset(om, true);
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/perl
+
+# The OceanBase metadata source: a cluster described only in an emulated
+# "oceanbase" schema (Test::OBProxy::ObMeta on server 4, the only
+# rootservice_list server; no topology in the configuration), its
+# servers 1 to 3 the harness's routing cluster.  The proxy reads the
+# servers, the tenant's server list and the table's partitions with
+# ODP's queries, routes each keyed statement to its partition's leader
+# (the rows say which server answered, the servers' own counters how
+# many ran there), and follows a leader moved in the metadata within
+# one refresh without a statement failing.
+
+use warnings;
+use strict;
+
+use Test::More;
+use Time::HiRes qw/time sleep/;
+
+BEGIN { use FindBin; chdir($FindBin::Bin); }
+
+use lib 'lib';
+use Test::OBProxy;
+use Test::OBProxy::ObMeta;
+
+my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
+	->plan(9);
+$t->mariadbd_options('--userstat=1');
+$t->run_routing_cluster();
+$t->start_mariadb(4);
+
+# t_hash: HASH(id) over 3 partitions, partition i led by server i + 1.
+my $ID = 500001;
+my $meta = Test::OBProxy::ObMeta->new($t, 4);
+$meta->zone("z$_", region => 'r1', idc => "idc$_") for 1 .. 3;
+$meta->server($_, zone => "z$_") for 1 .. 3;
+$meta->tenant('app', id => 1002, servers => [ 1, 2, 3 ]);
+$meta->table('app', 'rt', 't_hash', id => $ID, type => 'HASH',
+	key => [ 'id', 5 ], replicas => [ [ 1, 2, 3 ], [ 2, 3, 1 ],
+	[ 3, 1, 2 ] ]);
+
+$t->write_conf("automatic_match_work_thread: false\nwork_thread_num: 2\n"
+	. 'rootservice_list: "' . $t->server(4) . "\"\n"
+	. "rootservice_cluster_name: $Test::OBProxy::ObMeta::CLUSTER\n"
+	. "server_state_refresh_interval: 1s\n")->run();
+ok($t->waitfor(sub { $t->log() =~ /oceanbase metadata: route cache generation \d+ published \(3 servers/ }, 10),
+	'the servers of DBA_OB_SERVERS are published')
+	or diag($t->log());
+
+my $u = $t->user();
+my $sql = join ' ', map { "SELECT srv FROM rt.t_hash WHERE id = $_;" } 1 .. 6;
+my $want = join '', map { 's' . ($_ % 3 + 1) . "\n" } 1 .. 6;
+my ($first, $rc) = $t->mariadb($sql, user => "$u\@app");
+is($rc, 0, 'the first statements of a table not yet read are served')
+	or diag($first);
+ok($t->waitfor(sub { $t->log() =~ /published \(3 servers, 1 tenants, 1 tables\)/ }, 10),
+	'the table asked for is read and published')
+	or diag($t->log());
+
+my %before = map { ($_, $t->user_selects($_)) } 1 .. 3;
+my ($out) = $t->mariadb($sql x 3, user => "$u\@app");
+is($out, $want x 3, 'each keyed statement is answered by its partition\'s '
+	. 'leader');
+is(join(' ', map { $t->user_selects($_) - $before{$_} } 1 .. 3), '6 6 6',
+	'the servers counted the statements of their partitions');
+
+# Partition 1 (ids 1 and 4) moves from server 2 to server 3.
+$meta->move_leader($ID, 1, 3);
+my $moved = time();
+my ($followed, @failed);
+for (1 .. 100) {
+	my ($o, $r) = $t->mariadb('SELECT srv FROM rt.t_hash WHERE id = 1',
+		user => "$u\@app");
+	push @failed, $o if $r;
+	if ($o eq "s3\n") {
+		$followed = time() - $moved;
+		last;
+	}
+	last if time() - $moved > 10;
+	sleep 0.05;
+}
+ok(defined $followed && $followed < 2.5,
+	'the moved leader is followed within one refresh (1s)')
+	or diag('followed after ' . ($followed // 'never'));
+diag(sprintf('moved leader followed after %.2fs', $followed // -1));
+is(scalar @failed, 0, 'no statement failed meanwhile') or diag("@failed");
+($out) = $t->mariadb($sql, user => "$u\@app");
+is($out, "s3\ns3\ns1\ns3\ns3\ns1\n",
+	'partition 1 on its new leader, the others where they were');
+unlike($t->error_log(), qr/oceanbase metadata/,
+	'the source logged no error');
