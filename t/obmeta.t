@@ -23,7 +23,7 @@ use Test::OBProxy;
 use Test::OBProxy::ObMeta;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(9);
+	->plan(13);
 $t->mariadbd_options('--userstat=1');
 $t->run_routing_cluster();
 $t->start_mariadb(4);
@@ -37,11 +37,15 @@ $meta->tenant('app', id => 1002, servers => [ 1, 2, 3 ]);
 $meta->table('app', 'rt', 't_hash', id => $ID, type => 'HASH',
 	key => [ 'id', 5 ], replicas => [ [ 1, 2, 3 ], [ 2, 3, 1 ],
 	[ 3, 1, 2 ] ]);
+# t_plain: not partitioned, led by server 2.
+$meta->table('app', 'rt', 't_plain', id => $ID + 1,
+	replicas => [ [ 2, 3, 1 ] ]);
 
 $t->write_conf("automatic_match_work_thread: false\nwork_thread_num: 2\n"
 	. 'rootservice_list: "' . $t->server(4) . "\"\n"
 	. "rootservice_cluster_name: $Test::OBProxy::ObMeta::CLUSTER\n"
-	. "server_state_refresh_interval: 1s\n")->run();
+	. "server_state_refresh_interval: 1s\n"
+	. "short_async_task_timeout: 1s\n")->run();
 ok($t->waitfor(sub { $t->log() =~ /oceanbase metadata: route cache generation \d+ published \(3 servers/ }, 10),
 	'the servers of DBA_OB_SERVERS are published')
 	or diag($t->log());
@@ -50,8 +54,8 @@ my $u = $t->user();
 my $sql = join ' ', map { "SELECT srv FROM rt.t_hash WHERE id = $_;" } 1 .. 6;
 my $want = join '', map { 's' . ($_ % 3 + 1) . "\n" } 1 .. 6;
 my ($first, $rc) = $t->mariadb($sql, user => "$u\@app");
-is($rc, 0, 'the first statements of a table not yet read are served')
-	or diag($first);
+is($first, $want, 'the first statements of a table not yet read wait '
+	. 'for it and land on their partitions\' leaders');
 ok($t->waitfor(sub { $t->log() =~ /published \(3 servers, 1 tenants, 1 tables\)/ }, 10),
 	'the table asked for is read and published')
 	or diag($t->log());
@@ -86,5 +90,33 @@ is(scalar @failed, 0, 'no statement failed meanwhile') or diag("@failed");
 ($out) = $t->mariadb($sql, user => "$u\@app");
 is($out, "s3\ns3\ns1\ns3\ns3\ns1\n",
 	'partition 1 on its new leader, the others where they were');
-unlike($t->error_log(), qr/oceanbase metadata/,
-	'the source logged no error');
+# 20 sessions touch t_plain at once: one lookup (and the refreshes
+# of the seconds it took), every statement on its leader.
+$t->root_query(4, "SET GLOBAL log_output = 'TABLE', general_log = 1");
+my $start = time();
+my @bg = map { $t->mariadb_bg('SELECT srv FROM rt.t_plain WHERE id = 1',
+	user => "$u\@app") } 1 .. 20;
+my @got = map { scalar $t->mariadb_wait($_) } @bg;
+my $took = time() - $start;
+is(join('', @got), "s2\n" x 20, '20 sessions on a new table all land on '
+	. 'its leader');
+my $lookups = $t->root_query(4, 'SELECT COUNT(*) FROM mysql.general_log'
+	. " WHERE argument LIKE '%A.table_name = ''t_plain'' AND"
+	. " A.tablet_id = 0%'");
+ok($lookups >= 1 && $lookups <= 1 + int($took + 1), sprintf('one lookup '
+	. 'for them (%d in %.2fs, refreshes at 1s)', $lookups, $took));
+
+# The metadata server hangs: a statement on a table not read yet waits
+# short_async_task_timeout (1s), then goes to the tenant's servers.
+kill 'STOP', $t->mariadb_pid(4);
+$start = time();
+my ($r) = $t->mariadb('SELECT COUNT(*) FROM rt.t_range',
+	user => "$u\@app");
+$took = time() - $start;
+kill 'CONT', $t->mariadb_pid(4);
+is($r, "3\n", 'with the metadata server hung, a new table is served');
+ok($took > 0.9 && $took < 3, sprintf('after short_async_task_timeout '
+	. '(%.2fs)', $took));
+
+unlike($t->error_log() =~ s/^.*detect_server_timeout.*$//mr,
+	qr/oceanbase metadata/, 'the source logged no other error');
