@@ -155,22 +155,33 @@ obmeta_publish(struct obp_obmeta *om)
     answer_requests(om);
 }
 
+/*
+ * A round that failed: logged once, a WARN when the servers answered as
+ * OceanBase before, else an INFO (a MySQL/MariaDB rootservice_list has no
+ * proxyro@sys); the next server next time, after a pause.
+ */
+static void
+obmeta_round_failed(struct obp_obmeta *om, struct obp_probe *p)
+{
+    if (!om->said_failed)
+        obp_log(om->is_ob ? OBP_LOG_WARN : OBP_LOG_INFO, 0, 0,
+                "oceanbase metadata: %s: %s%s", p->addr.text, p->why,
+                om->is_ob ? "" : ": rootservice_list serves as listed");
+    om->said_failed = true;
+    om->rs_next++;
+    om->conn_init = false;
+    om->next_round_us = obp_now_us() + FAILED_PAUSE_US;
+}
+
 static void
 obmeta_round_over(struct obp_probe *p, int rc)
 {
     struct obp_obmeta *om = p->owner;
 
-    if (rc != OBP_OK) {
-        if (!om->said_failed)
-            obp_log(OBP_LOG_WARN, 0, 0, "oceanbase metadata: %s: %s",
-                    p->addr.text, p->why);
-        om->said_failed = true;
-        om->rs_next++;
-        om->conn_init = false;      /* the next server next time */
-        om->next_round_us = obp_now_us() + FAILED_PAUSE_US;
-    } else {
+    if (rc != OBP_OK)
+        obmeta_round_failed(om, p);
+    else
         om->said_failed = false;
-    }
     if (rc == OBP_OK && !om->is_ob && !om->said_not_ob) {
         obp_log(OBP_LOG_INFO, 0, 0, "oceanbase metadata: %s does not "
                 "answer as OceanBase (no DBA_OB_SERVERS rows): "

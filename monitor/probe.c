@@ -448,6 +448,17 @@ probe_login_refused(struct obp_probe *p, const uint8_t *pl, size_t len)
 
     if (obp_err_parse(&e, pl, len) != OBP_OK)
         e.code = 0;
+    /* the old password, if the servers may still hold it, next round */
+    if (e.code == ER_ACCESS_DENIED)
+        p->old_pw = !p->old_pw && (*p->conf)->observer_sys_password1 != NULL
+                    && (*p->conf)->observer_sys_password1[0] != '\0';
+    if (p->script != NULL) {
+        /* a script's owner says what a refusal means (obmeta.h) */
+        probe_fail(p, "login as %s refused: %u %.*s", p->script->user,
+                   e.code, e.code != 0 ? (int)e.msg_len : 0,
+                   e.code != 0 ? e.msg : "");
+        return;
+    }
     if (!p->denied)
         obp_log(OBP_LOG_WARN, 0, 0, "monitor: %s refused the service "
                 "account %s: %u %.*s%s", p->addr.text, OBP_SERVICE_USER,
@@ -455,10 +466,6 @@ probe_login_refused(struct obp_probe *p, const uint8_t *pl, size_t len)
                 e.code != 0 ? e.msg : "", e.code == ER_ACCESS_DENIED
                 ? " (set observer_sys_password)" : "");
     p->denied = true;
-    /* the old password, if the servers may still hold it, next round */
-    if (e.code == ER_ACCESS_DENIED)
-        p->old_pw = !p->old_pw && (*p->conf)->observer_sys_password1 != NULL
-                    && (*p->conf)->observer_sys_password1[0] != '\0';
     probe_answered(p);
     obp_probe_close(p);
 }
