@@ -113,19 +113,43 @@ jobs_requests(struct obp_obmeta *om)
     om->nwaiting = 0;
 }
 
+/* Dirty tables whose delay has passed (<add>: their jobs added). */
+static bool
+jobs_dirty(struct obp_obmeta *om, int64_t now, bool add)
+{
+    bool due = false;
+
+    for (uint32_t i = 0; i < om->ntables; i++) {
+        struct obp_obmeta_table *t = &om->tables[i];
+
+        if (t->dirty_at_us == 0 || now < t->dirty_at_us)
+            continue;
+        due = true;
+        if (add) {
+            job_add(om, OBP_OBMETA_TABLE, i);
+            t->dirty_at_us = 0;
+        }
+    }
+    return due;
+}
+
 /* Starts a round when one is due and none is under way. */
 static void
 obmeta_kick(struct obp_obmeta *om)
 {
+    int64_t now = obp_now_us();
+
     if (om->conn.busy || om->publishing || om->nreqs > 0
-        || (!om->refresh_due && om->nwaiting == 0)
-        || obp_now_us() < om->next_round_us || !obmeta_connect(om))
+        || (!om->refresh_due && om->nwaiting == 0
+            && !jobs_dirty(om, now, false))
+        || now < om->next_round_us || !obmeta_connect(om))
         return;
     om->njobs = om->job = 0;
     if (om->refresh_due || !om->is_ob)
         jobs_refresh(om);
     om->refresh_due = false;
     jobs_requests(om);
+    jobs_dirty(om, now, true);
     obp_probe_start(&om->conn);
 }
 
@@ -197,6 +221,18 @@ obmeta_retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
     obmeta_publish(t->data);
 }
 
+/*
+ * A server said OB_NOT_MASTER for table <t>: read again once
+ * delay_update_entry_interval has passed (ODP's delayed update, 5.9),
+ * the server's own location cache being refreshed meanwhile.
+ */
+static void
+obmeta_dirty(struct obp_obmeta *om, struct obp_obmeta_table *t, int64_t now)
+{
+    if (t->found && t->dirty_at_us == 0)
+        t->dirty_at_us = now + om->mon->conf->delay_update_entry_interval;
+}
+
 /* Request <r> taken: answered now, or waiting for the next round. */
 static void
 obmeta_request(struct obp_obmeta *om, const struct obp_mreq_req *r,
@@ -208,10 +244,15 @@ obmeta_request(struct obp_obmeta *om, const struct obp_mreq_req *r,
 
     if (strcmp(r->cluster, om->mon->conf->rootservice_cluster_name) == 0
         && obp_obmeta_tenant_add(om, r->tenant) >= 0) {
-        if (r->kind == OBP_ROUTE_TABLE)
+        if ((r->kind & ~(uint32_t)OBP_MREQ_DIRTY) == OBP_ROUTE_TABLE)
             i = obp_obmeta_table_add(om, r->tenant, r->database, r->table);
         else
             i = obp_obmeta_tenant_find(om, r->tenant);
+    }
+    if ((r->kind & OBP_MREQ_DIRTY) && i >= 0) {
+        obmeta_dirty(om, &om->tables[i], now);
+        obp_mreq_done(om->mon->shm, r->slot);
+        return;
     }
     if (r->kind != OBP_ROUTE_TABLE)
         w.kind = OBP_OBMETA_DUMMY;

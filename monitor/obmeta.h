@@ -81,6 +81,8 @@ struct obp_obmeta_table {
     char                   *name;
     int64_t                 table_id;
     int64_t                 checked_us; /* last fetched, found or not */
+    int64_t                 dirty_at_us;/* read again then (OB_NOT_MASTER),
+                                           0: not dirty */
     bool                    found;      /* published */
     struct obp_part_desc   *part;       /* NULL: not partitioned */
     struct obp_obmeta_leaf *leaves;

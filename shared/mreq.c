@@ -74,7 +74,7 @@ fill(struct obp_shm_mreq *m, uint32_t kind,
 }
 
 int
-obp_mreq_post(const struct obp_shm *shm, enum obp_route_kind kind,
+obp_mreq_post(const struct obp_shm *shm, uint32_t kind,
               const struct obp_route_key *key, int64_t now_us,
               struct obp_mreq_ticket *t)
 {

@@ -28,6 +28,8 @@
 struct obp_shm;
 
 #define OBP_MREQ_SLOTS     64
+#define OBP_MREQ_DIRTY     0x100    /* or'ed into a kind: the entry is
+                                       stale, read it again (5.9) */
 #define OBP_MREQ_NAMES     992      /* bytes of the four names */
 
 enum obp_mreq_state {
@@ -56,7 +58,8 @@ struct obp_mreq_ticket {
 /* A request the monitor took: NUL-terminated names. */
 struct obp_mreq_req {
     uint32_t slot;
-    uint32_t kind;                  /* enum obp_route_kind */
+    uint32_t kind;                  /* enum obp_route_kind, with
+                                       OBP_MREQ_DIRTY */
     int64_t  since_us;
     char     cluster[OBP_ROUTE_NAME_MAX + 1];
     char     tenant[OBP_ROUTE_NAME_MAX + 1];
@@ -70,7 +73,7 @@ struct obp_mreq_req {
  * set, OBP_ERROR when the names do not fit a slot or every slot is in
  * use (the statement routes without it).
  */
-int obp_mreq_post(const struct obp_shm *shm, enum obp_route_kind kind,
+int obp_mreq_post(const struct obp_shm *shm, uint32_t kind,
                   const struct obp_route_key *key, int64_t now_us,
                   struct obp_mreq_ticket *t);
 

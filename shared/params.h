@@ -144,6 +144,9 @@ extern const struct obp_enum obp_enum_route_policy[];
     X(short_async_task_timeout, TIME, "5s", 100000, 3600000000,              \
       OBP_P_RELOAD, NULL, "how long an account lookup query may take, "     \
       "and a statement waits for its table's metadata")                      \
+    X(delay_update_entry_interval, TIME, "5s", 0, 3600000000, OBP_P_RELOAD,  \
+      NULL, "how long after OB_NOT_MASTER a table's locations are read "     \
+      "again")                                                               \
     X(server_state_refresh_interval, TIME, "20s", 100000, 3600000000,        \
       OBP_P_RELOAD, NULL, "how often the OceanBase source reads the "        \
       "cluster's zones, servers and the locations it holds")                 \

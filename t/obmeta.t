@@ -23,7 +23,7 @@ use Test::OBProxy;
 use Test::OBProxy::ObMeta;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(13);
+	->plan(15);
 $t->mariadbd_options('--userstat=1');
 $t->run_routing_cluster();
 $t->start_mariadb(4);
@@ -120,3 +120,38 @@ ok($took > 0.9 && $took < 3, sprintf('after short_async_task_timeout '
 
 unlike($t->error_log() =~ s/^.*detect_server_timeout.*$//mr,
 	qr/oceanbase metadata/, 'the source logged no other error');
+
+# OB_NOT_MASTER: with refreshes a minute apart, a leader moved in the
+# metadata is read again delay_update_entry_interval (1s) after the old
+# leader answered 4038 (a function of rt that signals it there).
+$t->stop();
+$t->write_conf("automatic_match_work_thread: false\nwork_thread_num: 2\n"
+	. 'rootservice_list: "' . $t->server(4) . "\"\n"
+	. "rootservice_cluster_name: $Test::OBProxy::ObMeta::CLUSTER\n"
+	. "server_state_refresh_interval: 60s\n"
+	. "delay_update_entry_interval: 1s\n")->run();
+for my $n (1 .. 3) {
+	$t->_root_sql($n, "DELIMITER //\nCREATE FUNCTION rt.chk() RETURNS INT"
+		. ' NO SQL ' . ($n == 3 ? "BEGIN SIGNAL SQLSTATE 'HY000' SET"
+		. " MYSQL_ERRNO = 4038, MESSAGE_TEXT = 'Not master'; RETURN 1;"
+		. ' END' : 'RETURN 0') . "//\nDELIMITER ;\n", 'function rt.chk');
+}
+my $q = 'SELECT srv FROM rt.t_hash WHERE id = 2 AND rt.chk() = 0';
+($out) = $t->mariadb($q, user => "$u\@app");
+like($out, qr/ERROR 4038/, 'the leader of partition 2 says not master');
+$meta->move_leader($ID, 2, 1);
+$moved = time();
+undef $followed;
+for (1 .. 200) {
+	my ($o) = $t->mariadb($q, user => "$u\@app");
+	if ($o eq "s1\n") {
+		$followed = time() - $moved;
+		last;
+	}
+	last if time() - $moved > 10;
+	sleep 0.05;
+}
+ok(defined $followed && $followed < 5, 'after OB_NOT_MASTER the entry is '
+	. 'read again within delay_update_entry_interval, not the refresh')
+	or diag('followed after ' . ($followed // 'never'));
+diag(sprintf('not-master entry refreshed after %.2fs', $followed // -1));

@@ -3,6 +3,8 @@
  */
 #include "worker.h"
 
+#include <string.h>
+
 static void
 mwait_end(struct obp_session *s)
 {
@@ -54,6 +56,61 @@ obp_mwait_table(struct obp_session *s, const struct obp_route_key *key,
     s->mwait.until_us = now_us + s->w->conf->short_async_task_timeout;
     ev_timer_again(s->w->loop, &s->mwait.timer);
     return OBP_AGAIN;
+}
+
+void
+obp_mwait_routed(struct obp_session *s, int64_t table_id)
+{
+    s->mwait.table_id = table_id;
+}
+
+/* Entry <e>'s key into <key>. */
+static void
+mwait_key(const struct obp_route_entry *e, struct obp_route_key *key)
+{
+    key->cluster = obp_route_entry_name(e, 0);
+    key->tenant = obp_route_entry_name(e, 1);
+    key->database = obp_route_entry_name(e, 2);
+    key->table = obp_route_entry_name(e, 3);
+}
+
+/* Table entry <id> of the session's tenant is stale. */
+static void
+mwait_dirty(struct obp_session *s, int64_t id)
+{
+    struct obp_route_view         v;
+    const struct obp_route_entry *e;
+    struct obp_route_key          key;
+    struct obp_route_name         tenant = obp_route_name(s->name.tenant);
+    struct obp_mreq_ticket        t;
+    uint32_t                      pos = 0;
+
+    if (obp_route_read_begin(&v, s->w->shm, s->w->shm_slot) != OBP_OK)
+        return;
+    /* an error path: the entries are walked rather than keyed */
+    while ((e = obp_route_next(&v, &pos)) != NULL) {
+        struct obp_route_name en = obp_route_entry_name(e, 1);
+
+        if (e->kind == OBP_ROUTE_TABLE && e->table_id == id
+            && en.len == tenant.len
+            && memcmp(en.s, tenant.s, en.len) == 0)
+            break;
+    }
+    if (e != NULL && atomic_load(&e->state) != OBP_ROUTE_DIRTY) {
+        obp_route_mark_dirty(e);
+        mwait_key(e, &key);
+        (void)obp_mreq_post(s->w->shm, OBP_ROUTE_TABLE | OBP_MREQ_DIRTY,
+                            &key, obp_now_us(), &t);
+    }
+    obp_route_read_end(&v);
+}
+
+void
+obp_mwait_failed(struct obp_session *s, unsigned code)
+{
+    if (code == OBP_OB_NOT_MASTER && s->mwait.table_id != 0
+        && obp_route_live(s->w->shm))
+        mwait_dirty(s, s->mwait.table_id);
 }
 
 void

@@ -8,6 +8,11 @@
  * OBP_MWAIT_POLL seconds; the pump comes back when it is over.  One wait
  * per command: sroute.c starts it, and the command's end
  * (obp_mwait_next) allows the next command one.
+ *
+ * A server that answers a statement routed by a table entry with
+ * OB_NOT_MASTER (ODP-REFERENCE 5.9) makes the entry dirty: marked so in
+ * the route cache (SHOW PROXYROUTE) and the source asked to read the
+ * table again once delay_update_entry_interval has passed.
  */
 #ifndef OBP_WORKER_MWAIT_H
 #define OBP_WORKER_MWAIT_H
@@ -18,7 +23,8 @@
 
 #include "mreq.h"
 
-#define OBP_MWAIT_POLL 0.002
+#define OBP_MWAIT_POLL    0.002
+#define OBP_OB_NOT_MASTER 4038      /* OceanBase's error, as servers send it */
 
 struct obp_session;
 
@@ -26,6 +32,7 @@ struct obp_mwait {
     ev_timer               timer;
     struct obp_mreq_ticket ticket;
     int64_t                until_us;
+    int64_t                table_id;    /* the command's table entry's */
     unsigned               active:1;    /* the timer runs */
     unsigned               waited:1;    /* the command had its wait */
 };
@@ -39,6 +46,12 @@ void obp_mwait_init(struct obp_session *s);
  */
 int obp_mwait_table(struct obp_session *s, const struct obp_route_key *key,
                     int64_t now_us);
+
+/* The command was routed by <out> (its table entry, if any). */
+void obp_mwait_routed(struct obp_session *s, int64_t table_id);
+
+/* The server answered the command with error <code>. */
+void obp_mwait_failed(struct obp_session *s, unsigned code);
 
 /* The command is over: the next one may wait. */
 void obp_mwait_next(struct obp_session *s);
