@@ -23,7 +23,7 @@ use Test::OBProxy;
 use Test::OBProxy::ObMeta;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(15);
+	->plan(16);
 $t->mariadbd_options('--userstat=1');
 $t->run_routing_cluster();
 $t->start_mariadb(4);
@@ -36,6 +36,11 @@ $meta->server($_, zone => "z$_") for 1 .. 3;
 $meta->tenant('app', id => 1002, servers => [ 1, 2, 3 ]);
 $meta->table('app', 'rt', 't_hash', id => $ID, type => 'HASH',
 	key => [ 'id', 5 ], replicas => [ [ 1, 2, 3 ], [ 2, 3, 1 ],
+	[ 3, 1, 2 ] ]);
+# t_key: KEY(name VARCHAR utf8mb4_general_ci) over 3 partitions, as
+# t_hash's.
+$meta->table('app', 'rt', 't_key', id => $ID + 2, type => 'KEY',
+	key => [ 'name', 22, 45 ], replicas => [ [ 1, 2, 3 ], [ 2, 3, 1 ],
 	[ 3, 1, 2 ] ]);
 # t_plain: not partitioned, led by server 2.
 $meta->table('app', 'rt', 't_plain', id => $ID + 1,
@@ -90,6 +95,19 @@ is(scalar @failed, 0, 'no statement failed meanwhile') or diag("@failed");
 ($out) = $t->mariadb($sql, user => "$u\@app");
 is($out, "s3\ns3\ns1\ns3\ns3\ns1\n",
 	'partition 1 on its new leader, the others where they were');
+# KEY: the names spread over the leaders, case and trailing spaces
+# ignored as the collation says.
+my %key_of;
+for my $name (@Test::OBProxy::ROUTING_NAMES, 'ALICE ') {
+	($key_of{$name}) = $t->mariadb("SELECT srv FROM rt.t_key WHERE name ="
+		. " '$name'", user => "$u\@app");
+}
+my %used = map { $_ => 1 } values %key_of;
+ok(keys(%used) >= 2 && !grep({ !/^s[123]\n$/ } values %key_of)
+	&& $key_of{'ALICE '} eq $key_of{alice},
+	'KEY: the names spread over the leaders, by the collation')
+	or diag(explain \%key_of);
+
 # 20 sessions touch t_plain at once: one lookup (and the refreshes
 # of the seconds it took), every statement on its leader.
 $t->root_query(4, "SET GLOBAL log_output = 'TABLE', general_log = 1");

@@ -195,7 +195,8 @@ sub tenant {
 }
 
 # Table <db>.<name> of <tenant>, id <id>: one-level <type> (HASH, KEY:
-# part_type 0, 1) on key column <key> = [name, ObObjType], one partition
+# part_type 0, 1) on key column <key> = [name, ObObjType, collation id
+# (63, binary, unless given)], one partition
 # per element of <replicas> (each a list of harness servers, the leader
 # first); without <type> not partitioned (one element in <replicas>).
 # Partition i has tablet $TABLET_BASE + 100 * (table's n) + i.
@@ -216,13 +217,15 @@ sub table {
 		name => $name, first => $first, n => $n };
 	return $self unless $o{type};
 	my $pt = $ptype{$o{type}} // die "part type $o{type}?\n";
-	my ($kname, $ktype) = @{$o{key}};
+	my ($kname, $ktype, $kcoll) = @{$o{key}};
 	return $self->sql(sprintf('INSERT INTO __all_virtual_proxy_partition_info'
 		. ' (table_id, tenant_name, part_level, all_part_num, part_type,'
 		. ' part_num, part_expr, part_key_num, part_key_name,'
-		. ' part_key_type, part_key_idx, part_key_level) VALUES'
-		. " (%d, '%s', 1, %d, %d, %d, '%s', 1, '%s', %d, 0, 1);",
-		$o{id}, $tenant, $n, $pt, $n, $kname, $kname, $ktype)
+		. ' part_key_type, part_key_idx, part_key_level,'
+		. ' part_key_collation_type) VALUES'
+		. " (%d, '%s', 1, %d, %d, %d, '%s', 1, '%s', %d, 0, 1, %d);",
+		$o{id}, $tenant, $n, $pt, $n, $kname, $kname, $ktype,
+		$kcoll // 63)
 		. ' INSERT INTO __all_virtual_proxy_partition (tenant_name,'
 		. ' table_id, part_id, tablet_id, part_name) VALUES '
 		. join(', ', map { sprintf("('%s', %d, %d, %d, 'p%d')", $tenant,
