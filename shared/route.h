@@ -41,7 +41,9 @@
  * same generation as the replicas that name the server.  A source adds
  * them (obp_route_add_server) before any entry.
  *
- * Publishing (master only).  obp_route_build_begin takes the bank the
+ * Publishing (the master, or the monitor's OceanBase source: one at a
+ * time, the builder's pid claimed in the root region, taken over from a
+ * process that died).  obp_route_build_begin takes the bank the
  * current set is not in, once no reader can still be in it; the source
  * adds entries into it (obp_route_sink); obp_route_build_commit lays the
  * hash index out, then stores the new generation in the root word
@@ -106,7 +108,8 @@ struct obp_route_ctl {
     _Atomic uint32_t live;          /* 1: the monitor's OceanBase source
                                        publishes (workers ask it for the
                                        tables they miss, mreq.h) */
-    uint8_t          pad[116];
+    _Atomic int32_t  publisher;     /* the pid building a set, 0: none */
+    uint8_t          pad[112];
 };
 
 /* A bank's header. */
@@ -239,6 +242,7 @@ struct obp_route_builder {
     uint32_t        flags;
     uint32_t        nentries;
     int             failed;
+    int             claimed;        /* holds the publisher word */
 };
 
 /* Bytes of one bank for a routes region of <region_size> bytes. */
@@ -246,7 +250,8 @@ uint64_t obp_route_bank_size(uint64_t region_size);
 
 /*
  * Starts the next generation in the free bank.  OBP_AGAIN when a reader
- * may still be in that bank (try again later), OBP_ERROR with err set.
+ * may still be in that bank or another process is publishing (try again
+ * later), OBP_ERROR with err set.  Commit or abort ends the claim.
  */
 int obp_route_build_begin(struct obp_route_builder *b, struct obp_shm *shm,
                           char *err, size_t errlen);
