@@ -145,7 +145,9 @@ obmeta_kick(struct obp_obmeta *om)
         || now < om->next_round_us || !obmeta_connect(om))
         return;
     om->njobs = om->job = 0;
-    if (om->refresh_due || !om->is_ob)
+    if (!om->is_ob)
+        job_add(om, OBP_OBMETA_BOOT, 0);    /* then a refresh at once */
+    else if (om->refresh_due)
         jobs_refresh(om);
     om->refresh_due = false;
     jobs_requests(om);
@@ -208,10 +210,15 @@ obmeta_round_over(struct obp_probe *p, int rc)
         om->said_failed = false;
     if (rc == OBP_OK && !om->is_ob && !om->said_not_ob) {
         obp_log(OBP_LOG_INFO, 0, 0, "oceanbase metadata: %s does not "
-                "answer as OceanBase (no DBA_OB_SERVERS rows): "
+                "answer as OceanBase (no cluster, no servers): "
                 "rootservice_list serves as listed", p->addr.text);
         om->said_not_ob = true;
     }
+    if (rc == OBP_OK && om->is_ob)
+        om->said_not_ob = false;
+    /* the servers just answered as OceanBase: the rest at once */
+    if (om->is_ob && om->njobs > 0 && om->jobs[0].kind == OBP_OBMETA_BOOT)
+        om->refresh_due = true;
     obmeta_publish(om);
 }
 

@@ -5,6 +5,10 @@
  * that answers as proxyro@sys (observer_sys_password, as the probes) and
  * reads what ODP reads, with ODP's SQL:
  *
+ *   first (1.6): ob_version(), the cluster's role, and the servers with
+ *   their zones and the cluster's name, which must be
+ *   rootservice_cluster_name (else nothing is published);
+ *
  *   every server_state_refresh_interval: DBA_OB_ZONES, DBA_OB_SERVERS,
  *   then each known tenant's server list (the __all_dummy entry) and the
  *   location of every table entry it holds (table entries expire after
@@ -22,7 +26,8 @@
  * segment's server table.  A set it published carries the route cache's
  * live word (route.h), which tells the workers to ask for what they miss.
  *
- * The servers answer as OceanBase when DBA_OB_SERVERS answers with rows;
+ * The servers answer as OceanBase when the first queries answer with
+ * servers;
  * until then nothing is published and rootservice_list serves as listed
  * (a MySQL/MariaDB deployment).  Supported partitioning so far: one
  * level, HASH or KEY on one column; a table partitioned otherwise is not
@@ -101,7 +106,9 @@ struct obp_obmeta_pinfo {
 };
 
 enum obp_obmeta_job_kind {
-    OBP_OBMETA_ZONES = 0,
+    OBP_OBMETA_BOOT = 0,            /* 1.6: version, cluster role, the
+                                       cluster's name, zones, servers */
+    OBP_OBMETA_ZONES,
     OBP_OBMETA_SERVERS,
     OBP_OBMETA_DUMMY,               /* a tenant's servers */
     OBP_OBMETA_TABLE                /* entry, partition info, partitions,
@@ -169,6 +176,10 @@ struct obp_obmeta {
     uint32_t                  nparts;
     int64_t                   entry_id;
     bool                      got_rows;
+    char                      version[32];  /* ob_version() */
+    char                      role[32];     /* cluster_role */
+    char                      cluster[OBP_OBMETA_NAME]; /* the servers' */
+    bool                      said_cluster; /* a wrong one logged */
     struct obp_probe_script   script;
 };
 

@@ -25,7 +25,15 @@
 /* The steps of a table job. */
 enum table_step { ST_ENTRY = 0, ST_PINFO, ST_PARTS, ST_LOCS, ST_END };
 
+/* The bootstrap's steps (1.6). */
+enum boot_step { BT_VERSION = 0, BT_ROLE, BT_SERVERS, BT_END };
+
 /* The columns each query reads, by name; NULL ends. */
+static const char *const cols_version[] = { "cluster_version", NULL };
+static const char *const cols_role[] = { "cluster_role", NULL };
+static const char *const cols_boot[] = {
+    "cluster", "zone", "region", "spare4", "spare5", "svr_ip", "svr_port",
+    NULL };
 static const char *const cols_zones[] = {
     "zone", "region", "spare4", "spare5", NULL };
 static const char *const cols_servers[] = {
@@ -43,7 +51,12 @@ job_cols(const struct obp_obmeta_job *j)
     static const char *const *const table_cols[] = {
         cols_replicas, cols_pinfo, cols_parts, cols_replicas };
 
+    static const char *const *const boot_cols[] = {
+        cols_version, cols_role, cols_boot, cols_boot };
+
     switch (j->kind) {
+    case OBP_OBMETA_BOOT:
+        return boot_cols[j->step < BT_END ? j->step : BT_SERVERS];
     case OBP_OBMETA_ZONES:
         return cols_zones;
     case OBP_OBMETA_SERVERS:
@@ -179,6 +192,35 @@ sql_table(struct obp_obmeta *om, const struct obp_obmeta_job *j, char *buf,
     }
 }
 
+static size_t
+sql_boot(const struct obp_obmeta_job *j, char *buf, size_t cap)
+{
+    switch (j->step) {
+    case BT_VERSION:
+        return put(buf, cap, "SELECT ob_version() AS cluster_version");
+    case BT_ROLE:
+        return put(buf, cap, "SELECT /*+READ_CONSISTENCY(WEAK)*/ "
+                   "cluster_role, cluster_status FROM oceanbase.v$ob_cluster "
+                   "LIMIT 1");
+    case BT_SERVERS:
+        /* ODP's text: its hint lacks the '+' */
+        return put(buf, cap, "SELECT /*READ_CONSISTENCY(WEAK)*/ "
+                   "parameters.value as cluster, zs.zone AS zone, zs.status "
+                   "AS zone_status, ss.status AS server_status, zs.region AS "
+                   "region, zs.idc AS spare4, zs.type AS spare5, ss.svr_ip "
+                   "AS svr_ip, ss.sql_port AS svr_port, ss.svr_port AS "
+                   "rpc_port, ss.start_service_time is not null AS "
+                   "start_service_time, ss.stop_time is not null as "
+                   "stop_time FROM oceanbase.DBA_OB_SERVERS ss left join "
+                   "oceanbase.DBA_OB_ZONES zs ON zs.zone = ss.zone join "
+                   "V$OB_PARAMETERS parameters WHERE ss.svr_port > 0 and "
+                   "parameters.name = 'cluster' ORDER BY ss.zone LIMIT "
+                   NO_LIMIT ";");
+    default:
+        return 0;
+    }
+}
+
 /* Query text of job <j>'s step; 0 when the job has none left. */
 static size_t
 job_sql(struct obp_obmeta *om, struct obp_obmeta_job *j, char *buf,
@@ -187,6 +229,8 @@ job_sql(struct obp_obmeta *om, struct obp_obmeta_job *j, char *buf,
     if (j->failed)
         return 0;
     switch (j->kind) {
+    case OBP_OBMETA_BOOT:
+        return sql_boot(j, buf, cap);
     case OBP_OBMETA_ZONES:
         return j->step > 0 ? 0 : put(buf, cap, "SELECT "
                    "/*+READ_CONSISTENCY(WEAK)*/ zone, status, 0 AS "
@@ -339,6 +383,49 @@ row_location(struct obp_obmeta *om, const uint8_t *const *val,
         }
 }
 
+/*
+ * A row of the bootstrap's server list: the cluster's name, the server,
+ * and its zone the first time the zone comes.
+ */
+static void
+row_boot_server(struct obp_obmeta *om, const uint8_t *const *val,
+                const size_t *vlen)
+{
+    char zone[OBP_OBMETA_NAME] = "";
+    int  pos[OBP_OBMETA_COLS];
+    bool known = false;
+
+    memcpy(pos, om->pos, sizeof(pos));
+    val_str(val, vlen, pos[0], om->cluster, sizeof(om->cluster));
+    val_str(val, vlen, pos[1], zone, sizeof(zone));
+    for (uint32_t i = 0; i < om->new_nzones; i++)
+        known = known || strcmp(om->new_zones[i].name, zone) == 0;
+    if (!known && zone[0] != '\0') {
+        om->pos[0] = pos[1];
+        om->pos[1] = pos[2];
+        om->pos[2] = pos[3];
+        om->pos[3] = pos[4];
+        row_zone(om, val, vlen);
+    }
+    om->pos[0] = pos[5];
+    om->pos[1] = pos[6];
+    om->pos[2] = pos[1];
+    row_server(om, val, vlen);
+    memcpy(om->pos, pos, sizeof(pos));
+}
+
+static void
+row_boot(struct obp_obmeta *om, const struct obp_obmeta_job *j,
+         const uint8_t *const *val, const size_t *vlen)
+{
+    if (j->step == BT_VERSION)
+        val_str(val, vlen, om->pos[0], om->version, sizeof(om->version));
+    else if (j->step == BT_ROLE)
+        val_str(val, vlen, om->pos[0], om->role, sizeof(om->role));
+    else
+        row_boot_server(om, val, vlen);
+}
+
 static void
 script_row(void *arg, const uint8_t *const *val, const size_t *vlen,
            unsigned ncols)
@@ -348,6 +435,9 @@ script_row(void *arg, const uint8_t *const *val, const size_t *vlen,
 
     om->got_rows = true;
     switch (j->kind) {
+    case OBP_OBMETA_BOOT:
+        row_boot(om, j, val, vlen);
+        return;
     case OBP_OBMETA_ZONES:
         row_zone(om, val, vlen);
         return;
@@ -408,6 +498,33 @@ apply_list(struct obp_obmeta *om, const struct obp_obmeta_job *j)
     om->dirty = true;
 }
 
+/*
+ * The bootstrap answered: the servers are the cluster's when it names
+ * itself rootservice_cluster_name (ODP checks the name it was given).
+ */
+static void
+boot_over(struct obp_obmeta *om)
+{
+    const char            *want = om->mon->conf->rootservice_cluster_name;
+    struct obp_obmeta_job  j = { OBP_OBMETA_ZONES, 0, false, 0 };
+
+    if (om->new_nservers > 0 && strcmp(om->cluster, want) != 0) {
+        if (!om->said_cluster)
+            obp_log(OBP_LOG_WARN, 0, 0, "oceanbase metadata: the servers "
+                    "are cluster \"%s\", not rootservice_cluster_name "
+                    "\"%s\": nothing published", om->cluster, want);
+        om->said_cluster = true;
+        om->new_nservers = 0;
+    }
+    if (om->new_nservers > 0)
+        obp_log(OBP_LOG_INFO, 0, 0, "oceanbase metadata: cluster %s, "
+                "version %s, role %s, %u servers", om->cluster, om->version,
+                om->role[0] != '\0' ? om->role : "?", om->new_nservers);
+    apply_list(om, &j);
+    j.kind = OBP_OBMETA_SERVERS;
+    apply_list(om, &j);
+}
+
 /* Where a table job goes after <step> was answered. */
 static void
 table_next(struct obp_obmeta *om, struct obp_obmeta_job *j)
@@ -428,6 +545,11 @@ script_over(void *arg, unsigned i, bool answered)
 
     if (!answered) {
         j->failed = true;
+        return;
+    }
+    if (j->kind == OBP_OBMETA_BOOT) {
+        if (++j->step == BT_END)
+            boot_over(om);
         return;
     }
     if (j->kind == OBP_OBMETA_ZONES || j->kind == OBP_OBMETA_SERVERS)
@@ -483,6 +605,7 @@ void
 obp_obmeta_script_init(struct obp_obmeta *om)
 {
     om->script.user = OBP_SERVICE_USER "@sys";
+    om->script.db = "oceanbase";
     om->script.sql = script_sql;
     om->script.col = script_col;
     om->script.row = script_row;

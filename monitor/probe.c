@@ -378,6 +378,11 @@ probe_send_login(struct obp_probe *p, const struct obp_handshake *hs)
     r.user = p->script != NULL && p->script->user != NULL
              ? p->script->user : OBP_SERVICE_USER;
     r.user_len = strlen(r.user);
+    if (p->script != NULL && p->script->db != NULL) {
+        r.caps |= OBP_CLIENT_CONNECT_WITH_DB;
+        r.db = p->script->db;
+        r.db_len = strlen(r.db);
+    }
     if (pw == OBP_OK) {
         obp_auth_token(stage1, hs->scramble, token);
         r.auth = token;

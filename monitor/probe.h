@@ -41,10 +41,11 @@ struct obp_probe;
  * round ends when <sql> gives none (0).  Each answer comes column names
  * first, then rows (NULL for SQL NULL), then <over> with <answered>
  * false for an ERR.  <user> replaces the service account's name (the
- * same password).
+ * same password); <db>, when not NULL, is the login's database.
  */
 struct obp_probe_script {
     const char *user;
+    const char *db;
     size_t    (*sql)(void *arg, unsigned i, char *buf, size_t cap);
     void      (*col)(void *arg, unsigned col, const uint8_t *name,
                      size_t len);

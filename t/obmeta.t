@@ -23,7 +23,7 @@ use Test::OBProxy;
 use Test::OBProxy::ObMeta;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(16);
+	->plan(18);
 $t->mariadbd_options('--userstat=1');
 $t->run_routing_cluster();
 $t->start_mariadb(4);
@@ -54,6 +54,8 @@ $t->write_conf("automatic_match_work_thread: false\nwork_thread_num: 2\n"
 ok($t->waitfor(sub { $t->log() =~ /oceanbase metadata: route cache generation \d+ published \(3 servers/ }, 10),
 	'the servers of DBA_OB_SERVERS are published')
 	or diag($t->log());
+like($t->log(), qr/oceanbase metadata: cluster \Q$Test::OBProxy::ObMeta::CLUSTER\E, version \Q$Test::OBProxy::ObMeta::OB_VERSION\E, role PRIMARY, 3 servers/,
+	'the bootstrap read the version, the role and the cluster\'s name');
 
 my $u = $t->user();
 my $sql = join ' ', map { "SELECT srv FROM rt.t_hash WHERE id = $_;" } 1 .. 6;
@@ -173,3 +175,12 @@ ok(defined $followed && $followed < 5, 'after OB_NOT_MASTER the entry is '
 	. 'read again within delay_update_entry_interval, not the refresh')
 	or diag('followed after ' . ($followed // 'never'));
 diag(sprintf('not-master entry refreshed after %.2fs', $followed // -1));
+
+# A cluster that names itself otherwise (1.6's check) is not published.
+$t->stop();
+$t->write_conf("automatic_match_work_thread: false\nwork_thread_num: 1\n"
+	. 'rootservice_list: "' . $t->server(4) . "\"\n"
+	. "rootservice_cluster_name: other\n")->run();
+ok($t->waitfor(sub { $t->error_log() =~ /the servers are cluster "\Q$Test::OBProxy::ObMeta::CLUSTER\E", not rootservice_cluster_name "other": nothing published/ }, 10),
+	'a cluster of another name is refused, with a WARN naming both')
+	or diag($t->error_log());

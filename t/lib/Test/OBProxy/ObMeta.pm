@@ -23,6 +23,7 @@ use strict;
 use Test::OBProxy ();
 
 our $CLUSTER = 'obcluster';
+our $OB_VERSION = '4.2.1.0';       # what ob_version() answers
 our $SYS_USER = "$Test::OBProxy::SERVICE_USER\@sys";
 our $TABLET_BASE = 200000;      # tablet ids: base + table's n * 100 + part
 our $LS_BASE = 1000;            # log stream ids: base + part + 1
@@ -38,6 +39,12 @@ my @DDL = (
 	. ' PRIMARY KEY (svr_ip, svr_port))',
 	'CREATE TABLE V$OB_PARAMETERS (name VARCHAR(128) NOT NULL,'
 	. ' value VARCHAR(256) NOT NULL)',
+	'CREATE TABLE v$ob_cluster (cluster_role VARCHAR(32) NOT NULL,'
+	. ' cluster_status VARCHAR(32) NOT NULL,'
+	. ' primary_cluster_id BIGINT NOT NULL)',
+	"INSERT INTO v\$ob_cluster VALUES ('PRIMARY', 'VALID', 0)",
+	"CREATE FUNCTION ob_version() RETURNS VARCHAR(32) DETERMINISTIC"
+	. " RETURN '$OB_VERSION'",
 	'CREATE TABLE DBA_OB_TENANTS (tenant_id BIGINT PRIMARY KEY,'
 	. ' tenant_name VARCHAR(128) NOT NULL, locality VARCHAR(256),'
 	. ' previous_locality VARCHAR(256), primary_zone VARCHAR(128),'
@@ -123,7 +130,7 @@ sub new {
 		. " INSERT INTO V\$OB_PARAMETERS VALUES ('cluster', '$cluster');"
 		. " CREATE USER '$SYS_USER'\@'%' IDENTIFIED BY"
 		. " '$Test::OBProxy::SERVICE_PASSWORD';"
-		. " GRANT SELECT ON oceanbase.* TO '$SYS_USER'\@'%';",
+		. " GRANT SELECT, EXECUTE ON oceanbase.* TO '$SYS_USER'\@'%';",
 		'oceanbase schema');
 	return $self;
 }
