@@ -13,6 +13,7 @@
 use warnings;
 use strict;
 
+use Digest::SHA qw/sha1_hex/;
 use Test::More;
 use Time::HiRes qw/time sleep/;
 
@@ -23,7 +24,7 @@ use Test::OBProxy;
 use Test::OBProxy::ObMeta;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(18);
+	->plan(20);
 $t->mariadbd_options('--userstat=1');
 $t->run_routing_cluster();
 $t->start_mariadb(4);
@@ -46,8 +47,21 @@ $meta->table('app', 'rt', 't_key', id => $ID + 2, type => 'KEY',
 $meta->table('app', 'rt', 't_plain', id => $ID + 1,
 	replicas => [ [ 2, 3, 1 ] ]);
 
+my $ADMIN_PW = 'admin-pw';
+my $ADMIN = 'obproxy_sys_password: ' . sha1_hex($ADMIN_PW) . "\n";
+
+# SHOW PROXYROUTE's row of rt.<table>: state, partitions, table id.
+sub route_row {
+	my ($table) = @_;
+	my $out = $t->mariadb_proxysys("SHOW PROXYROUTE LIKE '$table'",
+		password => $ADMIN_PW);
+	my @l = split /\n/, $out;
+	my @f = split /\t/, $l[1] // '';
+	return join ' ', map { $_ // '-' } @f[4, 5, 7];
+}
+
 $t->write_conf("automatic_match_work_thread: false\nwork_thread_num: 2\n"
-	. 'rootservice_list: "' . $t->server(4) . "\"\n"
+	. $ADMIN . 'rootservice_list: "' . $t->server(4) . "\"\n"
 	. "rootservice_cluster_name: $Test::OBProxy::ObMeta::CLUSTER\n"
 	. "server_state_refresh_interval: 1s\n"
 	. "short_async_task_timeout: 1s\n")->run();
@@ -73,6 +87,8 @@ is($out, $want x 3, 'each keyed statement is answered by its partition\'s '
 	. 'leader');
 is(join(' ', map { $t->user_selects($_) - $before{$_} } 1 .. 3), '6 6 6',
 	'the servers counted the statements of their partitions');
+is(route_row('t_hash'), "AVAIL 3 $ID", 'SHOW PROXYROUTE lists the table '
+	. 'read from the metadata, with its id and partitions');
 
 # Partition 1 (ids 1 and 4) moves from server 2 to server 3.
 $meta->move_leader($ID, 1, 3);
@@ -146,7 +162,7 @@ unlike($t->error_log() =~ s/^.*detect_server_timeout.*$//mr,
 # leader answered 4038 (a function of rt that signals it there).
 $t->stop();
 $t->write_conf("automatic_match_work_thread: false\nwork_thread_num: 2\n"
-	. 'rootservice_list: "' . $t->server(4) . "\"\n"
+	. $ADMIN . 'rootservice_list: "' . $t->server(4) . "\"\n"
 	. "rootservice_cluster_name: $Test::OBProxy::ObMeta::CLUSTER\n"
 	. "server_state_refresh_interval: 60s\n"
 	. "delay_update_entry_interval: 1s\n")->run();
@@ -159,6 +175,8 @@ for my $n (1 .. 3) {
 my $q = 'SELECT srv FROM rt.t_hash WHERE id = 2 AND rt.chk() = 0';
 ($out) = $t->mariadb($q, user => "$u\@app");
 like($out, qr/ERROR 4038/, 'the leader of partition 2 says not master');
+is(route_row('t_hash'), "DIRTY 3 $ID", '  the entry is DIRTY in SHOW '
+	. 'PROXYROUTE until it is read again');
 $meta->move_leader($ID, 2, 1);
 $moved = time();
 undef $followed;
