@@ -43,7 +43,7 @@ obmeta_wanted(const struct obp_monitor *mon)
 
     return c->topo == NULL && c->rootservice_list != NULL
            && c->rootservice_list[0] != '\0' && !mon->handed
-           && !mon->stopping;
+           && !mon->stopping && !mon->obmeta.stopped;
 }
 
 /* A connection to the next rootservice_list server; false when none. */
@@ -274,6 +274,21 @@ obmeta_request(struct obp_obmeta *om, const struct obp_mreq_req *r,
     om->waiting[om->nwaiting++] = w;
 }
 
+/*
+ * The master published a topology a reload declared over our set (it
+ * clears the live word): the static source serves from now on.
+ */
+static bool
+obmeta_overtaken(struct obp_obmeta *om)
+{
+    if (om->published[0] == 0 || obp_route_live(om->mon->shm))
+        return false;
+    obp_log(OBP_LOG_INFO, 0, 0, "oceanbase metadata: a declared topology "
+            "is published: the source stops");
+    om->stopped = true;
+    return true;
+}
+
 static void
 obmeta_poll_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
@@ -282,7 +297,7 @@ obmeta_poll_cb(struct ev_loop *loop, ev_timer *t, int revents)
     unsigned            pos = 0;
     int64_t             now = obp_now_us();
 
-    if (!obmeta_wanted(om->mon)) {
+    if (!obmeta_wanted(om->mon) || obmeta_overtaken(om)) {
         obp_obmeta_free(om->mon);
         return;
     }
@@ -302,6 +317,7 @@ obp_obmeta_run(struct obp_monitor *mon)
         return;
     if (!om->active) {
         om->active = true;
+        obp_mreq_requeue(mon->shm);
         ev_timer_again(mon->loop, &om->poll);
     }
     om->refresh_due = true;

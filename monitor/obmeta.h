@@ -135,6 +135,7 @@ struct obp_obmeta {
     bool                      conn_init;
     unsigned                  rs_next;      /* rootservice_list server */
     bool                      active;       /* the source runs */
+    bool                      stopped;      /* a topology took over */
     bool                      is_ob;        /* DBA_OB_SERVERS answered */
     bool                      said_not_ob;
     bool                      refresh_due;

@@ -185,6 +185,19 @@ obp_mreq_take(const struct obp_shm *shm, unsigned *pos, int64_t now_us,
 }
 
 void
+obp_mreq_requeue(const struct obp_shm *shm)
+{
+    if (shm->hdr->mreqs.nitems != OBP_MREQ_SLOTS)
+        return;
+    for (unsigned i = 0; i < OBP_MREQ_SLOTS; i++) {
+        uint32_t taken = OBP_MREQ_TAKEN;
+
+        atomic_compare_exchange_strong(&slot_at(shm, i)->state, &taken,
+                                       OBP_MREQ_PENDING);
+    }
+}
+
+void
 obp_mreq_done(const struct obp_shm *shm, uint32_t slot)
 {
     if (slot < OBP_MREQ_SLOTS && shm->hdr->mreqs.nitems == OBP_MREQ_SLOTS)

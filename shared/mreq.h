@@ -96,6 +96,12 @@ struct obp_mreq_seen {
 int obp_mreq_take(const struct obp_shm *shm, unsigned *pos, int64_t now_us,
                   struct obp_mreq_seen *seen, struct obp_mreq_req *out);
 
+/*
+ * Monitor only, when its source starts: requests a monitor before it
+ * took (and died with, or hands over) are PENDING again.
+ */
+void obp_mreq_requeue(const struct obp_shm *shm);
+
 /* Monitor only: request <slot> is answered (published or not found). */
 void obp_mreq_done(const struct obp_shm *shm, uint32_t slot);
 
