@@ -24,7 +24,7 @@ use Test::OBProxy;
 use Test::OBProxy::ObMeta;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(20);
+	->plan(21);
 $t->mariadbd_options('--userstat=1');
 $t->run_routing_cluster();
 $t->start_mariadb(4);
@@ -87,6 +87,12 @@ is($out, $want x 3, 'each keyed statement is answered by its partition\'s '
 	. 'leader');
 is(join(' ', map { $t->user_selects($_) - $before{$_} } 1 .. 3), '6 6 6',
 	'the servers counted the statements of their partitions');
+my %tenant_port = map { ($t->server_port($_), 1) } 1 .. 3;
+my @ports = map { scalar $t->mariadb('SELECT @@port', user => "$u\@app") }
+	1 .. 4;
+chomp @ports;
+is(scalar(grep { $tenant_port{$_} } @ports), 4, 'logins of the tenant open '
+	. 'on its servers (its __all_dummy entry)') or diag("@ports");
 is(route_row('t_hash'), "AVAIL 3 $ID", 'SHOW PROXYROUTE lists the table '
 	. 'read from the metadata, with its id and partitions');
 
