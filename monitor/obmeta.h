@@ -45,9 +45,10 @@ struct obp_monitor;
 struct obp_part_desc;
 
 #define OBP_OBMETA_NAME     129     /* names of zones, regions, IDCs */
-#define OBP_OBMETA_REPL     8       /* replicas kept of one tablet */
+#define OBP_OBMETA_REPL     16      /* replicas kept of a tablet, servers
+                                       of a tenant */
 #define OBP_OBMETA_JOBS     256     /* lookups of one round */
-#define OBP_OBMETA_COLS     8       /* columns a query reads by name */
+#define OBP_OBMETA_COLS     12      /* columns a query reads by name */
 #define OBP_OBMETA_POLL_S   0.005   /* how often requests are looked for */
 
 struct obp_obmeta_zone {
@@ -60,6 +61,7 @@ struct obp_obmeta_zone {
 struct obp_obmeta_server {
     char addr[OBP_ADDR_STRLEN];     /* svr_ip:sql_port */
     char zone[OBP_OBMETA_NAME];
+    bool active;                    /* ACTIVE and in service (5.1) */
 };
 
 struct obp_obmeta_repl {

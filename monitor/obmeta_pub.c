@@ -83,8 +83,14 @@ replicas_of(const struct obp_topo *t, const struct obp_obmeta_leaf *l,
     return OBP_OK;
 }
 
+/*
+ * A tenant's servers as logins use them: those in service only (a server
+ * INACTIVE, DELETING or stopped in DBA_OB_SERVERS takes no new session).
+ * Topology server i is the model's server i.
+ */
 static int
-add_tenant(const struct obp_obmeta_tenant *ot, struct obp_topo *t)
+add_tenant(const struct obp_obmeta *om, const struct obp_obmeta_tenant *ot,
+           struct obp_topo *t)
 {
     struct obp_topo_tenant   *tn = &t->tenants[t->ntenants];
     struct obp_topo_replicas  r;
@@ -96,7 +102,8 @@ add_tenant(const struct obp_obmeta_tenant *ot, struct obp_topo *t)
     tn->servers = calloc(r.n + 1, sizeof(*tn->servers));
     t->ntenants++;
     for (uint32_t i = 0; tn->servers != NULL && i < r.n; i++)
-        tn->servers[tn->nservers++] = r.r[i].server;
+        if (om->servers[r.r[i].server].active)
+            tn->servers[tn->nservers++] = r.r[i].server;
     free(r.r);
     return tn->name != NULL && tn->primary_zone != NULL
            && tn->servers != NULL ? OBP_OK : OBP_ERROR;
@@ -146,7 +153,7 @@ model_topo(const struct obp_obmeta *om)
         rc = add_zones_servers(om, t);
     for (uint32_t i = 0; rc == OBP_OK && i < om->ntenants; i++)
         if (om->tenants[i].fetched)
-            rc = add_tenant(&om->tenants[i], t);
+            rc = add_tenant(om, &om->tenants[i], t);
     for (uint32_t i = 0; rc == OBP_OK && i < om->ntables; i++) {
         int tn = obp_topo_find_tenant(t, om->tables[i].tenant);
 

@@ -33,11 +33,12 @@ static const char *const cols_version[] = { "cluster_version", NULL };
 static const char *const cols_role[] = { "cluster_role", NULL };
 static const char *const cols_boot[] = {
     "cluster", "zone", "region", "spare4", "spare5", "svr_ip", "svr_port",
-    NULL };
+    "server_status", "start_service_time", "stop_time", NULL };
 static const char *const cols_zones[] = {
     "zone", "region", "spare4", "spare5", NULL };
 static const char *const cols_servers[] = {
-    "svr_ip", "svr_port", "zone", NULL };
+    "svr_ip", "svr_port", "zone", "status", "start_service_time",
+    "stop_time", NULL };
 static const char *const cols_replicas[] = {
     "svr_ip", "sql_port", "role", "tablet_id", "table_id", NULL };
 static const char *const cols_pinfo[] = {
@@ -301,7 +302,7 @@ row_server(struct obp_obmeta *om, const uint8_t *const *val,
     struct obp_obmeta_server *s = realloc(om->new_servers,
                                           (om->new_nservers + 1)
                                           * sizeof(*s));
-    char                      ip[OBP_ADDR_STRLEN];
+    char                      ip[OBP_ADDR_STRLEN], status[32] = "";
     int64_t                   port = val_int(val, vlen, om->pos[1]);
 
     if (s == NULL)
@@ -315,6 +316,12 @@ row_server(struct obp_obmeta *om, const uint8_t *const *val,
     snprintf(s->addr, sizeof(s->addr), strchr(ip, ':') != NULL
              ? "[%s]:%lld" : "%s:%lld", ip, (long long)port);
     val_str(val, vlen, om->pos[2], s->zone, sizeof(s->zone));
+    /* in service: started, not stopped, and ACTIVE (not INACTIVE,
+       DELETING) */
+    val_str(val, vlen, om->pos[3], status, sizeof(status));
+    s->active = strcasecmp(status, "ACTIVE") == 0
+                && val_int(val, vlen, om->pos[4]) == 1
+                && val_int(val, vlen, om->pos[5]) == 0;
     om->new_nservers++;
 }
 
@@ -410,6 +417,9 @@ row_boot_server(struct obp_obmeta *om, const uint8_t *const *val,
     om->pos[0] = pos[5];
     om->pos[1] = pos[6];
     om->pos[2] = pos[1];
+    om->pos[3] = pos[7];
+    om->pos[4] = pos[8];
+    om->pos[5] = pos[9];
     row_server(om, val, vlen);
     memcpy(om->pos, pos, sizeof(pos));
 }

@@ -24,7 +24,7 @@ use Test::OBProxy;
 use Test::OBProxy::ObMeta;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(21);
+	->plan(22);
 $t->mariadbd_options('--userstat=1');
 $t->run_routing_cluster();
 $t->start_mariadb(4);
@@ -131,6 +131,17 @@ ok(keys(%used) >= 2 && !grep({ !/^s[123]\n$/ } values %key_of)
 	&& $key_of{'ALICE '} eq $key_of{alice},
 	'KEY: the names spread over the leaders, by the collation')
 	or diag(explain \%key_of);
+
+# Server 3 INACTIVE in DBA_OB_SERVERS: after a refresh no login opens
+# there.
+$meta->server_status(3, 'INACTIVE');
+sleep 2.2;
+@ports = map { scalar $t->mariadb('SELECT @@port', user => "$u\@app") }
+	1 .. 12;
+chomp @ports;
+is(scalar(grep { $_ == $t->server_port(3) } @ports), 0,
+	'an INACTIVE server takes no login of its tenant') or diag("@ports");
+$meta->server_status(3, 'ACTIVE');
 
 # 20 sessions touch t_plain at once: one lookup (and the refreshes
 # of the seconds it took), every statement on its leader.

@@ -167,6 +167,14 @@ sub server {
 		$port, $o{zone}, $o{status} // 'ACTIVE'));
 }
 
+# Server <k>'s status in DBA_OB_SERVERS (ACTIVE, INACTIVE, DELETING).
+sub server_status {
+	my ($self, $k, $status) = @_;
+	my ($ip, $port) = $self->_addr($k);
+	return $self->sql("UPDATE DBA_OB_SERVERS SET status = '$status' WHERE"
+		. " svr_ip = '$ip' AND sql_port = $port");
+}
+
 # The rows of __all_virtual_proxy_schema for one tablet: the first of
 # <servers> (harness numbers) leads, the others follow.
 sub _replica_rows {
