@@ -24,7 +24,7 @@ use Test::OBProxy;
 use Test::OBProxy::ObMeta;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(22);
+	->plan(23);
 $t->mariadbd_options('--userstat=1');
 $t->run_routing_cluster();
 $t->start_mariadb(4);
@@ -210,6 +210,29 @@ ok(defined $followed && $followed < 5, 'after OB_NOT_MASTER the entry is '
 	. 'read again within delay_update_entry_interval, not the refresh')
 	or diag('followed after ' . ($followed // 'never'));
 diag(sprintf('not-master entry refreshed after %.2fs', $followed // -1));
+
+# A dead leader: server 1 (leading partition 0, ids 3 and 6) stops and
+# the metadata moves the partition to server 2; the writes the blocklist
+# refuses mark the entry dirty, and it is read again after
+# delay_update_entry_interval, not at the next refresh a minute later.
+$t->stop_mariadb(1);
+$meta->move_leader($ID, 0, 2);
+$moved = time();
+undef $followed;
+my $w = 'UPDATE rt.t_hash SET srv = srv WHERE id = 3';
+for (1 .. 200) {
+	my ($o, $r) = $t->mariadb($w, user => "$u\@app");
+	if (!$r) {
+		$followed = time() - $moved;
+		last;
+	}
+	last if time() - $moved > 10;
+	sleep 0.05;
+}
+ok(defined $followed && $followed < 5, 'a dead leader makes the entry '
+	. 'dirty: the writes go to the new leader within '
+	. 'delay_update_entry_interval') or diag('after ' . ($followed // 'never'));
+diag(sprintf('dead leader replaced after %.2fs', $followed // -1));
 
 # A cluster that names itself otherwise (1.6's check) is not published.
 $t->stop();

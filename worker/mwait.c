@@ -58,10 +58,19 @@ obp_mwait_table(struct obp_session *s, const struct obp_route_key *key,
     return OBP_AGAIN;
 }
 
+static void mwait_dirty(struct obp_session *s, int64_t id);
+
 void
-obp_mwait_routed(struct obp_session *s, int64_t table_id)
+obp_mwait_routed(struct obp_session *s, const struct obp_router_out *out)
 {
-    s->mwait.table_id = table_id;
+    s->mwait.table_id = out->found ? out->table_id : 0;
+    /* a leader the blocklist holds (dead, or failing): its partition has
+       probably moved */
+    if (out->found && out->leader >= 0
+        && (out->kind == OBP_RT_LEADER || out->kind == OBP_RT_ERROR)
+        && obp_route_live(s->w->shm)
+        && obp_bl_blocked(s->w->shm, out->leader, obp_now_us(), s->w->conf))
+        mwait_dirty(s, out->table_id);
 }
 
 /* Entry <e>'s key into <key>. */

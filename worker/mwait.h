@@ -10,9 +10,10 @@
  * (obp_mwait_next) allows the next command one.
  *
  * A server that answers a statement routed by a table entry with
- * OB_NOT_MASTER (ODP-REFERENCE 5.9) makes the entry dirty: marked so in
- * the route cache (SHOW PROXYROUTE) and the source asked to read the
- * table again once delay_update_entry_interval has passed.
+ * OB_NOT_MASTER (ODP-REFERENCE 5.9), or a leader the blocklist holds
+ * for a statement that needs it, makes the entry dirty: marked so in the
+ * route cache (SHOW PROXYROUTE) and the source asked to read the table
+ * again once delay_update_entry_interval has passed.
  */
 #ifndef OBP_WORKER_MWAIT_H
 #define OBP_WORKER_MWAIT_H
@@ -47,8 +48,11 @@ void obp_mwait_init(struct obp_session *s);
 int obp_mwait_table(struct obp_session *s, const struct obp_route_key *key,
                     int64_t now_us);
 
+struct obp_router_out;
+
 /* The command was routed by <out> (its table entry, if any). */
-void obp_mwait_routed(struct obp_session *s, int64_t table_id);
+void obp_mwait_routed(struct obp_session *s,
+                      const struct obp_router_out *out);
 
 /* The server answered the command with error <code>. */
 void obp_mwait_failed(struct obp_session *s, unsigned code);

@@ -646,7 +646,7 @@ count(struct obp_session *s, const struct obp_router_out *out)
     if (out->looked_up)
         obp_stat_add(s->w->stats, out->found ? OBP_STAT_route_lookup_hit
                                              : OBP_STAT_route_lookup_miss, 1);
-    obp_mwait_routed(s, out->found ? out->table_id : 0);
+    obp_mwait_routed(s, out);
 }
 
 /* The command goes where <out> says; OBP_OK once s->srv is ready. */
