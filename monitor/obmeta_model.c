@@ -38,7 +38,7 @@ obp_obmeta_tenant_add(struct obp_obmeta *om, const char *name)
 }
 
 static int
-table_find(const struct obp_obmeta *om, const char *tenant, const char *db,
+model_table_find(const struct obp_obmeta *om, const char *tenant, const char *db,
            const char *name)
 {
     for (uint32_t i = 0; i < om->ntables; i++) {
@@ -56,7 +56,7 @@ obp_obmeta_table_add(struct obp_obmeta *om, const char *tenant,
                      const char *db, const char *name)
 {
     struct obp_obmeta_table *t;
-    int                      i = table_find(om, tenant, db, name);
+    int                      i = model_table_find(om, tenant, db, name);
 
     if (i >= 0)
         return i;
@@ -79,7 +79,7 @@ obp_obmeta_table_add(struct obp_obmeta *om, const char *tenant,
 }
 
 static void
-table_clear(struct obp_obmeta_table *t)
+model_clear(struct obp_obmeta_table *t)
 {
     free(t->part);
     free(t->leaves);
@@ -93,7 +93,7 @@ table_clear(struct obp_obmeta_table *t)
  * KEY over one column; NULL with <err> set otherwise.
  */
 static struct obp_part_desc *
-build_part(const struct obp_obmeta *om, char *err, size_t errlen)
+model_part(const struct obp_obmeta *om, char *err, size_t errlen)
 {
     const struct obp_obmeta_pinfo *p = &om->pinfo;
     const char                    *type = obp_part_method_name(p->type);
@@ -129,14 +129,14 @@ build_part(const struct obp_obmeta *om, char *err, size_t errlen)
 
 /* The table as read, or false (<err> set) when it cannot be routed. */
 static bool
-table_take(struct obp_obmeta *om, struct obp_obmeta_table *t, char *err,
+model_take(struct obp_obmeta *om, struct obp_obmeta_table *t, char *err,
            size_t errlen)
 {
     struct obp_part_desc *part = NULL;
 
-    if (om->pinfo.rows > 0 && (part = build_part(om, err, errlen)) == NULL)
+    if (om->pinfo.rows > 0 && (part = model_part(om, err, errlen)) == NULL)
         return false;
-    table_clear(t);
+    model_clear(t);
     t->part = part;
     if (part != NULL) {
         t->leaves = om->parts;
@@ -165,7 +165,7 @@ obp_obmeta_table_done(struct obp_obmeta *om, const struct obp_obmeta_job *j)
     t->checked_us = obp_now_us();
     if (j->failed)
         return;             /* what it had stays, retried next round */
-    t->found = om->entry_id != 0 && table_take(om, t, err, sizeof(err));
+    t->found = om->entry_id != 0 && model_take(om, t, err, sizeof(err));
     if (om->entry_id != 0 && !t->found && was != t->found)
         obp_log(OBP_LOG_WARN, 0, 0, "oceanbase metadata: table %s.%s of "
                 "tenant %s is not routed by partition: %s", t->db, t->name,
@@ -173,7 +173,7 @@ obp_obmeta_table_done(struct obp_obmeta *om, const struct obp_obmeta_job *j)
     if (om->entry_id != 0)
         t->table_id = om->entry_id;
     if (!t->found)
-        table_clear(t);
+        model_clear(t);
     om->dirty = om->dirty || t->found || was;
 }
 
@@ -181,7 +181,7 @@ void
 obp_obmeta_model_free(struct obp_obmeta *om)
 {
     for (uint32_t i = 0; i < om->ntables; i++) {
-        table_clear(&om->tables[i]);
+        model_clear(&om->tables[i]);
         free(om->tables[i].tenant);
         free(om->tables[i].db);
         free(om->tables[i].name);

@@ -12,7 +12,7 @@
 
 /* Zone <name>'s index in <t>, added (no region, no IDC) when absent. */
 static int
-zone_of(struct obp_topo *t, const char *name)
+pub_zone(struct obp_topo *t, const char *name)
 {
     int i = obp_topo_find_zone(t, name);
 
@@ -28,7 +28,7 @@ zone_of(struct obp_topo *t, const char *name)
 }
 
 static int
-add_zones_servers(const struct obp_obmeta *om, struct obp_topo *t)
+pub_zones_servers(const struct obp_obmeta *om, struct obp_topo *t)
 {
     char err[160];
 
@@ -44,7 +44,7 @@ add_zones_servers(const struct obp_obmeta *om, struct obp_topo *t)
     }
     for (uint32_t i = 0; i < om->nservers; i++) {
         struct obp_topo_server *s = &t->servers[t->nservers];
-        int                     z = zone_of(t, om->servers[i].zone);
+        int                     z = pub_zone(t, om->servers[i].zone);
 
         if (z < 0 || (s->name = strdup(om->servers[i].addr)) == NULL)
             return OBP_ERROR;
@@ -60,7 +60,7 @@ add_zones_servers(const struct obp_obmeta *om, struct obp_topo *t)
 
 /* <l>'s replicas on servers of <t> into <out>: OBP_ERROR out of memory. */
 static int
-replicas_of(const struct obp_topo *t, const struct obp_obmeta_leaf *l,
+pub_replicas(const struct obp_topo *t, const struct obp_obmeta_leaf *l,
             struct obp_topo_replicas *out)
 {
     out->r = calloc(l->n + 1, sizeof(*out->r));
@@ -89,13 +89,13 @@ replicas_of(const struct obp_topo *t, const struct obp_obmeta_leaf *l,
  * Topology server i is the model's server i.
  */
 static int
-add_tenant(const struct obp_obmeta *om, const struct obp_obmeta_tenant *ot,
+pub_tenant(const struct obp_obmeta *om, const struct obp_obmeta_tenant *ot,
            struct obp_topo *t)
 {
     struct obp_topo_tenant   *tn = &t->tenants[t->ntenants];
     struct obp_topo_replicas  r;
 
-    if (replicas_of(t, &ot->servers, &r) != OBP_OK)
+    if (pub_replicas(t, &ot->servers, &r) != OBP_OK)
         return OBP_ERROR;
     tn->name = strdup(ot->name);
     tn->primary_zone = strdup("");
@@ -110,7 +110,7 @@ add_tenant(const struct obp_obmeta *om, const struct obp_obmeta_tenant *ot,
 }
 
 static int
-add_table(const struct obp_obmeta_table *ot, uint32_t tenant,
+pub_table(const struct obp_obmeta_table *ot, uint32_t tenant,
           struct obp_topo *t)
 {
     struct obp_topo_table *tb = &t->tables[t->ntables++];
@@ -124,7 +124,7 @@ add_table(const struct obp_obmeta_table *ot, uint32_t tenant,
         return OBP_ERROR;
     tb->nleaves = ot->nleaves;
     for (uint32_t i = 0; i < ot->nleaves; i++)
-        if (replicas_of(t, &ot->leaves[i], &tb->leaves[i]) != OBP_OK)
+        if (pub_replicas(t, &ot->leaves[i], &tb->leaves[i]) != OBP_OK)
             return OBP_ERROR;
     if (ot->part != NULL) {
         if ((tb->part = malloc(ot->part->size)) == NULL)
@@ -136,7 +136,7 @@ add_table(const struct obp_obmeta_table *ot, uint32_t tenant,
 
 /* The model as a topology; NULL when out of memory. */
 static struct obp_topo *
-model_topo(const struct obp_obmeta *om)
+pub_model(const struct obp_obmeta *om)
 {
     struct obp_topo *t = calloc(1, sizeof(*t));
     int              rc = OBP_ERROR;
@@ -150,15 +150,15 @@ model_topo(const struct obp_obmeta *om)
     t->tables = calloc(om->ntables + 1, sizeof(*t->tables));
     if (t->zones != NULL && t->servers != NULL && t->tenants != NULL
         && t->tables != NULL)
-        rc = add_zones_servers(om, t);
+        rc = pub_zones_servers(om, t);
     for (uint32_t i = 0; rc == OBP_OK && i < om->ntenants; i++)
         if (om->tenants[i].fetched)
-            rc = add_tenant(om, &om->tenants[i], t);
+            rc = pub_tenant(om, &om->tenants[i], t);
     for (uint32_t i = 0; rc == OBP_OK && i < om->ntables; i++) {
         int tn = obp_topo_find_tenant(t, om->tables[i].tenant);
 
         if (om->tables[i].found && tn >= 0)
-            rc = add_table(&om->tables[i], (uint32_t)tn, t);
+            rc = pub_table(&om->tables[i], (uint32_t)tn, t);
     }
     if (rc != OBP_OK) {
         obp_topo_unref(t);
@@ -173,7 +173,7 @@ obp_obmeta_publish(struct obp_obmeta *om)
     struct obp_route_builder   b;
     struct obp_route_sink_ctx  ctx;
     struct obp_route_sink      sink;
-    struct obp_topo           *t = model_topo(om);
+    struct obp_topo           *t = pub_model(om);
     uint16_t                  *idx = NULL;
     char                       err[256] = "out of memory";
     int                        rc = OBP_ERROR;

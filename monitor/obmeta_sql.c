@@ -71,7 +71,7 @@ job_cols(const struct obp_obmeta_job *j)
 
 /* <s> in single quotes' inside, ' and \ doubled (ODP's escaping). */
 static bool
-quote(char *dst, size_t cap, const char *s)
+sql_quote(char *dst, size_t cap, const char *s)
 {
     size_t n = 0;
 
@@ -88,7 +88,7 @@ quote(char *dst, size_t cap, const char *s)
 
 /* The length written, or 0 when it does not fit. */
 static size_t OBP_PRINTF(3, 4)
-put(char *buf, size_t cap, const char *fmt, ...)
+sql_put(char *buf, size_t cap, const char *fmt, ...)
 {
     va_list ap;
     int     n;
@@ -106,13 +106,13 @@ sql_replicas(char *buf, size_t cap, const char *tenant, const char *db,
     char t[2 * OBP_ROUTE_NAME_MAX + 1], d[2 * OBP_ROUTE_NAME_MAX + 1];
     char n[2 * OBP_ROUTE_NAME_MAX + 1];
 
-    if (!quote(t, sizeof(t), tenant) || !quote(d, sizeof(d), db)
-        || !quote(n, sizeof(n), table))
+    if (!sql_quote(t, sizeof(t), tenant) || !sql_quote(d, sizeof(d), db)
+        || !sql_quote(n, sizeof(n), table))
         return 0;
     if (tablets == NULL)
-        return put(buf, cap, REPLICAS_SQL "A.tablet_id = 0 ORDER BY A.role "
+        return sql_put(buf, cap, REPLICAS_SQL "A.tablet_id = 0 ORDER BY A.role "
                    "ASC LIMIT " NO_LIMIT, t, d, n);
-    return put(buf, cap, REPLICAS_SQL "A.tablet_id IN (%s) ORDER BY "
+    return sql_put(buf, cap, REPLICAS_SQL "A.tablet_id IN (%s) ORDER BY "
                "A.tablet_id, A.role ASC LIMIT " NO_LIMIT, t, d, n, tablets);
 }
 
@@ -121,9 +121,9 @@ sql_dummy(char *buf, size_t cap, const char *tenant)
 {
     char t[2 * OBP_ROUTE_NAME_MAX + 1];
 
-    if (!quote(t, sizeof(t), tenant))
+    if (!sql_quote(t, sizeof(t), tenant))
         return 0;
-    return put(buf, cap, "SELECT /*+READ_CONSISTENCY(WEAK)*/ A.*, "
+    return sql_put(buf, cap, "SELECT /*+READ_CONSISTENCY(WEAK)*/ A.*, "
                "B.svr_port as svr_port FROM "
                "oceanbase.__all_virtual_proxy_schema A inner join "
                "oceanbase.DBA_OB_SERVERS B ON A.svr_ip = B.svr_ip and "
@@ -159,19 +159,19 @@ sql_table(struct obp_obmeta *om, const struct obp_obmeta_job *j, char *buf,
     char                           q[2 * OBP_ROUTE_NAME_MAX + 1];
     char                           ids[OBP_PROBE_OUT_MAX / 2];
 
-    if (!quote(q, sizeof(q), t->tenant))
+    if (!sql_quote(q, sizeof(q), t->tenant))
         return 0;
     switch (j->step) {
     case ST_ENTRY:
         return sql_replicas(buf, cap, t->tenant, t->db, t->name, NULL);
     case ST_PINFO:
-        return put(buf, cap, "SELECT /*+READ_CONSISTENCY(WEAK)*/ * FROM "
+        return sql_put(buf, cap, "SELECT /*+READ_CONSISTENCY(WEAK)*/ * FROM "
                    "oceanbase.__all_virtual_proxy_partition_info WHERE "
                    "table_id = %lld and tenant_name = '%s' order by "
                    "part_key_idx LIMIT %d;", (long long)om->entry_id, q,
                    MAX_ROWKEY_COLS);
     case ST_PARTS:
-        return put(buf, cap, "SELECT /*+READ_CONSISTENCY(WEAK)*/  "
+        return sql_put(buf, cap, "SELECT /*+READ_CONSISTENCY(WEAK)*/  "
                    "A.tablet_id as tablet_id, IFNULL((SELECT B.ls_id FROM "
                    "oceanbase.__all_virtual_tablet_to_ls B WHERE A.tablet_id "
                    "= B.tablet_id AND B.table_id = %lld AND B.tenant_id = "
@@ -198,14 +198,14 @@ sql_boot(const struct obp_obmeta_job *j, char *buf, size_t cap)
 {
     switch (j->step) {
     case BT_VERSION:
-        return put(buf, cap, "SELECT ob_version() AS cluster_version");
+        return sql_put(buf, cap, "SELECT ob_version() AS cluster_version");
     case BT_ROLE:
-        return put(buf, cap, "SELECT /*+READ_CONSISTENCY(WEAK)*/ "
+        return sql_put(buf, cap, "SELECT /*+READ_CONSISTENCY(WEAK)*/ "
                    "cluster_role, cluster_status FROM oceanbase.v$ob_cluster "
                    "LIMIT 1");
     case BT_SERVERS:
         /* ODP's text: its hint lacks the '+' */
-        return put(buf, cap, "SELECT /*READ_CONSISTENCY(WEAK)*/ "
+        return sql_put(buf, cap, "SELECT /*READ_CONSISTENCY(WEAK)*/ "
                    "parameters.value as cluster, zs.zone AS zone, zs.status "
                    "AS zone_status, ss.status AS server_status, zs.region AS "
                    "region, zs.idc AS spare4, zs.type AS spare5, ss.svr_ip "
@@ -233,12 +233,12 @@ job_sql(struct obp_obmeta *om, struct obp_obmeta_job *j, char *buf,
     case OBP_OBMETA_BOOT:
         return sql_boot(j, buf, cap);
     case OBP_OBMETA_ZONES:
-        return j->step > 0 ? 0 : put(buf, cap, "SELECT "
+        return j->step > 0 ? 0 : sql_put(buf, cap, "SELECT "
                    "/*+READ_CONSISTENCY(WEAK)*/ zone, status, 0 AS "
                    "is_merging, region, idc AS spare4, type AS spare5 FROM "
                    "oceanbase.DBA_OB_ZONES LIMIT " NO_LIMIT);
     case OBP_OBMETA_SERVERS:
-        return j->step > 0 ? 0 : put(buf, cap, "SELECT "
+        return j->step > 0 ? 0 : sql_put(buf, cap, "SELECT "
                    "/*+READ_CONSISTENCY(WEAK)*/ svr_ip, svr_port AS "
                    "rpc_port, sql_port AS svr_port, zone, status, "
                    "start_service_time is not null AS start_service_time, "
