@@ -29,9 +29,10 @@
  * The servers answer as OceanBase when the first queries answer with
  * servers;
  * until then nothing is published and rootservice_list serves as listed
- * (a MySQL/MariaDB deployment).  Supported partitioning so far: one
- * level, HASH or KEY on one column; a table partitioned otherwise is not
- * published (its statements go to the tenant's servers).
+ * (a MySQL/MariaDB deployment).  Supported partitioning so far: HASH or
+ * KEY on one column, one level or two (subpartitions as many in every
+ * partition); a table partitioned otherwise is not published (its
+ * statements go to the tenant's servers).
  */
 #ifndef OBP_MONITOR_OBMETA_H
 #define OBP_MONITOR_OBMETA_H
@@ -72,6 +73,8 @@ struct obp_obmeta_repl {
 /* One tablet's replicas: a leaf partition, or a tenant's servers. */
 struct obp_obmeta_leaf {
     int64_t                tablet;
+    int64_t                part_id;     /* a partition's, a subpartition's
+                                           partition's */
     uint32_t               n;
     struct obp_obmeta_repl r[OBP_OBMETA_REPL];
 };
@@ -91,20 +94,29 @@ struct obp_obmeta_table {
     int64_t                 dirty_at_us;/* read again then (OB_NOT_MASTER),
                                            0: not dirty */
     bool                    found;      /* published */
+    bool                    said;       /* why it is not, logged */
     struct obp_part_desc   *part;       /* NULL: not partitioned */
     struct obp_obmeta_leaf *leaves;
     uint32_t                nleaves;
 };
 
-/* The partition info read (5.4): one-level tables, one key column. */
+/* One level's key column as the partition info gives it. */
+struct obp_obmeta_pkey {
+    int      rows;                  /* key columns of the level */
+    int      type;                  /* ObObjType */
+    int      coll;
+    char     name[64];
+};
+
+/* The partition info read (5.4): one key column per level. */
 struct obp_obmeta_pinfo {
-    int      rows;
-    int      level;
-    int      type;
-    int64_t  num;
-    int      key_type;
-    int      key_coll;
-    char     key_name[64];
+    int                    rows;
+    int                    level;
+    int                    type;
+    int64_t                num;
+    int                    sub_type;
+    int64_t                sub_num;
+    struct obp_obmeta_pkey key[2];  /* level 1, level 2 */
 };
 
 enum obp_obmeta_job_kind {
@@ -175,8 +187,13 @@ struct obp_obmeta {
     struct obp_obmeta_leaf    leaf;         /* a tenant's, a table's
                                                tablet 0 */
     struct obp_obmeta_pinfo   pinfo;
-    struct obp_obmeta_leaf   *parts;        /* partitions read */
+    struct obp_obmeta_leaf   *parts;        /* partitions read, then the
+                                               leaves (subpartitions of a
+                                               two-level table) */
     uint32_t                  nparts;
+    uint32_t                  nparts1;      /* first-level partitions */
+    struct obp_obmeta_leaf   *subs;         /* subpartitions read */
+    uint32_t                  nsubs;
     int64_t                   entry_id;
     bool                      got_rows;
     char                      version[32];  /* ob_version() */

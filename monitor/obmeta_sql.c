@@ -15,6 +15,17 @@
 #define MAX_ROWKEY_COLS 64      /* OB_MAX_ROWKEY_COLUMN_NUMBER */
 #define INVALID_LS_ID   (-1)
 
+/*
+ * The start of the partitions' and sub-partitions' queries (5.5, 5.6):
+ * a tablet, its log stream (table id, tenant), its partition.
+ */
+#define PARTS_SQL       "SELECT /*+READ_CONSISTENCY(WEAK)*/  A.tablet_id as "  \
+    "tablet_id, IFNULL((SELECT B.ls_id FROM "                                 \
+    "oceanbase.__all_virtual_tablet_to_ls B WHERE A.tablet_id = B.tablet_id " \
+    "AND B.table_id = %lld AND B.tenant_id = (SELECT tenant_id FROM "         \
+    "oceanbase.DBA_OB_TENANTS WHERE tenant_name = '%s' LIMIT 1) LIMIT 1), "   \
+    "%d) as ls_id, A.part_id as part_id, "
+
 /* A table's replicas (5.3, 5.7): tenant, database, table, then which. */
 #define REPLICAS_SQL    "SELECT /*+READ_CONSISTENCY(WEAK)*/ A.*, "           \
     "B.svr_port as svr_port FROM oceanbase.__all_virtual_proxy_schema A "     \
@@ -23,7 +34,9 @@
     "A.database_name = '%s' AND A.table_name = '%s' AND "
 
 /* The steps of a table job. */
-enum table_step { ST_ENTRY = 0, ST_PINFO, ST_PARTS, ST_LOCS, ST_END };
+enum table_step {
+    ST_ENTRY = 0, ST_PINFO, ST_PARTS, ST_SUBPARTS, ST_LOCS, ST_END
+};
 
 /* The bootstrap's steps (1.6). */
 enum boot_step { BT_VERSION = 0, BT_ROLE, BT_SERVERS, BT_END };
@@ -43,14 +56,16 @@ static const char *const cols_replicas[] = {
     "svr_ip", "sql_port", "role", "tablet_id", "table_id", NULL };
 static const char *const cols_pinfo[] = {
     "part_level", "part_type", "part_num", "part_key_name",
-    "part_key_type", "part_key_collation_type", NULL };
-static const char *const cols_parts[] = { "tablet_id", "part_id", NULL };
+    "part_key_type", "part_key_collation_type", "part_key_level",
+    "sub_part_type", "sub_part_num", NULL };
+static const char *const cols_parts[] = {
+    "tablet_id", "part_id", "sub_part_id", NULL };
 
 static const char *const *
 job_cols(const struct obp_obmeta_job *j)
 {
     static const char *const *const table_cols[] = {
-        cols_replicas, cols_pinfo, cols_parts, cols_replicas };
+        cols_replicas, cols_pinfo, cols_parts, cols_parts, cols_replicas };
 
     static const char *const *const boot_cols[] = {
         cols_version, cols_role, cols_boot, cols_boot };
@@ -171,16 +186,18 @@ sql_table(struct obp_obmeta *om, const struct obp_obmeta_job *j, char *buf,
                    "part_key_idx LIMIT %d;", (long long)om->entry_id, q,
                    MAX_ROWKEY_COLS);
     case ST_PARTS:
-        return sql_put(buf, cap, "SELECT /*+READ_CONSISTENCY(WEAK)*/  "
-                   "A.tablet_id as tablet_id, IFNULL((SELECT B.ls_id FROM "
-                   "oceanbase.__all_virtual_tablet_to_ls B WHERE A.tablet_id "
-                   "= B.tablet_id AND B.table_id = %lld AND B.tenant_id = "
-                   "(SELECT tenant_id FROM oceanbase.DBA_OB_TENANTS WHERE "
-                   "tenant_name = '%s' LIMIT 1) LIMIT 1), %d) as ls_id, "
-                   "A.part_id as part_id, A.part_name as part_name, "
+        return sql_put(buf, cap, PARTS_SQL "A.part_name as part_name, "
                    "A.high_bound_val_bin as high_bound_val_bin, "
                    "A.sub_part_num AS sub_part_num FROM "
                    "oceanbase.__all_virtual_proxy_partition A WHERE "
+                   "A.table_id = %lld AND A.tenant_name = '%s'LIMIT "
+                   NO_LIMIT ";", (long long)om->entry_id, q, INVALID_LS_ID,
+                   (long long)om->entry_id, q);
+    case ST_SUBPARTS:
+        return sql_put(buf, cap, PARTS_SQL "A.sub_part_id as sub_part_id, "
+                   "A.part_name as part_name, A.high_bound_val_bin as "
+                   "high_bound_val_bin FROM "
+                   "oceanbase.__all_virtual_proxy_sub_partition A WHERE "
                    "A.table_id = %lld AND A.tenant_name = '%s'LIMIT "
                    NO_LIMIT ";", (long long)om->entry_id, q, INVALID_LS_ID,
                    (long long)om->entry_id, q);
@@ -343,37 +360,48 @@ row_replica(struct obp_obmeta *om, struct obp_obmeta_leaf *l,
     r->role = val_int(val, vlen, om->pos[2]) == 1 ? 1 : 2;
 }
 
+/* A key column's row: the table's levels, and the column's level. */
 static void
 row_pinfo(struct obp_obmeta *om, const uint8_t *const *val,
           const size_t *vlen)
 {
     struct obp_obmeta_pinfo *p = &om->pinfo;
+    struct obp_obmeta_pkey  *k;
+    int64_t                  level = val_int(val, vlen, om->pos[6]);
 
-    if (p->rows++ > 0)
-        return;             /* a second key column: not supported */
+    p->rows++;
     p->level = (int)val_int(val, vlen, om->pos[0]);
     p->type = (int)val_int(val, vlen, om->pos[1]);
     p->num = val_int(val, vlen, om->pos[2]);
-    val_str(val, vlen, om->pos[3], p->key_name, sizeof(p->key_name));
-    p->key_type = (int)val_int(val, vlen, om->pos[4]);
-    p->key_coll = (int)val_int(val, vlen, om->pos[5]);
+    p->sub_type = (int)val_int(val, vlen, om->pos[7]);
+    p->sub_num = val_int(val, vlen, om->pos[8]);
+    if (level != 1 && level != 2)
+        return;
+    k = &p->key[level - 1];
+    if (k->rows++ > 0)
+        return;             /* a second key column: not supported */
+    val_str(val, vlen, om->pos[3], k->name, sizeof(k->name));
+    k->type = (int)val_int(val, vlen, om->pos[4]);
+    k->coll = (int)val_int(val, vlen, om->pos[5]);
 }
 
+/* A partition's (or subpartition's) row into <*arr> (<*n> of them). */
 static void
-row_part(struct obp_obmeta *om, const uint8_t *const *val,
-         const size_t *vlen)
+row_part(struct obp_obmeta *om, struct obp_obmeta_leaf **arr, uint32_t *n,
+         const uint8_t *const *val, const size_t *vlen)
 {
     struct obp_obmeta_leaf *p;
 
-    if (om->nparts >= OBP_ROUTE_MAX_LEAVES)
+    if (*n >= OBP_ROUTE_MAX_LEAVES)
         return;
-    p = realloc(om->parts, (om->nparts + 1) * sizeof(*p));
+    p = realloc(*arr, (*n + 1) * sizeof(*p));
     if (p == NULL)
         return;
-    om->parts = p;
-    p = &p[om->nparts++];
+    *arr = p;
+    p = &p[(*n)++];
     memset(p, 0, sizeof(*p));
     p->tablet = val_int(val, vlen, om->pos[0]);
+    p->part_id = val_int(val, vlen, om->pos[1]);
 }
 
 /* A location row: the replica of the partition holding its tablet. */
@@ -467,7 +495,9 @@ script_row(void *arg, const uint8_t *const *val, const size_t *vlen,
     } else if (j->step == ST_PINFO) {
         row_pinfo(om, val, vlen);
     } else if (j->step == ST_PARTS) {
-        row_part(om, val, vlen);
+        row_part(om, &om->parts, &om->nparts, val, vlen);
+    } else if (j->step == ST_SUBPARTS) {
+        row_part(om, &om->subs, &om->nsubs, val, vlen);
     } else if (j->step == ST_LOCS) {
         row_location(om, val, vlen);
     }
@@ -535,6 +565,31 @@ boot_over(struct obp_obmeta *om)
     apply_list(om, &j);
 }
 
+/*
+ * A two-level table's leaves: its subpartitions grouped by partition, in
+ * the partitions' order, each partition's as they came.  They replace
+ * the partitions read (om->nparts1 keeps their count).  False when out
+ * of memory.
+ */
+static bool
+subs_as_leaves(struct obp_obmeta *om)
+{
+    struct obp_obmeta_leaf *leaves = calloc(om->nsubs + 1, sizeof(*leaves));
+    uint32_t                n = 0;
+
+    if (leaves == NULL)
+        return false;
+    for (uint32_t i = 0; i < om->nparts; i++)
+        for (uint32_t k = 0; k < om->nsubs; k++)
+            if (om->subs[k].part_id == om->parts[i].part_id)
+                leaves[n++] = om->subs[k];
+    om->nparts1 = om->nparts;
+    free(om->parts);
+    om->parts = leaves;
+    om->nparts = n;
+    return true;
+}
+
 /* Where a table job goes after <step> was answered. */
 static void
 table_next(struct obp_obmeta *om, struct obp_obmeta_job *j)
@@ -543,6 +598,10 @@ table_next(struct obp_obmeta *om, struct obp_obmeta_job *j)
         j->step = ST_END;       /* no such table */
     else if (j->step == ST_PINFO && om->pinfo.rows == 0)
         j->step = ST_END;       /* not partitioned */
+    else if (j->step == ST_PARTS && om->pinfo.level != 2)
+        j->step = ST_LOCS;
+    else if (j->step == ST_SUBPARTS)
+        j->step = subs_as_leaves(om) ? ST_LOCS : ST_END;
     else
         j->step++;
 }
@@ -587,8 +646,10 @@ job_reset(struct obp_obmeta *om, bool job)
     memset(&om->leaf, 0, sizeof(om->leaf));
     memset(&om->pinfo, 0, sizeof(om->pinfo));
     free(om->parts);
+    free(om->subs);
     om->parts = NULL;
-    om->nparts = 0;
+    om->subs = NULL;
+    om->nparts = om->nparts1 = om->nsubs = 0;
     om->entry_id = 0;
 }
 

@@ -27,7 +27,7 @@ use Test::OBProxy;
 use Test::OBProxy::ObMeta;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(26);
+	->plan(27);
 $t->mariadbd_options('--userstat=1');
 $t->run_routing_cluster();
 $t->start_mariadb(4);
@@ -46,6 +46,18 @@ $meta->table('app', 'rt', 't_hash', id => $ID, type => 'HASH',
 $meta->table('app', 'rt', 't_key', id => $ID + 2, type => 'KEY',
 	key => [ 'name', 22, 45 ], replicas => [ [ 1, 2, 3 ], [ 2, 3, 1 ],
 	[ 3, 1, 2 ] ]);
+# t_two: HASH(id) 2 partitions x HASH(k) 2 subpartitions, the leaves
+# led by servers 1, 2, 3, 1.
+for my $n (1 .. 3) {
+	$t->_root_sql($n, 'CREATE TABLE rt.t_two (id BIGINT, k BIGINT,'
+		. ' srv VARCHAR(8), PRIMARY KEY (id, k)); INSERT INTO rt.t_two'
+		. " VALUES (0, 0, 's$n'), (0, 1, 's$n'), (1, 0, 's$n'),"
+		. " (1, 1, 's$n')", 't_two');
+}
+$meta->table('app', 'rt', 't_two', id => $ID + 3, type => 'HASH',
+	key => [ 'id', 5 ], sub => { type => 'HASH', key => [ 'k', 5 ],
+	n => 2 }, replicas => [ [ 1, 2, 3 ], [ 2, 3, 1 ], [ 3, 1, 2 ],
+	[ 1, 2, 3 ] ]);
 # t_plain: not partitioned, led by server 2.
 $meta->table('app', 'rt', 't_plain', id => $ID + 1,
 	replicas => [ [ 2, 3, 1 ] ]);
@@ -134,6 +146,12 @@ ok(keys(%used) >= 2 && !grep({ !/^s[123]\n$/ } values %key_of)
 	&& $key_of{'ALICE '} eq $key_of{alice},
 	'KEY: the names spread over the leaders, by the collation')
 	or diag(explain \%key_of);
+
+my @two = map { my ($i, $k) = @$_; scalar $t->mariadb('SELECT srv FROM'
+	. " rt.t_two WHERE id = $i AND k = $k", user => "$u\@app") }
+	[ 0, 0 ], [ 0, 1 ], [ 1, 0 ], [ 1, 1 ];
+is(join('', @two), "s1\ns2\ns3\ns1\n", 'two levels: each (id, k) on its '
+	. 'subpartition\'s leader');
 
 # Server 3 INACTIVE in DBA_OB_SERVERS: after a refresh no login opens
 # there.

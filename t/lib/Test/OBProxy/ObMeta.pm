@@ -209,20 +209,19 @@ sub tenant {
 		'oceanbase', '__all_dummy', 0, 1, 1, $o{servers}));
 }
 
-# Table <db>.<name> of <tenant>, id <id>: one-level <type> (HASH, KEY:
-# part_type 0, 1) on key column <key> = [name, ObObjType, collation id
-# (63, binary, unless given)], one partition
-# per element of <replicas> (each a list of harness servers, the leader
-# first); without <type> not partitioned (one element in <replicas>).
-# Partition i has tablet $TABLET_BASE + 100 * (table's n) + i.
+# Table <db>.<name> of <tenant>, id <id>: <type> (HASH, KEY: part_type
+# 0, 1) on key column <key> = [name, ObObjType, collation id (63, binary,
+# unless given)], <parts> partitions; with <sub> = { type, key, n } each
+# partition has n subpartitions (two levels); without <type> not
+# partitioned.  <replicas> lists each leaf's servers (harness numbers),
+# the leader first: one list per partition, per subpartition (grouped by
+# partition) of a two-level table, one for a table not partitioned.
+# Leaf i has tablet $TABLET_BASE + 100 * (table's n) + i.
 sub table {
 	my ($self, $tenant, $db, $name, %o) = @_;
-	my @types = (HASH => 0, KEY => 1);
-	my %ptype = @types;
 	my $reps = $o{replicas};
 	my $n = scalar @$reps;
 	my $first = $TABLET_BASE + 100 * ++$self->{ntables};
-	my $tid = $self->{tenants}{$tenant} // die "no tenant $tenant\n";
 	my @rows = $self->_replica_rows($tenant, $db, $name, 0, $o{id}, $n,
 		$reps->[0]);
 	push @rows, $self->_replica_rows($tenant, $db, $name, $first + $_,
@@ -231,23 +230,45 @@ sub table {
 	$self->{tables}{$o{id}} = { tenant => $tenant, db => $db,
 		name => $name, first => $first, n => $n };
 	return $self unless $o{type};
-	my $pt = $ptype{$o{type}} // die "part type $o{type}?\n";
-	my ($kname, $ktype, $kcoll) = @{$o{key}};
-	return $self->sql(sprintf('INSERT INTO __all_virtual_proxy_partition_info'
+	my $nsub = $o{sub} ? $o{sub}{n} : 0;
+	my $nparts = $nsub ? $n / $nsub : $n;
+	$self->_part_info($tenant, $o{id}, $o{type}, $o{key}, $nparts, $o{sub});
+	my @sql = ('INSERT INTO __all_virtual_proxy_partition (tenant_name,'
+		. ' table_id, part_id, tablet_id, part_name, sub_part_num) VALUES '
+		. join(', ', map { sprintf("('%s', %d, %d, %d, 'p%d', %d)",
+			$tenant, $o{id}, $_, $nsub ? 0 : $first + $_, $_, $nsub) }
+			0 .. $nparts - 1));
+	push @sql, 'INSERT INTO __all_virtual_proxy_sub_partition (tenant_name,'
+		. ' table_id, part_id, sub_part_id, tablet_id, part_name) VALUES '
+		. join(', ', map { sprintf("('%s', %d, %d, %d, %d, 'p%dsp%d')",
+			$tenant, $o{id}, int($_ / $nsub), $_ % $nsub, $first + $_,
+			int($_ / $nsub), $_ % $nsub) } 0 .. $n - 1) if $nsub;
+	push @sql, 'INSERT INTO __all_virtual_tablet_to_ls VALUES '
+		. join(', ', map { sprintf('(%d, %d, %d, %d)',
+			$self->{tenants}{$tenant}, $o{id}, $first + $_,
+			$LS_BASE + $_ + 1) } 0 .. $n - 1);
+	return $self->sql(join('; ', @sql));
+}
+
+# The rows of __all_virtual_proxy_partition_info: one per key column.
+sub _part_info {
+	my ($self, $tenant, $id, $type, $key, $nparts, $sub) = @_;
+	my %ptype = (HASH => 0, KEY => 1);
+	my @keys = ([ @$key[0 .. 2], 1 ],
+		$sub ? [ @{$sub->{key}}[0 .. 2], 2 ] : ());
+	my $nsub = $sub ? $sub->{n} : 0;
+	return $self->sql('INSERT INTO __all_virtual_proxy_partition_info'
 		. ' (table_id, tenant_name, part_level, all_part_num, part_type,'
-		. ' part_num, part_expr, part_key_num, part_key_name,'
-		. ' part_key_type, part_key_idx, part_key_level,'
-		. ' part_key_collation_type) VALUES'
-		. " (%d, '%s', 1, %d, %d, %d, '%s', 1, '%s', %d, 0, 1, %d);",
-		$o{id}, $tenant, $n, $pt, $n, $kname, $kname, $ktype,
-		$kcoll // 63)
-		. ' INSERT INTO __all_virtual_proxy_partition (tenant_name,'
-		. ' table_id, part_id, tablet_id, part_name) VALUES '
-		. join(', ', map { sprintf("('%s', %d, %d, %d, 'p%d')", $tenant,
-			$o{id}, $_, $first + $_, $_) } 0 .. $n - 1) . ';'
-		. ' INSERT INTO __all_virtual_tablet_to_ls VALUES '
-		. join(', ', map { sprintf('(%d, %d, %d, %d)', $tid, $o{id},
-			$first + $_, $LS_BASE + $_ + 1) } 0 .. $n - 1));
+		. ' part_num, part_expr, sub_part_type, sub_part_num,'
+		. ' sub_part_expr, part_key_num, part_key_name, part_key_type,'
+		. ' part_key_idx, part_key_level, part_key_collation_type) VALUES '
+		. join(', ', map { my ($kn, $kt, $kc, $lv) = @{$keys[$_]};
+			sprintf("(%d, '%s', %d, %d, %d, %d, '%s', %d, %d, '%s', %d,"
+			. " '%s', %d, %d, %d, %d)", $id, $tenant, $sub ? 2 : 1,
+			$nparts * ($nsub || 1), $ptype{$type} // die("$type?\n"),
+			$nparts, $key->[0], $sub ? $ptype{$sub->{type}} : -1,
+			$nsub, $sub ? $sub->{key}[0] : '', scalar @keys, $kn, $kt,
+			$_, $lv, $kc // 63) } 0 .. $#keys));
 }
 
 # The tablet of partition <part> of table <id>.
