@@ -27,7 +27,7 @@ use Test::OBProxy;
 use Test::OBProxy::ObMeta;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(27);
+	->plan(28);
 $t->mariadbd_options('--userstat=1');
 $t->run_routing_cluster();
 $t->start_mariadb(4);
@@ -179,6 +179,15 @@ my $lookups = $t->root_query(4, 'SELECT COUNT(*) FROM mysql.general_log'
 	. " A.tablet_id = 0%'");
 ok($lookups >= 1 && $lookups <= 1 + int($took + 1), sprintf('one lookup '
 	. 'for them (%d in %.2fs, refreshes at 1s)', $lookups, $took));
+
+# A table the metadata does not know (information_schema's) is looked
+# up once: its statements are not held again for a refresh interval.
+$start = time();
+($out, $rc) = $t->mariadb('SELECT COUNT(*) > 0 FROM information_schema.ENGINES;'
+	x 500, user => "$u\@app");
+$took = time() - $start;
+ok(!$rc && $out eq "1\n" x 500 && $took < 1.2, sprintf('500 statements on '
+	. 'a table the metadata lacks, not held each (%.2fs)', $took));
 
 # The metadata server hangs: a statement on a table not read yet waits
 # short_async_task_timeout (1s), then goes to the tenant's servers.

@@ -5,6 +5,34 @@
 
 #include <string.h>
 
+#define MISSES 256              /* tables known missing, by hash */
+
+/*
+ * Tables still missing after a wait, for server_state_refresh_interval:
+ * their statements are not held again (the monitor is still asked, it
+ * reads a missing table again after that long).  One per process, as a
+ * worker has one loop; a hash collision only skips a wait.
+ */
+static struct {
+    uint64_t hash;
+    int64_t  until_us;
+} mwait_misses[MISSES];
+
+static uint64_t
+mwait_hash(const struct obp_route_key *key)
+{
+    const struct obp_route_name *n[4] = { &key->cluster, &key->tenant,
+                                          &key->database, &key->table };
+    uint64_t                     h = UINT64_C(0xcbf29ce484222325);
+
+    for (int i = 0; i < 4; i++) {
+        for (size_t k = 0; k < n[i]->len; k++)
+            h = (h ^ (uint8_t)n[i]->s[k]) * UINT64_C(0x100000001b3);
+        h = (h ^ 0xff) * UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
 static void
 mwait_end(struct obp_session *s)
 {
@@ -42,14 +70,29 @@ int
 obp_mwait_table(struct obp_session *s, const struct obp_route_key *key,
                 int64_t now_us)
 {
+    uint64_t h = mwait_hash(key);
+
     if (s->mwait.active) {
         if (!mwait_over(s))
             return OBP_AGAIN;
         mwait_end(s);
         return OBP_OK;
     }
-    if (s->mwait.waited || obp_mreq_post(s->w->shm, OBP_ROUTE_TABLE, key,
-                                         now_us, &s->mwait.ticket) != OBP_OK)
+    if (s->mwait.waited) {
+        /* waited for, and still missing */
+        mwait_misses[h % MISSES].hash = h;
+        mwait_misses[h % MISSES].until_us =
+            now_us + s->w->conf->server_state_refresh_interval;
+        return OBP_OK;
+    }
+    if (mwait_misses[h % MISSES].hash == h
+        && now_us < mwait_misses[h % MISSES].until_us) {
+        (void)obp_mreq_post(s->w->shm, OBP_ROUTE_TABLE, key, now_us,
+                            &s->mwait.ticket);
+        return OBP_OK;
+    }
+    if (obp_mreq_post(s->w->shm, OBP_ROUTE_TABLE, key, now_us,
+                      &s->mwait.ticket) != OBP_OK)
         return OBP_OK;
     s->mwait.waited = 1;
     s->mwait.active = 1;

@@ -4,7 +4,9 @@
  * not hold is asked for (shared/mreq.h), and the statement waits until
  * the monitor answered, at most short_async_task_timeout, then routes
  * with what the cache holds then (without a partition when the table is
- * still missing).  The wait is a timer polling the request every
+ * still missing: the worker then holds no statement of that table for
+ * server_state_refresh_interval, as the monitor reads it again no
+ * sooner).  The wait is a timer polling the request every
  * OBP_MWAIT_POLL seconds; the pump comes back when it is over.  One wait
  * per command: sroute.c starts it, and the command's end
  * (obp_mwait_next) allows the next command one.
