@@ -5,27 +5,6 @@
 
 #include <stdlib.h>
 
-/* Topology server i's index in the server table, for every i. */
-static uint16_t *
-register_servers(struct obp_master *m, const struct obp_topo *topo)
-{
-    uint32_t  n = topo != NULL ? topo->nservers : 0;
-    uint16_t *idx = calloc(n + 1, sizeof(*idx));
-    int       k;
-
-    for (uint32_t i = 0; idx != NULL && i < n; i++) {
-        k = obp_bl_register(&m->shm, &topo->servers[i].addr);
-        if (k < 0) {
-            obp_log(OBP_LOG_ERROR, 0, 0, "server table full: topology "
-                    "server %s left out", topo->servers[i].addr.text);
-            free(idx);
-            return NULL;
-        }
-        idx[i] = (uint16_t)k;
-    }
-    return idx;
-}
-
 /* OBP_OK or OBP_ERROR (logged): done; OBP_AGAIN: try again later. */
 static int
 publish(struct obp_master *m)
@@ -34,16 +13,25 @@ publish(struct obp_master *m)
     struct obp_route_builder   b;
     struct obp_route_sink_ctx  ctx;
     struct obp_route_sink      sink;
-    uint16_t                  *idx = register_servers(m, topo);
+    uint16_t                  *idx = obp_topo_route_register(topo, &m->shm,
+                                                             "topology");
     char                       err[256] = "out of memory";
     int                        rc = OBP_ERROR;
 
+    /* without a topology the monitor's OceanBase source may publish:
+       an empty set would wipe its own */
+    if (topo == NULL && obp_route_live(&m->shm)) {
+        free(idx);
+        return OBP_OK;
+    }
     if (idx != NULL) {
         obp_route_sink_init(&sink, &ctx, &b, &m->shm);
         rc = obp_topo_route_fill(topo, m->conf->rootservice_cluster_name,
                                  idx, &sink, err, sizeof(err));
         free(idx);
     }
+    if (rc == OBP_OK && topo != NULL)
+        obp_route_set_live(&m->shm, false);
     if (rc == OBP_OK)
         obp_log(OBP_LOG_INFO, 0, 0, "route cache: generation %llu "
                 "published (%u tenants, %u tables)",

@@ -3,7 +3,9 @@
  * master registers the topology's servers in the segment's server table
  * and publishes the topology (shared/topo_route.h) as one generation.
  * While a worker still reads the bank the new generation needs, the
- * master tries again every OBP_ROUTES_RETRY seconds.
+ * master tries again every OBP_ROUTES_RETRY seconds.  Without a topology
+ * it leaves a set of the monitor's OceanBase source alone (route.h, the
+ * live word); a topology's set ends the live one.
  */
 #ifndef OBP_MASTER_ROUTES_H
 #define OBP_MASTER_ROUTES_H

@@ -135,7 +135,7 @@ obp_detect_run(struct obp_monitor *mon)
         state = atomic_load_explicit(&e->state, memory_order_acquire);
         if (state == OBP_SRV_UNUSED)
             break;              /* registered entries come first */
-        if (state == OBP_SRV_DELETED
+        if (state == OBP_SRV_DELETED || state == OBP_SRV_CLAIMED
             || (p = detect_probe_of(mon, i, e->addr)) == NULL)
             continue;
         detect_turn(mon, p, now);

@@ -7,8 +7,8 @@
  *
  * Periodic tasks: one row of the table below each, with its own timer
  * (its period a parameter's when the row names one).  Server detection
- * and replica state are one (detect.h); OceanBase metadata will be
- * another.  A task must not block (connections are watchers of this
+ * and replica state are one (detect.h); OceanBase metadata another
+ * (obmeta.h).  A task must not block (connections are watchers of this
  * loop).
  */
 #include "monitor.h"
@@ -37,6 +37,7 @@ static void task_listen(struct obp_monitor *mon);
 static const struct mon_task tasks[OBP_MONITOR_NTASKS] = {
     { "prometheus listener", 1.0, NULL, task_listen },
     { "server detection", 1.0, obp_detect_interval, obp_detect_run },
+    { "oceanbase metadata", 0, obp_obmeta_interval, obp_obmeta_run },
 };
 
 static double
@@ -131,6 +132,7 @@ mon_stop(struct obp_monitor *mon, bool fast, const char *why)
     ev_io_stop(mon->loop, &mon->chan);
     obp_http_unlisten(&mon->http);
     obp_detect_stop(mon);
+    obp_obmeta_free(mon);
     if (fast || obp_http_busy(&mon->http) == 0) {
         ev_break(mon->loop, EVBREAK_ALL);
         return;
@@ -298,6 +300,7 @@ cleanup(struct obp_monitor *mon)
 {
     obp_http_close_all(&mon->http);
     obp_detect_free(mon);
+    obp_obmeta_free(mon);
     ev_timer_stop(mon->loop, &mon->stop_poll);
     for (int i = 0; i < OBP_MONITOR_NTASKS; i++)
         ev_timer_stop(mon->loop, &mon->tasks[i]);
@@ -325,6 +328,7 @@ obp_monitor_main(struct obp_monitor_args *args)
     mon.chan_fd = args->chan_fd;
     mon.chan_buf = malloc(OBP_CHAN_MAX_PAYLOAD + 1);
     obp_http_init(&mon.http, mon.loop, serve_http, &mon);
+    obp_obmeta_init(&mon);
     if (mon.chan_buf == NULL) {
         obp_log(OBP_LOG_ERROR, 0, ENOMEM, "monitor cannot start");
         cleanup(&mon);

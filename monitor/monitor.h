@@ -3,7 +3,7 @@
  * libev and every monitor module, then struct obp_monitor.  The monitor
  * is one process beside the workers, forked by the master: it never
  * touches client traffic; it does the background work a worker must not
- * block on (/metrics; server detection, read_only and replica lag; later
+ * block on (/metrics; server detection, read_only and replica lag;
  * OceanBase metadata), each a periodic task of monitor.c's table.  It
  * meets the master only in shared/proc.h and the channel.
  */
@@ -19,9 +19,10 @@
 #include "metrics.h"
 #include "probe.h"
 #include "detect.h"
+#include "obmeta.h"
 
 #define OBP_MONITOR_NSIGNALS 4
-#define OBP_MONITOR_NTASKS   2
+#define OBP_MONITOR_NTASKS   3
 
 struct obp_monitor {
     struct ev_loop  *loop;
@@ -41,6 +42,7 @@ struct obp_monitor {
     bool             stopping;
     struct obp_http  http;
     struct obp_detect detect;
+    struct obp_obmeta obmeta;
 };
 
 #endif

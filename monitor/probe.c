@@ -192,13 +192,34 @@ probe_send_packet(struct obp_probe *p, struct obp_wr *wr)
     return probe_flush_out(p);
 }
 
+/* The text of the round's query under way into <buf>; 0: none left. */
+static size_t
+probe_query_sql(struct obp_probe *p, char *buf, size_t cap)
+{
+    size_t len;
+
+    if (p->script != NULL)
+        return p->script->sql(p->script->arg, p->query, buf, cap);
+    if (p->query >= OBP_NELEMS(queries))
+        return 0;
+    len = strlen(queries[p->query].sql);
+    memcpy(buf, queries[p->query].sql, len);
+    return len;
+}
+
 static void
 probe_start_query(struct obp_probe *p)
 {
-    const struct probe_query *q = &queries[p->query];
+    const struct probe_query *q = &queries[p->script != NULL ? 0 : p->query];
+    char                      sql[OBP_PROBE_OUT_MAX];
+    size_t                    len = probe_query_sql(p, sql, sizeof(sql));
     struct obp_wr             wr;
     size_t                    off;
 
+    if (len == 0) {
+        probe_answered(p);
+        return;
+    }
     p->phase = PH_FIRST;
     p->ncols = p->col = 0;
     p->got_row = false;
@@ -210,7 +231,7 @@ probe_start_query(struct obp_probe *p)
     obp_wr_init(&wr, p->out, sizeof(p->out));
     off = obp_wr_pkt_begin(&wr);
     obp_wr_u8(&wr, OBP_COM_QUERY);
-    obp_wr_bytes(&wr, q->sql, strlen(q->sql));
+    obp_wr_bytes(&wr, sql, len);
     obp_wr_pkt_end(&wr, off, 0);
     p->state = OBP_PROBE_QUERY;
     (void)probe_send_packet(p, &wr);
@@ -220,20 +241,17 @@ probe_start_query(struct obp_probe *p)
 static void
 probe_query_over(struct obp_probe *p, bool answered)
 {
-    const struct probe_query *q = &queries[p->query];
-
-    if (q->keep != NULL)
-        q->keep(p, answered);
+    if (p->script != NULL)
+        p->script->over(p->script->arg, p->query, answered);
+    else if (queries[p->query].keep != NULL)
+        queries[p->query].keep(p, answered);
     p->state = OBP_PROBE_IDLE;
-    while (++p->query < OBP_NELEMS(queries)
+    p->query++;
+    while (p->script == NULL && p->query < OBP_NELEMS(queries)
            && queries[p->query].flavour != OBP_GTID_NONE
            && queries[p->query].flavour != p->flavour)
-        ;
-    if (p->query < OBP_NELEMS(queries)) {
-        probe_start_query(p);
-        return;
-    }
-    probe_answered(p);
+        p->query++;
+    probe_start_query(p);
 }
 
 static void
@@ -278,7 +296,7 @@ probe_gtid_of(struct obp_probe *p, const uint8_t *v, size_t len)
 static int
 probe_on_coldef(struct obp_probe *p, const uint8_t *pl, size_t len)
 {
-    const struct probe_query *q = &queries[p->query];
+    const struct probe_query *q = &queries[p->script != NULL ? 0 : p->query];
     const uint8_t            *name = NULL;
     size_t                    nlen = 0;
     struct obp_rd             rd;
@@ -288,6 +306,8 @@ probe_on_coldef(struct obp_probe *p, const uint8_t *pl, size_t len)
         name = obp_rd_lenenc_str(&rd, &nlen);
     if (rd.err || name == NULL)
         return OBP_ERROR;
+    if (p->script != NULL)
+        p->script->col(p->script->arg, (unsigned)p->col, name, nlen);
     for (int i = 0; i < OBP_PROBE_NVALS && q->cols[0] != NULL; i++)
         if (q->cols[i] != NULL && strlen(q->cols[i]) == nlen
             && memcmp(q->cols[i], name, nlen) == 0)
@@ -303,11 +323,15 @@ probe_on_row(struct obp_probe *p, const uint8_t *pl, size_t len)
     const uint8_t *val[MAX_COLS];
     size_t         vlen[MAX_COLS];
 
-    if (p->got_row)
+    if (p->got_row && p->script == NULL)
         return OBP_OK;
     if (obp_text_row_parse(pl, len, (unsigned)p->ncols, val, vlen)
         != OBP_OK)
         return OBP_ERROR;
+    if (p->script != NULL) {
+        p->script->row(p->script->arg, val, vlen, (unsigned)p->ncols);
+        return OBP_OK;
+    }
     p->got_row = true;
     if (queries[p->query].row != NULL && p->ncols > 0 && val[0] != NULL)
         queries[p->query].row(p, val[0], vlen[0]);
@@ -382,8 +406,14 @@ probe_send_login(struct obp_probe *p, const struct obp_handshake *hs)
                        | OBP_CLIENT_SECURE_CONNECTION;
     r.max_packet = OBP_PROBE_IN_MAX;
     r.charset = OBP_DEFAULT_CHARSET;
-    r.user = OBP_SERVICE_USER;
-    r.user_len = strlen(OBP_SERVICE_USER);
+    r.user = p->script != NULL && p->script->user != NULL
+             ? p->script->user : OBP_SERVICE_USER;
+    r.user_len = strlen(r.user);
+    if (p->script != NULL && p->script->db != NULL) {
+        r.caps |= OBP_CLIENT_CONNECT_WITH_DB;
+        r.db = p->script->db;
+        r.db_len = strlen(r.db);
+    }
     if (pw == OBP_OK) {
         obp_auth_token(stage1, hs->scramble, token);
         r.auth = token;
@@ -458,6 +488,17 @@ probe_login_refused(struct obp_probe *p, const uint8_t *pl, size_t len)
 
     if (obp_err_parse(&e, pl, len) != OBP_OK)
         e.code = 0;
+    /* the old password, if the servers may still hold it, next round */
+    if (e.code == ER_ACCESS_DENIED)
+        p->old_pw = !p->old_pw && (*p->conf)->observer_sys_password1 != NULL
+                    && (*p->conf)->observer_sys_password1[0] != '\0';
+    if (p->script != NULL) {
+        /* a script's owner says what a refusal means (obmeta.h) */
+        probe_fail(p, "login as %s refused: %u %.*s", p->script->user,
+                   e.code, e.code != 0 ? (int)e.msg_len : 0,
+                   e.code != 0 ? e.msg : "");
+        return;
+    }
     if (!p->denied)
         obp_log(OBP_LOG_WARN, 0, 0, "monitor: %s refused the service "
                 "account %s: %u %.*s%s", p->addr.text, OBP_SERVICE_USER,
@@ -465,10 +506,6 @@ probe_login_refused(struct obp_probe *p, const uint8_t *pl, size_t len)
                 e.code != 0 ? e.msg : "", e.code == ER_ACCESS_DENIED
                 ? " (set observer_sys_password)" : "");
     p->denied = true;
-    /* the old password, if the servers may still hold it, next round */
-    if (e.code == ER_ACCESS_DENIED)
-        p->old_pw = !p->old_pw && (*p->conf)->observer_sys_password1 != NULL
-                    && (*p->conf)->observer_sys_password1[0] != '\0';
     probe_answered(p);
     obp_probe_close(p);
 }
@@ -518,6 +555,11 @@ probe_on_packet(struct obp_probe *p, const uint8_t *pl, size_t len)
 static void
 probe_too_big(struct obp_probe *p, uint32_t len)
 {
+    if (p->script != NULL) {
+        probe_fail(p, "a packet of %u bytes, more than %u", len,
+                   OBP_PROBE_IN_MAX);
+        return;
+    }
     if (!p->too_big)
         obp_log(OBP_LOG_INFO, 0, 0, "monitor: %s sent a packet of %u bytes "
                 "to the probe's \"%s\": its state is not read",

@@ -22,7 +22,7 @@
 #define OBP_MONITOR_PROBE_H
 
 #define OBP_PROBE_IN_MAX   16384    /* the largest packet a probe reads */
-#define OBP_PROBE_OUT_MAX  512
+#define OBP_PROBE_OUT_MAX  4096     /* the longest query, in a packet */
 #define OBP_PROBE_NVALS    3        /* values a query keeps of its row */
 #define OBP_PROBE_VAL_MAX  32
 
@@ -36,6 +36,27 @@ enum obp_probe_state {
 };
 
 struct obp_probe;
+
+/*
+ * A round of other queries (the OceanBase source's, obmeta.h): the
+ * probe asks <sql> for query <i> (0, 1, ...) once the one before is
+ * over, so a query may depend on what the earlier ones returned; the
+ * round ends when <sql> gives none (0).  Each answer comes column names
+ * first, then rows (NULL for SQL NULL), then <over> with <answered>
+ * false for an ERR.  <user> replaces the service account's name (the
+ * same password); <db>, when not NULL, is the login's database.
+ */
+struct obp_probe_script {
+    const char *user;
+    const char *db;
+    size_t    (*sql)(void *arg, unsigned i, char *buf, size_t cap);
+    void      (*col)(void *arg, unsigned col, const uint8_t *name,
+                     size_t len);
+    void      (*row)(void *arg, const uint8_t *const *val,
+                     const size_t *vlen, unsigned ncols);
+    void      (*over)(void *arg, unsigned i, bool answered);
+    void       *arg;
+};
 
 /* A round ended: OBP_OK (answered) or OBP_ERROR (<why> says what). */
 typedef void (*obp_probe_done_cb)(struct obp_probe *p, int rc);
@@ -61,6 +82,7 @@ struct obp_probe {
     ev_timer                 timer;
     obp_probe_done_cb        done;
     void                    *owner;
+    const struct obp_probe_script *script;  /* NULL: the detection's */
     /* the query under way: its result set */
     int                      phase;     /* what the next packet is */
     uint64_t                 ncols;

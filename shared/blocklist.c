@@ -30,10 +30,11 @@ obp_bl_find(const struct obp_shm *shm, const char *text)
 
     for (i = 0; i < n; i++) {
         e = obp_shm_server(shm, i);
-        if (atomic_load_explicit(&e->state, memory_order_acquire)
-            == OBP_SRV_UNUSED)
+        uint32_t st = atomic_load_explicit(&e->state, memory_order_acquire);
+
+        if (st == OBP_SRV_UNUSED)
             return -1;          /* registered entries come first */
-        if (strcmp(e->addr, text) == 0)
+        if (st != OBP_SRV_CLAIMED && strcmp(e->addr, text) == 0)
             return (int)i;
     }
     return -1;
@@ -45,13 +46,16 @@ obp_bl_register(struct obp_shm *shm, const struct obp_addr *a)
     struct obp_shm_server *e;
     unsigned               i, n = table_size(shm);
     int                    idx = obp_bl_find(shm, a->text);
+    uint32_t               unused;
 
     if (idx >= 0)
         return idx;
     for (i = 0; i < n; i++) {
         e = obp_shm_server(shm, i);
-        if (atomic_load_explicit(&e->state, memory_order_relaxed)
-            != OBP_SRV_UNUSED)
+        unused = OBP_SRV_UNUSED;
+        /* the master and the monitor's OceanBase source both register */
+        if (!atomic_compare_exchange_strong(&e->state, &unused,
+                                            OBP_SRV_CLAIMED))
             continue;
         obp_strlcpy(e->addr, a->text, sizeof(e->addr));
         atomic_store_explicit(&e->fail_count, 0, memory_order_relaxed);

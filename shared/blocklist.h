@@ -36,7 +36,9 @@ struct obp_shm;
 /*
  * Registers <a> unless it is there already: its index in the server
  * table, or -1 when the table is full (the server is then never
- * blocked).  Master only.
+ * blocked).  The master (the static topology, rootservice_list) and the
+ * monitor (the OceanBase source) register; an entry is claimed with a
+ * compare-and-swap, so they never take the same one.
  */
 int obp_bl_register(struct obp_shm *shm, const struct obp_addr *a);
 

@@ -142,7 +142,14 @@ extern const struct obp_enum obp_enum_route_policy[];
     X(auth_cache_expire_time, TIME, "60s", 0, 86400000000, OBP_P_RELOAD,     \
       NULL, "how long a worker reuses an account's fetched password hash")   \
     X(short_async_task_timeout, TIME, "5s", 100000, 3600000000,              \
-      OBP_P_RELOAD, NULL, "how long an account lookup query may take")      \
+      OBP_P_RELOAD, NULL, "how long an account lookup query may take, "     \
+      "and a statement waits for its table's metadata")                      \
+    X(delay_update_entry_interval, TIME, "5s", 0, 3600000000, OBP_P_RELOAD,  \
+      NULL, "how long after OB_NOT_MASTER a table's locations are read "     \
+      "again")                                                               \
+    X(server_state_refresh_interval, TIME, "20s", 100000, 3600000000,        \
+      OBP_P_RELOAD, NULL, "how often the OceanBase source reads the "        \
+      "cluster's zones, servers and the locations it holds")                 \
     X(observer_query_timeout_delta, TIME, "20s", 1000000, 30000000,         \
       OBP_P_RELOAD, NULL, "added to a session's query timeout: how long "   \
       "the proxy waits for a server's answer")                               \

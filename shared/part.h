@@ -252,6 +252,15 @@ int obp_part_add_sub_template(struct obp_part_builder *b, const char *name,
                               const char *bound, char *err, size_t errlen);
 
 /*
+ * The builder's names of a part type, a column type (ObObjType) and a
+ * collation id, for a source that reads numbers (the OceanBase
+ * metadata, 5.4): NULL when not supported.
+ */
+const char *obp_part_method_name(int type);
+const char *obp_part_coltype_name(unsigned type);
+const char *obp_part_coll_name(unsigned id);
+
+/*
  * Validates everything declared and builds the blob into malloc'd memory
  * stored in *desc; the caller frees it with free().
  */

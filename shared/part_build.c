@@ -66,6 +66,33 @@ static const struct {
     { "binary", OBP_COLL_BINARY },
 };
 
+const char *
+obp_part_method_name(int type)
+{
+    for (size_t i = 0; i < OBP_NELEMS(part_types); i++)
+        if (part_types[i].type == type)
+            return part_types[i].name;
+    return NULL;
+}
+
+const char *
+obp_part_coltype_name(unsigned type)
+{
+    for (size_t i = 0; i < OBP_NELEMS(col_types); i++)
+        if (col_types[i].type == type)
+            return col_types[i].name;
+    return NULL;
+}
+
+const char *
+obp_part_coll_name(unsigned id)
+{
+    for (size_t i = 0; i < OBP_NELEMS(collations); i++)
+        if (collations[i].id == id)
+            return collations[i].name;
+    return NULL;
+}
+
 int
 obp_part_fail(struct obp_part_builder *b, char *err, size_t errlen,
               const char *fmt, ...)

@@ -244,6 +244,19 @@ obp_route_set_flags(const struct obp_route_view *v)
     return set != NULL ? set->flags : 0;
 }
 
+void
+obp_route_set_live(const struct obp_shm *shm, bool live)
+{
+    atomic_store(&obp_route_ctl(shm)->live, live ? 1 : 0);
+}
+
+bool
+obp_route_live(const struct obp_shm *shm)
+{
+    return atomic_load_explicit(&obp_route_ctl(shm)->live,
+                                memory_order_relaxed) != 0;
+}
+
 bool
 obp_route_lower(char *buf, size_t cap, const char *s, size_t len)
 {

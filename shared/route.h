@@ -41,7 +41,9 @@
  * same generation as the replicas that name the server.  A source adds
  * them (obp_route_add_server) before any entry.
  *
- * Publishing (master only).  obp_route_build_begin takes the bank the
+ * Publishing (the master, or the monitor's OceanBase source: one at a
+ * time, the builder's pid claimed in the root region, taken over from a
+ * process that died).  obp_route_build_begin takes the bank the
  * current set is not in, once no reader can still be in it; the source
  * adds entries into it (obp_route_sink); obp_route_build_commit lays the
  * hash index out, then stores the new generation in the root word
@@ -103,7 +105,11 @@ enum obp_route_rtype {
 /* The region's first bytes. */
 struct obp_route_ctl {
     _Atomic uint64_t root;          /* published generation, 0: none */
-    uint8_t          pad[120];
+    _Atomic uint32_t live;          /* 1: the monitor's OceanBase source
+                                       publishes (workers ask it for the
+                                       tables they miss, mreq.h) */
+    _Atomic int32_t  publisher;     /* the pid building a set, 0: none */
+    uint8_t          pad[112];
 };
 
 /* A bank's header. */
@@ -123,6 +129,8 @@ struct obp_route_set {
 #define OBP_ROUTE_SET_READONLY_ZONE 0x1 /* a server stands in a read-only
                                            zone (ODP's "cluster has a
                                            readonly zone", 7.3) */
+#define OBP_ROUTE_SET_LIVE          0x2 /* published by the OceanBase
+                                           source */
 
 /* One server's LDC facts in a set. */
 struct obp_route_ldc {
@@ -234,6 +242,7 @@ struct obp_route_builder {
     uint32_t        flags;
     uint32_t        nentries;
     int             failed;
+    int             claimed;        /* holds the publisher word */
 };
 
 /* Bytes of one bank for a routes region of <region_size> bytes. */
@@ -241,7 +250,8 @@ uint64_t obp_route_bank_size(uint64_t region_size);
 
 /*
  * Starts the next generation in the free bank.  OBP_AGAIN when a reader
- * may still be in that bank (try again later), OBP_ERROR with err set.
+ * may still be in that bank or another process is publishing (try again
+ * later), OBP_ERROR with err set.  Commit or abort ends the claim.
  */
 int obp_route_build_begin(struct obp_route_builder *b, struct obp_shm *shm,
                           char *err, size_t errlen);
@@ -302,6 +312,7 @@ struct obp_route_sink {
 struct obp_route_sink_ctx {
     struct obp_route_builder *b;
     struct obp_shm           *shm;
+    uint32_t                  flags;    /* OBP_ROUTE_SET_* the sets get */
 };
 
 void obp_route_sink_init(struct obp_route_sink *sink,
@@ -381,6 +392,15 @@ uint32_t obp_route_leaf_count(const struct obp_part_desc *d);
 /* The leaf of a computed partition, or -1 (no partition). */
 int32_t obp_route_leaf_index(const struct obp_part_desc *d,
                              const struct obp_part_result *r);
+
+/*
+ * The live word (struct obp_route_ctl): the monitor's OceanBase source
+ * sets it once it published, clears it when it stops being the source
+ * (a static topology publishes instead).  Workers read it to know they
+ * may ask for the tables they miss (mreq.h).
+ */
+void obp_route_set_live(const struct obp_shm *shm, bool live);
+bool obp_route_live(const struct obp_shm *shm);
 
 /* A worker marks an entry it found stale; the source refreshes it. */
 void obp_route_mark_dirty(const struct obp_route_entry *e);

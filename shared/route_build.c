@@ -7,9 +7,11 @@
 #include "route.h"
 #include "route_int.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define ROUTE_SET_HDR   ROUND8(sizeof(struct obp_route_set))
 #define ROUND8(n)       (((uint64_t)(n) + 7) & ~(uint64_t)7)
@@ -31,6 +33,33 @@ fail(struct obp_route_builder *b, char *err, size_t errlen,
     return OBP_ERROR;
 }
 
+/*
+ * The publisher word for this process: free, already ours, or left by a
+ * process that died.  False (<err> set) while another one publishes.
+ */
+static bool
+claim(struct obp_shm *shm, char *err, size_t errlen)
+{
+    _Atomic int32_t *w = &obp_route_ctl(shm)->publisher;
+    int32_t          me = (int32_t)getpid(), cur = 0;
+
+    if (atomic_compare_exchange_strong(w, &cur, me) || cur == me)
+        return true;
+    if (kill(cur, 0) == -1 && errno == ESRCH
+        && atomic_compare_exchange_strong(w, &cur, me))
+        return true;
+    snprintf(err, errlen, "process %d is publishing a route set", (int)cur);
+    return false;
+}
+
+static void
+release(struct obp_route_builder *b)
+{
+    if (b->claimed)
+        atomic_store(&obp_route_ctl(b->shm)->publisher, 0);
+    b->claimed = 0;
+}
+
 int
 obp_route_build_begin(struct obp_route_builder *b, struct obp_shm *shm,
                       char *err, size_t errlen)
@@ -50,6 +79,9 @@ obp_route_build_begin(struct obp_route_builder *b, struct obp_shm *shm,
             return OBP_AGAIN;
         }
     }
+    if (!claim(shm, err, errlen))
+        return OBP_AGAIN;
+    b->claimed = 1;
     b->shm = shm;
     b->generation = cur + 1;
     b->bank = obp_route_bank(shm, b->generation);
@@ -394,12 +426,16 @@ obp_route_build_commit(struct obp_route_builder *b, char *err, size_t errlen)
 {
     struct obp_route_set *set;
 
-    if (b->failed)
+    if (b->failed) {
+        release(b);
         return fail(b, err, errlen, "route set: not being built");
+    }
     set = (struct obp_route_set *)(void *)b->bank;
     memset(set, 0, sizeof(*set));
-    if (build_index(b, set, err, errlen) != OBP_OK)
+    if (build_index(b, set, err, errlen) != OBP_OK) {
+        release(b);
         return OBP_ERROR;
+    }
     set->magic = OBP_ROUTE_SET_MAGIC;
     set->generation = b->generation;
     set->used = b->used;
@@ -411,6 +447,7 @@ obp_route_build_commit(struct obp_route_builder *b, char *err, size_t errlen)
        loads of the readers' slots. */
     atomic_store(&obp_route_ctl(b->shm)->root, b->generation);
     b->failed = 1;
+    release(b);
     return OBP_OK;
 }
 
@@ -419,14 +456,19 @@ obp_route_build_abort(struct obp_route_builder *b)
 {
     b->failed = 1;
     b->bank = NULL;
+    release(b);
 }
 
 static int
 sink_begin(void *ctx, char *err, size_t errlen)
 {
     struct obp_route_sink_ctx *c = ctx;
+    int                        rc = obp_route_build_begin(c->b, c->shm, err,
+                                                          errlen);
 
-    return obp_route_build_begin(c->b, c->shm, err, errlen);
+    if (rc == OBP_OK)
+        c->b->flags |= c->flags;
+    return rc;
 }
 
 static int
@@ -478,6 +520,7 @@ obp_route_sink_init(struct obp_route_sink *sink,
 {
     ctx->b = b;
     ctx->shm = shm;
+    ctx->flags = 0;
     sink->ops = &builder_ops;
     sink->ctx = ctx;
 }

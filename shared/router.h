@@ -255,6 +255,9 @@ struct obp_router_out {
                                                roles ("Roles") */
     bool                 looked_up;         /* a table was looked up */
     bool                 found;             /* and found */
+    char                 db[OBP_ROUTE_NAME_MAX + 1];    /* looked up but */
+    char                 table[OBP_ROUTE_NAME_MAX + 1]; /* not found: its
+                                               names as keys hold them */
     uint64_t             generation;        /* route set used, 0: none */
     int64_t              table_id;          /* the table entry's, 0: none */
     int32_t              leaf;              /* leaf partition, -1: none */

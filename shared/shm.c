@@ -85,6 +85,8 @@ obp_shm_layout(struct obp_shm_hdr *hdr, uint32_t nworkers,
                 sizeof(struct obp_shm_sqlstat));
     end = place(&hdr->gtids, end, OBP_SHM_MAX_SERVERS,
                 sizeof(struct obp_shm_gtid));
+    end = place(&hdr->mreqs, end, OBP_MREQ_SLOTS,
+                sizeof(struct obp_shm_mreq));
     hdr->total_size = round_up(end, page_size());
     return OBP_OK;
 }
@@ -164,7 +166,9 @@ check_hdr(const struct obp_shm_hdr *h, uint64_t size)
         || !region_ok(&h->sqlstats, sizeof(struct obp_shm_sqlstat), size)
         || h->sqlstats.nitems != h->nworkers
         || !region_ok(&h->gtids, sizeof(struct obp_shm_gtid), size)
-        || h->gtids.nitems != OBP_SHM_MAX_SERVERS)
+        || h->gtids.nitems != OBP_SHM_MAX_SERVERS
+        || !region_ok(&h->mreqs, sizeof(struct obp_shm_mreq), size)
+        || h->mreqs.nitems != OBP_MREQ_SLOTS)
         return "a bad region";
     return NULL;
 }

@@ -4,7 +4,8 @@
  *
  *   header | worker stats slots | server table | route cache | sessions |
  *   tenant table | statement statistics (a slot per worker slot) |
- *   replication positions (one per server)
+ *   replication positions (one per server) |
+ *   metadata requests (mreq.h)
  *
  * The master lays out two worker slots per worker: a generation uses one
  * half, the next one (hot upgrade, master/upgrade.h) the other.
@@ -14,8 +15,9 @@
  * change a struct and bump OBP_SHM_LAYOUT_VERSION.  Writers never take a
  * lock a SIGKILL could leave held: stats slots have one writer each and
  * use relaxed atomics; the route cache is published whole, one generation
- * at a time, by the master (route.h); server entries are named once
- * by the master and their states are atomics (blocklist.h; what the
+ * at a time, by the master or the monitor's OceanBase source (route.h);
+ * server entries are named once, claimed by a compare-and-swap, by the
+ * master or the monitor and their states are atomics (blocklist.h; what the
  * monitor's probes found, srvstate.h); session entries
  * (OBP_SHM_SESS_PER_WORKER per worker slot, what KILL looks up) a seqlock
  * written by their worker only; the servers' handshake in the header is
@@ -30,11 +32,12 @@
 
 #include "addr.h"
 #include "gtid.h"
+#include "mreq.h"
 #include "sqlstat.h"
 #include "stats.h"
 
 #define OBP_SHM_MAGIC           UINT64_C(0x314d48535850424f) /* "OBPXSHM1" */
-#define OBP_SHM_LAYOUT_VERSION  14
+#define OBP_SHM_LAYOUT_VERSION  15
 #define OBP_SHM_ALIGN           128     /* slots never share a cache line */
 #define OBP_SHM_MAX_WORKERS     128
 #define OBP_SHM_MAX_SERVERS     1024
@@ -80,6 +83,7 @@ struct obp_shm_hdr {
                                              per worker slot */
     struct obp_shm_region gtids;          /* struct obp_shm_gtid[], one per
                                              server-table entry */
+    struct obp_shm_region mreqs;          /* struct obp_shm_mreq[] (mreq.h) */
 };
 
 enum obp_worker_state {
@@ -158,13 +162,15 @@ enum obp_server_state {
     OBP_SRV_DEAD,
     OBP_SRV_DETECTING,
     OBP_SRV_UPGRADING,
-    OBP_SRV_DELETED
+    OBP_SRV_DELETED,
+    OBP_SRV_CLAIMED         /* being registered: its address follows */
 };
 
 /*
  * One server of the cluster: the blocklist routing consults
- * (blocklist.h).  The master writes the names once, before the state
- * leaves UNUSED; the rest are atomics any worker updates.
+ * (blocklist.h).  The master or the monitor writes the names once,
+ * between claiming the entry (CLAIMED) and making it ALIVE; the rest are
+ * atomics any worker updates.
  */
 struct obp_shm_server {
     _Atomic uint32_t seq;               /* unused, kept for the layout */
@@ -217,6 +223,8 @@ _Static_assert(sizeof(struct obp_shm_gtid) == 320,
                "bump OBP_SHM_LAYOUT_VERSION when the position entry changes");
 _Static_assert(sizeof(struct obp_shm_sqlstat) % OBP_SHM_ALIGN == 0,
                "statement statistics slots must fill whole cache lines");
+_Static_assert(sizeof(struct obp_shm_mreq) == 1024,
+               "bump OBP_SHM_LAYOUT_VERSION when the request slot changes");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2,
                "shared counters need lock-free 64-bit atomics");
 

@@ -105,6 +105,8 @@ struct obp_topo_tenant {
  */
 struct obp_topo_table {
     uint32_t                  tenant;        /* index in obp_topo.tenants */
+    int64_t                   id;            /* the source's table id; 0:
+                                                by declared order */
     char                     *db;
     char                     *name;
     struct obp_part_desc     *part;          /* NULL: not partitioned */

@@ -129,7 +129,8 @@ add_table(const struct obp_topo *topo, const struct obp_topo_table *tb,
     in.key.table = obp_route_name(tb->name);
     if (obp_route_lower(name, sizeof(name), tb->name, in.key.table.len))
         in.key.table = obp_route_name(name);
-    in.table_id = OBP_TOPO_TABLE_ID_BASE + (tb - topo->tables);
+    in.table_id = tb->id != 0 ? tb->id
+                  : OBP_TOPO_TABLE_ID_BASE + (tb - topo->tables);
     in.part = tb->part;
     in.nleaves = tb->nleaves;
     in.leaf_nrepl = nrepl;
@@ -160,6 +161,27 @@ add_servers(const struct obp_topo *topo, const uint16_t *server_idx,
         rc = sink->ops->add_server(sink->ctx, &in, err, errlen);
     }
     return rc;
+}
+
+uint16_t *
+obp_topo_route_register(const struct obp_topo *topo, struct obp_shm *shm,
+                        const char *source)
+{
+    uint32_t  n = topo != NULL ? topo->nservers : 0;
+    uint16_t *idx = calloc(n + 1, sizeof(*idx));
+    int       k;
+
+    for (uint32_t i = 0; idx != NULL && i < n; i++) {
+        k = obp_bl_register(shm, &topo->servers[i].addr);
+        if (k < 0) {
+            obp_log(OBP_LOG_ERROR, 0, 0, "server table full: %s server %s "
+                    "left out", source, topo->servers[i].addr.text);
+            free(idx);
+            return NULL;
+        }
+        idx[i] = (uint16_t)k;
+    }
+    return idx;
 }
 
 int

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct obp_route_sink;
+struct obp_shm;
 struct obp_topo;
 
 /*
@@ -22,6 +23,14 @@ struct obp_topo;
  * SHOW PROXYROUTE PARTITION's rows name their table.
  */
 #define OBP_TOPO_TABLE_ID_BASE 500001
+
+/*
+ * Registers every server of <topo> in the server table of <shm>
+ * (blocklist.h): a malloc'd array of their indexes, or NULL when out of
+ * memory or the table is full (logged, naming <source>).
+ */
+uint16_t *obp_topo_route_register(const struct obp_topo *topo,
+                                  struct obp_shm *shm, const char *source);
 
 /*
  * Fills <sink> from <topo> (NULL: an empty generation) for cluster

@@ -63,7 +63,7 @@ OBP_ADM_HANDLER(obp_adm_explain_route)
         return one_row(s, "Route diagnosis not supports this query");
     memset(&d, 0, sizeof(d));
     obp_sroute_input(s, &in, sql, len);
-    d.sticky = s->w->conf->topo != NULL && obp_sroute_sticky(s);
+    d.sticky = obp_sroute_on(s) && obp_sroute_sticky(s);
     if (!d.sticky)
         obp_sroute_ask(s, &in, &out);
     else

@@ -354,7 +354,7 @@ add_group(struct obp_servers *l, const struct obp_shm *shm,
 /*
  * The servers of the login's tenant in the route cache, primary zone
  * first (ODP-REFERENCE 6.7), or NULL when the topology does not declare
- * the tenant.
+ * the tenant (the OceanBase source is asked for it).
  */
 static struct obp_servers *
 tenant_servers(struct obp_srv *srv)
@@ -379,6 +379,9 @@ tenant_servers(struct obp_srv *srv)
     e = obp_route_find(&v, OBP_ROUTE_TENANT, &key);
     if (e != NULL)
         r = obp_route_replicas(e, 0, &n);
+    else if (obp_route_live(w->shm))    /* for the logins to come */
+        (void)obp_mreq_post(w->shm, OBP_ROUTE_TENANT, &key, obp_now_us(),
+                            &(struct obp_mreq_ticket){ 0, 0 });
     for (i = 0; i < n; i++)
         top = r[i].priority > top ? r[i].priority : top;
     if (r != NULL && n > 0 && (l = servers_new(srv->lg.tenant, (int)n))

@@ -275,6 +275,7 @@ whole(struct obp_session *s, enum kind k, uint8_t *p, size_t len)
     case K_ERR:
         s->resp.failed = 1;
         obp_reqlog_err(s, p, len);
+        obp_mwait_failed(s, s->rlog.err_code);
         finish(s);
         return OBP_OK;
     case K_INFILE:

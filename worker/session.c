@@ -61,6 +61,7 @@ obp_session_close(struct obp_session *s, const char *why)
     ev_timer_stop(w->loop, &s->timer);
     obp_reqlog_closed(s, why);
     obp_qtimeout_stop(s);
+    obp_mwait_stop(s);
     obp_log(OBP_LOG_DEBUG, s->id, 0, "session closed (%s): client %s, "
             "%llu bytes from client", why, s->caddr.text,
             (unsigned long long)s->cl.bytes);
@@ -720,6 +721,7 @@ session_new(struct obp_worker *w, int fd, const struct obp_addr *peer)
                   (ev_tstamp)w->conf->client_login_timeout / 1e6, 0.);
     s->timer.data = s;
     obp_qtimeout_init(s);
+    obp_mwait_init(s);
     obp_sstate_init(&s->st, s->id);
     obp_proxyvar_init(&s->rt.pv);
     s->next = w->sessions;

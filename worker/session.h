@@ -80,6 +80,7 @@ struct obp_session {
     struct obp_sstate      st;          /* what a server session needs */
     struct obp_ssync      *sync;        /* the proxy's commands under way */
     struct obp_sroute      rt;          /* routing: idle server sessions */
+    struct obp_mwait       mwait;       /* a table's metadata awaited */
     struct obp_trace       trace;       /* what its commands did */
     struct obp_reqlog      rlog;        /* its request logs' data */
     unsigned               sqlstat_row; /* its tenant's row + 1 in the

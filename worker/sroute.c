@@ -169,6 +169,7 @@ obp_sroute_next(struct obp_session *s)
         s->rt.cached = 1;
     s->rt.routed = 0;
     s->rt.stmt = 0;
+    obp_mwait_next(s);
 }
 
 void
@@ -400,20 +401,49 @@ obp_sroute_ask(const struct obp_session *s, struct obp_router_in *in,
     }
 }
 
+bool
+obp_sroute_on(const struct obp_session *s)
+{
+    return s->w->conf->topo != NULL || obp_route_live(s->w->shm);
+}
+
+/*
+ * A table the OceanBase source has not published: asked for, the
+ * statement waiting for it (mwait.h).  OBP_AGAIN while it waits.
+ */
+static int
+ask_metadata(struct obp_session *s, const struct obp_router_in *in,
+             const struct obp_router_out *out)
+{
+    struct obp_route_key key;
+
+    if (!out->looked_up || out->found || !obp_route_live(s->w->shm))
+        return OBP_OK;
+    key.cluster = in->cluster;
+    key.tenant = in->tenant;
+    key.database = obp_route_name(out->db);
+    key.table = obp_route_name(out->table);
+    return obp_mwait_table(s, &key, in->now_us);
+}
+
 /*
  * The router's decision, counted by go(); one that missed the table's
- * partition goes to obproxy_diagnosis.log.
+ * partition goes to obproxy_diagnosis.log.  OBP_AGAIN while the
+ * statement waits for its table's metadata.
  */
-static void
+static int
 route(struct obp_session *s, struct obp_router_in *in,
       struct obp_router_out *out)
 {
     s->rt.asked = 1;
     obp_sroute_ask(s, in, out);
+    if (ask_metadata(s, in, out) == OBP_AGAIN)
+        return OBP_AGAIN;
     if (s->w->conf->route_diagnosis_level > 0 && out->found
         && out->partitioned && (!out->keyed || (out->kind != OBP_RT_LEADER
                                                 && out->kind != OBP_RT_WEAK)))
         obp_reqdiag_route(s, in, out);
+    return OBP_OK;
 }
 
 /* The server session on server-table index <bl>: 0 current, 1 idle. */
@@ -529,7 +559,8 @@ route_query(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
     if (avail > OBP_PKT_HDR_LEN + (size_t)len)
         avail = OBP_PKT_HDR_LEN + (size_t)len;
     obp_sroute_input(s, &in, sql, avail - OBP_PKT_HDR_LEN - 1);
-    route(s, &in, out);
+    if (route(s, &in, out) == OBP_AGAIN)
+        return OBP_AGAIN;
     if (hold_begin(s, out, sql, in.sql_len, &rc)
         || own_set(s, out, sql, in.sql_len, &rc))
         return rc == OBP_OK ? OBP_DONE : rc;
@@ -581,7 +612,8 @@ route_execute(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
         in.params = val;
         in.nparams = stmt->params;
     }
-    route(s, &in, out);
+    if (route(s, &in, out) == OBP_AGAIN)
+        return OBP_AGAIN;
     /* a prepared BEGIN or COMMIT is held or answered as a text one */
     if (hold_begin(s, out, stmt->text, stmt->text_len, &rc))
         return rc == OBP_OK ? OBP_DONE : rc;
@@ -603,7 +635,7 @@ route_stmt(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
     if (cmd == OBP_COM_STMT_EXECUTE || cmd == OBP_COM_STMT_BULK_EXECUTE
         || cmd == OBP_COM_STMT_SEND_LONG_DATA)
         s->rt.stmt = stmt->id;
-    if (s->w->conf->topo == NULL || obp_sroute_sticky(s))
+    if (!obp_sroute_on(s) || obp_sroute_sticky(s))
         return OBP_OK;
     write_ended(s);
     if (cmd != OBP_COM_STMT_EXECUTE || stmt->long_data
@@ -628,7 +660,7 @@ decide(struct obp_session *s, struct obp_iobuf *b, uint32_t len,
     out->kind = OBP_RT_NONE;
     switch (s->req.cmd) {
     case OBP_COM_QUERY:
-        if (s->w->conf->topo == NULL)
+        if (!obp_sroute_on(s))
             return OBP_OK;
         if (obp_sroute_sticky(s)) {
             /* a transaction counts as a write for read-your-writes */
@@ -656,6 +688,7 @@ count(struct obp_session *s, const struct obp_router_out *out)
     if (out->looked_up)
         obp_stat_add(s->w->stats, out->found ? OBP_STAT_route_lookup_hit
                                              : OBP_STAT_route_lookup_miss, 1);
+    obp_mwait_routed(s, out);
 }
 
 /* The command goes where <out> says; OBP_OK once s->srv is ready. */

@@ -80,6 +80,12 @@ struct obp_router_in;
 struct obp_router_out;
 
 /*
+ * Whether statements are routed: a topology is declared, or the
+ * monitor's OceanBase source publishes (route.h, the live word).
+ */
+bool obp_sroute_on(const struct obp_session *s);
+
+/*
  * The router's input for statement <sql> (<len> bytes) in session <s>:
  * its tenant, schema, transaction, proxy variables and read-your-writes
  * (EXPLAIN ROUTE asks as the session's own statement would).

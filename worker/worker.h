@@ -32,6 +32,7 @@ struct obp_session;
 #include "response.h"
 #include "trace.h"
 #include "reqlog.h"
+#include "mwait.h"
 #include "session.h"
 #include "idle.h"
 #include "qtimeout.h"

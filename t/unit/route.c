@@ -515,6 +515,48 @@ test_lower(void)
            "lower: ASCII folded, other bytes kept");
 }
 
+/*
+ * One publisher at a time: a child building a set holds the others off
+ * (the master and the monitor's OceanBase source); one that died while
+ * building is taken over.
+ */
+static void
+test_publisher(struct obp_shm *shm)
+{
+    struct obp_route_builder b;
+    int                      go[2], done[2], status;
+    char                     c = 0;
+    pid_t                    pid;
+
+    if (pipe(go) == -1 || pipe(done) == -1 || (pid = fork()) == -1) {
+        printf("Bail out! fork: %s\n", strerror(errno));
+        exit(1);
+    }
+    if (pid == 0) {
+        int rc = obp_route_build_begin(&b, shm, err, sizeof(err));
+
+        (void)!write(go[1], &c, 1);
+        (void)!read(done[0], &c, 1);
+        _exit(rc == OBP_OK ? 0 : 1);    /* dies holding its claim */
+    }
+    (void)!read(go[0], &c, 1);
+    tap_is_int(obp_route_build_begin(&b, shm, err, sizeof(err)), OBP_AGAIN,
+               "a set waits while another process builds one");
+    tap_like(err, "is publishing a route set", "  message");
+    (void)!write(done[1], &c, 1);
+    waitpid(pid, &status, 0);
+    tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0
+           && obp_route_build_begin(&b, shm, err, sizeof(err)) == OBP_OK,
+           "a builder that died is taken over");
+    obp_route_build_abort(&b);
+    tap_ok(atomic_load(&obp_route_ctl(shm)->publisher) == 0,
+           "abort gives the claim back");
+    close(go[0]);
+    close(go[1]);
+    close(done[0]);
+    close(done[1]);
+}
+
 static void
 test_single(void)
 {
@@ -533,6 +575,7 @@ test_single(void)
     test_refused(&shm);
     test_sink(&shm);
     test_servers(&shm);
+    test_publisher(&shm);
     test_lower();
     obp_shm_detach(&shm);
 }

@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 14.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 14
+/* Layout version 15.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 15
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -44,7 +44,8 @@ static const struct row expected[] = {
     { "obp_shm_hdr.tenants", 248, 32 },
     { "obp_shm_hdr.sqlstats", 280, 32 },
     { "obp_shm_hdr.gtids", 312, 32 },
-    { "sizeof obp_shm_hdr", 0, 344 },
+    { "obp_shm_hdr.mreqs", 344, 32 },
+    { "sizeof obp_shm_hdr", 0, 376 },
     { "obp_shm_srvinfo.state", 0, 4 },
     { "obp_shm_srvinfo.caps", 4, 4 },
     { "obp_shm_srvinfo.ext_caps", 8, 4 },
@@ -124,7 +125,16 @@ static const struct row expected[] = {
     { "obp_sqlstat_row.logins", 2352, 16 },
     { "sizeof obp_sqlstat_row", 0, 2368 },
     { "sizeof obp_shm_sqlstat", 0, 78208 },
+    { "obp_shm_mreq.state", 0, 4 },
+    { "obp_shm_mreq.ticket", 4, 4 },
+    { "obp_shm_mreq.since_us", 8, 8 },
+    { "obp_shm_mreq.kind", 16, 4 },
+    { "obp_shm_mreq.len", 20, 8 },
+    { "obp_shm_mreq.names", 28, 992 },
+    { "sizeof obp_shm_mreq", 0, 1024 },
     { "obp_route_ctl.root", 0, 8 },
+    { "obp_route_ctl.live", 8, 4 },
+    { "obp_route_ctl.publisher", 12, 4 },
     { "sizeof obp_route_ctl", 0, 128 },
     { "obp_route_set.magic", 0, 8 },
     { "obp_route_set.generation", 8, 8 },
@@ -194,6 +204,7 @@ static const struct row compiled[] = {
     FIELD(obp_shm_hdr, tenants),
     FIELD(obp_shm_hdr, sqlstats),
     FIELD(obp_shm_hdr, gtids),
+    FIELD(obp_shm_hdr, mreqs),
     SIZE(obp_shm_hdr),
     FIELD(obp_shm_srvinfo, state),
     FIELD(obp_shm_srvinfo, caps),
@@ -274,7 +285,16 @@ static const struct row compiled[] = {
     FIELD(obp_sqlstat_row, logins),
     SIZE(obp_sqlstat_row),
     SIZE(obp_shm_sqlstat),
+    FIELD(obp_shm_mreq, state),
+    FIELD(obp_shm_mreq, ticket),
+    FIELD(obp_shm_mreq, since_us),
+    FIELD(obp_shm_mreq, kind),
+    FIELD(obp_shm_mreq, len),
+    FIELD(obp_shm_mreq, names),
+    SIZE(obp_shm_mreq),
     FIELD(obp_route_ctl, root),
+    FIELD(obp_route_ctl, live),
+    FIELD(obp_route_ctl, publisher),
     SIZE(obp_route_ctl),
     FIELD(obp_route_set, magic),
     FIELD(obp_route_set, generation),

@@ -1,0 +1,241 @@
+/*
+ * The OceanBase metadata source (ARCHITECTURE.md "Metadata sources",
+ * ODP-REFERENCE 1.6, 5): with rootservice_list set and no topology
+ * declared, the monitor logs in to the first rootservice_list server
+ * that answers as proxyro@sys (observer_sys_password, as the probes) and
+ * reads what ODP reads, with ODP's SQL:
+ *
+ *   first (1.6): ob_version(), the cluster's role, and the servers with
+ *   their zones and the cluster's name, which must be
+ *   rootservice_cluster_name (else nothing is published);
+ *
+ *   every server_state_refresh_interval: DBA_OB_ZONES, DBA_OB_SERVERS,
+ *   then each known tenant's server list (the __all_dummy entry) and the
+ *   location of every table entry it holds (table entries expire after
+ *   one refresh: a moved leader is followed within one);
+ *
+ *   on a worker's request (shared/mreq.h), at once: the tenant's server
+ *   list when it is new, the table entry (__all_virtual_proxy_schema,
+ *   tablet 0), its partition info, its partitions (with their tablet and
+ *   log stream) and their tablets' replicas (the batch form of 5.3).
+ *
+ * What it read it keeps as a model (below), turned into a topology model
+ * (shared/topo.h) and published whole through the route cache's sink as
+ * the static topology is (shared/topo_route.h): the routing cannot tell
+ * the sources apart.  The cluster's servers are registered in the
+ * segment's server table.  A set it published carries the route cache's
+ * live word (route.h), which tells the workers to ask for what they miss.
+ *
+ * The servers answer as OceanBase when the first queries answer with
+ * servers;
+ * until then nothing is published and rootservice_list serves as listed
+ * (a MySQL/MariaDB deployment).  Supported partitioning so far: HASH or
+ * KEY on one column, one level or two (subpartitions as many in every
+ * partition); a table partitioned otherwise is not published (its
+ * statements go to the tenant's servers).
+ */
+#ifndef OBP_MONITOR_OBMETA_H
+#define OBP_MONITOR_OBMETA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "probe.h"
+
+struct obp_monitor;
+struct obp_part_desc;
+
+#define OBP_OBMETA_NAME     129     /* names of zones, regions, IDCs */
+#define OBP_OBMETA_REPL     16      /* replicas kept of a tablet, servers
+                                       of a tenant */
+#define OBP_OBMETA_JOBS     256     /* lookups of one round */
+#define OBP_OBMETA_COLS     12      /* columns a query reads by name */
+#define OBP_OBMETA_POLL_S   0.005   /* how often requests are looked for */
+
+struct obp_obmeta_zone {
+    char name[OBP_OBMETA_NAME];
+    char region[OBP_OBMETA_NAME];
+    char idc[OBP_OBMETA_NAME];
+    bool readonly;
+};
+
+struct obp_obmeta_server {
+    char addr[OBP_ADDR_STRLEN];     /* svr_ip:sql_port */
+    char zone[OBP_OBMETA_NAME];
+    bool active;                    /* ACTIVE and in service (5.1) */
+};
+
+struct obp_obmeta_repl {
+    char    addr[OBP_ADDR_STRLEN];
+    uint8_t role;                   /* 1 leader, 2 follower */
+};
+
+/* One tablet's replicas: a leaf partition, or a tenant's servers. */
+struct obp_obmeta_leaf {
+    int64_t                tablet;
+    int64_t                part_id;     /* a partition's, a subpartition's
+                                           partition's */
+    uint32_t               n;
+    struct obp_obmeta_repl r[OBP_OBMETA_REPL];
+};
+
+struct obp_obmeta_tenant {
+    char                   *name;
+    struct obp_obmeta_leaf  servers;    /* from __all_dummy */
+    bool                    fetched;
+};
+
+struct obp_obmeta_table {
+    char                   *tenant;
+    char                   *db;         /* lower case, as keys are */
+    char                   *name;
+    int64_t                 table_id;
+    int64_t                 checked_us; /* last fetched, found or not */
+    int64_t                 dirty_at_us;/* read again then (OB_NOT_MASTER),
+                                           0: not dirty */
+    bool                    found;      /* published */
+    bool                    said;       /* why it is not, logged */
+    struct obp_part_desc   *part;       /* NULL: not partitioned */
+    struct obp_obmeta_leaf *leaves;
+    uint32_t                nleaves;
+};
+
+/* One level's key column as the partition info gives it. */
+struct obp_obmeta_pkey {
+    int      rows;                  /* key columns of the level */
+    int      type;                  /* ObObjType */
+    int      coll;
+    char     name[64];
+};
+
+/* The partition info read (5.4): one key column per level. */
+struct obp_obmeta_pinfo {
+    int                    rows;
+    int                    level;
+    int                    type;
+    int64_t                num;
+    int                    sub_type;
+    int64_t                sub_num;
+    struct obp_obmeta_pkey key[2];  /* level 1, level 2 */
+};
+
+enum obp_obmeta_job_kind {
+    OBP_OBMETA_BOOT = 0,            /* 1.6: version, cluster role, the
+                                       cluster's name, zones, servers */
+    OBP_OBMETA_ZONES,
+    OBP_OBMETA_SERVERS,
+    OBP_OBMETA_DUMMY,               /* a tenant's servers */
+    OBP_OBMETA_TABLE                /* entry, partition info, partitions,
+                                       locations */
+};
+
+/* A request taken from the segment, answered after its round. */
+struct obp_obmeta_wait {
+    uint32_t slot;
+    uint8_t  kind;                  /* OBP_OBMETA_DUMMY or _TABLE */
+    uint32_t idx;                   /* tenant or table */
+};
+
+struct obp_obmeta_job {
+    uint8_t  kind;                  /* enum obp_obmeta_job_kind */
+    uint8_t  step;                  /* a table's query under way */
+    bool     failed;
+    uint32_t idx;                   /* tenant or table */
+};
+
+struct obp_obmeta {
+    struct obp_monitor       *mon;
+    struct obp_probe          conn;
+    bool                      conn_init;
+    unsigned                  rs_next;      /* rootservice_list server */
+    bool                      active;       /* the source runs */
+    bool                      stopped;      /* a topology took over */
+    bool                      is_ob;        /* DBA_OB_SERVERS answered */
+    bool                      said_not_ob;
+    bool                      refresh_due;
+    bool                      said_failed;  /* a failed round logged */
+    bool                      dirty;        /* the model changed */
+    ev_timer                  poll;         /* requests */
+    ev_timer                  retry;        /* a publish a reader holds up */
+    struct obp_mreq_seen      seen;
+    /* the model */
+    struct obp_obmeta_zone   *zones;
+    uint32_t                  nzones;
+    struct obp_obmeta_server *servers;
+    uint32_t                  nservers;
+    struct obp_obmeta_tenant *tenants;
+    uint32_t                  ntenants;
+    struct obp_obmeta_table  *tables;
+    uint32_t                  ntables;
+    /* the round under way */
+    struct obp_obmeta_job     jobs[OBP_OBMETA_JOBS];
+    uint32_t                  njobs;
+    uint32_t                  job;
+    struct obp_obmeta_wait    reqs[OBP_MREQ_SLOTS];  /* this round's */
+    uint32_t                  nreqs;
+    struct obp_obmeta_wait    waiting[OBP_MREQ_SLOTS]; /* the next's */
+    uint32_t                  nwaiting;
+    int64_t                   next_round_us;  /* after a failed round */
+    bool                      publishing;     /* held up by a reader */
+    uint32_t                  published[3];   /* servers, tenants, tables
+                                                 last published */
+    int                       pos[OBP_OBMETA_COLS];  /* of the columns */
+    struct obp_obmeta_zone   *new_zones;    /* a refresh's rows */
+    uint32_t                  new_nzones;
+    struct obp_obmeta_server *new_servers;
+    uint32_t                  new_nservers;
+    struct obp_obmeta_leaf    leaf;         /* a tenant's, a table's
+                                               tablet 0 */
+    struct obp_obmeta_pinfo   pinfo;
+    struct obp_obmeta_leaf   *parts;        /* partitions read, then the
+                                               leaves (subpartitions of a
+                                               two-level table) */
+    uint32_t                  nparts;
+    uint32_t                  nparts1;      /* first-level partitions */
+    struct obp_obmeta_leaf   *subs;         /* subpartitions read */
+    uint32_t                  nsubs;
+    int64_t                   entry_id;
+    bool                      got_rows;
+    char                      version[32];  /* ob_version() */
+    char                      role[32];     /* cluster_role */
+    char                      cluster[OBP_OBMETA_NAME]; /* the servers' */
+    bool                      said_cluster; /* a wrong one logged */
+    struct obp_probe_script   script;
+};
+
+/* Prepares the source (inactive until the first run). */
+void obp_obmeta_init(struct obp_monitor *mon);
+
+/* The periodic task: a refresh round, starting the source when due. */
+void obp_obmeta_run(struct obp_monitor *mon);
+
+/* The task's period: server_state_refresh_interval, in seconds. */
+double obp_obmeta_interval(const struct obp_conf *conf);
+
+/* Stops everything and frees the model (a stop, the monitor's end). */
+void obp_obmeta_free(struct obp_monitor *mon);
+
+/* The script's callbacks and the model's updates (obmeta_sql.c). */
+void obp_obmeta_script_init(struct obp_obmeta *om);
+
+/* Adds a table job and returns the table's index, or -1 (logged). */
+int obp_obmeta_table_add(struct obp_obmeta *om, const char *tenant,
+                         const char *db, const char *name);
+int obp_obmeta_tenant_find(const struct obp_obmeta *om, const char *name);
+int obp_obmeta_tenant_add(struct obp_obmeta *om, const char *name);
+
+/* A table job is over: what it read becomes the table's (obmeta_model.c). */
+void obp_obmeta_table_done(struct obp_obmeta *om,
+                           const struct obp_obmeta_job *j);
+
+/*
+ * Publishes the model into the route cache (obmeta_pub.c): OBP_OK,
+ * OBP_AGAIN while a worker reads the bank needed (try again), OBP_ERROR
+ * (logged).
+ */
+int obp_obmeta_publish(struct obp_obmeta *om);
+
+/* Frees the model's tables and tenants. */
+void obp_obmeta_model_free(struct obp_obmeta *om);
+
+#endif

@@ -1,0 +1,239 @@
+/*
+ * The OceanBase source's model (obmeta.h): its tenants and tables, and
+ * what a table job's answers make of a table (partition description,
+ * one replica list per leaf).
+ */
+#include "monitor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+obp_obmeta_tenant_find(const struct obp_obmeta *om, const char *name)
+{
+    for (uint32_t i = 0; i < om->ntenants; i++)
+        if (strcmp(om->tenants[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int
+obp_obmeta_tenant_add(struct obp_obmeta *om, const char *name)
+{
+    struct obp_obmeta_tenant *t;
+    int                       i = obp_obmeta_tenant_find(om, name);
+
+    if (i >= 0)
+        return i;
+    t = realloc(om->tenants, (om->ntenants + 1) * sizeof(*t));
+    if (t == NULL)
+        return -1;
+    om->tenants = t;
+    t = &t[om->ntenants];
+    memset(t, 0, sizeof(*t));
+    if ((t->name = strdup(name)) == NULL)
+        return -1;
+    return (int)om->ntenants++;
+}
+
+static int
+model_table_find(const struct obp_obmeta *om, const char *tenant, const char *db,
+           const char *name)
+{
+    for (uint32_t i = 0; i < om->ntables; i++) {
+        const struct obp_obmeta_table *t = &om->tables[i];
+
+        if (strcmp(t->tenant, tenant) == 0 && strcmp(t->db, db) == 0
+            && strcmp(t->name, name) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+int
+obp_obmeta_table_add(struct obp_obmeta *om, const char *tenant,
+                     const char *db, const char *name)
+{
+    struct obp_obmeta_table *t;
+    int                      i = model_table_find(om, tenant, db, name);
+
+    if (i >= 0)
+        return i;
+    t = realloc(om->tables, (om->ntables + 1) * sizeof(*t));
+    if (t == NULL)
+        return -1;
+    om->tables = t;
+    t = &t[om->ntables];
+    memset(t, 0, sizeof(*t));
+    t->tenant = strdup(tenant);
+    t->db = strdup(db);
+    t->name = strdup(name);
+    if (t->tenant == NULL || t->db == NULL || t->name == NULL) {
+        free(t->tenant);
+        free(t->db);
+        free(t->name);
+        return -1;
+    }
+    return (int)om->ntables++;
+}
+
+static void
+model_clear(struct obp_obmeta_table *t)
+{
+    free(t->part);
+    free(t->leaves);
+    t->part = NULL;
+    t->leaves = NULL;
+    t->nleaves = 0;
+}
+
+/* Whether a level of <type> over key <k> is one we route by. */
+static bool
+model_level_ok(int type, const struct obp_obmeta_pkey *k)
+{
+    return (type == OBP_PART_HASH || type == OBP_PART_KEY) && k->rows == 1
+           && obp_part_coltype_name((unsigned)k->type) != NULL;
+}
+
+/* Level <lv> (1, 2) of <n> partitions (per partition) into <b>. */
+static int
+model_level(struct obp_part_builder *b, int lv, int type,
+            const struct obp_obmeta_pkey *k, long n, char *err,
+            size_t errlen)
+{
+    if (obp_part_level(b, lv, obp_part_method_name(type), err, errlen)
+        != OBP_OK
+        || obp_part_column(b, lv, k->name,
+                           obp_part_coltype_name((unsigned)k->type),
+                           obp_part_coll_name((unsigned)k->coll), err,
+                           errlen) != OBP_OK)
+        return OBP_ERROR;
+    return obp_part_count(b, lv, n, err, errlen);
+}
+
+/*
+ * The partition description of what the job read: HASH or KEY over one
+ * column, one level or two (as many subpartitions in each partition);
+ * NULL with <err> set otherwise.
+ */
+static struct obp_part_desc *
+model_part(const struct obp_obmeta *om, char *err, size_t errlen)
+{
+    const struct obp_obmeta_pinfo *p = &om->pinfo;
+    bool                           two = p->level == 2;
+    uint32_t                       nparts = two ? om->nparts1 : om->nparts;
+    struct obp_part_builder       *b;
+    struct obp_part_desc          *d = NULL;
+
+    if ((p->level != 1 && !two) || !model_level_ok(p->type, &p->key[0])
+        || (two && !model_level_ok(p->sub_type, &p->key[1]))) {
+        snprintf(err, errlen, "partitioning (level %d, part_type %d and "
+                 "%d, key columns %d and %d of types %d and %d) not "
+                 "supported yet", p->level, p->type, p->sub_type,
+                 p->key[0].rows, p->key[1].rows, p->key[0].type,
+                 p->key[1].type);
+        return NULL;
+    }
+    if (p->num != (int64_t)nparts
+        || (two && p->sub_num * p->num != (int64_t)om->nparts)) {
+        snprintf(err, errlen, "%lld partitions of %lld for %u and %u rows",
+                 (long long)p->num, (long long)p->sub_num, nparts,
+                 om->nparts);
+        return NULL;
+    }
+    if ((b = obp_part_builder_new()) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (model_level(b, 1, p->type, &p->key[0], (long)nparts, err, errlen)
+        == OBP_OK
+        && (!two || model_level(b, 2, p->sub_type, &p->key[1],
+                                (long)p->sub_num, err, errlen) == OBP_OK))
+        (void)obp_part_finish(b, &d, err, errlen);
+    obp_part_builder_free(b);
+    return d;
+}
+
+/* The table as read, or false (<err> set) when it cannot be routed. */
+static bool
+model_take(struct obp_obmeta *om, struct obp_obmeta_table *t, char *err,
+           size_t errlen)
+{
+    struct obp_part_desc *part = NULL;
+
+    if (om->pinfo.rows > 0 && (part = model_part(om, err, errlen)) == NULL)
+        return false;
+    model_clear(t);
+    t->part = part;
+    if (part != NULL) {
+        t->leaves = om->parts;
+        t->nleaves = om->nparts;
+        om->parts = NULL;
+        om->nparts = 0;
+        return true;
+    }
+    t->leaves = malloc(sizeof(*t->leaves));
+    if (t->leaves == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    t->leaves[0] = om->leaf;
+    t->nleaves = 1;
+    return true;
+}
+
+void
+obp_obmeta_table_done(struct obp_obmeta *om, const struct obp_obmeta_job *j)
+{
+    struct obp_obmeta_table *t = &om->tables[j->idx];
+    char                     err[160];
+    bool                     was = t->found;
+
+    t->checked_us = obp_now_us();
+    if (j->failed)
+        return;             /* what it had stays, retried next round */
+    t->found = om->entry_id != 0 && model_take(om, t, err, sizeof(err));
+    if (om->entry_id != 0 && !t->found && !t->said)
+        obp_log(OBP_LOG_WARN, 0, 0, "oceanbase metadata: table %s.%s of "
+                "tenant %s is not routed by partition: %s", t->db, t->name,
+                t->tenant, err);
+    t->said = om->entry_id != 0 && !t->found;
+    if (om->entry_id != 0)
+        t->table_id = om->entry_id;
+    if (!t->found)
+        model_clear(t);
+    om->dirty = om->dirty || t->found || was;
+}
+
+void
+obp_obmeta_model_free(struct obp_obmeta *om)
+{
+    for (uint32_t i = 0; i < om->ntables; i++) {
+        model_clear(&om->tables[i]);
+        free(om->tables[i].tenant);
+        free(om->tables[i].db);
+        free(om->tables[i].name);
+    }
+    for (uint32_t i = 0; i < om->ntenants; i++)
+        free(om->tenants[i].name);
+    free(om->tables);
+    free(om->tenants);
+    free(om->zones);
+    free(om->servers);
+    free(om->new_zones);
+    free(om->new_servers);
+    free(om->parts);
+    free(om->subs);
+    om->subs = NULL;
+    om->nsubs = 0;
+    om->tables = NULL;
+    om->tenants = NULL;
+    om->zones = NULL;
+    om->servers = NULL;
+    om->new_zones = NULL;
+    om->new_servers = NULL;
+    om->parts = NULL;
+    om->ntables = om->ntenants = om->nzones = om->nservers = 0;
+    om->new_nzones = om->new_nservers = om->nparts = 0;
+}
