@@ -8,10 +8,11 @@
 # ODP's queries, routes each keyed statement to its partition's leader
 # (the rows say which server answered, the servers' own counters how
 # many ran there), and follows a leader moved in the metadata within
-# one refresh without a statement failing; one lookup however many
-# sessions ask, a bounded wait when the metadata server hangs, a hot
-# upgrade under load, entries made dirty by OB_NOT_MASTER and by a dead
-# leader, and the bootstrap's cluster name check.
+# one refresh (locations expiring) without a statement failing; one
+# lookup however many sessions ask, a bounded wait when the metadata
+# server hangs, a hot upgrade under load, entries made dirty by
+# OB_NOT_MASTER and by a dead leader, and the bootstrap's cluster name
+# check.
 
 use warnings;
 use strict;
@@ -79,6 +80,7 @@ $t->write_conf("automatic_match_work_thread: false\nwork_thread_num: 2\n"
 	. $ADMIN . 'rootservice_list: "' . $t->server(4) . "\"\n"
 	. "rootservice_cluster_name: $Test::OBProxy::ObMeta::CLUSTER\n"
 	. "server_state_refresh_interval: 1s\n"
+	. "partition_location_expire_relative_time: 500ms\n"
 	. "short_async_task_timeout: 1s\n")->run();
 ok($t->waitfor(sub { $t->log() =~ /oceanbase metadata: route cache generation \d+ published \(3 servers/ }, 10),
 	'the servers of DBA_OB_SERVERS are published')
