@@ -36,12 +36,7 @@ $t->start_mariadb(4);
 # t_hash: HASH(id) over 3 partitions, partition i led by server i + 1.
 my $ID = 500001;
 my $meta = Test::OBProxy::ObMeta->new($t, 4);
-$meta->zone("z$_", region => 'r1', idc => "idc$_") for 1 .. 3;
-$meta->server($_, zone => "z$_") for 1 .. 3;
-$meta->tenant('app', id => 1002, servers => [ 1, 2, 3 ]);
-$meta->table('app', 'rt', 't_hash', id => $ID, type => 'HASH',
-	key => [ 'id', 5 ], replicas => [ [ 1, 2, 3 ], [ 2, 3, 1 ],
-	[ 3, 1, 2 ] ]);
+$meta->hash_cluster('app', 'rt', 't_hash', $ID);
 # t_key: KEY(name VARCHAR utf8mb4_general_ci) over 3 partitions, as
 # t_hash's.
 $meta->table('app', 'rt', 't_key', id => $ID + 2, type => 'KEY',

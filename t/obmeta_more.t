@@ -29,12 +29,7 @@ $t->start_mariadb(4);
 # t_hash: HASH(id) over 3 partitions, partition i led by server i + 1.
 my $ID = 500001;
 my $meta = Test::OBProxy::ObMeta->new($t, 4);
-$meta->zone("z$_", region => 'r1', idc => "idc$_") for 1 .. 3;
-$meta->server($_, zone => "z$_") for 1 .. 3;
-$meta->tenant('app', id => 1002, servers => [ 1, 2, 3 ]);
-$meta->table('app', 'rt', 't_hash', id => $ID, type => 'HASH',
-	key => [ 'id', 5 ], replicas => [ [ 1, 2, 3 ], [ 2, 3, 1 ],
-	[ 3, 1, 2 ] ]);
+$meta->hash_cluster('app', 'rt', 't_hash', $ID);
 
 my $VALID = 5;      # tenant_location_valid_time, seconds
 $t->write_conf("automatic_match_work_thread: false\nwork_thread_num: 2\n"
