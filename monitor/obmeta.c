@@ -80,17 +80,27 @@ job_add(struct obp_obmeta *om, uint8_t kind, uint32_t idx)
                                                          idx };
 }
 
-/* The refresh's jobs: the cluster, then what the model holds. */
+/*
+ * The refresh's jobs: the cluster, then what the model holds that
+ * expired (ODP 5.9): a tenant's servers after tenant_location_valid_time,
+ * a table's locations after partition_location_expire_relative_time
+ * (0: kept until a server says they are wrong).
+ */
 static void
-jobs_refresh(struct obp_obmeta *om)
+jobs_refresh(struct obp_obmeta *om, int64_t now)
 {
+    const struct obp_conf *c = om->mon->conf;
+    int64_t                expire = c->partition_location_expire_relative_time;
+
     job_add(om, OBP_OBMETA_ZONES, 0);
     job_add(om, OBP_OBMETA_SERVERS, 0);
     for (uint32_t i = 0; i < om->ntenants; i++)
-        if (om->tenants[i].fetched)
+        if (om->tenants[i].fetched
+            && now - om->tenants[i].fetched_us
+               >= c->tenant_location_valid_time)
             job_add(om, OBP_OBMETA_DUMMY, i);
-    for (uint32_t i = 0; i < om->ntables; i++)
-        if (om->tables[i].found)
+    for (uint32_t i = 0; expire > 0 && i < om->ntables; i++)
+        if (om->tables[i].found && now - om->tables[i].checked_us >= expire)
             job_add(om, OBP_OBMETA_TABLE, i);
 }
 
@@ -148,7 +158,7 @@ obmeta_kick(struct obp_obmeta *om)
     if (!om->is_ob)
         job_add(om, OBP_OBMETA_BOOT, 0);    /* then a refresh at once */
     else if (om->refresh_due)
-        jobs_refresh(om);
+        jobs_refresh(om, now);
     om->refresh_due = false;
     jobs_requests(om);
     jobs_dirty(om, now, true);

@@ -83,6 +83,7 @@ struct obp_obmeta_tenant {
     char                   *name;
     struct obp_obmeta_leaf  servers;    /* from __all_dummy */
     bool                    fetched;
+    int64_t                 fetched_us; /* read last (valid_time) */
 };
 
 struct obp_obmeta_table {

@@ -626,6 +626,7 @@ script_over(void *arg, unsigned i, bool answered)
     if (j->kind == OBP_OBMETA_DUMMY) {
         om->tenants[j->idx].servers = om->leaf;
         om->tenants[j->idx].fetched = true;
+        om->tenants[j->idx].fetched_us = obp_now_us();
         om->dirty = true;
     }
     if (j->kind == OBP_OBMETA_TABLE)

@@ -149,7 +149,13 @@ extern const struct obp_enum obp_enum_route_policy[];
       "again")                                                               \
     X(server_state_refresh_interval, TIME, "20s", 100000, 3600000000,        \
       OBP_P_RELOAD, NULL, "how often the OceanBase source reads the "        \
-      "cluster's zones, servers and the locations it holds")                 \
+      "cluster's zones, servers and the locations that expired")             \
+    X(tenant_location_valid_time, TIME, "1d", 1000000,                       \
+      INT64_C(31536000000000), OBP_P_RELOAD, NULL, "how long the OceanBase " \
+      "source keeps a tenant's server list before reading it again")         \
+    X(partition_location_expire_relative_time, TIME, "0", 0,                 \
+      INT64_C(31536000000000), OBP_P_RELOAD, NULL, "a table's locations "    \
+      "older than this are read again at the next refresh, 0 never")         \
     X(observer_query_timeout_delta, TIME, "20s", 1000000, 30000000,         \
       OBP_P_RELOAD, NULL, "added to a session's query timeout: how long "   \
       "the proxy waits for a server's answer")                               \

@@ -8,10 +8,11 @@
 # ODP's queries, routes each keyed statement to its partition's leader
 # (the rows say which server answered, the servers' own counters how
 # many ran there), and follows a leader moved in the metadata within
-# one refresh without a statement failing; one lookup however many
-# sessions ask, a bounded wait when the metadata server hangs, a hot
-# upgrade under load, entries made dirty by OB_NOT_MASTER and by a dead
-# leader, and the bootstrap's cluster name check.
+# one refresh (locations expiring) without a statement failing; one
+# lookup however many sessions ask, a bounded wait when the metadata
+# server hangs, a hot upgrade under load, entries made dirty by
+# OB_NOT_MASTER and by a dead leader, and the bootstrap's cluster name
+# check.
 
 use warnings;
 use strict;
@@ -35,12 +36,7 @@ $t->start_mariadb(4);
 # t_hash: HASH(id) over 3 partitions, partition i led by server i + 1.
 my $ID = 500001;
 my $meta = Test::OBProxy::ObMeta->new($t, 4);
-$meta->zone("z$_", region => 'r1', idc => "idc$_") for 1 .. 3;
-$meta->server($_, zone => "z$_") for 1 .. 3;
-$meta->tenant('app', id => 1002, servers => [ 1, 2, 3 ]);
-$meta->table('app', 'rt', 't_hash', id => $ID, type => 'HASH',
-	key => [ 'id', 5 ], replicas => [ [ 1, 2, 3 ], [ 2, 3, 1 ],
-	[ 3, 1, 2 ] ]);
+$meta->hash_cluster('app', 'rt', 't_hash', $ID);
 # t_key: KEY(name VARCHAR utf8mb4_general_ci) over 3 partitions, as
 # t_hash's.
 $meta->table('app', 'rt', 't_key', id => $ID + 2, type => 'KEY',
@@ -79,6 +75,7 @@ $t->write_conf("automatic_match_work_thread: false\nwork_thread_num: 2\n"
 	. $ADMIN . 'rootservice_list: "' . $t->server(4) . "\"\n"
 	. "rootservice_cluster_name: $Test::OBProxy::ObMeta::CLUSTER\n"
 	. "server_state_refresh_interval: 1s\n"
+	. "partition_location_expire_relative_time: 500ms\n"
 	. "short_async_task_timeout: 1s\n")->run();
 ok($t->waitfor(sub { $t->log() =~ /oceanbase metadata: route cache generation \d+ published \(3 servers/ }, 10),
 	'the servers of DBA_OB_SERVERS are published')

@@ -3,7 +3,9 @@
 # over three MariaDB servers (partition p<k>, rows with id % 3 = k, led
 # by server s<k+1>), through obproxy routing by the declared topology and
 # through HAProxy balancing round robin (it cannot route), with one
-# server directly as the baseline.  Each server holds only the rows of
+# server directly as the baseline; and through a second obproxy that
+# reads the same cluster from an emulated OceanBase metadata schema
+# (t/lib/Test/OBProxy/ObMeta.pm, on server 1) instead of a topology.  Each server holds only the rows of
 # the partition it leads, so a statement that reaches another server
 # finds no row: the run checks every row through obproxy, and prints the
 # share of statements obproxy sent to their partition's leader (its
@@ -36,6 +38,7 @@ dir=""
 db_pids=""
 hap_pid=""
 obp_pid=""
+live_pid=""
 job=""
 ports=""
 
@@ -61,6 +64,7 @@ cleanup() {
     set +e
     [ -z "$job" ] || stop_pid "$job" 10
     [ -z "$obp_pid" ] || stop_obproxy "$obp_pid"
+    [ -z "$live_pid" ] || stop_obproxy "$live_pid"
     [ -z "$hap_pid" ] || stop_pid "$hap_pid" 10
     stop_servers_and_dir
     exit "$rc"
@@ -126,18 +130,39 @@ EOF
     wait_listen "$hap_port" "$hap_pid" 20 || die "haproxy did not start"
 }
 
+# obproxy <name> (static, live) with configuration <conf> (where its
+# routes come from): sets obp_port_<name>, obp_dir_<name>, and obp_pid
+# (static) or live_pid.
 start_obproxy() {
-    obp_port=$(free_port)
+    name=$1
+    port=$(free_port)
     metrics_port=$(free_port)
-    mkdir -p "$dir/obproxy/etc"
-    cat >"$dir/obproxy/etc/obproxy.yaml" <<EOF
-listen_port: $obp_port
+    d=$dir/obproxy-$name
+    mkdir -p "$d/etc"
+    eval "obp_port_$name=$port obp_dir_$name=$d"
+    cat >"$d/etc/obproxy.yaml" <<EOF
+listen_port: $port
 prometheus_listen_port: $metrics_port
 local_bound_ip: 127.0.0.1
-rootservice_list: "127.0.0.1:$db_port1;127.0.0.1:$db_port2;127.0.0.1:$db_port3"
 automatic_match_work_thread: false
 work_thread_num: 2
 observer_sys_password: $(printf %s "$SERVICE_PASSWORD" | sha1sum | cut -d' ' -f1)
+$2
+EOF
+    OBPROXY_ROOT=$d "$top/master/obproxy" -N -f "$d/etc/obproxy.yaml" \
+        >"$d/stderr" 2>&1 &
+    pid=$!
+    if [ "$name" = static ]; then obp_pid=$pid; else live_pid=$pid; fi
+    wait_listen "$port" "$pid" 20 || {
+        tail -20 "$d/stderr" >&2
+        die "obproxy $name did not start"
+    }
+    sleep 1     # the workers open their sockets after the master's
+}
+
+static_conf() {
+    cat <<EOF
+rootservice_list: "127.0.0.1:$db_port1;127.0.0.1:$db_port2;127.0.0.1:$db_port3"
 zones: {z1: ~, z2: ~, z3: ~}
 servers:
   s1: {address: "127.0.0.1:$db_port1", zone: z1}
@@ -157,24 +182,50 @@ tenants:
             p1: [s2 leader, s3 follower, s1 follower]
             p2: [s3 leader, s1 follower, s2 follower]
 EOF
-    OBPROXY_ROOT=$dir/obproxy "$top/master/obproxy" -N \
-        -f "$dir/obproxy/etc/obproxy.yaml" >"$dir/obproxy/stderr" 2>&1 &
-    obp_pid=$!
-    wait_listen "$obp_port" "$obp_pid" 20 || {
-        tail -20 "$dir/obproxy/stderr" >&2
-        die "obproxy did not start"
-    }
-    sleep 1     # the workers open their sockets after the master's
+}
+
+# The same cluster in the test suite's emulated OceanBase metadata
+# schema on server 1, filled through a stand-in for its harness.
+fill_metadata() {
+    bounded 60 perl -I "$top/t/lib" -e '
+        package BenchServers;
+        sub server_port { $_[0]{ports}[$_[1]] }
+        sub _root_sql {
+            my ($self, $n, $sql, $what) = @_;
+            open my $p, "|-", "mariadb", "--no-defaults",
+                "--socket=$self->{dir}/db$n.sock", "-uroot", "-N", "-B"
+                or die "mariadb: $!\n";
+            print $p $sql =~ /;\s*$/ ? "$sql\n" : "$sql;\n";
+            close $p or die "$what failed\n";
+        }
+        package main;
+        use Test::OBProxy::ObMeta;
+        my ($dir, $pw, $tenant, $db, @ports) = @ARGV;
+        $Test::OBProxy::SERVICE_PASSWORD = $pw;
+        my $t = bless { dir => $dir, ports => [ 0, @ports ] },
+            "BenchServers";
+        my $meta = Test::OBProxy::ObMeta->new($t, 1);
+        $meta->hash_cluster($tenant, $db, "sbtest1", 500001);
+        ' "$dir" "$SERVICE_PASSWORD" "$TENANT" "$DB" "$db_port1" \
+        "$db_port2" "$db_port3" || die "filling the metadata failed"
+}
+
+live_conf() {
+    cat <<EOF
+rootservice_list: "127.0.0.1:$db_port1"
+rootservice_cluster_name: obcluster
+EOF
 }
 
 # One route counter of obproxy's, summed over its workers.
 counter() {
-    OBPROXY_ROOT=$dir/obproxy "$top/master/obproxyctl" -d "$dir/obproxy" \
-        status 2>/dev/null | awk -v k="$1:" '$1 == k { print $2 + 0 }'
+    OBPROXY_ROOT=$1 "$top/master/obproxyctl" -d "$1" \
+        status 2>/dev/null | awk -v k="$2:" '$1 == k { print $2 + 0 }'
 }
 
 # Every row, read back through obproxy by its id: each must be found.
 check_rows() {
+    port=$1
     found=$(bounded 300 perl -e '
         use DBI;
         my ($port, $user, $pw, $db, $n) = @ARGV;
@@ -186,9 +237,9 @@ check_rows() {
             $sth->execute($id);
             $found++ if $sth->fetchrow_array;
         }
-        print $found;' "$obp_port" "$USER@$TENANT" "$PASSWORD" "$DB" \
+        print $found;' "$port" "$USER@$TENANT" "$PASSWORD" "$DB" \
         "$TABLE_SIZE") || die "reading the rows through obproxy failed"
-    echo "rows found through obproxy: $found of $TABLE_SIZE"
+    echo "rows found through obproxy ($2): $found of $TABLE_SIZE"
     [ "$found" = "$TABLE_SIZE" ] || die "obproxy routed some rows wrong"
 }
 
@@ -205,6 +256,20 @@ run_one() {
     qps "$log"
 }
 
+# One run through obproxy <name>: prints its queries per second and the
+# share of them it routed to their partition's leader.
+run_proxy() {
+    name=$1 threads=$2 mode=$3
+    eval "port=\$obp_port_$name pdir=\$obp_dir_$name"
+    l0=$(counter "$pdir" route_leader)
+    o=$(run_one "$port" "$USER@$TENANT" "$threads" "$mode")
+    l1=$(counter "$pdir" route_leader)
+    q=$(awk '/^ *queries:/ { print $2 }' \
+        "$dir/run.$port.$threads.$mode.log")
+    awk -v o="$o" -v l=$((l1 - l0)) -v q="$q" \
+        'BEGIN { printf "%d %.1f\n", o, (q > 0 ? 100 * l / q : 0) }'
+}
+
 main() {
     install_and_build "sysbench haproxy mariadb-server mariadb-client perl
         coreutils"
@@ -215,33 +280,35 @@ main() {
     for k in 1 2 3; do
         start_server "$k"
     done
+    fill_metadata
     start_haproxy
-    start_obproxy
-    check_rows
-    printf '\n%-8s %7s %10s %10s %10s %7s %7s %9s\n' ps-mode threads \
-        direct HAProxy obproxy ob/dir ob/hap leader%
+    start_obproxy static "$(static_conf)"
+    start_obproxy live "$(live_conf)"
+    check_rows "$obp_port_static" static
+    check_rows "$obp_port_live" "live metadata"
+    printf '\n%-8s %7s %8s %8s %8s %8s %6s %6s %7s %8s %8s\n' ps-mode \
+        threads direct HAProxy static live st/dir st/hap live/st leader% \
+        lleader%
     for mode in $BENCH_PS_MODES; do
         for threads in $BENCH_THREADS; do
             d=$(run_one "$db_port1" "$USER" "$threads" "$mode")
             h=$(run_one "$hap_port" "$USER" "$threads" "$mode")
-            l0=$(counter route_leader)
-            a0=$(counter route_none)
-            o=$(run_one "$obp_port" "$USER@$TENANT" "$threads" "$mode")
-            l1=$(counter route_leader)
-            a1=$(counter route_none)
-            q=$(awk '/^ *queries:/ { print $2 }' \
-                "$dir/run.$obp_port.$threads.$mode.log")
+            set -- $(run_proxy static "$threads" "$mode")
+            o=$1 ol=$2
+            set -- $(run_proxy live "$threads" "$mode")
             awk -v m="$mode" -v t="$threads" -v d="$d" -v h="$h" -v o="$o" \
-                -v l=$((l1 - l0)) -v q="$q" 'BEGIN {
-                printf "%-8s %7s %10d %10d %10d %7.2f %7.2f %8.1f%%\n",
-                    m, t, d, h, o, (d > 0 ? o / d : 0), (h > 0 ? o / h : 0),
-                    (q > 0 ? 100 * l / q : 0) }'
+                -v ol="$ol" -v v="$1" -v vl="$2" 'BEGIN {
+                printf "%-8s %7s %8d %8d %8d %8d %6.2f %6.2f %7.2f %7.1f%%" \
+                    " %7.1f%%\n", m, t, d, h, o, v, (d > 0 ? o / d : 0),
+                    (h > 0 ? o / h : 0), (o > 0 ? v / o : 0), ol, vl }'
         done
     done
     echo
     echo "direct: one server (a third of the rows); HAProxy: round robin"
-    echo "over the three (two statements in three find no row); leader%:"
-    echo "statements obproxy routed to their partition's leader (target 100)"
+    echo "over the three (two statements in three find no row); static:"
+    echo "obproxy with the declared topology; live: obproxy reading the"
+    echo "emulated OceanBase metadata; leader%, lleader%: statements each"
+    echo "routed to their partition's leader (target 100)"
 }
 
 main "$@"

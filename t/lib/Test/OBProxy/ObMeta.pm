@@ -175,6 +175,19 @@ sub server_status {
 		. " svr_ip = '$ip' AND sql_port = $port");
 }
 
+# Zones z1 to z3 (region r1), harness servers 1 to 3 in them, tenant
+# <tenant> (id 1002) on the three, and its table <db>.<name> of id <id>:
+# HASH(id BIGINT) over 3 partitions, partition i led by server i + 1.
+sub hash_cluster {
+	my ($self, $tenant, $db, $name, $id) = @_;
+	$self->zone("z$_", region => 'r1', idc => "idc$_") for 1 .. 3;
+	$self->server($_, zone => "z$_") for 1 .. 3;
+	$self->tenant($tenant, id => 1002, servers => [ 1, 2, 3 ]);
+	return $self->table($tenant, $db, $name, id => $id, type => 'HASH',
+		key => [ 'id', 5 ], replicas => [ [ 1, 2, 3 ], [ 2, 3, 1 ],
+		[ 3, 1, 2 ] ]);
+}
+
 # The rows of __all_virtual_proxy_schema for one tablet: the first of
 # <servers> (harness numbers) leads, the others follow.
 sub _replica_rows {
