@@ -7,12 +7,16 @@
 # ODP's connect attributes (performance_schema.session_connect_attrs),
 # every server session of a client session logs in with the saved login;
 # enable_full_username adds the cluster; a static topology keeps the
-# plain user.  The retry of OceanBase's "tenant not here" is unit/oblogin.
+# plain user; KILL QUERY's own login names the tenant too.  The retry of
+# OceanBase's "tenant not here" is unit/oblogin (MariaDB's init_connect
+# refuses a login with 1184 whatever it signals: no server here answers
+# a login with 5150).
 
 use warnings;
 use strict;
 
 use Test::More;
+use Time::HiRes qw/time/;
 
 BEGIN { use FindBin; chdir($FindBin::Bin); }
 
@@ -20,8 +24,8 @@ use lib 'lib';
 use Test::OBProxy;
 use Test::OBProxy::ObMeta;
 
-my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(10);
+my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
+	DBD::MariaDB/)->plan(13);
 $t->mariadbd_options('--performance-schema=ON');
 my $topology = $t->run_routing_cluster();
 $t->start_mariadb(4);
@@ -81,6 +85,35 @@ is($out, join('', map { "s$_\t$u\@app\@%\n" } 2, 3, 1),
 ($out) = $t->mariadb('SELECT CURRENT_USER()', user => "$u\@app",
 	password => 'wrong');
 like($out, qr/ERROR 1045/, 'a wrong password is the client\'s error');
+
+# Logins of <user> the servers 1 to 3 counted.
+sub logins {
+	my ($user) = @_;
+	my $n = 0;
+	$n += $t->root_query($_, 'SELECT IFNULL(SUM(TOTAL_CONNECTIONS), 0)'
+		. " FROM performance_schema.accounts WHERE USER = '$user'")
+		for 1 .. 3;
+	return $n;
+}
+
+# KILL QUERY logs in to the victim's server as the killer: user@tenant.
+my ($plain, $full) = (logins($u), logins("$u\@app"));
+my ($vic, $kil) = map { $t->dbh(user => "$u\@app") } 1 .. 2;
+my $bg = $vic->prepare('SELECT SLEEP(10)', { mariadb_async => 1 });
+my $t0 = time();
+$bg->execute();
+select(undef, undef, undef, 0.5);
+ok($kil->do('KILL QUERY ' . $vic->{mariadb_thread_id}),
+	'KILL QUERY through an OceanBase login') or diag($kil->errstr);
+$t->waitfor(sub { $bg->mariadb_async_ready() }, 15);
+my $res = $bg->mariadb_async_result();
+is(sprintf('%s %s', defined $res ? 'result' : $vic->err,
+	time() - $t0 < 5 ? 'early' : 'late'), '1317 early',
+	'  the statement ended early with 1317');
+undef $bg;
+$_->disconnect() for $vic, $kil;
+is(sprintf('%d %s', logins($u) - $plain, logins("$u\@app") - $full >= 2
+	? 'more' : 'none'), '0 more', '  no server login as the plain user');
 
 $t->stop();
 run_proxy($LIVE . "enable_full_username: true\n");
