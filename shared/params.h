@@ -192,6 +192,8 @@ extern const struct obp_enum obp_enum_route_policy[];
       "\"\" (zlib level 6) or zlib:0 .. zlib:9 (0: framed, not packed)")   \
     X(enable_ob_protocol_v2, BOOL, "true", 0, 1, OBP_P_RELOAD, NULL,        \
       "ask servers for OceanBase 2.0 framing (new server sessions)")       \
+    X(enable_full_username, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,         \
+      "OceanBase logins send user@tenant#cluster, not user@tenant")        \
     X(enable_ob_protocol_v2_with_client, BOOL, "false", 0, 1, OBP_P_RELOAD,  \
       NULL, "OceanBase 2.0 framing to clients that ask for it")            \
     X(enable_congestion, BOOL, "true", 0, 1, OBP_P_RELOAD, NULL,             \

@@ -379,9 +379,14 @@ tenant_servers(struct obp_srv *srv)
     e = obp_route_find(&v, OBP_ROUTE_TENANT, &key);
     if (e != NULL)
         r = obp_route_replicas(e, 0, &n);
-    else if (obp_route_live(w->shm))    /* for the logins to come */
-        (void)obp_mreq_post(w->shm, OBP_ROUTE_TENANT, &key, obp_now_us(),
-                            &(struct obp_mreq_ticket){ 0, 0 });
+    else if (!srv->tw_asked && obp_route_live(w->shm)
+             && obp_mreq_post(w->shm, OBP_ROUTE_TENANT, &key, obp_now_us(),
+                              &srv->tw) == OBP_OK) {
+        /* the login waits for its tenant's servers, as a statement for
+           its table (mwait.h) */
+        srv->tw_asked = 1;
+        srv->tw_until_us = obp_now_us() + w->conf->short_async_task_timeout;
+    }
     for (i = 0; i < n; i++)
         top = r[i].priority > top ? r[i].priority : top;
     if (r != NULL && n > 0 && (l = servers_new(srv->lg.tenant, (int)n))
@@ -439,6 +444,13 @@ obp_connect_first(struct obp_srv *srv)
     /* a caller may have named its own servers (kill.c) */
     if (srv->servers == NULL)
         srv->servers = tenant_servers(srv);
+    if (srv->servers == NULL && srv->tw_asked
+        && obp_mreq_waiting(srv->w->shm, &srv->tw)
+        && obp_now_us() < srv->tw_until_us) {
+        ev_timer_set(&srv->timer, OBP_MWAIT_POLL, 0.);  /* state NEW */
+        ev_timer_start(srv->w->loop, &srv->timer);
+        return;
+    }
     if (srv->servers == NULL && wants_declared(srv))
         srv->servers = declared_servers(srv->w);
     if (srv->servers == NULL) {

@@ -140,9 +140,12 @@ send_response(struct obp_srv *srv, const struct obp_handshake *hs)
     struct obp_hs_response r;
     struct obp_wr          wr;
     uint8_t                token[OBP_SHA1_LEN];
+    char                   user[3 * OBP_NAME_MAX];
+    bool                   ob = obp_oblogin_wanted(srv);
 
     memset(&r, 0, sizeof(r));
-    if (obp_sob20_attrs(srv) != OBP_OK)
+    if ((ob && obp_oblogin_attrs(srv) != OBP_OK)
+        || obp_sob20_attrs(srv) != OBP_OK)
         return OBP_ERROR;
     r.caps = srv->caps = agree_caps(srv, hs->caps);
     /* MariaDB reads extended capabilities only without LONG_PASSWORD */
@@ -157,8 +160,14 @@ send_response(struct obp_srv *srv, const struct obp_handshake *hs)
     r.charset = srv->lg.charset;
     if ((r.caps & OBP_CLIENT_SSL) && start_tls(srv, &r) != OBP_OK)
         return OBP_ERROR;
-    r.user = srv->lg.user;
-    r.user_len = strlen(srv->lg.user);
+    if (ob)
+        obp_oblogin_user(user, sizeof(user), srv->lg.user, srv->lg.tenant,
+                         srv->lg.cluster,
+                         srv->w->conf->enable_full_username);
+    else
+        obp_strlcpy(user, srv->lg.user, sizeof(user));
+    r.user = user;
+    r.user_len = strlen(user);
     if (srv->lg.has_pw) {
         obp_auth_token(srv->lg.stage1, hs->scramble, token);
         r.auth = token;
@@ -236,6 +245,27 @@ on_switch(struct obp_srv *srv, const uint8_t *p, size_t len)
     return rc;
 }
 
+/*
+ * A login ERR: OceanBase's "not on this server" errors go on to the
+ * tenant's next server (not blocked: the server is up), others to the
+ * owner as they are.
+ */
+static void
+on_auth_err(struct obp_srv *srv, const uint8_t *p, size_t len)
+{
+    struct obp_err e;
+    char           why[120];
+
+    if (obp_oblogin_wanted(srv) && obp_err_parse(&e, p, len) == OBP_OK
+        && obp_oblogin_retryable(e.code)) {
+        snprintf(why, sizeof(why), "login refused: %u %.*s", e.code,
+                 (int)(e.msg_len < 80 ? e.msg_len : 80), e.msg);
+        obp_connect_retry(srv, -1, why);
+        return;
+    }
+    fail_with_err(srv, p, len);
+}
+
 static int
 on_auth(struct obp_srv *srv, const uint8_t *p, size_t len)
 {
@@ -253,7 +283,7 @@ on_auth(struct obp_srv *srv, const uint8_t *p, size_t len)
         return OBP_DONE;
     }
     if (len > 0 && p[0] == OBP_PKT_ERR) {
-        fail_with_err(srv, p, len);
+        on_auth_err(srv, p, len);
         return OBP_DONE;
     }
     if (len > 0 && p[0] == OBP_PKT_EOF)

@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "conn.h"
 #include "login.h"
+#include "mreq.h"
 #include "pkt.h"
 #include "srvstmt.h"
 
@@ -60,6 +61,7 @@ struct obp_srv_login {
     char           db[OBP_NAME_MAX];    /* "" for none */
     char           tenant[OBP_NAME_MAX]; /* "": rootservice_list's servers */
     char           cluster[OBP_NAME_MAX];
+    char           client_ip[48];       /* an OceanBase login's __client_ip */
     uint8_t        stage1[OBP_SHA1_LEN];
     uint8_t        account[OBP_SHA1_LEN];  /* the client's account row,
                                            obp_acct_row_id: pool key */
@@ -126,6 +128,9 @@ struct obp_srv {
     unsigned             forced:1;      /* trying blocked servers too */
     unsigned             retrying:1;    /* its server failed since it last
                                            answered (obp_connect_timeout) */
+    unsigned             tw_asked:1;    /* its tenant's servers asked for */
+    struct obp_mreq_ticket tw;          /* that request */
+    int64_t              tw_until_us;   /* waited for until then */
     unsigned             tstat_row;     /* its tenant's row + 1, once
                                            counted */
     struct obp_srv      *pprev;         /* pool.c's or srvquit.c's list */

@@ -57,6 +57,7 @@ struct obp_session;
 #include "clogin.h"
 #include "cob20.h"
 #include "sob20.h"
+#include "oblogin.h"
 #include "tenant.h"
 #include "warnlog.h"
 #include "loop.h"

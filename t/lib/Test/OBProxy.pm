@@ -524,12 +524,14 @@ sub user_writes {
 		. " FROM information_schema.USER_STATISTICS WHERE USER = '$USER'");
 }
 
-# The SELECTs the test account ran on server <n> (userstat): unlike
-# Com_select, without the proxy monitor's probes and root's queries.
+# The SELECTs the test account (or <user>) ran on server <n> (userstat):
+# unlike Com_select, without the proxy monitor's probes and root's
+# queries.
 sub user_selects {
-	my ($self, $n) = @_;
+	my ($self, $n, $user) = @_;
+	$user //= $USER;
 	return $self->root_query($n, 'SELECT IFNULL(SUM(SELECT_COMMANDS), 0)'
-		. " FROM information_schema.USER_STATISTICS WHERE USER = '$USER'");
+		. " FROM information_schema.USER_STATISTICS WHERE USER = '$user'");
 }
 
 # Server <n>'s global status counters named in <names>: a hash.

@@ -122,8 +122,9 @@ my @DDL = (
 # $CLUSTER) in V$OB_PARAMETERS.
 sub new {
 	my ($class, $t, $n, %o) = @_;
-	my $self = bless { t => $t, n => $n, ntables => 0 }, $class;
 	my $cluster = $o{cluster} // $CLUSTER;
+	my $self = bless { t => $t, n => $n, ntables => 0,
+		cluster => $cluster }, $class;
 	$t->_root_sql($n, 'DROP DATABASE IF EXISTS oceanbase;'
 		. ' CREATE DATABASE oceanbase; USE oceanbase; '
 		. join('; ', @DDL) . ';'
@@ -210,10 +211,22 @@ sub _insert_replicas {
 		. ' schema_version) VALUES ' . join(', ', @rows));
 }
 
-# Tenant <name> with id <id> on harness servers <servers>: its row and
-# its __all_dummy entry (ODP's tenant server list).
+# Tenant <name> with id <id> on harness servers <servers>: its row, its
+# __all_dummy entry (ODP's tenant server list), and on those servers the
+# harness's account as OceanBase's servers see a tenant's user,
+# "user@tenant" and "user@tenant#cluster" (the proxy logs in under these
+# names), with the same password and privileges.
 sub tenant {
 	my ($self, $name, %o) = @_;
+	my $u = $Test::OBProxy::USER;
+	for my $k (@{$o{servers}}) {
+		$self->{t}->_root_sql($k, join(' ', map { "CREATE USER IF NOT"
+			. " EXISTS '$_'\@'%' IDENTIFIED BY"
+			. " '$Test::OBProxy::PASSWORD'; GRANT ALL PRIVILEGES ON *.*"
+			. " TO '$_'\@'%';" } ("$u\@$name",
+			"$u\@$name#$self->{cluster}")),
+			'tenant accounts');
+	}
 	$self->sql(sprintf('INSERT INTO DBA_OB_TENANTS VALUES'
 		. " (%d, '%s', 'FULL{1}\@z1', NULL, 'RANDOM', 'NORMAL',"
 		. " 'PRIMARY')", $o{id}, $name));
