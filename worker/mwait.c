@@ -166,6 +166,13 @@ obp_mwait_failed(struct obp_session *s, unsigned code)
 }
 
 void
+obp_mwait_stale(struct obp_session *s)
+{
+    if (s->mwait.table_id != 0 && obp_route_live(s->w->shm))
+        mwait_dirty(s, s->mwait.table_id);
+}
+
+void
 obp_mwait_next(struct obp_session *s)
 {
     s->mwait.waited = 0;

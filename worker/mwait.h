@@ -59,6 +59,9 @@ void obp_mwait_routed(struct obp_session *s,
 /* The server answered the command with error <code>. */
 void obp_mwait_failed(struct obp_session *s, unsigned code);
 
+/* A server said the command's table entry is stale (reroute.h). */
+void obp_mwait_stale(struct obp_session *s);
+
 /* The command is over: the next one may wait. */
 void obp_mwait_next(struct obp_session *s);
 
