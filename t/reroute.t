@@ -5,8 +5,10 @@
 # server 4) reaches servers 1 to 3 through OceanBase 2.0 relays
 # (Test::OBProxy::OB20Relay).  Server 1's relay answers a statement
 # marked 'reroute' with OB_ERR_REROUTE naming server 2: the client
-# sees its rows, the statement ran once, on server 2 (the servers' own
-# counters), and the table entry turns dirty.  An OK carrying
+# sees its rows, the statement (a read or a write) ran once, on server 2
+# (the servers' own counters), and the table entry turns dirty.  Server
+# 2's relay would send it on to server 3, but the resend does not ask:
+# one reroute per statement.  An OK carrying
 # ob_proxy_partition_hit "0" makes its entry dirty too.
 
 use warnings;
@@ -23,7 +25,7 @@ use Test::OBProxy::ObMeta;
 use Test::OBProxy::OB20Relay;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(9);
+	->plan(12);
 $t->mariadbd_options('--userstat=1');
 $t->run_routing_cluster();
 $t->start_mariadb(4);
@@ -33,7 +35,7 @@ END { kill 'TERM', $_ for grep { $_ } @relay }
 for my $n (1 .. 3) {
 	push @relay, Test::OBProxy::OB20Relay->start(port => $t->port("r$n"),
 		server => $t->server_port($n), log => $log,
-		$n == 1 ? (reroute_to => $t->port('r2')) : ());
+		$n < 3 ? (reroute_to => $t->port('r' . ($n + 1))) : ());
 }
 
 # t_hash: HASH(id) over 3 partitions, partition i led by server i + 1;
@@ -80,11 +82,21 @@ is($r, "s2\n", 'a statement answered with OB_ERR_REROUTE is answered by '
 	. 'the server the reroute names, no error seen') or diag($err);
 is(join(' ', map { $t->user_selects($_) - $before{$_} } 1 .. 3), '0 1 0',
 	'it ran once, on the named server only');
-like($t->read_file($log) // '', qr/^reroute \d+$/m,
-	'server 1 answered reroute (the frame asked for it)');
+my @lines = ($t->read_file($log) // '') =~ /^reroute \d+$/mg;
+is(scalar @lines, 1, 'server 1 answered reroute (the frame asked for it),'
+	. ' server 2 was not asked');
 is(route_state('t_hash'), 'DIRTY', 'the reroute made the entry dirty');
 like($t->log(), qr/answered reroute: the statement goes to 127\.0\.0\.1:\Q@{[ $t->port('r2') ]}\E/,
 	'the log names the server the statement went to');
+
+%before = map { ($_, $t->user_writes($_)) } 1 .. 3;
+($r, $rc, $err) = $t->mariadb('UPDATE rt.t_hash SET srv = srv WHERE id = 6'
+	. " AND 'reroute' = 'reroute'", user => "$u\@app");
+is($rc, 0, 'a write answered with OB_ERR_REROUTE succeeds') or diag($err);
+is(join(' ', map { $t->user_writes($_) - $before{$_} } 1 .. 3), '0 1 0',
+	'it ran once, on the named server only');
+@lines = ($t->read_file($log) // '') =~ /^reroute \d+$/mg;
+is(scalar @lines, 2, 'server 1 answered the write with reroute');
 
 is(route_state('t_plain'), 'AVAIL', 't_plain is available');
 ($r, $rc, $err) = $t->mariadb('UPDATE rt.t_plain SET srv = srv WHERE id = 1'
