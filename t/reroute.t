@@ -9,7 +9,8 @@
 # (the servers' own counters), and the table entry turns dirty.  Server
 # 2's relay would send it on to server 3, but the resend does not ask:
 # one reroute per statement.  An OK carrying
-# ob_proxy_partition_hit "0" makes its entry dirty too.
+# ob_proxy_partition_hit "0" makes its entry dirty too, when the
+# statement went to its partition's leader.
 
 use warnings;
 use strict;
@@ -25,7 +26,7 @@ use Test::OBProxy::ObMeta;
 use Test::OBProxy::OB20Relay;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(12);
+	->plan(15);
 $t->mariadbd_options('--userstat=1');
 $t->run_routing_cluster();
 $t->start_mariadb(4);
@@ -51,6 +52,9 @@ $meta->table('app', 'rt', 't_hash', id => $ID, type => 'HASH',
 	[ 3, 1, 2 ] ]);
 $meta->table('app', 'rt', 't_plain', id => $ID + 1,
 	replicas => [ [ 2, 3, 1 ] ]);
+$meta->table('app', 'rt', 't_key', id => $ID + 2, type => 'KEY',
+	key => [ 'name', 22, 45 ], replicas => [ [ 1, 2, 3 ], [ 2, 3, 1 ],
+	[ 3, 1, 2 ] ]);
 
 my $ADMIN_PW = 'admin-pw';
 sub route_state {
@@ -86,7 +90,8 @@ my @lines = ($t->read_file($log) // '') =~ /^reroute \d+$/mg;
 is(scalar @lines, 1, 'server 1 answered reroute (the frame asked for it),'
 	. ' server 2 was not asked');
 is(route_state('t_hash'), 'DIRTY', 'the reroute made the entry dirty');
-like($t->log(), qr/answered reroute: the statement goes to 127\.0\.0\.1:\Q@{[ $t->port('r2') ]}\E/,
+my $r2 = $t->port('r2');
+like($t->log(), qr/answered reroute: the statement goes to 127\.0\.0\.1:$r2\b/,
 	'the log names the server the statement went to');
 
 %before = map { ($_, $t->user_writes($_)) } 1 .. 3;
@@ -104,3 +109,10 @@ is(route_state('t_plain'), 'AVAIL', 't_plain is available');
 $t->waitfor(sub { route_state('t_plain') eq 'DIRTY' }, 5);
 is(route_state('t_plain'), 'DIRTY', 'an OK with ob_proxy_partition_hit 0 '
 	. 'made its entry dirty') or diag("rc $rc $err");
+$t->mariadb("SELECT srv FROM rt.t_key WHERE name = 'a'", user => "$u\@app");
+is(route_state('t_key'), 'AVAIL', 't_key is read');
+($r, $rc, $err) = $t->mariadb("UPDATE rt.t_key SET srv = srv WHERE 'miss'"
+	. " = 'miss'", user => "$u\@app");
+is($rc, 0, 'a statement without its partition\'s key runs') or diag($err);
+is(route_state('t_key'), 'AVAIL', 'sent to no leader, its OK with '
+	. 'ob_proxy_partition_hit 0 leaves the entry as it is');

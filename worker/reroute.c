@@ -26,9 +26,18 @@ obp_reroute_note(struct obp_session *s)
           && s->req.cmd == OBP_COM_QUERY && s->retry.len > 0
           && s->mwait.table_id != 0 && x != NULL && x->ob20_ask;
     s->reroute.again = 0;
+    s->reroute.to = -1;         /* routed by now, or not to be */
     s->reroute.asked = ask;
     if (x != NULL)
         x->ask_flags = ask ? OBP_OB20_IS_PROXY_REROUTE : 0;
+}
+
+void
+obp_reroute_end(struct obp_session *s)
+{
+    s->reroute.asked = 0;
+    if (s->srv != NULL && s->srv->c.x != NULL)
+        s->srv->c.x->ask_flags = 0;
 }
 
 int
@@ -98,11 +107,16 @@ obp_reroute_take(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
     oklen = obp_pkt_payload_len(ok);
     if (avail < at + OBP_PKT_HDR_LEN + oklen
         || ok[OBP_PKT_HDR_LEN] != OBP_PKT_OK
-        || (to = named_server(s, ok + OBP_PKT_HDR_LEN, oklen, addr)) < 0
-        || obp_retry_resend(s) != OBP_OK) {
+        || (to = named_server(s, ok + OBP_PKT_HDR_LEN, oklen, addr)) < 0) {
         obp_log(OBP_LOG_WARN, s->id, 0, "server %s answered reroute "
-                "without a known server (%s): passed on",
+                "without a server the proxy knows (%s): passed on",
                 s->srv->addr.text, addr);
+        return OBP_OK;
+    }
+    if (obp_retry_resend(s) != OBP_OK) {
+        obp_log(OBP_LOG_WARN, s->id, 0, "server %s answered reroute to "
+                "%s: the statement does not fit in front of the client's "
+                "bytes, passed on", s->srv->addr.text, addr);
         return OBP_OK;
     }
     b->parse += at + OBP_PKT_HDR_LEN + oklen;
@@ -112,7 +126,6 @@ obp_reroute_take(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
     obp_mwait_stale(s);
     s->reroute.to = to;
     s->reroute.again = 1;
-    s->reroute.asked = 0;
     return OBP_DONE;
 }
 
@@ -138,5 +151,5 @@ obp_reroute_track(struct obp_session *s, const uint8_t *name,
         return;
     if ((val_len == 1 && val[0] == '0')
         || (val_len == 5 && strncasecmp((const char *)val, "false", 5) == 0))
-        obp_mwait_stale(s);
+        obp_mwait_missed(s);
 }

@@ -15,9 +15,11 @@
  * routed to the named server, once (the resend asks no reroute).
  *
  * An OK whose session track says ob_proxy_partition_hit "0" (or
- * "false") for a statement routed by a table entry means the server was
- * not its partition's leader: the entry turns dirty as with
- * OB_NOT_MASTER.
+ * "false") for a statement the proxy sent to its partition's leader
+ * means that server no longer leads it: the entry turns dirty as with
+ * OB_NOT_MASTER.  A statement sent elsewhere (no partition computed, a
+ * weak read) is not counted: the server missing its partition says
+ * nothing of the entry.
  */
 #ifndef OBP_WORKER_REROUTE_H
 #define OBP_WORKER_REROUTE_H
@@ -45,6 +47,12 @@ void obp_reroute_init(struct obp_session *s);
 
 /* The command is relayed now: its frames ask for a reroute or not. */
 void obp_reroute_note(struct obp_session *s);
+
+/*
+ * The command's response is over: what the proxy sends the server of
+ * its own next (session sync, a ping) asks no reroute.
+ */
+void obp_reroute_end(struct obp_session *s);
 
 /*
  * The response's first packet, an ERR of payload <len>, at b->parse:
