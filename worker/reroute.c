@@ -24,7 +24,7 @@ obp_reroute_note(struct obp_session *s)
     /* the resend never asks again: one reroute per statement */
     ask = s->w->conf->enable_reroute && !s->reroute.again
           && s->req.cmd == OBP_COM_QUERY && s->retry.len > 0
-          && s->mwait.table_id != 0 && x != NULL && x->ob20_ask;
+          && s->mwait.leader && x != NULL && x->ob20_ask;
     s->reroute.again = 0;
     s->reroute.to = -1;         /* routed by now, or not to be */
     s->reroute.asked = ask;

@@ -2,9 +2,10 @@
  * Reroute (ODP-REFERENCE 7.6) and the partition-hit feedback (5.9) of
  * OceanBase servers on an OB 2.0 leg.
  *
- * With enable_reroute, a statement routed by a table entry and kept for
- * a resend (retry.h: one statement, outside a transaction) goes in frames
- * flagged OB_IS_PROXY_REROUTE.  A server that does not lead the
+ * With enable_reroute, a statement sent to its partition's leader as the
+ * route cache knows it (not by target_db_server) and kept for a resend
+ * (retry.h: one statement, outside a transaction) goes in frames flagged
+ * OB_IS_PROXY_REROUTE.  A server that does not lead the
  * statement's partition may then answer OB_ERR_REROUTE (5727 on the
  * wire) instead of running it, followed by an OK whose session track
  * holds ob_client_reroute_info: the named server, its role and replica
