@@ -196,6 +196,9 @@ extern const struct obp_enum obp_enum_route_policy[];
       "OceanBase logins send user@tenant#cluster, not user@tenant")        \
     X(enable_ob_protocol_v2_with_client, BOOL, "false", 0, 1, OBP_P_RELOAD,  \
       NULL, "OceanBase 2.0 framing to clients that ask for it")            \
+    X(enable_reroute, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,               \
+      "ask OB 2.0 servers to answer OB_ERR_REROUTE for a misrouted "       \
+      "statement, sent again once to the server named")                    \
     X(enable_congestion, BOOL, "true", 0, 1, OBP_P_RELOAD, NULL,             \
       "skip servers that failed, for every worker (the blocklist)")         \
     X(congestion_failure_threshold, INT, "5", 0, 1000000, OBP_P_RELOAD,     \

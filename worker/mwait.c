@@ -107,6 +107,8 @@ void
 obp_mwait_routed(struct obp_session *s, const struct obp_router_out *out)
 {
     s->mwait.table_id = out->found ? out->table_id : 0;
+    s->mwait.leader = out->found && out->leaf >= 0
+                      && out->kind == OBP_RT_LEADER;
     /* a leader the blocklist holds (dead, or failing): its partition has
        probably moved */
     if (out->found && out->leader >= 0
@@ -163,6 +165,21 @@ obp_mwait_failed(struct obp_session *s, unsigned code)
     if (code == OBP_OB_NOT_MASTER && s->mwait.table_id != 0
         && obp_route_live(s->w->shm))
         mwait_dirty(s, s->mwait.table_id);
+}
+
+void
+obp_mwait_stale(struct obp_session *s)
+{
+    if (s->mwait.table_id != 0 && obp_route_live(s->w->shm))
+        mwait_dirty(s, s->mwait.table_id);
+}
+
+void
+obp_mwait_missed(struct obp_session *s)
+{
+    /* a statement not sent to a leader is not its partition's anyway */
+    if (s->mwait.leader)
+        obp_mwait_stale(s);
 }
 
 void

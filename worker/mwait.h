@@ -36,6 +36,7 @@ struct obp_mwait {
     struct obp_mreq_ticket ticket;
     int64_t                until_us;
     int64_t                table_id;    /* the command's table entry's */
+    unsigned               leader:1;    /* sent to its partition's leader */
     unsigned               active:1;    /* the timer runs */
     unsigned               waited:1;    /* the command had its wait */
 };
@@ -58,6 +59,15 @@ void obp_mwait_routed(struct obp_session *s,
 
 /* The server answered the command with error <code>. */
 void obp_mwait_failed(struct obp_session *s, unsigned code);
+
+/* A server said the command's table entry is stale (reroute.h). */
+void obp_mwait_stale(struct obp_session *s);
+
+/*
+ * The server the command was sent to as its partition's leader says it
+ * does not lead it (ob_proxy_partition_hit "0", reroute.h).
+ */
+void obp_mwait_missed(struct obp_session *s);
 
 /* The command is over: the next one may wait. */
 void obp_mwait_next(struct obp_session *s);

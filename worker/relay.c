@@ -155,5 +155,6 @@ obp_relay_command(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
     if (s->req.cmd == OBP_COM_INIT_DB)
         note_init_db(s, h, obp_pkt_payload_len(h), b->recv - b->parse);
     obp_retry_note(s, b, obp_pkt_payload_len(h));
+    obp_reroute_note(s);
     return OBP_CMD_RELAY;
 }

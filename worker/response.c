@@ -109,6 +109,7 @@ finish(struct obp_session *s)
     obp_trace_ended(&s->trace, s->resp.failed,
                     (s->status & OBP_SERVER_STATUS_IN_TRANS) != 0);
     obp_reqlog_end(s);
+    obp_reroute_end(s);
     s->resp.phase = OBP_R_NONE;
     s->cl.resp_open = 0;
     s->req.busy = 0;
@@ -156,6 +157,8 @@ take_ok(struct obp_session *s, const uint8_t *p, size_t len)
         else if (obp_track_sysvar(&it, &db, &dblen, &val, &vlen) == OBP_OK
                  && dblen == 9 && memcmp(db, "last_gtid", 9) == 0)
             obp_sroute_own_gtid(s, OBP_GTID_MARIADB, val, vlen);
+        else if (obp_track_sysvar(&it, &db, &dblen, &val, &vlen) == OBP_OK)
+            obp_reroute_track(s, db, dblen, val, vlen);
     }
     return OBP_OK;
 }
@@ -360,6 +363,11 @@ packet(struct obp_session *s, struct obp_iobuf *b, const char **why)
     }
     if (avail < OBP_PKT_HDR_LEN + len)
         return OBP_AGAIN;
+    if (k == K_ERR && r->phase == OBP_R_FIRST
+        && obp_reroute_take(s, b, len) == OBP_DONE) {
+        finish(s);              /* the client hears nothing of it */
+        return OBP_OK;
+    }
     if (whole(s, k, h + OBP_PKT_HDR_LEN, len) != OBP_OK) {
         *why = "malformed packet";
         return OBP_ERROR;

@@ -6,16 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One SELECT that changes nothing the proxy cannot do again. */
+/*
+ * One statement whole (*read: a SELECT that changes nothing the proxy
+ * cannot do again).
+ */
 static bool
-plain_read(const uint8_t *sql, size_t len)
+one_statement(const uint8_t *sql, size_t len, bool *read)
 {
     struct obp_sql_class c;
 
     obp_sql_classify(&c, (const char *)sql, len, 0, NULL, 0);
-    return c.kind == OBP_SQL_SELECT
-           && (c.flags & (OBP_SQL_F_MORE | OBP_SQL_F_FOR_UPDATE
-                          | OBP_SQL_F_DEP_FUNC | OBP_SQL_F_CAPPED)) == 0;
+    *read = c.kind == OBP_SQL_SELECT
+            && (c.flags & (OBP_SQL_F_FOR_UPDATE | OBP_SQL_F_DEP_FUNC)) == 0;
+    return (c.flags & (OBP_SQL_F_MORE | OBP_SQL_F_CAPPED)) == 0;
 }
 
 static bool
@@ -33,6 +36,7 @@ obp_retry_note(struct obp_session *s, const struct obp_iobuf *b,
     struct obp_retry *r = &s->retry;
     const uint8_t    *h = b->data + b->parse;
     size_t            whole = OBP_PKT_HDR_LEN + (size_t)len;
+    bool              read = false;
 
     if (!r->again)
         r->tries = 0;
@@ -40,8 +44,9 @@ obp_retry_note(struct obp_session *s, const struct obp_iobuf *b,
     r->len = 0;
     if (s->req.cmd != OBP_COM_QUERY || len < 1 || whole > OBP_RETRY_MAX
         || b->recv - b->parse < whole || !outside_trx(s)
-        || !plain_read(h + OBP_PKT_HDR_LEN + 1, len - 1))
+        || !one_statement(h + OBP_PKT_HDR_LEN + 1, len - 1, &read))
         return;
+    r->read = read;
     if (r->pkt == NULL && (r->pkt = malloc(OBP_RETRY_MAX)) == NULL)
         return;                 /* no retry, nothing worse */
     memcpy(r->pkt, h, whole);
@@ -84,7 +89,7 @@ obp_retry_again(struct obp_session *s, bool untouched)
     int64_t           max = s->w->conf->connect_observer_max_retries - 1;
 
     /* the response's first packet would follow the command's own */
-    if (r->len == 0 || !untouched || s->resp.seq != r->pkt[3]
+    if (r->len == 0 || !r->read || !untouched || s->resp.seq != r->pkt[3]
         || r->tries >= max || !put_back(s))
         return false;
     r->tries++;
@@ -93,6 +98,19 @@ obp_retry_again(struct obp_session *s, bool untouched)
     r->kick = 1;
     r->len = 0;
     return true;
+}
+
+int
+obp_retry_resend(struct obp_session *s)
+{
+    struct obp_retry *r = &s->retry;
+
+    if (r->len == 0 || !put_back(s))
+        return OBP_ERROR;
+    r->again = 1;
+    r->kick = 1;
+    r->len = 0;
+    return OBP_OK;
 }
 
 void

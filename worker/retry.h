@@ -5,7 +5,8 @@
  * (one SELECT, COM_QUERY, no FOR UPDATE or SHARE, nothing that depends
  * on the session's last statement), sent outside a transaction with
  * autocommit on, goes again, up to connect_observer_max_retries - 1
- * times: its packet, kept when it was relayed, is put back in front of
+ * times: its packet, kept when it was relayed (any one statement
+ * outside a transaction is kept, for reroute.h), is put back in front of
  * the client's unread bytes, and it is routed and relayed as if the
  * client had sent it again, on a new server session (connect.h passes
  * over a server that refuses or stays silent).  A write is never sent
@@ -28,6 +29,7 @@ struct obp_retry {
     uint8_t *pkt;           /* the last read relayed, header and payload */
     size_t   len;           /* 0: the command under way is no such read */
     uint8_t  tries;         /* times it went again */
+    unsigned read:1;        /* it only reads: it may go again when lost */
     unsigned again:1;       /* the command now relayed is a retry */
     unsigned kick:1;        /* the pump must come back for it */
 };
@@ -52,6 +54,13 @@ bool obp_retry_untouched(const struct obp_session *s);
  * obp_retry_untouched() said.
  */
 bool obp_retry_again(struct obp_session *s, bool untouched);
+
+/*
+ * The statement kept was not run (a reroute): back in the client's
+ * buffer, to be routed and relayed again.  OBP_ERROR when none is kept
+ * or it does not fit.
+ */
+int obp_retry_resend(struct obp_session *s);
 
 /* Frees what <r> holds. */
 void obp_retry_free(struct obp_retry *r);

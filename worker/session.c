@@ -723,6 +723,7 @@ session_new(struct obp_worker *w, int fd, const struct obp_addr *peer)
     s->timer.data = s;
     obp_qtimeout_init(s);
     obp_mwait_init(s);
+    obp_reroute_init(s);
     obp_sstate_init(&s->st, s->id);
     obp_proxyvar_init(&s->rt.pv);
     s->next = w->sessions;

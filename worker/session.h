@@ -16,6 +16,7 @@
 #include "request.h"
 #include "response.h"
 #include "retry.h"
+#include "reroute.h"
 #include "sroute.h"
 #include "sstate.h"
 #include "reqlog.h"
@@ -90,6 +91,7 @@ struct obp_session {
                                            gauge counts under, 0: none
                                            (tenantstat.h) */
     struct obp_retry       retry;       /* the read that may go again */
+    struct obp_reroute     reroute;     /* a statement a server sent on */
     int                    reg;         /* shared entry index + 1, or 0 */
     uint8_t                admin;       /* enum obp_admin (cmd.h): the
                                            proxy's own account */

@@ -439,6 +439,7 @@ route(struct obp_session *s, struct obp_router_in *in,
     obp_sroute_ask(s, in, out);
     if (ask_metadata(s, in, out) == OBP_AGAIN)
         return OBP_AGAIN;
+    obp_reroute_route(s, out);
     if (s->w->conf->route_diagnosis_level > 0 && out->found
         && out->partitioned && (!out->keyed || (out->kind != OBP_RT_LEADER
                                                 && out->kind != OBP_RT_WEAK)))

@@ -290,6 +290,8 @@ obp_xob20_pack(struct obp_conn *c, const uint8_t *p, size_t len, bool last)
     if (!x->ob20_ask && last && k == len && !c->resp_open
         && x->inner_left == 0 && x->hdr_have == 0)
         h.flags = OBP_OB20_IS_LAST_PACKET;
+    if (x->ob20_ask)
+        h.flags |= x->ask_flags;
     b->done = 0;
     b->parse = 0;
     b->recv = obp_ob20_frame_build(b->data, OBP_IOBUF_SIZE, &h, NULL, 0, p,

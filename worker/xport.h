@@ -87,6 +87,7 @@ struct obp_xport {
     const uint8_t    *give;         /* checked MySQL bytes to hand up */
     size_t            give_left;
     size_t            give_end;     /* raw->done once they are given */
+    uint32_t          ask_flags;    /* OB 2.0 flags of frames asked */
     unsigned          zip:1;        /* compressed protocol on */
     unsigned          ob20:1;       /* OceanBase 2.0 framing on */
     unsigned          ob20_ask:1;   /* and the proxy asks (a server's) */

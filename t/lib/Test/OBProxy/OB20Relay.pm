@@ -12,6 +12,14 @@ package Test::OBProxy::OB20Relay;
 # MySQL.  Each connection appends one line to the log file when it ends:
 # "conn ID ob20 FRAMES_IN FRAMES_OUT REQUESTS" or "conn ID mysql", and
 # "BAD ID: WHY" for a frame refused (the connection then closes).
+#
+# Two OBServer answers are played for marked statements.  With reroute_to
+# (a port on 127.0.0.1), a COM_QUERY holding the string literal
+# 'reroute' in a frame flagged OB_IS_PROXY_REROUTE is not run: it is
+# answered with OB_ERR_REROUTE and an OK whose session track carries
+# ob_client_reroute_info naming that server (line "reroute ID").  A
+# statement holding 'miss' has ob_proxy_partition_hit "0" added to
+# its OK's session track.
 
 use warnings;
 use strict;
@@ -24,7 +32,8 @@ use Test::OBProxy::OB20 qw/crc16 crc32c frame/;
 
 use constant {
 	CAP_OB_PROTOCOL_V2 => 1 << 8, SESSION_TRACK => 0x800000,
-	STATE_CHANGED => 0x4000, IDLE_LIMIT => 120,
+	STATE_CHANGED => 0x4000, IDLE_LIMIT => 120, PROXY_REROUTE => 4,
+	ERR_REROUTE => 5727,
 };
 
 # Listens on 127.0.0.1:<port> in a child process relaying to <server>
@@ -73,6 +82,7 @@ sub _serve {
 		PeerPort => $o{server}, Proto => 'tcp') or die "connect: $!\n";
 	binmode $_ for $c, $s;
 	my $st = { c => $c, s => $s, cbuf => '', sbuf => '', log => $o{log},
+		reroute_to => $o{reroute_to},
 		mode => 'greeting', in => 0, out => 0, reqs => 0, seq => 0 };
 	my $sel = IO::Select->new($c, $s);
 	while (1) {
@@ -150,12 +160,20 @@ sub _lenenc {
 	my ($n) = @_;
 	return chr($n) if $n < 0xfb;
 	return "\xfc" . pack('v', $n) if $n < 1 << 16;
-	return "\xfd" . substr(pack('V', $n), 0, 3);
+	return "\xfd" . substr(pack('V', $n), 0, 3) if $n < 1 << 24;
+	return "\xfe" . pack('Q<', $n);
 }
 
 # The login OK with ob_capability_flag granted in its session track.
 sub _grant {
 	my ($st, $p) = @_;
+	return _with_track($p, 'ob_capability_flag', CAP_OB_PROTOCOL_V2);
+}
+
+# OK packet <p> with system variable <name> = <value> added to its
+# session track.
+sub _with_track {
+	my ($p, $name, $value) = @_;
 	my $rest = substr($p, 5);
 	my $head = "\0";
 	$head .= _lenenc(_lenenc_take(\$rest)) for 1 .. 2;
@@ -166,11 +184,42 @@ sub _grant {
 		$track = substr($rest, 0, _lenenc_take(\$rest), '')
 			if $status & STATE_CHANGED;
 	}
-	my $item = chr(18) . 'ob_capability_flag' . chr(3) . CAP_OB_PROTOCOL_V2;
+	my $item = _lenenc(length $name) . $name . _lenenc(length $value)
+		. $value;
 	$track .= "\0" . _lenenc(length $item) . $item;
 	my $body = $head . pack('v v', $status | STATE_CHANGED, $warnings)
 		. _lenenc(length $info) . $info . _lenenc(length $track) . $track;
 	return substr(pack('V', length $body), 0, 3) . substr($p, 3, 1) . $body;
+}
+
+# The answer of a server that does not lead the statement's partition:
+# OB_ERR_REROUTE, then an OK naming the server to go to (OceanBase's
+# ObFeedbackRerouteInfo: its length, then address version 4, the IPv4
+# address, port, role 1 leader, replica type 0 full, table name, schema
+# version, each a length-encoded integer or string).
+sub _reroute_answer {
+	my ($st) = @_;
+	my $err = "\xff" . pack('v', ERR_REROUTE) . '#HY000'
+		. 'reroute to another server';
+	my $info = join '', map { _lenenc($_) } 4, 0x7f000001,
+		$st->{reroute_to}, 1, 0;
+	$info .= _lenenc(6) . 't_hash' . _lenenc(1);
+	my $ok = "\0\0\0" . pack('v v', 2, 0) . "\0";
+	$ok = _with_track(substr(pack('V', length $ok), 0, 3) . "\2" . $ok,
+		'ob_client_reroute_info', _lenenc(length $info) . $info);
+	return substr(pack('V', length $err), 0, 3) . "\1" . $err . $ok;
+}
+
+# The first whole packet of MariaDB's answer, an OK, with
+# ob_proxy_partition_hit "0"; false while it has not come whole.
+sub _miss {
+	my ($st) = @_;
+	my @p = _packets(\$st->{sbuf}) or return 0;
+	$p[0] = _with_track($p[0], 'ob_proxy_partition_hit', '0')
+		if substr($p[0], 4, 1) eq "\0";
+	$st->{sbuf} = join('', @p) . $st->{sbuf};
+	$st->{miss} = 0;
+	return 1;
 }
 
 sub _bad {
@@ -211,8 +260,16 @@ sub _step_ob20 {
 		$st->{reqs}++ if $fresh;
 		($st->{req}, $st->{seq}) = ($req, ($seq + 1) & 0xff);
 		$st->{in}++;
+		if ($fresh && $st->{reroute_to} && $flags & PROXY_REROUTE
+			&& $pay =~ m{^....\x03.*'reroute'}s) {
+			_log($st->{log}, "reroute $st->{id}");
+			$st->{sbuf} .= _reroute_answer($st);
+			next;
+		}
+		$st->{miss} = 1 if $fresh && $pay =~ m{^....\x03.*'miss'}s;
 		_send($st->{s}, $pay);
 	}
+	return 1 if $st->{miss} && !_miss($st);
 	while (length $st->{sbuf}) {
 		my $chunk = substr($st->{sbuf}, 0, 16000, '');
 		_send($st->{c}, frame(conn => $st->{id}, req => $st->{req} // 0,

@@ -146,7 +146,15 @@ sub sql {
 
 sub _addr {
 	my ($self, $k) = @_;
-	return ('127.0.0.1', $self->{t}->server_port($k));
+	return ('127.0.0.1', $self->{via}{$k} // $self->{t}->server_port($k));
+}
+
+# Server <k> is reached through <port> (a relay in front of it) in the
+# rows written from now on.
+sub via {
+	my ($self, $k, $port) = @_;
+	$self->{via}{$k} = $port;
+	return $self;
 }
 
 # Zone <name>: region, idc, type (ReadWrite), status (ACTIVE).
