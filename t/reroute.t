@@ -79,12 +79,13 @@ is($out, "s2\ns2\n", 'the tables are read and routed through the relays');
 is(route_state('t_hash'), 'AVAIL', 'the table entry is available');
 
 # id 3 is in partition 0, led by server 1 in the metadata
-my %before = map { ($_, $t->user_selects($_)) } 1 .. 3;
+my %before = map { ($_, $t->user_selects($_, "$u\@app")) } 1 .. 3;
 my ($r, $rc, $err) = $t->mariadb('SELECT srv FROM rt.t_hash WHERE id = 3'
 	. " AND 'reroute' = 'reroute'", user => "$u\@app");
 is($r, "s2\n", 'a statement answered with OB_ERR_REROUTE is answered by '
 	. 'the server the reroute names, no error seen') or diag($err);
-is(join(' ', map { $t->user_selects($_) - $before{$_} } 1 .. 3), '0 1 0',
+is(join(' ', map { $t->user_selects($_, "$u\@app") - $before{$_} } 1 .. 3),
+	'0 1 0',
 	'it ran once, on the named server only');
 my @lines = ($t->read_file($log) // '') =~ /^reroute \d+$/mg;
 is(scalar @lines, 1, 'server 1 answered reroute (the frame asked for it),'
@@ -94,11 +95,12 @@ my $r2 = $t->port('r2');
 like($t->log(), qr/answered reroute: the statement goes to 127\.0\.0\.1:$r2\b/,
 	'the log names the server the statement went to');
 
-%before = map { ($_, $t->user_writes($_)) } 1 .. 3;
+%before = map { ($_, $t->user_writes($_, "$u\@app")) } 1 .. 3;
 ($r, $rc, $err) = $t->mariadb('UPDATE rt.t_hash SET srv = srv WHERE id = 6'
 	. " AND 'reroute' = 'reroute'", user => "$u\@app");
 is($rc, 0, 'a write answered with OB_ERR_REROUTE succeeds') or diag($err);
-is(join(' ', map { $t->user_writes($_) - $before{$_} } 1 .. 3), '0 1 0',
+is(join(' ', map { $t->user_writes($_, "$u\@app") - $before{$_} } 1 .. 3),
+	'0 1 0',
 	'it ran once, on the named server only');
 @lines = ($t->read_file($log) // '') =~ /^reroute \d+$/mg;
 is(scalar @lines, 2, 'server 1 answered the write with reroute');

@@ -516,12 +516,13 @@ sub readme_example {
 	return $block;
 }
 
-# The writes (INSERT, UPDATE, DELETE and the like) the test account made
-# on server <n> (userstat, which run_replication() turns on).
+# The writes (INSERT, UPDATE, DELETE and the like) the test account (or
+# <user>) made on server <n> (userstat, which run_replication() turns on).
 sub user_writes {
-	my ($self, $n) = @_;
+	my ($self, $n, $user) = @_;
+	$user //= $USER;
 	return $self->root_query($n, 'SELECT IFNULL(SUM(UPDATE_COMMANDS), 0)'
-		. " FROM information_schema.USER_STATISTICS WHERE USER = '$USER'");
+		. " FROM information_schema.USER_STATISTICS WHERE USER = '$user'");
 }
 
 # The SELECTs the test account (or <user>) ran on server <n> (userstat):
