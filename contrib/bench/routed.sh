@@ -5,9 +5,10 @@
 # through HAProxy balancing round robin (it cannot route), with one
 # server directly as the baseline; and through a second obproxy that
 # reads the same cluster from an emulated OceanBase metadata schema
-# (t/lib/Test/OBProxy/ObMeta.pm, on server 1) instead of a topology.  Each server holds only the rows of
-# the partition it leads, so a statement that reaches another server
-# finds no row: the run checks every row through obproxy, and prints the
+# (t/lib/Test/OBProxy/ObMeta.pm, on server 1) instead of a topology.
+# Each server holds only the rows of the partition it leads, so a
+# statement that reaches another server finds no row: the run checks
+# every row through obproxy, and prints the
 # share of statements obproxy sent to their partition's leader (its
 # route counters), the throughput of each target and the ratios.
 #
@@ -200,13 +201,17 @@ fill_metadata() {
         }
         package main;
         use Test::OBProxy::ObMeta;
-        my ($dir, $pw, $tenant, $db, @ports) = @ARGV;
+        my ($dir, $pw, $user, $upw, $tenant, $db, @ports) = @ARGV;
         $Test::OBProxy::SERVICE_PASSWORD = $pw;
+        # the servers of a live cluster see user@tenant: the fixture
+        # makes those accounts for this user
+        ($Test::OBProxy::USER, $Test::OBProxy::PASSWORD) = ($user, $upw);
         my $t = bless { dir => $dir, ports => [ 0, @ports ] },
             "BenchServers";
         my $meta = Test::OBProxy::ObMeta->new($t, 1);
         $meta->hash_cluster($tenant, $db, "sbtest1", 500001);
-        ' "$dir" "$SERVICE_PASSWORD" "$TENANT" "$DB" "$db_port1" \
+        ' "$dir" "$SERVICE_PASSWORD" "$USER" "$PASSWORD" "$TENANT" "$DB" \
+        "$db_port1" \
         "$db_port2" "$db_port3" || die "filling the metadata failed"
 }
 
