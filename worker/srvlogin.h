@@ -138,6 +138,7 @@ struct obp_srv {
     char                 pool_db[OBP_NAME_MAX]; /* its current schema (a
                                            session's, or the pool key) */
     struct obp_srvstmt_map stmts;       /* statements prepared on it */
+    struct obp_sessinfo_peer peer;      /* its session info (sessinfo.h) */
     uint64_t             st_ver;        /* the session state version its
                                            variables were set to */
     uint32_t             pool_caps;     /* key: the client's format caps */
