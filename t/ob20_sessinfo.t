@@ -26,7 +26,7 @@ use Test::OBProxy::ObMeta;
 use Test::OBProxy::OB20Relay;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(13);
+	->plan(15);
 $t->run_routing_cluster();
 $t->start_mariadb(4);
 my @log = map { $t->testdir() . "/relay$_.log" } 0 .. 3;
@@ -65,22 +65,22 @@ sub received {
 
 sub q3 { "SELECT srv FROM rt.t_hash WHERE id = 3 AND '$_[0]' <> ''" }
 my $on2 = 'SELECT srv FROM rt.t_hash WHERE id = 1';
-my ($out, $rc, $err) = $t->mariadb(join('; ', q3('sess:4=v1,5=t1'), $on2,
+my ($out, $rc) = $t->mariadb(join('; ', q3('sess:4=v1,5=t1'), $on2,
 	$on2, q3('sess:4=v2'), $on2, $on2), user => $u);
 is($out, "s1\ns2\ns2\ns1\ns2\ns2\n", 'the statements went to servers 1 and '
-	. '2 by their partitions') or diag($err);
+	. '2 by their partitions') or diag($out);
 is_deeply(received(2), [ 'new 4=v1,5=t1', 'new 4=v2' ], 'server 2 received '
 	. 'the fields server 1 sent, once, then only the newer version of the '
 	. 'one that changed, in the new format');
 is_deeply(received(1), [], 'server 1 was sent nothing: it holds what it '
 	. 'sent');
 
-($out, $rc, $err) = $t->mariadb(join('; ', q3('sess:4=w1'),
+($out, $rc) = $t->mariadb(join('; ', q3('sess:4=w1'),
 	'SELECT srv FROM rt.t_hash WHERE id = 2',
 	"SELECT srv FROM rt.t_hash WHERE id = 2 AND 'sess:6=o1' <> ''",
 	$on2, 'SELECT srv FROM rt.t_hash WHERE id = 2'), user => $u);
 is($out, "s1\ns3\ns3\ns2\ns3\n", 'a second client session, over servers 1, '
-	. '2 and 3') or diag($err);
+	. '2 and 3') or diag($out);
 is_deeply(received(3), [ 'old 4=w1' ], 'server 3 reads the old format: it '
 	. 'received the field of this client session (not the first one\'s), '
 	. 'once') or diag(explain(received(3)));
@@ -88,19 +88,31 @@ is_deeply([ @{ received(2) }[2 .. $#{ received(2) }] ], [ 'new 4=w1,6=o1' ],
 	'server 2 received the fields of both other servers, server 3\'s sent '
 	. 'in the old format');
 
-($out, $rc, $err) = $t->mariadb(q3('reroute'), user => $u);
+my $dbh = $t->dbh(user => $u);
+$dbh->{PrintError} = $dbh->{RaiseError} = 0 if $dbh;
+my @got = map { ($dbh && $dbh->selectrow_array($_)) // 'ERR' } q3('sess:7=e1'),
+	'SELECT nosuch FROM rt.t_hash WHERE id = 1', $on2, $on2;
+is("@got", 's1 ERR s2 s2', 'a third client session: a statement failing '
+	. 'on server 2 between two') or diag($t->dbi_error());
+$dbh && $dbh->disconnect();
+is_deeply([ @{ received(2) }[3 .. $#{ received(2) }] ],
+	[ 'new 7=e1', 'new 7=e1' ], 'the fields of a request answered with an '
+	. 'ERR go again with the next one, then no more');
+
+($out, $rc) = $t->mariadb(q3('reroute'), user => $u);
 is($out, "s2\n", 'reroute with new-format extra info in the answer: '
-	. 'followed') or diag($err);
+	. 'followed') or diag($out);
 like($t->read_file($log[1]) // '', qr/^reroute \d+$/m,
 	'server 1 answered the statement with OB_ERR_REROUTE');
 
-($out, $rc, $err) = $t->mariadb(q3('badsess'), user => $u);
-isnt($rc, 0, 'a SESS_INFO field that runs past its item: the client gets '
-	. 'an error');
+($out, $rc) = $t->mariadb(q3('badsess'), user => $u);
+like($out, qr/ERROR 1158 .*Protocol error/, 'a SESS_INFO field that runs '
+	. 'past its item: the client gets the proxy\'s error');
 like($t->log(), qr/WARN.*frame refused: session info field runs past its item/,
 	'a WARN line names it');
-($out, $rc, $err) = $t->mariadb(q3('bigsess'), user => $u);
-isnt($rc, 0, 'an oversized field: an error');
+($out, $rc) = $t->mariadb(q3('bigsess'), user => $u);
+like($out, qr/ERROR 1158 .*Protocol error/, 'an oversized field: the '
+	. 'same');
 like($t->log(), qr/WARN.*frame refused: session info field empty or beyond/,
 	'a WARN line names it');
 is(($t->mariadb(q3('x') . "; $on2", user => $u))[0], "s1\ns2\n",

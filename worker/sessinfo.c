@@ -65,18 +65,25 @@ obp_sessinfo_take(struct obp_sessinfo_peer *peer, const uint8_t *p,
     struct obp_ob20_item it;
     size_t               pos = 0, at;
 
+    struct obp_sessinfo *si;
+
     if (obp_sessinfo_check(p, len, &peer->fault) != OBP_OK)
         return OBP_ERROR;
-    if (peer->store == NULL)
+    if (peer->home == NULL)
         return OBP_OK;
+    if ((si = *peer->home) == NULL
+        && (si = *peer->home = calloc(1, sizeof(*si))) == NULL) {
+        peer->fault = "out of memory for session info";
+        return OBP_ERROR;
+    }
     for (at = 0; obp_ob20_extra_next(p, len, true, &pos, &it) == OBP_OK;
          at = pos) {
-        if (sessinfo_set(peer->store, it.type, p + at, pos - at)
-            != OBP_OK) {
+        if (sessinfo_set(si, it.type, p + at, pos - at) != OBP_OK) {
             peer->fault = "session info beyond its bound in all";
             return OBP_ERROR;
         }
-        peer->seen[it.type] = peer->store->ver[it.type];
+        peer->seen[it.type] = si->ver[it.type];
+        peer->sent &= ~(1u << it.type);     /* it holds this one anyway */
     }
     return OBP_OK;
 }
@@ -85,11 +92,12 @@ size_t
 obp_sessinfo_put(struct obp_sessinfo_peer *peer, bool new_format,
                  uint8_t *out, size_t room)
 {
-    const struct obp_sessinfo *si = peer->store;
+    const struct obp_sessinfo *si = peer->home != NULL ? *peer->home : NULL;
     uint8_t                    val[OBP_SESSINFO_MAX];
     size_t                     n = 0, put;
     unsigned                   t;
 
+    peer->sent = 0;
     if (si == NULL)
         return 0;
     for (t = 0; t < OBP_SESSINFO_TYPES; t++) {
@@ -106,8 +114,11 @@ obp_sessinfo_put(struct obp_sessinfo_peer *peer, bool new_format,
     if (put == 0)
         return 0;       /* no room in this frame: the next one tries */
     for (t = 0; t < OBP_SESSINFO_TYPES; t++) {
-        if (si->ver[t] > peer->seen[t])
+        if (si->ver[t] > peer->seen[t]) {
+            peer->undo[t] = peer->seen[t];
             peer->seen[t] = si->ver[t];
+            peer->sent |= 1u << t;
+        }
     }
     return put;
 }
@@ -121,22 +132,28 @@ obp_sessinfo_attach(struct obp_session *s)
     if (x == NULL || x->peer == NULL)
         return;
     peer = x->peer;
-    if (s->st.info == NULL
-        && (s->st.info = calloc(1, sizeof(*s->st.info))) == NULL)
-        return;         /* without memory: nothing synchronised */
     /* a server session another client used holds none of these */
     if (peer->owner != s->id) {
         memset(peer->seen, 0, sizeof(peer->seen));
+        peer->sent = 0;
         peer->owner = s->id;
     }
-    peer->store = s->st.info;
+    peer->home = &s->st.info;
 }
 
 void
-obp_sessinfo_detach(struct obp_session *s)
+obp_sessinfo_answered(struct obp_session *s)
 {
-    if (s->srv != NULL && s->srv->c.x != NULL && s->srv->c.x->peer != NULL)
-        s->srv->c.x->peer->store = NULL;
+    struct obp_xport         *x = s->srv != NULL ? s->srv->c.x : NULL;
+    struct obp_sessinfo_peer *peer;
+
+    if (x == NULL || (peer = x->peer) == NULL)
+        return;
+    for (unsigned t = 0; s->resp.failed && t < OBP_SESSINFO_TYPES; t++) {
+        if (peer->sent & (1u << t))
+            peer->seen[t] = peer->undo[t];
+    }
+    peer->sent = 0;
 }
 
 void

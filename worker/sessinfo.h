@@ -9,8 +9,12 @@
  * a version, and every server session remembers the version of each
  * field it holds (sent to it, or received from it); the first request
  * on a server session then carries, in one SESS_INFO item of its extra
- * info, the fields it has not seen yet, once.  The proxy reads nothing
- * inside a field: it is the servers' business.
+ * info, the fields it has not seen yet, once.  As ODP does, an answer
+ * that is an ERR counts those fields not received (they go again with
+ * the next request) but for the ones the server sent back itself.  The
+ * proxy reads nothing inside a field: it is the servers' business.
+ * Fields come from the answers to the client's commands; those of the
+ * proxy's own statements (ssync.h) are checked but not kept.
  *
  * Fields are bounded (OBP_SESSINFO_FIELD_MAX each, OBP_SESSINFO_MAX in
  * all, types below OBP_SESSINFO_TYPES, none empty): an item that breaks
@@ -40,12 +44,19 @@ struct obp_sessinfo {
     size_t    total;                    /* bytes held */
 };
 
-/* A server session's side: whose fields, and the versions it holds. */
+/*
+ * A server session's side: whose fields, and the versions it holds.
+ * <home> is set while a client session owns the server session (every
+ * change of owner, obp_srv_adopt, clears it).
+ */
 struct obp_sessinfo_peer {
-    struct obp_sessinfo *store;         /* during a command, else NULL */
-    uint64_t             owner;         /* the client session's id */
-    uint64_t             seen[OBP_SESSINFO_TYPES];
-    const char          *fault;         /* why the last item was refused */
+    struct obp_sessinfo **home;         /* the owner's store, or NULL */
+    uint64_t              owner;        /* the client session's id */
+    uint64_t              seen[OBP_SESSINFO_TYPES];
+    uint64_t              undo[OBP_SESSINFO_TYPES]; /* seen before the
+                                           request under way */
+    uint32_t              sent;         /* types it carries, a bit each */
+    const char           *fault;        /* why the last item was refused */
 };
 
 /*
@@ -73,8 +84,8 @@ size_t obp_sessinfo_put(struct obp_sessinfo_peer *peer, bool new_format,
 /* The command relayed now: s->srv's peer takes s's fields. */
 void obp_sessinfo_attach(struct obp_session *s);
 
-/* The command's response is over: s->srv's peer lets them go. */
-void obp_sessinfo_detach(struct obp_session *s);
+/* The command's response is over (an ERR when s->resp.failed). */
+void obp_sessinfo_answered(struct obp_session *s);
 
 void obp_sessinfo_free(struct obp_sessinfo *si);
 

@@ -173,7 +173,7 @@ void obp_srv_abort(struct obp_srv *srv);
 /* Frees every lingering connection at once (worker exit). */
 void obp_srv_quit_all(struct obp_worker *w);
 
-/* Hands the logged-in conn to a new owner. */
+/* Hands the logged-in conn to a new owner (its session info detached). */
 void obp_srv_adopt(struct obp_srv *srv, const struct obp_conn_ops *ops,
                    void *owner);
 
