@@ -72,7 +72,7 @@ my ($out) = $t->mariadb('SELECT CURRENT_USER()', user => "$u\@app");
 is($out, "$u\@app\@%\n", 'the server sees the tenant in the user name');
 
 ($out) = $t->mariadb($ATTRS, user => "$u\@app");
-like($out, qr/^__mysql_client_type=__ob_proxy __proxy_connection_id=\d+ __cluster_name=\Q$CL\E __proxy_capability_flag=256 __proxy_scramble=0{40} __client_ip=127\.0\.0\.1$/,
+like($out, qr/^__mysql_client_type=__ob_proxy __proxy_connection_id=\d+ __cluster_name=\Q$CL\E __proxy_capability_flag=41216 __proxy_scramble=0{40} __client_ip=127\.0\.0\.1$/,
 	'the server sees ODP\'s connect attributes, the client\'s own '
 	. 'dropped') or diag($out);
 

@@ -19,6 +19,7 @@ struct obp_hs_response;
 
 /* OceanBase capability bits (obconnector-c's ObCapabilityFlagShift). */
 #define OBP_OB_CAP_OB_PROTOCOL_V2       (1ull << 8)
+#define OBP_OB_CAP_PROXY_SESSION_SYNC   (1ull << 13)
 #define OBP_OB_CAP_PROXY_NEW_EXTRA_INFO (1ull << 15)
 
 #define OBP_OB_CAP_ATTR  "__proxy_capability_flag"

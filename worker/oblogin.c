@@ -98,8 +98,7 @@ obp_oblogin_attrs(struct obp_srv *srv)
         return OBP_ERROR;
     obp_wr_init(&wr, srv->own_attrs, cap);
     keep_client(&wr, srv->lg.attrs, srv->lg.attrs_len);
-    if (conf->enable_ob_protocol_v2)
-        flags |= OBP_OB_CAP_OB_PROTOCOL_V2;
+    flags = obp_sob20_offer(conf);
     put(&wr, "__mysql_client_type", "__ob_proxy");
     put_u64(&wr, "__proxy_connection_id", srv->sid);
     put(&wr, "__cluster_name", srv->lg.cluster);

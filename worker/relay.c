@@ -156,5 +156,6 @@ obp_relay_command(struct obp_session *s, struct obp_iobuf *b, uint32_t len)
         note_init_db(s, h, obp_pkt_payload_len(h), b->recv - b->parse);
     obp_retry_note(s, b, obp_pkt_payload_len(h));
     obp_reroute_note(s);
+    obp_sessinfo_attach(s);
     return OBP_CMD_RELAY;
 }

@@ -110,6 +110,7 @@ finish(struct obp_session *s)
                     (s->status & OBP_SERVER_STATUS_IN_TRANS) != 0);
     obp_reqlog_end(s);
     obp_reroute_end(s);
+    obp_sessinfo_answered(s);
     s->resp.phase = OBP_R_NONE;
     s->cl.resp_open = 0;
     s->req.busy = 0;

@@ -10,6 +10,15 @@
 
 #define CAP_DIGITS 20       /* of a 64-bit decimal */
 
+uint64_t
+obp_sob20_offer(const struct obp_conf *conf)
+{
+    if (!conf->enable_ob_protocol_v2)
+        return 0;
+    return OBP_OB_CAP_OB_PROTOCOL_V2 | OBP_OB_CAP_PROXY_SESSION_SYNC
+           | OBP_OB_CAP_PROXY_NEW_EXTRA_INFO;
+}
+
 int
 obp_sob20_attrs(struct obp_srv *srv)
 {
@@ -40,7 +49,7 @@ obp_sob20_attrs(struct obp_srv *srv)
         obp_wr_lenenc_str(&wr, v, vlen);
     }
     snprintf(val, sizeof(val), "%llu",
-             (unsigned long long)OBP_OB_CAP_OB_PROTOCOL_V2);
+             (unsigned long long)obp_sob20_offer(srv->w->conf));
     obp_wr_lenenc_str(&wr, OBP_OB_CAP_ATTR, n);
     obp_wr_lenenc_str(&wr, val, strlen(val));
     if (wr.err)
@@ -95,7 +104,15 @@ obp_sob20_start(struct obp_srv *srv, const struct obp_ok *ok)
         obp_log(OBP_LOG_DEBUG, srv->sid, 0, "server %s speaks OceanBase "
                 "2.0 (ob_capability_flag %llu)", srv->addr.text,
                 (unsigned long long)granted);
-        return obp_xport_ob20(&srv->c, srv->thread_id, true);
+        if (obp_xport_ob20(&srv->c, srv->thread_id, true) != OBP_OK)
+            return OBP_ERROR;
+        /* only what was offered counts */
+        granted &= obp_sob20_offer(srv->w->conf);
+        srv->c.x->new_extra = (granted & OBP_OB_CAP_PROXY_NEW_EXTRA_INFO)
+                              != 0;
+        if (granted & OBP_OB_CAP_PROXY_SESSION_SYNC)
+            srv->c.x->peer = &srv->peer;
+        return OBP_OK;
     }
     if (srv->caps & OBP_CLIENT_COMPRESS)
         return obp_xport_zip(&srv->c);

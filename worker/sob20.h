@@ -13,8 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct obp_conf;
 struct obp_srv;
 struct obp_ok;
+
+/*
+ * The OceanBase capabilities a server login asks for: none without
+ * enable_ob_protocol_v2, else OB_CAP_OB_PROTOCOL_V2 with
+ * OB_CAP_PROXY_SESSION_SYNC and OB_CAP_PROXY_NEW_EXTRA_INFO (sessinfo.h).
+ */
+uint64_t obp_sob20_offer(const struct obp_conf *conf);
 
 /*
  * The attributes the login to a server presents, in srv->own_attrs

@@ -422,6 +422,7 @@ obp_srv_adopt(struct obp_srv *srv, const struct obp_conn_ops *ops,
 {
     srv->c.ops = ops;
     srv->c.owner = owner;
+    srv->peer.home = NULL;      /* the next owner attaches its own */
 }
 
 void

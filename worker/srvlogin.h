@@ -138,6 +138,7 @@ struct obp_srv {
     char                 pool_db[OBP_NAME_MAX]; /* its current schema (a
                                            session's, or the pool key) */
     struct obp_srvstmt_map stmts;       /* statements prepared on it */
+    struct obp_sessinfo_peer peer;      /* its session info (sessinfo.h) */
     uint64_t             st_ver;        /* the session state version its
                                            variables were set to */
     uint32_t             pool_caps;     /* key: the client's format caps */
@@ -172,7 +173,7 @@ void obp_srv_abort(struct obp_srv *srv);
 /* Frees every lingering connection at once (worker exit). */
 void obp_srv_quit_all(struct obp_worker *w);
 
-/* Hands the logged-in conn to a new owner. */
+/* Hands the logged-in conn to a new owner (its session info detached). */
 void obp_srv_adopt(struct obp_srv *srv, const struct obp_conn_ops *ops,
                    void *owner);
 

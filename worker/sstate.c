@@ -93,6 +93,8 @@ void
 obp_sstate_free(struct obp_sstate *st)
 {
     free_vars(st);
+    obp_sessinfo_free(st->info);
+    st->info = NULL;
     for (uint32_t i = 0; i < st->stmt_cap; i++) {
         if (st->stmts[i] != NULL) {
             drop_text(st, st->stmts[i]);

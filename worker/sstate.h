@@ -92,6 +92,8 @@ struct obp_sstate {
     unsigned                pend_stmts; /* statements it had */
     unsigned                pend_failed:1;  /* one cannot be followed */
     unsigned                given_up:1; /* not restorable */
+    struct obp_sessinfo    *info;       /* servers' session info, or NULL
+                                           (sessinfo.h) */
 };
 
 /* Starts an empty store for session <sid>. */

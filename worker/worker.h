@@ -19,6 +19,7 @@ struct obp_session;
 #include "accept.h"
 #include "connect.h"
 #include "srvstmt.h"
+#include "sessinfo.h"
 #include "srvlogin.h"
 #include "mquery.h"
 #include "acct.h"

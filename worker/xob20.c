@@ -44,25 +44,75 @@ ob20_refuse(struct obp_conn *c, const struct obp_ob20_frame *f,
     return OBP_ERROR;
 }
 
+/* A server's session info item: stored, or the frame refused. */
+static int
+ob20_sessinfo(struct obp_conn *c, const struct obp_ob20_frame *f,
+              const struct obp_ob20_item *it)
+{
+    if (obp_sessinfo_take(c->x->peer, it->val, it->val_len) == OBP_OK)
+        return OBP_OK;
+    obp_log(OBP_LOG_WARN, c->sid, 0, "OceanBase 2.0 frame refused: %s "
+            "(request id %u, %zu bytes of session info)", c->x->peer->fault,
+            (unsigned)f->hdr.req_id, it->val_len);
+    errno = EPROTO;
+    return OBP_ERROR;
+}
+
+/* Whether <it> is a SESS_INFO item, in either format. */
+static bool
+ob20_is_sessinfo(const struct obp_ob20_item *it, bool new_format)
+{
+    size_t n = strlen(OBP_SESSINFO_KEY);
+
+    if (new_format)
+        return it->type == OBP_OB20_SESS_INFO;
+    return it->key_len == n && memcmp(it->key, OBP_SESSINFO_KEY, n) == 0;
+}
+
+/*
+ * The extra info: every item's shape checked, a feedback item's
+ * sub-items too, and a server's session info taken (sessinfo.h).
+ */
+static int
+ob20_extra(struct obp_conn *c, const struct obp_ob20_frame *f)
+{
+    struct obp_ob20_item it, sub;
+    size_t               pos = 0, spos;
+    int                  rc = OBP_DONE, src;
+    bool                 fmt = (f->hdr.flags & OBP_OB20_IS_NEW_EXTRA_INFO);
+
+    while (f->extra != NULL
+           && (rc = obp_ob20_extra_next(f->extra, f->extra_len, fmt, &pos,
+                                        &it)) == OBP_OK) {
+        if (c->x->peer != NULL && ob20_is_sessinfo(&it, fmt)
+            && ob20_sessinfo(c, f, &it) != OBP_OK)
+            return OBP_ERROR;
+        if (!fmt || it.type != OBP_OB20_FEEDBACK_PROXY_INFO)
+            continue;
+        spos = 0;
+        while ((src = obp_ob20_extra_next(it.val, it.val_len, true, &spos,
+                                          &sub)) == OBP_OK)
+            continue;
+        if (src == OBP_ERROR)
+            return ob20_refuse(c, f, OBP_OB20_BAD_EXTRA);
+    }
+    if (f->extra != NULL && rc == OBP_ERROR)
+        return ob20_refuse(c, f, OBP_OB20_BAD_EXTRA);
+    return OBP_OK;
+}
+
 /* The checks beyond the frame itself: order and extra info. */
 static int
 ob20_accept(struct obp_conn *c, const struct obp_ob20_frame *f)
 {
     struct obp_xport    *x = c->x;
-    struct obp_ob20_item it;
     enum obp_ob20_fault  fault;
-    size_t               pos = 0;
-    int                  rc, n;
-    bool                 fmt = (f->hdr.flags & OBP_OB20_IS_NEW_EXTRA_INFO);
 
     fault = obp_ob20_order_in(&x->order, &f->hdr, !x->ob20_ask);
     if (fault != OBP_OB20_OK)
         return ob20_refuse(c, f, fault);
-    /* the content is not used on this leg, its shape is checked */
-    for (n = 0, rc = OBP_OK; f->extra != NULL && rc == OBP_OK; n++)
-        rc = obp_ob20_extra_next(f->extra, f->extra_len, fmt, &pos, &it);
-    if (rc == OBP_ERROR)
-        return ob20_refuse(c, f, OBP_OB20_BAD_EXTRA);
+    if (ob20_extra(c, f) != OBP_OK)
+        return OBP_ERROR;
     x->give = f->mysql;
     x->give_left = f->mysql_len;
     x->give_end = x->frame == NULL ? x->raw->done + f->frame_len : 0;
@@ -246,6 +296,7 @@ ob20_ask_cut(struct obp_xport *x, const uint8_t *p, size_t k)
         if (k < OBP_PKT_HDR_LEN)
             return k;
         if (p[3] == 0) {
+            x->req_start = 1;
             x->order.req_id = (x->order.req_id + 1) & 0xffffffu;
             x->order.seq = 0;
             x->order.started = true;
@@ -276,14 +327,22 @@ obp_xob20_pack(struct obp_conn *c, const uint8_t *p, size_t len, bool last)
     struct obp_xport   *x = c->x;
     struct obp_iobuf   *b = x->wire;
     struct obp_ob20_hdr h;
-    size_t              k = len < OB20_CHUNK ? len : OB20_CHUNK;
+    size_t              k = len < OB20_CHUNK ? len : OB20_CHUNK, elen = 0;
+    uint8_t             extra[OBP_SESSINFO_MAX + 64];
 
     if (b == NULL && (b = x->wire = obp_iobuf_get(&c->w->pool)) == NULL) {
         errno = ENOMEM;
         return -1;
     }
+    x->req_start = 0;
     if (x->ob20_ask)
         k = ob20_ask_cut(x, p, k);
+    /* a request's first frame brings the server the session's news */
+    if (x->req_start && x->peer != NULL)
+        elen = obp_sessinfo_put(x->peer, x->new_extra, extra,
+                                sizeof(extra));
+    if (elen > 0 && k > OB20_CHUNK - OBP_OB20_EXTRA_LEN - elen)
+        k = OB20_CHUNK - OBP_OB20_EXTRA_LEN - elen;
     obp_xzip_track(x, p, k);
     memset(&h, 0, sizeof(h));
     obp_ob20_order_out(&x->order, &h);
@@ -292,10 +351,12 @@ obp_xob20_pack(struct obp_conn *c, const uint8_t *p, size_t len, bool last)
         h.flags = OBP_OB20_IS_LAST_PACKET;
     if (x->ob20_ask)
         h.flags |= x->ask_flags;
+    if (x->new_extra)
+        h.flags |= OBP_OB20_IS_NEW_EXTRA_INFO;
     b->done = 0;
     b->parse = 0;
-    b->recv = obp_ob20_frame_build(b->data, OBP_IOBUF_SIZE, &h, NULL, 0, p,
-                                   k);
+    b->recv = obp_ob20_frame_build(b->data, OBP_IOBUF_SIZE, &h,
+                                   elen > 0 ? extra : NULL, elen, p, k);
     return (ssize_t)k;
 }
 

@@ -35,6 +35,7 @@
 #include "ob20.h"
 
 struct obp_conf;
+struct obp_sessinfo_peer;
 struct obp_conn;
 struct obp_iobuf;
 
@@ -88,10 +89,14 @@ struct obp_xport {
     size_t            give_left;
     size_t            give_end;     /* raw->done once they are given */
     uint32_t          ask_flags;    /* OB 2.0 flags of frames asked */
+    struct obp_sessinfo_peer *peer; /* a server leg that syncs session
+                                       info (sessinfo.h), or NULL */
     unsigned          zip:1;        /* compressed protocol on */
     unsigned          ob20:1;       /* OceanBase 2.0 framing on */
     unsigned          ob20_ask:1;   /* and the proxy asks (a server's) */
     unsigned          ob20_bad:1;   /* a frame was refused: reads fail */
+    unsigned          new_extra:1;  /* the server reads new extra info */
+    unsigned          req_start:1;  /* the frame packed starts a request */
     unsigned          more:1;       /* plain bytes may wait in user space */
     unsigned          stored:1;     /* the packet being read is stored */
     unsigned          rd_wants_wr:1; /* TLS must write before reading */

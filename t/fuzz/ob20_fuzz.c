@@ -4,9 +4,12 @@
  *
  *   C  the codec over the bytes: a frame, or the zlib variant, parsed;
  *      a frame that passes has its extra info walked in both formats and
- *      is built again from its fields, which must parse to the same;
+ *      is built again from its fields, which must parse to the same; each
+ *      new-format item is taken as session info (sessinfo.h) by one
+ *      server session and what another is then given must parse again;
  *   R  the reader over a socket, reading in steps of a chosen room as
- *      conn.c does, then the peer closes: refused or read, never a stall;
+ *      conn.c does, then the peer closes: refused or read, never a stall
+ *      (session info in its frames is taken);
  *   W  plain bytes written as frames in pieces of a chosen size, as to a
  *      client or as to a server (each MySQL packet of sequence 0 a new
  *      request), and read back by a second conn as a client's: they must
@@ -56,6 +59,33 @@ inside(const uint8_t *p, size_t n, const uint8_t *lo, size_t len)
     return p == NULL || (p >= lo && p + n <= lo + len);
 }
 
+/* A value taken as session info, then given to another server session. */
+static void
+sessinfo(const struct obp_ob20_item *it)
+{
+    static uint8_t           out[OBP_SESSINFO_MAX + 64];
+    struct obp_sessinfo     *store = NULL;
+    struct obp_sessinfo_peer a, b;
+    struct obp_ob20_item     g;
+    const char              *why;
+    size_t                   n, pos = 0;
+    int                      ok;
+
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    a.home = b.home = &store;
+    ok = obp_sessinfo_check(it->val, it->val_len, &why);
+    FUZZ_CHECK(obp_sessinfo_take(&a, it->val, it->val_len) == ok);
+    FUZZ_CHECK(ok == OBP_OK || store == NULL);
+    n = obp_sessinfo_put(&b, true, out, sizeof(out));
+    FUZZ_CHECK(n == 0 || (obp_ob20_extra_next(out, n, true, &pos, &g)
+                          == OBP_OK && pos == n
+                          && obp_sessinfo_check(g.val, g.val_len, &why)
+                             == OBP_OK));
+    FUZZ_CHECK(obp_sessinfo_put(&b, true, out, sizeof(out)) == 0);
+    obp_sessinfo_free(store);
+}
+
 /* A frame that passed: its extra info walked, then built again. */
 static void
 rebuild(const struct obp_ob20_frame *f)
@@ -74,6 +104,8 @@ rebuild(const struct obp_ob20_frame *f)
             FUZZ_CHECK(inside(it.val, it.val_len, f->extra, f->extra_len)
                        && inside(it.key, it.key_len, f->extra,
                                  f->extra_len));
+            if (fmt)
+                sessinfo(&it);
         }
     n = obp_ob20_frame_build(out, sizeof(out), &f->hdr, f->extra,
                              f->extra_len, f->mysql, f->mysql_len);
@@ -123,17 +155,22 @@ wants_read(const struct obp_conn *c)
 static void
 fuzz_read(struct fuzz_in *in)
 {
-    static uint8_t  out[SOCKET_MAX];
-    struct obp_conn c;
-    size_t          room = fuzz_u8(in) + 1, got = 0, reads = 0;
-    ssize_t         r = -1;
-    int             fd[2];
+    static uint8_t           out[SOCKET_MAX];
+    struct obp_conn          c;
+    struct obp_sessinfo     *store = NULL;
+    struct obp_sessinfo_peer peer;
+    size_t                   room = fuzz_u8(in) + 1, got = 0, reads = 0;
+    ssize_t                  r = -1;
+    int                      fd[2];
 
     if (in->n > SOCKET_MAX)
         return;
     FUZZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fd) == 0);
     FUZZ_CHECK(write(fd[1], in->p, in->n) == (ssize_t)in->n);
     ob20_conn(&c, fd[0], false);
+    memset(&peer, 0, sizeof(peer));
+    peer.home = &store;
+    c.x->peer = &peer;
     while (wants_read(&c) && got < sizeof(out)) {
         FUZZ_CHECK(++reads <= 2 * in->n + 16);
         r = obp_xport_read(&c, out + got, room < sizeof(out) - got
@@ -146,6 +183,7 @@ fuzz_read(struct fuzz_in *in)
     FUZZ_CHECK(got <= in->n);
     close(fd[1]);
     obp_conn_close(&c);
+    obp_sessinfo_free(store);
 }
 
 static void

@@ -20,6 +20,20 @@ package Test::OBProxy::OB20Relay;
 # ob_client_reroute_info naming that server (line "reroute ID").  A
 # statement holding 'miss' has ob_proxy_partition_hit "0" added to
 # its OK's session track.
+#
+# Session sync (OB_CAP_PROXY_SESSION_SYNC, bit 13) and new-format extra
+# info (OB_CAP_PROXY_NEW_EXTRA_INFO, bit 15) are granted when asked,
+# within the option grant (a mask, both by default).  With new extra
+# info granted the relay's frames carry extra info in the new format
+# (type:2 length:4 value items), else in the old one (varchar object
+# pairs).  A statement holding 'sess:T=V,T=V' has a SESS_INFO item (2002,
+# or key "sess_inf") attached to its answer: fields of type T, value V.
+# 'badsess' attaches one whose field runs past the item, 'bigsess' one
+# with a 5000-byte field, and a reroute answer carries a
+# FEEDBACK_PROXY_INFO item (1001) in the new format.  Every request
+# whose first frame carries extra info appends "extra ID FMT ITEMS" to
+# the log, FMT new or old, ITEMS the SESS_INFO fields as "T=V" joined by
+# commas ("-" when it has none).
 
 use warnings;
 use strict;
@@ -33,7 +47,9 @@ use Test::OBProxy::OB20 qw/crc16 crc32c frame/;
 use constant {
 	CAP_OB_PROTOCOL_V2 => 1 << 8, SESSION_TRACK => 0x800000,
 	STATE_CHANGED => 0x4000, IDLE_LIMIT => 120, PROXY_REROUTE => 4,
-	ERR_REROUTE => 5727,
+	ERR_REROUTE => 5727, CAP_SESSION_SYNC => 1 << 13,
+	CAP_NEW_EXTRA_INFO => 1 << 15, EXTRA_INFO => 1, NEW_EXTRA => 8,
+	SESS_INFO => 2002, FEEDBACK => 1001,
 };
 
 # Listens on 127.0.0.1:<port> in a child process relaying to <server>
@@ -83,6 +99,7 @@ sub _serve {
 	binmode $_ for $c, $s;
 	my $st = { c => $c, s => $s, cbuf => '', sbuf => '', log => $o{log},
 		reroute_to => $o{reroute_to},
+		grant => $o{grant} // (CAP_SESSION_SYNC | CAP_NEW_EXTRA_INFO),
 		mode => 'greeting', in => 0, out => 0, reqs => 0, seq => 0 };
 	my $sel = IO::Select->new($c, $s);
 	while (1) {
@@ -141,6 +158,8 @@ sub _step {
 			my ($want) = $p =~ /\x17__proxy_capability_flag.(\d+)/s;
 			$st->{asked} = ($want // 0) & CAP_OB_PROTOCOL_V2
 				&& $st->{caps} & SESSION_TRACK;
+			$st->{granted} = CAP_OB_PROTOCOL_V2
+				| (($want // 0) & $st->{grant});
 		}
 		_send($st->{s}, $p);
 	}
@@ -167,7 +186,7 @@ sub _lenenc {
 # The login OK with ob_capability_flag granted in its session track.
 sub _grant {
 	my ($st, $p) = @_;
-	return _with_track($p, 'ob_capability_flag', CAP_OB_PROTOCOL_V2);
+	return _with_track($p, 'ob_capability_flag', $st->{granted});
 }
 
 # OK packet <p> with system variable <name> = <value> added to its
@@ -207,7 +226,97 @@ sub _reroute_answer {
 	my $ok = "\0\0\0" . pack('v v', 2, 0) . "\0";
 	$ok = _with_track(substr(pack('V', length $ok), 0, 3) . "\2" . $ok,
 		'ob_client_reroute_info', _lenenc(length $info) . $info);
+	$st->{attach} = pack('v V', FEEDBACK, 7) . pack('v V', 0, 1) . '0'
+		if $st->{granted} & CAP_NEW_EXTRA_INFO;
 	return substr(pack('V', length $err), 0, 3) . "\1" . $err . $ok;
+}
+
+# OceanBase's varint and a varchar object (meta, length, bytes, NUL).
+sub _varint {
+	my ($n) = @_;
+	my $s = '';
+	while ($n >= 0x80) {
+		$s .= chr(($n & 0x7f) | 0x80);
+		$n >>= 7;
+	}
+	return $s . chr($n);
+}
+
+sub _varchar { pack('C4', 22, 2, 63, 0) . _varint(length $_[0]) . "$_[0]\0" }
+
+# The extra info item holding SESS_INFO value <v>, in the format granted.
+sub _sess_item {
+	my ($st, $v) = @_;
+	return pack('v V', SESS_INFO, length $v) . $v
+		if $st->{granted} & CAP_NEW_EXTRA_INFO;
+	return _varchar('sess_inf') . _varchar($v);
+}
+
+# The SESS_INFO item a statement <pay> asks for, or undef.
+sub _sess_for {
+	my ($st, $pay) = @_;
+	return _sess_item($st, pack('v V', 4, 100) . 'x' x 10)
+		if $pay =~ /'badsess'/;
+	return _sess_item($st, pack('v V', 4, 5000) . 'y' x 5000)
+		if $pay =~ /'bigsess'/;
+	my ($list) = $pay =~ /'sess:([^']*)'/ or return undef;
+	my $v = '';
+	for (split /,/, $list) {
+		my ($t, $val) = split /=/, $_, 2;
+		$v .= pack('v V', $t, length $val) . $val;
+	}
+	return _sess_item($st, $v);
+}
+
+# One varchar object taken off the front of <$buf>, or undef.
+sub _varchar_take {
+	my ($buf) = @_;
+	return undef if length $$buf < 5 || ord($$buf) != 22;
+	substr($$buf, 0, 4, '');
+	my ($n, $shift) = (0, 0);
+	while (length $$buf) {
+		my $b = ord substr($$buf, 0, 1, '');
+		$n |= ($b & 0x7f) << $shift;
+		$shift += 7;
+		last unless $b & 0x80;
+	}
+	return undef if length $$buf < $n + 1;
+	my $s = substr($$buf, 0, $n, '');
+	substr($$buf, 0, 1, '');
+	return $s;
+}
+
+# The fields of SESS_INFO value <v> as "T=V" joined by commas.
+sub _fields {
+	my ($v) = @_;
+	my @f;
+	while (length $v >= 6) {
+		my ($t, $n) = unpack('v V', substr($v, 0, 6, ''));
+		push @f, "$t=" . substr($v, 0, $n, '');
+	}
+	return @f;
+}
+
+# The log line for a request's extra info <e> (flags <flags>).
+sub _log_extra {
+	my ($st, $e, $flags) = @_;
+	my (@f, $fmt);
+	if ($flags & NEW_EXTRA) {
+		$fmt = 'new';
+		while (length $e >= 6) {
+			my ($t, $n) = unpack('v V', substr($e, 0, 6, ''));
+			my $v = substr($e, 0, $n, '');
+			push @f, _fields($v) if $t == SESS_INFO;
+		}
+	} else {
+		$fmt = 'old';
+		while (length $e) {
+			my $k = _varchar_take(\$e) // last;
+			my $v = _varchar_take(\$e) // last;
+			push @f, _fields($v) if $k eq 'sess_inf';
+		}
+	}
+	_log($st->{log}, "extra $st->{id} $fmt " . (join(',', @f) || '-'));
 }
 
 # The first whole packet of MariaDB's answer, an OK, with
@@ -253,8 +362,9 @@ sub _step_ob20 {
 		return _bad($st, 'payload checksum') if $tail
 			&& $tail != crc32c($pay);
 		substr($st->{cbuf}, 0, 7 + $clen, '');
-		if ($flags & 1) {
+		if ($flags & EXTRA_INFO) {
 			my $e = unpack('V', $pay);
+			_log_extra($st, substr($pay, 4, $e), $flags) if $fresh;
 			$pay = substr($pay, 4 + $e);
 		}
 		$st->{reqs}++ if $fresh;
@@ -267,14 +377,21 @@ sub _step_ob20 {
 			next;
 		}
 		$st->{miss} = 1 if $fresh && $pay =~ m{^....\x03.*'miss'}s;
+		$st->{attach} = _sess_for($st, $pay) // $st->{attach}
+			if $fresh && $pay =~ m{^....\x03}s;
 		_send($st->{s}, $pay);
 	}
 	return 1 if $st->{miss} && !_miss($st);
 	while (length $st->{sbuf}) {
 		my $chunk = substr($st->{sbuf}, 0, 16000, '');
+		my $flags = length $st->{sbuf} ? 0 : 2;
+		if (defined(my $e = delete $st->{attach})) {
+			$chunk = pack('V', length $e) . $e . $chunk;
+			$flags |= EXTRA_INFO;
+			$flags |= NEW_EXTRA if $st->{granted} & CAP_NEW_EXTRA_INFO;
+		}
 		_send($st->{c}, frame(conn => $st->{id}, req => $st->{req} // 0,
-			seq => $st->{seq}, flags => length $st->{sbuf} ? 0 : 2,
-			payload => $chunk));
+			seq => $st->{seq}, flags => $flags, payload => $chunk));
 		$st->{seq} = ($st->{seq} + 1) & 0xff;
 		$st->{out}++;
 	}
