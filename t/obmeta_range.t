@@ -27,7 +27,7 @@ use Test::OBProxy;
 use Test::OBProxy::ObMeta;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(18);
+	->plan(20);
 $t->mariadbd_options('--userstat=1');
 $t->run_routing_cluster();
 $t->start_mariadb(4);
@@ -98,6 +98,14 @@ $meta->table('app', 'obr', 't_date', id => $ID{t_date},
 	type => 'RANGE COLUMNS', key => [ 'd', 19 ],
 	parts => [ [ 'p0', [ [ date => '2024-01-01' ] ] ],
 	[ 'p1', [ 'MAXVALUE' ] ] ], replicas => [ [ 3, 1, 2 ], [ 1, 2, 3 ] ]);
+# t_bad: LIST whose second partition's bound is cut short (a string of 5
+# bytes holding 2): not published, said once, its statements served.
+$meta->table('app', 'obr', 't_bad', id => $ID + 6, type => 'LIST',
+	key => [ 'id', 5 ], parts => [ [ 'p0', [ [ 1 ] ] ],
+	[ 'p1', \"\x01\x16\x02\x2d\xff\x05ab" ] ], replicas => [ [ 1, 2, 3 ],
+	[ 2, 3, 1 ] ]);
+$t->_root_sql($_, 'CREATE TABLE obr.t_bad (id BIGINT PRIMARY KEY);'
+	. ' INSERT INTO obr.t_bad VALUES (1)', 't_bad') for 1 .. 3;
 
 my $ADMIN_PW = 'admin-pw';
 $t->write_conf("automatic_match_work_thread: false\nwork_thread_num: 2\n"
@@ -127,8 +135,16 @@ srv_of($_, '1 = 0') for sort keys %ID;
 ok($t->waitfor(sub { $t->log() =~ /published \(3 servers, 1 tenants, 6 tables\)/ }, 10),
 	'the six RANGE and LIST tables are read and published')
 	or diag($t->log());
-unlike($t->log(), qr/not routed by partition/,
-	'no table refused as not routed by partition');
+my ($bad) = $t->mariadb('SELECT id FROM obr.t_bad WHERE id = 1',
+	user => "$u\@app");
+is($bad, "1\n", 'a table whose bound does not decode is served');
+my @said = $t->log() =~ /(table obr\.t_bad of tenant app is not routed by partition: [^\n]*)/g;
+ok(@said == 1 && $said[0] =~ /partition p1: string of 5 bytes truncated/,
+	'... not published, with one WARN naming the partition and why')
+	or diag(explain \@said);
+my @others = $t->log() =~ /table obr\.(t_(?!bad)\w+) of tenant app is not routed/g;
+is(scalar @others, 0, 'every other table routed by partition')
+	or diag("@others");
 
 my %before = map { ($_, $t->user_selects($_, "$u\@app")) } 1 .. 3;
 is(srv_of('t_range', map { "id = $_" } 5, 150, 250),

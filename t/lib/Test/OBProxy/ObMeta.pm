@@ -254,7 +254,7 @@ sub tenant {
 # subpartitions (two levels); without <type> not partitioned.  RANGE and
 # LIST levels name their partitions in <parts> (in <sub>: the
 # subpartitions every partition has, as a template), each [ name, bound ]
-# (see bound_bin); HASH and KEY partitions are p0, p1... (p0sp0...).
+# (see bound_bin; a reference to a string: those bytes); HASH and KEY partitions are p0, p1... (p0sp0...).
 # <replicas> lists each leaf's servers (harness numbers), the leader
 # first: one list per partition, per subpartition (grouped by partition)
 # of a two-level table, one for a table not partitioned.  Leaf i has
@@ -311,8 +311,8 @@ sub _part_list {
 	my ($type, $parts, $n, $prefix) = @_;
 	my $list = $type =~ /^LIST/;
 	return map { [ "$prefix$_", "''" ] } 0 .. $n - 1 unless $parts;
-	return map { [ $_->[0], 'X\'' . unpack('H*', bound_bin($list,
-		$_->[1])) . "'" ] } @$parts;
+	return map { [ $_->[0], 'X\'' . unpack('H*', ref $_->[1] eq 'SCALAR'
+		? ${$_->[1]} : bound_bin($list, $_->[1])) . "'" ] } @$parts;
 }
 
 # The rows of __all_virtual_proxy_partition_info: one per key column.
