@@ -128,6 +128,7 @@ struct obp_obmeta_pkey {
 
 /* The partition info read (5.4). */
 struct obp_obmeta_pinfo {
+    char                   expr[2][128];    /* part_expr, sub_part_expr */
     int                    rows;
     int                    level;
     int                    type;

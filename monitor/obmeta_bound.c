@@ -3,7 +3,7 @@
  * (obmeta_bound.h).  A reader over the bytes never moves past their end;
  * an output writer never past its capacity.
  */
-#include "obp.h"
+#include "monitor.h"
 #include "obmeta_bound.h"
 
 #include <inttypes.h>

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define TEXT_MAX    (64u << 20)     /* bytes of one job's names, bounds */
 
@@ -89,15 +90,46 @@ obp_obmeta_part_texts(struct obp_obmeta *om, struct obp_obmeta_leaf *l,
                  part_text(om, l->name_off), why);
 }
 
+/*
+ * Whether partition expression <expr> is the bare key columns, "c1,c2"
+ * (back quotes, spaces and case aside): the value of a column is then
+ * the key (ODP evaluates no other expression).  An empty one is taken
+ * as that.
+ */
+static bool
+part_expr_bare(const char *expr, const struct obp_obmeta_pkey *k)
+{
+    const char *e = expr;
+
+    if (*e == '\0')
+        return true;
+    for (int i = 0; i < k->rows; i++) {
+        size_t n = strlen(k->col[i].name);
+
+        while (*e == ' ' || *e == '`')
+            e++;
+        if (n == 0 || strncasecmp(e, k->col[i].name, n) != 0)
+            return false;
+        e += n;
+        while (*e == ' ' || *e == '`')
+            e++;
+        if (*e != (i + 1 < k->rows ? ',' : '\0'))
+            return false;
+        e += *e == ',';
+    }
+    return true;
+}
+
 /* Whether a level of <type> over key <k> is one we route by. */
 static bool
-part_level_ok(int type, const struct obp_obmeta_pkey *k)
+part_level_ok(int type, const struct obp_obmeta_pkey *k, const char *expr)
 {
     bool one = type == OBP_PART_HASH || type == OBP_PART_RANGE
                || type == OBP_PART_LIST;
 
     if (obp_part_method_name(type) == NULL || k->rows < 1
-        || k->rows > OBP_OBMETA_KEYS || (one && k->rows != 1))
+        || k->rows > OBP_OBMETA_KEYS || (one && k->rows != 1)
+        || !part_expr_bare(expr, k))
         return false;
     for (int i = 0; i < k->rows; i++)
         if (obp_part_coltype_name((unsigned)k->col[i].type) == NULL)
@@ -170,13 +202,15 @@ obp_obmeta_part_desc(const struct obp_obmeta *om, char *err, size_t errlen)
     struct obp_part_desc          *d = NULL;
     int                            rc;
 
-    if ((p->level != 1 && !two) || !part_level_ok(p->type, &p->key[0])
-        || (two && !part_level_ok(p->sub_type, &p->key[1]))) {
+    if ((p->level != 1 && !two)
+        || !part_level_ok(p->type, &p->key[0], p->expr[0])
+        || (two && !part_level_ok(p->sub_type, &p->key[1], p->expr[1]))) {
         snprintf(err, errlen, "partitioning (level %d, part_type %d and "
-                 "%d, key columns %d and %d of types %d and %d) not "
-                 "supported", p->level, p->type, p->sub_type,
-                 p->key[0].rows, p->key[1].rows, p->key[0].col[0].type,
-                 p->key[1].col[0].type);
+                 "%d, key columns %d and %d of types %d and %d, "
+                 "expressions \"%.40s\" and \"%.40s\") not supported",
+                 p->level, p->type, p->sub_type, p->key[0].rows,
+                 p->key[1].rows, p->key[0].col[0].type,
+                 p->key[1].col[0].type, p->expr[0], p->expr[1]);
         return NULL;
     }
     if (om->bound_err[0] != '\0') {

@@ -57,7 +57,7 @@ static const char *const cols_replicas[] = {
 static const char *const cols_pinfo[] = {
     "part_level", "part_type", "part_num", "part_key_name",
     "part_key_type", "part_key_collation_type", "part_key_level",
-    "sub_part_type", "sub_part_num", NULL };
+    "sub_part_type", "sub_part_num", "part_expr", "sub_part_expr", NULL };
 static const char *const cols_parts[] = {
     "tablet_id", "part_id", "sub_part_id", "part_name",
     "high_bound_val_bin", NULL };
@@ -376,6 +376,8 @@ row_pinfo(struct obp_obmeta *om, const uint8_t *const *val,
     p->num = val_int(val, vlen, om->pos[2]);
     p->sub_type = (int)val_int(val, vlen, om->pos[7]);
     p->sub_num = val_int(val, vlen, om->pos[8]);
+    val_str(val, vlen, om->pos[9], p->expr[0], sizeof(p->expr[0]));
+    val_str(val, vlen, om->pos[10], p->expr[1], sizeof(p->expr[1]));
     if (level != 1 && level != 2)
         return;
     k = &p->key[level - 1];

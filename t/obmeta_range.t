@@ -27,7 +27,7 @@ use Test::OBProxy;
 use Test::OBProxy::ObMeta;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db/)
-	->plan(20);
+	->plan(22);
 $t->mariadbd_options('--userstat=1');
 $t->run_routing_cluster();
 $t->start_mariadb(4);
@@ -104,8 +104,16 @@ $meta->table('app', 'obr', 't_bad', id => $ID + 6, type => 'LIST',
 	key => [ 'id', 5 ], parts => [ [ 'p0', [ [ 1 ] ] ],
 	[ 'p1', \"\x01\x16\x02\x2d\xff\x05ab" ] ], replicas => [ [ 1, 2, 3 ],
 	[ 2, 3, 1 ] ]);
+# t_year: RANGE(YEAR(d)), an expression ODP does not evaluate: not
+# published either.
+$meta->table('app', 'obr', 't_year', id => $ID + 7, type => 'RANGE',
+	key => [ 'd', 19 ], expr => 'year(`d`)', parts => [ [ 'p0',
+	[ 2024 ] ], [ 'p1', [ 'MAXVALUE' ] ] ], replicas => [ [ 1, 2, 3 ],
+	[ 2, 3, 1 ] ]);
 $t->_root_sql($_, 'CREATE TABLE obr.t_bad (id BIGINT PRIMARY KEY);'
-	. ' INSERT INTO obr.t_bad VALUES (1)', 't_bad') for 1 .. 3;
+	. ' INSERT INTO obr.t_bad VALUES (1); CREATE TABLE obr.t_year'
+	. " (d DATE PRIMARY KEY); INSERT INTO obr.t_year VALUES ('2020-01-01')",
+	'unpublished tables') for 1 .. 3;
 
 my $ADMIN_PW = 'admin-pw';
 $t->write_conf("automatic_match_work_thread: false\nwork_thread_num: 2\n"
@@ -142,7 +150,12 @@ my @said = $t->log() =~ /(table obr\.t_bad of tenant app is not routed by partit
 ok(@said == 1 && $said[0] =~ /partition p1: string of 5 bytes truncated/,
 	'... not published, with one WARN naming the partition and why')
 	or diag(explain \@said);
-my @others = $t->log() =~ /table obr\.(t_(?!bad)\w+) of tenant app is not routed/g;
+my ($year) = $t->mariadb("SELECT d FROM obr.t_year WHERE d = '2020-01-01'",
+	user => "$u\@app");
+is($year, "2020-01-01\n", 'a table partitioned by an expression is served');
+like($t->log(), qr/table obr\.t_year of tenant app is not routed by partition: partitioning .*expressions "year\(`d`\)"/,
+	'... not published, with a WARN naming the expression');
+my @others = $t->log() =~ /table obr\.(t_(?!bad|year)\w+) of tenant app is not routed/g;
 is(scalar @others, 0, 'every other table routed by partition')
 	or diag("@others");
 

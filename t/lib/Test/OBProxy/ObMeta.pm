@@ -258,7 +258,8 @@ sub tenant {
 # <replicas> lists each leaf's servers (harness numbers), the leader
 # first: one list per partition, per subpartition (grouped by partition)
 # of a two-level table, one for a table not partitioned.  Leaf i has
-# tablet $TABLET_BASE + 100 * (table's n) + i.
+# tablet $TABLET_BASE + 100 * (table's n) + i.  <expr> replaces the
+# partition expression (part_expr, the bare key columns unless given).
 sub table {
 	my ($self, $tenant, $db, $name, %o) = @_;
 	my $reps = $o{replicas};
@@ -280,7 +281,7 @@ sub table {
 	my @subs = $nsub ? _part_list($sub->{type}, $sub->{parts}, $nsub, 'sp')
 		: ();
 	$self->_part_info($tenant, $o{id}, $o{type}, $o{keys} // [ $o{key} ],
-		$nparts, $sub);
+		$nparts, $sub, $o{expr});
 	my @sql = ('INSERT INTO __all_virtual_proxy_partition (tenant_name,'
 		. ' table_id, part_id, tablet_id, part_name, high_bound_val_bin,'
 		. ' sub_part_num) VALUES ' . join(', ', map { sprintf("('%s', %d,"
@@ -317,11 +318,15 @@ sub _part_list {
 
 # The rows of __all_virtual_proxy_partition_info: one per key column.
 sub _part_info {
-	my ($self, $tenant, $id, $type, $keys1, $nparts, $sub) = @_;
+	my ($self, $tenant, $id, $type, $keys1, $nparts, $sub, $expr) = @_;
 	my %ptype = %PART_TYPE;
-	my $key = $keys1->[0];
-	my @keys = ((map { [ @$_[0 .. 2], 1 ] } @$keys1), $sub ? (map {
-		[ @$_[0 .. 2], 2 ] } @{$sub->{keys} // [ $sub->{key} ]}) : ());
+	my $keys2 = $sub ? $sub->{keys} // [ $sub->{key} ] : [];
+	my @keys = ((map { [ @$_[0 .. 2], 1 ] } @$keys1),
+		(map { [ @$_[0 .. 2], 2 ] } @$keys2));
+	# the expressions: the bare columns, as OceanBase lists them
+	my ($expr1, $expr2) = map { join ',', map { "`$_->[0]`" } @$_ }
+		$keys1, $keys2;
+	$expr1 = $expr if defined $expr;
 	my $nsub = $sub ? ($sub->{parts} ? scalar @{$sub->{parts}} : $sub->{n})
 		: 0;
 	return $self->sql('INSERT INTO __all_virtual_proxy_partition_info'
@@ -333,9 +338,8 @@ sub _part_info {
 			sprintf("(%d, '%s', %d, %d, %d, %d, '%s', %d, %d, '%s', %d,"
 			. " '%s', %d, %d, %d, %d)", $id, $tenant, $sub ? 2 : 1,
 			$nparts * ($nsub || 1), $ptype{$type} // die("$type?\n"),
-			$nparts, $key->[0], $sub ? $ptype{$sub->{type}} : -1,
-			$nsub, $sub ? ($sub->{keys} // [ $sub->{key} ])->[0][0] : '',
-			scalar @keys, $kn, $kt,
+			$nparts, $expr1, $sub ? $ptype{$sub->{type}} : -1,
+			$nsub, $expr2, scalar @keys, $kn, $kt,
 			$_, $lv, $kc // 63) } 0 .. $#keys));
 }
 
