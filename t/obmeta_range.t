@@ -200,24 +200,12 @@ is(join(' ', map { my $n = $_; $t->root_query($n, 'SELECT CONCAT_WS(",",'
 	'0,0,0 1,1,1 0,1,0',
 	'each new row is on its partition\'s leader only');
 
-is(route_row('t_range'), "AVAIL 3 $ID{t_range}",
+is($meta->route_row('t_range', $ADMIN_PW), "AVAIL 3 $ID{t_range}",
 	'SHOW PROXYROUTE lists the RANGE table with its partitions');
 
 # RANGE partition p1 (ids 100 to 199) moves from server 2 to server 3.
-$meta->move_leader($ID{t_range}, 1, 3);
-my $moved = time();
-my ($followed, @failed);
-for (1 .. 100) {
-	my ($o, $r) = $t->mariadb('SELECT srv FROM obr.t_range WHERE id = 150',
-		user => "$u\@app");
-	push @failed, $o if $r;
-	if ($o eq "s3\n") {
-		$followed = time() - $moved;
-		last;
-	}
-	last if time() - $moved > 10;
-	sleep 0.05;
-}
+my ($followed, @failed) = $meta->move_and_follow($ID{t_range}, 1, 3,
+	'SELECT srv FROM obr.t_range WHERE id = 150', "$u\@app", "s3\n");
 ok(defined $followed && $followed < 2.5,
 	'the moved leader is followed within one refresh (1s)')
 	or diag('followed after ' . ($followed // 'never'));
@@ -225,13 +213,3 @@ diag(sprintf('moved leader followed after %.2fs', $followed // -1));
 is(scalar @failed, 0, 'no statement failed meanwhile') or diag("@failed");
 is(srv_of('t_range', map { "id = $_" } 5, 150, 250), 's1 s3 s3',
 	'partition p1 on its new leader, the others where they were');
-
-# SHOW PROXYROUTE's row of obr.<table>: state, partitions, table id.
-sub route_row {
-	my ($table) = @_;
-	my $out = $t->mariadb_proxysys("SHOW PROXYROUTE LIKE '$table'",
-		password => $ADMIN_PW);
-	my @l = split /\n/, $out;
-	my @f = split /\t/, $l[1] // '';
-	return join ' ', map { $_ // '-' } @f[4, 5, 7];
-}

@@ -23,6 +23,7 @@ package Test::OBProxy::ObMeta;
 use warnings;
 use strict;
 
+use Time::HiRes qw/time sleep/;
 use Time::Local qw/timegm/;
 use Test::OBProxy ();
 
@@ -358,6 +359,36 @@ sub move_leader {
 		. " IF(svr_ip = '%s' AND sql_port = %d, 1, 2) WHERE table_id = %d"
 		. ' AND tablet_id = %d', $ip, $port, $id,
 		$self->tablet($id, $part)));
+}
+
+# Moves partition <part> of table <id> to harness server <k> (as
+# move_leader), then runs <sql> as <user> every 50 ms, 10 s at most,
+# until it answers <want>: the seconds that took (undef: never) and the
+# outputs of the statements that failed meanwhile.
+sub move_and_follow {
+	my ($self, $id, $part, $k, $sql, $user, $want) = @_;
+	$self->move_leader($id, $part, $k);
+	my $moved = time();
+	my @failed;
+	for (1 .. 200) {
+		my ($o, $r) = $self->{t}->mariadb($sql, user => $user);
+		push @failed, $o if $r;
+		return (time() - $moved, @failed) if $o eq $want;
+		last if time() - $moved > 10;
+		sleep 0.05;
+	}
+	return (undef, @failed);
+}
+
+# SHOW PROXYROUTE's row of <table> (the proxy's admin password
+# <password>): state, partitions, table id.
+sub route_row {
+	my ($self, $table, $password) = @_;
+	my $out = $self->{t}->mariadb_proxysys("SHOW PROXYROUTE LIKE '$table'",
+		password => $password);
+	my @l = split /\n/, $out;
+	my @f = split /\t/, $l[1] // '';
+	return join ' ', map { $_ // '-' } @f[4, 5, 7];
 }
 
 # OceanBase's serialization of partition bounds, written here from its
