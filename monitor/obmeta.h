@@ -29,10 +29,13 @@
  * The servers answer as OceanBase when the first queries answer with
  * servers;
  * until then nothing is published and rootservice_list serves as listed
- * (a MySQL/MariaDB deployment).  Supported partitioning so far: HASH or
- * KEY on one column, one level or two (subpartitions as many in every
- * partition); a table partitioned otherwise is not published (its
- * statements go to the tenant's servers).
+ * (a MySQL/MariaDB deployment).  Supported partitioning: HASH and KEY
+ * on one column, RANGE and LIST on one column, RANGE COLUMNS and LIST
+ * COLUMNS on up to OBP_OBMETA_KEYS columns of the builder's types, one
+ * level or two, the bounds decoded from high_bound_val_bin
+ * (obmeta_bound.h); a table partitioned otherwise, or whose bounds do
+ * not decode, is not published (its statements go to the tenant's
+ * servers).
  */
 #ifndef OBP_MONITOR_OBMETA_H
 #define OBP_MONITOR_OBMETA_H
@@ -51,6 +54,8 @@ struct obp_part_desc;
 #define OBP_OBMETA_JOBS     256     /* lookups of one round */
 #define OBP_OBMETA_COLS     12      /* columns a query reads by name */
 #define OBP_OBMETA_POLL_S   0.005   /* how often requests are looked for */
+#define OBP_OBMETA_KEYS     16      /* key columns of a level
+                                       (OBP_PART_MAX_COLS) */
 
 struct obp_obmeta_zone {
     char name[OBP_OBMETA_NAME];
@@ -70,11 +75,18 @@ struct obp_obmeta_repl {
     uint8_t role;                   /* 1 leader, 2 follower */
 };
 
-/* One tablet's replicas: a leaf partition, or a tenant's servers. */
+/*
+ * One tablet's replicas: a leaf partition, or a tenant's servers.  A
+ * partition read also has its name and bound text in the job's text pool
+ * (obp_obmeta.text), valid until the job ends.
+ */
 struct obp_obmeta_leaf {
     int64_t                tablet;
     int64_t                part_id;     /* a partition's, a subpartition's
                                            partition's */
+    int64_t                sub_id;      /* a subpartition's */
+    uint32_t               name_off;    /* in the text pool, 0: none */
+    uint32_t               bound_off;
     uint32_t               n;
     struct obp_obmeta_repl r[OBP_OBMETA_REPL];
 };
@@ -101,16 +113,22 @@ struct obp_obmeta_table {
     uint32_t                nleaves;
 };
 
-/* One level's key column as the partition info gives it. */
-struct obp_obmeta_pkey {
-    int      rows;                  /* key columns of the level */
+/* A key column as the partition info gives it. */
+struct obp_obmeta_pcol {
     int      type;                  /* ObObjType */
     int      coll;
     char     name[64];
 };
 
-/* The partition info read (5.4): one key column per level. */
+/* One level's key columns, in the info's order (part_key_idx). */
+struct obp_obmeta_pkey {
+    int                    rows;    /* key columns of the level */
+    struct obp_obmeta_pcol col[OBP_OBMETA_KEYS];
+};
+
+/* The partition info read (5.4). */
 struct obp_obmeta_pinfo {
+    char                   expr[2][128];    /* part_expr, sub_part_expr */
     int                    rows;
     int                    level;
     int                    type;
@@ -193,6 +211,12 @@ struct obp_obmeta {
                                                two-level table) */
     uint32_t                  nparts;
     uint32_t                  nparts1;      /* first-level partitions */
+    struct obp_obmeta_leaf   *firsts;       /* a two-level table's
+                                               first-level partitions */
+    char                     *text;         /* the job's text pool */
+    uint32_t                  ntext;
+    uint32_t                  captext;
+    char                      bound_err[160]; /* a bound that failed */
     struct obp_obmeta_leaf   *subs;         /* subpartitions read */
     uint32_t                  nsubs;
     int64_t                   entry_id;
@@ -224,6 +248,22 @@ int obp_obmeta_table_add(struct obp_obmeta *om, const char *tenant,
                          const char *db, const char *name);
 int obp_obmeta_tenant_find(const struct obp_obmeta *om, const char *name);
 int obp_obmeta_tenant_add(struct obp_obmeta *om, const char *name);
+
+/*
+ * A partition's (level 1, 2) name and high_bound_val_bin into <l>'s
+ * text (obmeta_part.c); a bound that does not decode is kept in
+ * om->bound_err.
+ */
+void obp_obmeta_part_texts(struct obp_obmeta *om, struct obp_obmeta_leaf *l,
+                           int level, const uint8_t *name, size_t nlen,
+                           const uint8_t *bin, size_t blen);
+
+/*
+ * The partition description of what the table job read (obmeta_part.c),
+ * or NULL with <err> set.
+ */
+struct obp_part_desc *obp_obmeta_part_desc(const struct obp_obmeta *om,
+                                           char *err, size_t errlen);
 
 /* A table job is over: what it read becomes the table's (obmeta_model.c). */
 void obp_obmeta_table_done(struct obp_obmeta *om,

@@ -88,73 +88,6 @@ model_clear(struct obp_obmeta_table *t)
     t->nleaves = 0;
 }
 
-/* Whether a level of <type> over key <k> is one we route by. */
-static bool
-model_level_ok(int type, const struct obp_obmeta_pkey *k)
-{
-    return (type == OBP_PART_HASH || type == OBP_PART_KEY) && k->rows == 1
-           && obp_part_coltype_name((unsigned)k->type) != NULL;
-}
-
-/* Level <lv> (1, 2) of <n> partitions (per partition) into <b>. */
-static int
-model_level(struct obp_part_builder *b, int lv, int type,
-            const struct obp_obmeta_pkey *k, long n, char *err,
-            size_t errlen)
-{
-    if (obp_part_level(b, lv, obp_part_method_name(type), err, errlen)
-        != OBP_OK
-        || obp_part_column(b, lv, k->name,
-                           obp_part_coltype_name((unsigned)k->type),
-                           obp_part_coll_name((unsigned)k->coll), err,
-                           errlen) != OBP_OK)
-        return OBP_ERROR;
-    return obp_part_count(b, lv, n, err, errlen);
-}
-
-/*
- * The partition description of what the job read: HASH or KEY over one
- * column, one level or two (as many subpartitions in each partition);
- * NULL with <err> set otherwise.
- */
-static struct obp_part_desc *
-model_part(const struct obp_obmeta *om, char *err, size_t errlen)
-{
-    const struct obp_obmeta_pinfo *p = &om->pinfo;
-    bool                           two = p->level == 2;
-    uint32_t                       nparts = two ? om->nparts1 : om->nparts;
-    struct obp_part_builder       *b;
-    struct obp_part_desc          *d = NULL;
-
-    if ((p->level != 1 && !two) || !model_level_ok(p->type, &p->key[0])
-        || (two && !model_level_ok(p->sub_type, &p->key[1]))) {
-        snprintf(err, errlen, "partitioning (level %d, part_type %d and "
-                 "%d, key columns %d and %d of types %d and %d) not "
-                 "supported yet", p->level, p->type, p->sub_type,
-                 p->key[0].rows, p->key[1].rows, p->key[0].type,
-                 p->key[1].type);
-        return NULL;
-    }
-    if (p->num != (int64_t)nparts
-        || (two && p->sub_num * p->num != (int64_t)om->nparts)) {
-        snprintf(err, errlen, "%lld partitions of %lld for %u and %u rows",
-                 (long long)p->num, (long long)p->sub_num, nparts,
-                 om->nparts);
-        return NULL;
-    }
-    if ((b = obp_part_builder_new()) == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    if (model_level(b, 1, p->type, &p->key[0], (long)nparts, err, errlen)
-        == OBP_OK
-        && (!two || model_level(b, 2, p->sub_type, &p->key[1],
-                                (long)p->sub_num, err, errlen) == OBP_OK))
-        (void)obp_part_finish(b, &d, err, errlen);
-    obp_part_builder_free(b);
-    return d;
-}
-
 /* The table as read, or false (<err> set) when it cannot be routed. */
 static bool
 model_take(struct obp_obmeta *om, struct obp_obmeta_table *t, char *err,
@@ -162,7 +95,8 @@ model_take(struct obp_obmeta *om, struct obp_obmeta_table *t, char *err,
 {
     struct obp_part_desc *part = NULL;
 
-    if (om->pinfo.rows > 0 && (part = model_part(om, err, errlen)) == NULL)
+    if (om->pinfo.rows > 0
+        && (part = obp_obmeta_part_desc(om, err, errlen)) == NULL)
         return false;
     model_clear(t);
     t->part = part;
@@ -225,6 +159,11 @@ obp_obmeta_model_free(struct obp_obmeta *om)
     free(om->new_servers);
     free(om->parts);
     free(om->subs);
+    free(om->firsts);
+    free(om->text);
+    om->firsts = NULL;
+    om->text = NULL;
+    om->ntext = om->captext = 0;
     om->subs = NULL;
     om->nsubs = 0;
     om->tables = NULL;

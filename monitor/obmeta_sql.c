@@ -57,9 +57,10 @@ static const char *const cols_replicas[] = {
 static const char *const cols_pinfo[] = {
     "part_level", "part_type", "part_num", "part_key_name",
     "part_key_type", "part_key_collation_type", "part_key_level",
-    "sub_part_type", "sub_part_num", NULL };
+    "sub_part_type", "sub_part_num", "part_expr", "sub_part_expr", NULL };
 static const char *const cols_parts[] = {
-    "tablet_id", "part_id", "sub_part_id", NULL };
+    "tablet_id", "part_id", "sub_part_id", "part_name",
+    "high_bound_val_bin", NULL };
 
 static const char *const *
 job_cols(const struct obp_obmeta_job *j)
@@ -375,22 +376,29 @@ row_pinfo(struct obp_obmeta *om, const uint8_t *const *val,
     p->num = val_int(val, vlen, om->pos[2]);
     p->sub_type = (int)val_int(val, vlen, om->pos[7]);
     p->sub_num = val_int(val, vlen, om->pos[8]);
+    val_str(val, vlen, om->pos[9], p->expr[0], sizeof(p->expr[0]));
+    val_str(val, vlen, om->pos[10], p->expr[1], sizeof(p->expr[1]));
     if (level != 1 && level != 2)
         return;
     k = &p->key[level - 1];
-    if (k->rows++ > 0)
-        return;             /* a second key column: not supported */
-    val_str(val, vlen, om->pos[3], k->name, sizeof(k->name));
-    k->type = (int)val_int(val, vlen, om->pos[4]);
-    k->coll = (int)val_int(val, vlen, om->pos[5]);
+    if (k->rows++ >= OBP_OBMETA_KEYS)
+        return;             /* too many: refused by the model */
+    val_str(val, vlen, om->pos[3], k->col[k->rows - 1].name,
+            sizeof(k->col[0].name));
+    k->col[k->rows - 1].type = (int)val_int(val, vlen, om->pos[4]);
+    k->col[k->rows - 1].coll = (int)val_int(val, vlen, om->pos[5]);
 }
 
-/* A partition's (or subpartition's) row into <*arr> (<*n> of them). */
+/*
+ * A partition's (or subpartition's, <level> 2) row into <*arr> (<*n> of
+ * them).
+ */
 static void
-row_part(struct obp_obmeta *om, struct obp_obmeta_leaf **arr, uint32_t *n,
-         const uint8_t *const *val, const size_t *vlen)
+row_part(struct obp_obmeta *om, int level, struct obp_obmeta_leaf **arr,
+         uint32_t *n, const uint8_t *const *val, const size_t *vlen)
 {
     struct obp_obmeta_leaf *p;
+    int                     pn = om->pos[3], pb = om->pos[4];
 
     if (*n >= OBP_ROUTE_MAX_LEAVES)
         return;
@@ -402,6 +410,10 @@ row_part(struct obp_obmeta *om, struct obp_obmeta_leaf **arr, uint32_t *n,
     memset(p, 0, sizeof(*p));
     p->tablet = val_int(val, vlen, om->pos[0]);
     p->part_id = val_int(val, vlen, om->pos[1]);
+    p->sub_id = val_int(val, vlen, om->pos[2]);
+    obp_obmeta_part_texts(om, p, level, pn < 0 ? NULL : val[pn],
+                          pn < 0 ? 0 : vlen[pn], pb < 0 ? NULL : val[pb],
+                          pb < 0 ? 0 : vlen[pb]);
 }
 
 /* A location row: the replica of the partition holding its tablet. */
@@ -495,9 +507,9 @@ script_row(void *arg, const uint8_t *const *val, const size_t *vlen,
     } else if (j->step == ST_PINFO) {
         row_pinfo(om, val, vlen);
     } else if (j->step == ST_PARTS) {
-        row_part(om, &om->parts, &om->nparts, val, vlen);
+        row_part(om, 1, &om->parts, &om->nparts, val, vlen);
     } else if (j->step == ST_SUBPARTS) {
-        row_part(om, &om->subs, &om->nsubs, val, vlen);
+        row_part(om, 2, &om->subs, &om->nsubs, val, vlen);
     } else if (j->step == ST_LOCS) {
         row_location(om, val, vlen);
     }
@@ -568,8 +580,8 @@ boot_over(struct obp_obmeta *om)
 /*
  * A two-level table's leaves: its subpartitions grouped by partition, in
  * the partitions' order, each partition's as they came.  They replace
- * the partitions read (om->nparts1 keeps their count).  False when out
- * of memory.
+ * the partitions read, which move to om->firsts (om->nparts1 of them).
+ * False when out of memory.
  */
 static bool
 subs_as_leaves(struct obp_obmeta *om)
@@ -584,7 +596,8 @@ subs_as_leaves(struct obp_obmeta *om)
             if (om->subs[k].part_id == om->parts[i].part_id)
                 leaves[n++] = om->subs[k];
     om->nparts1 = om->nparts;
-    free(om->parts);
+    free(om->firsts);
+    om->firsts = om->parts;
     om->parts = leaves;
     om->nparts = n;
     return true;
@@ -648,10 +661,14 @@ job_reset(struct obp_obmeta *om, bool job)
     memset(&om->pinfo, 0, sizeof(om->pinfo));
     free(om->parts);
     free(om->subs);
+    free(om->firsts);
     om->parts = NULL;
     om->subs = NULL;
+    om->firsts = NULL;
     om->nparts = om->nparts1 = om->nsubs = 0;
     om->entry_id = 0;
+    om->ntext = 0;
+    om->bound_err[0] = '\0';
 }
 
 static size_t

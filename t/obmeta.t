@@ -61,16 +61,6 @@ $meta->table('app', 'rt', 't_plain', id => $ID + 1,
 my $ADMIN_PW = 'admin-pw';
 my $ADMIN = 'obproxy_sys_password: ' . sha1_hex($ADMIN_PW) . "\n";
 
-# SHOW PROXYROUTE's row of rt.<table>: state, partitions, table id.
-sub route_row {
-	my ($table) = @_;
-	my $out = $t->mariadb_proxysys("SHOW PROXYROUTE LIKE '$table'",
-		password => $ADMIN_PW);
-	my @l = split /\n/, $out;
-	my @f = split /\t/, $l[1] // '';
-	return join ' ', map { $_ // '-' } @f[4, 5, 7];
-}
-
 $t->write_conf("automatic_match_work_thread: false\nwork_thread_num: 2\n"
 	. $ADMIN . 'rootservice_list: "' . $t->server(4) . "\"\n"
 	. "rootservice_cluster_name: $Test::OBProxy::ObMeta::CLUSTER\n"
@@ -107,24 +97,13 @@ my @ports = map { scalar $t->mariadb('SELECT @@port', user => "$u\@app") }
 chomp @ports;
 is(scalar(grep { $tenant_port{$_} } @ports), 4, 'logins of the tenant open '
 	. 'on its servers (its __all_dummy entry)') or diag("@ports");
-is(route_row('t_hash'), "AVAIL 3 $ID", 'SHOW PROXYROUTE lists the table '
-	. 'read from the metadata, with its id and partitions');
+is($meta->route_row('t_hash', $ADMIN_PW), "AVAIL 3 $ID",
+	'SHOW PROXYROUTE lists the table read from the metadata, with its id '
+	. 'and partitions');
 
 # Partition 1 (ids 1 and 4) moves from server 2 to server 3.
-$meta->move_leader($ID, 1, 3);
-my $moved = time();
-my ($followed, @failed);
-for (1 .. 100) {
-	my ($o, $r) = $t->mariadb('SELECT srv FROM rt.t_hash WHERE id = 1',
-		user => "$u\@app");
-	push @failed, $o if $r;
-	if ($o eq "s3\n") {
-		$followed = time() - $moved;
-		last;
-	}
-	last if time() - $moved > 10;
-	sleep 0.05;
-}
+my ($followed, @failed) = $meta->move_and_follow($ID, 1, 3,
+	'SELECT srv FROM rt.t_hash WHERE id = 1', "$u\@app", "s3\n");
 ok(defined $followed && $followed < 2.5,
 	'the moved leader is followed within one refresh (1s)')
 	or diag('followed after ' . ($followed // 'never'));
@@ -238,20 +217,9 @@ for my $n (1 .. 3) {
 my $q = 'SELECT srv FROM rt.t_hash WHERE id = 2 AND rt.chk() = 0';
 ($out) = $t->mariadb($q, user => "$u\@app");
 like($out, qr/ERROR 4038/, 'the leader of partition 2 says not master');
-is(route_row('t_hash'), "DIRTY 3 $ID", '  the entry is DIRTY in SHOW '
-	. 'PROXYROUTE until it is read again');
-$meta->move_leader($ID, 2, 1);
-$moved = time();
-undef $followed;
-for (1 .. 200) {
-	my ($o) = $t->mariadb($q, user => "$u\@app");
-	if ($o eq "s1\n") {
-		$followed = time() - $moved;
-		last;
-	}
-	last if time() - $moved > 10;
-	sleep 0.05;
-}
+is($meta->route_row('t_hash', $ADMIN_PW), "DIRTY 3 $ID", '  the entry is '
+	. 'DIRTY in SHOW PROXYROUTE until it is read again');
+($followed) = $meta->move_and_follow($ID, 2, 1, $q, "$u\@app", "s1\n");
 ok(defined $followed && $followed < 5, 'after OB_NOT_MASTER the entry is '
 	. 'read again within delay_update_entry_interval, not the refresh')
 	or diag('followed after ' . ($followed // 'never'));
@@ -263,7 +231,7 @@ diag(sprintf('not-master entry refreshed after %.2fs', $followed // -1));
 # delay_update_entry_interval, not at the next refresh a minute later.
 $t->stop_mariadb(1);
 $meta->move_leader($ID, 0, 2);
-$moved = time();
+my $moved = time();
 undef $followed;
 my $w = 'UPDATE rt.t_hash SET srv = srv WHERE id = 3';
 for (1 .. 200) {

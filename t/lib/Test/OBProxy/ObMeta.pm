@@ -16,10 +16,15 @@ package Test::OBProxy::ObMeta;
 #   $meta->table('app', 'rt', 't_hash', id => 500001, type => 'HASH',
 #       key => [ 'id', 5 ], replicas => [ [1, 2, 3], [2, 3, 1], ... ]);
 #   $meta->move_leader(500001, 1, 3);   # partition 1 now led by server 3
+#   $meta->table('app', 'rt', 't_range', id => 500002, type => 'RANGE',
+#       key => [ 'id', 5 ], parts => [ [ 'p0', [ 100 ] ],
+#       [ 'p1', [ 'MAXVALUE' ] ] ], replicas => [ [1, 2, 3], [2, 3, 1] ]);
 
 use warnings;
 use strict;
 
+use Time::HiRes qw/time sleep/;
+use Time::Local qw/timegm/;
 use Test::OBProxy ();
 
 our $CLUSTER = 'obcluster';
@@ -102,14 +107,14 @@ my @DDL = (
 	. ' NOT NULL, table_id BIGINT NOT NULL, part_id BIGINT NOT NULL,'
 	. ' tablet_id BIGINT NOT NULL, part_name VARCHAR(128) NOT NULL,'
 	. " high_bound_val VARCHAR(4096) NOT NULL DEFAULT '',"
-	. " high_bound_val_bin VARCHAR(4096) NOT NULL DEFAULT '',"
+	. " high_bound_val_bin VARBINARY(4096) NOT NULL DEFAULT '',"
 	. ' sub_part_num BIGINT NOT NULL DEFAULT 0)',
 	'CREATE TABLE __all_virtual_proxy_sub_partition (tenant_name'
 	. ' VARCHAR(128) NOT NULL, table_id BIGINT NOT NULL,'
 	. ' part_id BIGINT NOT NULL, sub_part_id BIGINT NOT NULL,'
 	. ' tablet_id BIGINT NOT NULL, part_name VARCHAR(128) NOT NULL,'
 	. " high_bound_val VARCHAR(4096) NOT NULL DEFAULT '',"
-	. " high_bound_val_bin VARCHAR(4096) NOT NULL DEFAULT '')",
+	. " high_bound_val_bin VARBINARY(4096) NOT NULL DEFAULT '')",
 	'CREATE TABLE __all_virtual_tablet_to_ls (tenant_id BIGINT NOT NULL,'
 	. ' table_id BIGINT NOT NULL, tablet_id BIGINT NOT NULL,'
 	. ' ls_id BIGINT NOT NULL)',
@@ -243,14 +248,19 @@ sub tenant {
 		'oceanbase', '__all_dummy', 0, 1, 1, $o{servers}));
 }
 
-# Table <db>.<name> of <tenant>, id <id>: <type> (HASH, KEY: part_type
-# 0, 1) on key column <key> = [name, ObObjType, collation id (63, binary,
-# unless given)], <parts> partitions; with <sub> = { type, key, n } each
-# partition has n subpartitions (two levels); without <type> not
-# partitioned.  <replicas> lists each leaf's servers (harness numbers),
-# the leader first: one list per partition, per subpartition (grouped by
-# partition) of a two-level table, one for a table not partitioned.
-# Leaf i has tablet $TABLET_BASE + 100 * (table's n) + i.
+# Table <db>.<name> of <tenant>, id <id>: <type> (HASH, KEY, RANGE,
+# RANGE COLUMNS, LIST, LIST COLUMNS) on key column <key> = [name,
+# ObObjType, collation id (63, binary, unless given)], or <keys>, a list
+# of them; with <sub> = { type, key or keys, n } each partition has n
+# subpartitions (two levels); without <type> not partitioned.  RANGE and
+# LIST levels name their partitions in <parts> (in <sub>: the
+# subpartitions every partition has, as a template), each [ name, bound ]
+# (see bound_bin; a reference to a string: those bytes); HASH and KEY partitions are p0, p1... (p0sp0...).
+# <replicas> lists each leaf's servers (harness numbers), the leader
+# first: one list per partition, per subpartition (grouped by partition)
+# of a two-level table, one for a table not partitioned.  Leaf i has
+# tablet $TABLET_BASE + 100 * (table's n) + i.  <expr> replaces the
+# partition expression (part_expr, the bare key columns unless given).
 sub table {
 	my ($self, $tenant, $db, $name, %o) = @_;
 	my $reps = $o{replicas};
@@ -264,19 +274,28 @@ sub table {
 	$self->{tables}{$o{id}} = { tenant => $tenant, db => $db,
 		name => $name, first => $first, n => $n };
 	return $self unless $o{type};
-	my $nsub = $o{sub} ? $o{sub}{n} : 0;
+	my $sub = $o{sub};
+	my $nsub = $sub ? ($sub->{parts} ? scalar @{$sub->{parts}} : $sub->{n})
+		: 0;
 	my $nparts = $nsub ? $n / $nsub : $n;
-	$self->_part_info($tenant, $o{id}, $o{type}, $o{key}, $nparts, $o{sub});
+	my @parts = _part_list($o{type}, $o{parts}, $nparts, 'p');
+	my @subs = $nsub ? _part_list($sub->{type}, $sub->{parts}, $nsub, 'sp')
+		: ();
+	$self->_part_info($tenant, $o{id}, $o{type}, $o{keys} // [ $o{key} ],
+		$nparts, $sub, $o{expr});
 	my @sql = ('INSERT INTO __all_virtual_proxy_partition (tenant_name,'
-		. ' table_id, part_id, tablet_id, part_name, sub_part_num) VALUES '
-		. join(', ', map { sprintf("('%s', %d, %d, %d, 'p%d', %d)",
-			$tenant, $o{id}, $_, $nsub ? 0 : $first + $_, $_, $nsub) }
-			0 .. $nparts - 1));
+		. ' table_id, part_id, tablet_id, part_name, high_bound_val_bin,'
+		. ' sub_part_num) VALUES ' . join(', ', map { sprintf("('%s', %d,"
+			. " %d, %d, '%s', %s, %d)", $tenant, $o{id}, $_,
+			$nsub ? 0 : $first + $_, $parts[$_][0], $parts[$_][1],
+			$nsub) } 0 .. $nparts - 1));
 	push @sql, 'INSERT INTO __all_virtual_proxy_sub_partition (tenant_name,'
-		. ' table_id, part_id, sub_part_id, tablet_id, part_name) VALUES '
-		. join(', ', map { sprintf("('%s', %d, %d, %d, %d, 'p%dsp%d')",
-			$tenant, $o{id}, int($_ / $nsub), $_ % $nsub, $first + $_,
-			int($_ / $nsub), $_ % $nsub) } 0 .. $n - 1) if $nsub;
+		. ' table_id, part_id, sub_part_id, tablet_id, part_name,'
+		. ' high_bound_val_bin) VALUES ' . join(', ', map {
+			my ($p, $k) = (int($_ / $nsub), $_ % $nsub);
+			sprintf("('%s', %d, %d, %d, %d, '%s%s', %s)", $tenant,
+			$o{id}, $p, $k, $first + $_, $parts[$p][0], $subs[$k][0],
+			$subs[$k][1]) } 0 .. $n - 1) if $nsub;
 	push @sql, 'INSERT INTO __all_virtual_tablet_to_ls VALUES '
 		. join(', ', map { sprintf('(%d, %d, %d, %d)',
 			$self->{tenants}{$tenant}, $o{id}, $first + $_,
@@ -284,13 +303,33 @@ sub table {
 	return $self->sql(join('; ', @sql));
 }
 
+my %PART_TYPE = (HASH => 0, KEY => 1, RANGE => 3, 'RANGE COLUMNS' => 4,
+	LIST => 5, 'LIST COLUMNS' => 6);
+
+# A level's partitions as [ name, high_bound_val_bin as an SQL literal ]:
+# <parts> given ([ name, bound ] each, the bound as bound_bin takes it),
+# else <n> HASH partitions named <prefix>0...
+sub _part_list {
+	my ($type, $parts, $n, $prefix) = @_;
+	my $list = $type =~ /^LIST/;
+	return map { [ "$prefix$_", "''" ] } 0 .. $n - 1 unless $parts;
+	return map { [ $_->[0], 'X\'' . unpack('H*', ref $_->[1] eq 'SCALAR'
+		? ${$_->[1]} : bound_bin($list, $_->[1])) . "'" ] } @$parts;
+}
+
 # The rows of __all_virtual_proxy_partition_info: one per key column.
 sub _part_info {
-	my ($self, $tenant, $id, $type, $key, $nparts, $sub) = @_;
-	my %ptype = (HASH => 0, KEY => 1);
-	my @keys = ([ @$key[0 .. 2], 1 ],
-		$sub ? [ @{$sub->{key}}[0 .. 2], 2 ] : ());
-	my $nsub = $sub ? $sub->{n} : 0;
+	my ($self, $tenant, $id, $type, $keys1, $nparts, $sub, $expr) = @_;
+	my %ptype = %PART_TYPE;
+	my $keys2 = $sub ? $sub->{keys} // [ $sub->{key} ] : [];
+	my @keys = ((map { [ @$_[0 .. 2], 1 ] } @$keys1),
+		(map { [ @$_[0 .. 2], 2 ] } @$keys2));
+	# the expressions: the bare columns, as OceanBase lists them
+	my ($expr1, $expr2) = map { join ',', map { "`$_->[0]`" } @$_ }
+		$keys1, $keys2;
+	$expr1 = $expr if defined $expr;
+	my $nsub = $sub ? ($sub->{parts} ? scalar @{$sub->{parts}} : $sub->{n})
+		: 0;
 	return $self->sql('INSERT INTO __all_virtual_proxy_partition_info'
 		. ' (table_id, tenant_name, part_level, all_part_num, part_type,'
 		. ' part_num, part_expr, sub_part_type, sub_part_num,'
@@ -300,8 +339,8 @@ sub _part_info {
 			sprintf("(%d, '%s', %d, %d, %d, %d, '%s', %d, %d, '%s', %d,"
 			. " '%s', %d, %d, %d, %d)", $id, $tenant, $sub ? 2 : 1,
 			$nparts * ($nsub || 1), $ptype{$type} // die("$type?\n"),
-			$nparts, $key->[0], $sub ? $ptype{$sub->{type}} : -1,
-			$nsub, $sub ? $sub->{key}[0] : '', scalar @keys, $kn, $kt,
+			$nparts, $expr1, $sub ? $ptype{$sub->{type}} : -1,
+			$nsub, $expr2, scalar @keys, $kn, $kt,
 			$_, $lv, $kc // 63) } 0 .. $#keys));
 }
 
@@ -320,6 +359,94 @@ sub move_leader {
 		. " IF(svr_ip = '%s' AND sql_port = %d, 1, 2) WHERE table_id = %d"
 		. ' AND tablet_id = %d', $ip, $port, $id,
 		$self->tablet($id, $part)));
+}
+
+# Moves partition <part> of table <id> to harness server <k> (as
+# move_leader), then runs <sql> as <user> every 50 ms, 10 s at most,
+# until it answers <want>: the seconds that took (undef: never) and the
+# outputs of the statements that failed meanwhile.
+sub move_and_follow {
+	my ($self, $id, $part, $k, $sql, $user, $want) = @_;
+	$self->move_leader($id, $part, $k);
+	my $moved = time();
+	my @failed;
+	for (1 .. 200) {
+		my ($o, $r) = $self->{t}->mariadb($sql, user => $user);
+		push @failed, $o if $r;
+		return (time() - $moved, @failed) if $o eq $want;
+		last if time() - $moved > 10;
+		sleep 0.05;
+	}
+	return (undef, @failed);
+}
+
+# SHOW PROXYROUTE's row of <table> (the proxy's admin password
+# <password>): state, partitions, table id.
+sub route_row {
+	my ($self, $table, $password) = @_;
+	my $out = $self->{t}->mariadb_proxysys("SHOW PROXYROUTE LIKE '$table'",
+		password => $password);
+	my @l = split /\n/, $out;
+	my @f = split /\t/, $l[1] // '';
+	return join ' ', map { $_ // '-' } @f[4, 5, 7];
+}
+
+# OceanBase's serialization of partition bounds, written here from its
+# description (ObObj, ObRowkey, ObNewRow serialize; serialization.h):
+# an unsigned integer in 7-bit groups, least significant first, the high
+# bit set on all but the last; an object as its meta (type, collation
+# level, collation, scale: a byte each) and its value.
+sub _varint {
+	my ($v, $bits) = @_;
+	$v = int($v) & ($bits == 32 ? 0xffffffff : ~0);
+	my $out = '';
+	while ($v > 0x7f) {
+		$out .= chr(($v & 0x7f) | 0x80);
+		$v >>= 7;
+	}
+	return $out . chr($v);
+}
+
+# One value of a bound: an integer (BIGINT), MAXVALUE (the extended
+# maximum, type 25, value 2), NULL, [ date => 'YYYY-MM-DD' ] (type 19,
+# days since 1970-01-01), [ datetime => 'YYYY-MM-DD hh:mm:ss' ] (type 17,
+# microseconds), [ int => n ] (INT, type 4, a 32-bit varint),
+# [ tinyint => n ] (type 1, a raw byte), or any other string (VARCHAR,
+# type 22, utf8mb4_general_ci: its length, its bytes, a NUL).
+sub _bound_obj {
+	my ($v) = @_;
+	my $meta = sub { pack('C4', $_[0], $_[1] // 5, $_[2] // 63, 0xff) };
+	if (ref $v) {
+		my ($kind, $x) = @$v;
+		if ($kind eq 'date' || $kind eq 'datetime') {
+			my ($y, $m, $d, $H, $M, $S) = split /[- :]/, $x;
+			my $secs = timegm($S // 0, $M // 0, $H // 0, $d, $m - 1, $y);
+			return $kind eq 'date'
+				? $meta->(19) . _varint($secs / 86400, 32)
+				: $meta->(17) . _varint($secs * 1_000_000, 64);
+		}
+		return $meta->(4) . _varint($x, 32) if $kind eq 'int';
+		return $meta->(1) . pack('c', $x) if $kind eq 'tinyint';
+		die "bound value $kind?\n";
+	}
+	return $meta->(25, 0) . _varint(2, 64) if $v eq 'MAXVALUE';
+	return $meta->(0, 6) if $v eq 'NULL';
+	return $meta->(5) . _varint($v, 64) if $v =~ /^-?\d+$/;
+	return $meta->(22, 2, 45) . _varint(length $v, 64) . $v . "\0";
+}
+
+# high_bound_val_bin of a partition: for RANGE a rowkey (the count of
+# values, the values) from the list of values <bound>; for LIST (<list>
+# true) rows one after the other, each its count of values, the values
+# and an empty projector (a 0), <bound> a list of rows (each a list of
+# values), or 'DEFAULT': one row of the extended maximum.
+sub bound_bin {
+	my ($list, $bound) = @_;
+	my $objs = sub { _varint(scalar @{$_[0]}, 64)
+		. join('', map { _bound_obj($_) } @{$_[0]}) };
+	return $objs->($bound) unless $list;
+	return $objs->([ 'MAXVALUE' ]) . _varint(0, 64) if $bound eq 'DEFAULT';
+	return join '', map { $objs->($_) . _varint(0, 64) } @$bound;
 }
 
 1;
