@@ -240,9 +240,10 @@ void obp_obmeta_table_evict(struct obp_obmeta *om, uint32_t idx);
 
 /*
  * Within routing_cache_mem_limited (obmeta_lru.c): the workers' stamps
- * of the published set read back into the model.
+ * of the published set read back into the model; false when another
+ * process publishes (nothing read: evict nothing on stale stamps).
  */
-void obp_obmeta_lru_stamps(struct obp_obmeta *om);
+bool obp_obmeta_lru_stamps(struct obp_obmeta *om);
 
 /*
  * Leaves the least recently used tables out of the model when <t> (the

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-void
+bool
 obp_obmeta_lru_stamps(struct obp_obmeta *om)
 {
     struct obp_route_view v;
@@ -18,7 +18,7 @@ obp_obmeta_lru_stamps(struct obp_obmeta *om)
 
     /* as the publisher: the bank stays as it is until peek_end */
     if (obp_route_peek_begin(&v, om->mon->shm, err, sizeof(err)) != OBP_OK)
-        return;                 /* another publishes: stamps next time */
+        return false;           /* another publishes: stamps next time */
     k.cluster = obp_route_name(om->mon->conf->rootservice_cluster_name);
     for (uint32_t i = 0; v.bank != NULL && i < om->ntables; i++) {
         struct obp_obmeta_table      *t = &om->tables[i];
@@ -34,6 +34,7 @@ obp_obmeta_lru_stamps(struct obp_obmeta *om)
             t->used_ms = obp_route_used_ms(e);
     }
     obp_route_peek_end(&v, om->mon->shm);
+    return true;
 }
 
 /* Whether a worker waits for table <idx> (this round's or the next's). */

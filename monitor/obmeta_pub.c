@@ -184,14 +184,14 @@ obp_obmeta_publish(struct obp_obmeta *om)
     uint16_t                  *idx = NULL;
     char                       err[256] = "out of memory";
     int                        rc = OBP_ERROR;
+    bool                       stamped = obp_obmeta_lru_stamps(om);
 
-    obp_obmeta_lru_stamps(om);
     if (map != NULL)
         t = pub_model(om, map);
     if (t != NULL)
         idx = obp_topo_route_register(t, om->mon->shm, "oceanbase metadata");
     /* the tables left out to fit are out of the model: build it again */
-    if (idx != NULL && obp_obmeta_lru_fit(om, t, map, idx) > 0) {
+    if (idx != NULL && stamped && obp_obmeta_lru_fit(om, t, map, idx) > 0) {
         obp_topo_unref(t);
         t = pub_model(om, map);
     }
