@@ -62,7 +62,7 @@ source(const struct obp_route_sink *sink, unsigned ntables)
             { obp_route_name(CLUSTER), obp_route_name("tenant"),
               obp_route_name("db"), { NULL, 0 } },
             100 + i, d, i + 1, nrepl, r, (int64_t)i * 10 };
-        char                      name[16];
+        char                      name[24];
 
         snprintf(name, sizeof(name), "table_%u", i);
         in.key.table = obp_route_name(name);
