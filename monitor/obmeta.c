@@ -273,6 +273,8 @@ obmeta_request(struct obp_obmeta *om, const struct obp_mreq_req *r,
     }
     if (r->kind != OBP_ROUTE_TABLE)
         w.kind = OBP_OBMETA_DUMMY;
+    else if (i >= 0)
+        om->tables[i].used_ms = now / 1000;     /* a miss is a use */
     if (i < 0 || (w.kind == OBP_OBMETA_TABLE
                   && om->tables[i].checked_us != 0
                   && now - om->tables[i].checked_us < fresh)

@@ -25,6 +25,9 @@
  * the sources apart.  The cluster's servers are registered in the
  * segment's server table.  A set it published carries the route cache's
  * live word (route.h), which tells the workers to ask for what they miss.
+ * A set that would not fit a bank of the route cache
+ * (routing_cache_mem_limited) leaves out the tables the workers used
+ * least recently (obmeta_lru.c); a worker that misses one asks again.
  *
  * The servers answer as OceanBase when the first queries answer with
  * servers;
@@ -106,8 +109,11 @@ struct obp_obmeta_table {
     int64_t                 checked_us; /* last fetched, found or not */
     int64_t                 dirty_at_us;/* read again then (OB_NOT_MASTER),
                                            0: not dirty */
+    int64_t                 used_ms;    /* last hit known (route.h) */
     bool                    found;      /* published */
     bool                    said;       /* why it is not, logged */
+    bool                    evicted;    /* left out to fit: a free slot,
+                                           its names stale */
     struct obp_part_desc   *part;       /* NULL: not partitioned */
     struct obp_obmeta_leaf *leaves;
     uint32_t                nleaves;
@@ -264,6 +270,29 @@ void obp_obmeta_part_texts(struct obp_obmeta *om, struct obp_obmeta_leaf *l,
  */
 struct obp_part_desc *obp_obmeta_part_desc(const struct obp_obmeta *om,
                                            char *err, size_t errlen);
+
+/*
+ * Table <idx> leaves the cache to make room: forgotten, its slot free
+ * for the next table; a worker that asks for it again has it read anew
+ * (obmeta_model.c).
+ */
+void obp_obmeta_table_evict(struct obp_obmeta *om, uint32_t idx);
+
+/*
+ * Within routing_cache_mem_limited (obmeta_lru.c): the workers' stamps
+ * of the published set read back into the model; false when another
+ * process publishes (nothing read: evict nothing on stale stamps).
+ */
+bool obp_obmeta_lru_stamps(struct obp_obmeta *om);
+
+/*
+ * Leaves the least recently used tables out of the model when <t> (the
+ * model as a topology, its table i the model's table map[i], its
+ * servers registered as <idx>) does not fit a bank; never one a worker
+ * waits for.  Returns how many (counted, logged).
+ */
+int obp_obmeta_lru_fit(struct obp_obmeta *om, const struct obp_topo *t,
+                       const uint32_t *map, const uint16_t *idx);
 
 /* A table job is over: what it read becomes the table's (obmeta_model.c). */
 void obp_obmeta_table_done(struct obp_obmeta *om,

@@ -44,11 +44,31 @@ model_table_find(const struct obp_obmeta *om, const char *tenant, const char *db
     for (uint32_t i = 0; i < om->ntables; i++) {
         const struct obp_obmeta_table *t = &om->tables[i];
 
-        if (strcmp(t->tenant, tenant) == 0 && strcmp(t->db, db) == 0
-            && strcmp(t->name, name) == 0)
+        if (!t->evicted && strcmp(t->tenant, tenant) == 0
+            && strcmp(t->db, db) == 0 && strcmp(t->name, name) == 0)
             return (int)i;
     }
     return -1;
+}
+
+/* A slot for a new table: an evicted table's, or one more. */
+static int
+model_table_slot(struct obp_obmeta *om)
+{
+    struct obp_obmeta_table *t;
+
+    for (uint32_t i = 0; i < om->ntables; i++)
+        if (om->tables[i].evicted) {
+            free(om->tables[i].tenant);
+            free(om->tables[i].db);
+            free(om->tables[i].name);
+            return (int)i;
+        }
+    t = realloc(om->tables, (om->ntables + 1) * sizeof(*t));
+    if (t == NULL)
+        return -1;
+    om->tables = t;
+    return (int)om->ntables++;
 }
 
 int
@@ -60,22 +80,19 @@ obp_obmeta_table_add(struct obp_obmeta *om, const char *tenant,
 
     if (i >= 0)
         return i;
-    t = realloc(om->tables, (om->ntables + 1) * sizeof(*t));
-    if (t == NULL)
+    if ((i = model_table_slot(om)) < 0)
         return -1;
-    om->tables = t;
-    t = &t[om->ntables];
+    t = &om->tables[i];
     memset(t, 0, sizeof(*t));
     t->tenant = strdup(tenant);
     t->db = strdup(db);
     t->name = strdup(name);
     if (t->tenant == NULL || t->db == NULL || t->name == NULL) {
-        free(t->tenant);
-        free(t->db);
-        free(t->name);
+        /* the slot stays, free for the next table */
+        t->evicted = true;
         return -1;
     }
-    return (int)om->ntables++;
+    return i;
 }
 
 static void
@@ -115,6 +132,21 @@ model_take(struct obp_obmeta *om, struct obp_obmeta_table *t, char *err,
     t->leaves[0] = om->leaf;
     t->nleaves = 1;
     return true;
+}
+
+void
+obp_obmeta_table_evict(struct obp_obmeta *om, uint32_t idx)
+{
+    struct obp_obmeta_table *t = &om->tables[idx];
+
+    model_clear(t);
+    t->found = false;
+    t->said = false;
+    t->checked_us = 0;      /* a request reads it again at once */
+    t->dirty_at_us = 0;
+    t->used_ms = 0;
+    t->evicted = true;
+    om->dirty = true;
 }
 
 void

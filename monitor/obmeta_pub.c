@@ -117,6 +117,7 @@ pub_table(const struct obp_obmeta_table *ot, uint32_t tenant,
 
     tb->tenant = tenant;
     tb->id = ot->table_id;
+    tb->used_ms = ot->used_ms;
     tb->db = strdup(ot->db);
     tb->name = strdup(ot->name);
     tb->leaves = calloc(ot->nleaves, sizeof(*tb->leaves));
@@ -134,9 +135,12 @@ pub_table(const struct obp_obmeta_table *ot, uint32_t tenant,
     return OBP_OK;
 }
 
-/* The model as a topology; NULL when out of memory. */
+/*
+ * The model as a topology, its table i the model's map[i]; NULL when out
+ * of memory.
+ */
 static struct obp_topo *
-pub_model(const struct obp_obmeta *om)
+pub_model(const struct obp_obmeta *om, uint32_t *map)
 {
     struct obp_topo *t = calloc(1, sizeof(*t));
     int              rc = OBP_ERROR;
@@ -157,8 +161,10 @@ pub_model(const struct obp_obmeta *om)
     for (uint32_t i = 0; rc == OBP_OK && i < om->ntables; i++) {
         int tn = obp_topo_find_tenant(t, om->tables[i].tenant);
 
-        if (om->tables[i].found && tn >= 0)
+        if (om->tables[i].found && tn >= 0) {
+            map[t->ntables] = i;
             rc = pub_table(&om->tables[i], (uint32_t)tn, t);
+        }
     }
     if (rc != OBP_OK) {
         obp_topo_unref(t);
@@ -173,14 +179,23 @@ obp_obmeta_publish(struct obp_obmeta *om)
     struct obp_route_builder   b;
     struct obp_route_sink_ctx  ctx;
     struct obp_route_sink      sink;
-    struct obp_topo           *t = pub_model(om);
+    struct obp_topo           *t = NULL;
+    uint32_t                  *map = calloc(om->ntables + 1, sizeof(*map));
     uint16_t                  *idx = NULL;
     char                       err[256] = "out of memory";
     int                        rc = OBP_ERROR;
+    bool                       stamped = obp_obmeta_lru_stamps(om);
 
+    if (map != NULL)
+        t = pub_model(om, map);
     if (t != NULL)
         idx = obp_topo_route_register(t, om->mon->shm, "oceanbase metadata");
-    if (idx != NULL) {
+    /* the tables left out to fit are out of the model: build it again */
+    if (idx != NULL && stamped && obp_obmeta_lru_fit(om, t, map, idx) > 0) {
+        obp_topo_unref(t);
+        t = pub_model(om, map);
+    }
+    if (t != NULL && idx != NULL) {
         obp_route_sink_init(&sink, &ctx, &b, om->mon->shm);
         ctx.flags = OBP_ROUTE_SET_LIVE;
         rc = obp_topo_route_fill(t, om->mon->conf->rootservice_cluster_name,
@@ -202,6 +217,7 @@ obp_obmeta_publish(struct obp_obmeta *om)
                 "%s", err);
     }
     free(idx);
+    free(map);
     obp_topo_unref(t);
     return rc;
 }

@@ -338,3 +338,36 @@ obp_route_mark_dirty(const struct obp_route_entry *e)
 
     atomic_store_explicit(&w->state, OBP_ROUTE_DIRTY, memory_order_relaxed);
 }
+
+int64_t
+obp_route_used_ms(const struct obp_route_entry *e)
+{
+    return atomic_load_explicit(&e->used_ms, memory_order_relaxed);
+}
+
+uint64_t
+obp_route_entry_bytes(const struct obp_route_name names[4],
+                      const struct obp_part_desc *part, size_t nleaves,
+                      uint64_t nreplicas)
+{
+    uint64_t size = sizeof(struct obp_route_entry);
+
+    for (int i = 0; i < 4; i++)
+        size += names[i].len;
+    size = ROUND8(size);
+    if (part != NULL)
+        size += ROUND8(part->size);
+    size += nleaves * sizeof(struct obp_route_leaf)
+            + nreplicas * sizeof(struct obp_route_replica);
+    return ROUND8(size);
+}
+
+uint64_t
+obp_route_index_slots(uint32_t nentries)
+{
+    uint64_t n = 8;
+
+    while (n < 2 * (uint64_t)nentries)
+        n *= 2;
+    return n;
+}

@@ -61,6 +61,18 @@
  * retry.  Otherwise obp_route_build_begin returns OBP_AGAIN and the master
  * retries later; a read lasts one lookup and its use, so that is brief.
  * The master clears the slot of a worker that died (obp_route_reader_gone).
+ *
+ * Last use and eviction.  A table entry carries the time of its last hit
+ * (used_ms, a coarse monotonic clock): the worker that finds it stores
+ * the time with a relaxed store, only when the millisecond changed, no
+ * lock (obp_route_touch).  The OceanBase source, before it republishes,
+ * reads the stamps of the published set back (obp_route_peek_begin, as
+ * the publisher: the bank cannot be reused meanwhile), measures what the
+ * new set would take (obp_route_measure_sink) and, when it does not fit
+ * a bank, leaves out the least recently used tables, never one a worker
+ * waits for (obp_route_lru_pick); a worker that misses one later asks
+ * for it again.  A static topology is never cut: a set too big for it
+ * is refused as before.
  */
 #ifndef OBP_SHARED_ROUTE_H
 #define OBP_SHARED_ROUTE_H
@@ -74,7 +86,7 @@
 
 struct obp_shm;
 
-#define OBP_ROUTE_SET_MAGIC  UINT64_C(0x3254455345545552) /* "RUTESET2" */
+#define OBP_ROUTE_SET_MAGIC  UINT64_C(0x3354455345545552) /* "RUTESET3" */
 #define OBP_ROUTE_NAME_MAX   256     /* bytes of one name */
 #define OBP_ROUTE_MAX_LEAVES 65536   /* leaf partitions of one table */
 #define OBP_ROUTE_MAX_REPL   64      /* replicas of one leaf */
@@ -109,7 +121,9 @@ struct obp_route_ctl {
                                        publishes (workers ask it for the
                                        tables they miss, mreq.h) */
     _Atomic int32_t  publisher;     /* the pid building a set, 0: none */
-    uint8_t          pad[112];
+    _Atomic uint64_t evicted;       /* table entries the OceanBase source
+                                       left out to fit (obp_route_lru) */
+    uint8_t          pad[104];
 };
 
 /* A bank's header. */
@@ -180,6 +194,9 @@ struct obp_route_entry {
     uint32_t         leaves_off;    /* struct obp_route_leaf[] */
     uint32_t         nreplicas;
     uint32_t         replicas_off;  /* struct obp_route_replica[] */
+    _Atomic int64_t  used_ms;       /* a table's last hit (monotonic ms),
+                                       0 never: the workers' one other
+                                       write (obp_route_touch) */
 };
 
 /* A name as a slice (the SQL classifier's output is not NUL-terminated). */
@@ -206,6 +223,7 @@ struct obp_route_table_in {
     size_t                          nleaves;   /* 1, or the blob's */
     const uint32_t                 *leaf_nrepl; /* replicas per leaf */
     const struct obp_route_replica *replicas;  /* every leaf's, in order */
+    int64_t                         used_ms;   /* last hit known, 0 */
 };
 
 /* What a source adds for a server: its LDC facts (names <
@@ -404,5 +422,74 @@ bool obp_route_live(const struct obp_shm *shm);
 
 /* A worker marks an entry it found stale; the source refreshes it. */
 void obp_route_mark_dirty(const struct obp_route_entry *e);
+
+/*
+ * A worker's hit on entry <e> at <now_us> (obp_now_us): its last use in
+ * milliseconds, stored only when it changed, relaxed (a stamp, read back
+ * by the publisher before it republishes, not a publication).
+ */
+static inline void
+obp_route_touch(const struct obp_route_entry *e, int64_t now_us)
+{
+    _Atomic int64_t *w = (_Atomic int64_t *)(uintptr_t)&e->used_ms;
+    int64_t          ms = now_us / 1000;
+
+    if (atomic_load_explicit(w, memory_order_relaxed) != ms)
+        atomic_store_explicit(w, ms, memory_order_relaxed);
+}
+
+/* <e>'s last hit (obp_now_us / 1000), 0 when none. */
+int64_t obp_route_used_ms(const struct obp_route_entry *e);
+
+/*
+ * The publisher's read of the published set (the stamps, before it
+ * builds the next): claims the publisher word as obp_route_build_begin
+ * does, so no one reuses the bank until obp_route_peek_end.  OBP_AGAIN
+ * while another process publishes; <v> has no bank when none is.
+ */
+int obp_route_peek_begin(struct obp_route_view *v, struct obp_shm *shm,
+                         char *err, size_t errlen);
+void obp_route_peek_end(struct obp_route_view *v, struct obp_shm *shm);
+
+/*
+ * What a set would take in a bank, measured by a sink that copies
+ * nothing (route_lru.c): the bytes of everything but the table entries,
+ * and each table entry's, in the order added (the first <cap>).
+ */
+struct obp_route_measure {
+    uint64_t  fixed;        /* header, LDC facts, tenant entries */
+    uint32_t  nfixed;       /* tenant entries */
+    uint32_t  nservers;     /* LDC facts: highest index + 1 */
+    uint64_t *table_bytes;  /* the caller's */
+    uint32_t  cap;
+    uint32_t  ntables;
+};
+
+void obp_route_measure_sink(struct obp_route_sink *sink,
+                            struct obp_route_measure *m);
+
+/* Bytes of a set of <nentries> entries taking <bytes>, with its index. */
+uint64_t obp_route_set_bytes(uint64_t bytes, uint32_t nentries);
+
+/* One table entry the eviction may leave out. */
+struct obp_route_lru_item {
+    uint64_t bytes;
+    int64_t  used_ms;       /* last use, 0: never */
+    bool     pinned;        /* a worker waits for it: kept */
+    bool     evict;         /* out: left out */
+};
+
+/*
+ * Marks the least recently used items not pinned (the older first among
+ * equal stamps) evict until <fixed> bytes of <nfixed> other entries and
+ * the items kept fit <budget> with their index.  Returns how many it
+ * marked, or -1 when even all it may mark would not do (then none is).
+ */
+int64_t obp_route_lru_pick(struct obp_route_lru_item *it, size_t n,
+                           uint64_t fixed, uint32_t nfixed, uint64_t budget);
+
+/* Table entries left out to fit: counted by the source, shown in stats. */
+void obp_route_count_evictions(const struct obp_shm *shm, uint64_t n);
+uint64_t obp_route_evictions(const struct obp_shm *shm);
 
 #endif

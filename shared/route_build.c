@@ -13,9 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ROUTE_SET_HDR   ROUND8(sizeof(struct obp_route_set))
-#define ROUND8(n)       (((uint64_t)(n) + 7) & ~(uint64_t)7)
-
 _Static_assert(sizeof(struct obp_route_ldc) % 8 == 0,
                "LDC records keep the entries after them 8-aligned");
 
@@ -166,6 +163,7 @@ struct entry_in {
     uint32_t                        kind;
     struct obp_route_name           names[4];
     int64_t                         table_id;
+    int64_t                         used_ms;
     const struct obp_part_desc     *part;
     size_t                          nleaves;
     const uint32_t                 *leaf_nrepl;
@@ -186,6 +184,7 @@ fill_entry(struct obp_route_entry *e, const struct entry_in *in,
     e->hash = obp_route_hash(in->kind, in->names);
     e->generation = generation;
     e->table_id = in->table_id;
+    atomic_init(&e->used_ms, in->used_ms);
     e->names_off = sizeof(*e);
     for (int i = 0; i < 4; i++) {
         e->name_len[i] = (uint16_t)in->names[i].len;
@@ -219,16 +218,10 @@ put_entry(struct obp_route_builder *b, const struct entry_in *in,
           char *err, size_t errlen)
 {
     struct obp_route_entry *e = (void *)(b->bank + b->used);
-    uint64_t                size = sizeof(*e);
+    uint64_t                size = obp_route_entry_bytes(in->names, in->part,
+                                                         in->nleaves,
+                                                         in->nreplicas);
 
-    for (int i = 0; i < 4; i++)
-        size += in->names[i].len;
-    size = ROUND8(size);
-    if (in->part != NULL)
-        size += ROUND8(in->part->size);
-    size += in->nleaves * sizeof(struct obp_route_leaf)
-            + in->nreplicas * sizeof(struct obp_route_replica);
-    size = ROUND8(size);
     if (b->entries_off == 0)
         b->entries_off = b->used;
     if (reserve(b, size, err, errlen) == NULL)
@@ -267,6 +260,7 @@ obp_route_add_table(struct obp_route_builder *b,
                     char *err, size_t errlen)
 {
     struct entry_in e = { .kind = OBP_ROUTE_TABLE, .table_id = in->table_id,
+                          .used_ms = in->used_ms,
                           .part = in->part, .nleaves = in->nleaves,
                           .leaf_nrepl = in->leaf_nrepl,
                           .replicas = in->replicas };
@@ -401,10 +395,9 @@ build_index(struct obp_route_builder *b, struct obp_route_set *set,
             char *err, size_t errlen)
 {
     struct obp_route_bucket *bk;
-    uint64_t                 nbuckets = 8, bytes, off, end;
+    uint64_t                 nbuckets = obp_route_index_slots(b->nentries);
+    uint64_t                 bytes, off, end;
 
-    while (nbuckets < 2 * (uint64_t)b->nentries)
-        nbuckets *= 2;
     bytes = nbuckets * sizeof(*bk);
     end = b->used;
     bk = reserve(b, bytes, err, errlen);
@@ -457,6 +450,34 @@ obp_route_build_abort(struct obp_route_builder *b)
     b->failed = 1;
     b->bank = NULL;
     release(b);
+}
+
+int
+obp_route_peek_begin(struct obp_route_view *v, struct obp_shm *shm,
+                     char *err, size_t errlen)
+{
+    const struct obp_route_set *set;
+
+    memset(v, 0, sizeof(*v));
+    if (!claim(shm, err, errlen))
+        return OBP_AGAIN;
+    v->generation = atomic_load(&obp_route_ctl(shm)->root);
+    if (v->generation == 0)
+        return OBP_OK;
+    set = (const void *)obp_route_bank(shm, v->generation);
+    if (set->magic == OBP_ROUTE_SET_MAGIC
+        && set->generation == v->generation)
+        v->bank = (const char *)set;
+    return OBP_OK;
+}
+
+void
+obp_route_peek_end(struct obp_route_view *v, struct obp_shm *shm)
+{
+    struct obp_route_builder b = { .shm = shm, .claimed = 1 };
+
+    release(&b);
+    v->bank = NULL;
 }
 
 static int

@@ -310,6 +310,8 @@ find_table(struct obp_router_ctx *x)
     x->out->looked_up = true;
     x->e = obp_route_find(&x->v, OBP_ROUTE_TABLE, &k);
     x->out->found = x->e != NULL;
+    if (x->e != NULL)
+        obp_route_touch(x->e, x->in->now_us);
     if (x->e == NULL) {
         memcpy(x->out->db, x->db, sizeof(x->out->db));
         memcpy(x->out->table, x->table, sizeof(x->out->table));

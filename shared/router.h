@@ -220,7 +220,7 @@ struct obp_router_in {
     struct obp_router_raw       *raw;      /* the session's last write,
                                               for read-your-writes by GTID
                                               ("Roles"); NULL: none */
-    int64_t                      now_us;   /* for the blocklist */
+    int64_t                      now_us;   /* blocklist, entries' last use */
     uint64_t                    *rng;      /* PRNG state, or NULL: the
                                               process's */
 };

@@ -298,4 +298,8 @@ obp_shm_stats_sum(const struct obp_shm *shm, uint64_t out[OBP_STAT_COUNT])
         for (int i = 0; i < OBP_STAT_COUNT; i++)
             out[i] += atomic_load_explicit(&w->stat[i],
                                            memory_order_relaxed);
+    /* the monitor evicts, and has no slot: its count is the route
+       cache's own */
+    if (shm->hdr->routes.size >= sizeof(struct obp_route_ctl))
+        out[OBP_STAT_route_evicted] += obp_route_evictions(shm);
 }

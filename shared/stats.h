@@ -57,6 +57,8 @@ enum obp_stat_kind {
     X(route_error, COUNTER, "statements refused: no server may take them") \
     X(route_lookup_hit, COUNTER, "table lookups found in the route cache") \
     X(route_lookup_miss, COUNTER, "table lookups not in the route cache") \
+    X(route_evicted, COUNTER, "table entries left out of the route cache " \
+      "to fit routing_cache_mem_limited (the monitor's count)")            \
     X(route_switch, COUNTER, "server session switches within a session") \
     X(handoff_out, COUNTER, "idle sessions handed to the next generation") \
     X(handoff_in, COUNTER, "idle sessions taken from the generation before")

@@ -114,6 +114,8 @@ struct obp_topo_table {
     uint32_t                  nleaves;
     uint32_t                 *leaf_first;    /* two-level: first leaf of
                                                 each partition; else NULL */
+    int64_t                   used_ms;       /* last hit a live source
+                                                knows (route.h), 0 */
 };
 
 struct obp_topo {

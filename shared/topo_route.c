@@ -131,6 +131,7 @@ add_table(const struct obp_topo *topo, const struct obp_topo_table *tb,
         in.key.table = obp_route_name(name);
     in.table_id = tb->id != 0 ? tb->id
                   : OBP_TOPO_TABLE_ID_BASE + (tb - topo->tables);
+    in.used_ms = tb->used_ms;
     in.part = tb->part;
     in.nleaves = tb->nleaves;
     in.leaf_nrepl = nrepl;

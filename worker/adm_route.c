@@ -3,7 +3,8 @@
  * read through the reader the router uses, within one generation.  Its
  * tables, each tenant's server list as ODP's __all_dummy entry, and
  * with PARTITION one row per leaf partition of the partitioned tables.
- * The cache keeps no times and no schema versions: "" and 0;
+ * The cache keeps no schema versions (0) and of the times only a
+ * table's last use (last_access_time: its last hit, "" before any);
  * cluster_version is the generation the entry was published in.
  */
 #include "worker.h"
@@ -21,6 +22,7 @@
 struct route_text {
     char names[4][OBP_ROUTE_NAME_MAX + 1];
     char id[NUM_MAX], gen[NUM_MAX], parts[NUM_MAX], repl[NUM_MAX];
+    char used[40];
     char addrs[ADDRS_MAX];
 };
 
@@ -84,6 +86,18 @@ part_text(const struct obp_part_desc *d, uint32_t leaves, char *buf,
              two ? func_name(d->level[1].type) : "NONE", two ? leaves : 0);
 }
 
+/* The wall-clock time of the entry's last hit (a monotonic stamp). */
+static void
+used_text(const struct obp_route_entry *e, char *buf, size_t cap)
+{
+    int64_t ms = obp_route_used_ms(e);
+
+    buf[0] = '\0';
+    if (ms > 0)
+        obp_adm_time(buf, cap, obp_wallclock_us()
+                               - (obp_now_us() - ms * 1000), true);
+}
+
 /* An entry's row: a table, or a tenant's servers as __all_dummy. */
 static int
 entry_row(struct obp_session *s, const struct obp_route_entry *e,
@@ -95,7 +109,8 @@ entry_row(struct obp_session *s, const struct obp_route_entry *e,
     const char                 *row[] = {
         t->names[0], t->names[1], tenant ? "oceanbase" : t->names[2],
         tenant ? "__all_dummy" : t->names[3], state_name(e), t->parts,
-        t->repl, t->id, t->gen, "0", "N", "", "", "", "", "", "", t->addrs
+        t->repl, t->id, t->gen, "0", "N", "", "", t->used, "", "", "",
+        t->addrs
     };
 
     for (unsigned i = 0; i < 4; i++) {
@@ -113,6 +128,7 @@ entry_row(struct obp_session *s, const struct obp_route_entry *e,
     snprintf(t->repl, sizeof(t->repl), "%" PRIu32, d != NULL ? 0 : n);
     snprintf(t->id, sizeof(t->id), "%" PRId64, e->table_id);
     snprintf(t->gen, sizeof(t->gen), "%" PRIu64, e->generation);
+    used_text(e, t->used, sizeof(t->used));
     return obp_ans_row(&s->req.ans, row);
 }
 
@@ -136,13 +152,14 @@ leaf_rows(struct obp_session *s, const struct obp_route_entry *e,
 {
     const struct obp_part_desc *d = obp_route_part(e);
     const char                 *row[] = {
-        t->id, t->parts, state_name(e), t->gen, "0", "", "", "", "", "", "",
-        t->addrs
+        t->id, t->parts, state_name(e), t->gen, "0", "", "", t->used, "",
+        "", "", t->addrs
     };
     int                         rc = OBP_OK;
 
     snprintf(t->id, sizeof(t->id), "%" PRId64, e->table_id);
     snprintf(t->gen, sizeof(t->gen), "%" PRIu64, e->generation);
+    used_text(e, t->used, sizeof(t->used));
     for (uint32_t i = 0; d != NULL && rc == OBP_OK && i < e->nleaves; i++) {
         const struct obp_part_entry *p = leaf_entry(d, i);
 

@@ -95,11 +95,11 @@ add_fixed(struct obp_route_builder *b, int64_t id_base)
     struct obp_route_replica r3[3], r8[8];
     struct obp_part_desc    *h = hash_part(4), *t = two_level_part();
     struct obp_route_table_in plain = { key("db", "plain"), id_base + 1,
-                                        NULL, 1, one, r3 };
+                                        NULL, 1, one, r3, 0 };
     struct obp_route_table_in hashed = { key("db", "hashed"), id_base + 2,
-                                         h, 4, four, r8 };
+                                         h, 4, four, r8, 0 };
     struct obp_route_table_in two = { key("db", "two"), id_base + 3,
-                                      t, 4, four, r8 };
+                                      t, 4, four, r8, 0 };
     struct obp_route_replica  srv[] = { repl(5, OBP_ROUTE_LEADER, 0, 1),
                                         repl(4, OBP_ROUTE_FOLLOWER, 0, 0) };
     struct obp_route_tenant_in ten = { obp_route_name(CLUSTER),
@@ -248,11 +248,11 @@ publish_second(struct obp_shm *shm)
     struct obp_route_replica  r = repl(7, OBP_ROUTE_LEADER, 0, 0);
     struct obp_part_desc     *h = hash_part(4);
     struct obp_route_table_in fresh = { key("db", "fresh"), 5, NULL, 1,
-                                        one, &r };
+                                        one, &r, 0 };
     uint32_t                  four[] = { 1, 1, 1, 1 };
     struct obp_route_replica  r4[4];
     struct obp_route_table_in hashed = { key("db", "hashed"), 6, h, 4,
-                                         four, r4 };
+                                         four, r4, 0 };
     int                       rc;
 
     for (unsigned l = 0; l < 4; l++)
@@ -311,7 +311,7 @@ test_full(struct obp_shm *shm)
     struct obp_route_view     v;
     static const uint32_t     one[] = { 1 };
     struct obp_route_replica  r = repl(1, OBP_ROUTE_LEADER, 0, 0);
-    struct obp_route_table_in in = { key("db", ""), 1, NULL, 1, one, &r };
+    struct obp_route_table_in in = { key("db", ""), 1, NULL, 1, one, &r, 0 };
     uint64_t                  before = atomic_load(&obp_route_ctl(shm)
                                                    ->root);
     char                      name[32];
@@ -361,7 +361,7 @@ test_refused(struct obp_shm *shm)
     struct obp_route_replica  far = repl(OBP_SHM_MAX_SERVERS, 1, 0, 0);
     struct obp_route_replica  norole = repl(1, 0, 0, 0);
     struct obp_part_desc     *h = hash_part(4);
-    struct obp_route_table_in in = { key("db", "x"), 1, NULL, 1, one, &r };
+    struct obp_route_table_in in = { key("db", "x"), 1, NULL, 1, one, &r, 0 };
     struct obp_route_table_in bad;
     struct obp_route_builder  b;
     char                      longname[OBP_ROUTE_NAME_MAX + 2];
@@ -407,7 +407,7 @@ fake_source(const struct obp_route_sink *sink)
     static const uint32_t     one[] = { 1 };
     struct obp_route_replica  r = repl(9, OBP_ROUTE_LEADER, 0, 0);
     struct obp_route_table_in in = { key("db", "from_source"), 77, NULL, 1,
-                                     one, &r };
+                                     one, &r, 0 };
     int                       rc = sink->ops->begin(sink->ctx, err,
                                                     sizeof(err));
 

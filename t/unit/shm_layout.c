@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 15.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 15
+/* Layout version 16.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 16
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -54,12 +54,12 @@ static const struct row expected[] = {
     { "obp_shm_worker.state", 4, 4 },
     { "obp_shm_worker.started_us", 8, 8 },
     { "obp_shm_worker.restarts", 16, 8 },
-    { "obp_shm_worker.stat", 24, 312 },
-    { "obp_shm_worker.route_gen", 336, 8 },
-    { "obp_shm_worker.srv_open", 344, 256 },
-    { "obp_shm_worker.srv_parked", 600, 256 },
-    { "obp_shm_worker.srv_failed", 856, 512 },
-    { "obp_shm_worker.pad", 1368, 40 },
+    { "obp_shm_worker.stat", 24, 320 },
+    { "obp_shm_worker.route_gen", 344, 8 },
+    { "obp_shm_worker.srv_open", 352, 256 },
+    { "obp_shm_worker.srv_parked", 608, 256 },
+    { "obp_shm_worker.srv_failed", 864, 512 },
+    { "obp_shm_worker.pad", 1376, 32 },
     { "sizeof obp_shm_worker", 0, 1408 },
     { "obp_shm_server.seq", 0, 4 },
     { "obp_shm_server.state", 4, 4 },
@@ -135,6 +135,7 @@ static const struct row expected[] = {
     { "obp_route_ctl.root", 0, 8 },
     { "obp_route_ctl.live", 8, 4 },
     { "obp_route_ctl.publisher", 12, 4 },
+    { "obp_route_ctl.evicted", 16, 8 },
     { "sizeof obp_route_ctl", 0, 128 },
     { "obp_route_set.magic", 0, 8 },
     { "obp_route_set.generation", 8, 8 },
@@ -176,7 +177,8 @@ static const struct row expected[] = {
     { "obp_route_entry.leaves_off", 52, 4 },
     { "obp_route_entry.nreplicas", 56, 4 },
     { "obp_route_entry.replicas_off", 60, 4 },
-    { "sizeof obp_route_entry", 0, 64 },
+    { "obp_route_entry.used_ms", 64, 8 },
+    { "sizeof obp_route_entry", 0, 72 },
 };
 
 #define FIELD(s, f) \
@@ -295,6 +297,7 @@ static const struct row compiled[] = {
     FIELD(obp_route_ctl, root),
     FIELD(obp_route_ctl, live),
     FIELD(obp_route_ctl, publisher),
+    FIELD(obp_route_ctl, evicted),
     SIZE(obp_route_ctl),
     FIELD(obp_route_set, magic),
     FIELD(obp_route_set, generation),
@@ -336,6 +339,7 @@ static const struct row compiled[] = {
     FIELD(obp_route_entry, leaves_off),
     FIELD(obp_route_entry, nreplicas),
     FIELD(obp_route_entry, replicas_off),
+    FIELD(obp_route_entry, used_ms),
     SIZE(obp_route_entry),
 };
 

@@ -30,7 +30,8 @@ use Test::OBProxy ();
 our $CLUSTER = 'obcluster';
 our $OB_VERSION = '4.2.1.0';       # what ob_version() answers
 our $SYS_USER = "$Test::OBProxy::SERVICE_USER\@sys";
-our $TABLET_BASE = 200000;      # tablet ids: base + table's n * 100 + part
+our $TABLET_BASE = 200000;      # tablet ids: base + table's n * span + part
+our $TABLET_SPAN = 100;         # more for tables of more leaves
 our $LS_BASE = 1000;            # log stream ids: base + part + 1
 
 my @DDL = (
@@ -259,13 +260,13 @@ sub tenant {
 # <replicas> lists each leaf's servers (harness numbers), the leader
 # first: one list per partition, per subpartition (grouped by partition)
 # of a two-level table, one for a table not partitioned.  Leaf i has
-# tablet $TABLET_BASE + 100 * (table's n) + i.  <expr> replaces the
+# tablet $TABLET_BASE + $TABLET_SPAN * (table's n) + i.  <expr> replaces the
 # partition expression (part_expr, the bare key columns unless given).
 sub table {
 	my ($self, $tenant, $db, $name, %o) = @_;
 	my $reps = $o{replicas};
 	my $n = scalar @$reps;
-	my $first = $TABLET_BASE + 100 * ++$self->{ntables};
+	my $first = $TABLET_BASE + $TABLET_SPAN * ++$self->{ntables};
 	my @rows = $self->_replica_rows($tenant, $db, $name, 0, $o{id}, $n,
 		$reps->[0]);
 	push @rows, $self->_replica_rows($tenant, $db, $name, $first + $_,
