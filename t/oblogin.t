@@ -63,7 +63,7 @@ my $u = $t->user();
 my $LIVE = 'rootservice_list: "' . $t->server(4) . "\"\n"
 	. "rootservice_cluster_name: $CL\n"
 	. "server_state_refresh_interval: 1s\n"
-	. "short_async_task_timeout: 1s\n";
+	. "short_async_task_timeout: 5s\n";
 
 sub run_proxy {
 	my ($more) = @_;
@@ -81,8 +81,7 @@ my $ATTRS = "SELECT GROUP_CONCAT(CONCAT(a.ATTR_NAME, '=',"
 	. ' a.ATTR_VALUE))'
 	. " ORDER BY a.ORDINAL_POSITION SEPARATOR ' ')"
 	. ' FROM performance_schema.session_connect_attrs a'
-	. ' JOIN performance_schema.threads th USING (PROCESSLIST_ID)'
-	. " WHERE th.PROCESSLIST_INFO LIKE '%attrs-probe%'";
+	. ' WHERE a.PROCESSLIST_ID = CONNECTION_ID()';
 my $PROBE = "SELECT CONNECTION_ID(), ($ATTRS)";
 
 my @ODP = qw/__mysql_client_type __connection_id __proxy_connection_id
@@ -107,10 +106,11 @@ sub xor_hex { uc unpack('H*', pack('H*', $_[0]) ^ pack('H*', $_[1])) }
 sub check_attrs {
 	my ($user, %want) = @_;
 	my $t0 = int(time() * 1e6);
-	my $r = Test::OBProxy::Raw->new(port => $t->port(2883));
+	my $r = Test::OBProxy::Raw->new(port => $t->port(2883), timeout => 20);
 	my $ok = $r && $r->login(user => $user, password => $t->password());
 	my $t1 = int(time() * 1e6);
-	return ('login failed', '') unless $ok && $ok->{ok};
+	return ('login failed: ' . ($ok ? "$ok->{err} $ok->{message}"
+		: $r ? $r->{error} : $@), '') unless $ok && $ok->{ok};
 	my $res = $r->query($PROBE);
 	my ($conn, $attrs) = @{$res->{rows}[0] // []};
 	$r->close();
