@@ -194,6 +194,9 @@ extern const struct obp_enum obp_enum_route_policy[];
       "ask servers for OceanBase 2.0 framing (new server sessions)")       \
     X(enable_full_username, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,         \
       "OceanBase logins send user@tenant#cluster, not user@tenant")        \
+    X(enable_proxy_scramble, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,        \
+      "OceanBase logins: the token is made for the client's scramble, "    \
+      "sent XOR the server's in __proxy_scramble")                         \
     X(enable_ob_protocol_v2_with_client, BOOL, "false", 0, 1, OBP_P_RELOAD,  \
       NULL, "OceanBase 2.0 framing to clients that ask for it")            \
     X(enable_reroute, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,               \

@@ -66,6 +66,7 @@ obp_clogin_start(struct obp_session *s)
 
     if (obp_auth_scramble(s->scramble) != OBP_OK)
         return OBP_ERROR;
+    s->connect_us = obp_wallclock_us();
     memset(&hs, 0, sizeof(hs));
     hs.protocol = 10;
     hs.conn_id = s->id;
@@ -551,5 +552,7 @@ obp_clogin_server_done(struct obp_session *s, int rc)
                          srv->err_state, srv->err_msg);
         return;
     }
+    if (obp_oblogin_wanted(srv))
+        obp_oblogin_learn(s, &srv->ok);
     logged_in(s, &srv->ok);
 }

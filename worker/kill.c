@@ -265,9 +265,7 @@ killer_login(const struct obp_session *s, struct obp_srv_login *lg)
     memset(lg, 0, sizeof(*lg));
     obp_strlcpy(lg->user, s->name.user, sizeof(lg->user));
     /* an OceanBase server wants the tenant in the name (oblogin.h) */
-    obp_strlcpy(lg->tenant, s->name.tenant, sizeof(lg->tenant));
-    obp_strlcpy(lg->cluster, s->name.cluster, sizeof(lg->cluster));
-    obp_strlcpy(lg->client_ip, s->cip, sizeof(lg->client_ip));
+    obp_oblogin_fill(lg, s);
     memcpy(lg->stage1, s->stage1, sizeof(lg->stage1));
     lg->has_pw = s->has_pw;
     lg->caps = OBP_CLIENT_PROTOCOL_41 | OBP_CLIENT_SECURE_CONNECTION

@@ -15,7 +15,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct obp_handshake;
+struct obp_ok;
+struct obp_session;
 struct obp_srv;
+struct obp_srv_login;
+
+/*
+ * Copies into <lg> what an OceanBase login of <s> tells the server: the
+ * tenant and cluster, the client's address, its session id, cluster id,
+ * connect time and scramble, the global variables version.
+ */
+void obp_oblogin_fill(struct obp_srv_login *lg, const struct obp_session *s);
 
 /* Whether <srv> logs in to an OceanBase tenant (live metadata, a tenant). */
 bool obp_oblogin_wanted(const struct obp_srv *srv);
@@ -28,12 +39,32 @@ void obp_oblogin_user(char *out, size_t cap, const char *user,
                       const char *tenant, const char *cluster, bool full);
 
 /*
- * Replaces srv->lg.attrs with ODP's: the client's __ob_client* ones, then
- * __mysql_client_type, __proxy_connection_id, __cluster_name,
- * __proxy_capability_flag, __proxy_scramble, __client_ip (in
- * srv->own_attrs, built once).
+ * Replaces srv->lg.attrs with ODP's for the server whose handshake is
+ * <hs>: the client's __ob_client* ones, then __mysql_client_type,
+ * __connection_id (the server's), __proxy_connection_id,
+ * __cluster_name, __cluster_id, __global_vars_version,
+ * __proxy_capability_flag, __proxy_scramble, __client_ip,
+ * __proxy_version, __client_addr_port, __client_session_id,
+ * __client_connect_time, __proxy_idc_name (in srv->own_attrs, made
+ * again for each server tried).
  */
-int obp_oblogin_attrs(struct obp_srv *srv);
+int obp_oblogin_attrs(struct obp_srv *srv, const struct obp_handshake *hs);
+
+/*
+ * The scramble the login token is computed for: with
+ * enable_proxy_scramble the client's (the server gets it in
+ * __proxy_scramble), else, and always for a MariaDB server, the
+ * server's own.
+ */
+const uint8_t *obp_oblogin_token_scramble(const struct obp_srv *srv,
+                                          const struct obp_handshake *hs);
+
+/*
+ * Takes the ob_proxy_global_variables_version a session's first server
+ * login OK <ok> reports into s->gvars_version, which its later logins
+ * send as __global_vars_version (ODP's rule: 0 marks the first).
+ */
+void obp_oblogin_learn(struct obp_session *s, const struct obp_ok *ok);
 
 /*
  * Whether a login ERR with MySQL error number <code> is OceanBase's

@@ -278,9 +278,7 @@ obp_session_open_server(struct obp_session *s)
     memset(&lg, 0, sizeof(lg));
     obp_strlcpy(lg.user, s->name.user, sizeof(lg.user));
     obp_strlcpy(lg.db, s->db, sizeof(lg.db));
-    obp_strlcpy(lg.tenant, s->name.tenant, sizeof(lg.tenant));
-    obp_strlcpy(lg.cluster, s->name.cluster, sizeof(lg.cluster));
-    obp_strlcpy(lg.client_ip, s->cip, sizeof(lg.client_ip));
+    obp_oblogin_fill(&lg, s);
     memcpy(lg.stage1, s->stage1, sizeof(lg.stage1));
     memcpy(lg.account, s->account, sizeof(lg.account));
     lg.has_pw = s->has_pw;

@@ -72,6 +72,10 @@ struct obp_session {
                                            to the client (cob20.h), 0:
                                            MySQL framing */
     uint8_t               *attrs;       /* client's connect attributes */
+    int64_t                connect_us;  /* when it connected, wall clock */
+    int64_t                gvars_version; /* the cluster's global variables
+                                           version its first OceanBase
+                                           login reported (oblogin.h) */
     size_t                 attrs_len;
     struct obp_req         req;         /* client -> server framer */
     struct obp_resp        resp;        /* server -> client framer */

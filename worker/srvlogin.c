@@ -101,6 +101,8 @@ agree_caps(struct obp_srv *srv, uint32_t server)
         caps |= OBP_CLIENT_CONNECT_WITH_DB;
     if (srv->lg.attrs == NULL)
         caps &= ~OBP_CLIENT_CONNECT_ATTRS;
+    else if (obp_oblogin_wanted(srv))   /* ODP's, whatever the client's */
+        caps |= server & OBP_CLIENT_CONNECT_ATTRS;
     return caps;
 }
 
@@ -144,7 +146,7 @@ send_response(struct obp_srv *srv, const struct obp_handshake *hs)
     bool                   ob = obp_oblogin_wanted(srv);
 
     memset(&r, 0, sizeof(r));
-    if ((ob && obp_oblogin_attrs(srv) != OBP_OK)
+    if ((ob && obp_oblogin_attrs(srv, hs) != OBP_OK)
         || obp_sob20_attrs(srv) != OBP_OK)
         return OBP_ERROR;
     r.caps = srv->caps = agree_caps(srv, hs->caps);
@@ -169,7 +171,8 @@ send_response(struct obp_srv *srv, const struct obp_handshake *hs)
     r.user = user;
     r.user_len = strlen(user);
     if (srv->lg.has_pw) {
-        obp_auth_token(srv->lg.stage1, hs->scramble, token);
+        obp_auth_token(srv->lg.stage1, ob ? obp_oblogin_token_scramble(srv,
+                       hs) : hs->scramble, token);
         r.auth = token;
         r.auth_len = OBP_SHA1_LEN;
     }

@@ -62,6 +62,12 @@ struct obp_srv_login {
     char           tenant[OBP_NAME_MAX]; /* "": rootservice_list's servers */
     char           cluster[OBP_NAME_MAX];
     char           client_ip[48];       /* an OceanBase login's __client_ip */
+    uint16_t       client_port;         /* and the rest of ODP's attributes */
+    uint32_t       cs_id;               /* (oblogin.h) */
+    int64_t        cluster_id;          /* the name's :cluster_id, -1: none */
+    int64_t        connect_us;          /* the client's, wall clock */
+    int64_t        gvars_version;       /* 0: the session's first login */
+    uint8_t        scramble[OBP_SCRAMBLE_LEN]; /* the client's */
     uint8_t        stage1[OBP_SHA1_LEN];
     uint8_t        account[OBP_SHA1_LEN];  /* the client's account row,
                                            obp_acct_row_id: pool key */
@@ -108,6 +114,9 @@ struct obp_srv {
     uint8_t             *own_attrs;     /* the attributes lg.attrs points
                                            to when the proxy adds its own
                                            (sob20.h), until done */
+    const uint8_t       *cl_attrs;      /* the client's, while own_attrs
+                                           are made for each server */
+    size_t               cl_attrs_len;
     uint32_t             caps;          /* agreed with the server */
     uint32_t             ext_caps;      /* MariaDB's, agreed */
     uint16_t             status;        /* from the server's last OK */

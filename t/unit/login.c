@@ -186,6 +186,36 @@ test_raw_bytes(void)
            "error phrase cut to the buffer, terminated");
 }
 
+/* Names made of separators, or of empty parts, and long separator runs. */
+static void
+test_hostile(void)
+{
+    char buf[600];
+
+    name_err("::", 2, DEFSEP, "empty user name");
+    name_err(":::", 3, DEFSEP, "empty user name");
+    name_err("-:-:", 4, DEFSEP, "empty user name");
+    name_err("..", 2, DEFSEP, "empty user name");
+    name_err("c:t:", 4, DEFSEP, "empty user name");
+    name_err("@#:", 3, DEFSEP, "empty user name");
+    name_err("#:1", 3, DEFSEP, "empty user name");
+    name_ok("::::", DEFSEP, "::::", "", "", -1);
+    name_ok(":", DEFSEP, ":", "", "", -1);
+    name_ok("-", DEFSEP, "-", "", "", -1);
+    name_ok("u@#", DEFSEP, "u", "", "", -1);
+    name_ok(":t:u", DEFSEP, "u", "t", "", -1);
+    name_ok("c::u:0", DEFSEP, "u", "", "c", 0);
+    memset(buf, ':', sizeof(buf) - 1);
+    buf[sizeof(buf) - 1] = '\0';
+    name_err(buf, sizeof(buf) - 1, DEFSEP, "user name is longer");
+    memset(buf, '@', sizeof(buf) - 1);
+    name_err(buf, sizeof(buf) - 1, DEFSEP, "empty user name");
+    memset(buf, 't', sizeof(buf) - 1);
+    memcpy(buf, "c:", 2);
+    memcpy(buf + sizeof(buf) - 3, ":u", 2);
+    name_err(buf, sizeof(buf) - 1, DEFSEP, "tenant name is longer");
+}
+
 static void
 test_sessid_init(void)
 {
@@ -328,6 +358,7 @@ main(void)
     test_separator_lists();
     test_lengths();
     test_raw_bytes();
+    test_hostile();
     test_sessid_init();
     test_sessid_layout();
     test_sessid_wrap();
