@@ -37,7 +37,7 @@
 #include "stats.h"
 
 #define OBP_SHM_MAGIC           UINT64_C(0x314d48535850424f) /* "OBPXSHM1" */
-#define OBP_SHM_LAYOUT_VERSION  15
+#define OBP_SHM_LAYOUT_VERSION  16
 #define OBP_SHM_ALIGN           128     /* slots never share a cache line */
 #define OBP_SHM_MAX_WORKERS     128
 #define OBP_SHM_MAX_SERVERS     1024
@@ -180,7 +180,8 @@ struct obp_shm_server {
     char             region[32];
     char             idc[32];
     _Atomic uint32_t fail_count;        /* failures in the current window */
-    uint32_t         reserved;
+    _Atomic uint32_t ob_state;          /* enum obp_ob_state, the monitor's
+                                           (srvstate.h) */
     _Atomic int64_t  fail_window_us;    /* start of the failure window */
     _Atomic int64_t  dead_since_us;
     _Atomic int64_t  retry_at_us;       /* when a dead server is retried,

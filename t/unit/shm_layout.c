@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 15.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 15
+/* Layout version 16.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 16
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -68,7 +68,7 @@ static const struct row expected[] = {
     { "obp_shm_server.region", 104, 32 },
     { "obp_shm_server.idc", 136, 32 },
     { "obp_shm_server.fail_count", 168, 4 },
-    { "obp_shm_server.reserved", 172, 4 },
+    { "obp_shm_server.ob_state", 172, 4 },
     { "obp_shm_server.fail_window_us", 176, 8 },
     { "obp_shm_server.dead_since_us", 184, 8 },
     { "obp_shm_server.retry_at_us", 192, 8 },
@@ -228,7 +228,7 @@ static const struct row compiled[] = {
     FIELD(obp_shm_server, region),
     FIELD(obp_shm_server, idc),
     FIELD(obp_shm_server, fail_count),
-    FIELD(obp_shm_server, reserved),
+    FIELD(obp_shm_server, ob_state),
     FIELD(obp_shm_server, fail_window_us),
     FIELD(obp_shm_server, dead_since_us),
     FIELD(obp_shm_server, retry_at_us),
