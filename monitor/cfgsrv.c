@@ -59,10 +59,15 @@ static void cfgsrv_failed(struct obp_cfgsrv *cs, const char *fmt, ...)
 static void
 cfgsrv_failed(struct obp_cfgsrv *cs, const char *fmt, ...)
 {
-    int64_t most = cs->mon->conf->config_server_refresh_interval;
-    int64_t wait = BACKOFF_FIRST_US << (cs->fails < 16 ? cs->fails : 16);
-    char    why[256];
-    va_list ap;
+    const struct obp_conf *c = cs->mon->conf;
+    int64_t                most = c->config_server_refresh_interval
+                                  < c->server_state_refresh_interval
+                                  ? c->config_server_refresh_interval
+                                  : c->server_state_refresh_interval;
+    int64_t                wait = BACKOFF_FIRST_US
+                                  << (cs->fails < 16 ? cs->fails : 16);
+    char                   why[256];
+    va_list                ap;
 
     va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);

@@ -9,7 +9,8 @@
  * a fetch that fails (no connection, a status but 200, an answer that
  * does not read, another cluster) is logged as a WARN naming the URL and
  * what was wrong (once while it stays the same), the last good list kept,
- * and retried after 1 s, 2 s, 4 s ... (at most the refresh interval).
+ * and retried after 1 s, 2 s, 4 s ... (at most server_state_refresh_
+ * interval or config_server_refresh_interval, the smaller).
  * Each GET is bounded by short_async_task_timeout (monitor/httpc.h).
  */
 #ifndef OBP_MONITOR_CFGSRV_H
