@@ -58,14 +58,19 @@ cfg_envelope(const struct obp_json *j, int *data, char *err, size_t errlen)
     return OBP_OK;
 }
 
-/* "10.0.0.1:2882" with sql_port 2881 appended as "10.0.0.1:2881". */
+/*
+ * "10.0.0.1:2882" with sql_port 2881 appended as "10.0.0.1:2881": an IP
+ * address, as ODP takes it (a name, or anything else, is skipped).
+ */
 static int
 cfg_server(const struct obp_json *j, int s, struct obp_cfgjson *out)
 {
-    char     addr[OBP_ADDR_STRLEN + 8], *colon;
-    int64_t  port = 0;
-    size_t   used = strlen(out->rslist);
-    int      n;
+    char            addr[OBP_ADDR_STRLEN + 8], text[OBP_ADDR_STRLEN + 16];
+    char            why[96], *colon;
+    struct obp_addr a;
+    int64_t         port = 0;
+    size_t          used = strlen(out->rslist);
+    int             n;
 
     if (cfg_str(j, s, "address", addr, sizeof(addr)) != OBP_OK
         || obp_json_int(j, obp_json_member(j, s, "sql_port"), &port)
@@ -77,9 +82,13 @@ cfg_server(const struct obp_json *j, int s, struct obp_cfgjson *out)
         colon[-1] = '\0';
         memmove(addr, addr + 1, strlen(addr));
     }
-    n = snprintf(out->rslist + used, sizeof(out->rslist) - used,
-                 strchr(addr, ':') != NULL ? "%s[%s]:%lld" : "%s%s:%lld",
-                 used > 0 ? ";" : "", addr, (long long)port);
+    snprintf(text, sizeof(text), strchr(addr, ':') != NULL ? "[%s]:%lld"
+             : "%s:%lld", addr, (long long)port);
+    if (strspn(addr, "0123456789abcdefABCDEF.:") != strlen(addr)
+        || obp_addr_parse(&a, text, why, sizeof(why)) != OBP_OK)
+        return OBP_ERROR;
+    n = snprintf(out->rslist + used, sizeof(out->rslist) - used, "%s%s",
+                 used > 0 ? ";" : "", a.text);
     if (n < 0 || (size_t)n >= sizeof(out->rslist) - used) {
         out->rslist[used] = '\0';
         return OBP_ERROR;
