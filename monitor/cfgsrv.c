@@ -31,7 +31,8 @@ cfgsrv_wanted(const struct obp_monitor *mon)
     return c->topo == NULL
            && (c->rootservice_list == NULL || c->rootservice_list[0] == '\0')
            && c->obproxy_config_server_url != NULL
-           && c->obproxy_config_server_url[0] != '\0' && !mon->stopping;
+           && c->obproxy_config_server_url[0] != '\0' && !mon->handed
+           && !mon->stopping;
 }
 
 const char *

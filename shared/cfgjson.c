@@ -4,26 +4,11 @@
 #include "obp.h"
 #include "cfgjson.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CFG_TEMPLATE "${ObRegion}"
-
-static int cfg_refuse(char *err, size_t errlen, const char *fmt, ...)
-    OBP_PRINTF(3, 4);
-
-static int
-cfg_refuse(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return OBP_ERROR;
-}
 
 /* Member <key>'s string value into <buf>, "" when absent. */
 static int
@@ -44,17 +29,17 @@ cfg_envelope(const struct obp_json *j, int *data, char *err, size_t errlen)
     int64_t code = -1;
 
     if (!obp_json_is(j, 0, OBP_JSON_OBJECT))
-        return cfg_refuse(err, errlen, "the answer is no JSON object");
+        return obp_errf(err, errlen, "the answer is no JSON object");
     if (cfg_str(j, 0, "Message", msg, sizeof(msg)) != OBP_OK)
         snprintf(msg, sizeof(msg), "(not a string)");
     (void)obp_json_int(j, obp_json_member(j, 0, "Code"), &code);
     if (strcmp(msg, "successful") != 0 || code / 100 != 2
         || !obp_json_is(j, obp_json_member(j, 0, "Success"), OBP_JSON_TRUE))
-        return cfg_refuse(err, errlen, "the answer is a failure: Code "
+        return obp_errf(err, errlen, "the answer is a failure: Code "
                           "%lld, Message \"%s\"", (long long)code, msg);
     *data = obp_json_member(j, 0, "Data");
     if (!obp_json_is(j, *data, OBP_JSON_OBJECT))
-        return cfg_refuse(err, errlen, "the answer has no Data object");
+        return obp_errf(err, errlen, "the answer has no Data object");
     return OBP_OK;
 }
 
@@ -109,7 +94,7 @@ cfg_servers(const struct obp_json *j, int data, struct obp_cfgjson *out,
         int arr = obp_json_member(j, data, lists[l]);
 
         if (arr >= 0 && !obp_json_is(j, arr, OBP_JSON_ARRAY))
-            return cfg_refuse(err, errlen, "%s is no array", lists[l]);
+            return obp_errf(err, errlen, "%s is no array", lists[l]);
         for (int s = obp_json_first(j, arr); s >= 0;
              s = obp_json_next(j, arr, s))
             if (!obp_json_is(j, s, OBP_JSON_OBJECT)
@@ -117,7 +102,7 @@ cfg_servers(const struct obp_json *j, int data, struct obp_cfgjson *out,
                 bad++;
     }
     if (out->nservers == 0)
-        return cfg_refuse(err, errlen, "RsList names no server%s",
+        return obp_errf(err, errlen, "RsList names no server%s",
                           bad > 0 ? " that reads (address \"ip:port\", "
                                     "sql_port)" : "");
     return OBP_OK;
@@ -135,16 +120,16 @@ cfg_rslist(const struct obp_json *j, int data, const char *cluster,
         || (out->cluster[0] == '\0'
             && cfg_str(j, data, "ObRegion", out->cluster,
                        sizeof(out->cluster)) != OBP_OK))
-        return cfg_refuse(err, errlen, "a bad ObCluster");
+        return obp_errf(err, errlen, "a bad ObCluster");
     if (strcmp(out->cluster, cluster) != 0)
-        return cfg_refuse(err, errlen, "the servers are cluster \"%s\", "
+        return obp_errf(err, errlen, "the servers are cluster \"%s\", "
                           "not rootservice_cluster_name \"%s\"",
                           out->cluster, cluster);
     id = obp_json_member(j, data, "ObClusterId");
     if (id < 0)
         id = obp_json_member(j, data, "ObRegionId");
     if (id >= 0 && obp_json_int(j, id, &out->cluster_id) != OBP_OK)
-        return cfg_refuse(err, errlen, "a bad ObClusterId");
+        return obp_errf(err, errlen, "a bad ObClusterId");
     return cfg_servers(j, data, out, err, errlen);
 }
 
@@ -176,14 +161,14 @@ cfg_clusters(const struct obp_json *j, int data, const char *cluster,
             && strcmp(name, cluster) == 0) {
             if (cfg_str(j, s, "ObRootServiceInfoUrl", out->url,
                         sizeof(out->url)) != OBP_OK || out->url[0] == '\0')
-                return cfg_refuse(err, errlen, "cluster \"%s\" has a bad "
+                return obp_errf(err, errlen, "cluster \"%s\" has a bad "
                                   "ObRootServiceInfoUrl", cluster);
             return OBP_OK;
         }
     if (cfg_str(j, data, "ObRootServiceInfoUrlTemplate", tpl, sizeof(tpl))
         == OBP_OK && cfg_template(tpl, cluster, out) == OBP_OK)
         return OBP_OK;
-    return cfg_refuse(err, errlen, "cluster \"%s\" (rootservice_cluster_name)"
+    return obp_errf(err, errlen, "cluster \"%s\" (rootservice_cluster_name)"
                       " is not in ObRootServiceInfoUrlList", cluster);
 }
 
@@ -199,10 +184,10 @@ obp_cfgjson_read(const char *text, size_t len, const char *cluster,
     memset(out, 0, sizeof(*out));
     out->cluster_id = -1;
     if (tok == NULL)
-        return cfg_refuse(err, errlen, "out of memory");
+        return obp_errf(err, errlen, "out of memory");
     if (obp_json_parse(&j, text, len, tok, OBP_CFGJSON_TOKENS, why,
                        sizeof(why)) != OBP_OK)
-        rc = cfg_refuse(err, errlen, "not JSON: %s", why);
+        rc = obp_errf(err, errlen, "not JSON: %s", why);
     else if ((rc = cfg_envelope(&j, &data, err, errlen)) != OBP_OK)
         ;
     else if (obp_json_member(&j, data, "RsList") >= 0)
@@ -212,7 +197,7 @@ obp_cfgjson_read(const char *text, size_t len, const char *cluster,
                 >= 0)
         rc = cfg_clusters(&j, data, cluster, out, err, errlen);
     else
-        rc = cfg_refuse(err, errlen, "Data has neither RsList nor "
+        rc = obp_errf(err, errlen, "Data has neither RsList nor "
                         "ObRootServiceInfoUrlList");
     free(tok);
     return rc;

@@ -16,13 +16,6 @@ struct resp_head {
     size_t length;
 };
 
-static int
-resp_refuse(char *err, size_t errlen, const char *why)
-{
-    snprintf(err, errlen, "%s", why);
-    return OBP_ERROR;
-}
-
 /* The blank line ending the head: its offset, or -1. */
 static long
 resp_head_end(const char *buf, size_t len)
@@ -43,10 +36,10 @@ resp_status(const char *s, size_t n, struct resp_head *h, char *err,
         || s[8] != ' ' || s[9] < '1' || s[9] > '5' || s[10] < '0'
         || s[10] > '9' || s[11] < '0' || s[11] > '9'
         || (n > 12 && s[12] != ' '))
-        return resp_refuse(err, errlen, "not an HTTP/1.x status line");
+        return obp_errf(err, errlen, "not an HTTP/1.x status line");
     h->status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
     if (h->status < 200)
-        return resp_refuse(err, errlen, "an interim (1xx) answer");
+        return obp_errf(err, errlen, "an interim (1xx) answer");
     return OBP_OK;
 }
 
@@ -70,17 +63,17 @@ resp_length(const char *v, size_t n, struct resp_head *h, char *err,
     while (k < n && (v[k] == ' ' || v[k] == '\t'))
         k++;
     if (k == n)
-        return resp_refuse(err, errlen, "an empty Content-Length");
+        return obp_errf(err, errlen, "an empty Content-Length");
     for (; k < n && v[k] >= '0' && v[k] <= '9'; k++) {
         len = len * 10 + (size_t)(v[k] - '0');
         if (len > OBP_HTTPRESP_MAX)
-            return resp_refuse(err, errlen, "a Content-Length over the "
+            return obp_errf(err, errlen, "a Content-Length over the "
                                "answer's bound");
     }
     while (k < n && (v[k] == ' ' || v[k] == '\t'))
         k++;
     if (k != n || (h->has_length && h->length != len))
-        return resp_refuse(err, errlen, "a bad Content-Length");
+        return obp_errf(err, errlen, "a bad Content-Length");
     h->has_length = true;
     h->length = len;
     return OBP_OK;
@@ -95,19 +88,19 @@ resp_header(const char *s, size_t n, struct resp_head *h, char *err,
     size_t      name;
 
     if (n > 0 && (s[0] == ' ' || s[0] == '\t'))
-        return resp_refuse(err, errlen, "a folded header line");
+        return obp_errf(err, errlen, "a folded header line");
     if (colon == NULL || colon == s)
-        return resp_refuse(err, errlen, "a header line without a name");
+        return obp_errf(err, errlen, "a header line without a name");
     name = (size_t)(colon - s);
     if (memchr(s, ' ', name) != NULL || memchr(s, '\t', name) != NULL)
-        return resp_refuse(err, errlen, "a header name with a blank");
+        return obp_errf(err, errlen, "a header name with a blank");
     colon++;
     n -= name + 1;
     if (name == 14 && strncasecmp(s, "Content-Length", 14) == 0)
         return resp_length(colon, n, h, err, errlen);
     if (name == 17 && strncasecmp(s, "Transfer-Encoding", 17) == 0) {
         if (!resp_is(colon, n, "chunked"))
-            return resp_refuse(err, errlen, "a transfer coding other than "
+            return obp_errf(err, errlen, "a transfer coding other than "
                                "chunked");
         h->chunked = true;
     }
@@ -125,7 +118,7 @@ resp_head(const char *buf, size_t end, struct resp_head *h, char *err,
     h->body = end + 4;
     eol = memchr(line, '\r', (size_t)(stop - line));
     if (eol == NULL || eol[1] != '\n')
-        return resp_refuse(err, errlen, "a bare CR or LF in the head");
+        return obp_errf(err, errlen, "a bare CR or LF in the head");
     if ((rc = resp_status(line, (size_t)(eol - line), h, err, errlen))
         != OBP_OK)
         return rc;
@@ -133,13 +126,13 @@ resp_head(const char *buf, size_t end, struct resp_head *h, char *err,
         eol = memchr(line, '\r', (size_t)(stop - line));
         if (eol == NULL || eol[1] != '\n'
             || memchr(line, '\n', (size_t)(eol - line)) != NULL)
-            return resp_refuse(err, errlen, "a bare CR or LF in the head");
+            return obp_errf(err, errlen, "a bare CR or LF in the head");
         if ((rc = resp_header(line, (size_t)(eol - line), h, err, errlen))
             != OBP_OK)
             return rc;
     }
     if (h->chunked && h->has_length)
-        return resp_refuse(err, errlen, "both Content-Length and chunked");
+        return obp_errf(err, errlen, "both Content-Length and chunked");
     return OBP_OK;
 }
 
@@ -152,29 +145,25 @@ chunk_size(const char *buf, size_t p, size_t len, size_t *size,
     int    d;
 
     for (; k < len; k++) {
-        char c = buf[k];
-
-        d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f'
-            ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        d = obp_hex_digit(buf[k]);
         if (d < 0)
             break;
         v = v * 16 + (size_t)d;
         if (v > OBP_HTTPRESP_MAX)
-            return resp_refuse(err, errlen, "a chunk over the answer's "
+            return obp_errf(err, errlen, "a chunk over the answer's "
                                "bound");
     }
     if (k == len)
         return OBP_AGAIN;
     if (k == p || (buf[k] != ';' && buf[k] != '\r'))
-        return resp_refuse(err, errlen, "a bad chunk size");
+        return obp_errf(err, errlen, "a bad chunk size");
     while (k < len && buf[k] != '\r' && k - p < 1024)
         k++;                            /* an extension, ignored */
     if (k + 1 >= len)
-        return k - p < 1024 ? OBP_AGAIN : resp_refuse(err, errlen,
-                                                      "a chunk extension "
-                                                      "too long");
+        return k - p < 1024 ? OBP_AGAIN
+               : obp_errf(err, errlen, "a chunk extension too long");
     if (buf[k + 1] != '\n')
-        return resp_refuse(err, errlen, "a bad chunk size line");
+        return obp_errf(err, errlen, "a bad chunk size line");
     *size = v;
     *data = k + 2;
     return OBP_OK;
@@ -209,7 +198,7 @@ static int
 chunk_walk(char *buf, size_t p, size_t len, bool decode, size_t *out,
            char *err, size_t errlen)
 {
-    size_t start = p, w = p, size, data = p, end;
+    size_t start = p, w = p, size = 0, data = p, end;
     int    rc;
 
     for (;;) {
@@ -221,9 +210,9 @@ chunk_walk(char *buf, size_t p, size_t len, bool decode, size_t *out,
         if (data + size + 2 > len)
             return OBP_AGAIN;
         if (buf[data + size] != '\r' || buf[data + size + 1] != '\n')
-            return resp_refuse(err, errlen, "a chunk without its CRLF");
+            return obp_errf(err, errlen, "a chunk without its CRLF");
         if (w - start + size > OBP_HTTPRESP_MAX)
-            return resp_refuse(err, errlen, "chunks over the answer's "
+            return obp_errf(err, errlen, "chunks over the answer's "
                                "bound");
         if (decode)
             memmove(buf + w, buf + data, size);
@@ -253,7 +242,7 @@ resp_body(char *buf, size_t len, bool eof, const struct resp_head *h,
         if (rc == OBP_OK)
             rc = chunk_walk(buf, h->body, len, true, &end, err, errlen);
         if (rc == OBP_AGAIN && eof)
-            return resp_refuse(err, errlen, "the answer ends in a chunk");
+            return obp_errf(err, errlen, "the answer ends in a chunk");
         out->len = end - h->body;
         return rc;
     }
@@ -262,7 +251,7 @@ resp_body(char *buf, size_t len, bool eof, const struct resp_head *h,
             out->len = h->length;
             return OBP_OK;
         }
-        return eof ? resp_refuse(err, errlen, "the answer ends before its "
+        return eof ? obp_errf(err, errlen, "the answer ends before its "
                                  "Content-Length") : OBP_AGAIN;
     }
     out->len = len - h->body;
@@ -279,13 +268,13 @@ obp_httpresp_parse(char *buf, size_t len, bool eof,
 
     memset(out, 0, sizeof(*out));
     if (len > OBP_HTTPRESP_MAX)
-        return resp_refuse(err, errlen, "an answer over 1 MiB");
+        return obp_errf(err, errlen, "an answer over 1 MiB");
     end = resp_head_end(buf, len);
     if (end < 0) {
         if (len >= OBP_HTTPRESP_HEAD_MAX)
-            return resp_refuse(err, errlen, "a head over 16 KiB");
+            return obp_errf(err, errlen, "a head over 16 KiB");
         if (eof)
-            return resp_refuse(err, errlen, len == 0 ? "an empty answer"
+            return obp_errf(err, errlen, "%s", len == 0 ? "an empty answer"
                                : "the answer ends in its head");
         return OBP_AGAIN;
     }

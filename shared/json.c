@@ -71,8 +71,7 @@ static bool
 json_hex4(const char *s)
 {
     for (int k = 0; k < 4; k++)
-        if (!((s[k] >= '0' && s[k] <= '9') || (s[k] >= 'a' && s[k] <= 'f')
-              || (s[k] >= 'A' && s[k] <= 'F')))
+        if (obp_hex_digit(s[k]) < 0)
             return false;
     return true;
 }

@@ -9,13 +9,6 @@
 
 #define URL_SCHEME "http://"
 
-static int
-url_refuse(char *err, size_t errlen, const char *why)
-{
-    snprintf(err, errlen, "%s", why);
-    return OBP_ERROR;
-}
-
 /* A name's or an IPv4 address's bytes. */
 static bool
 url_host_char(char c)
@@ -35,7 +28,7 @@ url_host(const char *s, struct obp_url *out, char *err, size_t errlen)
         e = strchr(s, ']');
         if (e == NULL || strspn(s + 1, "0123456789abcdefABCDEF:.")
                          != (size_t)(e - s - 1) || e == s + 1) {
-            url_refuse(err, errlen, "a bad [IPv6] host");
+            obp_errf(err, errlen, "a bad [IPv6] host");
             return NULL;
         }
         n = (size_t)(e - s - 1);
@@ -46,13 +39,13 @@ url_host(const char *s, struct obp_url *out, char *err, size_t errlen)
             ;
         n = (size_t)(e - s);
         if (n == 0 || (*e != '\0' && strchr(":/?#", *e) == NULL)) {
-            url_refuse(err, errlen, *e == '@' ? "user information is not "
+            obp_errf(err, errlen, "%s", *e == '@' ? "user information is not "
                        "supported" : "a bad host");
             return NULL;
         }
     }
     if (n >= sizeof(out->host)) {
-        url_refuse(err, errlen, "the host is too long");
+        obp_errf(err, errlen, "the host is too long");
         return NULL;
     }
     memcpy(out->host, s, n);
@@ -73,7 +66,7 @@ url_port(const char *s, struct obp_url *out, char *err, size_t errlen)
         v = v * 10 + (unsigned long)(*p++ - '0');
     if (p == s + 1 || v == 0 || v > 65535
         || (*p != '\0' && strchr("/?#", *p) == NULL)) {
-        url_refuse(err, errlen, "a bad port");
+        obp_errf(err, errlen, "a bad port");
         return NULL;
     }
     out->port = (uint16_t)v;
@@ -89,10 +82,10 @@ obp_url_parse(const char *text, struct obp_url *out, char *err,
 
     memset(out, 0, sizeof(*out));
     if (strncasecmp(s, "https://", 8) == 0)
-        return url_refuse(err, errlen, "https is not supported (the proxy "
+        return obp_errf(err, errlen, "https is not supported (the proxy "
                           "has no TLS client for it): use http://");
     if (strncasecmp(s, URL_SCHEME, strlen(URL_SCHEME)) != 0)
-        return url_refuse(err, errlen, "not an http:// URL");
+        return obp_errf(err, errlen, "not an http:// URL");
     s += strlen(URL_SCHEME);
     if ((s = url_host(s, out, err, errlen)) == NULL
         || (s = url_port(s, out, err, errlen)) == NULL)
@@ -100,10 +93,10 @@ obp_url_parse(const char *text, struct obp_url *out, char *err,
     n = strcspn(s, "#");
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
-            return url_refuse(err, errlen, "a space or a control byte in "
+            return obp_errf(err, errlen, "a space or a control byte in "
                               "the path");
     if (n + 2 > sizeof(out->target))
-        return url_refuse(err, errlen, "the path is too long");
+        return obp_errf(err, errlen, "the path is too long");
     snprintf(out->target, sizeof(out->target), "%s%.*s",
              *s == '/' ? "" : "/", (int)n, s);
     return OBP_OK;

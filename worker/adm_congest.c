@@ -67,8 +67,8 @@ server_row(struct obp_session *s, const struct obp_route_view *v,
         "0", "0", dead ? "1" : "0", since, "0", "0", since, fails, "0", "0",
         "0", NULL, dsince
     };
-    uint32_t                     ob = atomic_load_explicit(&e->ob_state,
-                                                           memory_order_relaxed);
+    uint32_t                     ob = atomic_load_explicit(
+        &e->ob_state, memory_order_relaxed);
 
     (void)obp_srvstate_get(s->w->shm, (int)i, &st);
     ddead = st.detect == OBP_DETECT_DEAD;

@@ -210,16 +210,16 @@ test_cfgjson(void)
     tap_ok(cfg("{\"ObCluster\":\"obc\",\"ObClusterId\":7,\"RsList\":["
                "{\"address\":\"10.0.0.1:2882\",\"role\":\"LEADER\","
                "\"sql_port\":2881},{\"address\":\"[::1]:2882\",\"role\":"
-               "\"FOLLOWER\",\"sql_port\":3881},{\"address\":\"x\"},{\"address\":"
-               "\"1.1.1.1;2.2.2.2:1\",\"sql_port\":1},{\"address\":\"h.example"
-               ":1\",\"sql_port\":1}],"
+               "\"FOLLOWER\",\"sql_port\":3881},{\"address\":\"x\"},"
+               "{\"address\":\"1.1.1.1;2.2.2.2:1\",\"sql_port\":1},"
+               "{\"address\":\"h.example:1\",\"sql_port\":1}],"
                "\"ReadonlyRsList\":[{\"address\":\"10.0.0.9:2882\","
                "\"sql_port\":2881}]}", &c, err) == OBP_OK
            && c.kind == OBP_CFGJSON_SERVERS && c.cluster_id == 7
            && c.nservers == 3, "cfgjson: a cluster's servers");
     tap_is_str(c.rslist, "10.0.0.1:2881;[::1]:3881;10.0.0.9:2881",
-               "cfgjson: host and sql_port, RsList first, bad ones (names, a ';') "
-               "skipped");
+               "cfgjson: host and sql_port, RsList first, bad ones (names, "
+               "a ';') skipped");
     tap_ok(cfg("{\"ObRegion\":\"obc\",\"ObRegionId\":1,\"RsList\":[{\""
                "address\":\"1.2.3.4:1\",\"sql_port\":2}]}", &c, err) == OBP_OK
            && strcmp(c.rslist, "1.2.3.4:2") == 0,
@@ -238,8 +238,9 @@ test_cfgjson(void)
            && cfg("{\"ObCluster\":5,\"RsList\":[]}", &c, err) == OBP_ERROR,
            "cfgjson: empty lists and wrong types refused");
     tap_ok(cfg("{\"ObRootServiceInfoUrlList\":[{\"ObRegion\":\"a\","
-               "\"ObRootServiceInfoUrl\":\"http://x/a\"},{\"ObRegion\":\"obc\","
-               "\"ObRootServiceInfoUrl\":\"http://x/obc\"}]}", &c, err)
+               "\"ObRootServiceInfoUrl\":\"http://x/a\"},{\"ObRegion\":"
+               "\"obc\",\"ObRootServiceInfoUrl\":\"http://x/obc\"}]}", &c,
+               err)
            == OBP_OK && c.kind == OBP_CFGJSON_CLUSTERS
            && strcmp(c.url, "http://x/obc") == 0,
            "cfgjson: the cluster's URL from the list");
