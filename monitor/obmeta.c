@@ -304,6 +304,11 @@ obmeta_overtaken(struct obp_obmeta *om)
     obp_log(OBP_LOG_INFO, 0, 0, "oceanbase metadata: a declared topology "
             "is published: the source stops");
     om->stopped = true;
+    /* its servers' states no longer hold them back */
+    for (uint32_t i = 0; i < om->nservers; i++)
+        obp_srvstate_ob_set(om->mon->shm,
+                            obp_bl_find(om->mon->shm, om->servers[i].addr),
+                            OBP_OB_NONE);
     return true;
 }
 
