@@ -67,17 +67,17 @@ cfgsrv_failed(struct obp_cfgsrv *cs, const char *fmt, ...)
                                   : c->server_state_refresh_interval;
     int64_t                wait = BACKOFF_FIRST_US
                                   << (cs->fails < 16 ? cs->fails : 16);
-    char                   why[256];
+    char                   why[256], line[sizeof(cs->said)];
     va_list                ap;
 
     va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
-    if (strcmp(why, cs->said) != 0)
-        obp_log(OBP_LOG_WARN, 0, 0, "config server %s: %s%s", cs->url, why,
-                cs->rslist[0] != '\0' ? ": the servers fetched before serve"
-                                      : ": retrying");
-    snprintf(cs->said, sizeof(cs->said), "%s", why);
+    snprintf(line, sizeof(line), "config server %.2300s: %s", cs->url, why);
+    if (strcmp(line, cs->said) != 0)
+        obp_log(OBP_LOG_WARN, 0, 0, "%s%s", line, cs->rslist[0] != '\0'
+                ? ": the servers fetched before serve" : ": retrying");
+    snprintf(cs->said, sizeof(cs->said), "%s", line);
     cs->fails++;
     cs->cluster_step = false;
     cs->next_us = obp_now_us() + (wait < most ? wait : most);

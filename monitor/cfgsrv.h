@@ -31,7 +31,7 @@ struct obp_cfgsrv {
     char                rslist[OBP_CFGJSON_LIST_MAX];   /* "" until one */
     int64_t             next_us;        /* the next fetch */
     unsigned            fails;          /* in a row */
-    char                said[320];      /* the failure logged last */
+    char                said[2600];     /* the failure logged last */
 };
 
 void obp_cfgsrv_init(struct obp_monitor *mon);
