@@ -8,7 +8,8 @@
  * Periodic tasks: one row of the table below each, with its own timer
  * (its period a parameter's when the row names one).  Server detection
  * and replica state are one (detect.h); OceanBase metadata another
- * (obmeta.h).  A task must not block (connections are watchers of this
+ * (obmeta.h), fed by the config server's list when rootservice_list is
+ * empty (cfgsrv.h).  A task must not block (connections are watchers of this
  * loop).
  */
 #include "monitor.h"
@@ -38,6 +39,7 @@ static const struct mon_task tasks[OBP_MONITOR_NTASKS] = {
     { "prometheus listener", 1.0, NULL, task_listen },
     { "server detection", 1.0, obp_detect_interval, obp_detect_run },
     { "oceanbase metadata", 0, obp_obmeta_interval, obp_obmeta_run },
+    { "config server", 0.5, NULL, obp_cfgsrv_run },
 };
 
 static double
@@ -133,6 +135,7 @@ mon_stop(struct obp_monitor *mon, bool fast, const char *why)
     obp_http_unlisten(&mon->http);
     obp_detect_stop(mon);
     obp_obmeta_free(mon);
+    obp_cfgsrv_free(mon);
     if (fast || obp_http_busy(&mon->http) == 0) {
         ev_break(mon->loop, EVBREAK_ALL);
         return;
@@ -301,6 +304,7 @@ cleanup(struct obp_monitor *mon)
     obp_http_close_all(&mon->http);
     obp_detect_free(mon);
     obp_obmeta_free(mon);
+    obp_cfgsrv_free(mon);
     ev_timer_stop(mon->loop, &mon->stop_poll);
     for (int i = 0; i < OBP_MONITOR_NTASKS; i++)
         ev_timer_stop(mon->loop, &mon->tasks[i]);
@@ -329,6 +333,7 @@ obp_monitor_main(struct obp_monitor_args *args)
     mon.chan_buf = malloc(OBP_CHAN_MAX_PAYLOAD + 1);
     obp_http_init(&mon.http, mon.loop, serve_http, &mon);
     obp_obmeta_init(&mon);
+    obp_cfgsrv_init(&mon);
     if (mon.chan_buf == NULL) {
         obp_log(OBP_LOG_ERROR, 0, ENOMEM, "monitor cannot start");
         cleanup(&mon);

@@ -20,9 +20,11 @@
 #include "probe.h"
 #include "detect.h"
 #include "obmeta.h"
+#include "httpc.h"
+#include "cfgsrv.h"
 
 #define OBP_MONITOR_NSIGNALS 4
-#define OBP_MONITOR_NTASKS   3
+#define OBP_MONITOR_NTASKS   4
 
 struct obp_monitor {
     struct ev_loop  *loop;
@@ -43,6 +45,7 @@ struct obp_monitor {
     struct obp_http  http;
     struct obp_detect detect;
     struct obp_obmeta obmeta;
+    struct obp_cfgsrv cfgsrv;
 };
 
 #endif

@@ -35,15 +35,21 @@ obp_obmeta_interval(const struct obp_conf *conf)
     return (double)conf->server_state_refresh_interval / 1e6;
 }
 
-/* The source runs with rootservice_list and no topology declared. */
+/* rootservice_list, else the config server's list (cfgsrv.h), or NULL. */
+static const char *
+obmeta_list(const struct obp_monitor *mon)
+{
+    const char *l = mon->conf->rootservice_list;
+
+    return l != NULL && l[0] != '\0' ? l : obp_cfgsrv_list(mon);
+}
+
+/* The source runs with a list of servers and no topology declared. */
 static bool
 obmeta_wanted(const struct obp_monitor *mon)
 {
-    const struct obp_conf *c = mon->conf;
-
-    return c->topo == NULL && c->rootservice_list != NULL
-           && c->rootservice_list[0] != '\0' && !mon->handed
-           && !mon->stopping && !mon->obmeta.stopped;
+    return mon->conf->topo == NULL && obmeta_list(mon) != NULL
+           && !mon->handed && !mon->stopping && !mon->obmeta.stopped;
 }
 
 /* A connection to the next rootservice_list server; false when none. */
@@ -56,7 +62,9 @@ obmeta_connect(struct obp_obmeta *om)
 
     if (om->conn_init)
         return true;
-    n = obp_addr_parse_list(om->mon->conf->rootservice_list, list,
+    if (obmeta_list(om->mon) == NULL)
+        return false;
+    n = obp_addr_parse_list(obmeta_list(om->mon), list,
                             (int)OBP_NELEMS(list), err, sizeof(err));
     if (n <= 0)
         return false;
@@ -298,6 +306,11 @@ obmeta_overtaken(struct obp_obmeta *om)
     obp_log(OBP_LOG_INFO, 0, 0, "oceanbase metadata: a declared topology "
             "is published: the source stops");
     om->stopped = true;
+    /* its servers' states no longer hold them back */
+    for (uint32_t i = 0; i < om->nservers; i++)
+        obp_srvstate_ob_set(om->mon->shm,
+                            obp_bl_find(om->mon->shm, om->servers[i].addr),
+                            OBP_OB_NONE);
     return true;
 }
 

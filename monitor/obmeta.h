@@ -71,6 +71,7 @@ struct obp_obmeta_server {
     char addr[OBP_ADDR_STRLEN];     /* svr_ip:sql_port */
     char zone[OBP_OBMETA_NAME];
     bool active;                    /* ACTIVE and in service (5.1) */
+    uint8_t state;                  /* enum obp_ob_state (srvstate.h) */
 };
 
 struct obp_obmeta_repl {

@@ -173,6 +173,28 @@ pub_model(const struct obp_obmeta *om, uint32_t *map)
     return t;
 }
 
+/*
+ * The servers' states into the server table (srvstate.h), where every
+ * routing choice reads them: a change is logged.  Model server i is
+ * table entry idx[i].
+ */
+static void
+pub_states(const struct obp_obmeta *om, const uint16_t *idx)
+{
+    uint32_t old, now;
+
+    for (uint32_t i = 0; i < om->nservers; i++) {
+        now = om->servers[i].state;
+        old = obp_srvstate_ob_set(om->mon->shm, idx[i], now);
+        if (old == now || (old == OBP_OB_NONE && now == OBP_OB_ACTIVE))
+            continue;
+        obp_log(OBP_LOG_INFO, 0, 0, "oceanbase metadata: server %s is %s%s",
+                om->servers[i].addr, obp_srvstate_ob_name(now),
+                now == OBP_OB_ACTIVE ? ": serving again"
+                                     : ": no statement goes there");
+    }
+}
+
 int
 obp_obmeta_publish(struct obp_obmeta *om)
 {
@@ -196,6 +218,7 @@ obp_obmeta_publish(struct obp_obmeta *om)
         t = pub_model(om, map);
     }
     if (t != NULL && idx != NULL) {
+        pub_states(om, idx);
         obp_route_sink_init(&sink, &ctx, &b, om->mon->shm);
         ctx.flags = OBP_ROUTE_SET_LIVE;
         rc = obp_topo_route_fill(t, om->mon->conf->rootservice_cluster_name,

@@ -337,9 +337,12 @@ row_server(struct obp_obmeta *om, const uint8_t *const *val,
     /* in service: started, not stopped, and ACTIVE (not INACTIVE,
        DELETING) */
     val_str(val, vlen, om->pos[3], status, sizeof(status));
-    s->active = strcasecmp(status, "ACTIVE") == 0
-                && val_int(val, vlen, om->pos[4]) == 1
+    s->active = val_int(val, vlen, om->pos[4]) == 1
                 && val_int(val, vlen, om->pos[5]) == 0;
+    s->state = strcasecmp(status, "DELETING") == 0 ? OBP_OB_DELETING
+               : strcasecmp(status, "ACTIVE") != 0 ? OBP_OB_INACTIVE
+               : s->active ? OBP_OB_ACTIVE : OBP_OB_REPLAY;
+    s->active = s->state == OBP_OB_ACTIVE;
     om->new_nservers++;
 }
 

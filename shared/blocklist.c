@@ -98,7 +98,7 @@ obp_bl_may_try(const struct obp_shm *shm, int idx, int64_t now_us,
 
     if (e == NULL || !conf->enable_congestion)
         return true;
-    if (obp_srvstate_dead(shm, idx))
+    if (obp_srvstate_dead(shm, idx) || obp_srvstate_out(shm, idx))
         return false;           /* the monitor revives it, no session */
     at = atomic_load_explicit(&e->retry_at_us, memory_order_relaxed);
     if (at == 0)
@@ -122,7 +122,7 @@ obp_bl_blocked(const struct obp_shm *shm, int idx, int64_t now_us,
     struct obp_shm_server *e = entry(shm, idx);
 
     return e != NULL && conf->enable_congestion
-           && (obp_srvstate_dead(shm, idx)
+           && (obp_srvstate_dead(shm, idx) || obp_srvstate_out(shm, idx)
                || now_us < atomic_load_explicit(&e->retry_at_us,
                                                 memory_order_relaxed));
 }
@@ -231,7 +231,8 @@ obp_bl_describe(const struct obp_shm *shm, int idx, int64_t now_us,
     struct obp_srvstate    st;
     struct obp_gtid_set    pos;
     int64_t                read_us;
-    char                   block[64], probe[160], gtid[256];
+    char                   block[64], probe[160], gtid[256], ob[32] = "";
+    uint32_t               obst;
 
     if (e == NULL || obp_srvstate_get(shm, idx, &st) != OBP_OK)
         return OBP_ERROR;
@@ -240,7 +241,11 @@ obp_bl_describe(const struct obp_shm *shm, int idx, int64_t now_us,
     if (obp_srvstate_gtid(shm, idx, &pos, &read_us) != OBP_OK)
         memset(&pos, 0, sizeof(pos));
     obp_gtid_format(&pos, gtid, sizeof(gtid));
-    snprintf(buf, len, "%s %s; %s%s%s", e->addr, block, probe,
+    obst = atomic_load_explicit(&e->ob_state, memory_order_relaxed);
+    if (obst != OBP_OB_NONE)
+        snprintf(ob, sizeof(ob), ", oceanbase %s",
+                 obp_srvstate_ob_name(obst));
+    snprintf(buf, len, "%s %s; %s%s%s%s", e->addr, block, probe, ob,
              gtid[0] != '\0' ? ", gtid " : "", gtid);
     return OBP_OK;
 }

@@ -497,8 +497,10 @@ obp_conf_warnings(const struct obp_conf *conf, struct obp_errs *warns)
     bool listed = conf->rootservice_list != NULL
                   && conf->rootservice_list[0] != '\0';
     bool declared = conf->topo != NULL && conf->topo->nservers > 0;
+    bool fetched = conf->obproxy_config_server_url != NULL
+                   && conf->obproxy_config_server_url[0] != '\0';
 
-    if (!listed && !declared)
+    if (!listed && !declared && !fetched)
         obp_errs_add(warns, "no servers: rootservice_list is empty and the "
                      "configuration declares no servers, so every login "
                      "fails (1429)");

@@ -484,6 +484,21 @@ store_text(struct obp_conf *conf, const struct obp_param *p, char *s)
     *field = s;
 }
 
+/* obproxy_config_server_url must be an http:// URL (url.h). */
+static int
+check_url(const struct obp_param *p, const char *v, char *err, size_t errlen)
+{
+    struct obp_url u;
+    char           why[128];
+
+    if (strcmp(p->name, "obproxy_config_server_url") != 0
+        || obp_url_parse(v, &u, why, sizeof(why)) == OBP_OK)
+        return OBP_OK;
+    snprintf(err, errlen, "\"%.200s\": %s", v, why);
+    errno = EINVAL;
+    return OBP_ERROR;
+}
+
 static int
 set_string(struct obp_conf *conf, const struct obp_param *p, const char *v,
            size_t n, char *err, size_t errlen)
@@ -493,6 +508,10 @@ set_string(struct obp_conf *conf, const struct obp_param *p, const char *v,
     if (check_text(p, v, n, err, errlen) != OBP_OK)
         return OBP_ERROR;
     copy = strndup(v, n);
+    if (copy != NULL && n > 0 && check_url(p, copy, err, errlen) != OBP_OK) {
+        free(copy);
+        return OBP_ERROR;
+    }
     if (copy == NULL)
         return out_of_memory(err, errlen);
     store_text(conf, p, copy);

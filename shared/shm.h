@@ -180,7 +180,8 @@ struct obp_shm_server {
     char             region[32];
     char             idc[32];
     _Atomic uint32_t fail_count;        /* failures in the current window */
-    uint32_t         reserved;
+    _Atomic uint32_t ob_state;          /* enum obp_ob_state, the monitor's
+                                           (srvstate.h) */
     _Atomic int64_t  fail_window_us;    /* start of the failure window */
     _Atomic int64_t  dead_since_us;
     _Atomic int64_t  retry_at_us;       /* when a dead server is retried,

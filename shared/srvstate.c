@@ -53,6 +53,41 @@ obp_srvstate_dead(const struct obp_shm *shm, int idx)
 }
 
 bool
+obp_srvstate_out(const struct obp_shm *shm, int idx)
+{
+    struct obp_shm_server *e = srvstate_entry(shm, idx);
+    uint32_t               st;
+
+    if (e == NULL)
+        return false;
+    st = atomic_load_explicit(&e->ob_state, memory_order_relaxed);
+    return st != OBP_OB_NONE && st != OBP_OB_ACTIVE;
+}
+
+uint32_t
+obp_srvstate_ob_set(const struct obp_shm *shm, int idx, uint32_t state)
+{
+    struct obp_shm_server *e = srvstate_entry(shm, idx);
+
+    if (e == NULL)
+        return state;
+    return atomic_exchange_explicit(&e->ob_state, state,
+                                    memory_order_relaxed);
+}
+
+const char *
+obp_srvstate_ob_name(uint32_t state)
+{
+    static const char *const names[] = {
+        [OBP_OB_NONE] = "", [OBP_OB_ACTIVE] = "ACTIVE",
+        [OBP_OB_INACTIVE] = "INACTIVE", [OBP_OB_DELETING] = "DELETING",
+        [OBP_OB_REPLAY] = "REPLAY", [OBP_OB_UPGRADE] = "UPGRADE"
+    };
+
+    return state < OBP_NELEMS(names) ? names[state] : "";
+}
+
+bool
 obp_srvstate_readable(const struct obp_shm *shm, int idx, int64_t now_us,
                       int64_t max_stale_us)
 {
@@ -117,6 +152,7 @@ obp_srvstate_reset(const struct obp_shm *shm, int idx)
     atomic_store_explicit(&e->lag_us, -1, memory_order_relaxed);
     atomic_store_explicit(&e->read_only, -1, memory_order_relaxed);
     atomic_store_explicit(&e->repl, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->ob_state, OBP_OB_NONE, memory_order_relaxed);
     srvstate_gtid_write(shm, idx, 0, &(struct obp_gtid_set){ 0 });
 }
 

@@ -39,6 +39,23 @@ enum obp_detect_state {
     OBP_DETECT_DEAD             /* threshold probes failed in a row */
 };
 
+/*
+ * A server's state as the OceanBase metadata last listed it (DBA_OB_SERVERS
+ * and its zone, ODP-REFERENCE 5.1): written by the monitor after every
+ * refresh.  Anything but NONE (not known: no metadata) and ACTIVE keeps
+ * the server out of every routing choice as detect-dead does, until a
+ * refresh finds it ACTIVE and in service again.
+ */
+enum obp_ob_state {
+    OBP_OB_NONE = 0,
+    OBP_OB_ACTIVE,              /* ACTIVE and in service */
+    OBP_OB_INACTIVE,
+    OBP_OB_DELETING,
+    OBP_OB_REPLAY,              /* ACTIVE, not in service (started late,
+                                   or stopped) */
+    OBP_OB_UPGRADE              /* its zone is upgrading */
+};
+
 /* obp_shm_server.repl flags */
 #define OBP_REPL_KNOWN    0x1u  /* SHOW SLAVE STATUS was answered */
 #define OBP_REPL_REPLICA  0x2u  /* ... with a row: the server replicates */
@@ -71,6 +88,16 @@ int obp_srvstate_get(const struct obp_shm *shm, int idx,
 
 /* True while server <idx> is detect-dead. */
 bool obp_srvstate_dead(const struct obp_shm *shm, int idx);
+
+/* True while the metadata says server <idx> is not serving (above). */
+bool obp_srvstate_out(const struct obp_shm *shm, int idx);
+
+/* Monitor only: <idx>'s metadata state is <state>; returns the old one. */
+uint32_t obp_srvstate_ob_set(const struct obp_shm *shm, int idx,
+                             uint32_t state);
+
+/* "ACTIVE", "INACTIVE", ... ("" for NONE). */
+const char *obp_srvstate_ob_name(uint32_t state);
 
 /*
  * Whether server <idx> may serve reads at <now_us> (monotonic) given

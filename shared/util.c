@@ -5,6 +5,8 @@
 #include "obp.h"
 
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,6 +130,17 @@ const char *
 obp_root_default(const char *cwd)
 {
     return strcmp(cwd, "/") == 0 ? OBP_DEFAULT_ROOT : cwd;
+}
+
+int
+obp_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return OBP_ERROR;
 }
 
 int

@@ -32,6 +32,10 @@ int obp_strcasecmp(const char *a, const char *b);
 /* The value of the hex digit <c> (any case), or -1. */
 int obp_hex_digit(char c);
 
+/* Formats a phrase into <err> (<errlen> bytes) and returns OBP_ERROR. */
+int obp_errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* <s> without blanks (spaces, tabs) around it; cuts the string in place. */
 char *obp_trim(char *s);
 

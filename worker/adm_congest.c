@@ -3,7 +3,10 @@
  * server of the segment's server table in ODP's columns.  A server
  * blocked by connection failures shows as dead_congested with the time
  * of the failure that blocked it; one the monitor found detect-dead
- * (srvstate.h) as DETECT_DEAD with detect_congested and its time.  ODP's
+ * (srvstate.h) as DETECT_DEAD with detect_congested and its time; one the
+ * OceanBase metadata lists as not serving in that state (INACTIVE,
+ * DELETING, REPLAY, UPGRADE; INACTIVE and REPLAY dead_congested, as
+ * ODP's cluster refresh sets them).  ODP's
  * alive congestion, failure histories, cluster resource versions and
  * zone states have no counterpart: 0 or "".  Zones and
  * regions come from the route cache (route.h).
@@ -20,10 +23,12 @@
 
 /* A server state's name among ODP's (ODP-REFERENCE 8.1). */
 static const char *
-state_name(uint32_t state, bool detect_dead)
+state_name(uint32_t state, bool detect_dead, uint32_t ob)
 {
     if (detect_dead)
         return "DETECT_DEAD";
+    if (ob != OBP_OB_NONE && ob != OBP_OB_ACTIVE)
+        return obp_srvstate_ob_name(ob);
     switch (state) {
     case OBP_SRV_ALIVE:
         return "ACTIVE";
@@ -62,10 +67,14 @@ server_row(struct obp_session *s, const struct obp_route_view *v,
         "0", "0", dead ? "1" : "0", since, "0", "0", since, fails, "0", "0",
         "0", NULL, dsince
     };
+    uint32_t                     ob = atomic_load_explicit(
+        &e->ob_state, memory_order_relaxed);
 
     (void)obp_srvstate_get(s->w->shm, (int)i, &st);
     ddead = st.detect == OBP_DETECT_DEAD;
-    row[6] = state_name(state, ddead);
+    row[6] = state_name(state, ddead, ob);
+    if (ob == OBP_OB_INACTIVE || ob == OBP_OB_REPLAY)
+        row[9] = "1";
     row[18] = ddead ? "1" : "0";
     obp_adm_time(since, sizeof(since), dead ? wall_of(atomic_load_explicit(
                      &e->dead_since_us, memory_order_relaxed)) : 0, false);
@@ -96,7 +105,8 @@ server_rows(struct obp_session *s, bool all)
         if (state == OBP_SRV_UNUSED)
             break;
         if (all || (state != OBP_SRV_ALIVE && state != OBP_SRV_DELETED)
-            || obp_srvstate_dead(s->w->shm, (int)i))
+            || obp_srvstate_dead(s->w->shm, (int)i)
+            || obp_srvstate_out(s->w->shm, (int)i))
             rc = server_row(s, &v, i, state);
     }
     obp_route_read_end(&v);

@@ -149,10 +149,41 @@ test_backoff(int i)
            "after min_keep_congestion_interval: unblocked");
 }
 
+/* The metadata's states (OBP_OB_*): out of routing as detect-dead. */
+static void
+test_ob_state(int i)
+{
+    char line[512];
+
+    tap_ok(!obp_srvstate_out(&shm, i)
+           && obp_srvstate_ob_set(&shm, i, OBP_OB_ACTIVE) == OBP_OB_NONE
+           && !obp_srvstate_out(&shm, i)
+           && !obp_bl_blocked(&shm, i, 10 * S, conf),
+           "ob state: none, then ACTIVE: serving");
+    for (uint32_t st = OBP_OB_INACTIVE; st <= OBP_OB_UPGRADE; st++) {
+        obp_srvstate_ob_set(&shm, i, st);
+        tap_ok(obp_srvstate_out(&shm, i)
+               && obp_bl_blocked(&shm, i, 10 * S, conf)
+               && !obp_bl_may_try(&shm, i, 10 * S, conf),
+               obp_srvstate_ob_name(st));
+    }
+    obp_srvstate_ob_set(&shm, i, OBP_OB_INACTIVE);
+    tap_ok(obp_bl_describe(&shm, i, 10 * S, line, sizeof(line)) == OBP_OK
+           && strstr(line, ", oceanbase INACTIVE") != NULL,
+           "ob state: described");
+    tap_ok(obp_srvstate_ob_set(&shm, i, OBP_OB_ACTIVE) == OBP_OB_INACTIVE
+           && !obp_bl_blocked(&shm, i, 10 * S, conf)
+           && obp_bl_may_try(&shm, i, 10 * S, conf),
+           "ob state: ACTIVE again, serving again");
+    obp_srvstate_ob_set(&shm, i, OBP_OB_DELETING);
+    obp_srvstate_reset(&shm, i);
+    tap_ok(!obp_srvstate_out(&shm, i), "ob state: a reset forgets it");
+}
+
 int
 main(void)
 {
-    int a, b, c;
+    int a, b, c, d;
 
     conf = obp_conf_new();
     if (conf == NULL || obp_shm_create(&shm, 1, 1024 * 1024) != OBP_OK) {
@@ -162,10 +193,12 @@ main(void)
     a = add("127.0.0.1:3301");
     b = add("127.0.0.1:3302");
     c = add("127.0.0.1:3303");
+    d = add("127.0.0.1:3304");
     test_unknown(a);
     test_replica(a);
     test_detect(b);
     test_backoff(c);
+    test_ob_state(d);
     obp_shm_detach(&shm);
     obp_conf_free(conf);
     return tap_done();
