@@ -236,5 +236,6 @@ obp_oblogin_attrs(struct obp_srv *srv, const struct obp_handshake *hs)
     srv->lg.attrs = srv->own_attrs;
     srv->lg.attrs_len = wr.len;
     srv->ob20_asked = (flags & OBP_OB_CAP_OB_PROTOCOL_V2) != 0;
+    srv->ob_attrs = 1;
     return OBP_OK;
 }

@@ -264,10 +264,16 @@ pool_error(struct obp_conn *c, int err)
                             : strerror(err));
 }
 
+/*
+ * An OceanBase server checks the __client_ip its login carried against
+ * the tenant's whitelist: a session logged in for one client address
+ * serves no client of another.
+ */
 static bool
 matches(const struct obp_srv *srv, const struct obp_session *s)
 {
     return !srv->resetting && srv->pool_charset == s->charset
+           && (!srv->ob_attrs || strcmp(srv->lg.client_ip, s->cip) == 0)
            && srv->pool_caps == (s->caps & KEY_CAPS)
            && srv->pool_ext_caps == s->ext_caps
            && memcmp(srv->lg.account, s->account, OBP_SHA1_LEN) == 0

@@ -29,12 +29,14 @@ use constant DEFAULT_CAPS => LONG_PASSWORD | FOUND_ROWS | LONG_FLAG
 	| PROTOCOL_41 | TRANSACTIONS | SECURE_CONNECTION | MULTI_STATEMENTS
 	| MULTI_RESULTS | PS_MULTI_RESULTS | PLUGIN_AUTH;
 
-# Connects to 127.0.0.1:<port>.  Options: host, timeout (per read, 5 s).
+# Connects to 127.0.0.1:<port>.  Options: host, local (the address to
+# connect from), timeout (per read, 5 s).
 # Returns undef when the connection fails ($@ says why).
 sub new {
 	my ($class, %o) = @_;
 	my $s = IO::Socket::INET->new(PeerAddr => $o{host} // '127.0.0.1',
-		PeerPort => $o{port}, Proto => 'tcp', Timeout => 5);
+		PeerPort => $o{port}, Proto => 'tcp', Timeout => 5,
+		$o{local} ? (LocalAddr => $o{local}) : ());
 	unless ($s) {
 		$@ = "connect to port $o{port}: $!";
 		return undef;
