@@ -59,6 +59,9 @@ struct obp_part_desc;
 #define OBP_OBMETA_POLL_S   0.005   /* how often requests are looked for */
 #define OBP_OBMETA_KEYS     16      /* key columns of a level
                                        (OBP_PART_MAX_COLS) */
+#define OBP_OBMETA_LOC_BATCH 50     /* tablets of one locations query:
+                                       ODP's batch at most
+                                       (MAX_BATCH_PARTION_IDS_NUM) */
 
 struct obp_obmeta_zone {
     char name[OBP_OBMETA_NAME];
@@ -218,6 +221,8 @@ struct obp_obmeta {
                                                two-level table) */
     uint32_t                  nparts;
     uint32_t                  nparts1;      /* first-level partitions */
+    uint32_t                  loc_from;     /* the locations' batch's
+                                               first leaf */
     struct obp_obmeta_leaf   *firsts;       /* a two-level table's
                                                first-level partitions */
     char                     *text;         /* the job's text pool */
@@ -294,6 +299,18 @@ bool obp_obmeta_lru_stamps(struct obp_obmeta *om);
  */
 int obp_obmeta_lru_fit(struct obp_obmeta *om, const struct obp_topo *t,
                        const uint32_t *map, const uint16_t *idx);
+
+/*
+ * The locations' batches (obmeta_locs.c), leaves om->loc_from onwards:
+ * the batch's tablet ids, "id, id, ..." into <buf> (false when none or
+ * they do not fit); the leaf of the batch holding <tablet> (NULL: none);
+ * the next batch, false after the last.
+ */
+bool obp_obmeta_locs_ids(const struct obp_obmeta *om, char *buf,
+                         size_t cap);
+struct obp_obmeta_leaf *obp_obmeta_locs_leaf(struct obp_obmeta *om,
+                                             int64_t tablet);
+bool obp_obmeta_locs_next(struct obp_obmeta *om);
 
 /* A table job is over: what it read becomes the table's (obmeta_model.c). */
 void obp_obmeta_table_done(struct obp_obmeta *om,

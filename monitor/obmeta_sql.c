@@ -149,24 +149,6 @@ sql_dummy(char *buf, size_t cap, const char *tenant)
                "role ASC LIMIT " NO_LIMIT, t);
 }
 
-/* The partitions' tablets, "id, id, ...", for the locations' query. */
-static bool
-tablet_list(const struct obp_obmeta *om, char *buf, size_t cap)
-{
-    size_t n = 0;
-
-    buf[0] = '\0';
-    for (uint32_t i = 0; i < om->nparts; i++) {
-        int k = snprintf(buf + n, cap - n, "%s%lld", i > 0 ? ", " : "",
-                         (long long)om->parts[i].tablet);
-
-        if (k < 0 || (size_t)k >= cap - n)
-            return false;
-        n += (size_t)k;
-    }
-    return om->nparts > 0;
-}
-
 static size_t
 sql_table(struct obp_obmeta *om, const struct obp_obmeta_job *j, char *buf,
           size_t cap)
@@ -203,7 +185,7 @@ sql_table(struct obp_obmeta *om, const struct obp_obmeta_job *j, char *buf,
                    NO_LIMIT ";", (long long)om->entry_id, q, INVALID_LS_ID,
                    (long long)om->entry_id, q);
     case ST_LOCS:
-        if (!tablet_list(om, ids, sizeof(ids)))
+        if (!obp_obmeta_locs_ids(om, ids, sizeof(ids)))
             return 0;
         return sql_replicas(buf, cap, t->tenant, t->db, t->name, ids);
     default:
@@ -419,18 +401,17 @@ row_part(struct obp_obmeta *om, int level, struct obp_obmeta_leaf **arr,
                           pb < 0 ? 0 : vlen[pb]);
 }
 
-/* A location row: the replica of the partition holding its tablet. */
+/* A location row: the replica of the batch's leaf holding its tablet. */
 static void
 row_location(struct obp_obmeta *om, const uint8_t *const *val,
              const size_t *vlen)
 {
-    int64_t tablet = val_int(val, vlen, om->pos[3]);
+    struct obp_obmeta_leaf *l = obp_obmeta_locs_leaf(om,
+                                                     val_int(val, vlen,
+                                                             om->pos[3]));
 
-    for (uint32_t i = 0; i < om->nparts; i++)
-        if (om->parts[i].tablet == tablet) {
-            row_replica(om, &om->parts[i], val, vlen);
-            return;
-        }
+    if (l != NULL)
+        row_replica(om, l, val, vlen);
 }
 
 /*
@@ -618,6 +599,8 @@ table_next(struct obp_obmeta *om, struct obp_obmeta_job *j)
         j->step = ST_LOCS;
     else if (j->step == ST_SUBPARTS)
         j->step = subs_as_leaves(om) ? ST_LOCS : ST_END;
+    else if (j->step == ST_LOCS && obp_obmeta_locs_next(om))
+        return;                 /* the next batch's */
     else
         j->step++;
 }
@@ -669,6 +652,7 @@ job_reset(struct obp_obmeta *om, bool job)
     om->subs = NULL;
     om->firsts = NULL;
     om->nparts = om->nparts1 = om->nsubs = 0;
+    om->loc_from = 0;
     om->entry_id = 0;
     om->ntext = 0;
     om->bound_err[0] = '\0';
