@@ -68,6 +68,7 @@ struct obp_obmeta_zone {
     char region[OBP_OBMETA_NAME];
     char idc[OBP_OBMETA_NAME];
     bool readonly;
+    bool upgrading;                 /* status INACTIVE (5.1) */
 };
 
 struct obp_obmeta_server {
@@ -311,6 +312,12 @@ bool obp_obmeta_locs_ids(const struct obp_obmeta *om, char *buf,
 struct obp_obmeta_leaf *obp_obmeta_locs_leaf(struct obp_obmeta *om,
                                              int64_t tablet);
 bool obp_obmeta_locs_next(struct obp_obmeta *om);
+
+/*
+ * The servers of a zone being upgraded that are otherwise ACTIVE become
+ * UPGRADE, out of routing as ODP's force-congested ones (obmeta_model.c).
+ */
+void obp_obmeta_zone_states(struct obp_obmeta *om);
 
 /* A table job is over: what it read becomes the table's (obmeta_model.c). */
 void obp_obmeta_table_done(struct obp_obmeta *om,

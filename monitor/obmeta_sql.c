@@ -46,9 +46,10 @@ static const char *const cols_version[] = { "cluster_version", NULL };
 static const char *const cols_role[] = { "cluster_role", NULL };
 static const char *const cols_boot[] = {
     "cluster", "zone", "region", "spare4", "spare5", "svr_ip", "svr_port",
-    "server_status", "start_service_time", "stop_time", NULL };
+    "server_status", "start_service_time", "stop_time", "zone_status",
+    NULL };
 static const char *const cols_zones[] = {
-    "zone", "region", "spare4", "spare5", NULL };
+    "zone", "region", "spare4", "spare5", "status", NULL };
 static const char *const cols_servers[] = {
     "svr_ip", "svr_port", "zone", "status", "start_service_time",
     "stop_time", NULL };
@@ -279,7 +280,7 @@ row_zone(struct obp_obmeta *om, const uint8_t *const *val,
 {
     struct obp_obmeta_zone *z = realloc(om->new_zones, (om->new_nzones + 1)
                                         * sizeof(*z));
-    char                    type[32] = "";
+    char                    type[32] = "", status[32] = "";
 
     if (z == NULL)
         return;
@@ -292,6 +293,9 @@ row_zone(struct obp_obmeta *om, const uint8_t *const *val,
     val_str(val, vlen, om->pos[2], z->idc, sizeof(z->idc));
     val_str(val, vlen, om->pos[3], type, sizeof(type));
     z->readonly = strcasecmp(type, "ReadOnly") == 0;
+    /* ODP takes a zone INACTIVE (stopped) for one being upgraded */
+    val_str(val, vlen, om->pos[4], status, sizeof(status));
+    z->upgrading = strcasecmp(status, "INACTIVE") == 0;
     om->new_nzones++;
 }
 
@@ -316,14 +320,16 @@ row_server(struct obp_obmeta *om, const uint8_t *const *val,
     snprintf(s->addr, sizeof(s->addr), strchr(ip, ':') != NULL
              ? "[%s]:%lld" : "%s:%lld", ip, (long long)port);
     val_str(val, vlen, om->pos[2], s->zone, sizeof(s->zone));
-    /* in service: started, not stopped, and ACTIVE (not INACTIVE,
-       DELETING) */
+    /* ODP's order (5.1): stopped is upgrading; not started is REPLAY
+       when ACTIVE; else the status (DELETING, ACTIVE, INACTIVE) */
     val_str(val, vlen, om->pos[3], status, sizeof(status));
-    s->active = val_int(val, vlen, om->pos[4]) == 1
-                && val_int(val, vlen, om->pos[5]) == 0;
-    s->state = strcasecmp(status, "DELETING") == 0 ? OBP_OB_DELETING
+    s->state = val_int(val, vlen, om->pos[5]) == 1 ? OBP_OB_UPGRADE
+               : val_int(val, vlen, om->pos[4]) != 1
+               ? (strcasecmp(status, "ACTIVE") == 0 ? OBP_OB_REPLAY
+                                                     : OBP_OB_INACTIVE)
+               : strcasecmp(status, "DELETING") == 0 ? OBP_OB_DELETING
                : strcasecmp(status, "ACTIVE") != 0 ? OBP_OB_INACTIVE
-               : s->active ? OBP_OB_ACTIVE : OBP_OB_REPLAY;
+               : OBP_OB_ACTIVE;
     s->active = s->state == OBP_OB_ACTIVE;
     om->new_nservers++;
 }
@@ -436,6 +442,7 @@ row_boot_server(struct obp_obmeta *om, const uint8_t *const *val,
         om->pos[1] = pos[2];
         om->pos[2] = pos[3];
         om->pos[3] = pos[4];
+        om->pos[4] = pos[10];
         row_zone(om, val, vlen);
     }
     om->pos[0] = pos[5];
@@ -530,6 +537,7 @@ apply_list(struct obp_obmeta *om, const struct obp_obmeta_job *j)
         om->nservers = om->new_nservers;
         om->new_servers = NULL;
         om->new_nservers = 0;
+        obp_obmeta_zone_states(om);
     }
     om->dirty = true;
 }
