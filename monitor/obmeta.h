@@ -229,7 +229,8 @@ struct obp_obmeta {
     char                     *text;         /* the job's text pool */
     uint32_t                  ntext;
     uint32_t                  captext;
-    char                      bound_err[160]; /* a bound that failed */
+    char                      bound_err[160]; /* a bound that failed,
+                                               too many leaves */
     struct obp_obmeta_leaf   *subs;         /* subpartitions read */
     uint32_t                  nsubs;
     int64_t                   entry_id;

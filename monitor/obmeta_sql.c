@@ -391,8 +391,12 @@ row_part(struct obp_obmeta *om, int level, struct obp_obmeta_leaf **arr,
     struct obp_obmeta_leaf *p;
     int                     pn = om->pos[3], pb = om->pos[4];
 
-    if (*n >= OBP_ROUTE_MAX_LEAVES)
+    if (*n >= OBP_ROUTE_MAX_LEAVES) {
+        /* not routed at all rather than routed on a part of it */
+        snprintf(om->bound_err, sizeof(om->bound_err), "more than %d "
+                 "partitions or subpartitions", OBP_ROUTE_MAX_LEAVES);
         return;
+    }
     p = realloc(*arr, (*n + 1) * sizeof(*p));
     if (p == NULL)
         return;
@@ -603,6 +607,8 @@ table_next(struct obp_obmeta *om, struct obp_obmeta_job *j)
         j->step = ST_END;       /* no such table */
     else if (j->step == ST_PINFO && om->pinfo.rows == 0)
         j->step = ST_END;       /* not partitioned */
+    else if (j->step >= ST_PARTS && om->bound_err[0] != '\0')
+        j->step = ST_END;       /* not routed by partition: no locations */
     else if (j->step == ST_PARTS && om->pinfo.level != 2)
         j->step = ST_LOCS;
     else if (j->step == ST_SUBPARTS)
