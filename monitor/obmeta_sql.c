@@ -381,6 +381,27 @@ row_pinfo(struct obp_obmeta *om, const uint8_t *const *val,
 }
 
 /*
+ * Room in <*arr> for its row <n>: the array doubles when <n> reaches a
+ * power of two, its size then (thousands of rows are not copied over and
+ * over); false past OBP_ROUTE_MAX_LEAVES or out of memory.
+ */
+static bool
+part_room(struct obp_obmeta_leaf **arr, uint32_t n)
+{
+    struct obp_obmeta_leaf *p;
+
+    if (n >= OBP_ROUTE_MAX_LEAVES)
+        return false;
+    if ((n & (n - 1)) != 0)
+        return true;
+    p = realloc(*arr, (n > 0 ? 2 * (size_t)n : 1) * sizeof(*p));
+    if (p == NULL)
+        return false;
+    *arr = p;
+    return true;
+}
+
+/*
  * A partition's (or subpartition's, <level> 2) row into <*arr> (<*n> of
  * them).
  */
@@ -391,17 +412,14 @@ row_part(struct obp_obmeta *om, int level, struct obp_obmeta_leaf **arr,
     struct obp_obmeta_leaf *p;
     int                     pn = om->pos[3], pb = om->pos[4];
 
-    if (*n >= OBP_ROUTE_MAX_LEAVES) {
+    if (!part_room(arr, *n)) {
         /* not routed at all rather than routed on a part of it */
         snprintf(om->bound_err, sizeof(om->bound_err), "more than %d "
-                 "partitions or subpartitions", OBP_ROUTE_MAX_LEAVES);
+                 "partitions or subpartitions, or out of memory",
+                 OBP_ROUTE_MAX_LEAVES);
         return;
     }
-    p = realloc(*arr, (*n + 1) * sizeof(*p));
-    if (p == NULL)
-        return;
-    *arr = p;
-    p = &p[(*n)++];
+    p = &(*arr)[(*n)++];
     memset(p, 0, sizeof(*p));
     p->tablet = val_int(val, vlen, om->pos[0]);
     p->part_id = val_int(val, vlen, om->pos[1]);
