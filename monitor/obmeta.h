@@ -59,12 +59,16 @@ struct obp_part_desc;
 #define OBP_OBMETA_POLL_S   0.005   /* how often requests are looked for */
 #define OBP_OBMETA_KEYS     16      /* key columns of a level
                                        (OBP_PART_MAX_COLS) */
+#define OBP_OBMETA_LOC_BATCH 50     /* tablets of one locations query:
+                                       ODP's batch at most
+                                       (MAX_BATCH_PARTION_IDS_NUM) */
 
 struct obp_obmeta_zone {
     char name[OBP_OBMETA_NAME];
     char region[OBP_OBMETA_NAME];
     char idc[OBP_OBMETA_NAME];
     bool readonly;
+    bool upgrading;                 /* status INACTIVE (5.1) */
 };
 
 struct obp_obmeta_server {
@@ -218,12 +222,15 @@ struct obp_obmeta {
                                                two-level table) */
     uint32_t                  nparts;
     uint32_t                  nparts1;      /* first-level partitions */
+    uint32_t                  loc_from;     /* the locations' batch's
+                                               first leaf */
     struct obp_obmeta_leaf   *firsts;       /* a two-level table's
                                                first-level partitions */
     char                     *text;         /* the job's text pool */
     uint32_t                  ntext;
     uint32_t                  captext;
-    char                      bound_err[160]; /* a bound that failed */
+    char                      bound_err[160]; /* a bound that failed,
+                                               too many leaves */
     struct obp_obmeta_leaf   *subs;         /* subpartitions read */
     uint32_t                  nsubs;
     int64_t                   entry_id;
@@ -294,6 +301,24 @@ bool obp_obmeta_lru_stamps(struct obp_obmeta *om);
  */
 int obp_obmeta_lru_fit(struct obp_obmeta *om, const struct obp_topo *t,
                        const uint32_t *map, const uint16_t *idx);
+
+/*
+ * The locations' batches (obmeta_locs.c), leaves om->loc_from onwards:
+ * the batch's tablet ids, "id, id, ..." into <buf> (false when none or
+ * they do not fit); the leaf of the batch holding <tablet> (NULL: none);
+ * the next batch, false after the last.
+ */
+bool obp_obmeta_locs_ids(const struct obp_obmeta *om, char *buf,
+                         size_t cap);
+struct obp_obmeta_leaf *obp_obmeta_locs_leaf(struct obp_obmeta *om,
+                                             int64_t tablet);
+bool obp_obmeta_locs_next(struct obp_obmeta *om);
+
+/*
+ * The servers of a zone being upgraded that are otherwise ACTIVE become
+ * UPGRADE, out of routing as ODP's force-congested ones (obmeta_model.c).
+ */
+void obp_obmeta_zone_states(struct obp_obmeta *om);
 
 /* A table job is over: what it read becomes the table's (obmeta_model.c). */
 void obp_obmeta_table_done(struct obp_obmeta *om,

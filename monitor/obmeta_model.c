@@ -95,6 +95,21 @@ obp_obmeta_table_add(struct obp_obmeta *om, const char *tenant,
     return i;
 }
 
+void
+obp_obmeta_zone_states(struct obp_obmeta *om)
+{
+    for (uint32_t i = 0; i < om->nservers; i++) {
+        struct obp_obmeta_server *s = &om->servers[i];
+
+        for (uint32_t z = 0; z < om->nzones; z++)
+            if (s->state == OBP_OB_ACTIVE && om->zones[z].upgrading
+                && strcmp(om->zones[z].name, s->zone) == 0) {
+                s->state = OBP_OB_UPGRADE;
+                s->active = false;
+            }
+    }
+}
+
 static void
 model_clear(struct obp_obmeta_table *t)
 {

@@ -46,9 +46,10 @@ static const char *const cols_version[] = { "cluster_version", NULL };
 static const char *const cols_role[] = { "cluster_role", NULL };
 static const char *const cols_boot[] = {
     "cluster", "zone", "region", "spare4", "spare5", "svr_ip", "svr_port",
-    "server_status", "start_service_time", "stop_time", NULL };
+    "server_status", "start_service_time", "stop_time", "zone_status",
+    NULL };
 static const char *const cols_zones[] = {
-    "zone", "region", "spare4", "spare5", NULL };
+    "zone", "region", "spare4", "spare5", "status", NULL };
 static const char *const cols_servers[] = {
     "svr_ip", "svr_port", "zone", "status", "start_service_time",
     "stop_time", NULL };
@@ -149,24 +150,6 @@ sql_dummy(char *buf, size_t cap, const char *tenant)
                "role ASC LIMIT " NO_LIMIT, t);
 }
 
-/* The partitions' tablets, "id, id, ...", for the locations' query. */
-static bool
-tablet_list(const struct obp_obmeta *om, char *buf, size_t cap)
-{
-    size_t n = 0;
-
-    buf[0] = '\0';
-    for (uint32_t i = 0; i < om->nparts; i++) {
-        int k = snprintf(buf + n, cap - n, "%s%lld", i > 0 ? ", " : "",
-                         (long long)om->parts[i].tablet);
-
-        if (k < 0 || (size_t)k >= cap - n)
-            return false;
-        n += (size_t)k;
-    }
-    return om->nparts > 0;
-}
-
 static size_t
 sql_table(struct obp_obmeta *om, const struct obp_obmeta_job *j, char *buf,
           size_t cap)
@@ -203,7 +186,7 @@ sql_table(struct obp_obmeta *om, const struct obp_obmeta_job *j, char *buf,
                    NO_LIMIT ";", (long long)om->entry_id, q, INVALID_LS_ID,
                    (long long)om->entry_id, q);
     case ST_LOCS:
-        if (!tablet_list(om, ids, sizeof(ids)))
+        if (!obp_obmeta_locs_ids(om, ids, sizeof(ids)))
             return 0;
         return sql_replicas(buf, cap, t->tenant, t->db, t->name, ids);
     default:
@@ -297,7 +280,7 @@ row_zone(struct obp_obmeta *om, const uint8_t *const *val,
 {
     struct obp_obmeta_zone *z = realloc(om->new_zones, (om->new_nzones + 1)
                                         * sizeof(*z));
-    char                    type[32] = "";
+    char                    type[32] = "", status[32] = "";
 
     if (z == NULL)
         return;
@@ -310,6 +293,9 @@ row_zone(struct obp_obmeta *om, const uint8_t *const *val,
     val_str(val, vlen, om->pos[2], z->idc, sizeof(z->idc));
     val_str(val, vlen, om->pos[3], type, sizeof(type));
     z->readonly = strcasecmp(type, "ReadOnly") == 0;
+    /* ODP takes a zone INACTIVE (stopped) for one being upgraded */
+    val_str(val, vlen, om->pos[4], status, sizeof(status));
+    z->upgrading = strcasecmp(status, "INACTIVE") == 0;
     om->new_nzones++;
 }
 
@@ -334,14 +320,16 @@ row_server(struct obp_obmeta *om, const uint8_t *const *val,
     snprintf(s->addr, sizeof(s->addr), strchr(ip, ':') != NULL
              ? "[%s]:%lld" : "%s:%lld", ip, (long long)port);
     val_str(val, vlen, om->pos[2], s->zone, sizeof(s->zone));
-    /* in service: started, not stopped, and ACTIVE (not INACTIVE,
-       DELETING) */
+    /* ODP's order (5.1): stopped is upgrading; not started is REPLAY
+       when ACTIVE; else the status (DELETING, ACTIVE, INACTIVE) */
     val_str(val, vlen, om->pos[3], status, sizeof(status));
-    s->active = val_int(val, vlen, om->pos[4]) == 1
-                && val_int(val, vlen, om->pos[5]) == 0;
-    s->state = strcasecmp(status, "DELETING") == 0 ? OBP_OB_DELETING
+    s->state = val_int(val, vlen, om->pos[5]) == 1 ? OBP_OB_UPGRADE
+               : val_int(val, vlen, om->pos[4]) != 1
+               ? (strcasecmp(status, "ACTIVE") == 0 ? OBP_OB_REPLAY
+                                                     : OBP_OB_INACTIVE)
+               : strcasecmp(status, "DELETING") == 0 ? OBP_OB_DELETING
                : strcasecmp(status, "ACTIVE") != 0 ? OBP_OB_INACTIVE
-               : s->active ? OBP_OB_ACTIVE : OBP_OB_REPLAY;
+               : OBP_OB_ACTIVE;
     s->active = s->state == OBP_OB_ACTIVE;
     om->new_nservers++;
 }
@@ -393,6 +381,27 @@ row_pinfo(struct obp_obmeta *om, const uint8_t *const *val,
 }
 
 /*
+ * Room in <*arr> for its row <n>: the array doubles when <n> reaches a
+ * power of two, its size then (thousands of rows are not copied over and
+ * over); false past OBP_ROUTE_MAX_LEAVES or out of memory.
+ */
+static bool
+part_room(struct obp_obmeta_leaf **arr, uint32_t n)
+{
+    struct obp_obmeta_leaf *p;
+
+    if (n >= OBP_ROUTE_MAX_LEAVES)
+        return false;
+    if ((n & (n - 1)) != 0)
+        return true;
+    p = realloc(*arr, (n > 0 ? 2 * (size_t)n : 1) * sizeof(*p));
+    if (p == NULL)
+        return false;
+    *arr = p;
+    return true;
+}
+
+/*
  * A partition's (or subpartition's, <level> 2) row into <*arr> (<*n> of
  * them).
  */
@@ -403,13 +412,14 @@ row_part(struct obp_obmeta *om, int level, struct obp_obmeta_leaf **arr,
     struct obp_obmeta_leaf *p;
     int                     pn = om->pos[3], pb = om->pos[4];
 
-    if (*n >= OBP_ROUTE_MAX_LEAVES)
+    if (!part_room(arr, *n)) {
+        /* not routed at all rather than routed on a part of it */
+        snprintf(om->bound_err, sizeof(om->bound_err), "more than %d "
+                 "partitions or subpartitions, or out of memory",
+                 OBP_ROUTE_MAX_LEAVES);
         return;
-    p = realloc(*arr, (*n + 1) * sizeof(*p));
-    if (p == NULL)
-        return;
-    *arr = p;
-    p = &p[(*n)++];
+    }
+    p = &(*arr)[(*n)++];
     memset(p, 0, sizeof(*p));
     p->tablet = val_int(val, vlen, om->pos[0]);
     p->part_id = val_int(val, vlen, om->pos[1]);
@@ -419,18 +429,17 @@ row_part(struct obp_obmeta *om, int level, struct obp_obmeta_leaf **arr,
                           pb < 0 ? 0 : vlen[pb]);
 }
 
-/* A location row: the replica of the partition holding its tablet. */
+/* A location row: the replica of the batch's leaf holding its tablet. */
 static void
 row_location(struct obp_obmeta *om, const uint8_t *const *val,
              const size_t *vlen)
 {
-    int64_t tablet = val_int(val, vlen, om->pos[3]);
+    struct obp_obmeta_leaf *l = obp_obmeta_locs_leaf(om,
+                                                     val_int(val, vlen,
+                                                             om->pos[3]));
 
-    for (uint32_t i = 0; i < om->nparts; i++)
-        if (om->parts[i].tablet == tablet) {
-            row_replica(om, &om->parts[i], val, vlen);
-            return;
-        }
+    if (l != NULL)
+        row_replica(om, l, val, vlen);
 }
 
 /*
@@ -455,6 +464,7 @@ row_boot_server(struct obp_obmeta *om, const uint8_t *const *val,
         om->pos[1] = pos[2];
         om->pos[2] = pos[3];
         om->pos[3] = pos[4];
+        om->pos[4] = pos[10];
         row_zone(om, val, vlen);
     }
     om->pos[0] = pos[5];
@@ -549,6 +559,7 @@ apply_list(struct obp_obmeta *om, const struct obp_obmeta_job *j)
         om->nservers = om->new_nservers;
         om->new_servers = NULL;
         om->new_nservers = 0;
+        obp_obmeta_zone_states(om);
     }
     om->dirty = true;
 }
@@ -614,10 +625,14 @@ table_next(struct obp_obmeta *om, struct obp_obmeta_job *j)
         j->step = ST_END;       /* no such table */
     else if (j->step == ST_PINFO && om->pinfo.rows == 0)
         j->step = ST_END;       /* not partitioned */
+    else if (j->step >= ST_PARTS && om->bound_err[0] != '\0')
+        j->step = ST_END;       /* not routed by partition: no locations */
     else if (j->step == ST_PARTS && om->pinfo.level != 2)
         j->step = ST_LOCS;
     else if (j->step == ST_SUBPARTS)
         j->step = subs_as_leaves(om) ? ST_LOCS : ST_END;
+    else if (j->step == ST_LOCS && obp_obmeta_locs_next(om))
+        return;                 /* the next batch's */
     else
         j->step++;
 }
@@ -669,6 +684,7 @@ job_reset(struct obp_obmeta *om, bool job)
     om->subs = NULL;
     om->firsts = NULL;
     om->nparts = om->nparts1 = om->nsubs = 0;
+    om->loc_from = 0;
     om->entry_id = 0;
     om->ntext = 0;
     om->bound_err[0] = '\0';

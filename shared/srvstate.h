@@ -51,9 +51,9 @@ enum obp_ob_state {
     OBP_OB_ACTIVE,              /* ACTIVE and in service */
     OBP_OB_INACTIVE,
     OBP_OB_DELETING,
-    OBP_OB_REPLAY,              /* ACTIVE, not in service (started late,
-                                   or stopped) */
-    OBP_OB_UPGRADE              /* its zone is upgrading */
+    OBP_OB_REPLAY,              /* ACTIVE, not in service yet */
+    OBP_OB_UPGRADE              /* stopped, or its zone is (INACTIVE):
+                                   ODP's upgrading server or zone */
 };
 
 /* obp_shm_server.repl flags */

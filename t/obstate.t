@@ -4,7 +4,9 @@
 # 8.2): a server DBA_OB_SERVERS lists INACTIVE takes no statement (here
 # a weak read its IDC would send it) within one
 # server_state_refresh_interval, shows as INACTIVE in SHOW
-# PROXYCONGESTION and obproxyctl status, and serves again once ACTIVE.
+# PROXYCONGESTION and obproxyctl status, and serves again once ACTIVE;
+# the same as UPGRADE for a server of a zone being upgraded (the zone
+# INACTIVE in DBA_OB_ZONES) and for a stopped one (stop_time set).
 # The cluster lives in an emulated "oceanbase" schema on server 4
 # (Test::OBProxy::ObMeta), as in t/obmeta.t.
 
@@ -23,7 +25,7 @@ use Test::OBProxy::ObMeta;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
 	DBD::MariaDB/)
-	->plan(9);
+	->plan(17);
 $t->run_routing_cluster();
 $t->start_mariadb(4);
 
@@ -78,3 +80,34 @@ my ($cong2) = $t->mariadb_proxysys('SHOW PROXYCONGESTION',
 	password => 'admin-pw');
 unlike($cong2 // '', qr/\bINACTIVE\b/, 'no longer INACTIVE in SHOW '
 	. 'PROXYCONGESTION') or diag($cong2);
+
+# A zone being upgraded (DBA_OB_ZONES INACTIVE, ODP's upgrading zone):
+# its ACTIVE servers are UPGRADE, avoided as ODP's force-congested ones,
+# until the zone is ACTIVE again.
+sub served { my @n = $t->log() =~ /is ACTIVE: serving again/g; scalar @n }
+my $served = served();
+$meta->zone_status('z2', 'INACTIVE');
+ok($t->waitfor(sub { $t->log() =~ /server 127\.0\.0\.1:\d+ is UPGRADE: no statement goes there/ }, 5),
+	'the refresh finds the server of the upgrading zone UPGRADE')
+	or diag($t->log());
+$w = weak4();
+unlike($w, qr/s2|\?/, 'weak reads avoid the UPGRADE server') or diag($w);
+($cong) = $t->mariadb_proxysys('SHOW PROXYCONGESTION',
+	password => 'admin-pw');
+like($cong // '', qr/\bUPGRADE\b/, 'SHOW PROXYCONGESTION shows it UPGRADE')
+	or diag($cong);
+($rc, $st) = $t->ctl('status');
+like(join(' ', $st // ''), qr/oceanbase UPGRADE/,
+	'obproxyctl status shows it') or diag($st);
+$meta->zone_status('z2', 'ACTIVE');
+ok($t->waitfor(sub { served() > $served }, 5),
+	'the zone ACTIVE again: its server serves again') or diag($t->log());
+is(weak4(), 's2 s2 s2 s2', 'weak reads go to it again');
+
+# A stopped server (stop_time set) is UPGRADE too, as in ODP.
+$meta->sql("UPDATE DBA_OB_SERVERS SET stop_time = NOW() WHERE sql_port = "
+	. $t->server_port(2));
+ok($t->waitfor(sub { my @n = $t->log() =~ /is UPGRADE: no statement/g;
+	@n > 1 }, 5), 'a stopped server is UPGRADE') or diag($t->log());
+$w = weak4();
+unlike($w, qr/s2|\?/, 'weak reads avoid it') or diag($w);

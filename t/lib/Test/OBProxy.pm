@@ -366,9 +366,10 @@ sub _setup_mariadb {
 # when it fails.
 sub _root_sql {
 	my ($self, $n, $sql, $what) = @_;
+	# on stdin: a statement of many rows may exceed an argument's limit
 	my ($rc, $out) = $self->run_cmd([ _program('mariadb'), '--no-defaults',
-		"--socket=$self->{_mariadb}{$n}{dir}.sock", '-uroot', '-e',
-		$sql ], timeout => 30);
+		"--socket=$self->{_mariadb}{$n}{dir}.sock", '-uroot' ],
+		stdin => $sql, timeout => 30);
 	die "mariadb $n: $what failed ($rc):\n$out" if $rc;
 	return $self;
 }

@@ -67,7 +67,7 @@ my @DDL = (
 	. ' complex_table_type BIGINT NOT NULL DEFAULT 0,'
 	. ' replica_type BIGINT NOT NULL DEFAULT 0,'
 	. ' dup_replica_type BIGINT NOT NULL DEFAULT 0,'
-	. ' memstore_percent BIGINT NOT NULL DEFAULT 100)',
+	. ' memstore_percent BIGINT NOT NULL DEFAULT 100, KEY (tablet_id))',
 	'CREATE TABLE __all_virtual_proxy_partition_info (table_id BIGINT'
 	. ' NOT NULL, tenant_name VARCHAR(128) NOT NULL,'
 	. ' part_level BIGINT NOT NULL, all_part_num BIGINT NOT NULL,'
@@ -118,7 +118,7 @@ my @DDL = (
 	. " high_bound_val_bin VARBINARY(4096) NOT NULL DEFAULT '')",
 	'CREATE TABLE __all_virtual_tablet_to_ls (tenant_id BIGINT NOT NULL,'
 	. ' table_id BIGINT NOT NULL, tablet_id BIGINT NOT NULL,'
-	. ' ls_id BIGINT NOT NULL)',
+	. ' ls_id BIGINT NOT NULL, KEY (tablet_id))',
 );
 
 # Creates the schema on harness server <n> (started, with its accounts)
@@ -188,6 +188,14 @@ sub server_status {
 	my ($ip, $port) = $self->_addr($k);
 	return $self->sql("UPDATE DBA_OB_SERVERS SET status = '$status' WHERE"
 		. " svr_ip = '$ip' AND sql_port = $port");
+}
+
+# Zone <name>'s status in DBA_OB_ZONES (ACTIVE; INACTIVE while the zone
+# is stopped, as for its upgrade).
+sub zone_status {
+	my ($self, $name, $status) = @_;
+	return $self->sql("UPDATE DBA_OB_ZONES SET status = '$status' WHERE"
+		. " zone = '$name'");
 }
 
 # Zones z1 to z3 (region r1), harness servers 1 to 3 in them, tenant
