@@ -6,7 +6,7 @@
  * told the outcome through obp_acct_fetched().  The same SELECT reads
  * the server's max_allowed_packet into w->max_packet, the bound
  * request.c puts on client packets, and its wait_timeout and
- * interactive_timeout, session.c's idle limits.
+ * interactive_timeout, idle.c's idle limits.
  */
 #ifndef OBP_WORKER_LOOKUP_H
 #define OBP_WORKER_LOOKUP_H

@@ -6,7 +6,7 @@
  * tenant, schema, charset, format capabilities) until a client verified
  * against the same account row (obp_acct_row_id: user, host pattern,
  * stored hash) logs in, it idles out, the pool is full, or the server
- * closes it.  session.c offers,
+ * closes it.  session_pump.c and session_server.c offer,
  * clogin.c and chuser.c take, loop.c empties the pool on stop.
  */
 #ifndef OBP_WORKER_POOL_H

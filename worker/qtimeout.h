@@ -13,8 +13,9 @@
  * (session.h, obp_session_server_failed) unless a read goes again
  * (retry.h).  Silence only counts while the
  * proxy waits for the server: not while the client is slow to read.
- * Without a known query timeout nothing is bounded.  session.c calls
- * these around its pump and the server's events.
+ * Without a known query timeout nothing is bounded.  session_pump.c
+ * calls these around its pump and the server's events, session.c when
+ * a session starts and ends.
  */
 #ifndef OBP_WORKER_QTIMEOUT_H
 #define OBP_WORKER_QTIMEOUT_H

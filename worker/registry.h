@@ -3,7 +3,7 @@
  * obp_shm_sess, OBP_SHM_SESS_PER_WORKER per slot), so a KILL received by
  * any worker finds the session by its id (its user, its server and the
  * server's connection id) and the admin's SHOW PROXYSESSION lists them
- * all.  session.c keeps the entries current; kill.c
+ * all.  session.c and session_pump.c keep the entries current; kill.c
  * looks them up and sets their kill word; a 100 ms timer here closes the
  * sessions whose kill word names them.  loop.c starts and stops it.
  */

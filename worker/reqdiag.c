@@ -5,9 +5,10 @@
  *   [time] [pid][Y<session>-<request>] [CONNECTION](trace_type="...",
  *   connection_diagnosis={cs_id:..., ..., req_total_time(us):...}{...})
  *
- * session.c calls obp_reqlog_failed() with the last ERR a session sends,
- * obp_reqlog_server_lost() when its server session breaks and
- * obp_reqlog_closed() when it closes; the reason is read from them.
+ * session.c calls obp_reqlog_failed() with the last ERR a session sends
+ * and obp_reqlog_closed() when it closes, session_server.c
+ * obp_reqlog_server_lost() when its server session breaks; the reason is
+ * read from them.
  * sroute.c calls obp_reqdiag_route() for a statement on a partitioned
  * table that did not reach its partition: a [ROUTE] line with the route
  * diagnosis (EXPLAIN ROUTE's text, its lines escaped).

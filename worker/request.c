@@ -1,5 +1,5 @@
 /*
- * The client -> server framer (request.h).  session.c's pump calls
+ * The client -> server framer (request.h).  session_pump.c's pump calls
  * obp_req_run() whenever the client's buffer or the session's state
  * changed; it moves the parse mark over bytes to relay, or drops them,
  * hands each new command to the command table, starts the response

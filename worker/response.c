@@ -1,8 +1,9 @@
 /*
- * The server -> client framer (response.h).  session.c's pump calls
- * obp_resp_run() after each read from the server; packets are relayed
- * without copies by moving the server buffer's parse mark, and only the
- * packets that end or shape a response are parsed, once they are whole.
+ * The server -> client framer (response.h).  session_pump.c's pump
+ * calls obp_resp_run() after each read from the server; packets are
+ * relayed without copies by moving the server buffer's parse mark, and
+ * only the packets that end or shape a response are parsed, once they
+ * are whole.
  */
 #include "worker.h"
 

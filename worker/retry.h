@@ -10,7 +10,7 @@
  * the client's unread bytes, and it is routed and relayed as if the
  * client had sent it again, on a new server session (connect.h passes
  * over a server that refuses or stays silent).  A write is never sent
- * twice.  relay.c notes each command, session.c asks for the retry.
+ * twice.  relay.c notes each command, session_server.c asks for the retry.
  */
 #ifndef OBP_WORKER_RETRY_H
 #define OBP_WORKER_RETRY_H

@@ -2,8 +2,10 @@
  * A client session: the client's conn, its login state (names, the
  * recovered stage1, capabilities), the server session it relays to and
  * the framers of both directions.  accept.c starts sessions, clogin.c
- * logs the client in, request.c and response.c relay the command phase,
- * and session.c ties them together and tears them down.
+ * logs the client in, request.c and response.c relay the command phase.
+ * Three files tie them together: session.c (the life cycle),
+ * session_pump.c (the conn ops and the pump) and session_server.c (the
+ * server session opened, reopened and lost).
  */
 #ifndef OBP_WORKER_SESSION_H
 #define OBP_WORKER_SESSION_H
@@ -120,6 +122,8 @@ struct obp_session {
                                            set if bounded */
 };
 
+/* session.c: the life cycle */
+
 /* Starts a session for an accepted client <fd>, owned from now on. */
 int obp_session_start(struct obp_worker *w, int fd,
                       const struct obp_addr *peer);
@@ -148,6 +152,15 @@ void obp_session_drop_server(struct obp_session *s);
 /* Closes both sides and frees <s>. */
 void obp_session_close(struct obp_session *s, const char *why);
 
+/* Closes every session of <w>; returns how many there were. */
+unsigned obp_session_close_all(struct obp_worker *w, const char *why);
+
+/* session_pump.c: the conn ops and the pump */
+
+/* The conn ops of the client's conn and of its server session's. */
+extern const struct obp_conn_ops obp_session_client_ops;
+extern const struct obp_conn_ops obp_session_server_ops;
+
 /*
  * While the worker drains (loop.h, every OBP_WORKER_DRAIN_TICK): closes
  * every session that stands at a transaction boundary (logged in, the
@@ -159,20 +172,19 @@ void obp_session_close(struct obp_session *s, const char *why);
  */
 unsigned obp_session_close_idle(struct obp_worker *w, const char *why);
 
-/* Closes every session of <w>; returns how many there were. */
-unsigned obp_session_close_all(struct obp_worker *w, const char *why);
-
 /* s->srv, logged in and brought to the state, relays the commands. */
 void obp_session_attach(struct obp_session *s);
 
 /* clogin.c: the client is logged in (server session <srv> ready). */
 void obp_session_ready(struct obp_session *s);
 
-/* Opens a server session for <s>; clogin.c and request.c call it. */
-int obp_session_open_server(struct obp_session *s);
-
 /* Parses, relays and flushes what both directions hold. */
 void obp_session_pump(struct obp_session *s);
+
+/* session_server.c: its server session */
+
+/* Opens a server session for <s>; clogin.c and request.c call it. */
+int obp_session_open_server(struct obp_session *s);
 
 /*
  * ssync.c: the proxy's commands on the server session ended (<rc>; a
@@ -204,5 +216,11 @@ bool obp_session_replaceable(const struct obp_session *s);
 
 /* The server session broke; <why> names the reason. */
 void obp_session_server_lost(struct obp_session *s, const char *why);
+
+/*
+ * The same without the pump, for the pump itself: OBP_DONE when the
+ * session had to be closed too.
+ */
+int obp_session_server_broke(struct obp_session *s, const char *why);
 
 #endif

@@ -13,7 +13,8 @@
  * or ALTER of a stored routine, trigger or event ends the scan (the rest
  * is its body); a compound statement (BEGIN NOT ATOMIC, IF, WHILE, ...),
  * CREATE TEMPORARY TABLE, SET ROLE, SET of a structured variable,
- * PREPARE and EXECUTE cannot be followed.  session.c and the unit test t/unit/sqlset.c are the callers.
+ * PREPARE and EXECUTE cannot be followed.  ssync.c and the unit test
+ * t/unit/sqlset.c are the callers.
  */
 #ifndef OBP_WORKER_SQLSET_H
 #define OBP_WORKER_SQLSET_H

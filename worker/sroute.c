@@ -484,7 +484,7 @@ open_on(struct obp_session *s, const uint16_t *server, unsigned n,
         return OBP_ERROR;
     }
     s->srv->servers = l;
-    return OBP_AGAIN;       /* session.c's reopened() syncs it */
+    return OBP_AGAIN;       /* session_server.c's reopened() syncs it */
 }
 
 /*

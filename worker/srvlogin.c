@@ -447,6 +447,7 @@ obp_srv_abort(struct obp_srv *srv)
     }
     obp_servers_release(srv->servers);
     obp_srvstmt_clear(&srv->stmts);
+    free(srv->own_attrs);       /* a login aborted before it ended */
     explicit_bzero(&srv->lg, sizeof(srv->lg));
     free(srv);
 }

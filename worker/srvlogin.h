@@ -3,7 +3,7 @@
  * server's handshake, answer it as the client would with the token
  * computed from the account's stage1 (never a plaintext), follow an auth
  * switch, and report the OK or the ERR to the owner.  Client sessions
- * (session.c) and account lookups (acct.c) open servers this one way.
+ * (session_server.c) and account lookups (acct.c) open servers this one way.
  */
 #ifndef OBP_WORKER_SRVLOGIN_H
 #define OBP_WORKER_SRVLOGIN_H

@@ -5,21 +5,21 @@
  *   obp_ssync_scan()    request.c and stmtid.c: the SQL of a command
  *                       about to be relayed is scanned (sqlset.h) for
  *                       the changes it makes;
- *   obp_ssync_after()   session.c, when its response ended: the changes
- *                       are applied, and the variables changed are read
- *                       back with the proxy's own query (owncmd.h), with
- *                       their exact type and bytes, before the client's
- *                       next command is relayed;
- *   obp_ssync_ready()   session.c and sroute.c, before a command goes to
- *                       a server session that was opened, or idle, or
- *                       lacks what the command needs: a COM_PING when it
- *                       was quiet too long (srvcheck.h), the schema (USE),
- *                       every variable in one SET (system variables,
- *                       collations after their character sets, user
- *                       variables) when the server session has an older
- *                       version of them (sstate.h), the statement the
- *                       command executes prepared there (srvstmt.h),
- *                       and a held BEGIN (sroute.h).
+ *   obp_ssync_after()   session_pump.c, when its response ended: the
+ *                       changes are applied, and the variables changed
+ *                       are read back with the proxy's own query
+ *                       (owncmd.h), with their exact type and bytes,
+ *                       before the client's next command is relayed;
+ *   obp_ssync_ready()   session_server.c and sroute.c, before a command
+ *                       goes to a server session that was opened, or
+ *                       idle, or lacks what the command needs: a
+ *                       COM_PING when it was quiet too long (srvcheck.h),
+ *                       the schema (USE), every variable in one SET
+ *                       (system variables, collations after their
+ *                       character sets, user variables) when the server
+ *                       session has an older version of them (sstate.h),
+ *                       the statement the command executes prepared
+ *                       there (srvstmt.h), and a held BEGIN (sroute.h).
  *
  * While a sync runs, s->sync is set: the request framer waits and the
  * server connection belongs to the proxy's command.  At its end
