@@ -53,5 +53,8 @@ is($t->raw()->handshake()->{version}, '8.0.99-explicit',
 	'mysql_version set: announced as it is');
 $t->stop();
 $t->run();
+# a fresh proxy learns the servers' version from its first server
+# handshake: a statement makes sure one was read
+$t->mariadb('SELECT 1');
 is($t->raw()->handshake()->{version}, $server->{version},
 	'back to the servers\' own without it');
