@@ -47,6 +47,7 @@ cfgsrv_start(struct obp_cfgsrv *cs)
 {
     double timeout = (double)cs->mon->conf->short_async_task_timeout / 1e6;
 
+    cs->http.ca = cs->mon->conf->config_server_ssl_ca;
     if (obp_httpc_get(&cs->http, cs->url, timeout, cfgsrv_done, cs)
         != OBP_OK)
         obp_log(OBP_LOG_ERROR, 0, ENOMEM, "config server %s: not fetched",

@@ -10,7 +10,8 @@
 # a file says: refused (not listening yet), HTTP 500, garbage, too slow,
 # another cluster, then good (in chunks): each failure is a WARN naming
 # the URL and what was wrong, the proxy keeps running and retries.
-# obproxy -t checks the URL; rootservice_list (-r) wins over it.
+# obproxy -t checks the URL (https: t/cfgsrv_tls.t); rootservice_list
+# (-r) wins over it.
 
 use warnings;
 use strict;
@@ -36,8 +37,8 @@ my $CLID = 70001;                   # the config server's ObClusterId
 
 # obproxy -t: the URL's syntax
 my $d = $t->testdir();
-for my $bad ([ 'https://127.0.0.1/x', qr/https is not supported/ ],
-	[ 'ftp://h/x', qr/not an http:\/\/ URL/ ],
+for my $bad ([ 'https://127.0.0.1:99999/x', qr/a bad port/ ],
+	[ 'ftp://h/x', qr/not an http:\/\/ or https:\/\/ URL/ ],
 	[ 'http://u@h/x', qr/user information/ ]) {
 	$t->write_file('bad.yaml', "obproxy_config_server_url: $bad->[0]\n");
 	my ($rc, $out) = $t->obproxy('-t', '-f', "$d/bad.yaml");
