@@ -27,7 +27,7 @@ use Test::OBProxy;
 use Test::OBProxy::ObMeta;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
-	DBD::MariaDB IO::Socket::SSL openssl/)->plan(10);
+	DBD::MariaDB IO::Socket::SSL openssl/)->plan(11);
 require IO::Socket::SSL;
 my $CL = $Test::OBProxy::ObMeta::CLUSTER;
 my $d = $t->testdir();
@@ -171,3 +171,12 @@ is($out, "s2\n", 'a keyed statement lands on its partition\'s leader');
 ($out) = $t->mariadb('SELECT srv FROM rt.t_hash WHERE id = 3',
 	user => "$u\@app");
 is($out, "s1\n", 'another one on its own');
+
+# --- an address in the URL is checked against the certificate's addresses --
+$t->stop();
+my $ipurl = "https://127.0.0.1:$port/services?Action=GetObProxyConfig";
+(my $conf = $CONF) =~ s/^obproxy_config_server_url: .*$/obproxy_config_server_url: $ipurl/m;
+$t->write_conf($conf . "config_server_ssl_ca: $d/ca.crt\n")->run();
+ok($t->waitfor(sub { $t->log() =~ /WARN.*config server \Q$ipurl\E: TLS handshake: the certificate is refused: IP address mismatch/ }, 10),
+	'127.0.0.1 in the URL, a certificate for localhost only: refused')
+	or diag($t->log());
