@@ -7,7 +7,8 @@
 # another name.  The proxy verifies the certificate against the system's
 # CA store (where the test's CA is not: refused) and config_server_ssl_ca,
 # and its name against the URL's host; a certificate refused is a WARN
-# naming the URL and the reason, the list is not used.  With the CA
+# naming the URL and the reason, the list is not used; a handshake that
+# does not end is bounded by short_async_task_timeout.  With the CA
 # trusted the cluster's servers are fetched and keyed statements land on
 # their partition's leader (Test::OBProxy::ObMeta on server 4).  Plain
 # http is t/cfgsrv.t's.
@@ -27,7 +28,7 @@ use Test::OBProxy;
 use Test::OBProxy::ObMeta;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
-	DBD::MariaDB IO::Socket::SSL openssl/)->plan(11);
+	DBD::MariaDB IO::Socket::SSL openssl/)->plan(12);
 require IO::Socket::SSL;
 my $CL = $Test::OBProxy::ObMeta::CLUSTER;
 my $d = $t->testdir();
@@ -99,6 +100,10 @@ sub serve_one {
 	my ($c) = @_;
 	my $m = $t->read_file('cfgsrv.mode') // 'good';
 	chomp $m;
+	if ($m eq 'stall') {        # connected, no handshake
+		sleep 3;
+		return;
+	}
 	IO::Socket::SSL->start_SSL($c, SSL_server => 1,
 		SSL_cert_file => "$d/$m.crt", SSL_key_file => "$d/$m.key",
 		Timeout => 5) or return;
@@ -152,6 +157,10 @@ ok($t->waitfor(sub { $t->log() =~ /${url}self-?signed certificate/ }, 10),
 mode('wrongname');
 ok($t->waitfor(sub { $t->log() =~ /${url}hostname mismatch/ }, 10),
 	'the CA\'s certificate for another name: refused with its WARN')
+	or diag($t->log());
+mode('stall');
+ok($t->waitfor(sub { $t->log() =~ /WARN.*config server \Q$base\E\?Action=GetObProxyConfig: no answer within 2s \(in the TLS handshake\)/ }, 10),
+	'a handshake that does not end: bounded by short_async_task_timeout')
 	or diag($t->log());
 is(scalar($t->log() =~ /INFO.*config server .*: cluster $CL/), '',
 	'no list taken from them');
