@@ -18,8 +18,8 @@ set -eu
 
 PACKAGES="gcc make autoconf automake pkg-config libev-dev libssl-dev
 zlib1g-dev libinih-dev libyaml-dev mariadb-server mariadb-client
-libdbi-perl libdbd-mariadb-perl perl python3 python3-pymysql mariadb-test
-python3-mysqldb sysbench openssl clang prometheus iproute2 nftables"
+libdbi-perl libdbd-mariadb-perl libio-socket-ssl-perl perl python3
+python3-pymysql mariadb-test python3-mysqldb sysbench openssl clang prometheus iproute2 nftables"
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 summary=""

@@ -47,6 +47,7 @@ cfgsrv_start(struct obp_cfgsrv *cs)
 {
     double timeout = (double)cs->mon->conf->short_async_task_timeout / 1e6;
 
+    cs->http.ca = cs->mon->conf->config_server_ssl_ca;
     if (obp_httpc_get(&cs->http, cs->url, timeout, cfgsrv_done, cs)
         != OBP_OK)
         obp_log(OBP_LOG_ERROR, 0, ENOMEM, "config server %s: not fetched",
@@ -94,6 +95,7 @@ cfgsrv_got(struct obp_cfgsrv *cs, const struct obp_cfgjson *j)
                 "%lld): %u servers %s", cs->url, j->cluster,
                 (long long)j->cluster_id, j->nservers, j->rslist);
     snprintf(cs->rslist, sizeof(cs->rslist), "%s", j->rslist);
+    obp_route_set_cluster_id(cs->mon->shm, j->cluster_id);
     cs->said[0] = '\0';
     cs->fails = 0;
     cs->cluster_step = false;
@@ -152,6 +154,8 @@ obp_cfgsrv_free(struct obp_monitor *mon)
     struct obp_cfgsrv *cs = &mon->cfgsrv;
 
     obp_httpc_cancel(&cs->http);
+    if (cs->rslist[0] != '\0' && !mon->handed)   /* the next one's after */
+        obp_route_set_cluster_id(mon->shm, 0);
     cs->rslist[0] = '\0';
     cs->said[0] = '\0';
     cs->fails = 0;

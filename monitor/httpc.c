@@ -1,6 +1,7 @@
 /*
  * The monitor's HTTP/1.1 client (httpc.h): a non-blocking socket watched
- * by the loop, one timer bounding the whole GET.
+ * by the loop (TLS on it for https: httpc_tls.c), one timer bounding the
+ * whole GET.
  */
 #include "monitor.h"
 
@@ -41,13 +42,14 @@ httpc_close(struct obp_httpc *c)
 {
     ev_io_stop(c->loop, &c->io);
     ev_timer_stop(c->loop, &c->timer);
+    obp_httpc_tls_free(c);
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
     free(c->buf);
     c->buf = NULL;
     c->len = c->sent = c->reqlen = 0;
-    c->reading = false;
+    c->reading = c->connected = c->secured = false;
 }
 
 void
@@ -141,6 +143,11 @@ obp_httpc_get(struct obp_httpc *c, const char *url, double timeout,
     }
     if (obp_url_parse(url, &u, c->why, sizeof(c->why)) == OBP_OK)
         c->fd = httpc_connect(c, &u);
+    if (c->fd >= 0 && u.tls && obp_httpc_tls_start(c, u.host) != OBP_OK) {
+        obp_httpc_tls_free(c);
+        close(c->fd);
+        c->fd = -1;
+    }
     if (c->fd >= 0) {
         n = snprintf(c->buf, OBP_HTTPRESP_MAX, "GET %s HTTP/1.1\r\n"
                      "Host: %s%s%s:%u\r\nUser-Agent: obproxy/" PACKAGE_VERSION
@@ -169,60 +176,91 @@ httpc_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
         return;
     }
     httpc_fail(c, "no answer within %gs (%s)", c->timeout,
-               !c->reading ? "connecting or sending"
+               c->connected && c->ssl != NULL && !c->secured
+               ? "in the TLS handshake"
+               : !c->reading ? "connecting or sending"
                : c->len == 0 ? "waiting for the answer" : "reading it");
+}
+
+/* Waits for <events> on the socket. */
+static void
+httpc_want(struct obp_httpc *c, int events)
+{
+    ev_io_stop(c->loop, &c->io);
+    ev_io_set(&c->io, c->fd, events);
+    ev_io_start(c->loop, &c->io);
+}
+
+/*
+ * Sends (<wr>) or receives, in TLS for https: bytes, 0 the end (a
+ * receive), -1 again (the loop waits for what it needs), -2 failed
+ * (c->why set).
+ */
+static ssize_t
+httpc_xfer(struct obp_httpc *c, char *buf, size_t len, bool wr)
+{
+    int     events = wr ? EV_WRITE : EV_READ;
+    ssize_t n;
+
+    if (c->ssl != NULL) {
+        n = obp_httpc_tls_io(c, buf, len, wr, &events);
+    } else {
+        n = wr ? send(c->fd, buf, len, MSG_NOSIGNAL)
+            : recv(c->fd, buf, len, 0);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            n = -1;
+        } else if (n < 0) {
+            snprintf(c->why, sizeof(c->why), "%s: %s", wr ? "send" : "recv",
+                     strerror(errno));
+            n = -2;
+        }
+    }
+    if (n == -1)
+        httpc_want(c, events);
+    return n;
 }
 
 static void
 httpc_send(struct obp_httpc *c)
 {
-    int     err = 0;
-    socklen_t elen = sizeof(err);
-    ssize_t n;
+    ssize_t n = httpc_xfer(c, c->buf + c->sent, c->reqlen - c->sent, true);
 
-    if (c->sent == 0 && getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &elen)
-                        == 0 && err != 0) {
-        httpc_fail(c, "connect: %s", strerror(err));
+    if (n == -2)
+        httpc_end(c, NULL, c->why);
+    if (n < 0)
         return;
-    }
-    n = send(c->fd, c->buf + c->sent, c->reqlen - c->sent, MSG_NOSIGNAL);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return;
-    if (n < 0) {
-        httpc_fail(c, "send: %s", strerror(errno));
-        return;
-    }
     c->sent += (size_t)n;
     if (c->sent < c->reqlen)
         return;
     c->reading = true;
     c->len = 0;
-    ev_io_stop(c->loop, &c->io);
-    ev_io_set(&c->io, c->fd, EV_READ);
-    ev_io_start(c->loop, &c->io);
+    httpc_want(c, EV_READ);
 }
 
+/* Reads until the answer is whole or the socket has nothing more. */
 static void
 httpc_recv(struct obp_httpc *c)
 {
     struct obp_httpresp resp;
     char                err[128];
-    size_t              room = OBP_HTTPRESP_MAX + 1 - c->len;
+    size_t              room;
     ssize_t             n;
     int                 rc;
 
-    n = recv(c->fd, c->buf + c->len, room < HTTPC_READ ? room : HTTPC_READ,
-             0);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return;
-    if (n < 0) {
-        httpc_fail(c, "recv: %s", strerror(errno));
-        return;
-    }
-    c->len += (size_t)n;
-    rc = obp_httpresp_parse(c->buf, c->len, n == 0, &resp, err, sizeof(err));
-    if (rc == OBP_AGAIN)
-        return;
+    do {
+        room = OBP_HTTPRESP_MAX + 1 - c->len;
+        n = room == 0 ? 0
+            : httpc_xfer(c, c->buf + c->len, room < HTTPC_READ ? room
+                                                             : HTTPC_READ,
+                         false);
+        if (n == -2)
+            httpc_end(c, NULL, c->why);
+        if (n < 0)
+            return;
+        c->len += (size_t)n;
+        rc = obp_httpresp_parse(c->buf, c->len, n == 0, &resp, err,
+                                sizeof(err));
+    } while (rc == OBP_AGAIN && n > 0);
     if (rc != OBP_OK) {
         httpc_fail(c, "a bad HTTP answer: %s", err);
         return;
@@ -230,11 +268,42 @@ httpc_recv(struct obp_httpc *c)
     httpc_end(c, &resp, NULL);
 }
 
+/* The connect's outcome, at the first event: OBP_ERROR once told. */
+static int
+httpc_connected(struct obp_httpc *c)
+{
+    int       err = 0;
+    socklen_t elen = sizeof(err);
+
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &elen) == 0
+        && err != 0) {
+        httpc_fail(c, "connect: %s", strerror(err));
+        return OBP_ERROR;
+    }
+    c->connected = true;
+    return OBP_OK;
+}
+
 static void
 httpc_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
     struct obp_httpc *c = w->data;
+    int               events = 0, rc;
 
+    if (!c->connected && httpc_connected(c) != OBP_OK)
+        return;
+    if (c->ssl != NULL && !c->secured) {
+        rc = obp_httpc_tls_handshake(c, &events);
+        if (rc == OBP_AGAIN) {
+            httpc_want(c, events);
+            return;
+        }
+        if (rc != OBP_OK) {
+            httpc_end(c, NULL, c->why);
+            return;
+        }
+        c->secured = true;
+    }
     if (c->reading)
         httpc_recv(c);
     else

@@ -1,10 +1,14 @@
 /*
  * A minimal HTTP/1.1 client for the monitor's loop: one GET at a time,
- * "Connection: close", plain http (url.h).  Bounded: the whole exchange
- * (connect, request, answer) within the caller's timeout, the answer
- * read as shared/httpresp.h says (size bounded, chunked decoded).
- * The host name is resolved with the system's resolver (an address
- * needs none).
+ * "Connection: close", http or https (url.h).  Bounded: the whole
+ * exchange (connect, TLS handshake, request, answer) within the caller's
+ * timeout, the answer read as shared/httpresp.h says (size bounded,
+ * chunked decoded).  The host name is resolved with the system's
+ * resolver (an address needs none).  https verifies the server's
+ * certificate against the system's CA store and the file the caller
+ * names (obp_tls_verify_ctx) and its name against the URL's host (an
+ * address against the certificate's IP addresses); a certificate
+ * refused ends the GET with the reason, as any failure.
  */
 #ifndef OBP_MONITOR_HTTPC_H
 #define OBP_MONITOR_HTTPC_H
@@ -12,6 +16,9 @@
 #include <ev.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
+
+#include <openssl/ssl.h>
 
 #include "obp.h"
 
@@ -32,10 +39,17 @@ struct obp_httpc {
     size_t          sent;
     size_t          reqlen;
     bool            reading;
+    bool            connected;
+    bool            secured;        /* the TLS handshake done */
+    SSL_CTX        *ctx;            /* https only */
+    SSL            *ssl;
+    const char     *ca;             /* PEM CA file besides the system's,
+                                       "" or NULL: none; set by the
+                                       caller, read when a GET starts */
     double          timeout;
     obp_httpc_fn    done;
     void           *arg;
-    char            why[160];       /* an early failure, told from the loop */
+    char            why[200];       /* an early failure, told from the loop */
 };
 
 void obp_httpc_init(struct obp_httpc *c, struct ev_loop *loop);
@@ -53,5 +67,17 @@ bool obp_httpc_busy(const struct obp_httpc *c);
 
 /* Ends a GET under way without calling its <done>. */
 void obp_httpc_cancel(struct obp_httpc *c);
+
+/*
+ * httpc_tls.c's, for httpc.c: TLS on c->fd toward <host> (OBP_ERROR
+ * with c->why set); the handshake and a read or write, each OBP_AGAIN
+ * (the handshake) or -1 (the I/O) with the loop <events> to wait for,
+ * OBP_ERROR or -2 with c->why set; the I/O's 0 is the end of the answer.
+ */
+int obp_httpc_tls_start(struct obp_httpc *c, const char *host);
+int obp_httpc_tls_handshake(struct obp_httpc *c, int *events);
+ssize_t obp_httpc_tls_io(struct obp_httpc *c, char *buf, size_t len,
+                         bool wr, int *events);
+void obp_httpc_tls_free(struct obp_httpc *c);
 
 #endif

@@ -484,7 +484,7 @@ store_text(struct obp_conf *conf, const struct obp_param *p, char *s)
     *field = s;
 }
 
-/* obproxy_config_server_url must be an http:// URL (url.h). */
+/* obproxy_config_server_url must be an http:// or https:// URL (url.h). */
 static int
 check_url(const struct obp_param *p, const char *v, char *err, size_t errlen)
 {

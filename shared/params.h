@@ -104,8 +104,11 @@ extern const struct obp_enum obp_enum_route_policy[];
     X(rootservice_cluster_name, STRING, "undefined", 1, 128, OBP_P_RESTART,  \
       NULL, "name of the cluster behind the proxy")                          \
     X(obproxy_config_server_url, STRING, "", 0, 2047, OBP_P_RESTART, NULL,  \
-      "config server URL (http://) that lists the cluster's servers, when "  \
-      "rootservice_list is empty")                                           \
+      "config server URL (http:// or https://) that lists the cluster's "   \
+      "servers, when rootservice_list is empty")                             \
+    X(config_server_ssl_ca, STRING, "", 0, 4096, OBP_P_RELOAD, NULL,         \
+      "PEM CA certificates an https config server is verified against, "    \
+      "besides the system's")                                                \
     X(config_server_refresh_interval, TIME, "60s", 10000000, 86400000000,   \
       OBP_P_RELOAD, NULL, "how often the config server's list is fetched "   \
       "again")                                                               \

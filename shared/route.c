@@ -257,6 +257,19 @@ obp_route_live(const struct obp_shm *shm)
                                 memory_order_relaxed) != 0;
 }
 
+void
+obp_route_set_cluster_id(const struct obp_shm *shm, int64_t id)
+{
+    atomic_store(&obp_route_ctl(shm)->cluster_id, id > 0 ? id : 0);
+}
+
+int64_t
+obp_route_cluster_id(const struct obp_shm *shm)
+{
+    return atomic_load_explicit(&obp_route_ctl(shm)->cluster_id,
+                                memory_order_relaxed);
+}
+
 bool
 obp_route_lower(char *buf, size_t cap, const char *s, size_t len)
 {

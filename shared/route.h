@@ -123,7 +123,8 @@ struct obp_route_ctl {
     _Atomic int32_t  publisher;     /* the pid building a set, 0: none */
     _Atomic uint64_t evicted;       /* table entries the OceanBase source
                                        left out to fit (obp_route_lru) */
-    uint8_t          pad[104];
+    _Atomic int64_t  cluster_id;    /* the config server's, 0: none */
+    uint8_t          pad[96];
 };
 
 /* A bank's header. */
@@ -419,6 +420,15 @@ int32_t obp_route_leaf_index(const struct obp_part_desc *d,
  */
 void obp_route_set_live(const struct obp_shm *shm, bool live);
 bool obp_route_live(const struct obp_shm *shm);
+
+/*
+ * The cluster's id as the config server gives it (ObClusterId or
+ * ObRegionId; monitor/cfgsrv.h), 0 when there is none: the monitor sets
+ * it, logins to rootservice_cluster_name send it as __cluster_id when
+ * the user name gives none (worker/oblogin.h).
+ */
+void obp_route_set_cluster_id(const struct obp_shm *shm, int64_t id);
+int64_t obp_route_cluster_id(const struct obp_shm *shm);
 
 /* A worker marks an entry it found stale; the source refreshes it. */
 void obp_route_mark_dirty(const struct obp_route_entry *e);

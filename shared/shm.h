@@ -37,7 +37,7 @@
 #include "stats.h"
 
 #define OBP_SHM_MAGIC           UINT64_C(0x314d48535850424f) /* "OBPXSHM1" */
-#define OBP_SHM_LAYOUT_VERSION  16
+#define OBP_SHM_LAYOUT_VERSION  17
 #define OBP_SHM_ALIGN           128     /* slots never share a cache line */
 #define OBP_SHM_MAX_WORKERS     128
 #define OBP_SHM_MAX_SERVERS     1024

@@ -225,6 +225,34 @@ obp_tls_client_ctx(const struct obp_conf *conf, const char *root, char *err,
     return ctx;
 }
 
+SSL_CTX *
+obp_tls_verify_ctx(const char *ca, const char *root, char *err,
+                   size_t errlen)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+    if (ctx == NULL) {
+        ssl_err(err, errlen, "TLS context", "");
+        return NULL;
+    }
+    if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+        ssl_err(err, errlen, "the system's CA store", "");
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    if (load_ca(ctx, ca, "config_server_ssl_ca", root, err, errlen)
+        != OBP_OK) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+    /* a close without close_notify ends the body (httpresp.h checks it) */
+    SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
+    return ctx;
+}
+
 int
 obp_zip_level(const char *algo, int *level)
 {
@@ -268,6 +296,13 @@ obp_transport_check(const struct obp_conf *conf, const char *root,
         ctx = obp_tls_client_ctx(conf, root, err, sizeof(err));
         if (ctx == NULL)
             obp_errs_add(errs, "enable_server_ssl: %s", err);
+        SSL_CTX_free(ctx);
+    }
+    if (has(conf->config_server_ssl_ca)) {
+        ctx = obp_tls_verify_ctx(conf->config_server_ssl_ca, root, err,
+                                 sizeof(err));
+        if (ctx == NULL)
+            obp_errs_add(errs, "%s", err);
         SSL_CTX_free(ctx);
     }
 }

@@ -66,6 +66,14 @@ SSL_CTX *obp_tls_client_ctx(const struct obp_conf *conf, const char *root,
                             char *err, size_t errlen);
 
 /*
+ * The context an https config server is fetched with (monitor/httpc.h):
+ * its certificate verified against the system's CA store and <ca> ("" or
+ * NULL: none) besides; the caller checks the host name per connection.
+ */
+SSL_CTX *obp_tls_verify_ctx(const char *ca, const char *root, char *err,
+                            size_t errlen);
+
+/*
  * compression_algorithm: "" is zlib's default level, "zlib:N" level N
  * (0: packets framed but stored).  OBP_ERROR for anything else.
  */

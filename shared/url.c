@@ -1,5 +1,5 @@
 /*
- * http:// URLs (url.h).
+ * http:// and https:// URLs (url.h).
  */
 #include "obp.h"
 
@@ -7,7 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define URL_SCHEME "http://"
+#define URL_HTTP  "http://"
+#define URL_HTTPS "https://"
 
 /* A name's or an IPv4 address's bytes. */
 static bool
@@ -59,7 +60,7 @@ url_port(const char *s, struct obp_url *out, char *err, size_t errlen)
     unsigned long v = 0;
     const char   *p = s + 1;
 
-    out->port = 80;
+    out->port = out->tls ? 443 : 80;
     if (*s != ':')
         return s;
     while (*p >= '0' && *p <= '9' && v <= 65535)
@@ -81,12 +82,14 @@ obp_url_parse(const char *text, struct obp_url *out, char *err,
     size_t      n;
 
     memset(out, 0, sizeof(*out));
-    if (strncasecmp(s, "https://", 8) == 0)
-        return obp_errf(err, errlen, "https is not supported (the proxy "
-                          "has no TLS client for it): use http://");
-    if (strncasecmp(s, URL_SCHEME, strlen(URL_SCHEME)) != 0)
-        return obp_errf(err, errlen, "not an http:// URL");
-    s += strlen(URL_SCHEME);
+    if (strncasecmp(s, URL_HTTPS, strlen(URL_HTTPS)) == 0) {
+        out->tls = true;
+        s += strlen(URL_HTTPS);
+    } else if (strncasecmp(s, URL_HTTP, strlen(URL_HTTP)) == 0) {
+        s += strlen(URL_HTTP);
+    } else {
+        return obp_errf(err, errlen, "not an http:// or https:// URL");
+    }
     if ((s = url_host(s, out, err, errlen)) == NULL
         || (s = url_port(s, out, err, errlen)) == NULL)
         return OBP_ERROR;

@@ -10,7 +10,8 @@
 # a file says: refused (not listening yet), HTTP 500, garbage, too slow,
 # another cluster, then good (in chunks): each failure is a WARN naming
 # the URL and what was wrong, the proxy keeps running and retries.
-# obproxy -t checks the URL; rootservice_list (-r) wins over it.
+# obproxy -t checks the URL (https: t/cfgsrv_tls.t); rootservice_list
+# (-r) wins over it.
 
 use warnings;
 use strict;
@@ -28,13 +29,16 @@ use Test::OBProxy::ObMeta;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
 	DBD::MariaDB/)
-	->plan(16);
+	->plan(17);
+$t->mariadbd_options('--performance-schema=ON',
+	'--performance-schema-session-connect-attrs-size=4096');
 my $CL = $Test::OBProxy::ObMeta::CLUSTER;
+my $CLID = 70001;                   # the config server's ObClusterId
 
 # obproxy -t: the URL's syntax
 my $d = $t->testdir();
-for my $bad ([ 'https://127.0.0.1/x', qr/https is not supported/ ],
-	[ 'ftp://h/x', qr/not an http:\/\/ URL/ ],
+for my $bad ([ 'https://127.0.0.1:99999/x', qr/a bad port/ ],
+	[ 'ftp://h/x', qr/not an http:\/\/ or https:\/\/ URL/ ],
 	[ 'http://u@h/x', qr/user information/ ]) {
 	$t->write_file('bad.yaml', "obproxy_config_server_url: $bad->[0]\n");
 	my ($rc, $out) = $t->obproxy('-t', '-f', "$d/bad.yaml");
@@ -73,8 +77,8 @@ sub json_answer {
 	my @rs = map { my $p = $t->server_port($_); sprintf('{"address":'
 		. '"127.0.0.1:%d","role":"%s","sql_port":%d}', $p + 1,
 		$_ == 4 ? 'LEADER' : 'FOLLOWER', $p) } 4, 1, 2, 3;
-	return sprintf($env, "{\"ObCluster\":\"$name\",\"ObClusterId\":1,"
-		. "\"ObRegion\":\"$name\",\"ObRegionId\":1,\"Type\":\"PRIMARY\","
+	return sprintf($env, "{\"ObCluster\":\"$name\",\"ObClusterId\":$CLID,"
+		. "\"ObRegion\":\"$name\",\"ObRegionId\":$CLID,\"Type\":\"PRIMARY\","
 		. '"RsList":[' . join(',', @rs) . '],"ReadonlyRsList":[]}');
 }
 
@@ -169,7 +173,7 @@ is(($t->ctl('status'))[0], 0, 'the proxy keeps running');
 # --- good, in chunks ---------------------------------------------------------
 unlink("$d/cfgsrv.other");
 mode('chunked');
-ok($t->waitfor(sub { $t->log() =~ /INFO.*${rsurl}cluster $CL \(id 1\): 4 servers 127\.0\.0\.1:\d+;/ }, 10),
+ok($t->waitfor(sub { $t->log() =~ /INFO.*${rsurl}cluster $CL \(id $CLID\): 4 servers 127\.0\.0\.1:\d+;/ }, 10),
 	'the cluster\'s servers are fetched') or diag($t->log());
 ok($t->waitfor(sub { $t->log() =~ /oceanbase metadata: route cache generation \d+ published \(3 servers/ }, 10),
 	'the metadata source reads the cluster through them')
@@ -180,6 +184,11 @@ is($out, "s2\n", 'a keyed statement lands on its partition\'s leader');
 ($out) = $t->mariadb('SELECT srv FROM rt.t_hash WHERE id = 3',
 	user => "$u\@app");
 is($out, "s1\n", 'another one on its own');
+($out) = $t->mariadb("SELECT ATTR_VALUE FROM performance_schema."
+	. "session_connect_attrs WHERE PROCESSLIST_ID = CONNECTION_ID()"
+	. " AND ATTR_NAME = '__cluster_id'", user => "$u\@app");
+is($out, "$CLID\n", 'the login sends the config server\'s ObClusterId as '
+	. '__cluster_id');
 
 # --- rootservice_list wins -------------------------------------------------
 $t->stop();

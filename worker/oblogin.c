@@ -37,6 +37,9 @@ obp_oblogin_fill(struct obp_srv_login *lg, const struct obp_session *s)
             ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
     lg->cs_id = s->id;
     lg->cluster_id = s->name.cluster_id;
+    if (lg->cluster_id <= 0
+        && strcmp(lg->cluster, s->w->conf->rootservice_cluster_name) == 0)
+        lg->cluster_id = obp_route_cluster_id(s->w->shm);
     lg->connect_us = s->connect_us;
     lg->gvars_version = s->gvars_version;
     memcpy(lg->scramble, s->scramble, sizeof(lg->scramble));

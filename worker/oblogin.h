@@ -23,8 +23,10 @@ struct obp_srv_login;
 
 /*
  * Copies into <lg> what an OceanBase login of <s> tells the server: the
- * tenant and cluster, the client's address, its session id, cluster id,
- * connect time and scramble, the global variables version.
+ * tenant and cluster, the client's address, its session id, cluster id
+ * (the user name's, else for rootservice_cluster_name the config
+ * server's: obp_route_cluster_id), connect time and scramble, the global
+ * variables version.
  */
 void obp_oblogin_fill(struct obp_srv_login *lg, const struct obp_session *s);
 

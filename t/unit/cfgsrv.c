@@ -98,9 +98,16 @@ test_url(void)
     tap_ok(obp_url_parse("HTTP://[::1]?x", &u, err, sizeof(err)) == OBP_OK
            && strcmp(u.host, "::1") == 0 && u.port == 80
            && strcmp(u.target, "/?x") == 0, "url: IPv6, port 80, \"/?\"");
-    tap_ok(obp_url_parse("https://h/", &u, err, sizeof(err)) == OBP_ERROR
-           && strstr(err, "https is not supported") != NULL,
-           "url: https refused");
+    tap_ok(obp_url_parse("HTTPS://cs.example/x", &u, err, sizeof(err))
+           == OBP_OK && u.tls && u.port == 443
+           && strcmp(u.target, "/x") == 0, "url: https, port 443");
+    tap_ok(obp_url_parse("https://h:8443", &u, err, sizeof(err)) == OBP_OK
+           && u.tls && u.port == 8443, "url: https with a port");
+    tap_ok(obp_url_parse("http://h/", &u, err, sizeof(err)) == OBP_OK
+           && !u.tls, "url: http is not TLS");
+    tap_ok(obp_url_parse("ftp://h/", &u, err, sizeof(err)) == OBP_ERROR
+           && strstr(err, "not an http:// or https:// URL") != NULL,
+           "url: another scheme refused");
     tap_ok(obp_url_parse("http://h:0/", &u, err, sizeof(err)) == OBP_ERROR
            && obp_url_parse("http://h:65536/", &u, err, sizeof(err))
               == OBP_ERROR

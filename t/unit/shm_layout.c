@@ -20,8 +20,8 @@ struct row {
     size_t      size;
 };
 
-/* Layout version 16.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
-#define EXPECTED_LAYOUT_VERSION 16
+/* Layout version 17.  Change it only together with OBP_SHM_LAYOUT_VERSION. */
+#define EXPECTED_LAYOUT_VERSION 17
 
 static const struct row expected[] = {
     { "obp_shm_region.off", 0, 8 },
@@ -136,6 +136,7 @@ static const struct row expected[] = {
     { "obp_route_ctl.live", 8, 4 },
     { "obp_route_ctl.publisher", 12, 4 },
     { "obp_route_ctl.evicted", 16, 8 },
+    { "obp_route_ctl.cluster_id", 24, 8 },
     { "sizeof obp_route_ctl", 0, 128 },
     { "obp_route_set.magic", 0, 8 },
     { "obp_route_set.generation", 8, 8 },
@@ -298,6 +299,7 @@ static const struct row compiled[] = {
     FIELD(obp_route_ctl, live),
     FIELD(obp_route_ctl, publisher),
     FIELD(obp_route_ctl, evicted),
+    FIELD(obp_route_ctl, cluster_id),
     SIZE(obp_route_ctl),
     FIELD(obp_route_set, magic),
     FIELD(obp_route_set, generation),
