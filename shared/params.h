@@ -206,6 +206,11 @@ extern const struct obp_enum obp_enum_route_policy[];
     X(enable_proxy_scramble, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,        \
       "OceanBase logins: the token is made for the client's scramble, "    \
       "sent XOR the server's in __proxy_scramble")                         \
+    X(enable_cluster_checkout, BOOL, "true", 0, 1, OBP_P_RELOAD, NULL,       \
+      "OceanBase logins send __cluster_name and __cluster_id (the server "  \
+      "refuses another cluster's login)")                                  \
+    X(enable_client_ip_checkout, BOOL, "true", 0, 1, OBP_P_RELOAD, NULL,     \
+      "OceanBase logins send __client_ip (the tenant's whitelist)")        \
     X(enable_ob_protocol_v2_with_client, BOOL, "false", 0, 1, OBP_P_RELOAD,  \
       NULL, "OceanBase 2.0 framing to clients that ask for it")            \
     X(enable_reroute, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,               \

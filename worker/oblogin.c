@@ -186,31 +186,34 @@ put_scramble(struct obp_wr *wr, const struct obp_srv *srv,
 
 /* ODP's own attributes, in ODP's order (ODP-REFERENCE 9.3). */
 static void
-put_odp(struct obp_wr *wr, const struct obp_srv *srv,
+put_odp(struct obp_wr *wr, struct obp_srv *srv,
         const struct obp_handshake *hs, uint64_t flags)
 {
     const struct obp_srv_login *lg = &srv->lg;
-    const char                 *idc = srv->w->conf->proxy_idc_name;
+    const struct obp_conf      *conf = srv->w->conf;
+    bool                        cluster = conf->enable_cluster_checkout;
 
     put(wr, "__mysql_client_type", "__ob_proxy");
     put_u64(wr, "__connection_id", hs->conn_id);
     put_u64(wr, "__proxy_connection_id", srv->sid);
-    if (lg->cluster[0] != '\0')
+    if (cluster && lg->cluster[0] != '\0')
         put(wr, "__cluster_name", lg->cluster);
-    if (lg->cluster_id > 0)     /* ODP's 0 is "none" too */
+    if (cluster && lg->cluster_id > 0)      /* ODP's 0 is "none" too */
         put_i64(wr, "__cluster_id", lg->cluster_id);
     put_i64(wr, "__global_vars_version", lg->gvars_version);
     put_u64(wr, OBP_OB_CAP_ATTR, flags);
     if (lg->has_pw)             /* ODP's rule: only with a token */
         put_scramble(wr, srv, hs);
-    if (lg->client_ip[0] != '\0')
+    if (conf->enable_client_ip_checkout && lg->client_ip[0] != '\0') {
         put(wr, "__client_ip", lg->client_ip);
+        srv->ip_sent = 1;
+    }
     put(wr, "__proxy_version", OBP_VERSION_STRING);
     put_u64(wr, "__client_addr_port", lg->client_port);
     put_u64(wr, "__client_session_id", lg->cs_id);
     put_i64(wr, "__client_connect_time", lg->connect_us);
-    if (idc[0] != '\0')
-        put(wr, "__proxy_idc_name", idc);
+    if (conf->proxy_idc_name[0] != '\0')
+        put(wr, "__proxy_idc_name", conf->proxy_idc_name);
 }
 
 int
@@ -233,12 +236,12 @@ obp_oblogin_attrs(struct obp_srv *srv, const struct obp_handshake *hs)
     obp_wr_init(&wr, srv->own_attrs, cap);
     keep_client(&wr, srv->cl_attrs, srv->cl_attrs_len);
     flags = obp_sob20_offer(conf);
+    srv->ip_sent = 0;
     put_odp(&wr, srv, hs, flags);
     if (wr.err)
         return OBP_ERROR;
     srv->lg.attrs = srv->own_attrs;
     srv->lg.attrs_len = wr.len;
     srv->ob20_asked = (flags & OBP_OB_CAP_OB_PROTOCOL_V2) != 0;
-    srv->ob_attrs = 1;
     return OBP_OK;
 }

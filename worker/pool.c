@@ -273,7 +273,7 @@ static bool
 matches(const struct obp_srv *srv, const struct obp_session *s)
 {
     return !srv->resetting && srv->pool_charset == s->charset
-           && (!srv->ob_attrs || strcmp(srv->lg.client_ip, s->cip) == 0)
+           && (!srv->ip_sent || strcmp(srv->lg.client_ip, s->cip) == 0)
            && srv->pool_caps == (s->caps & KEY_CAPS)
            && srv->pool_ext_caps == s->ext_caps
            && memcmp(srv->lg.account, s->account, OBP_SHA1_LEN) == 0

@@ -130,8 +130,7 @@ struct obp_srv {
     char                 err_msg[400];
     unsigned             from_server:1; /* err_* is the server's ERR */
     unsigned             ob20_asked:1;  /* the login asked for OB 2.0 */
-    unsigned             ob_attrs:1;    /* logged in with ODP's attributes,
-                                           __client_ip among them */
+    unsigned             ip_sent:1;     /* its login sent __client_ip */
     unsigned             counted:1;     /* in server_active */
     unsigned             for_client:1;  /* a client session's: counted
                                            per tenant (tenantstat.h) */
