@@ -10,13 +10,30 @@
 
 #define CAP_DIGITS 20       /* of a 64-bit decimal */
 
+int
+obp_sob20_zlevel(const struct obp_conf *conf)
+{
+    int level;
+
+    /* "" is level 6 for the compressed protocol, but none here (ODP's) */
+    if (conf->compression_algorithm[0] == '\0'
+        || obp_zip_level(conf->compression_algorithm, &level) != OBP_OK)
+        return 0;
+    return level;
+}
+
 uint64_t
 obp_sob20_offer(const struct obp_conf *conf)
 {
+    uint64_t caps;
+
     if (!conf->enable_ob_protocol_v2)
         return 0;
-    return OBP_OB_CAP_OB_PROTOCOL_V2 | OBP_OB_CAP_PROXY_SESSION_SYNC
+    caps = OBP_OB_CAP_OB_PROTOCOL_V2 | OBP_OB_CAP_PROXY_SESSION_SYNC
            | OBP_OB_CAP_PROXY_NEW_EXTRA_INFO;
+    if (obp_sob20_zlevel(conf) != 0)
+        caps |= OBP_OB_CAP_OB_PROTOCOL_V2_COMPRESS;
+    return caps;
 }
 
 int
@@ -112,6 +129,8 @@ obp_sob20_start(struct obp_srv *srv, const struct obp_ok *ok)
                               != 0;
         if (granted & OBP_OB_CAP_PROXY_SESSION_SYNC)
             srv->c.x->peer = &srv->peer;
+        if (granted & OBP_OB_CAP_OB_PROTOCOL_V2_COMPRESS)
+            srv->c.x->ob20_zlevel = (uint8_t)obp_sob20_zlevel(srv->w->conf);
         return OBP_OK;
     }
     if (srv->caps & OBP_CLIENT_COMPRESS)
