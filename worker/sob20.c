@@ -44,6 +44,7 @@ obp_sob20_attrs(struct obp_srv *srv)
     struct obp_rd  rd;
     struct obp_wr  wr;
     char           val[CAP_DIGITS + 1];
+    uint64_t       offer;
 
     /* built once: a login tried on the next server keeps them */
     if (!srv->w->conf->enable_ob_protocol_v2 || srv->own_attrs != NULL)
@@ -65,8 +66,8 @@ obp_sob20_attrs(struct obp_srv *srv)
         obp_wr_lenenc_str(&wr, k, klen);
         obp_wr_lenenc_str(&wr, v, vlen);
     }
-    snprintf(val, sizeof(val), "%llu",
-             (unsigned long long)obp_sob20_offer(srv->w->conf));
+    offer = obp_sob20_offer(srv->w->conf);
+    snprintf(val, sizeof(val), "%llu", (unsigned long long)offer);
     obp_wr_lenenc_str(&wr, OBP_OB_CAP_ATTR, n);
     obp_wr_lenenc_str(&wr, val, strlen(val));
     if (wr.err)
@@ -74,6 +75,8 @@ obp_sob20_attrs(struct obp_srv *srv)
     srv->lg.attrs = srv->own_attrs;
     srv->lg.attrs_len = wr.len;
     srv->ob20_asked = 1;
+    srv->ob20_zlevel = (offer & OBP_OB_CAP_OB_PROTOCOL_V2_COMPRESS)
+                       ? (uint8_t)obp_sob20_zlevel(srv->w->conf) : 0;
     return OBP_OK;
 }
 
@@ -123,14 +126,14 @@ obp_sob20_start(struct obp_srv *srv, const struct obp_ok *ok)
                 (unsigned long long)granted);
         if (obp_xport_ob20(&srv->c, srv->thread_id, true) != OBP_OK)
             return OBP_ERROR;
-        /* only what was offered counts */
+        /* only what was offered counts, the zlib variant at its level */
+        if (granted & OBP_OB_CAP_OB_PROTOCOL_V2_COMPRESS)
+            srv->c.x->ob20_zlevel = srv->ob20_zlevel;
         granted &= obp_sob20_offer(srv->w->conf);
         srv->c.x->new_extra = (granted & OBP_OB_CAP_PROXY_NEW_EXTRA_INFO)
                               != 0;
         if (granted & OBP_OB_CAP_PROXY_SESSION_SYNC)
             srv->c.x->peer = &srv->peer;
-        if (granted & OBP_OB_CAP_OB_PROTOCOL_V2_COMPRESS)
-            srv->c.x->ob20_zlevel = (uint8_t)obp_sob20_zlevel(srv->w->conf);
         return OBP_OK;
     }
     if (srv->caps & OBP_CLIENT_COMPRESS)
