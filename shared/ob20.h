@@ -17,8 +17,9 @@
  * documentation's rule, which its client follows); any other value must
  * match.  The zlib variant (OB_CAP_OB_PROTOCOL_V2_COMPRESS, servers only)
  * deflates the frame from byte 7 on and wraps it in a MySQL compressed
- * header whose uncompressed length is the inflated size; the inner
- * header checksum then covers its own 22 bytes.
+ * header whose uncompressed length is the inflated size (or stores it
+ * as it is, uncompressed length 0); the inner header checksum then
+ * covers its own 22 bytes.
  *
  * Extra info comes in two formats: new (flag OB_IS_NEW_EXTRA_INFO),
  * items of type:u16 length:u32 value; old, pairs of OceanBase-serialized
