@@ -24,6 +24,7 @@ static const char *const ob20_fault_texts[] = {
     [OBP_OB20_BAD_REQUEST] = "request id out of turn",
     [OBP_OB20_BAD_SEQ] = "packet sequence out of turn",
     [OBP_OB20_BAD_ZIP] = "compressed frame does not inflate",
+    [OBP_OB20_BAD_ZLEN] = "compressed frame inflates to another length",
 };
 
 const char *
@@ -224,9 +225,11 @@ obp_ob20_frame_build(uint8_t *out, size_t room, const struct obp_ob20_hdr *h,
 
 size_t
 obp_ob20_body_build(uint8_t *out, size_t room, const struct obp_ob20_hdr *h,
+                    const uint8_t *extra, size_t extra_len,
                     const uint8_t *mysql, size_t mysql_len)
 {
-    return ob20_build_body(out, out, room, h, NULL, 0, mysql, mysql_len);
+    return ob20_build_body(out, out, room, h, extra, extra_len, mysql,
+                      mysql_len);
 }
 
 int

@@ -17,8 +17,9 @@
  * documentation's rule, which its client follows); any other value must
  * match.  The zlib variant (OB_CAP_OB_PROTOCOL_V2_COMPRESS, servers only)
  * deflates the frame from byte 7 on and wraps it in a MySQL compressed
- * header whose uncompressed length is the inflated size; the inner
- * header checksum then covers its own 22 bytes.
+ * header whose uncompressed length is the inflated size (or stores it
+ * as it is, uncompressed length 0); the inner header checksum then
+ * covers its own 22 bytes.
  *
  * Extra info comes in two formats: new (flag OB_IS_NEW_EXTRA_INFO),
  * items of type:u16 length:u32 value; old, pairs of OceanBase-serialized
@@ -71,7 +72,8 @@ enum obp_ob20_fault {
     OBP_OB20_BAD_CONN,          /* another connection's id */
     OBP_OB20_BAD_REQUEST,       /* a request id out of turn */
     OBP_OB20_BAD_SEQ,           /* a packet sequence out of turn */
-    OBP_OB20_BAD_ZIP            /* the zlib variant does not inflate */
+    OBP_OB20_BAD_ZIP,           /* the zlib variant does not inflate */
+    OBP_OB20_BAD_ZLEN           /* it inflates to another length */
 };
 
 const char *obp_ob20_fault_text(enum obp_ob20_fault f);
@@ -132,16 +134,31 @@ size_t obp_ob20_frame_build(uint8_t *out, size_t room,
                             const uint8_t *mysql, size_t mysql_len);
 
 /*
- * The zlib variant: <scratch> (<scratch_len> bytes) receives the inflated
- * frame, which <f> then points into.  Return codes as frame_parse.  The
- * builder takes at most OBP_OB20_ZIP_CHUNK MySQL bytes a frame.
+ * The zlib variant: the MySQL compressed header's uncompressed length is
+ * the inflated size of the rest (the 24-byte header, payload and tail),
+ * or 0 when the rest is stored as it is.  <scratch> (<scratch_len>
+ * bytes) receives the inflated bytes, which <f> then points into; a
+ * stored frame is parsed in place.  An inflated size beyond what deflate
+ * can make of the bytes that came (1032 to 1), beyond the payload limit
+ * or the scratch is refused before inflating.  Return codes as
+ * frame_parse.
  */
 #define OBP_OB20_ZIP_CHUNK 16384
+#define OBP_OB20_ZIP_RATIO 1032u
 int obp_ob20_zframe_parse(const uint8_t *p, size_t len, uint32_t max_payload,
                           uint8_t *scratch, size_t scratch_len,
                           struct obp_ob20_frame *f);
+
+/*
+ * Writes a frame of the zlib variant into <out> (<room> bytes), as
+ * frame_build with <extra>: deflated at <level>, or stored when that
+ * does not make it smaller (or does not fit).  At most
+ * OBP_OB20_ZIP_CHUNK bytes of payload (extra info with its length, and
+ * MySQL bytes).  Returns the bytes written, 0 when they do not fit.
+ */
 size_t obp_ob20_zframe_build(uint8_t *out, size_t room,
                              const struct obp_ob20_hdr *h,
+                             const uint8_t *extra, size_t extra_len,
                              const uint8_t *mysql, size_t mysql_len,
                              int level);
 

@@ -126,39 +126,65 @@ obp_ob20_extra_put_old(uint8_t *out, size_t room, const char *key,
     return wr.err ? 0 : wr.len;
 }
 
+/* Inflates the <clen> bytes at <z> into exactly <ulen> of <out>. */
+static enum obp_ob20_fault
+ob20_inflate(const uint8_t *z, uint32_t clen, uint8_t *out, uint32_t ulen)
+{
+    uLongf got = ulen;
+    int    zrc = uncompress(out, &got, z, clen);
+
+    if (zrc == Z_BUF_ERROR && got == ulen)
+        return OBP_OB20_BAD_ZLEN;   /* more than announced, or cut short */
+    if (zrc != Z_OK)
+        return OBP_OB20_BAD_ZIP;
+    return got == ulen ? OBP_OB20_OK : OBP_OB20_BAD_ZLEN;
+}
+
+static int
+ob20_zfault(struct obp_ob20_frame *f, enum obp_ob20_fault fault)
+{
+    f->fault = fault;
+    return OBP_ERROR;
+}
+
 int
 obp_ob20_zframe_parse(const uint8_t *p, size_t len, uint32_t max_payload,
                       uint8_t *scratch, size_t scratch_len,
                       struct obp_ob20_frame *f)
 {
-    uint32_t clen, ulen;
-    uLongf   out;
+    uint64_t            most = (uint64_t)max_payload + OBP_OB20_HDR_LEN
+                               + OBP_OB20_TAIL_LEN;
+    const uint8_t      *body;
+    uint32_t            clen, ulen;
+    enum obp_ob20_fault fault;
 
     memset(f, 0, sizeof(*f));
     if (len < OBP_OB20_COMP_HDR_LEN)
         return OBP_AGAIN;
     clen = obp_pkt_payload_len(p);
     ulen = obp_pkt_payload_len(p + 4);
-    f->frame_len = OBP_OB20_COMP_HDR_LEN + (size_t)clen;
-    if (ulen < OBP_OB20_HDR_LEN + OBP_OB20_TAIL_LEN
-        || (uint64_t)ulen > (uint64_t)max_payload + OBP_OB20_HDR_LEN
-                            + OBP_OB20_TAIL_LEN) {
-        f->fault = OBP_OB20_TOO_LONG;
-        return OBP_ERROR;
-    }
-    if (ulen > scratch_len) {
-        f->fault = OBP_OB20_BAD_LENGTH;
-        return OBP_ERROR;
-    }
-    if (len < f->frame_len)
+    f->hdr.comp_len = clen;
+    f->hdr.comp_seq = p[3];
+    f->hdr.uncomp_len = ulen;
+    /* stored (ulen 0): the rest is the frame body as it is */
+    if ((ulen != 0 ? ulen : clen) > most)
+        return ob20_zfault(f, OBP_OB20_TOO_LONG);
+    if ((ulen != 0 ? ulen : clen) < OBP_OB20_HDR_LEN + OBP_OB20_TAIL_LEN
+        || (uint64_t)ulen > (uint64_t)clen * OBP_OB20_ZIP_RATIO)
+        return ob20_zfault(f, OBP_OB20_BAD_LENGTH);
+    if (len < OBP_OB20_COMP_HDR_LEN + (size_t)clen)
         return OBP_AGAIN;
-    out = ulen;
-    if (uncompress(scratch, &out, p + OBP_OB20_COMP_HDR_LEN, clen) != Z_OK
-        || out != ulen) {
-        f->fault = OBP_OB20_BAD_ZIP;
-        return OBP_ERROR;
+    body = p + OBP_OB20_COMP_HDR_LEN;
+    if (ulen != 0) {
+        if (ulen > scratch_len)
+            return ob20_zfault(f, OBP_OB20_BAD_LENGTH);
+        fault = ob20_inflate(body, clen, scratch, ulen);
+        if (fault != OBP_OB20_OK)
+            return ob20_zfault(f, fault);
+        body = scratch;
     }
-    if (obp_ob20_body_parse(scratch, ulen, max_payload, f) != OBP_OK)
+    if (obp_ob20_body_parse(body, ulen != 0 ? ulen : clen, max_payload, f)
+        != OBP_OK)
         return OBP_ERROR;
     f->hdr.comp_len = clen;
     f->hdr.comp_seq = p[3];
@@ -169,23 +195,31 @@ obp_ob20_zframe_parse(const uint8_t *p, size_t len, uint32_t max_payload,
 
 size_t
 obp_ob20_zframe_build(uint8_t *out, size_t room, const struct obp_ob20_hdr *h,
+                      const uint8_t *extra, size_t extra_len,
                       const uint8_t *mysql, size_t mysql_len, int level)
 {
     uint8_t  body[OBP_OB20_HDR_LEN + OBP_OB20_ZIP_CHUNK + OBP_OB20_TAIL_LEN];
     size_t   blen;
     uLongf   zlen;
+    bool     packed;
 
     /* a bounded stack copy: this variant is written in small frames */
-    blen = obp_ob20_body_build(body, sizeof(body), h, mysql, mysql_len);
+    blen = obp_ob20_body_build(body, sizeof(body), h, extra, extra_len,
+                               mysql, mysql_len);
     if (blen == 0 || room < OBP_OB20_COMP_HDR_LEN)
         return 0;
     zlen = room - OBP_OB20_COMP_HDR_LEN;
-    if (compress2(out + OBP_OB20_COMP_HDR_LEN, &zlen, body, blen, level)
-        != Z_OK || zlen > 0xffffffu)
-        return 0;
+    packed = compress2(out + OBP_OB20_COMP_HDR_LEN, &zlen, body, blen, level)
+             == Z_OK && zlen < blen;
+    if (!packed) {
+        if (room - OBP_OB20_COMP_HDR_LEN < blen)
+            return 0;
+        memcpy(out + OBP_OB20_COMP_HDR_LEN, body, blen);
+        zlen = blen;
+    }
     obp_pkt_put_hdr(out, (uint32_t)zlen, h->seq);
-    out[4] = (uint8_t)blen;
-    out[5] = (uint8_t)(blen >> 8);
-    out[6] = (uint8_t)(blen >> 16);
+    out[4] = (uint8_t)(packed ? blen : 0);
+    out[5] = (uint8_t)(packed ? blen >> 8 : 0);
+    out[6] = (uint8_t)(packed ? blen >> 16 : 0);
     return OBP_OB20_COMP_HDR_LEN + zlen;
 }

@@ -10,6 +10,7 @@
 
 size_t obp_ob20_body_build(uint8_t *out, size_t room,
                            const struct obp_ob20_hdr *h,
+                           const uint8_t *extra, size_t extra_len,
                            const uint8_t *mysql, size_t mysql_len);
 int obp_ob20_body_parse(const uint8_t *p, size_t len, uint32_t max_payload,
                         struct obp_ob20_frame *f);

@@ -198,7 +198,8 @@ extern const struct obp_enum obp_enum_route_policy[];
     X(enable_client_compression, BOOL, "true", 0, 1, OBP_P_RELOAD, NULL,     \
       "obproxy's own: offer the compressed protocol to clients")            \
     X(compression_algorithm, STRING, "", 0, 16, OBP_P_RELOAD, NULL,          \
-      "\"\" (zlib level 6) or zlib:0 .. zlib:9 (0: framed, not packed)")   \
+      "\"\" (zlib level 6) or zlib:0 .. zlib:9 (0: framed, not packed); " \
+      "zlib:1 .. zlib:9 also OB 2.0's zlib variant with servers")          \
     X(enable_ob_protocol_v2, BOOL, "true", 0, 1, OBP_P_RELOAD, NULL,        \
       "ask servers for OceanBase 2.0 framing (new server sessions)")       \
     X(enable_full_username, BOOL, "false", 0, 1, OBP_P_RELOAD, NULL,         \

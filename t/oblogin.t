@@ -8,8 +8,10 @@
 # in ODP's order, each value compared with what it stands for; every
 # server session of a client session logs in with the saved login;
 # enable_full_username adds the cluster; enable_proxy_scramble sends the
-# client's scramble XOR the server's; a static topology keeps the plain
-# user; KILL QUERY's own login names the tenant too.  Server 1 is
+# client's scramble XOR the server's (and compression_algorithm zlib:6
+# adds OB_PROTOCOL_V2_COMPRESS to __proxy_capability_flag); a static
+# topology keeps the plain user; KILL QUERY's own login names the tenant
+# too.  Server 1 is
 # reached through Test::OBProxy::LoginRelay, which shows the server's
 # scramble and, when told, answers a login as an OBServer without the
 # tenant (5150): the login goes on to the tenant's other server.
@@ -120,7 +122,8 @@ sub check_attrs {
 	my %exp = (__mysql_client_type => '__ob_proxy',
 		__connection_id => $conn, __proxy_connection_id =>
 		$r->{handshake}{id}, __cluster_name => $CL,
-		__global_vars_version => 0, __proxy_capability_flag => 41216,
+		__global_vars_version => 0,
+		__proxy_capability_flag => $want{caps} // 41216,
 		__proxy_scramble => $want{client_scramble}
 			? xor_hex($p, server_scramble($conn)) : '0' x 40,
 		__client_ip => '127.0.0.1', __proxy_version => $VERSION,
@@ -192,16 +195,16 @@ is(sprintf('%d %s', logins($u) - $plain, logins("$u\@app") - $full >= 2
 $t->stop();
 run_proxy($LIVE . "enable_full_username: true\n"
 	. "enable_proxy_scramble: true\nproxy_idc_name: idc9\n"
-	. "server_session_pool_size: 0\n");
+	. "server_session_pool_size: 0\ncompression_algorithm: zlib:6\n");
 ok(published(), 'published again, enable_full_username, '
 	. 'enable_proxy_scramble on') or diag($t->log());
 ($names, $bad) = check_attrs("$CL.one.$u", client_scramble => 1,
-	idc => 'idc9');
+	idc => 'idc9', caps => 4235520);
 is($names, join(' ', (grep { $_ ne '__cluster_id' } @ODP),
 	'__proxy_idc_name'), 'no __cluster_id when the name has none; '
 	. '__proxy_idc_name last, with proxy_idc_name');
 is($bad, '', '  __proxy_scramble is the client\'s scramble XOR the '
-	. 'server\'s');
+	. 'server\'s; zlib:6 asks for OB 2.0\'s zlib variant (bit 22)');
 ($out) = $t->mariadb('SELECT CURRENT_USER()', user => "$u\@app");
 is($out, "$u\@app#$CL\@%\n", 'enable_full_username adds the cluster');
 ($out) = $t->mariadb('SELECT CURRENT_USER()', user => "$u\@app#$CL");

@@ -21,6 +21,7 @@ struct obp_hs_response;
 #define OBP_OB_CAP_OB_PROTOCOL_V2       (1ull << 8)
 #define OBP_OB_CAP_PROXY_SESSION_SYNC   (1ull << 13)
 #define OBP_OB_CAP_PROXY_NEW_EXTRA_INFO (1ull << 15)
+#define OBP_OB_CAP_OB_PROTOCOL_V2_COMPRESS (1ull << 22)
 
 #define OBP_OB_CAP_ATTR  "__proxy_capability_flag"
 #define OBP_OB_CAP_TRACK "ob_capability_flag"

@@ -243,5 +243,7 @@ obp_oblogin_attrs(struct obp_srv *srv, const struct obp_handshake *hs)
     srv->lg.attrs = srv->own_attrs;
     srv->lg.attrs_len = wr.len;
     srv->ob20_asked = (flags & OBP_OB_CAP_OB_PROTOCOL_V2) != 0;
+    srv->ob20_zlevel = (flags & OBP_OB_CAP_OB_PROTOCOL_V2_COMPRESS)
+                       ? (uint8_t)obp_sob20_zlevel(conf) : 0;
     return OBP_OK;
 }

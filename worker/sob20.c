@@ -10,13 +10,30 @@
 
 #define CAP_DIGITS 20       /* of a 64-bit decimal */
 
+int
+obp_sob20_zlevel(const struct obp_conf *conf)
+{
+    int level;
+
+    /* "" is level 6 for the compressed protocol, but none here (ODP's) */
+    if (conf->compression_algorithm[0] == '\0'
+        || obp_zip_level(conf->compression_algorithm, &level) != OBP_OK)
+        return 0;
+    return level;
+}
+
 uint64_t
 obp_sob20_offer(const struct obp_conf *conf)
 {
+    uint64_t caps;
+
     if (!conf->enable_ob_protocol_v2)
         return 0;
-    return OBP_OB_CAP_OB_PROTOCOL_V2 | OBP_OB_CAP_PROXY_SESSION_SYNC
+    caps = OBP_OB_CAP_OB_PROTOCOL_V2 | OBP_OB_CAP_PROXY_SESSION_SYNC
            | OBP_OB_CAP_PROXY_NEW_EXTRA_INFO;
+    if (obp_sob20_zlevel(conf) != 0)
+        caps |= OBP_OB_CAP_OB_PROTOCOL_V2_COMPRESS;
+    return caps;
 }
 
 int
@@ -27,6 +44,7 @@ obp_sob20_attrs(struct obp_srv *srv)
     struct obp_rd  rd;
     struct obp_wr  wr;
     char           val[CAP_DIGITS + 1];
+    uint64_t       offer;
 
     /* built once: a login tried on the next server keeps them */
     if (!srv->w->conf->enable_ob_protocol_v2 || srv->own_attrs != NULL)
@@ -48,8 +66,8 @@ obp_sob20_attrs(struct obp_srv *srv)
         obp_wr_lenenc_str(&wr, k, klen);
         obp_wr_lenenc_str(&wr, v, vlen);
     }
-    snprintf(val, sizeof(val), "%llu",
-             (unsigned long long)obp_sob20_offer(srv->w->conf));
+    offer = obp_sob20_offer(srv->w->conf);
+    snprintf(val, sizeof(val), "%llu", (unsigned long long)offer);
     obp_wr_lenenc_str(&wr, OBP_OB_CAP_ATTR, n);
     obp_wr_lenenc_str(&wr, val, strlen(val));
     if (wr.err)
@@ -57,6 +75,8 @@ obp_sob20_attrs(struct obp_srv *srv)
     srv->lg.attrs = srv->own_attrs;
     srv->lg.attrs_len = wr.len;
     srv->ob20_asked = 1;
+    srv->ob20_zlevel = (offer & OBP_OB_CAP_OB_PROTOCOL_V2_COMPRESS)
+                       ? (uint8_t)obp_sob20_zlevel(srv->w->conf) : 0;
     return OBP_OK;
 }
 
@@ -106,7 +126,9 @@ obp_sob20_start(struct obp_srv *srv, const struct obp_ok *ok)
                 (unsigned long long)granted);
         if (obp_xport_ob20(&srv->c, srv->thread_id, true) != OBP_OK)
             return OBP_ERROR;
-        /* only what was offered counts */
+        /* only what was offered counts, the zlib variant at its level */
+        if (granted & OBP_OB_CAP_OB_PROTOCOL_V2_COMPRESS)
+            srv->c.x->ob20_zlevel = srv->ob20_zlevel;
         granted &= obp_sob20_offer(srv->w->conf);
         srv->c.x->new_extra = (granted & OBP_OB_CAP_PROXY_NEW_EXTRA_INFO)
                               != 0;

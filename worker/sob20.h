@@ -20,9 +20,17 @@ struct obp_ok;
 /*
  * The OceanBase capabilities a server login asks for: none without
  * enable_ob_protocol_v2, else OB_CAP_OB_PROTOCOL_V2 with
- * OB_CAP_PROXY_SESSION_SYNC and OB_CAP_PROXY_NEW_EXTRA_INFO (sessinfo.h).
+ * OB_CAP_PROXY_SESSION_SYNC and OB_CAP_PROXY_NEW_EXTRA_INFO (sessinfo.h),
+ * and OB_CAP_OB_PROTOCOL_V2_COMPRESS when obp_sob20_zlevel() is not 0.
  */
 uint64_t obp_sob20_offer(const struct obp_conf *conf);
+
+/*
+ * The zlib level of OB 2.0 frames toward servers, as ODP reads
+ * compression_algorithm for them: zlib:1 to zlib:9; 0 (not compressed)
+ * for "", zlib:0 or anything else.
+ */
+int obp_sob20_zlevel(const struct obp_conf *conf);
 
 /*
  * The attributes the login to a server presents, in srv->own_attrs
@@ -33,7 +41,8 @@ int obp_sob20_attrs(struct obp_srv *srv);
 
 /*
  * After the login OK <ok>: the server leg switches to OB 2.0 when it was
- * asked and granted, else to the compressed protocol when agreed.
+ * asked and granted (its zlib variant when that was granted too, at the
+ * level of the moment), else to the compressed protocol when agreed.
  * OBP_ERROR when out of memory.
  */
 int obp_sob20_start(struct obp_srv *srv, const struct obp_ok *ok);

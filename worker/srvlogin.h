@@ -122,6 +122,8 @@ struct obp_srv {
     uint16_t             status;        /* from the server's last OK */
     uint32_t             thread_id;     /* the server's connection id */
     uint8_t              seq;           /* last sequence number seen */
+    uint8_t              ob20_zlevel;   /* OB 2.0's zlib variant asked at
+                                           this level (0: not asked) */
     struct obp_ok        ok;            /* the login OK, during done() */
     obp_srv_done_cb      done;
     void                *owner;

@@ -7,10 +7,13 @@
  * checked in x->raw; a longer one (up to the protocol's 16 MiB) is
  * gathered in x->frame, which grows with the bytes that came (a frame
  * that announces 16 MiB and sends little costs little) and is freed once
- * given.
+ * given.  A frame of the zlib variant is gathered the same way, then
+ * inflated into x->zbuf (its announced size, at most 1032 times the
+ * bytes that came, as deflate can make no more) and freed once given.
  */
 #include "worker.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,10 +39,15 @@ static int
 ob20_refuse(struct obp_conn *c, const struct obp_ob20_frame *f,
        enum obp_ob20_fault fault)
 {
+    char zip[64] = "";
+
+    if (c->x->ob20_zlevel != 0)
+        snprintf(zip, sizeof(zip), ", compressed length %u, inflated %u",
+                 (unsigned)f->hdr.comp_len, (unsigned)f->hdr.uncomp_len);
     obp_log(OBP_LOG_WARN, c->sid, 0, "OceanBase 2.0 frame refused: %s "
-            "(request id %u, sequence %u, payload length %u)",
+            "(request id %u, sequence %u, payload length %u%s)",
             obp_ob20_fault_text(fault), (unsigned)f->hdr.req_id,
-            (unsigned)f->hdr.seq, (unsigned)f->hdr.payload_len);
+            (unsigned)f->hdr.seq, (unsigned)f->hdr.payload_len, zip);
     errno = EPROTO;
     return OBP_ERROR;
 }
@@ -132,6 +140,8 @@ ob20_given(struct obp_xport *x)
     } else {
         x->raw->done = x->give_end;
     }
+    free(x->zbuf);
+    x->zbuf = NULL;
     x->give = NULL;
 }
 
@@ -153,6 +163,41 @@ ob20_start_long(struct obp_conn *c, size_t total)
     x->frame_len = total;
     x->frame_have = have;
     return OBP_AGAIN;
+}
+
+/*
+ * The zlib variant's frame at <p> (<len> of its <total> bytes there):
+ * once whole, inflated into x->zbuf when its announced size is one the
+ * codec can accept (else the codec refuses it without a buffer).
+ */
+static int
+ob20_zparse(struct obp_conn *c, const uint8_t *p, size_t len, size_t total,
+            struct obp_ob20_frame *f)
+{
+    struct obp_xport *x = c->x;
+    uint32_t          ulen = 0;
+    int               rc;
+
+    if (len >= total) {
+        ulen = obp_pkt_payload_len(p + 4);
+        if (ulen > OBP_OB20_MAX_PAYLOAD + OBP_OB20_HDR_LEN + OBP_OB20_TAIL_LEN
+            || (uint64_t)ulen > (uint64_t)(total - OBP_OB20_COMP_HDR_LEN)
+                                * OBP_OB20_ZIP_RATIO)
+            ulen = 0;
+        if (ulen > 0 && (x->zbuf = malloc(ulen)) == NULL) {
+            errno = ENOMEM;
+            return OBP_ERROR;
+        }
+    }
+    rc = obp_ob20_zframe_parse(p, len, OBP_OB20_MAX_PAYLOAD, x->zbuf, ulen,
+                               f);
+    if (rc != OBP_OK) {
+        free(x->zbuf);
+        x->zbuf = NULL;
+    }
+    if (rc == OBP_ERROR)
+        return ob20_refuse(c, f, f->fault);
+    return rc;
 }
 
 /*
@@ -178,9 +223,13 @@ ob20_next_frame(struct obp_conn *c)
     if (obp_ob20_frame_total(p, len, &total) == OBP_AGAIN)
         return OBP_AGAIN;
     /* a bad header is refused before its payload is waited for */
-    rc = obp_ob20_frame_parse(p, len, OBP_OB20_MAX_PAYLOAD, &f);
-    if (rc == OBP_ERROR)
+    if (x->ob20_zlevel != 0)
+        rc = ob20_zparse(c, p, len, total, &f);
+    else if ((rc = obp_ob20_frame_parse(p, len, OBP_OB20_MAX_PAYLOAD, &f))
+             == OBP_ERROR)
         return ob20_refuse(c, &f, f.fault);
+    if (rc == OBP_ERROR)
+        return OBP_ERROR;
     if (rc == OBP_AGAIN)
         return x->frame == NULL && len >= OBP_OB20_FRAME_HDR
                && total > OBP_IOBUF_SIZE ? ob20_start_long(c, total)
@@ -355,8 +404,17 @@ obp_xob20_pack(struct obp_conn *c, const uint8_t *p, size_t len, bool last)
         h.flags |= OBP_OB20_IS_NEW_EXTRA_INFO;
     b->done = 0;
     b->parse = 0;
-    b->recv = obp_ob20_frame_build(b->data, OBP_IOBUF_SIZE, &h,
-                                   elen > 0 ? extra : NULL, elen, p, k);
+    if (x->ob20_zlevel != 0)
+        b->recv = obp_ob20_zframe_build(b->data, OBP_IOBUF_SIZE, &h,
+                                        elen > 0 ? extra : NULL, elen, p, k,
+                                        x->ob20_zlevel);
+    else
+        b->recv = obp_ob20_frame_build(b->data, OBP_IOBUF_SIZE, &h,
+                                       elen > 0 ? extra : NULL, elen, p, k);
+    if (b->recv == 0) {
+        errno = EMSGSIZE;       /* cannot happen: the chunk fits */
+        return -1;
+    }
     return (ssize_t)k;
 }
 
@@ -365,4 +423,6 @@ obp_xob20_free(struct obp_conn *c)
 {
     free(c->x->frame);
     c->x->frame = NULL;
+    free(c->x->zbuf);
+    c->x->zbuf = NULL;
 }

@@ -88,7 +88,9 @@ struct obp_xport {
     const uint8_t    *give;         /* checked MySQL bytes to hand up */
     size_t            give_left;
     size_t            give_end;     /* raw->done once they are given */
+    uint8_t          *zbuf;         /* an OB 2.0 zlib frame inflated */
     uint32_t          ask_flags;    /* OB 2.0 flags of frames asked */
+    uint8_t           ob20_zlevel;  /* a server's zlib variant: level */
     struct obp_sessinfo_peer *peer; /* a server leg that syncs session
                                        info (sessinfo.h), or NULL */
     unsigned          zip:1;        /* compressed protocol on */
@@ -178,6 +180,9 @@ void obp_xzip_free(struct obp_conn *c);
  * boundary, and the response is over (c->resp_open clear).  Toward a
  * server a MySQL packet of sequence 0 starts a request: a new request
  * id, frames numbered from 0, the answer's frames checked against them.
+ * With x->ob20_zlevel (a server that granted OB_PROTOCOL_V2_COMPRESS)
+ * frames go both ways in the zlib variant (shared/ob20.h), each inflated
+ * into x->zbuf, its length checked, before the usual checks.
  */
 ssize_t obp_xob20_read(struct obp_conn *c, uint8_t *dst, size_t cap);
 ssize_t obp_xob20_pack(struct obp_conn *c, const uint8_t *p, size_t len,

@@ -13,7 +13,10 @@
  *   W  plain bytes written as frames in pieces of a chosen size, as to a
  *      client or as to a server (each MySQL packet of sequence 0 a new
  *      request), and read back by a second conn as a client's: they must
- *      come back unchanged.
+ *      come back unchanged;
+ *   Z  R on a server leg in the zlib variant (frames inflated, their
+ *      inflated length checked);
+ *   V  W in the zlib variant, as to a server, read back in it.
  *
  * The first byte picks the mode.  Checked: no read outside the input or
  * a buffer, pointers inside the frame, bounded loops, the round trips,
@@ -30,7 +33,7 @@
 #define SOCKET_MAX 65536
 #define CONN_ID    77
 
-enum mode { M_CODEC, M_READ, M_WRITE, M_COUNT };
+enum mode { M_CODEC, M_READ, M_WRITE, M_ZREAD, M_ZWRITE, M_COUNT };
 
 static struct obp_worker worker;
 
@@ -135,13 +138,21 @@ fuzz_codec(struct fuzz_in *in)
     rebuild(&f);
 }
 
-/* A conn in OB 2.0 on <fd>; <ask>: as the proxy toward a server. */
+/*
+ * A conn in OB 2.0 on <fd>; <ask>: as the proxy toward a server; <zip>:
+ * in the zlib variant (request 1 under way when it asks and reads).
+ */
 static void
-ob20_conn(struct obp_conn *c, int fd, bool ask)
+ob20_conn(struct obp_conn *c, int fd, bool ask, bool zip)
 {
     obp_conn_init(c, &worker, fd, 1, OBP_STAT_bytes_from_client, &ops,
                   NULL);
     FUZZ_CHECK(obp_xport_ob20(c, CONN_ID, ask) == OBP_OK);
+    if (!zip)
+        return;
+    c->x->ob20_zlevel = 6;
+    c->x->order.req_id = 1;
+    c->x->order.started = true;
 }
 
 static bool
@@ -153,7 +164,7 @@ wants_read(const struct obp_conn *c)
 }
 
 static void
-fuzz_read(struct fuzz_in *in)
+fuzz_read(struct fuzz_in *in, bool zip)
 {
     static uint8_t           out[SOCKET_MAX];
     struct obp_conn          c;
@@ -167,7 +178,7 @@ fuzz_read(struct fuzz_in *in)
         return;
     FUZZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fd) == 0);
     FUZZ_CHECK(write(fd[1], in->p, in->n) == (ssize_t)in->n);
-    ob20_conn(&c, fd[0], false);
+    ob20_conn(&c, fd[0], zip, zip);
     memset(&peer, 0, sizeof(peer));
     peer.home = &store;
     c.x->peer = &peer;
@@ -187,12 +198,12 @@ fuzz_read(struct fuzz_in *in)
 }
 
 static void
-fuzz_write(struct fuzz_in *in)
+fuzz_write(struct fuzz_in *in, bool zip)
 {
     static uint8_t  back[SOCKET_MAX];
     struct obp_conn wc, rc;
     struct iovec    iov;
-    bool            ask = fuzz_u8(in) & 1;
+    bool            ask = zip || (fuzz_u8(in) & 1);
     size_t          piece = (size_t)fuzz_u16(in) + 1, got = 0, turns = 0;
     ssize_t         n;
     int             fd[2];
@@ -200,8 +211,10 @@ fuzz_write(struct fuzz_in *in)
     if (in->n > SOCKET_MAX / 2)
         return;
     FUZZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fd) == 0);
-    ob20_conn(&wc, fd[0], ask);
-    ob20_conn(&rc, fd[1], false);
+    ob20_conn(&wc, fd[0], ask, zip);
+    ob20_conn(&rc, fd[1], false, zip);
+    if (zip)
+        rc.x->order.started = false;   /* reads requests, as a server */
     iov.iov_base = (void *)(uintptr_t)in->p;
     /* each turn writes a piece or reads what fills the socket */
     while ((size_t)((const uint8_t *)iov.iov_base - in->p) < in->n
@@ -231,16 +244,18 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_in in = { data, size };
+    enum mode      mode = (enum mode)(fuzz_u8(&in) % M_COUNT);
 
-    switch (fuzz_u8(&in) % M_COUNT) {
+    switch (mode) {
     case M_CODEC:
         fuzz_codec(&in);
         break;
     case M_READ:
-        fuzz_read(&in);
+    case M_ZREAD:
+        fuzz_read(&in, mode == M_ZREAD);
         break;
     default:
-        fuzz_write(&in);
+        fuzz_write(&in, mode == M_ZWRITE);
         break;
     }
     return 0;

@@ -65,7 +65,7 @@ get(const char *name)
 
 static const char *const fault_names[] = {
     "ok", "hdr_crc", "magic", "version", "length", "too_long", "crc",
-    "extra", "conn", "request", "seq", "zip"
+    "extra", "conn", "request", "seq", "zip", "zlen"
 };
 
 /* What the codec makes of one fixture, in the fixture file's words. */
@@ -183,6 +183,81 @@ built_as_fixture(void)
                "build: too small a buffer");
 }
 
+/* The zlib variant's verdict on <p> (<n> bytes) in the fixtures' words. */
+static const char *
+zverdict(const uint8_t *p, size_t n, uint8_t *scratch, size_t room)
+{
+    struct obp_ob20_frame f;
+    int                   rc = obp_ob20_zframe_parse(p, n,
+                                                     OBP_OB20_MAX_PAYLOAD,
+                                                     scratch, room, &f);
+
+    if (rc == OBP_AGAIN)
+        return "again";
+    return rc == OBP_OK ? "ok" : fault_names[f.fault];
+}
+
+/* Hostile variants of the deflated frame <good> (<n> bytes). */
+static void
+zip_hostile(const uint8_t *good, size_t n, uint8_t *scratch, size_t room)
+{
+    uint8_t bad[8192];
+
+    memcpy(bad, good, n);
+    bad[4] = (uint8_t)(bad[4] - 1);     /* one byte less announced */
+    tap_is_str(zverdict(bad, n, scratch, room), "zlen",
+               "zip: an inflated length one short of the stream's");
+    memcpy(bad, good, n);
+    bad[4] = (uint8_t)(bad[4] + 1);
+    tap_is_str(zverdict(bad, n, scratch, room), "zlen",
+               "zip: an inflated length one beyond the stream's");
+    memcpy(bad, good, n);
+    bad[n / 2] ^= 0x55;
+    tap_ok(strcmp(zverdict(bad, n, scratch, room), "ok") != 0,
+           "zip: a corrupt deflate stream refused");
+    memcpy(bad, good, n);
+    bad[0] = (uint8_t)(bad[0] - 5);     /* the stream cut short */
+    tap_is_str(zverdict(bad, n - 5, scratch, room), "zip",
+               "zip: a deflate stream cut short");
+    memcpy(bad, good, 7);
+    bad[0] = 10;
+    bad[1] = bad[2] = 0;
+    bad[4] = bad[5] = bad[6] = 0xff;    /* 16 MiB out of 10 bytes */
+    tap_is_str(zverdict(bad, 7, scratch, room), "length",
+               "zip: more than deflate can make of the bytes refused "
+               "before they come");
+    bad[4] = bad[5] = bad[6] = 0;
+    tap_is_str(zverdict(bad, 17, scratch, room), "length",
+               "zip: a stored frame shorter than a header");
+}
+
+/* The zlib variant stored, with extra info, and its header checksum. */
+static void
+zip_stored(void)
+{
+    struct obp_ob20_hdr   h = { .conn_id = 7, .req_id = 9, .seq = 0 };
+    struct obp_ob20_frame f;
+    uint8_t               out[256], scratch[256], extra[32];
+    size_t                n, e;
+
+    e = obp_ob20_extra_put_new(extra, sizeof(extra), OBP_OB20_TRACE_INFO,
+                               "t", 1);
+    /* level 0 deflates to more than it was: the frame is stored */
+    n = obp_ob20_zframe_build(out, sizeof(out), &h, extra, e, query,
+                              sizeof(query) - 1, 0);
+    tap_ok(n > 0 && out[4] == 0 && out[5] == 0 && out[6] == 0,
+           "zip: a frame deflate does not shrink is stored (length 0)");
+    tap_ok(obp_ob20_zframe_parse(out, n, OBP_OB20_MAX_PAYLOAD, NULL, 0, &f)
+           == OBP_OK && f.extra_len == e && f.mysql_len == sizeof(query) - 1
+           && memcmp(f.mysql, query, f.mysql_len) == 0,
+           "zip: stored, with extra info, parsed in place");
+    out[7 + 22] ^= 1;
+    tap_is_str(zverdict(out, n, scratch, sizeof(scratch)), "hdr_crc",
+               "zip: the inner header checksum is checked");
+    tap_is_str(zverdict(out, n - 1, scratch, sizeof(scratch)), "again",
+               "zip: a frame not whole waits");
+}
+
 static void
 zip_round_trip(void)
 {
@@ -193,7 +268,8 @@ zip_round_trip(void)
 
     for (i = 0; i < sizeof(rows); i++)
         rows[i] = (uint8_t)("abcdefgh"[i % 8]);
-    n = obp_ob20_zframe_build(out, sizeof(out), &h, rows, sizeof(rows), 6);
+    n = obp_ob20_zframe_build(out, sizeof(out), &h, NULL, 0, rows,
+                              sizeof(rows), 6);
     tap_ok(n > 0 && n < sizeof(rows), "zip: 4000 bytes deflate");
     tap_ok(obp_ob20_zframe_parse(out, n, OBP_OB20_MAX_PAYLOAD, scratch,
                                  sizeof(scratch), &f) == OBP_OK
@@ -203,6 +279,7 @@ zip_round_trip(void)
     tap_ok(obp_ob20_zframe_parse(out, n, OBP_OB20_MAX_PAYLOAD, scratch,
                                  100, &f) == OBP_ERROR,
            "zip: an inflated size beyond the scratch is refused");
+    zip_hostile(out, n, scratch, sizeof(scratch));
 }
 
 static void
@@ -246,6 +323,7 @@ main(void)
     extra_items();
     built_as_fixture();
     zip_round_trip();
+    zip_stored();
     order();
     return tap_done();
 }

@@ -34,6 +34,19 @@ package Test::OBProxy::OB20Relay;
 # whose first frame carries extra info appends "extra ID FMT ITEMS" to
 # the log, FMT new or old, ITEMS the SESS_INFO fields as "T=V" joined by
 # commas ("-" when it has none).
+#
+# The zlib variant (OB_CAP_OB_PROTOCOL_V2_COMPRESS, bit 22) is granted
+# when asked, within grant too: then every frame both ways is the frame
+# from byte 7 on (header checksum over its own 22 bytes) deflated, with
+# the inflated size as the MySQL compressed header's uncompressed length,
+# or stored (uncompressed length 0).  Each frame from the proxy is
+# inflated and its size checked against the header's before the usual
+# checks; the connection's line then ends "zip DEFLATED STORED ZBYTES
+# UBYTES": frames deflated and stored, and the bytes the deflated ones
+# took and gave.  The relay stores what deflate does not shrink.  A
+# statement holding 'zbad' is answered with a corrupt deflate stream,
+# one holding 'zlen' with an inflated size one too large (the
+# stream's check value spoiled, or the size announced).
 
 use warnings;
 use strict;
@@ -42,6 +55,7 @@ use IO::Select;
 use IO::Socket::INET;
 use POSIX qw/_exit/;
 
+use Compress::Zlib qw/compress uncompress/;
 use Test::OBProxy::OB20 qw/crc16 crc32c frame/;
 
 use constant {
@@ -49,7 +63,7 @@ use constant {
 	STATE_CHANGED => 0x4000, IDLE_LIMIT => 120, PROXY_REROUTE => 4,
 	ERR_REROUTE => 5727, CAP_SESSION_SYNC => 1 << 13,
 	CAP_NEW_EXTRA_INFO => 1 << 15, EXTRA_INFO => 1, NEW_EXTRA => 8,
-	SESS_INFO => 2002, FEEDBACK => 1001,
+	SESS_INFO => 2002, FEEDBACK => 1001, CAP_ZIP => 1 << 22,
 };
 
 # Listens on 127.0.0.1:<port> in a child process relaying to <server>
@@ -99,8 +113,10 @@ sub _serve {
 	binmode $_ for $c, $s;
 	my $st = { c => $c, s => $s, cbuf => '', sbuf => '', log => $o{log},
 		reroute_to => $o{reroute_to},
-		grant => $o{grant} // (CAP_SESSION_SYNC | CAP_NEW_EXTRA_INFO),
-		mode => 'greeting', in => 0, out => 0, reqs => 0, seq => 0 };
+		grant => $o{grant} // (CAP_SESSION_SYNC | CAP_NEW_EXTRA_INFO
+			| CAP_ZIP),
+		mode => 'greeting', in => 0, out => 0, reqs => 0, seq => 0,
+		zin => 0, zstored => 0, zbytes => 0, ubytes => 0 };
 	my $sel = IO::Select->new($c, $s);
 	while (1) {
 		my @ready = $sel->can_read(IDLE_LIMIT) or last;
@@ -112,8 +128,11 @@ sub _serve {
 		}
 		last unless _step($st) && $open;
 	}
+	my $zip = $st->{granted} && $st->{granted} & CAP_ZIP
+		? " zip $st->{zin} $st->{zstored} $st->{zbytes} $st->{ubytes}"
+		: '';
 	_log($o{log}, $st->{mode} eq 'ob20'
-		? "conn $st->{id} ob20 $st->{in} $st->{out} $st->{reqs}"
+		? "conn $st->{id} ob20 $st->{in} $st->{out} $st->{reqs}$zip"
 		: 'conn ' . ($st->{id} // '?') . ' mysql');
 }
 
@@ -331,6 +350,45 @@ sub _miss {
 	return 1;
 }
 
+# The inflated frame of the zlib variant (<z>: the bytes after its 7-byte
+# header, <ulen> the size it announces; 0: stored), or undef (logged).
+sub _unzip {
+	my ($st, $z, $ulen) = @_;
+	if (!$ulen) {
+		$st->{zstored}++;
+		return $z;
+	}
+	my $b = uncompress($z);
+	return _bad($st, 'deflate stream') || undef unless defined $b;
+	return _bad($st, 'inflated length ' . length($b) . " not $ulen")
+		|| undef if length $b != $ulen;
+	$st->{zin}++;
+	$st->{zbytes} += length $z;
+	$st->{ubytes} += $ulen;
+	return $b;
+}
+
+# A frame of the zlib variant: header checksum over its own 22 bytes,
+# deflated, or stored when that does not shrink it; a 'zbad' or 'zlen'
+# statement's answer spoiled as it asked.
+sub _zframe {
+	my ($st, %f) = @_;
+	my $hdr = pack('v v V', 0x20AB, 20, $f{conn}) . substr(pack('V',
+		$f{req}), 0, 3) . chr($f{seq}) . pack('V V v',
+		length $f{payload}, $f{flags}, 0);
+	my $body = $hdr . pack('v', crc16($hdr)) . $f{payload}
+		. pack('V', crc32c($f{payload}));
+	my $z = compress($body);
+	my $ulen = length $body;
+	my $fault = delete $st->{zfault} // '';
+	($z, $ulen) = ($body, 0) if length $z >= length $body && !$fault;
+	# 'zbad' spoils the stream's check value (adler32), its last 4 bytes
+	substr($z, -4) ^= "\x5a\xa5\x5a\xa5" if $fault eq 'zbad';
+	$ulen++ if $fault eq 'zlen';
+	return substr(pack('V', length $z), 0, 3) . chr($f{seq})
+		. substr(pack('V', $ulen), 0, 3) . $z;
+}
+
 sub _bad {
 	my ($st, $why) = @_;
 	_log($st->{log}, "BAD $st->{id}: $why");
@@ -344,21 +402,29 @@ sub _step_ob20 {
 		my $b = $st->{cbuf};
 		my ($clen, $cseq, $ulen) = (_u24($b), ord substr($b, 3, 1),
 			_u24(substr($b, 4, 3)));
+		my $zip = $st->{granted} & CAP_ZIP;
+		if ($zip) {
+			last if length $b < 7 + $clen;
+			$b = _unzip($st, substr($b, 7, $clen), $ulen)
+				// return 0;
+		}
+		my $h = $zip ? 0 : 7;
 		my ($magic, $ver, $conn, $req, $seq, $plen, $flags, undef,
-			$crc) = unpack('v v V a3 C V V v v', substr($b, 7, 24));
+			$crc) = unpack('v v V a3 C V V v v', substr($b, $h, 24));
 		$req = _u24($req);
 		return _bad($st, 'header checksum') if $crc
-			&& $crc != crc16(substr($b, 0, 29));
+			&& $crc != crc16(substr($b, 0, $h + 22));
 		return _bad($st, 'magic or version') if $magic != 0x20AB
 			|| $ver != 20;
-		return _bad($st, 'lengths') if $ulen || $clen != 28 + $plen;
+		return _bad($st, 'lengths') if $zip ? length $b != 28 + $plen
+			: $ulen || $clen != 28 + $plen;
 		return _bad($st, "connection id $conn") if $conn != $st->{id};
-		last if length $b < 7 + $clen;
+		last if length $b < $h + 24 + $plen + 4;
 		my $fresh = !defined $st->{req} || $req != $st->{req};
 		return _bad($st, "sequence $seq of request $req")
 			if $seq != ($fresh ? 0 : $st->{seq}) || $cseq != $seq;
-		my $pay = substr($b, 31, $plen);
-		my $tail = unpack('V', substr($b, 31 + $plen, 4));
+		my $pay = substr($b, $h + 24, $plen);
+		my $tail = unpack('V', substr($b, $h + 24 + $plen, 4));
 		return _bad($st, 'payload checksum') if $tail
 			&& $tail != crc32c($pay);
 		substr($st->{cbuf}, 0, 7 + $clen, '');
@@ -377,6 +443,8 @@ sub _step_ob20 {
 			next;
 		}
 		$st->{miss} = 1 if $fresh && $pay =~ m{^....\x03.*'miss'}s;
+		$st->{zfault} = $1
+			if $fresh && $pay =~ m{^....\x03.*'(zbad|zlen)'}s;
 		$st->{attach} = _sess_for($st, $pay) // $st->{attach}
 			if $fresh && $pay =~ m{^....\x03}s;
 		_send($st->{s}, $pay);
@@ -390,8 +458,10 @@ sub _step_ob20 {
 			$flags |= EXTRA_INFO;
 			$flags |= NEW_EXTRA if $st->{granted} & CAP_NEW_EXTRA_INFO;
 		}
-		_send($st->{c}, frame(conn => $st->{id}, req => $st->{req} // 0,
-			seq => $st->{seq}, flags => $flags, payload => $chunk));
+		my %f = (conn => $st->{id}, req => $st->{req} // 0,
+			seq => $st->{seq}, flags => $flags, payload => $chunk);
+		_send($st->{c}, $st->{granted} & CAP_ZIP ? _zframe($st, %f)
+			: frame(%f));
 		$st->{seq} = ($st->{seq} + 1) & 0xff;
 		$st->{out}++;
 	}
