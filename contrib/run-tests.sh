@@ -6,7 +6,7 @@
 # time is spent waiting on servers and timers, and CI has two cores),
 # runs them again two at a time against a build with
 # AddressSanitizer and UBSan (out of tree, in _build/asan), and ends with
-# make distcheck, then runs every libFuzzer target (make fuzz) within 3
+# make distcheck, then runs every libFuzzer target (make fuzz) within 2
 # minutes in all, printing each target's figures.
 # In the sanitized run LeakSanitizer reports leaks at each process's exit:
 # the harness stops a sanitized obproxy gracefully so that every process
@@ -97,7 +97,7 @@ build() {
 # each target's executions, speed and coverage; a crash, a sanitizer
 # report, a leak or a timeout fails the step and leaves the input in
 # t/fuzz-out/NAME (the whole output in t/fuzz-out/NAME/fuzz.log).
-FUZZ_BUDGET=180
+FUZZ_BUDGET=120
 
 fuzz_all() {
     t0=$(date +%s)
@@ -140,11 +140,11 @@ then
     if step "build (-Werror)" build; then
         step "prove -j3 -r t/" prove -j3 -r t/ || :
         step "make distcheck" make -j2 distcheck || :
-        step "fuzz every target (3 min)" fuzz_all || :
+        step "fuzz every target (2 min)" fuzz_all || :
     else
         skip "prove -j3 -r t/"
         skip "make distcheck"
-        skip "fuzz every target (3 min)"
+        skip "fuzz every target (2 min)"
     fi
     if [ "$asan" = yes ]; then
         step "prove (sanitizers)" prove_asan || :
