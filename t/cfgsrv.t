@@ -16,6 +16,7 @@
 use warnings;
 use strict;
 
+use Digest::SHA qw/sha1_hex/;
 use IO::Socket::INET;
 use POSIX ();
 use Test::More;
@@ -29,7 +30,7 @@ use Test::OBProxy::ObMeta;
 
 my $t = Test::OBProxy->new()->has(qw/mariadbd mariadb mariadb-install-db
 	DBD::MariaDB/)
-	->plan(17);
+	->plan(18);
 $t->mariadbd_options('--performance-schema=ON',
 	'--performance-schema-session-connect-attrs-size=4096');
 my $CL = $Test::OBProxy::ObMeta::CLUSTER;
@@ -139,6 +140,7 @@ sub serve {
 # --- not listening yet: refused --------------------------------------------
 mode('500');
 $t->write_conf("automatic_match_work_thread: false\nwork_thread_num: 2\n"
+	. 'obproxy_sys_password: ' . sha1_hex('admin-pw') . "\n"
 	. "obproxy_config_server_url: $base?Action=GetObProxyConfig\n"
 	. "rootservice_list: \"\"\n"
 	. "rootservice_cluster_name: $CL\n"
@@ -189,6 +191,12 @@ is($out, "s1\n", 'another one on its own');
 	. " AND ATTR_NAME = '__cluster_id'", user => "$u\@app");
 is($out, "$CLID\n", 'the login sends the config server\'s ObClusterId as '
 	. '__cluster_id');
+my @pc = map { [ split /\t/, $_, -1 ] } grep { /^\Q$CL\E\t/ }
+	split /\n/, scalar $t->mariadb_proxysys('SHOW PROXYCLUSTER',
+		password => 'admin-pw');
+is(join(' ', map { "$_->[1] $_->[2]" } @pc[0 .. 0]),
+	"$CLID $base?Action=GetObProxyConfig",
+	'SHOW PROXYCLUSTER: the cluster id and the config server\'s URL');
 
 # --- rootservice_list wins -------------------------------------------------
 $t->stop();

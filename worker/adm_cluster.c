@@ -156,10 +156,17 @@ static int
 root_rows(struct obp_session *s, const struct obp_route_view *v)
 {
     const struct obp_servers *rs = s->w->servers;
-    const char               *name = s->w->conf->rootservice_cluster_name;
-    const char               *row[] = { name, "0", "", "", "", "" };
+    const struct obp_conf    *conf = s->w->conf;
+    char                      id[24];
+    const char               *row[] = { conf->rootservice_cluster_name, id,
+                                        conf->obproxy_config_server_url,
+                                        "", "", "" };
     uint32_t                  n = obp_route_ldc_count(v);
     int                       rc = OBP_OK, shown = 0;
+
+    /* the config server's ObClusterId, 0 when none said it */
+    snprintf(id, sizeof(id), "%lld",
+             (long long)obp_route_cluster_id(s->w->shm));
 
     for (int i = 0; rc == OBP_OK && i < rs->n; i++, shown++) {
         row[3] = rs->addr[i].text;
