@@ -19,7 +19,9 @@ use strict;
 
 use IO::Select;
 use IO::Socket::INET;
-use POSIX qw/_exit/;
+
+use Test::OBProxy::Relay qw/relay_start relay_log send_all lenenc
+	lenenc_take/;
 
 use constant { IDLE_LIMIT => 120, TENANT_NOT_IN_SERVER => 5150,
 	SESSION_TRACK => 0x800000, STATE_CHANGED => 0x4000,
@@ -29,47 +31,7 @@ use constant { IDLE_LIMIT => 120, TENANT_NOT_IN_SERVER => 5150,
 # (port of MariaDB); returns the child's pid.  <log> is the file.
 sub start {
 	my ($class, %o) = @_;
-	my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-		LocalPort => $o{port}, Listen => 64, ReuseAddr => 1,
-		Proto => 'tcp') or die "relay: listen on $o{port}: $!\n";
-	my $pid = fork() // die "fork: $!\n";
-	if ($pid) {
-		close $l;
-		return $pid;
-	}
-	# the test's handlers and END blocks are not the relay's
-	$SIG{$_} = sub { _exit(0) } for qw/TERM INT HUP/;
-	$SIG{PIPE} = 'IGNORE';
-	$SIG{CHLD} = 'IGNORE';
-	for (1 .. 100000) {
-		my $c = $l->accept() or next;
-		my $kid = fork();
-		if (defined $kid && $kid == 0) {
-			close $l;
-			eval { _serve($c, %o) };
-			_log($o{log}, "BAD: $@") if $@;
-			_exit(0);
-		}
-		close $c;
-	}
-	_exit(0);
-}
-
-sub _log {
-	my ($file, $line) = @_;
-	open my $fh, '>>', $file or return;
-	print $fh "$line\n";
-	close $fh;
-}
-
-sub _send {
-	my ($h, $bytes) = @_;
-	my $off = 0;
-	while ($off < length $bytes) {
-		my $n = syswrite($h, $bytes, length($bytes) - $off, $off);
-		die "write: $!\n" unless defined $n;
-		$off += $n;
-	}
+	return relay_start(%o, serve => \&_serve);
 }
 
 # One whole packet (header included) read from <h>, or undef at the end.
@@ -104,24 +66,7 @@ sub _refusal {
 	return substr(pack('V', length $body), 0, 3) . chr($seq) . $body;
 }
 
-# A length-encoded integer taken off the front of <$str>, and one made.
-sub _lenenc_take {
-	my ($str) = @_;
-	my $b = ord substr($$str, 0, 1, '');
-	return $b if $b < 0xfb;
-	my $n = $b == 0xfc ? 2 : $b == 0xfd ? 3 : 8;
-	return unpack('Q<', substr($$str, 0, $n, '') . "\0" x (8 - $n));
-}
-
-sub _lenenc {
-	my ($n) = @_;
-	return chr($n) if $n < 0xfb;
-	return "\xfc" . pack('v', $n) if $n < 1 << 16;
-	return "\xfd" . substr(pack('V', $n), 0, 3) if $n < 1 << 24;
-	return "\xfe" . pack('Q<', $n);
-}
-
-sub _lenstr { _lenenc(length $_[0]) . $_[0] }
+sub _lenstr { lenenc(length $_[0]) . $_[0] }
 
 # Login OK packet <p> (session-track format) with GVARS = <version>
 # added to its session track.
@@ -129,11 +74,11 @@ sub _with_gvars {
 	my ($p, $version) = @_;
 	my $rest = substr($p, 5);
 	my $body = "\0";
-	$body .= _lenenc(_lenenc_take(\$rest)) for 1 .. 2;
+	$body .= lenenc(lenenc_take(\$rest)) for 1 .. 2;
 	my ($status, $warnings) = unpack('v v', substr($rest, 0, 4, ''));
 	my ($info, $track) = ('', '');
-	$info = substr($rest, 0, _lenenc_take(\$rest), '') if length $rest;
-	$track = substr($rest, 0, _lenenc_take(\$rest), '')
+	$info = substr($rest, 0, lenenc_take(\$rest), '') if length $rest;
+	$track = substr($rest, 0, lenenc_take(\$rest), '')
 		if $status & STATE_CHANGED && length $rest;
 	$track .= "\0" . _lenstr(_lenstr(GVARS) . _lenstr($version));
 	$body .= pack('v v', $status | STATE_CHANGED, $warnings)
@@ -151,26 +96,26 @@ sub _serve {
 	my ($cbuf, $sbuf) = ('', '');
 	my $hs = _read_packet($s, \$sbuf) // return;
 	my ($id, $scramble) = _greeting($hs);
-	_log($o{log}, "greet $id $scramble");
-	_send($c, $hs . substr($sbuf, 0, length $sbuf, ''));
+	relay_log($o{log}, "greet $id $scramble");
+	send_all($c, $hs . substr($sbuf, 0, length $sbuf, ''));
 	my $login = _read_packet($c, \$cbuf) // return;
 	if (-e "$o{log}.refuse") {
-		_send($c, _refusal((ord(substr($login, 3, 1)) + 1) & 0xff));
-		_log($o{log}, "refused $id");
+		send_all($c, _refusal((ord(substr($login, 3, 1)) + 1) & 0xff));
+		relay_log($o{log}, "refused $id");
 		return;
 	}
-	_send($s, $login . substr($cbuf, 0, length $cbuf, ''));
+	send_all($s, $login . substr($cbuf, 0, length $cbuf, ''));
 	if (defined $o{gvars}
 		&& unpack('V', substr($login, 4, 4)) & SESSION_TRACK) {
 		my $ok = _read_packet($s, \$sbuf) // return;
 		$ok = _with_gvars($ok, $o{gvars}) if substr($ok, 4, 1) eq "\0";
-		_send($c, $ok . substr($sbuf, 0, length $sbuf, ''));
+		send_all($c, $ok . substr($sbuf, 0, length $sbuf, ''));
 	}
 	my $sel = IO::Select->new($c, $s);
 	while (my @ready = $sel->can_read(IDLE_LIMIT)) {
 		for my $h (@ready) {
 			sysread($h, my $chunk, 1 << 16) or return;
-			_send($h == $c ? $s : $c, $chunk);
+			send_all($h == $c ? $s : $c, $chunk);
 		}
 	}
 }

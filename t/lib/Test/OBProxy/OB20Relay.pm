@@ -53,10 +53,12 @@ use strict;
 
 use IO::Select;
 use IO::Socket::INET;
-use POSIX qw/_exit/;
 
 use Compress::Zlib qw/compress uncompress/;
 use Test::OBProxy::OB20 qw/crc16 crc32c frame/;
+
+use Test::OBProxy::Relay qw/relay_start relay_log send_all lenenc
+	lenenc_take/;
 
 use constant {
 	CAP_OB_PROTOCOL_V2 => 1 << 8, SESSION_TRACK => 0x800000,
@@ -70,37 +72,7 @@ use constant {
 # (port of MariaDB); returns the child's pid.  <log> is the file.
 sub start {
 	my ($class, %o) = @_;
-	my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-		LocalPort => $o{port}, Listen => 64, ReuseAddr => 1,
-		Proto => 'tcp') or die "relay: listen on $o{port}: $!\n";
-	my $pid = fork() // die "fork: $!\n";
-	if ($pid) {
-		close $l;
-		return $pid;
-	}
-	# the test's handlers and END blocks are not the relay's
-	$SIG{$_} = sub { _exit(0) } for qw/TERM INT HUP/;
-	$SIG{PIPE} = 'IGNORE';
-	$SIG{CHLD} = 'IGNORE';
-	for (1 .. 100000) {
-		my $c = $l->accept() or next;
-		my $kid = fork();
-		if (defined $kid && $kid == 0) {
-			close $l;
-			eval { _serve($c, %o) };
-			_log($o{log}, "BAD ?: $@") if $@;
-			_exit(0);
-		}
-		close $c;
-	}
-	_exit(0);
-}
-
-sub _log {
-	my ($file, $line) = @_;
-	open my $fh, '>>', $file or return;
-	print $fh "$line\n";
-	close $fh;
+	return relay_start(%o, serve => \&_serve);
 }
 
 sub _u24 { unpack('V', substr($_[0], 0, 3) . "\0") }
@@ -131,19 +103,9 @@ sub _serve {
 	my $zip = $st->{granted} && $st->{granted} & CAP_ZIP
 		? " zip $st->{zin} $st->{zstored} $st->{zbytes} $st->{ubytes}"
 		: '';
-	_log($o{log}, $st->{mode} eq 'ob20'
+	relay_log($o{log}, $st->{mode} eq 'ob20'
 		? "conn $st->{id} ob20 $st->{in} $st->{out} $st->{reqs}$zip"
 		: 'conn ' . ($st->{id} // '?') . ' mysql');
-}
-
-sub _send {
-	my ($h, $bytes) = @_;
-	my $off = 0;
-	while ($off < length $bytes) {
-		my $n = syswrite($h, $bytes, length($bytes) - $off, $off);
-		die "write: $!\n" unless defined $n;
-		$off += $n;
-	}
 }
 
 # Whole MySQL packets at the front of <buf>, taken off it.
@@ -169,7 +131,7 @@ sub _step {
 			$p = _grant($st, $p) if $st->{asked};
 			$st->{mode} = $st->{asked} ? 'ob20' : 'mysql';
 		}
-		_send($st->{c}, $p);
+		send_all($st->{c}, $p);
 	}
 	for my $p (_packets(\$st->{cbuf})) {
 		if ($st->{mode} eq 'login' && !defined $st->{caps}) {
@@ -180,26 +142,9 @@ sub _step {
 			$st->{granted} = CAP_OB_PROTOCOL_V2
 				| (($want // 0) & $st->{grant});
 		}
-		_send($st->{s}, $p);
+		send_all($st->{s}, $p);
 	}
 	return 1;
-}
-
-# A length-encoded integer taken off the front of <$str>, and one made.
-sub _lenenc_take {
-	my ($str) = @_;
-	my $b = ord substr($$str, 0, 1, '');
-	return $b if $b < 0xfb;
-	my $n = $b == 0xfc ? 2 : $b == 0xfd ? 3 : 8;
-	return unpack('Q<', substr($$str, 0, $n, '') . "\0" x (8 - $n));
-}
-
-sub _lenenc {
-	my ($n) = @_;
-	return chr($n) if $n < 0xfb;
-	return "\xfc" . pack('v', $n) if $n < 1 << 16;
-	return "\xfd" . substr(pack('V', $n), 0, 3) if $n < 1 << 24;
-	return "\xfe" . pack('Q<', $n);
 }
 
 # The login OK with ob_capability_flag granted in its session track.
@@ -214,19 +159,19 @@ sub _with_track {
 	my ($p, $name, $value) = @_;
 	my $rest = substr($p, 5);
 	my $head = "\0";
-	$head .= _lenenc(_lenenc_take(\$rest)) for 1 .. 2;
+	$head .= lenenc(lenenc_take(\$rest)) for 1 .. 2;
 	my ($status, $warnings) = unpack('v v', substr($rest, 0, 4, ''));
 	my ($info, $track) = ('', '');
 	if (length $rest) {
-		$info = substr($rest, 0, _lenenc_take(\$rest), '');
-		$track = substr($rest, 0, _lenenc_take(\$rest), '')
+		$info = substr($rest, 0, lenenc_take(\$rest), '');
+		$track = substr($rest, 0, lenenc_take(\$rest), '')
 			if $status & STATE_CHANGED;
 	}
-	my $item = _lenenc(length $name) . $name . _lenenc(length $value)
+	my $item = lenenc(length $name) . $name . lenenc(length $value)
 		. $value;
-	$track .= "\0" . _lenenc(length $item) . $item;
+	$track .= "\0" . lenenc(length $item) . $item;
 	my $body = $head . pack('v v', $status | STATE_CHANGED, $warnings)
-		. _lenenc(length $info) . $info . _lenenc(length $track) . $track;
+		. lenenc(length $info) . $info . lenenc(length $track) . $track;
 	return substr(pack('V', length $body), 0, 3) . substr($p, 3, 1) . $body;
 }
 
@@ -239,12 +184,12 @@ sub _reroute_answer {
 	my ($st) = @_;
 	my $err = "\xff" . pack('v', ERR_REROUTE) . '#HY000'
 		. 'reroute to another server';
-	my $info = join '', map { _lenenc($_) } 4, 0x7f000001,
+	my $info = join '', map { lenenc($_) } 4, 0x7f000001,
 		$st->{reroute_to}, 1, 0;
-	$info .= _lenenc(6) . 't_hash' . _lenenc(1);
+	$info .= lenenc(6) . 't_hash' . lenenc(1);
 	my $ok = "\0\0\0" . pack('v v', 2, 0) . "\0";
 	$ok = _with_track(substr(pack('V', length $ok), 0, 3) . "\2" . $ok,
-		'ob_client_reroute_info', _lenenc(length $info) . $info);
+		'ob_client_reroute_info', lenenc(length $info) . $info);
 	$st->{attach} = pack('v V', FEEDBACK, 7) . pack('v V', 0, 1) . '0'
 		if $st->{granted} & CAP_NEW_EXTRA_INFO;
 	return substr(pack('V', length $err), 0, 3) . "\1" . $err . $ok;
@@ -335,7 +280,7 @@ sub _log_extra {
 			push @f, _fields($v) if $k eq 'sess_inf';
 		}
 	}
-	_log($st->{log}, "extra $st->{id} $fmt " . (join(',', @f) || '-'));
+	relay_log($st->{log}, "extra $st->{id} $fmt " . (join(',', @f) || '-'));
 }
 
 # The first whole packet of MariaDB's answer, an OK, with
@@ -391,7 +336,7 @@ sub _zframe {
 
 sub _bad {
 	my ($st, $why) = @_;
-	_log($st->{log}, "BAD $st->{id}: $why");
+	relay_log($st->{log}, "BAD $st->{id}: $why");
 	return 0;
 }
 
@@ -438,7 +383,7 @@ sub _step_ob20 {
 		$st->{in}++;
 		if ($fresh && $st->{reroute_to} && $flags & PROXY_REROUTE
 			&& $pay =~ m{^....\x03.*'reroute'}s) {
-			_log($st->{log}, "reroute $st->{id}");
+			relay_log($st->{log}, "reroute $st->{id}");
 			$st->{sbuf} .= _reroute_answer($st);
 			next;
 		}
@@ -447,7 +392,7 @@ sub _step_ob20 {
 			if $fresh && $pay =~ m{^....\x03.*'(zbad|zlen)'}s;
 		$st->{attach} = _sess_for($st, $pay) // $st->{attach}
 			if $fresh && $pay =~ m{^....\x03}s;
-		_send($st->{s}, $pay);
+		send_all($st->{s}, $pay);
 	}
 	return 1 if $st->{miss} && !_miss($st);
 	while (length $st->{sbuf}) {
@@ -460,7 +405,7 @@ sub _step_ob20 {
 		}
 		my %f = (conn => $st->{id}, req => $st->{req} // 0,
 			seq => $st->{seq}, flags => $flags, payload => $chunk);
-		_send($st->{c}, $st->{granted} & CAP_ZIP ? _zframe($st, %f)
+		send_all($st->{c}, $st->{granted} & CAP_ZIP ? _zframe($st, %f)
 			: frame(%f));
 		$st->{seq} = ($st->{seq} + 1) & 0xff;
 		$st->{out}++;
